@@ -1,0 +1,47 @@
+"""The Flask application factory: ``create_app(config=None)`` returns the WSGI app."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, redirect, render_template, url_for
+
+from core.config import load_config
+from core.db import db, migrate
+from core.i18n import init_i18n
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
+    app.config.update(settings)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    import core.models  # noqa: F401  (tables known to Alembic)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
+    init_i18n(app)
+
+    from guide import init_guide
+    init_guide(app)
+    from intake.views import bp as intake_bp
+    from reservations.views import bp as reservations_bp
+    app.register_blueprint(intake_bp)
+    app.register_blueprint(reservations_bp)
+
+    from core.errors import init_errors
+    init_errors(app)
+
+    @app.get("/")
+    def home():
+        return redirect(url_for("guide.start"))
+
+    @app.get("/accessibility")
+    def accessibility():
+        return render_template("accessibility.html")
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,1 @@
+"""Shared platform code: configuration, database, i18n, and (later) auth, audit and crypto."""

@@ -1,0 +1,103 @@
+"""Reading what a resident typed on one page into answers, with messages that say what to do."""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from typing import Mapping
+
+from knowledge.schema import Question
+from rules.vocabulary import UNKNOWN, FactDef
+from guide.flow import MAX_PEOPLE, NO, YES, AnswerError
+
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+def _digits(raw: str | None) -> str:
+    """Full-width digits and spaces are fine (NFKC is safe for digits)."""
+    return unicodedata.normalize("NFKC", raw or "").strip()
+
+
+def _msg(ja: str, en: str) -> dict[str, str]:
+    return {"ja": ja, "en": en}
+
+
+def read_date(form: Mapping[str, str], field: str, required: bool) -> str:
+    """Three boxes 年/月/日 → 'YYYY-MM-DD'; '' when left empty and not required."""
+    y, m, d = (_digits(form.get(f"{field}-{part}")) for part in ("year", "month", "day"))
+    if not (y or m or d):
+        if required:
+            raise AnswerError({f"{field}-year": _msg("日付を入力してください。", "Enter the date.")})
+        return ""
+    if not (y.isdigit() and m.isdigit() and d.isdigit()):
+        raise AnswerError({f"{field}-year": _msg("年・月・日をすべて数字で入力してください（例：2026年4月1日）。",
+                                                 "Enter the year, month and day as numbers, e.g. 2026 4 1.")})
+    year, month, day = int(y), int(m), int(d)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise AnswerError({f"{field}-year": _msg("年は西暦4桁で入力してください（例：2026）。",
+                                                 "Enter the year with 4 digits, e.g. 2026.")})
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        raise AnswerError({f"{field}-day": _msg(f"{month}月{day}日はありません。日付を確かめてください。",
+                                                "That date does not exist. Check the day and month.")}) from None
+
+
+def read_count(form: Mapping[str, str], field: str, minimum: int) -> str:
+    raw = _digits(form.get(field))
+    if not raw.isdigit() or not minimum <= int(raw) <= MAX_PEOPLE:
+        raise AnswerError({field: _msg(f"人数を{minimum}から{MAX_PEOPLE}までの数字で入力してください。",
+                                       f"Enter a number from {minimum} to {MAX_PEOPLE}.")})
+    return str(int(raw))
+
+
+def read_choice(form: Mapping[str, str], field: str, question: Question, fact: FactDef) -> str:
+    raw = form.get(field, "")
+    allowed = allowed_values(question, fact)
+    if raw not in allowed:
+        raise AnswerError({field: _msg("どれか1つを選んでください。", "Choose one option.")})
+    return raw
+
+
+def read_age(form: Mapping[str, str], field: str, fact: FactDef) -> str:
+    raw = _digits(form.get(field))
+    lo, hi = fact.min or 0, fact.max or 130
+    if not raw.isdigit() or not lo <= int(raw) <= hi:
+        raise AnswerError({field: _msg(f"年齢を{lo}から{hi}までの数字で入力してください（例：35）。",
+                                       f"Enter the age as a number from {lo} to {hi}, e.g. 35.")})
+    return str(int(raw))
+
+
+def allowed_values(question: Question, fact: FactDef) -> list[str]:
+    if question.choices:
+        values = [encode(c.value) for c in question.choices]
+    elif fact.type == "bool":
+        values = [YES, NO]
+    else:
+        values = list(fact.values)
+    if question.unknown_allowed:
+        values.append(UNKNOWN)
+    return values
+
+
+def encode(value: str | bool) -> str:
+    if isinstance(value, bool):
+        return YES if value else NO
+    return value
+
+
+def read_question(form: Mapping[str, str], field: str, question: Question, fact: FactDef | None) -> str:
+    """One answer for a question of any type."""
+    assert fact is not None
+    if fact.type == "date":
+        value = read_date(form, field, required=not question.unknown_allowed)
+        return value or UNKNOWN
+    if fact.type == "int":
+        return read_age(form, field, fact)
+    return read_choice(form, field, question, fact)
+
+
+def merge_errors(*errors: AnswerError) -> AnswerError:
+    messages: dict[str, dict[str, str]] = {}
+    for e in errors:
+        messages.update(e.messages)
+    return AnswerError(messages)

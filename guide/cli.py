@@ -1,0 +1,80 @@
+"""flask knowledge check / flask rules check / flask rules test."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from knowledge.loader import load_pack
+from knowledge.yamlfile import KnowledgeError
+from rules.check import check_rulebook
+from rules.ruleset import build_rulebook
+from rules.scenarios import run_scenario_files, scenario_files
+
+knowledge_cli = AppGroup("knowledge", help="Curated content: procedures, counters, questions.")
+rules_cli = AppGroup("rules", help="Rule files: static checks and scenario tests.")
+
+
+def _load():
+    try:
+        return build_rulebook(load_pack(current_app.config["MUNICIPALITY"]))
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+
+
+@knowledge_cli.command("check")
+def knowledge_check() -> None:
+    """Validate every knowledge file against its schema (errors name file, line and field)."""
+    book = _load()
+    kb = book.kb
+    click.echo(f"OK: {len(kb.procedures)} procedures, {len(kb.departments)} departments, "
+               f"{len(kb.counters)} counters, {len(kb.items)} things to bring, {len(kb.events)} life events, "
+               f"{len(kb.questions)} questions (knowledge version {kb.version}).")
+    unverified = sorted(p.id for p in kb.procedures.values() if not p.verified)
+    if unverified:
+        click.echo(f"{len(unverified)} procedure(s) marked verified: false: {', '.join(unverified)}")
+
+
+@rules_cli.command("check")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def rules_check(strict: bool) -> None:
+    """Unknown ids, unread questions, rules that never fire, procedures no rule reaches."""
+    book = _load()
+    report = check_rulebook(book)
+    for line in report.errors:
+        click.echo(f"error: {line}")
+    for line in report.warnings:
+        click.echo(f"warning: {line}")
+    click.echo(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s); "
+               f"ruleset {book.version}.")
+    if report.errors or (strict and report.warnings):
+        sys.exit(1)
+
+
+@rules_cli.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def rules_test(paths: tuple[str, ...]) -> None:
+    """Run the scenario files next to the rules (or PATHS) and report rule coverage."""
+    book = _load()
+    files = list(paths) or scenario_files(book.kb)
+    result = run_scenario_files(book, files)
+    for failure in result.failures:
+        click.echo(f"FAIL {failure}")
+    click.echo(f"{result.passed}/{result.total} scenarios hold.")
+    fired = len(result.fired_rules)
+    total = sum(len(er.rules) for er in book.events.values())
+    click.echo(f"Rule coverage: {fired}/{total} rules fired in some scenario.")
+    for rid in result.unfired_rules:
+        click.echo(f"  never fired: {rid}")
+    if result.failures:
+        sys.exit(1)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(knowledge_cli)
+    app.cli.add_command(rules_cli)

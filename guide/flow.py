@@ -1,0 +1,200 @@
+"""The questionnaire's routing: which page comes next, from the answers in the URL query.
+
+Plain Python (no Flask). Answers are flat string pairs so they fit in a query string and can be
+shared, bookmarked and changed later (GOV.UK smart-answers): ``date``, ``n`` (how many people),
+``f.<fact>``, ``d.<deceased fact>`` and ``m<i>.<field>`` per person. Only dates, ages, counts and
+choices are kept: never names.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from knowledge.loader import KnowledgeBase
+from knowledge.schema import LifeEvent, Question
+from rules.conditions import evaluate as truth, parse
+from rules.vocabulary import UNKNOWN, FactDef, Vocabulary
+
+MAX_PEOPLE = 10
+BASIC_MEMBER_FIELDS = ("relation", "age")  # asked together on the first page per person
+YES, NO = "yes", "no"
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "date", "count", "person", "person_more", "question"
+    key: str  # URL segment: date, people, person-1, person-1-more, q-<id>
+    person: int | None = None
+    question: Question | None = None
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be used; ``messages`` maps a field id to {"ja", "en"} words."""
+
+    def __init__(self, messages: dict[str, dict[str, str]]):
+        super().__init__("; ".join(m["en"] for m in messages.values()))
+        self.messages = messages
+
+
+# --- answer keys --------------------------------------------------------------------------
+
+def key_for(question: Question, person: int | None = None) -> str:
+    scope, _, name = question.fact.partition(".")
+    if question.fact == "event_date":
+        return "date"
+    if question.fact == "members":
+        return "n"
+    if scope == "member":
+        return f"m{person}.{name}"
+    return f"{'f' if scope == 'facts' else 'd'}.{name}"
+
+
+def fact_def(vocab: Vocabulary, question: Question) -> FactDef | None:
+    scope, _, name = question.fact.partition(".")
+    if scope == "member":
+        return vocab.member[name]
+    if scope in ("facts", "deceased"):
+        return vocab.household[question.fact]
+    return None
+
+
+# --- typed view of the answers ------------------------------------------------------------
+
+def people_count(answers: dict[str, str]) -> int | None:
+    raw = answers.get("n", "")
+    return int(raw) if raw.isdigit() and 0 <= int(raw) <= MAX_PEOPLE else None
+
+
+def typed(fact: FactDef, raw: str | None) -> Any:
+    """The answer as the engine sees it; None for unanswered or 「わからない」."""
+    if raw is None or raw == "" or raw == UNKNOWN:
+        return None
+    if fact.type == "bool":
+        return {YES: True, NO: False}.get(raw)
+    if fact.type == "int":
+        return int(raw) if raw.isdigit() else None
+    if fact.type == "date":
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            return None
+    return raw if raw in fact.values else None
+
+
+def household_values(event: str, answers: dict[str, str], vocab: Vocabulary) -> dict[str, Any]:
+    values: dict[str, Any] = {"event": event}
+    for path, fact in vocab.household.items():
+        group, _, name = path.partition(".")
+        if group not in ("facts", "deceased"):
+            continue
+        v = typed(fact, answers.get(f"{'f' if group == 'facts' else 'd'}.{name}"))
+        if v is not None:
+            values[path] = v
+    return values
+
+
+def member_values(i: int, answers: dict[str, str], vocab: Vocabulary) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, fact in vocab.member.items():
+        v = typed(fact, answers.get(f"m{i}.{name}"))
+        if v is not None:
+            values[name] = v
+    return values
+
+
+# --- routing ------------------------------------------------------------------------------
+
+def _may_ask(question: Question, vocab: Vocabulary, household: dict[str, Any],
+             members: list[dict[str, Any]], person: int | None) -> bool:
+    """Ask unless ask_if is known to be false (an unanswered condition still asks)."""
+    if not question.ask_if:
+        return True
+    if question.fact.startswith("member."):
+        return truth(parse(question.ask_if, vocab, "member"), members[person or 0]) is not False
+    if "when" in question.ask_if and truth(parse(question.ask_if["when"], vocab, "household"), household) is False:
+        return False
+    if "member" in question.ask_if:
+        cond = parse(question.ask_if["member"], vocab, "member")
+        return any(truth(cond, m) is not False for m in members)
+    return True
+
+
+def steps(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str]) -> list[Step]:
+    """Every page of the questionnaire for these answers, in order."""
+    household = household_values(event.id, answers, vocab)
+    n = people_count(answers) or 0
+    members = [member_values(i, answers, vocab) for i in range(n)]
+    questions = [kb.questions[q] for q in event.questions]
+    member_qs = [q for q in questions if q.fact.startswith("member.")]
+    out: list[Step] = []
+    for q in questions:
+        if q.fact == "event_date":
+            out.append(Step("date", "date", question=q))
+        elif q.fact == "members":
+            out.append(Step("count", "people", question=q))
+            for i in range(n):
+                out.append(Step("person", f"person-{i + 1}", person=i))
+                more = [m for m in member_qs if m.fact.split(".")[1] not in BASIC_MEMBER_FIELDS
+                        and _may_ask(m, vocab, household, members, i)]
+                if more:
+                    out.append(Step("person_more", f"person-{i + 1}-more", person=i))
+        elif q.fact.startswith("member."):
+            continue
+        elif _may_ask(q, vocab, household, members, None):
+            out.append(Step("question", f"q-{q.id}", question=q))
+    return out
+
+
+def person_questions(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str],
+                     step: Step) -> list[Question]:
+    household = household_values(event.id, answers, vocab)
+    n = people_count(answers) or 0
+    members = [member_values(i, answers, vocab) for i in range(n)]
+    member_qs = [kb.questions[q] for q in event.questions if kb.questions[q].fact.startswith("member.")]
+    basic = [q for q in member_qs if q.fact.split(".")[1] in BASIC_MEMBER_FIELDS]
+    if step.kind == "person":
+        return basic
+    return [q for q in member_qs if q not in basic and _may_ask(q, vocab, household, members, step.person)]
+
+
+def step_keys(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str],
+              step: Step) -> list[str]:
+    """The answer keys a page sets."""
+    if step.kind in ("date", "count", "question"):
+        assert step.question is not None
+        return [key_for(step.question)]
+    return [key_for(q, step.person) for q in person_questions(kb, vocab, event, answers, step)]
+
+
+def next_step(all_steps: list[Step], answered: Iterable[str], kb: KnowledgeBase, vocab: Vocabulary,
+              event: LifeEvent, answers: dict[str, str]) -> Step | None:
+    """The first page with an unanswered key; None when everything is answered."""
+    have = set(answered)
+    for step in all_steps:
+        if any(k not in have for k in step_keys(kb, vocab, event, answers, step)):
+            return step
+    return None
+
+
+def clean(answers: dict[str, str], kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent) -> dict[str, str]:
+    """Drop answers that no longer belong (people beyond the count, skipped questions)."""
+    keys = {k for s in steps(kb, vocab, event, answers) for k in step_keys(kb, vocab, event, answers, s)}
+    return {k: v for k, v in answers.items() if k in keys}
+
+
+def to_request(event: LifeEvent, answers: dict[str, str], vocab: Vocabulary, locale: str) -> dict[str, Any]:
+    """The answers as a guidance API request (facts.md), so the page and the API agree."""
+    household = household_values(event.id, answers, vocab)
+    facts = {p.split(".", 1)[1]: v for p, v in household.items() if p.startswith("facts.")}
+    deceased = {p.split(".", 1)[1]: v for p, v in household.items() if p.startswith("deceased.")}
+    n = people_count(answers)
+    request: dict[str, Any] = {
+        "event": event.id,
+        "event_date": answers.get("date") or None,
+        "facts": {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in facts.items()},
+        "members": [member_values(i, answers, vocab) for i in range(n)] if n is not None else None,
+        "deceased": deceased or None,
+        "locale": locale,
+    }
+    return request

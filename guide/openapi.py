@@ -1,0 +1,142 @@
+"""The OpenAPI 3.1 document, generated from the facts vocabulary so it cannot drift from it."""
+from __future__ import annotations
+
+from typing import Any
+
+from rules.request import LOCALES, MAX_MEMBERS
+from rules.ruleset import Rulebook
+from rules.vocabulary import UNKNOWN, FactDef
+
+DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+TEXT = {"type": "string"}
+NULLABLE_DATE = {"anyOf": [DATE, {"type": "null"}]}
+
+
+def _fact_schema(fact: FactDef) -> dict[str, Any]:
+    if fact.type == "bool":
+        return {"anyOf": [{"type": "boolean"}, {"const": UNKNOWN}, {"type": "null"}]}
+    if fact.type == "enum":
+        return {"anyOf": [{"enum": list(fact.values) + [UNKNOWN]}, {"type": "null"}]}
+    if fact.type == "int":
+        return {"anyOf": [{"type": "integer", "minimum": fact.min or 0, "maximum": fact.max or 10**6},
+                          {"type": "null"}]}
+    return NULLABLE_DATE
+
+
+def _group(facts: dict[str, FactDef], prefix: str) -> dict[str, Any]:
+    props = {p[len(prefix):]: _fact_schema(f) for p, f in facts.items() if p.startswith(prefix)}
+    return {"type": "object", "properties": props, "additionalProperties": False}
+
+
+def _error_schema() -> dict[str, Any]:
+    return {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": TEXT, "message": TEXT,
+                       "fields": {"type": "object", "additionalProperties": TEXT}}}}}
+
+
+def _json(schema_ref: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+def openapi_document(book: Rulebook) -> dict[str, Any]:
+    vocab = book.vocab
+    member = {"type": "object", "properties": {k: _fact_schema(f) for k, f in vocab.member.items()},
+              "additionalProperties": False}
+    request_schema = {
+        "type": "object", "required": ["event"], "additionalProperties": False,
+        "properties": {
+            "event": {"enum": sorted(book.events)},
+            "event_date": NULLABLE_DATE,
+            "facts": {"anyOf": [_group(vocab.household, "facts."), {"type": "null"}]},
+            "deceased": {"anyOf": [_group(vocab.household, "deceased."), {"type": "null"}]},
+            "members": {"anyOf": [{"type": "array", "items": member, "maxItems": MAX_MEMBERS}, {"type": "null"}]},
+            "locale": {"enum": list(LOCALES)},
+            "explain": {"type": "boolean"},
+        },
+    }
+    bring = {"type": "object", "required": ["id", "name", "count", "conditional"],
+             "properties": {"id": TEXT, "name": TEXT, "count": {"type": "integer", "minimum": 1},
+                            "conditional": {"type": "boolean"}, "note": TEXT}}
+    link = {"type": "object", "required": ["url", "available"],
+            "properties": {"url": TEXT, "available": {"type": "boolean"}}}
+    procedure = {
+        "type": "object",
+        "required": ["id", "name", "status", "department", "counter", "due_date", "deadline", "members",
+                     "bring", "why", "online", "reserve", "order"],
+        "properties": {
+            "id": TEXT, "name": TEXT, "status": {"enum": ["required", "conditional"]},
+            "department": TEXT, "counter": TEXT, "counter_id": TEXT, "due_date": NULLABLE_DATE,
+            "deadline": TEXT, "deadline_notes": {"type": "array", "items": TEXT},
+            "members": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "bring": {"type": "array", "items": bring}, "why": {"type": "array", "items": TEXT},
+            "online": link, "reserve": link, "order": {"type": "integer", "minimum": 1},
+            "verified": {"type": "boolean"}, "source_url": TEXT,
+        },
+    }
+    response_schema = {
+        "type": "object", "required": ["event", "procedures", "checklist", "visit_plan", "ruleset_version"],
+        "properties": {
+            "event": TEXT, "event_date": NULLABLE_DATE,
+            "procedures": {"type": "array", "items": procedure},
+            "checklist": {"type": "array", "items": {
+                "type": "object", "required": ["id", "name", "count"],
+                "properties": {"id": TEXT, "name": TEXT, "count": {"type": "integer", "minimum": 1},
+                               "conditional": {"type": "boolean"},
+                               "procedures": {"type": "array", "items": TEXT}}}},
+            "visit_plan": {"type": "array", "items": {
+                "type": "object", "required": ["counter", "procedures"],
+                "properties": {"counter": TEXT, "counter_id": TEXT, "department": TEXT,
+                               "procedures": {"type": "array", "items": TEXT}}}},
+            "ruleset_version": TEXT,
+            "not_applicable": {"type": "array", "items": {
+                "type": "object", "required": ["id", "name", "why"],
+                "properties": {"id": TEXT, "name": TEXT, "why": {"type": "array", "items": TEXT}}}},
+        },
+    }
+    summary = {"type": "object", "required": ["id", "name", "department", "counter", "online", "reservable"],
+               "properties": {"id": TEXT, "name": TEXT, "department": TEXT, "counter": TEXT,
+                              "online": {"type": "boolean"}, "reservable": {"type": "boolean"},
+                              "standalone": {"type": "boolean"}, "url": TEXT}}
+    detail = {"type": "object", "required": ["id", "name", "description", "deadline", "bring", "fees",
+                                             "source_url", "verified_on", "verified"],
+              "properties": {**summary["properties"], "description": TEXT,
+                             "deadline": {"type": "object"}, "bring": {"type": "array"},
+                             "fees": {"type": "array"}, "source_url": TEXT, "verified_on": DATE,
+                             "verified": {"type": "boolean"}}}
+    lang = {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["ja", "en"]}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "加古川市 手続きガイド API", "version": "1.0.0",
+                 "description": "Life-event guidance: facts in, procedures out (shared/domain/facts.md)."},
+        "paths": {
+            "/api/v1/guide/evaluate": {"post": {
+                "operationId": "evaluateGuide",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/EvaluateRequest"}}}},
+                "responses": {"200": _json("EvaluateResponse", "the procedures to do"),
+                              "400": _json("Error", "invalid input, a message per field")}}},
+            "/api/v1/events": {"get": {
+                "operationId": "listEvents", "parameters": [lang],
+                "responses": {"200": {"description": "life events", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["events"], "properties": {"events": {"type": "array", "items": {
+                        "type": "object", "required": ["id", "name", "description", "url"],
+                        "properties": {"id": TEXT, "name": TEXT, "description": TEXT, "url": TEXT}}}}}}}}}}},
+            "/api/v1/procedures": {"get": {
+                "operationId": "listProcedures", "parameters": [lang],
+                "responses": {"200": {"description": "procedures", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["procedures"],
+                    "properties": {"procedures": {"type": "array", "items": summary}}}}}}}}},
+            "/api/v1/procedures/{id}": {"get": {
+                "operationId": "getProcedure",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}, lang,
+                               {"name": "on", "in": "query", "required": False, "schema": DATE}],
+                "responses": {"200": {"description": "one procedure", "content": {"application/json": {
+                    "schema": detail}}},
+                              "400": _json("Error", "bad date"),
+                              "404": _json("Error", "no such procedure")}}},
+        },
+        "components": {"schemas": {"EvaluateRequest": request_schema, "EvaluateResponse": response_schema,
+                                   "Error": _error_schema()}},
+    }

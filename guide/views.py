@@ -1,0 +1,241 @@
+"""The questionnaire and result pages. Thin: routing is guide.flow, rules are rules.evaluate."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from guide import rulebook
+from guide import flow
+from guide.answers import allowed_values, read_age, read_choice, read_count, read_date, read_question
+from guide.calendar_export import result_ics
+from guide.presenter import answer_rows, choice_items, present_result
+from guide.qr import qr_svg
+from rules.evaluate import evaluate
+from rules.request import InvalidRequest, read_request
+
+bp = Blueprint("guide", __name__, url_prefix="/guide", template_folder="templates")
+ANSWER_KEY = re.compile(r"^(date|n|[fd]\.[a-z0-9_]+|m\d{1,2}\.[a-z0-9_]+)$")
+
+
+def _event(event_id: str):
+    book = rulebook()
+    event = book.kb.events.get(event_id)
+    if event is None:
+        abort(404)
+    return book, event
+
+
+def _answers() -> dict[str, str]:
+    return {k: v for k, v in request.args.items() if ANSWER_KEY.match(k) and len(v) <= 40}
+
+
+def _query(answers: dict[str, str], **extra: str) -> str:
+    pairs = sorted(answers.items()) + [(k, v) for k, v in extra.items() if v]
+    return urlencode(pairs)
+
+
+def _url(endpoint: str, answers: dict[str, str], **kwargs) -> str:
+    extra = {k: kwargs.pop(k) for k in ("return_to",) if k in kwargs}
+    base = url_for(endpoint, **kwargs)
+    query = _query(answers, **({"return": extra["return_to"]} if extra.get("return_to") else {}))
+    return f"{base}?{query}" if query else base
+
+
+@bp.get("/")
+def start():
+    book = rulebook()
+    return render_template("guide/start.html", events=list(book.kb.events.values()))
+
+
+@bp.get("/<event_id>")
+def intro(event_id: str):
+    book, event = _event(event_id)
+    steps = flow.steps(book.kb, book.vocab, event, {})
+    return render_template("guide/intro.html", event=event,
+                           first_url=_url("guide.page", {}, event_id=event.id, key=steps[0].key))
+
+
+@bp.route("/<event_id>/<key>", methods=["GET"])
+def page(event_id: str, key: str):
+    book, event = _event(event_id)
+    answers = _answers()
+    steps = flow.steps(book.kb, book.vocab, event, answers)
+    by_key = {s.key: s for s in steps}
+    step = by_key.get(key)
+    if step is None:
+        abort(404)
+    return_to = request.args.get("return") if request.args.get("return") == "check" else None
+    errors: dict[str, dict[str, str]] = {}
+    entered = dict(request.args)
+    if request.args.get("submit"):
+        try:
+            updates = _read_page(book, event, answers, step)
+        except flow.AnswerError as exc:
+            errors = exc.messages
+        else:
+            answers.update(updates)
+            answers = flow.clean(answers, book.kb, book.vocab, event)
+            return redirect(_after(book, event, answers, step, return_to))
+    index = steps.index(step)
+    back = _url("guide.check", answers, event_id=event.id) if return_to else (
+        _url("guide.page", answers, event_id=event.id, key=steps[index - 1].key) if index else
+        url_for("guide.intro", event_id=event.id))
+    keys = flow.step_keys(book.kb, book.vocab, event, answers, step)
+    hidden = {k: v for k, v in answers.items() if k not in keys}
+    if return_to:
+        hidden["return"] = return_to
+    context = dict(event=event, step=step, errors=_error_list(errors), field_errors=_field_errors(errors),
+                   hidden=hidden, back_url=back, values=entered if errors else _values(answers, step, keys),
+                   position=index + 1, total=len(steps))
+    if step.kind in ("person", "person_more"):
+        questions = flow.person_questions(book.kb, book.vocab, event, answers, step)
+        context["fields"] = [_field(book, q, flow.key_for(q, step.person)) for q in questions]
+        context["person_label"] = _person_label(book, answers, step.person)
+    elif step.kind == "question":
+        context["field"] = _field(book, step.question, flow.key_for(step.question))
+    elif step.kind == "count":
+        context["minimum"] = 0 if event.id == "death" else 1
+    status = 400 if errors else 200
+    return render_template("guide/question.html", **context), status
+
+
+def _read_page(book, event, answers: dict[str, str], step: flow.Step) -> dict[str, str]:
+    form = request.args
+    if step.kind == "date":
+        return {"date": read_date(form, "date", required=True)}
+    if step.kind == "count":
+        return {"n": read_count(form, "n", 0 if event.id == "death" else 1)}
+    if step.kind == "question":
+        q = step.question
+        key = flow.key_for(q)
+        fact = flow.fact_def(book.vocab, q)
+        return {key: read_question(form, key, q, fact)}
+    updates: dict[str, str] = {}
+    problems: dict[str, dict[str, str]] = {}
+    for q in flow.person_questions(book.kb, book.vocab, event, answers, step):
+        key = flow.key_for(q, step.person)
+        fact = flow.fact_def(book.vocab, q)
+        try:
+            updates[key] = read_age(form, key, fact) if fact.type == "int" else read_choice(form, key, q, fact)
+        except flow.AnswerError as exc:
+            problems.update(exc.messages)
+    if problems:
+        raise flow.AnswerError(problems)
+    return updates
+
+
+def _after(book, event, answers: dict[str, str], step: flow.Step, return_to: str | None) -> str:
+    steps = flow.steps(book.kb, book.vocab, event, answers)
+    pending = flow.next_step(steps, answers.keys(), book.kb, book.vocab, event, answers)
+    if return_to == "check" and pending is None:
+        return _url("guide.check", answers, event_id=event.id)
+    if pending is not None:
+        return _url("guide.page", answers, event_id=event.id, key=pending.key,
+                    return_to=return_to or "")
+    return _url("guide.check", answers, event_id=event.id)
+
+
+def _values(answers: dict[str, str], step: flow.Step, keys: list[str]) -> dict[str, str]:
+    values = {k: answers[k] for k in keys if k in answers}
+    if step.kind == "date" and answers.get("date"):
+        y, m, d = answers["date"].split("-")
+        values.update({"date-year": y, "date-month": str(int(m)), "date-day": str(int(d))})
+    for k in keys:  # a date question: split its ISO value into the three boxes
+        v = answers.get(k, "")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) and k != "date":
+            y, m, d = v.split("-")
+            values.update({f"{k}-year": y, f"{k}-month": str(int(m)), f"{k}-day": str(int(d))})
+    return values
+
+
+def _field(book, question, key: str) -> dict:
+    fact = flow.fact_def(book.vocab, question)
+    loc = g.locale
+    return {
+        "key": key, "question": question, "type": fact.type if fact else "int",
+        "text": question.text.get(loc), "hint": question.hint.get(loc) if question.hint else None,
+        "choices": choice_items(question, fact, loc, allowed_values(question, fact)) if fact and fact.type in ("bool", "enum") else [],
+        "unknown_allowed": question.unknown_allowed,
+    }
+
+
+def _person_label(book, answers: dict[str, str], person: int | None) -> str:
+    return _("%(n)s人目の方", n=(person or 0) + 1)
+
+
+def _error_list(errors: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+    lang = "en" if g.locale == "en" else "ja"
+    return [{"field_id": k, "message": v[lang]} for k, v in errors.items()]
+
+
+def _field_errors(errors: dict[str, dict[str, str]]) -> dict[str, str]:
+    lang = "en" if g.locale == "en" else "ja"
+    out: dict[str, str] = {}
+    for k, v in errors.items():
+        out[k] = v[lang]
+        for suffix in ("-year", "-month", "-day"):  # date errors belong to the whole date group
+            if k.endswith(suffix):
+                out[k[: -len(suffix)]] = v[lang]
+    return out
+
+
+@bp.get("/<event_id>/check")
+def check(event_id: str):
+    book, event = _event(event_id)
+    answers = flow.clean(_answers(), book.kb, book.vocab, event)
+    steps = flow.steps(book.kb, book.vocab, event, answers)
+    pending = flow.next_step(steps, answers.keys(), book.kb, book.vocab, event, answers)
+    rows = answer_rows(book, event, answers, steps, g.locale,
+                       change_url=lambda key: _url("guide.page", answers, event_id=event.id, key=key,
+                                                   return_to="check"))
+    pending_url = _url("guide.page", answers, event_id=event.id, key=pending.key) if pending else None
+    back = _url("guide.page", answers, event_id=event.id, key=steps[-1].key)
+    return render_template("guide/check.html", event=event, rows=rows, pending_url=pending_url,
+                           result_url=_url("guide.result", answers, event_id=event.id), back_url=back)
+
+
+def _evaluate(book, event, answers: dict[str, str]):
+    body = flow.to_request(event, answers, book.vocab, "en" if g.locale == "en" else "ja")
+    try:
+        situation = read_request(body, book.vocab, set(book.events))
+    except InvalidRequest:
+        abort(400)
+    return evaluate(book, situation)
+
+
+@bp.get("/<event_id>/result")
+def result(event_id: str):
+    book, event = _event(event_id)
+    answers = flow.clean(_answers(), book.kb, book.vocab, event)
+    data = _evaluate(book, event, answers)
+    query = _query(answers)
+    view = present_result(book, event, data, answers, g.locale)
+    self_url = request.host_url.rstrip("/") + url_for("guide.result", event_id=event.id) + (f"?{query}" if query else "")
+    return render_template(
+        "guide/result.html", event=event, result=data, view=view, self_url=self_url,
+        check_url=_url("guide.check", answers, event_id=event.id),
+        ics_url=_url("guide.result_ics", answers, event_id=event.id),
+        qr_url=_url("guide.result_qr", answers, event_id=event.id),
+    )
+
+
+@bp.get("/<event_id>/result.ics", endpoint="result_ics")
+def result_ics_view(event_id: str):
+    book, event = _event(event_id)
+    answers = flow.clean(_answers(), book.kb, book.vocab, event)
+    data = _evaluate(book, event, answers)
+    body = result_ics(data, event.name.get(g.locale), request.host_url.rstrip("/") + request.full_path)
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="{event.id}-deadlines.ics"'})
+
+
+@bp.get("/<event_id>/result-qr.svg")
+def result_qr(event_id: str):
+    book, event = _event(event_id)
+    answers = flow.clean(_answers(), book.kb, book.vocab, event)
+    query = _query(answers)
+    target = request.host_url.rstrip("/") + url_for("guide.result", event_id=event.id) + (f"?{query}" if query else "")
+    return Response(qr_svg(target), mimetype="image/svg+xml")

@@ -1,0 +1,145 @@
+"""Loads and validates a knowledge pack: schema per file, then cross-references between files."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import networkx as nx
+from pydantic import BaseModel, ValidationError
+
+from knowledge.graph import build_graph
+from knowledge.schema import (BringFile, BringItem, Counter, Department, DepartmentsFile, EventsFile,
+                              LifeEvent, PackFile, Procedure, Question, QuestionsFile)
+from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
+
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class KnowledgeBase:
+    pack: PackFile
+    directory: Path
+    procedures: dict[str, Procedure]
+    departments: dict[str, Department]
+    counters: dict[str, tuple[Department, Counter]]
+    items: dict[str, BringItem]
+    events: dict[str, LifeEvent]
+    questions: dict[str, Question]
+    graph: nx.DiGraph
+    docs: dict[str, YamlDoc] = field(default_factory=dict)  # procedure id -> its file
+    version: str = ""
+
+    def procedure_doc(self, pid: str) -> YamlDoc:
+        return self.docs[pid]
+
+
+def _validate(doc: YamlDoc, model: type[M], problems: list[str]) -> M | None:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            problems.append(doc.problem(tuple(err["loc"]), err["msg"]))
+        return None
+
+
+def _read(path: Path, problems: list[str]) -> YamlDoc | None:
+    try:
+        return read_yaml(path)
+    except KnowledgeError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeBase:
+    directory = packs_dir / name
+    if not directory.is_dir():
+        raise KnowledgeError([f"{directory}: no knowledge pack named '{name}'"])
+    problems: list[str] = []
+    digest = hashlib.sha256()
+
+    def one(filename: str, model: type[M]) -> tuple[M | None, YamlDoc | None]:
+        path = directory / filename
+        if not path.exists():
+            problems.append(f"{path}:1: (file): missing")
+            return None, None
+        digest.update(path.read_bytes())
+        doc = _read(path, problems)
+        return (_validate(doc, model, problems) if doc else None), doc
+
+    pack, _ = one("pack.yaml", PackFile)
+    deps_file, deps_doc = one("departments.yaml", DepartmentsFile)
+    bring_file, bring_doc = one("bring.yaml", BringFile)
+    events_file, events_doc = one("events.yaml", EventsFile)
+    questions_file, questions_doc = one("questions.yaml", QuestionsFile)
+
+    procedures: dict[str, Procedure] = {}
+    docs: dict[str, YamlDoc] = {}
+    for path in sorted((directory / "procedures").glob("*.yaml")):
+        digest.update(path.read_bytes())
+        doc = _read(path, problems)
+        proc = _validate(doc, Procedure, problems) if doc else None
+        if proc is None or doc is None:
+            continue
+        if proc.id != path.stem:
+            problems.append(doc.problem(("id",), f"the id must match the file name '{path.stem}'"))
+        if proc.id in procedures:
+            problems.append(doc.problem(("id",), f"duplicate procedure id '{proc.id}'"))
+        procedures[proc.id] = proc
+        docs[proc.id] = doc
+
+    if problems:
+        raise KnowledgeError(problems)
+    assert pack and deps_file and bring_file and events_file and questions_file
+    assert deps_doc and bring_doc and events_doc and questions_doc
+
+    departments = {d.id: d for d in deps_file.departments}
+    counters = {c.id: (d, c) for d in deps_file.departments for c in d.counters}
+    items = {i.id: i for i in bring_file.items}
+    events = {e.id: e for e in events_file.events}
+    questions = {q.id: q for q in questions_file.questions}
+    _unique(deps_doc, "departments", [d.id for d in deps_file.departments], problems)
+    _unique(deps_doc, "departments", [c for d in deps_file.departments for c in (x.id for x in d.counters)], problems)
+    _unique(bring_doc, "items", [i.id for i in bring_file.items], problems)
+    _unique(events_doc, "events", [e.id for e in events_file.events], problems)
+    _unique(questions_doc, "questions", [q.id for q in questions_file.questions], problems)
+
+    for pid, proc in procedures.items():
+        doc = docs[pid]
+        if proc.department not in departments:
+            problems.append(doc.problem(("department",), f"unknown department '{proc.department}'"))
+        elif proc.counter not in counters:
+            problems.append(doc.problem(("counter",), f"unknown counter '{proc.counter}'"))
+        elif counters[proc.counter][0].id != proc.department:
+            problems.append(doc.problem(("counter",), f"counter '{proc.counter}' is not of department '{proc.department}'"))
+        for i, bring in enumerate(proc.bring):
+            if bring.item not in items:
+                problems.append(doc.problem(("bring", i, "item"), f"unknown thing to bring '{bring.item}' (see bring.yaml)"))
+        for i, req in enumerate(proc.requires):
+            if req not in procedures:
+                problems.append(doc.problem(("requires", i), f"unknown procedure '{req}'"))
+            elif req == pid:
+                problems.append(doc.problem(("requires", i), "a procedure cannot require itself"))
+    for n, event in enumerate(events_file.events):
+        for i, qid in enumerate(event.questions):
+            if qid not in questions:
+                problems.append(events_doc.problem(("events", n, "questions", i), f"unknown question '{qid}'"))
+    if problems:
+        raise KnowledgeError(problems)
+
+    graph = build_graph(procedures, docs)  # raises KnowledgeError on a cycle
+    return KnowledgeBase(
+        pack=pack, directory=directory, procedures=procedures, departments=departments,
+        counters=counters, items=items, events=events, questions=questions, graph=graph,
+        docs=docs, version=digest.hexdigest()[:16],
+    )
+
+
+def _unique(doc: YamlDoc, key: str, ids: list[str], problems: list[str]) -> None:
+    seen: set[str] = set()
+    for i, x in enumerate(ids):
+        if x in seen:
+            problems.append(doc.problem((key, i, "id"), f"duplicate id '{x}'"))
+        seen.add(x)

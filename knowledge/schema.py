@@ -1,0 +1,208 @@
+"""Schema of the knowledge pack files (pydantic models).
+
+Every YAML file in a pack is validated against one of these models at load; the loader turns
+pydantic's error locations into file, line and field. Conditions (``when``) stay plain mappings
+here and are parsed by ``rules.conditions`` against the facts vocabulary, so that this module
+does not need to know the vocabulary.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A text in Japanese, English and (optionally) やさしい日本語."""
+
+    ja: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+    easy: str | None = None  # やさしい日本語
+
+    def get(self, locale: str) -> str:
+        if locale == "easy":
+            return self.easy or self.ja
+        return self.en if locale == "en" else self.ja
+
+
+class Sourced(Strict):
+    source_url: HttpUrl
+    verified_on: dt.date
+    verified: bool
+
+
+# --- departments and counters -------------------------------------------------------------
+
+
+class Counter(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    building: Text | None = None
+    floor: str | None = None  # e.g. "1F"
+    window: str | None = None  # e.g. "1番窓口"
+
+
+class Department(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    phone: str | None = None
+    counters: list[Counter] = Field(min_length=1)
+    verified: bool
+    source_url: HttpUrl | None = None
+
+
+class DepartmentsFile(Strict):
+    departments: list[Department] = Field(min_length=1)
+
+
+# --- things to bring ----------------------------------------------------------------------
+
+
+class BringItem(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    note: Text | None = None
+
+
+class BringFile(Strict):
+    items: list[BringItem] = Field(min_length=1)
+
+
+# --- life events --------------------------------------------------------------------------
+
+
+class LifeEvent(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    description: Text
+    members_label: Text  # who is listed as members for this event (e.g. 引越しする人)
+    date_label: Text  # what event_date means for this event (e.g. 住み始めた日)
+    questions: list[str]  # question ids in asking order
+
+
+class EventsFile(Strict):
+    events: list[LifeEvent] = Field(min_length=1)
+
+
+# --- questions ----------------------------------------------------------------------------
+
+
+class Choice(Strict):
+    value: str | bool
+    label: Text
+
+
+class Question(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    # what the answer sets: event_date, members (how many people), facts.*, deceased.*, member.*
+    fact: str = Field(pattern=r"^(event_date|members|(facts|deceased|member)\.[a-z0-9_]+)$")
+    text: Text
+    hint: Text | None = None
+    choices: list[Choice] | None = None  # None: the vocabulary's type decides the input
+    # household question: {when: household condition, member: some member's condition};
+    # member question: a condition over the same person's answers
+    ask_if: dict[str, Any] | None = None
+    unknown_allowed: bool = True
+
+
+class QuestionsFile(Strict):
+    questions: list[Question] = Field(min_length=1)
+
+
+# --- procedures ---------------------------------------------------------------------------
+
+DeadlineKind = Literal["days", "koseki_days", "months", "koseki_months", "child_allowance", "none"]
+
+
+class DeadlineVariant(Strict):
+    kind: DeadlineKind
+    amount: int | None = Field(default=None, ge=1, le=3650)
+    start: Literal["event_date", "moveout_planned_date"] = "event_date"
+    text: Text
+
+    @model_validator(mode="after")
+    def _amount_needed(self) -> "DeadlineVariant":
+        needs = self.kind not in ("none", "child_allowance")
+        if needs and self.amount is None:
+            raise ValueError(f"deadline kind '{self.kind}' needs an amount")
+        if not needs and self.amount is not None:
+            raise ValueError(f"deadline kind '{self.kind}' takes no amount")
+        return self
+
+
+class ConditionalDeadline(DeadlineVariant):
+    when: dict[str, Any]
+
+
+class Deadline(DeadlineVariant):
+    variants: list[ConditionalDeadline] = []  # the first whose condition holds wins
+
+
+class Bring(Strict):
+    item: str = Field(pattern=ID_PATTERN)
+    per: Literal["procedure", "member"] = "procedure"
+    when: dict[str, Any] | None = None  # household condition
+    member: dict[str, Any] | None = None  # with per: member, which members bring one
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _member_needs_per(self) -> "Bring":
+        if self.member is not None and self.per != "member":
+            raise ValueError("'member' conditions need per: member")
+        return self
+
+
+class Fee(Strict):
+    amount_yen: int = Field(ge=0)
+    unit: Text
+    channel: Literal["any", "counter", "online"] = "any"
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    source_url: HttpUrl | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> "Fee":
+        if self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class Procedure(Sourced):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    description: Text
+    department: str
+    counter: str
+    deadline: Deadline
+    bring: list[Bring] = []
+    fees: list[Fee] = []
+    online: bool = False
+    reservable: bool = False
+    legal_basis: Text | None = None
+    requires: list[str] = []  # procedures to be done before this one (graph edges)
+    standalone: bool = False  # a service of its own (certificates …), not reached by life events
+    keywords: list[str] = []  # words residents type (search)
+
+    @field_validator("requires")
+    @classmethod
+    def _no_self(cls, v: list[str], info) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("requires lists a procedure twice")
+        return v
+
+
+# --- pack ---------------------------------------------------------------------------------
+
+
+class PackFile(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    homepage: HttpUrl
+    sources: dict[str, HttpUrl] = {}

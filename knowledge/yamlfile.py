@@ -1,0 +1,67 @@
+"""YAML reading that remembers the line of every value, so errors can name file, line and field."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class KnowledgeError(ValueError):
+    """One or more problems in knowledge files; each line reads ``file:line: field: message``."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class YamlDoc:
+    path: Path
+    data: Any
+    lines: dict[tuple, int] = field(default_factory=dict)  # value path -> 1-based line
+
+    def line_of(self, loc: tuple) -> int:
+        """The line of the deepest known part of ``loc``."""
+        loc = tuple(loc)
+        while loc and loc not in self.lines:
+            loc = loc[:-1]
+        return self.lines.get(loc, 1)
+
+    def problem(self, loc: tuple, message: str) -> str:
+        where = ".".join(str(p) for p in loc) or "(file)"
+        return f"{self.path}:{self.line_of(loc)}: {where}: {message}"
+
+
+def _build(node: yaml.Node, loader: yaml.SafeLoader, here: tuple, lines: dict[tuple, int]) -> Any:
+    lines[here] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if key in out:
+                raise KnowledgeError([f"{{path}}:{key_node.start_mark.line + 1}: {key}: duplicate key"])
+            out[key] = _build(value_node, loader, here + (key,), lines)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(v, loader, here + (i,), lines) for i, v in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def read_yaml(path: Path) -> YamlDoc:
+    text = path.read_text(encoding="utf-8")
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[tuple, int] = {}
+        data = _build(node, loader, (), lines) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise KnowledgeError([f"{path}:{line}: (syntax): {exc}"]) from None
+    except KnowledgeError as exc:
+        raise KnowledgeError([p.replace("{path}", str(path)) for p in exc.problems]) from None
+    finally:
+        loader.dispose()
+    return YamlDoc(path=path, data=data, lines=lines)

@@ -1,0 +1,127 @@
+"""Static checks of the rules against the knowledge (``flask rules check``)."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.conditions import ConditionError, Cond, atoms_of, evaluate, parse
+from rules.ruleset import Rulebook
+from rules.vocabulary import FactDef
+
+MAX_ASSIGNMENTS = 200_000
+
+
+@dataclass
+class CheckReport:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _candidates(fact: FactDef, atoms: list) -> list[Any]:
+    if fact.type == "bool":
+        return [True, False]
+    if fact.type == "enum":
+        return list(fact.values)
+    points = {fact.min or 0, fact.max or 130}
+    for a in atoms:
+        if a.fact.path == fact.path:
+            points |= {a.value - 1, a.value, a.value + 1}
+    lo, hi = fact.min or 0, fact.max or 10**6
+    return sorted(p for p in points if lo <= p <= hi)
+
+
+def satisfiable(cond: Cond | None) -> bool:
+    """Can some answers make ``cond`` hold for sure? (exhaustive over the values that matter)"""
+    if cond is None:
+        return True
+    atoms = list(atoms_of(cond))
+    facts = {a.fact.path: a.fact for a in atoms}
+    domains = [_candidates(f, atoms) for f in facts.values()]
+    count = 1
+    for d in domains:
+        count *= len(d)
+    if count > MAX_ASSIGNMENTS:
+        return True  # too many to try: assume it can
+    for values in itertools.product(*domains):
+        if evaluate(cond, dict(zip(facts, values))) is True:
+            return True
+    return False
+
+
+def _read_facts(book: Rulebook, event: str) -> set[str]:
+    er = book.events[event]
+    read: set[str] = set()
+    for clause in er.clauses.values():
+        read |= {a.fact.path for a in atoms_of(clause.household)}
+        read |= {f"member.{a.fact.path}" for a in atoms_of(clause.member)}
+    return read
+
+
+def check_rulebook(book: Rulebook) -> CheckReport:
+    report = CheckReport()
+    kb = book.kb
+    for event, er in book.events.items():
+        for rule in er.rules:
+            where = f"{rule.file.name}:{rule.line}: rule {rule.id}"
+            if not satisfiable(rule.household) or not satisfiable(rule.member):
+                report.errors.append(f"{where}: can never fire (its conditions contradict each other)")
+        # relation labels the people on the result page, so it is asked even where no rule reads it
+        read = _read_facts(book, event) | {"event_date", "members", "member.relation"}
+        if any(kb.procedures[r.procedure].deadline.start == "moveout_planned_date" for r in er.rules):
+            read.add("facts.moveout_planned_date")
+        for qid in kb.events[event].questions:
+            q = kb.questions[qid]
+            if q.fact not in read and not _used_by_ask_if(book, event, q.fact):
+                report.warnings.append(f"events.yaml: {event}: question '{qid}' ({q.fact}) is read by no rule")
+        if not er.rules:
+            report.warnings.append(f"life event '{event}' has no rule file")
+
+    reached = {r.procedure for er in book.events.values() for r in er.rules}
+    for pid, proc in kb.procedures.items():
+        if pid not in reached and not proc.standalone:
+            report.warnings.append(f"procedures/{pid}.yaml: no rule reaches this procedure")
+
+    asked = {qid for e in kb.events.values() for qid in e.questions}
+    for qid, q in kb.questions.items():
+        if qid not in asked:
+            report.warnings.append(f"questions.yaml: question '{qid}' is asked in no life event")
+        problem = _ask_if_problem(book, q)
+        if problem:
+            report.errors.append(f"questions.yaml: question '{qid}': {problem}")
+    return report
+
+
+def _ask_if_conditions(book: Rulebook, q) -> list[Cond]:
+    if not q.ask_if:
+        return []
+    if q.fact.startswith("member."):
+        return [parse(q.ask_if, book.vocab, "member")]
+    conds = []
+    if "when" in q.ask_if:
+        conds.append(parse(q.ask_if["when"], book.vocab, "household"))
+    if "member" in q.ask_if:
+        conds.append(parse(q.ask_if["member"], book.vocab, "member"))
+    return conds
+
+
+def _ask_if_problem(book: Rulebook, q) -> str | None:
+    if q.ask_if and not q.fact.startswith("member.") and set(q.ask_if) - {"when", "member"}:
+        return "ask_if of a household question takes only 'when' and 'member'"
+    try:
+        conds = _ask_if_conditions(book, q)
+    except ConditionError as exc:
+        return f"ask_if: {exc}"
+    if any(not satisfiable(c) for c in conds):
+        return "ask_if can never hold: the question is unreachable"
+    return None
+
+
+def _used_by_ask_if(book: Rulebook, event: str, fact: str) -> bool:
+    """A question that only decides whether later questions are asked still has a job."""
+    for qid in book.kb.events[event].questions:
+        for cond in _ask_if_conditions(book, book.kb.questions[qid]):
+            paths = {a.fact.path for a in atoms_of(cond)}
+            if fact in paths or fact.removeprefix("member.") in paths:
+                return True
+    return False

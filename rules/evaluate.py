@@ -1,0 +1,256 @@
+"""evaluate(rulebook, situation) -> the guidance response of shared/domain/facts.md.
+
+A pure function: the engine decides every clause for the given facts; this module turns the
+outcomes into procedures with status, why, due date, things to bring, the merged checklist
+and the visit plan. The words come from the same conditions the engine ran.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from knowledge.graph import order_procedures
+from knowledge.schema import Procedure
+from rules import calendar, wording
+from rules.conditions import Atom, sort_atoms
+from rules.engine import Outcome
+from rules.request import Situation
+from rules.ruleset import Rule, Rulebook
+
+REQUIRED, CONDITIONAL = "required", "conditional"
+_FAR = (9999, 12, 31)
+
+
+@dataclass
+class _Decision:
+    procedure: Procedure
+    status: str  # required / conditional / not_applicable
+    members: list[int]
+    why: list[str]
+
+
+def _engine_facts(situation: Situation, placeholders: int) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    """Facts as durable sees them: flat keys, no dates; absent means unanswered."""
+    def flat(d: dict[str, Any]) -> dict[str, Any]:
+        return {k.replace(".", "__"): v for k, v in d.items() if isinstance(v, (bool, int, str))}
+
+    household = flat(situation.values)
+    if situation.members is None:
+        # members not given at all: unanswered people, who may satisfy any member condition
+        return household, [{"placeholder": True} for _ in range(placeholders)], 0
+    members = [flat(m) for m in situation.members]
+    return household, members, len(members)
+
+
+def _member_values(situation: Situation, idx: int) -> dict[str, Any]:
+    if situation.members is None or idx >= len(situation.members):
+        return {}
+    return situation.members[idx]
+
+
+def _member_atoms(rule: Rule, situation: Situation, idxs: list[int], want_unknown: bool) -> list[Atom]:
+    """The member condition's deciding atoms for the first member it (may) apply to."""
+    values = _member_values(situation, idxs[0]) if idxs else {}
+    held, unknown, _ = sort_atoms(rule.member, values)
+    return held + unknown if want_unknown else held
+
+
+def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
+    loc = situation.locale
+    reasons = [wording.because(event_words, loc)]
+    held, _, _ = sort_atoms(rule.household, situation.values)
+    reasons += [wording.because(wording.atom_phrase(a, loc), loc) for a in held]
+    if rule.member is not None:
+        idxs = sorted(i for i in out.definite_members if i < real)
+        atoms = _member_atoms(rule, situation, idxs, want_unknown=False)
+        reasons.append(wording.because(wording.member_phrase(atoms, loc, rule.at_least), loc))
+    return reasons
+
+
+def _why_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[str]:
+    loc = situation.locale
+    _, unknown, _ = sort_atoms(rule.household, situation.values)
+    parts = [wording.atom_phrase(a, loc) for a in unknown]
+    if rule.member is not None:
+        idxs = sorted(i for i in out.possible_members if i < real)
+        atoms = _member_atoms(rule, situation, idxs, want_unknown=True) if idxs else \
+            list(sort_atoms(rule.member, {})[1])
+        parts.append(wording.member_phrase(atoms, loc, rule.at_least))
+    joiner = "、かつ" if loc != "en" else ", and "
+    return [wording.if_(joiner.join(parts), loc)] if parts else []
+
+
+def _why_not(rule: Rule, situation: Situation) -> list[str]:
+    loc = situation.locale
+    _, _, failed = sort_atoms(rule.household, situation.values)
+    if failed:
+        atom = failed[0]
+        words = wording.value_phrase(atom, situation.values.get(atom.fact.path), loc) or \
+            wording.atom_phrase(atom.negated(), loc)
+        return [wording.because(words, loc)]
+    if rule.member is not None:
+        atoms = list(sort_atoms(rule.member, {})[1])
+        return [wording.because(wording.member_absent_phrase(atoms, loc, rule.at_least), loc)]
+    return []
+
+
+def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcome], real: int) -> dict[str, _Decision]:
+    decisions: dict[str, _Decision] = {}
+    event_words = rulebook.vocab.household["event"].values[situation.event]["en" if situation.locale == "en" else "ja"]
+    for rule in rulebook.rules_for(situation.event).rules:
+        proc = rulebook.kb.procedures[rule.procedure]
+        out = outcomes[rule.tag]
+        d = decisions.setdefault(rule.procedure, _Decision(proc, "not_applicable", [], []))
+        if out.definite:
+            if d.status != REQUIRED:
+                d.status, d.members, d.why = REQUIRED, [], []
+            d.members = sorted(set(d.members) | _concerned(rule, out.definite_members, real))
+            d.why += [w for w in _why_required(rule, out, situation, real, event_words) if w not in d.why]
+        elif out.possible and d.status != REQUIRED:
+            if d.status != CONDITIONAL:
+                d.status, d.members, d.why = CONDITIONAL, [], []
+            d.members = sorted(set(d.members) | _concerned(rule, out.possible_members, real))
+            d.why += [w for w in _why_conditional(rule, out, situation, real) if w not in d.why]
+        elif d.status == "not_applicable":
+            d.why += [w for w in _why_not(rule, situation) if w not in d.why]
+    return decisions
+
+
+def _concerned(rule: Rule, matched: set[int], real: int) -> set[int]:
+    if rule.concerns == "none":
+        return set()
+    if rule.concerns == "all":
+        return set(range(real))
+    return {i for i in matched if i < real}
+
+
+def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcomes: dict[str, Outcome]):
+    chosen = proc.deadline
+    notes: list[str] = []
+    for i, variant in enumerate(proc.deadline.variants):
+        out = outcomes.get(f"deadline:{proc.id}:{i}")
+        if out and out.definite:
+            chosen = variant
+            break
+        if out and out.possible:
+            notes.append(wording.if_(variant.text.get(situation.locale), situation.locale))
+    start = situation.event_date
+    if chosen.start == "moveout_planned_date":
+        start = situation.values.get("facts.moveout_planned_date") or situation.event_date
+        if "facts.moveout_planned_date" not in situation.values and situation.event == "moving_in":
+            notes.append("転出予定日が分からないため、引越しの日から計算しています。" if situation.locale != "en"
+                         else "Counted from the moving date, as the planned moving-out date was not given.")
+    due = calendar.due_date(chosen.kind, chosen.amount, start) if start else None
+    return chosen, due, notes
+
+
+def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: Situation,
+           outcomes: dict[str, Outcome], real: int) -> list[dict[str, Any]]:
+    loc = situation.locale
+    items: list[dict[str, Any]] = []
+    people = max(len(decision.members), 1)
+    for i, b in enumerate(proc.bring):
+        out = outcomes.get(f"bring:{proc.id}:{i}")
+        conditional = decision.status == CONDITIONAL
+        if out is None:  # unconditional
+            count = people if b.per == "member" else 1
+        elif out.definite or out.possible:
+            conditional = conditional or not out.definite
+            if b.member is not None:
+                matched = out.definite_members if out.definite else out.possible_members
+                count = len({m for m in matched if m < real}) or 1
+            else:
+                count = people if b.per == "member" else 1
+        else:
+            continue
+        item = rulebook.kb.items[b.item]
+        entry = {"id": b.item, "name": item.name.get(loc), "count": count, "conditional": conditional}
+        if b.note:
+            entry["note"] = b.note.get(loc)
+        items.append(entry)
+    return items
+
+
+def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One list: the same document serves every procedure of the visit, so counts take the max."""
+    merged: dict[str, dict[str, Any]] = {}
+    for p in procedures:
+        for b in p["bring"]:
+            m = merged.setdefault(b["id"], {"id": b["id"], "name": b["name"], "count": 0,
+                                            "conditional": True, "procedures": []})
+            m["count"] = max(m["count"], b["count"])
+            m["conditional"] = m["conditional"] and b["conditional"]
+            m["procedures"].append(p["id"])
+    return list(merged.values())
+
+
+def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = None) -> dict[str, Any]:
+    """The guidance for ``situation``; ``trace``, if given, collects the ids of rules that held."""
+    er = rulebook.rules_for(situation.event)
+    placeholders = max([r.at_least for r in er.rules if r.member is not None] or [1])
+    household, members, real = _engine_facts(situation, placeholders)
+    outcomes = er.engine.decide(household, members)
+    if trace is not None:
+        trace.update(r.id for r in er.rules if outcomes[r.tag].definite)
+    decisions = _decide(rulebook, situation, outcomes, real)
+    loc = situation.locale
+    kb = rulebook.kb
+
+    listed: dict[str, dict[str, Any]] = {}
+    not_applicable: list[dict[str, Any]] = []
+    due_of: dict[str, Any] = {}
+    for pid, d in decisions.items():
+        proc = d.procedure
+        if d.status == "not_applicable":
+            not_applicable.append({"id": pid, "name": proc.name.get(loc), "why": d.why})
+            continue
+        chosen, due, deadline_notes = _deadline(rulebook, proc, situation, outcomes)
+        due_of[pid] = due
+        dept, counter = kb.counters[proc.counter]
+        listed[pid] = {
+            "id": pid,
+            "name": proc.name.get(loc),
+            "status": d.status,
+            "department": dept.name.get(loc),
+            "counter": counter.name.get(loc),
+            "counter_id": counter.id,
+            "due_date": due.isoformat() if due else None,
+            "deadline": chosen.text.get(loc),
+            "deadline_notes": deadline_notes,
+            "members": d.members,
+            "bring": _bring(rulebook, proc, d, situation, outcomes, real),
+            "why": d.why,
+            "online": {"url": f"/apply/{pid}", "available": proc.online},
+            "reserve": {"url": f"/reserve?procedures={pid}", "available": proc.reservable},
+            "verified": proc.verified,
+            "source_url": str(proc.source_url),
+        }
+
+    counter_rank = {cid: n for n, cid in enumerate(kb.counters)}
+    plan = order_procedures(
+        kb.graph, list(listed),
+        counter_rank=lambda c: counter_rank[c],
+        due_rank=lambda p: (0 if listed[p]["status"] == REQUIRED else 1,
+                            due_of[p].timetuple()[:3] if due_of[p] else _FAR),
+    )
+    ordered: list[dict[str, Any]] = []
+    visit_plan: list[dict[str, Any]] = []
+    for visit in plan:
+        first = listed[visit[0]]
+        visit_plan.append({"counter": first["counter"], "counter_id": first["counter_id"],
+                           "department": first["department"], "procedures": visit})
+        for pid in visit:
+            listed[pid]["order"] = len(ordered) + 1
+            ordered.append(listed[pid])
+
+    result: dict[str, Any] = {
+        "event": situation.event,
+        "event_date": situation.event_date.isoformat() if situation.event_date else None,
+        "procedures": ordered,
+        "checklist": _merge_checklist(ordered),
+        "visit_plan": visit_plan,
+        "ruleset_version": rulebook.version,
+    }
+    if situation.explain:
+        result["not_applicable"] = sorted(not_applicable, key=lambda x: x["id"])
+    return result

@@ -1,0 +1,162 @@
+"""Reading a guidance request (shared/domain/facts.md) into a situation the engine can decide.
+
+Validation is driven by the facts vocabulary, so a new fact needs no code here. Every problem
+is reported per field, in Japanese and English; nothing raises past ``InvalidRequest``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from rules.vocabulary import UNKNOWN, FactDef, Vocabulary
+
+LOCALES = ("ja", "en", "easy")
+MAX_MEMBERS = 20
+
+
+class InvalidRequest(ValueError):
+    def __init__(self, errors: dict[str, dict[str, str]]):
+        super().__init__("; ".join(f"{k}: {v['en']}" for k, v in errors.items()))
+        self.errors = errors  # field -> {"ja": …, "en": …}
+
+
+@dataclass(frozen=True)
+class Situation:
+    event: str
+    event_date: dt.date | None
+    values: dict[str, Any]  # household facts by path ("event", "facts.dog", "deceased.age"); absent = unanswered
+    members: tuple[dict[str, Any], ...] | None  # None: the members were not given at all
+    locale: str = "ja"
+    explain: bool = False
+
+    @property
+    def start_for_child_allowance(self) -> dt.date | None:
+        return self.values.get("facts.moveout_planned_date") or self.event_date
+
+
+def _msg(ja: str, en: str) -> dict[str, str]:
+    return {"ja": ja, "en": en}
+
+
+def _parse_date(raw: Any) -> dt.date | None:
+    if isinstance(raw, dt.date):
+        return raw
+    if not isinstance(raw, str) or len(raw) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _value(fact: FactDef, raw: Any, name: str, errors: dict[str, dict[str, str]]) -> Any:
+    """The validated value, or None for unanswered; records an error otherwise."""
+    if raw is None or raw == UNKNOWN and fact.type in ("bool", "enum"):
+        return None
+    if fact.type == "date":
+        d = _parse_date(raw)
+        if d is None or not (1900 <= d.year <= 2200):
+            errors[name] = _msg("日付は 2026-04-01 の形で入力してください。", "Give the date as YYYY-MM-DD, e.g. 2026-04-01.")
+        return d
+    if fact.type == "int":
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            errors[name] = _msg("数字（整数）で入力してください。", "Give a whole number.")
+            return None
+        lo, hi = fact.min if fact.min is not None else 0, fact.max if fact.max is not None else 10**6
+        if not lo <= raw <= hi:
+            errors[name] = _msg(f"{lo}から{hi}までの数字で入力してください。", f"Give a number from {lo} to {hi}.")
+            return None
+        return raw
+    if fact.type == "bool":
+        if not isinstance(raw, bool):
+            errors[name] = _msg("true、false、\"unknown\" のどれかで指定してください。", 'Use true, false or "unknown".')
+            return None
+        return raw
+    allowed = list(fact.values) + [UNKNOWN]
+    if not isinstance(raw, str) or raw not in fact.values:
+        errors[name] = _msg(f"次のどれかで指定してください：{', '.join(allowed)}", f"Use one of: {', '.join(allowed)}.")
+        return None
+    return raw
+
+
+def _mapping(raw: Any, name: str, errors: dict[str, dict[str, str]]) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        errors[name] = _msg("オブジェクト（{…}）で指定してください。", "Give an object ({…}).")
+        return {}
+    return raw
+
+
+def _unknown_key(name: str, errors: dict[str, dict[str, str]]) -> None:
+    errors[name] = _msg("この項目はありません。項目名を確かめてください。", "There is no such field; check its name.")
+
+
+def read_request(body: Any, vocab: Vocabulary, events: set[str]) -> Situation:
+    errors: dict[str, dict[str, str]] = {}
+    if not isinstance(body, dict):
+        raise InvalidRequest({"(body)": _msg("JSON オブジェクトを送ってください。", "Send a JSON object.")})
+    known = {"event", "event_date", "facts", "members", "deceased", "locale", "explain"}
+    for key in body:
+        if key not in known:
+            _unknown_key(key, errors)
+
+    event = body.get("event")
+    if event not in events:
+        errors["event"] = _msg(f"次のどれかで指定してください：{', '.join(sorted(events))}",
+                               f"Use one of: {', '.join(sorted(events))}.")
+    event_date = None
+    if body.get("event_date") is not None:
+        event_date = _parse_date(body["event_date"])
+        if event_date is None or not (1900 <= event_date.year <= 2200):
+            errors["event_date"] = _msg("日付は 2026-04-01 の形で入力してください。",
+                                        "Give the date as YYYY-MM-DD, e.g. 2026-04-01.")
+            event_date = None
+
+    values: dict[str, Any] = {"event": event}
+    for group in ("facts", "deceased"):
+        for key, raw in _mapping(body.get(group), group, errors).items():
+            path = f"{group}.{key}"
+            if path not in vocab.household:
+                _unknown_key(path, errors)
+                continue
+            v = _value(vocab.household[path], raw, path, errors)
+            if v is not None:
+                values[path] = v
+
+    members: tuple[dict[str, Any], ...] | None = None
+    raw_members = body.get("members")
+    if raw_members is not None:
+        if not isinstance(raw_members, list) or len(raw_members) > MAX_MEMBERS:
+            errors["members"] = _msg(f"人の一覧（{MAX_MEMBERS}人まで）で指定してください。",
+                                     f"Give a list of at most {MAX_MEMBERS} people.")
+        else:
+            members = tuple(_member(m, i, vocab, errors) for i, m in enumerate(raw_members))
+
+    locale = body.get("locale", "ja")
+    if locale not in LOCALES:
+        errors["locale"] = _msg("ja、en、easy のどれかで指定してください。", "Use ja, en or easy.")
+    explain = body.get("explain", False)
+    if not isinstance(explain, bool):
+        errors["explain"] = _msg("true か false で指定してください。", "Use true or false.")
+    if errors:
+        raise InvalidRequest(errors)
+    return Situation(event=event, event_date=event_date, values=values, members=members,
+                     locale=locale, explain=explain)
+
+
+def _member(raw: Any, i: int, vocab: Vocabulary, errors: dict[str, dict[str, str]]) -> dict[str, Any]:
+    name = f"members[{i}]"
+    member: dict[str, Any] = {}
+    for key, value in _mapping(raw, name, errors).items():
+        if key not in vocab.member:
+            _unknown_key(f"{name}.{key}", errors)
+            continue
+        v = _value(vocab.member[key], value, f"{name}.{key}", errors)
+        if v is not None:
+            member[key] = v
+    for key, fact in vocab.member.items():
+        if fact.default is not None and key not in member:
+            member[key] = fact.default
+    return member

@@ -1,0 +1,172 @@
+"""Rule files (knowledge/packs/<city>/rules/<event>.yaml) → validated clauses → one engine per event.
+
+Rule file, for curators::
+
+    event: moving_in
+    rules:
+      - id: kaigo_65
+        procedure: kaigo_shutoku
+        member: {age: {gte: 65}}          # a member aged 65 or over
+      - id: kouki_from_outside_hyogo
+        procedure: kouki_kanyu
+        when: {facts.from_hyogo: false}   # household facts: facts.*, deceased.*
+        member: {age: {gte: 75}}
+
+A procedure applies when any of its rules holds. Things to bring and deadline variants in the
+procedure files carry conditions too; they are compiled into the same engine.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from knowledge.loader import KnowledgeBase
+from knowledge.schema import ID_PATTERN, Strict
+from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
+from rules.compiler import Clause
+from rules.conditions import ConditionError, Cond, parse
+from rules.engine import RuleEngine
+from rules.vocabulary import Vocabulary, load_vocabulary
+
+
+class RuleDef(Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    procedure: str
+    when: dict[str, Any] | None = None
+    member: dict[str, Any] | None = None
+    members_at_least: int = Field(default=1, ge=1, le=10)
+    concerns: Literal["all", "matched", "none"] | None = None  # default: matched with member, else all
+
+
+class RuleFile(Strict):
+    event: str
+    rules: list[RuleDef] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    event: str
+    procedure: str
+    household: Cond | None
+    member: Cond | None
+    at_least: int
+    concerns: str
+    line: int
+    file: Path
+
+    @property
+    def tag(self) -> str:
+        return f"rule:{self.id}"
+
+
+@dataclass
+class EventRules:
+    event: str
+    rules: list[Rule]
+    engine: RuleEngine
+    clauses: dict[str, Clause] = field(default_factory=dict)
+
+
+@dataclass
+class Rulebook:
+    """Everything the evaluator needs: knowledge, vocabulary, and an engine per life event."""
+
+    kb: KnowledgeBase
+    vocab: Vocabulary
+    events: dict[str, EventRules]
+    bring_clauses: dict[tuple[str, int], Clause]  # (procedure, bring index) -> clause
+    deadline_clauses: dict[tuple[str, int], Clause]  # (procedure, variant index) -> clause
+    version: str
+
+    def rules_for(self, event: str) -> EventRules:
+        return self.events[event]
+
+
+def _cond(raw: Any, vocab: Vocabulary, scope: str, doc: YamlDoc, loc: tuple, problems: list[str]) -> Cond | None:
+    if raw is None:
+        return None
+    try:
+        return parse(raw, vocab, scope)
+    except ConditionError as exc:
+        problems.append(doc.problem(loc + exc.path, str(exc)))
+        return None
+
+
+def _knowledge_clauses(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]):
+    bring: dict[tuple[str, int], Clause] = {}
+    deadline: dict[tuple[str, int], Clause] = {}
+    for pid, proc in kb.procedures.items():
+        doc = kb.procedure_doc(pid)
+        for i, b in enumerate(proc.bring):
+            if b.when is None and b.member is None:
+                continue
+            h = _cond(b.when, vocab, "household", doc, ("bring", i, "when"), problems)
+            m = _cond(b.member, vocab, "member", doc, ("bring", i, "member"), problems)
+            bring[(pid, i)] = Clause(tag=f"bring:{pid}:{i}", household=h, member=m)
+        for i, v in enumerate(proc.deadline.variants):
+            h = _cond(v.when, vocab, "household", doc, ("deadline", "variants", i, "when"), problems)
+            deadline[(pid, i)] = Clause(tag=f"deadline:{pid}:{i}", household=h)
+    return bring, deadline
+
+
+def read_rule_files(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]) -> dict[str, list[Rule]]:
+    by_event: dict[str, list[Rule]] = {e: [] for e in kb.events}
+    seen_ids: set[str] = set()
+    for path in sorted((kb.directory / "rules").glob("*.yaml")):
+        try:
+            doc = read_yaml(path)
+        except KnowledgeError as exc:
+            problems.extend(exc.problems)
+            continue
+        try:
+            rf = RuleFile.model_validate(doc.data)
+        except ValidationError as exc:
+            problems.extend(doc.problem(tuple(e["loc"]), e["msg"]) for e in exc.errors())
+            continue
+        if rf.event not in kb.events:
+            problems.append(doc.problem(("event",), f"unknown life event '{rf.event}' (see events.yaml)"))
+            continue
+        for n, r in enumerate(rf.rules):
+            loc = ("rules", n)
+            rid = f"{rf.event}.{r.id}"
+            if rid in seen_ids:
+                problems.append(doc.problem(loc + ("id",), f"duplicate rule id '{r.id}'"))
+            seen_ids.add(rid)
+            if r.procedure not in kb.procedures:
+                problems.append(doc.problem(loc + ("procedure",), f"unknown procedure '{r.procedure}'"))
+            if r.member is None and r.members_at_least != 1:
+                problems.append(doc.problem(loc + ("members_at_least",), "members_at_least needs a member condition"))
+            h = _cond(r.when, vocab, "household", doc, loc + ("when",), problems)
+            m = _cond(r.member, vocab, "member", doc, loc + ("member",), problems)
+            concerns = r.concerns or ("matched" if r.member is not None else "all")
+            by_event[rf.event].append(Rule(
+                id=rid, event=rf.event, procedure=r.procedure, household=h, member=m,
+                at_least=r.members_at_least, concerns=concerns, line=doc.line_of(loc), file=path))
+    return by_event
+
+
+def build_rulebook(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> Rulebook:
+    """Validate everything and compile one engine per life event; raise KnowledgeError if wrong."""
+    vocab = vocab or load_vocabulary()
+    problems: list[str] = []
+    bring, deadline = _knowledge_clauses(kb, vocab, problems)
+    by_event = read_rule_files(kb, vocab, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    events: dict[str, EventRules] = {}
+    for event, rules in by_event.items():
+        clauses = [Clause(tag=r.tag, household=r.household, member=r.member, at_least=r.at_least) for r in rules]
+        reached = {r.procedure for r in rules}
+        clauses += [c for (pid, _), c in sorted(bring.items()) if pid in reached]
+        clauses += [c for (pid, _), c in sorted(deadline.items()) if pid in reached]
+        engine = RuleEngine(f"guide_{kb.pack.id}_{event}", clauses)
+        events[event] = EventRules(event=event, rules=rules, engine=engine, clauses={c.tag: c for c in clauses})
+    version = hashlib.sha256(" ".join([kb.version] + [events[e].engine.version for e in sorted(events)])
+                             .encode()).hexdigest()[:16]
+    return Rulebook(kb=kb, vocab=vocab, events=events, bring_clauses=bring, deadline_clauses=deadline,
+                    version=version)

@@ -1,0 +1,92 @@
+"""Scenario tests for rule files, in the format of shared/domain/scenarios.yaml.
+
+Each scenario: ``name``, ``request`` (a guidance request) and ``expect`` with ``include``
+(listed as required), ``conditional`` (listed as conditional), ``exclude`` (not listed) and
+``due`` (due_date per id). Also reports which rules no scenario fires (coverage).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.loader import KnowledgeBase
+from rules.evaluate import evaluate
+from rules.request import InvalidRequest, read_request
+from rules.ruleset import Rulebook
+
+
+@dataclass
+class ScenarioResult:
+    total: int = 0
+    passed: int = 0
+    failures: list[str] = field(default_factory=list)
+    fired_rules: set[str] = field(default_factory=set)
+    unfired_rules: list[str] = field(default_factory=list)
+
+
+def scenario_files(kb: KnowledgeBase) -> list[Path]:
+    return sorted((kb.directory / "scenarios").glob("*.yaml"))
+
+
+def check_expectations(body: dict[str, Any], expect: dict[str, Any]) -> list[str]:
+    """What a response gets wrong against ``expect`` (an empty list when it holds)."""
+    listed = {p["id"]: p for p in body.get("procedures", [])}
+    wrong: list[str] = []
+    for pid in expect.get("include", []):
+        if pid not in listed:
+            wrong.append(f"missing {pid}")
+        elif listed[pid]["status"] != "required":
+            wrong.append(f"{pid} is {listed[pid]['status']}, not required")
+    for pid in expect.get("conditional", []):
+        if pid not in listed:
+            wrong.append(f"missing conditional {pid}")
+        elif listed[pid]["status"] != "conditional":
+            wrong.append(f"{pid} is {listed[pid]['status']}, not conditional")
+    for pid in expect.get("exclude", []):
+        if pid in listed:
+            wrong.append(f"wrongly lists {pid}")
+    for pid, due in (expect.get("due") or {}).items():
+        want = due.isoformat() if isinstance(due, dt.date) else str(due)
+        got = listed.get(pid, {}).get("due_date")
+        if got != want:
+            wrong.append(f"{pid} due {got}, expected {want}")
+    return wrong
+
+
+def run_scenarios(book: Rulebook, scenarios: list[dict[str, Any]], label: str = "") -> ScenarioResult:
+    result = ScenarioResult()
+    for sc in scenarios:
+        result.total += 1
+        name = f"{label}{sc.get('name', '?')}"
+        try:
+            situation = read_request(sc["request"], book.vocab, set(book.events))
+        except InvalidRequest as exc:
+            result.failures.append(f"{name}: invalid request: {exc}")
+            continue
+        trace: set[str] = set()
+        body = evaluate(book, situation, trace=trace)
+        result.fired_rules |= trace
+        wrong = check_expectations(body, sc.get("expect") or {})
+        if wrong:
+            result.failures.append(f"{name}: " + "; ".join(wrong))
+        else:
+            result.passed += 1
+    return result
+
+
+def run_scenario_files(book: Rulebook, paths: list[Path | str]) -> ScenarioResult:
+    total = ScenarioResult()
+    for path in paths:
+        scenarios = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+        one = run_scenarios(book, scenarios, label=f"{Path(path).name}: ")
+        total.total += one.total
+        total.passed += one.passed
+        total.failures += one.failures
+        total.fired_rules |= one.fired_rules
+    every = [r.id for er in book.events.values() for r in er.rules]
+    total.unfired_rules = [r for r in every if r not in total.fired_rules]
+    return total

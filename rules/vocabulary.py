@@ -1,0 +1,82 @@
+"""The facts vocabulary (knowledge/facts.yaml): types of facts and the words for conditions."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "facts.yaml"
+TYPES = ("bool", "enum", "int", "date")
+UNKNOWN = "unknown"  # a legal answer for every enum and bool: 「わからない」
+
+
+@dataclass(frozen=True)
+class FactDef:
+    path: str  # "facts.dog", "deceased.age", "event" or a member field ("age")
+    scope: str  # "household" or "member"
+    type: str
+    values: dict[str, dict[str, str]] = field(default_factory=dict)  # enum value -> words
+    phrases: dict[bool, dict[str, str]] = field(default_factory=dict)  # bool -> words
+    label: dict[str, str] = field(default_factory=dict)
+    unit: dict[str, str] = field(default_factory=dict)
+    min: int | None = None
+    max: int | None = None
+    default: Any = None
+
+    def accepts(self, value: Any) -> bool:
+        if self.type == "bool":
+            return isinstance(value, bool)
+        if self.type == "enum":
+            return isinstance(value, str) and value in self.values
+        if self.type == "int":
+            return isinstance(value, int) and not isinstance(value, bool)
+        if self.type == "date":
+            return isinstance(value, dt.date)
+        return False
+
+
+class VocabularyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    household: dict[str, FactDef]
+    member: dict[str, FactDef]
+
+    def lookup(self, scope: str, path: str) -> FactDef:
+        table = self.household if scope == "household" else self.member
+        if path not in table:
+            where = "household facts (facts.*, deceased.*, event)" if scope == "household" else "member fields"
+            raise VocabularyError(f"unknown fact '{path}' among {where}")
+        return table[path]
+
+
+def _fact(scope: str, path: str, raw: dict[str, Any]) -> FactDef:
+    kind = raw.get("type")
+    if kind not in TYPES:
+        raise VocabularyError(f"{path}: type must be one of {TYPES}")
+    phrases = {key: raw[key] for key in (True, False) if key in raw}
+    if kind == "bool" and set(phrases) != {True, False}:
+        raise VocabularyError(f"{path}: a bool needs words for true and false")
+    values = raw.get("values") or {}
+    if kind == "enum" and not values:
+        raise VocabularyError(f"{path}: an enum needs values")
+    if UNKNOWN in values:
+        raise VocabularyError(f"{path}: 'unknown' is implied for every enum; do not list it")
+    return FactDef(
+        path=path, scope=scope, type=kind, values=values, phrases=phrases,
+        label=raw.get("label") or {}, unit=raw.get("unit") or {},
+        min=raw.get("min"), max=raw.get("max"), default=raw.get("default"),
+    )
+
+
+def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Vocabulary(
+        household={p: _fact("household", p, d) for p, d in raw["household"].items()},
+        member={p: _fact("member", p, d) for p, d in raw["member"].items()},
+    )

@@ -1,0 +1,120 @@
+"""和暦 (Japanese era) formatting and parsing.
+
+Eras are counted from their first day in the Gregorian calendar. Japan used the lunisolar
+calendar until 明治5年12月2日 (1872); dates before 1873 are shown proleptically.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import NamedTuple
+
+__all__ = ["ERAS", "WarekiError", "format_date", "parse_wareki", "to_wareki"]
+
+
+class Era(NamedTuple):
+    name: str
+    letter: str
+    start: date
+
+
+# Newest first.
+ERAS: tuple[Era, ...] = (
+    Era("令和", "R", date(2019, 5, 1)),
+    Era("平成", "H", date(1989, 1, 8)),
+    Era("昭和", "S", date(1926, 12, 25)),
+    Era("大正", "T", date(1912, 7, 30)),
+    Era("明治", "M", date(1868, 1, 25)),
+)
+_BY_KEY = {e.name: e for e in ERAS} | {e.letter: e for e in ERAS}
+
+WEEKDAYS_JA = "月火水木金土日"
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+class WarekiError(ValueError):
+    """A 和暦 date that does not exist; the message is Japanese and names the right era."""
+
+
+def _era_of(d: date) -> Era:
+    for era in ERAS:
+        if d >= era.start:
+            return era
+    raise WarekiError(f"{_ymd(d)}は明治より前の日付です。")
+
+
+def _era_year(n: int) -> str:
+    return "元" if n == 1 else str(n)
+
+
+def _ymd(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def to_wareki(d: date, with_weekday: bool = True) -> str:
+    """date(2026, 4, 15) → 「令和8年4月15日（水）」; year 1 is 元年."""
+    era = _era_of(d)
+    text = f"{era.name}{_era_year(d.year - era.start.year + 1)}年{d.month}月{d.day}日"
+    return f"{text}（{WEEKDAYS_JA[d.weekday()]}）" if with_weekday else text
+
+
+def format_date(d: date, locale: str) -> str:
+    """ja → 「2026年4月15日（水）」, en → "Wed 15 April 2026" (locales like "en-GB" accepted)."""
+    lang = locale.replace("-", "_").split("_")[0].lower()
+    if lang == "ja":
+        return f"{_ymd(d)}（{WEEKDAYS_JA[d.weekday()]}）"
+    if lang == "en":
+        return f"{_WEEKDAYS_EN[d.weekday()]} {d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+    raise ValueError(f"unsupported locale: {locale!r}")
+
+
+def _number(value: int | str, what: str) -> int:
+    if isinstance(value, bool):
+        raise WarekiError(f"{what}を数字で入力してください。")
+    if isinstance(value, int):
+        return value
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if what == "年" and text in ("元", "元年"):
+        return 1
+    text = text.removesuffix(what)
+    if not text.isdigit():  # NFKC has turned full-width digits into ASCII
+        raise WarekiError(f"{what}を数字で入力してください。")
+    return int(text)
+
+
+def parse_wareki(era: str, year: int | str, month: int | str, day: int | str) -> date:
+    """(「平成」 or "H"/"h", 「元」 or 1, 月, 日) → date; raises WarekiError for impossible dates."""
+    key = unicodedata.normalize("NFKC", str(era)).strip()
+    found = _BY_KEY.get(key) or _BY_KEY.get(key.upper())
+    if found is None:
+        names = "・".join(e.name for e in ERAS)
+        raise WarekiError(f"「{era}」という元号はありません。{names}のどれかを選んでください。")
+    y, m, d = _number(year, "年"), _number(month, "月"), _number(day, "日")
+    if y < 1:
+        raise WarekiError(f"{found.name}{y}年はありません。")
+    if not 1 <= m <= 12:
+        raise WarekiError(f"{m}月はありません。")
+    label = f"{found.name}{_era_year(y)}年{m}月{d}日"
+    if not 1 <= d <= 31 or (m == 2 and d > 29) or (m in (4, 6, 9, 11) and d > 30):
+        raise WarekiError(f"{m}月{d}日はありません。")
+    gregorian_year = found.start.year + y - 1
+    try:
+        result = date(gregorian_year, m, d)
+    except ValueError:  # 2月29日 in a common year
+        raise WarekiError(f"{label}はありません（{gregorian_year}年はうるう年ではありません）。") from None
+
+    if result < found.start:
+        hint = f"（{to_wareki(result, with_weekday=False)}）" if result >= ERAS[-1].start else ""
+        raise WarekiError(f"{label}はありません。{found.name}は{_ymd(found.start)}からです{hint}。")
+    actual = _era_of(result)
+    if actual is not found:
+        raise WarekiError(
+            f"{label}はありません。{_ymd(actual.start)}からは{actual.name}です"
+            f"（{to_wareki(result, with_weekday=False)}）。"
+        )
+    return result
