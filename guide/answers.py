@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Mapping
+from collections.abc import Mapping
 
+from guide.flow import MAX_PEOPLE, NO, YES, AnswerError
 from knowledge.schema import Question
 from rules.vocabulary import UNKNOWN, FactDef
-from guide.flow import MAX_PEOPLE, NO, YES, AnswerError
 
 MIN_YEAR, MAX_YEAR = 1900, 2100
 

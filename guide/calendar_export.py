@@ -13,7 +13,7 @@ def result_ics(result: dict[str, Any], title: str, url: str) -> bytes:
     cal.add("prodid", "-//Kakogawa City//Procedure guide//JA")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"{title}（手続きの期限）")
-    stamp = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # fixed: the file is a pure function of the answers
+    stamp = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # fixed: the file is a pure function of the answers
     for p in result["procedures"]:
         if not p.get("due_date"):
             continue

@@ -8,12 +8,14 @@ choices are kept: never names.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import LifeEvent, Question
-from rules.conditions import evaluate as truth, parse
+from rules.conditions import evaluate as truth
+from rules.conditions import parse
 from rules.vocabulary import UNKNOWN, FactDef, Vocabulary
 
 MAX_PEOPLE = 10

@@ -7,7 +7,7 @@ from rules.request import LOCALES, MAX_MEMBERS
 from rules.ruleset import Rulebook
 from rules.vocabulary import UNKNOWN, FactDef
 
-DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+DATE = {"type": "string", "format": "date", "pattern": r"^(19|20|21)\d{2}-\d{2}-\d{2}$"}  # years 1900–2199
 TEXT = {"type": "string"}
 NULLABLE_DATE = {"anyOf": [DATE, {"type": "null"}]}
 
@@ -84,6 +84,7 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                 "type": "object", "required": ["id", "name", "count"],
                 "properties": {"id": TEXT, "name": TEXT, "count": {"type": "integer", "minimum": 1},
                                "conditional": {"type": "boolean"},
+                               "count_if": {"type": "integer", "minimum": 1},
                                "procedures": {"type": "array", "items": TEXT}}}},
             "visit_plan": {"type": "array", "items": {
                 "type": "object", "required": ["counter", "procedures"],

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+from guide import flow
 from knowledge.schema import LifeEvent, Question
 from rules.vocabulary import UNKNOWN, FactDef
 from rules.wareki import format_date, to_wareki
-from guide import flow
 
 UI = {
     "yes": {"ja": "はい", "en": "Yes"},
@@ -109,6 +110,9 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
                        "procedures": procs,
                        "reserve_ids": ",".join(p["id"] for p in procs if p["reserve"]["available"])})
     required = sum(1 for p in data["procedures"] if p["status"] == "required")
+    event_date = data.get("event_date")
     return {"visits": visits, "required": required,
+            "event_date_display": format_date(dt.date.fromisoformat(event_date), "en" if locale == "en" else "ja")
+            if event_date else None,
             "conditional": len(data["procedures"]) - required,
             "checklist": data["checklist"]}

@@ -7,8 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from guide import rulebook
-from guide import flow
+from guide import flow, rulebook
 from guide.answers import allowed_values, read_age, read_choice, read_count, read_date, read_question
 from guide.calendar_export import result_ics
 from guide.presenter import answer_rows, choice_items, present_result

@@ -1,7 +1,8 @@
 """The procedure graph: prerequisites decide the visiting order and the visit plan per counter."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from knowledge.yamlfile import YamlDoc
 
 
-def build_graph(procedures: dict[str, "Procedure"], docs: dict[str, "YamlDoc"]) -> nx.DiGraph:
+def build_graph(procedures: dict[str, Procedure], docs: dict[str, YamlDoc]) -> nx.DiGraph:
     """Nodes are procedures (with their counter); an edge A -> B means A comes before B."""
     graph = nx.DiGraph()
     for pid, proc in procedures.items():

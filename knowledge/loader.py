@@ -10,8 +10,19 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from knowledge.graph import build_graph
-from knowledge.schema import (BringFile, BringItem, Counter, Department, DepartmentsFile, EventsFile,
-                              LifeEvent, PackFile, Procedure, Question, QuestionsFile)
+from knowledge.schema import (
+    BringFile,
+    BringItem,
+    Counter,
+    Department,
+    DepartmentsFile,
+    EventsFile,
+    LifeEvent,
+    PackFile,
+    Procedure,
+    Question,
+    QuestionsFile,
+)
 from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"

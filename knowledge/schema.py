@@ -128,7 +128,7 @@ class DeadlineVariant(Strict):
     text: Text
 
     @model_validator(mode="after")
-    def _amount_needed(self) -> "DeadlineVariant":
+    def _amount_needed(self) -> DeadlineVariant:
         needs = self.kind not in ("none", "child_allowance")
         if needs and self.amount is None:
             raise ValueError(f"deadline kind '{self.kind}' needs an amount")
@@ -153,7 +153,7 @@ class Bring(Strict):
     note: Text | None = None
 
     @model_validator(mode="after")
-    def _member_needs_per(self) -> "Bring":
+    def _member_needs_per(self) -> Bring:
         if self.member is not None and self.per != "member":
             raise ValueError("'member' conditions need per: member")
         return self
@@ -168,7 +168,7 @@ class Fee(Strict):
     source_url: HttpUrl | None = None
 
     @model_validator(mode="after")
-    def _period(self) -> "Fee":
+    def _period(self) -> Fee:
         if self.valid_to and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
         return self

@@ -5,7 +5,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.conditions import ConditionError, Cond, atoms_of, evaluate, parse
+from rules.conditions import Cond, ConditionError, atoms_of, evaluate, parse
 from rules.ruleset import Rulebook
 from rules.vocabulary import FactDef
 
@@ -44,7 +44,7 @@ def satisfiable(cond: Cond | None) -> bool:
     if count > MAX_ASSIGNMENTS:
         return True  # too many to try: assume it can
     for values in itertools.product(*domains):
-        if evaluate(cond, dict(zip(facts, values))) is True:
+        if evaluate(cond, dict(zip(facts, values, strict=True))) is True:
             return True
     return False
 

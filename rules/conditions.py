@@ -6,8 +6,9 @@ work from the same tree. Truth values are Kleene's: True, False, or None (unansw
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, Union
+from typing import Any
 
 from rules.vocabulary import FactDef, Vocabulary, VocabularyError
 
@@ -36,21 +37,21 @@ class Atom:
         """The attribute name on the asserted fact (durable has no dotted paths)."""
         return self.fact.path.replace(".", "__")
 
-    def negated(self) -> "Atom":
+    def negated(self) -> Atom:
         return Atom(self.fact, NEGATED[self.op], self.value)
 
 
 @dataclass(frozen=True)
 class All:
-    items: tuple["Cond", ...]
+    items: tuple[Cond, ...]
 
 
 @dataclass(frozen=True)
 class Any_:
-    items: tuple["Cond", ...]
+    items: tuple[Cond, ...]
 
 
-Cond = Union[Atom, All, Any_]
+Cond = Atom | All | Any_
 
 
 # --- parsing ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ class EngineError(RuntimeError):
 class _QuietHost(durable_engine.Host):
     """A durable Host without the timer threads that re-arm every 0.2 s (they crash the library)."""
 
-    def _run(self) -> None:  # noqa: D401 - the dispatcher is deliberately off
+    def _run(self) -> None:
         return None
 
     def get_action(self, action_name: str):

@@ -52,7 +52,7 @@ def _member_atoms(rule: Rule, situation: Situation, idxs: list[int], want_unknow
     """The member condition's deciding atoms for the first member it (may) apply to."""
     values = _member_values(situation, idxs[0]) if idxs else {}
     held, unknown, _ = sort_atoms(rule.member, values)
-    return held + unknown if want_unknown else held
+    return (unknown or held) if want_unknown else held
 
 
 def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
@@ -172,16 +172,27 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
 
 
 def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One list: the same document serves every procedure of the visit, so counts take the max."""
+    """One list: the same document serves every procedure of the visit, so counts take the max.
+
+    ``count`` is what is surely needed (or, when nothing is sure, what may be); ``count_if`` is
+    the larger number needed if the conditional cases apply.
+    """
     merged: dict[str, dict[str, Any]] = {}
     for p in procedures:
         for b in p["bring"]:
-            m = merged.setdefault(b["id"], {"id": b["id"], "name": b["name"], "count": 0,
-                                            "conditional": True, "procedures": []})
-            m["count"] = max(m["count"], b["count"])
-            m["conditional"] = m["conditional"] and b["conditional"]
+            m = merged.setdefault(b["id"], {"id": b["id"], "name": b["name"], "sure": 0, "maybe": 0,
+                                            "procedures": []})
+            key = "maybe" if b["conditional"] else "sure"
+            m[key] = max(m[key], b["count"])
             m["procedures"].append(p["id"])
-    return list(merged.values())
+    out = []
+    for m in merged.values():
+        sure, maybe = m.pop("sure"), m.pop("maybe")
+        item = {**m, "count": sure or maybe, "conditional": sure == 0}
+        if sure and maybe > sure:
+            item["count_if"] = maybe
+        out.append(item)
+    return out
 
 
 def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = None) -> dict[str, Any]:

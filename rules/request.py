@@ -52,14 +52,16 @@ def _parse_date(raw: Any) -> dt.date | None:
 
 def _value(fact: FactDef, raw: Any, name: str, errors: dict[str, dict[str, str]]) -> Any:
     """The validated value, or None for unanswered; records an error otherwise."""
-    if raw is None or raw == UNKNOWN and fact.type in ("bool", "enum"):
+    if raw is None or (raw == UNKNOWN and fact.type in ("bool", "enum")):
         return None
     if fact.type == "date":
         d = _parse_date(raw)
-        if d is None or not (1900 <= d.year <= 2200):
+        if d is None or not (1900 <= d.year <= 2199):
             errors[name] = _msg("日付は 2026-04-01 の形で入力してください。", "Give the date as YYYY-MM-DD, e.g. 2026-04-01.")
         return d
     if fact.type == "int":
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # JSON Schema counts 76.0 as an integer
         if not isinstance(raw, int) or isinstance(raw, bool):
             errors[name] = _msg("数字（整数）で入力してください。", "Give a whole number.")
             return None
@@ -109,7 +111,7 @@ def read_request(body: Any, vocab: Vocabulary, events: set[str]) -> Situation:
     event_date = None
     if body.get("event_date") is not None:
         event_date = _parse_date(body["event_date"])
-        if event_date is None or not (1900 <= event_date.year <= 2200):
+        if event_date is None or not (1900 <= event_date.year <= 2199):
             errors["event_date"] = _msg("日付は 2026-04-01 の形で入力してください。",
                                         "Give the date as YYYY-MM-DD, e.g. 2026-04-01.")
             event_date = None

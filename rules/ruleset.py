@@ -28,7 +28,7 @@ from knowledge.loader import KnowledgeBase
 from knowledge.schema import ID_PATTERN, Strict
 from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 from rules.compiler import Clause
-from rules.conditions import ConditionError, Cond, parse
+from rules.conditions import Cond, ConditionError, parse
 from rules.engine import RuleEngine
 from rules.vocabulary import Vocabulary, load_vocabulary
 

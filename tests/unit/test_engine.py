@@ -1,0 +1,118 @@
+"""The durable-rules adapter: definite/possible decisions agree with the reference three-valued
+evaluator for every answer combination tried, sessions are not leaked, and the library's
+pitfalls (ENGINEERING.md §1) are handled."""
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rules.compiler import Clause
+from rules.conditions import evaluate, parse
+from rules.engine import EngineError, RuleEngine
+from rules.vocabulary import load_vocabulary
+
+V = load_vocabulary()
+
+HOUSEHOLD = parse({"any": [{"facts.dog": True}, {"deceased.age": {"gte": 65}, "deceased.insurance": {"ne": "kokuho"}}]},
+                  V, "household")
+MEMBER = parse({"age": {"gte": 15}, "not": {"insurance": {"in": ["kouki", "seiho"]}}}, V, "member")
+CLAUSES = [
+    Clause("household_only", household=HOUSEHOLD),
+    Clause("member_only", member=MEMBER),
+    Clause("two_members", household=parse({"deceased.householder": True}, V, "household"), member=MEMBER, at_least=2),
+]
+ENGINE = RuleEngine("test_engine", CLAUSES)
+
+maybe_bool = st.sampled_from([True, False, None])
+household = st.fixed_dictionaries({
+    "facts__dog": maybe_bool,
+    "deceased__age": st.one_of(st.none(), st.integers(0, 120)),
+    "deceased__insurance": st.sampled_from(["kokuho", "shaho", "kouki", None]),
+    "deceased__householder": maybe_bool,
+})
+member = st.fixed_dictionaries({
+    "age": st.one_of(st.none(), st.integers(0, 100)),
+    "insurance": st.sampled_from(["kokuho", "shaho", "kouki", "seiho", None]),
+})
+
+
+def _clean(d):
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def _paths(d):
+    return {k.replace("__", "."): v for k, v in d.items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(household, st.lists(member, max_size=4))
+def test_engine_agrees_with_reference_semantics(h, members):
+    h, members = _clean(h), [_clean(m) for m in members]
+    out = ENGINE.decide(h, members)
+    hv = _paths(h)
+    # household only
+    truth = evaluate(HOUSEHOLD, hv)
+    assert out["household_only"].definite == (truth is True)
+    assert out["household_only"].possible == (truth is not False)
+    # some member
+    per = [evaluate(MEMBER, m) for m in members]
+    assert out["member_only"].definite_members == {i for i, t in enumerate(per) if t is True}
+    assert out["member_only"].possible_members == {i for i, t in enumerate(per) if t is not False}
+    # two different members, and the household condition
+    hh = evaluate(parse({"deceased.householder": True}, V, "household"), hv)
+    sure = sum(t is True for t in per)
+    maybe = sum(t is not False for t in per)
+    assert out["two_members"].definite == (hh is True and sure >= 2)
+    assert out["two_members"].possible == (hh is not False and maybe >= 2)
+
+
+def test_sessions_are_deleted_so_memory_stays_flat():
+    # durable fails with MemoryError past ~1,024 live sessions: 3,000 evaluations must work
+    for _ in range(3000):
+        ENGINE.decide({"facts__dog": True}, [{"age": 30}])
+
+
+def test_concurrent_threads_get_consistent_answers():
+    errors = []
+
+    def work():
+        try:
+            for i in range(200):
+                out = ENGINE.decide({"facts__dog": i % 2 == 0}, [])
+                assert out["household_only"].definite == (i % 2 == 0)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_versions_are_content_hashes_and_the_same_rules_can_be_built_twice():
+    again = RuleEngine("test_engine", CLAUSES)
+    assert again.version == ENGINE.version
+    other = RuleEngine("test_engine", CLAUSES[:1])
+    assert other.version != ENGINE.version
+
+
+def test_duplicate_tags_are_refused():
+    with pytest.raises(EngineError):
+        RuleEngine("dup", [Clause("x"), Clause("x")])
+
+
+def test_no_dispatcher_threads_are_started():
+    before = threading.active_count()
+    RuleEngine("threads", CLAUSES)
+    assert threading.active_count() == before
+
+
+def test_durable_imports_on_this_python():
+    import sys
+
+    import durable.engine  # noqa: F401
+
+    assert sys.version_info[:2] < (3, 13)

@@ -1,0 +1,44 @@
+"""The procedure graph orders results so every prerequisite comes first and builds visits."""
+import networkx as nx
+
+from knowledge.graph import order_procedures
+
+
+def _graph(edges, counters):
+    g = nx.DiGraph()
+    for pid, counter in counters.items():
+        g.add_node(pid, counter=counter)
+    g.add_edges_from(edges)
+    g.graph["closure"] = nx.transitive_closure_dag(g)
+    return g
+
+
+COUNTERS = {"tennyu": "shimin", "card": "shimin", "kokuho": "kokuho", "jido": "kodomo", "school": "kyoiku",
+            "shibo": "shimin", "kaso": "shimin", "sosaihi": "kokuho", "middle": "x"}
+RANK = {"shimin": 0, "kokuho": 1, "kodomo": 2, "kyoiku": 3, "x": 4}
+
+
+def _plan(graph, ids, due=None):
+    return order_procedures(graph, ids, counter_rank=lambda c: RANK[c], due_rank=lambda p: (due or {}).get(p, (9,)))
+
+
+def test_prerequisites_come_first_and_one_counter_is_one_visit():
+    g = _graph([("tennyu", "kokuho"), ("tennyu", "jido"), ("tennyu", "school"), ("tennyu", "card")], COUNTERS)
+    plan = _plan(g, ["school", "jido", "kokuho", "card", "tennyu"])
+    assert plan[0] == ["card", "tennyu"] or plan[0][0] == "tennyu"
+    assert [v[0] for v in plan][0] == "tennyu" or "tennyu" in plan[0]
+    flat = [p for v in plan for p in v]
+    assert flat.index("tennyu") < min(flat.index("kokuho"), flat.index("jido"), flat.index("school"))
+    assert len(plan) == 4  # shimin, kokuho, kodomo, kyoiku
+
+
+def test_prerequisites_through_absent_procedures_still_count():
+    g = _graph([("tennyu", "middle"), ("middle", "school")], COUNTERS)
+    plan = _plan(g, ["school", "tennyu"])
+    assert [p for v in plan for p in v] == ["tennyu", "school"]
+
+
+def test_earlier_due_dates_go_first_among_ready_counters():
+    g = _graph([("shibo", "kaso"), ("shibo", "sosaihi")], COUNTERS)
+    plan = _plan(g, ["sosaihi", "kaso", "shibo"], due={"shibo": (1,), "kaso": (1,), "sosaihi": (5,)})
+    assert plan == [["shibo", "kaso"], ["sosaihi"]]
