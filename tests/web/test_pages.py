@@ -1,0 +1,139 @@
+"""The questionnaire and result pages through the test client (no JavaScript involved)."""
+import re
+from urllib.parse import parse_qsl, urlsplit
+
+from icalendar import Calendar
+
+
+def follow(client, url, **fields):
+    """Submit one page like a browser without JavaScript: GET with the page's fields."""
+    query = dict(parse_qsl(urlsplit(url).query))
+    query.update({k: str(v) for k, v in fields.items()})
+    query["submit"] = "1"
+    r = client.get(urlsplit(url).path, query_string=query)
+    return r
+
+
+def test_start_page_lists_the_life_events_with_deep_links(client):
+    html = client.get("/guide/").get_data(as_text=True)
+    for event in ("moving_in", "moving_within", "moving_out", "birth", "death", "marriage", "divorce"):
+        assert f'href="/guide/{event}"' in html
+    assert client.get("/").status_code == 302
+
+
+def test_deep_link_per_event(client):
+    html = client.get("/guide/moving_in").get_data(as_text=True)
+    assert "転入" in html and "/guide/moving_in/date" in html
+    assert client.get("/guide/moving_sideways").status_code == 404
+
+
+def test_a_whole_questionnaire_for_a_family_of_four_with_a_dog(client):
+    url = "/guide/moving_in/date"
+    r = follow(client, url, **{"date-year": "２０２６", "date-month": "4", "date-day": "1"})  # full-width digits
+    assert r.status_code == 302 and "date=2026-04-01" in r.location
+    r = follow(client, r.location, n="4")
+    assert r.status_code == 302, r.get_data(as_text=True)[:3000]
+    people = [("self", 35), ("spouse", 33), ("child", 8), ("child", 3)]
+    for i, (relation, age) in enumerate(people):
+        assert f"person-{i + 1}" in r.location
+        r = follow(client, r.location, **{f"m{i}.relation": relation, f"m{i}.age": age})
+        assert f"person-{i + 1}-more" in r.location
+        page = client.get(r.location).get_data(as_text=True)
+        more = dict(re.findall(r'type="radio"[^>]*name="(m\d\.[a-z_0-9]+)" value="([a-z_]+)"', page))
+        answers = {k: "unknown" for k in more}
+        answers.update({f"m{i}.insurance": "kokuho", f"m{i}.mynumber_card": "yes", f"m{i}.nationality": "japanese"})
+        if f"m{i}.school" in more:
+            answers[f"m{i}.school"] = "elementary" if age == 8 else "preschool"
+            answers[f"m{i}.public_school"] = "yes"
+        r = follow(client, r.location, **{k: v for k, v in answers.items() if k in more})
+        assert r.status_code == 302, re.findall(r"＊[^<]*", r.get_data(as_text=True))
+    facts = {"from_abroad": "no", "special_moveout": "no", "moveout_planned_date": None, "seal_registration_wanted": "no",
+             "dog": "yes", "moped": "no"}
+    while "/check" not in r.location:
+        key = re.search(r"/q-([a-z_0-9]+)", r.location).group(1)
+        if key == "moveout_planned_date":
+            r = follow(client, r.location)  # left empty: 「分からない」
+        else:
+            r = follow(client, r.location, **{f"f.{key}": facts[key]})
+        assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    check = client.get(r.location).get_data(as_text=True)
+    assert "回答を確認してください" in check
+    assert "変更<span class=\"visually-hidden\">" in check
+    assert "まだ答えていない質問" not in check
+    result_url = re.search(r'href="(/guide/moving_in/result\?[^"]+)"', check).group(1).replace("&amp;", "&")
+    html = client.get(result_url).get_data(as_text=True)
+    for name in ("転入届", "国民健康保険の加入", "児童手当 認定請求", "小・中学校の転入学手続", "犬の登録事項変更"):
+        assert name in html
+    assert "2026年4月15日（水）" in html and "令和8年4月15日（水）" in html
+    assert re.search(r"マイナンバーカード</span>\s*<span class=\"checklist__count\">×4<", html), result_url
+    assert "/reserve?procedures=tennyu_todoke" in html
+    assert "name=" not in urlsplit(result_url).query  # no names in the URL: ages and choices only
+
+
+def test_bad_input_shows_an_error_summary_and_keeps_what_was_typed(client):
+    r = follow(client, "/guide/moving_in/person-1?date=2026-04-01&n=2", **{"m0.relation": "self", "m0.age": "abc"})
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert "<title>エラー：" in html
+    assert 'href="#m0.age"' in html
+    assert "年齢を0から130までの数字で入力してください" in html
+    assert 'value="self" checked' in html or 'value="self"\n' in html  # the radio stays chosen
+
+
+def test_impossible_date_says_which_day_is_wrong(client):
+    r = follow(client, "/guide/birth/date", **{"date-year": "2026", "date-month": "2", "date-day": "30"})
+    assert r.status_code == 400 and "2月30日はありません" in r.get_data(as_text=True)
+
+
+def test_change_link_returns_to_check_answers(client):
+    check = client.get("/guide/moving_out/check?date=2026-04-01&n=1&m0.relation=self&m0.age=30").get_data(as_text=True)
+    change = re.search(r'href="([^"]*person-1[^"]*return=check[^"]*)"', check).group(1).replace("&amp;", "&")
+    r = follow(client, change, **{"m0.relation": "self", "m0.age": "31"})
+    assert r.status_code == 302
+
+
+def test_result_with_nothing_answered_still_lists_everything_that_may_apply(client):
+    html = client.get("/guide/death/result").get_data(as_text=True)
+    assert "死亡届" in html and "該当する場合" in html
+    assert "日付の回答がないため" in html
+
+
+def test_ics_of_the_due_dates_parses(client):
+    r = client.get("/guide/birth/result.ics?date=2026-04-27&n=1&m0.relation=self&f.first_child=yes")
+    assert r.mimetype == "text/calendar"
+    cal = Calendar.from_ical(r.data)
+    events = {str(e["summary"]): e.decoded("dtstart").isoformat() for e in cal.walk("VEVENT")}
+    assert events["期限：出生届"] == "2026-05-11"
+    assert events["期限：児童手当 認定請求"] == "2026-05-12"
+
+
+def test_qr_code_is_an_svg_of_the_result_url(client):
+    r = client.get("/guide/birth/result-qr.svg?date=2026-04-01")
+    assert r.mimetype == "image/svg+xml" and r.data.startswith(b"<svg")
+
+
+def test_english_switch_is_remembered_and_accept_language_is_honoured(app):
+    client = app.test_client()
+    r = client.get("/guide/?lang=en")
+    assert 'lang="en"' in r.get_data(as_text=True) and "Moving into Kakogawa" in r.get_data(as_text=True)
+    assert "lang=en" in r.headers.get("Set-Cookie", "")
+    assert 'lang="en"' in client.get("/guide/moving_in").get_data(as_text=True)  # the cookie keeps the choice
+    fresh = app.test_client()
+    assert 'lang="en"' in fresh.get("/guide/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert 'lang="ja"' in fresh.get("/guide/", headers={"Accept-Language": "ja,en;q=0.5"}).get_data(as_text=True)
+    links = fresh.get("/guide/moving_in/people?date=2026-04-01").get_data(as_text=True)
+    assert 'hreflang="en"' in links and "date=2026-04-01" in links  # the switch keeps the answers
+
+
+def test_apply_and_reserve_say_plainly_they_are_not_open_yet(client):
+    apply = client.get("/apply/juminhyo_utsushi").get_data(as_text=True)
+    assert "オンライン申請はまだ始まっていません" in apply and "住民票の写し" in apply
+    reserve = client.get("/reserve?procedures=tennyu_todoke,kokuho_kanyu").get_data(as_text=True)
+    assert "窓口の予約はまだ始まっていません" in reserve and "転入届" in reserve
+    assert client.get("/apply/nope").status_code == 404
+
+
+def test_error_pages_are_in_japanese_and_reveal_nothing(client):
+    r = client.get("/no/such/page")
+    assert r.status_code == 404 and "ページが見つかりません" in r.get_data(as_text=True)
+    assert "Traceback" not in r.get_data(as_text=True)
