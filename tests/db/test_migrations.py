@@ -1,40 +1,20 @@
 """Alembic: `flask db upgrade` on an empty database gives the current schema, on SQLite and on
 PostgreSQL, and the models and the migrations agree (no autogenerate diff)."""
 import os
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
-from core.config import normalise_database_url
 from core.db import db
-
-
-def _postgres_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        if os.environ.get("REQUIRE_POSTGRES"):
-            pytest.fail("REQUIRE_POSTGRES is set but TEST_DATABASE_URL is not a PostgreSQL URL")
-        pytest.skip("TEST_DATABASE_URL (PostgreSQL) is not set")
-    return url
+from tests.conftest import scratch_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.db'}"
-        return
-    base = _postgres_url()
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(request.param, tmp_path) as url:
+        yield url
 
 
 def test_upgrade_from_empty_gives_the_models_schema(database_url, tmp_path):
