@@ -38,6 +38,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": url,
         "MUNICIPALITY": os.environ.get("MUNICIPALITY", "kakogawa"),
+        # results kept per worker for repeated answers (0 turns the cache off)
+        "GUIDE_CACHE_SIZE": int(os.environ.get("GUIDE_CACHE_SIZE", "4096")),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "JSON_AS_ASCII": False,

@@ -4,12 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import Blueprint, jsonify, request
+import json
+
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from core.i18n import select_locale
 from guide import rulebook
 from guide.openapi import openapi_document
 from guide.serialize import event_summary, procedure_detail, procedure_summary
+from rules.cache import ResultCache
 from rules.evaluate import evaluate
 from rules.request import InvalidRequest, read_request
 
@@ -45,10 +48,18 @@ def evaluate_guide():
         fields = {name: msg[lang] for name, msg in exc.errors.items()}
         return _error(400, "invalid_request",
                       "入力内容を確認してください。" if lang == "ja" else "Check the request.", fields)
-    result = evaluate(book, situation)
-    log.info("guide evaluated", extra={"event": situation.event, "ruleset_version": book.version,
-                                       "procedures": len(result["procedures"])})
-    return jsonify(result)
+    body_bytes = _results().get_or_compute(
+        situation.cache_key(book.version),
+        lambda: json.dumps(evaluate(book, situation), ensure_ascii=False).encode("utf-8"))
+    log.info("guide evaluated", extra={"event": situation.event, "ruleset_version": book.version})
+    return Response(body_bytes, mimetype="application/json")
+
+
+def _results() -> ResultCache[bytes]:
+    cache = current_app.extensions.get("guide_results")
+    if cache is None:
+        cache = current_app.extensions.setdefault("guide_results", ResultCache(current_app.config["GUIDE_CACHE_SIZE"]))
+    return cache
 
 
 @bp.get("/events")

@@ -1,8 +1,9 @@
 """Compiles clauses into a durable-rules JSON ruleset.
 
-Each clause becomes two rules: ``definite`` (every atom holds on a known value) and
-``possible`` (no atom is known to fail: an absent value may still hold). A clause whose
-definite rule fires is required; one where only the possible rule fires is conditional.
+Each clause becomes rules of two outcomes: ``definite`` (every atom holds on a known value) and
+``possible`` (no atom is known to fail, an absent value may still hold, and it is not
+definite). A clause whose definite rule fires is required; one where only a possible rule
+fires is conditional.
 With negation pushed down to the atoms (``rules.conditions``), this is exactly Kleene's
 three-valued logic, and the reference evaluator there is checked against it in the tests.
 """
@@ -17,6 +18,7 @@ from rules.conditions import All, Any_, Atom, Cond
 
 DEFINITE = "definite"
 POSSIBLE = "possible"
+NOT_DEFINITE = "not_definite"
 CATCH_ALL = "__catch_all"
 _DURABLE_OP = {"ne": "$neq", "gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
 
@@ -41,40 +43,69 @@ def _atom(atom: Atom, mode: str) -> dict[str, Any]:
         test = {"$and": [{"$neq": {key: v}} for v in value]} if len(value) > 1 else {"$neq": {key: value[0]}}
     else:
         test = {_DURABLE_OP[op]: {key: value}}
-    exists = {"$ex": {key: 1}}
     if mode == DEFINITE:
-        return {"$and": [exists, test]}  # an absent value never holds for sure
-    return {"$or": [{"$nex": {key: 1}}, test]}  # an absent value may hold
+        return {"$and": [{"$ex": {key: 1}}, test]}  # an absent value never holds for sure
+    if mode == POSSIBLE:
+        return {"$or": [{"$nex": {key: 1}}, test]}  # an absent value may hold
+    # NOT_DEFINITE: absent, or present and failing (the negated atom's test)
+    return {"$or": [{"$nex": {key: 1}}, _atom(atom.negated(), DEFINITE)]}
 
 
 def _cond(cond: Cond, mode: str) -> dict[str, Any]:
     if isinstance(cond, Atom):
         return _atom(cond, mode)
-    op = "$and" if isinstance(cond, All) else "$or"
     assert isinstance(cond, (All, Any_))
-    return {op: [_cond(c, mode) for c in cond.items]}
+    is_and = isinstance(cond, All) != (mode == NOT_DEFINITE)  # De Morgan for "not definite"
+    return {"$and" if is_and else "$or": [_cond(c, mode) for c in cond.items]}
 
 
-def _pattern(kind: str, cond: Cond | None, mode: str, extra: list[dict] | None = None) -> dict[str, Any]:
+def _doubt(cond: Cond) -> dict[str, Any]:
+    """Not definite, for a condition already known to be possible (kept small: durable's
+    expressions have a size limit). Where every atom may hold, an atom is short of definite
+    only when its value is absent."""
+    if isinstance(cond, Atom):
+        return {"$nex": {cond.key: 1}}
+    if isinstance(cond, All):  # possible(All) makes every item possible
+        return {"$or": [_doubt(c) for c in cond.items]}
+    return _cond(cond, NOT_DEFINITE)  # possible(Any) says nothing of each branch
+
+
+def _pattern(kind: str, cond: Cond | None, modes: tuple[str, ...], extra: list[dict] | None = None) -> dict[str, Any]:
     parts: list[dict[str, Any]] = [{"kind": kind}]
     if cond is not None:
-        parts.append(_cond(cond, mode))
+        parts.extend(_cond(cond, mode) if mode != NOT_DEFINITE else _doubt(cond) for mode in modes)
     parts.extend(extra or [])
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 def compile_clauses(clauses: list[Clause]) -> dict[str, Any]:
-    """A durable ruleset definition (without actions' callables: ``run`` names the outcome)."""
+    """A durable ruleset definition (without actions' callables: ``run`` names the outcome).
+
+    Per clause: one ``definite`` rule (every pattern definite), and ``possible`` rules that
+    fire only where the clause is possible but NOT definite: rule j has patterns before j
+    definite, pattern j possible-but-not-definite, patterns after j possible. These are
+    disjoint and together cover "possible and not definite", so no combination fires twice.
+    """
     rules: dict[str, Any] = {}
     for n, clause in enumerate(clauses):
-        for mode in (DEFINITE, POSSIBLE):
-            patterns: list[dict[str, Any]] = [{"h": _pattern("household", clause.household, mode)}]
-            if clause.member is not None:
-                for i in range(clause.at_least):
-                    # distinct members in index order, so a pair is counted once
-                    chain = [{"$gt": {"idx": {f"m{i - 1}": "idx"}}}] if i else []
-                    patterns.append({f"m{i}": _pattern("member", clause.member, mode, chain)})
-            rules[f"c{n}_{mode}"] = {"all": patterns, "run": f"{mode}\t{clause.tag}"}
+        conds: list[tuple[str, Cond | None, list[dict]]] = [("h", clause.household, [])]
+        if clause.member is not None:
+            for i in range(clause.at_least):
+                # distinct members in index order, so a pair is counted once
+                chain = [{"$gt": {"idx": {f"m{i - 1}": "idx"}}}] if i else []
+                conds.append((f"m{i}", clause.member, chain))
+
+        def pattern(alias: str, cond: Cond | None, chain: list[dict], modes: tuple[str, ...]) -> dict:
+            return {alias: _pattern("household" if alias == "h" else "member", cond, modes, chain)}
+
+        rules[f"c{n}_{DEFINITE}"] = {"all": [pattern(a, c, ch, (DEFINITE,)) for a, c, ch in conds],
+                                     "run": f"{DEFINITE}\t{clause.tag}"}
+        for j, (_, doubted, _) in enumerate(conds):
+            if doubted is None:
+                continue  # no condition: always definitely true, never in doubt
+            patterns = [pattern(a, c, ch, (DEFINITE,) if i < j else (POSSIBLE, NOT_DEFINITE) if i == j
+                                else (POSSIBLE,)) for i, (a, c, ch) in enumerate(conds)]
+            rules[f"c{n}_{POSSIBLE}{j}"] = {"all": patterns, "run": f"{POSSIBLE}\t{clause.tag}"}
     # every asserted fact must be handled, or durable refuses it (ENGINEERING.md §1.4)
     rules[CATCH_ALL] = {"all": [{"m": {"$ex": {"kind": 1}}}], "run": CATCH_ALL}
     return rules

@@ -35,16 +35,19 @@ def _ignore(c) -> None:
     return None
 
 
-def _recorder(outcome: str):
-    """The one generic action: record which outcome fired and for which members, in state."""
+def _recorder(outcome: str, sink: dict[str, list]):
+    """The one generic action: record which outcome fired, and for which members, for the session.
+
+    Outcomes go to a per-session list held by the engine rather than into durable's own state:
+    durable re-serialises the whole state after every action, which made a growing list there
+    the largest cost of an evaluation. The list is keyed by the session id and removed with it.
+    """
     mode, tag = outcome.split("\t", 1)
 
     def record(c) -> None:
         matched = c._m if hasattr(c, "_m") else {}
-        members = sorted(int(f["idx"]) for alias, f in matched.items() if alias.startswith("m") and "idx" in f)
-        fired = list(c.s.fired or [])
-        fired.append([mode, tag, members])
-        c.s.fired = fired
+        members = [int(f["idx"]) for alias, f in matched.items() if alias.startswith("m") and "idx" in f]
+        sink[c.s.sid].append((mode, tag, members))
 
     return record
 
@@ -54,9 +57,9 @@ class Outcome:
     """What one clause came to: members that satisfy it for sure, and those that may."""
 
     definite: bool = False
-    possible: bool = False
+    possible: bool = False  # may hold (True also when definite)
     definite_members: set[int] = field(default_factory=set)
-    possible_members: set[int] = field(default_factory=set)
+    possible_members: set[int] = field(default_factory=set)  # complete only where not definite
 
 
 class RuleEngine:
@@ -69,9 +72,10 @@ class RuleEngine:
         definition = compile_clauses(clauses)
         self.version = ruleset_version(definition)
         self.ruleset_name = f"{name}_{self.version}"
+        self._fired: dict[str, list] = {}
         for rule in definition.values():
             if rule["run"] != CATCH_ALL:
-                rule["run"] = _recorder(rule["run"])
+                rule["run"] = _recorder(rule["run"], self._fired)
             else:
                 rule["run"] = _ignore
         self._host = _QuietHost()
@@ -85,21 +89,24 @@ class RuleEngine:
         facts += [dict(m, kind="member", idx=i, id=f"m{i}") for i, m in enumerate(members)]
         with self._lock:
             sid = str(next(self._sids))
+            self._fired[sid] = []
             try:
                 for fact in facts:
                     fact["sid"] = sid
-                    self._host.assert_fact(self.ruleset_name, fact)
+                # one batch: every fact is handled (catch-all rule), so none can make it raise
+                self._host.assert_facts(self.ruleset_name, facts)
                 state = self._host.get_state(self.ruleset_name, sid)
             finally:
                 self._host.delete_state(self.ruleset_name, sid)
+                fired = self._fired.pop(sid)
         if state.get("exception"):
             raise EngineError(f"a rule action failed: {state['exception']}")
-        for mode, tag, idxs in state.get("fired", []):
+        for mode, tag, idxs in fired:
             out = outcomes[tag]
+            out.possible = True
             if mode == DEFINITE:
                 out.definite = True
                 out.definite_members.update(idxs)
             else:
-                out.possible = True
                 out.possible_members.update(idxs)
         return outcomes

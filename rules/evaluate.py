@@ -111,7 +111,7 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
                 d.status, d.members, d.why = CONDITIONAL, [], []
             d.members = sorted(set(d.members) | _concerned(rule, out.possible_members, real))
             d.why += [w for w in _why_conditional(rule, out, situation, real) if w not in d.why]
-        elif d.status == "not_applicable":
+        elif d.status == "not_applicable" and situation.explain:
             d.why += [w for w in _why_not(rule, situation) if w not in d.why]
     return decisions
 
@@ -241,7 +241,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "source_url": str(proc.source_url),
         }
 
-    counter_rank = {cid: n for n, cid in enumerate(kb.counters)}
+    counter_rank = rulebook.counter_rank
     plan = order_procedures(
         kb.graph, list(listed),
         counter_rank=lambda c: counter_rank[c],

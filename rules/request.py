@@ -30,6 +30,12 @@ class Situation:
     locale: str = "ja"
     explain: bool = False
 
+    def cache_key(self, version: str) -> tuple:
+        """Everything the result depends on, in a canonical (order-free) form."""
+        members = None if self.members is None else tuple(tuple(sorted(m.items())) for m in self.members)
+        return (version, self.event, self.event_date, tuple(sorted(self.values.items(), key=lambda kv: kv[0])),
+                members, self.locale, self.explain)
+
     @property
     def start_for_child_allowance(self) -> dt.date | None:
         return self.values.get("facts.moveout_planned_date") or self.event_date

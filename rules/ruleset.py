@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -82,6 +83,11 @@ class Rulebook:
     bring_clauses: dict[tuple[str, int], Clause]  # (procedure, bring index) -> clause
     deadline_clauses: dict[tuple[str, int], Clause]  # (procedure, variant index) -> clause
     version: str
+
+    @cached_property
+    def counter_rank(self) -> dict[str, int]:
+        """Counters in the order of departments.yaml: the tie-break of the visiting order."""
+        return {cid: n for n, cid in enumerate(self.kb.counters)}
 
     def rules_for(self, event: str) -> EventRules:
         return self.events[event]

@@ -67,6 +67,7 @@ def app(request, tmp_path_factory):
             "DATABASE_URL": url,
             "SECRET_KEY": "test-only-not-secret",
             "INSTANCE_PATH": str(instance),
+            "GUIDE_CACHE_SIZE": 0,  # every request really evaluates (purity is tested, not the cache)
         })
         with application.app_context():
             upgrade()
