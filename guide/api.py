@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-
 import json
+import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
 

@@ -170,7 +170,7 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
         same = next((e for e in items if e["id"] == b.item), None)
         if same is None:
             items.append(entry)
-        elif conditional == same["conditional"] and count > same["count"] or same["conditional"] and not conditional:
+        elif (conditional == same["conditional"] and count > same["count"]) or (same["conditional"] and not conditional):
             same.update(entry)  # one line per document: the surer, then the larger, entry wins
     return items
 

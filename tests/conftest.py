@@ -11,7 +11,6 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from core.config import normalise_database_url
-
 from knowledge.loader import load_pack
 from rules.ruleset import build_rulebook
 

@@ -1,9 +1,9 @@
 """Conditions: parsing with negation pushed down, Kleene three-valued truth, the words."""
 import pytest
 
+from rules import wording
 from rules.conditions import All, Any_, Atom, ConditionError, evaluate, parse, sort_atoms
 from rules.vocabulary import load_vocabulary
-from rules import wording
 
 V = load_vocabulary()
 
