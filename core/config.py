@@ -40,6 +40,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MUNICIPALITY": os.environ.get("MUNICIPALITY", "kakogawa"),
         # results kept per worker for repeated answers (0 turns the cache off)
         "GUIDE_CACHE_SIZE": int(os.environ.get("GUIDE_CACHE_SIZE", "4096")),
+        # how often a worker looks for edited knowledge files (0: only at start)
+        "RULES_RELOAD_SECONDS": float(os.environ.get("RULES_RELOAD_SECONDS", "10")),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "JSON_AS_ASCII": False,

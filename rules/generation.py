@@ -1,11 +1,15 @@
 """Reload by generation (ENGINEERING.md §1.8): build, validate and test a new rulebook, then swap
-it in with one assignment. Requests hold the rulebook they started with."""
+it in with one assignment. Requests hold the rulebook they started with; a rulebook that fails
+to load or fails its scenarios never replaces a working one."""
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from pathlib import Path
+from typing import Callable
 
+from knowledge.yamlfile import KnowledgeError
 from rules.ruleset import Rulebook
 
 log = logging.getLogger(__name__)
@@ -15,14 +19,25 @@ class ScenarioFailure(RuntimeError):
     pass
 
 
+def files_fingerprint(*roots: Path) -> tuple:
+    """Cheap change detection: names, sizes and modification times of the knowledge files."""
+    return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                        for root in roots for p in root.rglob("*.yaml")))
+
+
 class RulebookHolder:
-    def __init__(self, build: Callable[[], Rulebook], verify: Callable[[Rulebook], list[str]] | None = None):
+    def __init__(self, build: Callable[[], Rulebook], verify: Callable[[Rulebook], list[str]] | None = None,
+                 fingerprint: Callable[[], tuple] | None = None, interval: float = 0.0):
         self._build = build
         self._verify = verify
+        self._fingerprint = fingerprint
+        self._interval = interval
         self._reload_lock = threading.Lock()
-        self.generation = 0
+        self._seen = fingerprint() if fingerprint else ()
+        self._checked_at = time.monotonic()
         self.current: Rulebook = self._prepare()
         self.generation = 1
+        self.last_error: str | None = None
 
     def _prepare(self) -> Rulebook:
         book = self._build()
@@ -32,10 +47,26 @@ class RulebookHolder:
         return book
 
     def reload(self) -> Rulebook:
-        """Swap in a freshly built rulebook; on any error the current one stays."""
+        """Swap in a freshly built rulebook; on any error the current one stays and it raises."""
         with self._reload_lock:
             book = self._prepare()
             self.current = book  # the one assignment readers see
             self.generation += 1
             log.info("rules reloaded", extra={"ruleset_version": book.version, "generation": self.generation})
             return book
+
+    def maybe_reload(self) -> Rulebook:
+        """At most every ``interval`` seconds, reload if the files changed (curators' edits)."""
+        if not self._fingerprint or self._interval <= 0 or time.monotonic() - self._checked_at < self._interval:
+            return self.current
+        self._checked_at = time.monotonic()
+        seen = self._fingerprint()
+        if seen != self._seen:
+            self._seen = seen
+            try:
+                self.reload()
+                self.last_error = None
+            except (KnowledgeError, ScenarioFailure) as exc:
+                self.last_error = str(exc)
+                log.error("new rules refused; the previous generation stays", extra={"problems": str(exc)[:2000]})
+        return self.current

@@ -137,3 +137,15 @@ def test_error_pages_are_in_japanese_and_reveal_nothing(client):
     r = client.get("/no/such/page")
     assert r.status_code == 404 and "ページが見つかりません" in r.get_data(as_text=True)
     assert "Traceback" not in r.get_data(as_text=True)
+
+
+def test_the_ruleset_generation_served_is_recorded(app, client):
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.models import RulesetGeneration
+
+    client.get("/guide/")
+    with app.app_context():
+        versions = db.session.scalars(select(RulesetGeneration.version)).all()
+    assert app.extensions["rulebook"].current.version in versions
