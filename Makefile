@@ -25,7 +25,7 @@ $(VENV)/.dev-installed: requirements-dev.txt requirements.txt $(VENV)/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d translations -f -q
+	$(BIN)/pybabel compile -d translations --statistics
 
 db: $(VENV)/.installed
 	$(BIN)/flask --app app db upgrade

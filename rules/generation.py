@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from knowledge.yamlfile import KnowledgeError
 from rules.ruleset import Rulebook
