@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -123,7 +124,7 @@ def _python_client(url: str, seconds: int, bodies: list[str] | None) -> dict:
 def over_http(seconds: int, workers: int, cache_size: int) -> dict:
     port = _free_port()
     tmp = Path(tempfile.mkdtemp())
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'bench.db'}", SECRET_KEY="bench-only",
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp / 'bench.db'}", SECRET_KEY=secrets.token_hex(16),
                INSTANCE_PATH=str(tmp), GUIDE_CACHE_SIZE=str(cache_size))
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
