@@ -25,6 +25,7 @@ def record_generation(book: Rulebook, municipality: str) -> None:
             version=book.version, municipality=municipality, procedures=len(book.kb.procedures),
             rules=sum(len(er.rules) for er in book.events.values()), host=socket.gethostname()[:255]))
         db.session.commit()
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
         db.session.rollback()
-        log.warning("could not record the ruleset generation (has `flask db upgrade` run?)", exc_info=True)
+        log.warning("could not record the ruleset generation (has `flask db upgrade` run?): %s",
+                    str(exc).splitlines()[0])

@@ -13,6 +13,7 @@ from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
 from rules import calendar, wording
 from rules.conditions import Atom, sort_atoms
+from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
 from rules.request import Situation
 from rules.ruleset import Rule, Rulebook
@@ -71,7 +72,8 @@ def _why_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) 
     loc = situation.locale
     _, unknown, _ = sort_atoms(rule.household, situation.values)
     parts = [wording.atom_phrase(a, loc) for a in unknown]
-    if rule.member is not None:
+    sure = sum(evaluate_cond(rule.member, _member_values(situation, i)) is True for i in range(real))
+    if rule.member is not None and sure < rule.at_least:  # the member part is what is in doubt
         idxs = sorted(i for i in out.possible_members if i < real)
         atoms = _member_atoms(rule, situation, idxs, want_unknown=True) if idxs else \
             list(sort_atoms(rule.member, {})[1])
