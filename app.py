@@ -21,6 +21,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import core.models  # noqa: F401  (tables known to Alembic)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     init_i18n(app)
+    from core.platform import init_platform
+    init_platform(app)
 
     from guide import init_guide
     init_guide(app)

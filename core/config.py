@@ -49,6 +49,27 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }
+    env = os.environ.get
+    config.update({
+        # staff console: only these networks (LGWAN ranges), seen through TRUSTED_PROXY_COUNT proxies
+        "STAFF_NETWORKS": env("STAFF_NETWORKS", "127.0.0.0/8,::1/128"),
+        "METRICS_NETWORKS": env("METRICS_NETWORKS", "127.0.0.0/8,::1/128"),
+        "TRUSTED_PROXY_COUNT": int(env("TRUSTED_PROXY_COUNT", "0")),
+        "STAFF_HOST": env("STAFF_HOST", ""),  # serve /staff only on this host name when set
+        "REDIS_URL": env("REDIS_URL", ""),  # shared rate limits across workers when set
+        "AUDIT_ANCHOR_PATH": env("AUDIT_ANCHOR_PATH", str(instance / "audit-anchor.log")),
+        "AUDIT_RETENTION_DAYS": int(env("AUDIT_RETENTION_DAYS", str(365 * 5))),
+        "DATA_KEYS": env("DATA_KEYS", ""),  # "kid:base64key,kid2:base64key" (newest last)
+        "DATA_KEY_FILE": env("DATA_KEY_FILE", str(instance / "data-keys")),
+        "SMTP_HOST": env("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": int(env("SMTP_PORT", "25")),
+        "MAIL_FROM": env("MAIL_FROM", "noreply@guide.city.kakogawa.lg.jp"),
+        "ADMIN_EMAILS": env("ADMIN_EMAILS", ""),
+        "EMBED_ALLOWED_ORIGINS": env("EMBED_ALLOWED_ORIGINS", "https://www.city.kakogawa.lg.jp"),
+        "FORCE_HTTPS": env("FORCE_HTTPS", "0") == "1",
+        "SESSION_IDLE_MINUTES": int(env("SESSION_IDLE_MINUTES", "30")),
+        "SESSION_ABSOLUTE_HOURS": int(env("SESSION_ABSOLUTE_HOURS", "12")),
+    })
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["DATABASE_URL"])
     if "SECRET_KEY" not in config:

@@ -1,0 +1,51 @@
+"""The one authorisation table: which staff roles may use which endpoint. Deny by default.
+
+Every endpoint under /staff must be listed here, or it answers 403 to everyone; a test walks
+every route × role against this table. Add a line per endpoint in the section of your area.
+"""
+from __future__ import annotations
+
+ADMIN = "admin"  # システム管理者
+DEPARTMENT = "department"  # 所管課職員 (scoped to their departments)
+COUNTER = "counter"  # 窓口職員
+CURATOR = "curator"  # コンテンツ管理者 (rules and knowledge)
+AUDITOR = "auditor"  # 監査担当 (read-only logs and statistics)
+ROLES = (ADMIN, DEPARTMENT, COUNTER, CURATOR, AUDITOR)
+ROLE_NAMES = {
+    ADMIN: {"ja": "システム管理者", "en": "System administrator"},
+    DEPARTMENT: {"ja": "所管課職員", "en": "Department staff"},
+    COUNTER: {"ja": "窓口職員", "en": "Counter staff"},
+    CURATOR: {"ja": "コンテンツ管理者", "en": "Content curator"},
+    AUDITOR: {"ja": "監査担当", "en": "Auditor"},
+}
+EVERYONE = frozenset(ROLES)
+PUBLIC = "public"  # staff endpoints reachable before login (login itself)
+
+POLICY: dict[str, frozenset[str] | str] = {
+    # --- auth and accounts (core/auth.py, staff/views.py) ---
+    "staff.login": PUBLIC,
+    "staff.login_totp": PUBLIC,
+    "staff.logout": EVERYONE,
+    "staff.home": EVERYONE,
+    "staff.keepalive": EVERYONE,
+    "staff.users": frozenset({ADMIN}),
+    "staff.user_new": frozenset({ADMIN}),
+    "staff.user_reset": frozenset({ADMIN}),
+    "staff.user_unlock": frozenset({ADMIN}),
+    # --- audit (staff/audit_views.py) ---
+    # --- usage statistics (staff/stats_views.py) ---
+    # --- monitoring (staff alerts) ---
+}
+
+
+def allowed(endpoint: str | None, role: str | None) -> bool:
+    rule = POLICY.get(endpoint or "")
+    if rule is None:
+        return False
+    if rule == PUBLIC:
+        return True
+    return role in rule
+
+
+def is_public(endpoint: str | None) -> bool:
+    return POLICY.get(endpoint or "") == PUBLIC

@@ -1,0 +1,1 @@
+"""The staff console (/staff): served on the government network (LGWAN) only."""
