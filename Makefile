@@ -33,7 +33,7 @@ db: $(VENV)/.installed
 run: $(VENV)/.installed translations db
 	$(BIN)/flask --app app knowledge check
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
 
 test: $(VENV)/.dev-installed translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -41,6 +41,7 @@ test: $(VENV)/.dev-installed translations
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -q -r app.py core guide rules knowledge staff intake reservations --severity-level medium
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis .ruff_cache

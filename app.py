@@ -18,7 +18,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     db.init_app(app)
-    import core.models  # noqa: F401  (tables known to Alembic)
+    import core.models
+    import core.staff_models  # noqa: F401
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     init_i18n(app)
     from core.platform import init_platform
@@ -41,9 +42,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.get("/accessibility")
     def accessibility():
         return render_template("accessibility.html")
-
-    @app.get("/healthz")
-    def healthz():
-        return {"status": "ok"}
 
     return app

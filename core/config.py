@@ -58,11 +58,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "STAFF_HOST": env("STAFF_HOST", ""),  # serve /staff only on this host name when set
         "REDIS_URL": env("REDIS_URL", ""),  # shared rate limits across workers when set
         "AUDIT_ANCHOR_PATH": env("AUDIT_ANCHOR_PATH", str(instance / "audit-anchor.log")),
+        "AUDIT_HMAC_KEY": env("AUDIT_HMAC_KEY", ""),
         "AUDIT_RETENTION_DAYS": int(env("AUDIT_RETENTION_DAYS", str(365 * 5))),
         "DATA_KEYS": env("DATA_KEYS", ""),  # "kid:base64key,kid2:base64key" (newest last)
         "DATA_KEY_FILE": env("DATA_KEY_FILE", str(instance / "data-keys")),
         "SMTP_HOST": env("SMTP_HOST", "127.0.0.1"),
         "SMTP_PORT": int(env("SMTP_PORT", "25")),
+        "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "30")),
+        "OUTBOX_RETENTION_DAYS": int(env("OUTBOX_RETENTION_DAYS", "30")),  # sent mail kept this long
+        "AUDIT_CHECK_SECONDS": int(env("AUDIT_CHECK_SECONDS", "300")),  # audit chain re-verified this often
+        "BLIND_INDEX_KEY": env("BLIND_INDEX_KEY", ""),  # key of lookup indexes (never rotates)
         "MAIL_FROM": env("MAIL_FROM", "noreply@guide.city.kakogawa.lg.jp"),
         "ADMIN_EMAILS": env("ADMIN_EMAILS", ""),
         "EMBED_ALLOWED_ORIGINS": env("EMBED_ALLOWED_ORIGINS", "https://www.city.kakogawa.lg.jp"),

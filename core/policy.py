@@ -28,13 +28,23 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff.logout": EVERYONE,
     "staff.home": EVERYONE,
     "staff.keepalive": EVERYONE,
+    "staff.session_status": EVERYONE,
+    "staff.password": EVERYONE,
     "staff.users": frozenset({ADMIN}),
     "staff.user_new": frozenset({ADMIN}),
     "staff.user_reset": frozenset({ADMIN}),
     "staff.user_unlock": frozenset({ADMIN}),
     # --- audit (staff/audit_views.py) ---
+    "staff_audit.search": frozenset({AUDITOR, ADMIN}),
+    "staff_audit.totals": frozenset({AUDITOR, ADMIN}),
+    "staff_audit.export": frozenset({AUDITOR, ADMIN}),
+    "staff_audit.print": frozenset({AUDITOR, ADMIN}),
     # --- usage statistics (staff/stats_views.py) ---
+    "staff_stats.index": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
+    "staff_stats.export": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
     # --- monitoring (staff alerts) ---
+    "staff_monitor.alerts": frozenset({ADMIN, AUDITOR}),
+    "staff_monitor.acknowledge": frozenset({ADMIN}),  # auditors only read
 }
 
 

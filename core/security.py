@@ -1,10 +1,23 @@
-"""HTTP hardening and network rules (being written): request ids, client IP behind a trusted
-proxy, network allow-lists, security headers with CSP nonces, CSRF, rate limits."""
+"""HTTP hardening and network rules: request ids, the client's address behind a trusted proxy,
+network allow-lists, security headers with CSP nonces, HTTPS, CSRF, rate limits, JSON logs."""
 from __future__ import annotations
 
 import ipaddress
+import logging
+import re
+import secrets
+import sys
+import time
+import uuid
 
-from flask import Flask, request
+from flask import Flask, g, redirect, request
+from flask_limiter import Limiter
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+log = logging.getLogger("access")
+csrf = CSRFProtect()
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def client_ip() -> str:
@@ -21,5 +34,116 @@ def in_networks(ip: str, networks: str) -> bool:
     return any(addr in ipaddress.ip_network(n.strip(), strict=False) for n in networks.split(",") if n.strip())
 
 
+def masked_ip(ip: str) -> str:
+    """For access logs: the network, not the person (last IPv4 octet / last 80 IPv6 bits zeroed)."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    prefix = 24 if addr.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+
+
+def _limit_key() -> str:
+    return client_ip()
+
+
+limiter = Limiter(key_func=_limit_key, default_limits=[], headers_enabled=True)
+
+
+def csp_header(nonce: str, frame_ancestors: str) -> str:
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        f"frame-ancestors {frame_ancestors}",
+    ])
+
+
+def _is_embeddable(path: str) -> bool:
+    """Only the guide may be framed by the city's homepage (its widgets); nothing else."""
+    return path.startswith("/guide")
+
+
+def _configure_logging(app: Flask) -> None:
+    """JSON lines on stdout with the request id; never passwords, tokens or personal data."""
+    if app.config.get("TESTING") or getattr(_configure_logging, "done", False):
+        return
+    from pythonjsonlogger.json import JsonFormatter
+
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)  # added, never replacing handlers others rely on
+    root.setLevel(logging.INFO)
+    _configure_logging.done = True  # type: ignore[attr-defined]
+
+
 def init_security(app: Flask) -> None:
-    return None
+    if app.config["TRUSTED_PROXY_COUNT"] > 0:
+        n = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)  # type: ignore[method-assign]
+    if app.config["FORCE_HTTPS"]:
+        app.config.update(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 3600 * 12)
+    csrf.init_app(app)
+    if app.config.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+    _configure_logging(app)
+
+    @app.before_request
+    def _start() -> object | None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.csp_nonce = secrets.token_urlsafe(16)
+        if app.config["FORCE_HTTPS"] and not request.is_secure:
+            return redirect(request.url.replace("http://", "https://", 1), code=301)
+        return None
+
+    @app.context_processor
+    def _nonce() -> dict[str, str]:
+        return {"csp_nonce": getattr(g, "csp_nonce", "")}
+
+    @app.after_request
+    def _headers(response):
+        nonce = getattr(g, "csp_nonce", secrets.token_urlsafe(16))
+        if _is_embeddable(request.path):
+            ancestors = " ".join(["'self'"] + app.config["EMBED_ALLOWED_ORIGINS"].split(","))
+        else:
+            ancestors = "'none'"
+            response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("Content-Security-Policy", csp_header(nonce, ancestors.strip()))
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["X-Request-ID"] = getattr(g, "request_id", "")
+        if request.is_secure or app.config["FORCE_HTTPS"]:
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if request.path.startswith("/staff"):
+            response.headers["Cache-Control"] = "no-store"  # pages with personal data
+        response.headers.pop("Server", None)
+        _access_log(response)
+        return response
+
+
+def _access_log(response) -> None:
+    started = getattr(g, "started", None)
+    log.info("request", extra={
+        "request_id": getattr(g, "request_id", ""),
+        "method": request.method,
+        "path": request.path,  # never the query string: it can carry answers
+        "endpoint": request.endpoint or "",
+        "status": response.status_code,
+        "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
+        "client": masked_ip(client_ip()),
+    })

@@ -33,10 +33,11 @@ def init_guide(app: Flask) -> None:
         from guide.generations import record_generation
         record_generation(rulebook(), municipality)
 
+    from core.security import csrf
     from guide.api import bp as api_bp
     from guide.cli import register_cli
     from guide.views import bp as views_bp
-
+    csrf.exempt(api_bp)  # a JSON machine endpoint: no cookies, no forms, nothing to forge
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
     register_cli(app)

@@ -8,6 +8,7 @@ import logging
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from core.i18n import select_locale
+from core.usage import note_procedures
 from guide import rulebook
 from guide.openapi import openapi_document
 from guide.serialize import event_summary, procedure_detail, procedure_summary
@@ -50,6 +51,7 @@ def evaluate_guide():
     body_bytes = _results().get_or_compute(
         situation.cache_key(book.version),
         lambda: json.dumps(evaluate(book, situation), ensure_ascii=False).encode("utf-8"))
+    note_procedures(p["id"] for p in json.loads(body_bytes)["procedures"])  # usage statistics: counts only
     log.info("guide evaluated", extra={"event": situation.event, "ruleset_version": book.version})
     return Response(body_bytes, mimetype="application/json")
 

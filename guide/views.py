@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core.usage import note_procedures
 from guide import flow, rulebook
 from guide.answers import allowed_values, read_age, read_choice, read_count, read_date, read_question
 from guide.calendar_export import result_ics
@@ -210,6 +211,7 @@ def result(event_id: str):
     book, event = _event(event_id)
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
     data = _evaluate(book, event, answers)
+    note_procedures(p["id"] for p in data["procedures"])  # usage statistics: counts only
     query = _query(answers)
     view = present_result(book, event, data, answers, g.locale)
     self_url = request.host_url.rstrip("/") + url_for("guide.result", event_id=event.id) + (f"?{query}" if query else "")

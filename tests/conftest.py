@@ -85,3 +85,63 @@ def shared_scenarios() -> list[dict]:
     if not path.exists():
         pytest.skip(f"{path} is not here (shared/ sits beside the project root)")
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+# --- staff accounts -----------------------------------------------------------------------
+
+STAFF_PASSWORD = "correct-horse-42-battery"
+
+
+def make_staff(app, role: str, login_id: str | None = None, departments: str = "", must_change: bool = False):
+    """A staff account straight in the database; returns (login_id, totp_secret)."""
+    from core import auth
+    from core.db import db
+    from core.staff_models import StaffUser
+
+    login_id = login_id or f"{role}.{uuid.uuid4().hex[:8]}"
+    with app.app_context():
+        user = StaffUser(login_id=login_id, display_name=f"テスト {role}", role=role, departments=departments,
+                         password_hash=auth.hash_password(STAFF_PASSWORD), totp_secret=auth.new_totp_secret(),
+                         totp_last_step=0, active=True, must_change_password=must_change, failed_logins=0)
+        db.session.add(user)
+        db.session.commit()
+        return login_id, user.totp_secret
+
+
+def csrf_from(html: str) -> str:
+    import re
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def staff_login(client, login_id: str, secret: str, password: str = STAFF_PASSWORD):
+    """The real login: password page, then the TOTP page. Returns the last response.
+
+    Each client gets its own loopback address, so the per-address login rate limit does not
+    spill from one test to the next."""
+    import random
+
+    import pyotp
+    if client.environ_base.get("REMOTE_ADDR", "127.0.0.1") == "127.0.0.1":
+        client.environ_base["REMOTE_ADDR"] = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(1, 254)}"
+    page = client.get("/staff/login").get_data(as_text=True)
+    r = client.post("/staff/login", data={"login_id": login_id, "password": password, "csrf_token": csrf_from(page)})
+    if r.status_code != 302:
+        return r
+    page = client.get("/staff/login/code").get_data(as_text=True)
+    return client.post("/staff/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page)})
+
+
+@pytest.fixture
+def staff_client(app):
+    """staff_client(role, departments="") -> a test client logged in as a new account of that role."""
+    def make(role: str, departments: str = ""):
+        client = app.test_client()
+        login_id, secret = make_staff(app, role, departments=departments)
+        r = staff_login(client, login_id, secret)
+        assert r.status_code == 302, r.get_data(as_text=True)[:500]
+        client.login_id = login_id
+        return client
+    return make

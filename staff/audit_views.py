@@ -1,0 +1,321 @@
+"""The auditors' console (/staff/audit): search the audit log, totals per day and per action
+(charts with their tables), CSV export (audited as staff.export) and a print view.
+
+Filters (GET, the same on every page): ``from`` / ``to`` (days, Japan time, YYYY-MM-DD), ``actor``
+(login id), ``action`` (exact, or a prefix ending in ``*`` such as ``login.*``), ``target``
+(contains), ``ip`` (exact, or a prefix ending in ``*``), ``result`` (ok / denied / failed).
+Access: auditor and admin (core/policy.py), decided by the staff guard; this blueprint checks the
+policy again so that it never answers without it.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+
+from core import audit, policy
+from core.audit import JST, AuditRecord
+from core.db import db
+from staff.svg_chart import bar_chart
+
+bp = Blueprint("staff_audit", __name__, url_prefix="/staff/audit", template_folder="templates")
+
+PER_PAGE = 50
+PRINT_LIMIT = 2000
+TOTALS_DEFAULT_DAYS = 30
+FILL_DAYS_UP_TO = 400  # per-day totals list every day (zeros too) for periods up to this long
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+FILTERS = ("from", "to", "actor", "action", "target", "ip", "result")
+_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
+
+ACTION_NAMES = {
+    "login.success": _l("ログイン成功"),
+    "login.failure": _l("ログイン失敗"),
+    "logout": _l("ログアウト"),
+    "permission.denied": _l("権限のない操作"),
+    "staff.view": _l("個人情報の閲覧"),
+    "staff.edit": _l("個人情報の編集"),
+    "staff.export": _l("データの出力"),
+    "config.change": _l("設定の変更"),
+    "rules.reload": _l("ルールの再読み込み"),
+    "knowledge.change": _l("コンテンツの変更"),
+    "audit.purge": _l("監査ログの削除（保存期間の経過）"),
+    "alert.acknowledge": _l("警告の確認"),
+    "staff.password_changed": _l("パスワードの変更"),
+}
+RESULT_NAMES = {"ok": _l("成功"), "denied": _l("拒否"), "failed": _l("失敗")}
+
+
+@bp.before_request
+def _only_with_policy() -> None:
+    """Defence in depth: the staff guard decides first; without a permitted user, 403 here too."""
+    staff = getattr(g, "staff", None)
+    if staff is None or not policy.allowed(request.endpoint, getattr(staff, "role", None)):
+        audit.record("permission.denied", target=request.path, result="denied")
+        abort(403)
+
+
+# --- the filters --------------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    values: dict[str, str] = field(default_factory=dict)  # as typed (back into the form)
+    start: dt.datetime | None = None  # UTC, inclusive
+    end: dt.datetime | None = None  # UTC, exclusive
+    start_day: dt.date | None = None
+    end_day: dt.date | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def args(self, **extra: object) -> dict[str, object]:
+        """The filters as query arguments (for links to the other pages)."""
+        return {**{k: v for k, v in self.values.items() if v}, **extra}
+
+
+def _clean(raw: str | None, limit: int = 255) -> str:
+    return unicodedata.normalize("NFKC", raw or "").strip()[:limit]
+
+
+def _day(raw: str) -> dt.date | None:
+    match = _DATE.match(raw)
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(p) for p in match.groups()))
+    except ValueError:
+        return None
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), JST).astimezone(dt.UTC)
+
+
+def read_filters(args: Mapping[str, str]) -> Filters:
+    f = Filters(values={name: _clean(args.get(name)) for name in FILTERS})
+    for name, label in (("from", _("開始日")), ("to", _("終了日"))):
+        raw = f.values[name]
+        if not raw:
+            continue
+        day = _day(raw)
+        if day is None or not 2000 <= day.year <= 2100:
+            f.errors.append({"field_id": name, "message": _(
+                "%(label)sは2026-04-01のように、年-月-日で入力してください。", label=label)})
+        elif name == "from":
+            f.start_day, f.start = day, _utc_midnight(day)
+        else:
+            f.end_day, f.end = day, _utc_midnight(day + dt.timedelta(days=1))
+    if f.start and f.end and f.end <= f.start:
+        f.errors.append({"field_id": "to", "message": _("終了日は開始日と同じ日か、それより後の日にしてください。")})
+    if f.values["result"] and f.values["result"] not in RESULT_NAMES:
+        f.errors.append({"field_id": "result", "message": _("結果を選んでください。")})
+    return f
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _exact_or_prefix(column, value: str):
+    if value.endswith("*"):
+        return column.like(_like_escape(value.rstrip("*")) + "%", escape="\\")
+    return column == value
+
+
+def filtered(f: Filters, stmt: Select) -> Select:
+    t = AuditRecord.__table__.c
+    if f.start is not None:
+        stmt = stmt.where(t.at >= f.start)
+    if f.end is not None:
+        stmt = stmt.where(t.at < f.end)
+    if f.values["actor"]:
+        stmt = stmt.where(_exact_or_prefix(t.actor, f.values["actor"]))
+    if f.values["action"]:
+        stmt = stmt.where(_exact_or_prefix(t.action, f.values["action"]))
+    if f.values["target"]:
+        stmt = stmt.where(t.target.like("%" + _like_escape(f.values["target"]) + "%", escape="\\"))
+    if f.values["ip"]:
+        stmt = stmt.where(_exact_or_prefix(t.ip, f.values["ip"]))
+    if f.values["result"] in RESULT_NAMES:
+        stmt = stmt.where(t.result == f.values["result"])
+    return stmt
+
+
+# --- presentation -------------------------------------------------------------------------
+
+def jst(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:  # SQLite: stored as UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(JST)
+
+
+def action_name(action: str) -> str:
+    name = ACTION_NAMES.get(action)
+    return str(name) if name is not None else ""
+
+
+def role_name(role: str) -> str:
+    names = policy.ROLE_NAMES.get(role)
+    if not names:
+        return role
+    return names["en" if getattr(g, "locale", "ja") == "en" else "ja"]
+
+
+def _known_actions() -> list[str]:
+    seen = db.session.scalars(select(AuditRecord.action).distinct().order_by(AuditRecord.action).limit(200)).all()
+    return sorted(set(ACTION_NAMES) | set(seen))
+
+
+def _context(f: Filters, **extra: object) -> dict[str, object]:
+    return {
+        "filters": f, "errors": f.errors, "field_errors": {e["field_id"]: e["message"] for e in f.errors},
+        "actions": _known_actions(), "result_names": RESULT_NAMES, "action_name": action_name,
+        "role_name": role_name, "to_jst": jst, **extra,
+    }
+
+
+def _columns():
+    t = AuditRecord.__table__.c
+    return (t.id, t.at, t.actor, t.role, t.action, t.target, t.result, t.ip, t.request_id, t.details, t.hash)
+
+
+# --- pages --------------------------------------------------------------------------------
+
+@bp.get("/", endpoint="search")
+def search():
+    f = read_filters(request.args)
+    if f.errors:
+        return render_template("staff/audit/search.html", **_context(f, rows=[], total=0, page=1, pages=1)), 400
+    total = db.session.scalar(filtered(f, select(func.count()).select_from(AuditRecord))) or 0
+    pages = max(1, math.ceil(total / PER_PAGE))
+    try:
+        page = min(max(int(request.args.get("page", "1")), 1), pages)
+    except ValueError:
+        page = 1
+    rows = db.session.execute(filtered(f, select(*_columns())).order_by(AuditRecord.id.desc())
+                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    first = (page - 1) * PER_PAGE + 1 if rows else 0
+    return render_template("staff/audit/search.html", **_context(
+        f, rows=rows, total=total, page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
+        prev_url=url_for("staff_audit.search", **f.args(page=page - 1)) if page > 1 else None,
+        next_url=url_for("staff_audit.search", **f.args(page=page + 1)) if page < pages else None,
+        export_url=url_for("staff_audit.export", **f.args()), print_url=url_for("staff_audit.print", **f.args()),
+        totals_url=url_for("staff_audit.totals", **f.args())))
+
+
+def _day_expression():
+    """The day in Japan time of each record, in SQL (Japan has no daylight saving time)."""
+    at = AuditRecord.__table__.c.at
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("Asia/Tokyo", at), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", at, "+9 hours")  # SQLite keeps UTC text
+
+
+@bp.get("/totals", endpoint="totals")
+def totals():
+    f = read_filters(request.args)
+    if f.errors:
+        return render_template("staff/audit/totals.html", **_context(f, report=None)), 400
+    today = dt.datetime.now(JST).date()
+    if f.start is None and f.end is None:  # the last 30 days by default
+        f.start_day = today - dt.timedelta(days=TOTALS_DEFAULT_DAYS - 1)
+        f.start, f.values["from"] = _utc_midnight(f.start_day), f.start_day.isoformat()
+    day = _day_expression().label("day")
+    per_day = dict(db.session.execute(filtered(f, select(day, func.count()).group_by(day))).all())
+    per_action = db.session.execute(filtered(f, select(AuditRecord.action, func.count().label("n"))
+                                             .group_by(AuditRecord.action).order_by(func.count().desc(),
+                                                                                   AuditRecord.action))).all()
+    per_result = dict(db.session.execute(filtered(f, select(AuditRecord.result, func.count())
+                                                  .group_by(AuditRecord.result))).all())
+    first_day = f.start_day or (min(map(dt.date.fromisoformat, per_day)) if per_day else today)
+    last_day = f.end_day or today
+    if per_day and max(per_day) > last_day.isoformat():
+        last_day = dt.date.fromisoformat(max(per_day))
+    span = (last_day - first_day).days + 1
+    if 0 < span <= FILL_DAYS_UP_TO:
+        days = [(first_day + dt.timedelta(days=i)).isoformat() for i in range(span)]
+    else:
+        days = sorted(per_day)
+    day_rows = [(d, per_day.get(d, 0)) for d in days]
+    action_rows = [(a, n) for a, n in per_action]
+    day_title = _("日別の件数")
+    action_title = _("操作別の件数")
+    report = {
+        "total": sum(per_day.values()),
+        "period": (first_day, last_day),
+        "days": day_rows,
+        "actions": action_rows,
+        "results": [(r, per_result.get(r, 0)) for r in RESULT_NAMES],
+        "day_chart": bar_chart([(d[5:].replace("-", "/"), n) for d, n in day_rows], day_title,
+                               chart_id="audit-per-day", horizontal=False),
+        "action_chart": bar_chart([(a, n) for a, n in action_rows], action_title, chart_id="audit-per-action"),
+        "day_title": day_title, "action_title": action_title,
+    }
+    return render_template("staff/audit/totals.html", **_context(
+        f, report=report, search_url=url_for("staff_audit.search", **f.args()),
+        export_url=url_for("staff_audit.export", **f.args())))
+
+
+def neutralise(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text and never runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def export_filename(today: dt.date | None = None) -> str:
+    return f"audit-{(today or dt.datetime.now(JST).date()):%Y%m%d}.csv"
+
+
+@bp.get("/export.csv", endpoint="export")
+def export():
+    f = read_filters(request.args)
+    if f.errors:
+        return render_template("staff/audit/search.html", **_context(f, rows=[], total=0, page=1, pages=1)), 400
+    upto = db.session.scalar(select(func.max(AuditRecord.id))) or 0  # the export's own record comes after
+    stmt = filtered(f, select(*_columns())).where(AuditRecord.id <= upto).order_by(AuditRecord.id)
+    count = db.session.scalar(filtered(f, select(func.count()).select_from(AuditRecord))
+                              .where(AuditRecord.id <= upto)) or 0
+    filename = export_filename()
+    audit.record("staff.export", target="audit_log", details={
+        "format": "csv", "file": filename, "count": count, "filters": f.args()})
+    header = [_("番号"), _("日時（日本時間）"), _("操作者"), _("役割"), _("操作"), _("操作の名前"), _("対象"),
+              _("結果"), _("IPアドレス"), _("リクエストID"), _("詳細"), _("ハッシュ")]
+
+    def generate() -> Iterator[bytes]:
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow([neutralise(h) for h in header])
+        yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([neutralise(v) for v in (
+                row.id, jst(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.actor, row.role, row.action,
+                action_name(row.action), row.target, row.result, row.ip, row.request_id, row.details, row.hash)])
+            yield buffer.getvalue().encode("utf-8")
+
+    return Response(stream_with_context(generate()), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/print", endpoint="print")
+def print_view():
+    f = read_filters(request.args)
+    if f.errors:
+        return render_template("staff/audit/search.html", **_context(f, rows=[], total=0, page=1, pages=1)), 400
+    total = db.session.scalar(filtered(f, select(func.count()).select_from(AuditRecord))) or 0
+    rows = db.session.execute(filtered(f, select(*_columns())).order_by(AuditRecord.id).limit(PRINT_LIMIT)).all()
+    audit.record("staff.export", target="audit_log", details={
+        "format": "print", "count": len(rows), "filters": f.args()})
+    staff = getattr(g, "staff", None)
+    return render_template("staff/audit/print.html", **_context(
+        f, rows=rows, total=total, limit=PRINT_LIMIT, printed_at=dt.datetime.now(JST),
+        printed_by=getattr(staff, "login_id", ""), search_url=url_for("staff_audit.search", **f.args())))

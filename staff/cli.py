@@ -1,0 +1,36 @@
+"""flask staff create-admin / reset-password: the first administrator, and recovery."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from core import audit, auth, policy
+from core.db import db
+from core.staff_models import StaffUser
+
+staff_cli = AppGroup("staff", help="Staff accounts.")
+
+
+@staff_cli.command("create-admin")
+@click.option("--login-id", required=True, help="e.g. admin.yamada")
+@click.option("--name", "display_name", required=True, help="氏名")
+@click.password_option(help="12 characters or more, letters and digits")
+def create_admin(login_id: str, display_name: str, password: str) -> None:
+    """Create a system administrator and print the TOTP secret to enrol in an authenticator app."""
+    problem = auth.password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
+    if db.session.scalar(select(StaffUser).where(StaffUser.login_id == login_id)):
+        raise click.ClickException(f"the login id '{login_id}' exists already")
+    user = StaffUser(login_id=login_id, display_name=display_name, role=policy.ADMIN, departments="",
+                     password_hash=auth.hash_password(password), totp_secret=auth.new_totp_secret(),
+                     totp_last_step=0, active=True, must_change_password=False, failed_logins=0)
+    db.session.add(user)
+    db.session.commit()
+    audit.record("staff.edit", target=f"staff_user:{login_id}", details={"change": "created", "role": "admin"},
+                 actor="system", role="cli")
+    click.echo(f"Administrator '{login_id}' created.")
+    click.echo("Add this account to an authenticator app (TOTP) before the first login:")
+    click.echo(f"  secret: {user.totp_secret}")
+    click.echo(f"  URI:    {auth.provisioning_uri(user)}")

@@ -1,0 +1,266 @@
+"""Staff login, logout, session keep-alive, console home and account administration."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from urllib.parse import urlsplit
+
+import segno
+from flask import Blueprint, abort, g, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+
+from core import audit, auth, policy
+from core.db import db
+from core.security import limiter
+from core.staff_models import StaffUser, utcnow
+from staff.forms import LoginForm, NewUserForm, PasswordForm, TotpForm
+
+bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
+PRE_AUTH_SECONDS = 300  # the password step is valid this long for the code step
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path inside the console (no open redirect)."""
+    if target and target.startswith("/staff") and not urlsplit(target).netloc and "\\" not in target:
+        return target
+    return url_for("staff.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = auth.check_password(form.login_id.data.strip(), form.password.data)
+        except auth.LoginError as exc:
+            audit.record("login.failure", target=form.login_id.data.strip()[:64], result="failed",
+                         details={"step": "password", "reason": exc.reason})
+            auth.count_login("failure")
+            error = _("ログインIDまたはパスワードが違います。続けて%(n)s回間違えると、%(m)s分間ログインできなくなります。",
+                      n=auth.MAX_FAILURES, m=auth.LOCK_MINUTES)
+            if exc.reason == "locked":
+                error = _("このアカウントは一時的にロックされています。しばらくしてから、もう一度お試しください。")
+        else:
+            db.session.commit()
+            session.clear()
+            session["pre_auth"] = {"uid": user.id, "at": utcnow().timestamp(), "next": _safe_next(request.args.get("next"))}
+            return redirect(url_for("staff.login_totp"))
+    status = 400 if (error or form.errors) else 200
+    return render_template("staff/login.html", form=form, error=error), status
+
+
+def _pending_user() -> StaffUser | None:
+    pending = session.get("pre_auth")
+    if not pending or utcnow().timestamp() - pending["at"] > PRE_AUTH_SECONDS:
+        return None
+    return db.session.get(StaffUser, pending["uid"])
+
+
+@bp.route("/login/code", methods=["GET", "POST"], endpoint="login_totp")
+@limiter.limit("10 per minute", methods=["POST"])
+def login_totp():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("staff.login"))
+    form = TotpForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            if auth.is_locked(user, utcnow()):
+                raise auth.LoginError("locked", user)
+            auth.check_totp(user, form.code.data)
+        except auth.LoginError as exc:
+            audit.record("login.failure", target=user.login_id, result="failed",
+                         details={"step": "totp", "reason": exc.reason}, actor=user.login_id, role=user.role)
+            auth.count_login("failure")
+            error = _("確認コードが違います。認証アプリに表示されている6桁の数字を入力してください。")
+            if exc.reason == "locked":
+                session.clear()
+                error = _("このアカウントは一時的にロックされています。しばらくしてから、もう一度お試しください。")
+        else:
+            target = session["pre_auth"].get("next") or url_for("staff.home")
+            session.clear()  # nothing of the anonymous session survives the login
+            response = make_response(redirect(target))
+            auth.start_session(user, response)
+            g.staff = user
+            audit.record("login.success", target=user.login_id, actor=user.login_id, role=user.role)
+            auth.count_login("success")
+            return response
+    status = 400 if (error or form.errors) else 200
+    return render_template("staff/login_totp.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+def logout():
+    response = make_response(redirect(url_for("staff.login", logged_out=1)))
+    audit.record("logout", target=g.staff.login_id)
+    auth.end_session(response)
+    return response
+
+
+@bp.post("/keepalive")
+def keepalive():
+    """Extends the idle time (WCAG 2.2.1): the guard has just renewed the session."""
+    deadline = auth.idle_deadline(g.staff_session)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"idle_deadline": deadline.isoformat()})
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/session")
+def session_status():
+    """When the session ends (read by the timeout warning; does not extend it)."""
+    return jsonify({"idle_deadline": auth.idle_deadline(g.staff_session).isoformat(),
+                    "absolute_deadline": auth._aware(g.staff_session.expires_at).isoformat()})
+
+
+@bp.get("/")
+def home():
+    return render_template("staff/home.html")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password():
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            auth.check_password(g.staff.login_id, form.current.data)
+        except auth.LoginError:
+            error = _("今のパスワードが違います。")
+        else:
+            problem = auth.password_problem(form.new.data)
+            if problem:
+                error = problem
+            elif form.new.data != form.confirm.data:
+                error = _("新しいパスワードが確認用と一致しません。")
+            else:
+                g.staff.password_hash = auth.hash_password(form.new.data)
+                g.staff.must_change_password = False
+                db.session.commit()
+                audit.record("staff.password_changed", target=g.staff.login_id)
+                return redirect(url_for("staff.home"))
+    return render_template("staff/password.html", form=form, error=error), (400 if error else 200)
+
+
+# --- accounts (administrators only; see core/policy.py) -------------------------------------
+
+def _qr(uri: str) -> Markup:
+    out = io.BytesIO()
+    segno.make(uri, error="m").save(out, kind="svg", scale=4, xmldecl=False, svgns=True, title="TOTP")
+    return Markup(out.getvalue().decode())  # noqa: S704  # nosec - segno's own SVG, no user input
+
+
+@bp.get("/users")
+def users():
+    rows = db.session.scalars(select(StaffUser).order_by(StaffUser.login_id)).all()
+    audit.record("staff.view", target="staff_user:list")
+    return render_template("staff/users.html", users=rows, now=utcnow(), is_locked=auth.is_locked)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    form = NewUserForm()
+    form.role.choices = [(r, policy.ROLE_NAMES[r]["ja"]) for r in policy.ROLES]
+    role_choices = [{"value": r, "label": policy.ROLE_NAMES[r]["ja"]} for r in policy.ROLES]
+    if form.validate_on_submit():
+        login_id = form.login_id.data.strip()
+        if db.session.scalar(select(StaffUser).where(StaffUser.login_id == login_id)):
+            form.login_id.errors.append(_("このログインIDはすでに使われています。"))
+        else:
+            temp = auth.temporary_password()
+            user = StaffUser(login_id=login_id, display_name=form.display_name.data.strip(), role=form.role.data,
+                             departments=",".join(d.strip() for d in form.departments.data.split(",") if d.strip()),
+                             password_hash=auth.hash_password(temp), totp_secret=auth.new_totp_secret(),
+                             totp_last_step=0, active=True, must_change_password=True, failed_logins=0)
+            db.session.add(user)
+            db.session.commit()
+            audit.record("staff.edit", target=f"staff_user:{login_id}", details={"change": "created", "role": user.role})
+            uri = auth.provisioning_uri(user)
+            return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=_qr(uri))
+    return render_template("staff/user_new.html", form=form, role_choices=role_choices), (400 if form.errors else 200)
+
+
+def _user_or_404(login_id: str) -> StaffUser:
+    user = db.session.scalar(select(StaffUser).where(StaffUser.login_id == login_id))
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/users/<login_id>/reset")
+def user_reset(login_id: str):
+    """Password reset by an administrator only: a one-time password, sessions ended, new TOTP."""
+    user = _user_or_404(login_id)
+    temp = auth.temporary_password()
+    user.password_hash = auth.hash_password(temp)
+    user.must_change_password = True
+    user.totp_secret = auth.new_totp_secret()
+    user.totp_last_step = 0
+    auth.revoke_all_sessions(user)
+    db.session.commit()
+    audit.record("staff.edit", target=f"staff_user:{login_id}", details={"change": "password_reset"})
+    uri = auth.provisioning_uri(user)
+    return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=_qr(uri), reset=True)
+
+
+@bp.post("/users/<login_id>/unlock")
+def user_unlock(login_id: str):
+    user = _user_or_404(login_id)
+    user.locked_until = None
+    user.failed_logins = 0
+    db.session.commit()
+    audit.record("staff.edit", target=f"staff_user:{login_id}", details={"change": "unlocked"})
+    return redirect(url_for("staff.users"))
+
+
+# --- what every console page needs ----------------------------------------------------------
+
+MENU = [  # console sections; each shows only where the policy table lets the role in
+    ("staff.users", "職員アカウント"),
+    ("staff_audit.search", "監査ログ"),
+    ("staff_stats.index", "利用統計"),
+    ("staff_monitor.alerts", "セキュリティの警告"),
+]
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+def _menu() -> list[tuple[str, str]]:
+    from flask import current_app
+    user = getattr(g, "staff", None)
+    if user is None:
+        return []
+    return [(e, _(label)) for e, label in MENU
+            if e in current_app.view_functions and policy.allowed(e, user.role)]
+
+
+def _alerts() -> list:
+    user = getattr(g, "staff", None)
+    if user is None or user.role not in (policy.ADMIN, policy.AUDITOR):
+        return []
+    try:
+        from core.alerts import active_alerts
+    except ImportError:
+        return []
+    return list(active_alerts())
+
+
+def _form_errors(form) -> list[dict[str, str]]:
+    out = []
+    for name, errors in form.errors.items():
+        if name == "csrf_token":
+            first = next(iter(form._fields))
+            out.append({"field_id": first if first != "csrf_token" else "main",
+                        "message": _("画面の有効期限が切れました。もう一度入力してください。")})
+        elif errors:
+            out.append({"field_id": name, "message": errors[0]})
+    return out
+
+
+@bp.app_context_processor
+def _console_helpers():
+    return {"staff_menu": _menu, "staff_alerts": _alerts, "form_errors": _form_errors, "jst": JST}
