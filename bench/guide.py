@@ -128,7 +128,8 @@ def over_http(seconds: int, workers: int, cache_size: int) -> dict:
                INSTANCE_PATH=str(tmp), GUIDE_CACHE_SIZE=str(cache_size))
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=env)
+         "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL)  # the JSON access log of every request (kept on: it is part of the cost)
     try:
         _wait(port)
         bodies = [json.dumps(b, ensure_ascii=False) for b in request_bodies()]

@@ -490,6 +490,8 @@ def verify_command(anchor_path: str | None) -> None:
     if not result.ok:
         click.echo(f"FAILED: {result.problem}")
         click.echo(f"({result.count} record(s) verified before the problem)")
+        from core.monitoring import check_audit_chain
+        check_audit_chain()  # the console's security alert and the administrators' e-mail
         sys.exit(1)
     span = f"ids {result.first_id}–{result.last_id}" if result.count else "no records"
     click.echo(f"OK: {result.count} record(s) ({span}), last hash {result.last_hash}; "

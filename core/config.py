@@ -66,6 +66,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_PORT": int(env("SMTP_PORT", "25")),
         "SMTP_TIMEOUT": float(env("SMTP_TIMEOUT", "30")),
         "OUTBOX_RETENTION_DAYS": int(env("OUTBOX_RETENTION_DAYS", "30")),  # sent mail kept this long
+        "USAGE_FLUSH_SECONDS": float(env("USAGE_FLUSH_SECONDS", "10")),  # usage counts written this often
         "AUDIT_CHECK_SECONDS": int(env("AUDIT_CHECK_SECONDS", "300")),  # audit chain re-verified this often
         "BLIND_INDEX_KEY": env("BLIND_INDEX_KEY", ""),  # key of lookup indexes (never rotates)
         "MAIL_FROM": env("MAIL_FROM", "noreply@guide.city.kakogawa.lg.jp"),

@@ -24,9 +24,12 @@ Reading (the staff console): ``service_totals``, ``daily_totals``, ``dimension_t
 """
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import re
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 
@@ -200,11 +203,47 @@ def services() -> list[str]:
 
 # --- wiring -------------------------------------------------------------------------------
 
+class _Buffer:
+    """Counts of requests, kept in the worker and written together every few seconds.
+
+    A database write per request would cost more than the request itself (and serialise the
+    workers on SQLite); statistics can wait a few seconds. At most USAGE_FLUSH_SECONDS of counts
+    are lost if a worker dies; a worker that stops normally writes what it has (atexit)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: Counter[tuple[dt.date, str, str, str]] = Counter()
+        self.flushed_at = time.monotonic()
+
+    def take(self, counts: list[tuple[str, str, str, int]], every: float) -> dict[dt.date, list] | None:
+        """Add ``counts``; when it is time to write, hand back everything pending (by day)."""
+        day = today()
+        with self.lock:
+            for service, metric, dimension, n in counts:
+                self.pending[(day, service, metric, dimension)] += n
+            if time.monotonic() - self.flushed_at < every and len(self.pending) < 1000:
+                return None
+            taken, self.pending = self.pending, Counter()
+            self.flushed_at = time.monotonic()
+        by_day: dict[dt.date, list] = {}
+        for (d, service, metric, dimension), n in taken.items():
+            by_day.setdefault(d, []).append((service, metric, dimension, n))
+        return by_day
+
+
+def _write(by_day: dict[dt.date, list] | None) -> None:
+    for day, counts in (by_day or {}).items():
+        add(counts, day=day)
+
+
 def init_usage(app: Flask) -> None:
     """Count guide use after each request and register the staff statistics pages.
 
     ``USAGE_STATISTICS = False`` in the configuration turns counting off (the pages stay)."""
     app.config.setdefault("USAGE_STATISTICS", True)
+    app.config.setdefault("USAGE_FLUSH_SECONDS", 10.0)
+    buffer = _Buffer()
+    app.extensions["usage_buffer"] = buffer
 
     @app.after_request
     def _count_usage(response):
@@ -214,9 +253,24 @@ def init_usage(app: Flask) -> None:
             except Exception:  # never break a page
                 log.warning("usage count skipped", exc_info=True)
                 counts = []
-            if counts:
-                add(counts)
+            due = buffer.take(counts, current_app.config["USAGE_FLUSH_SECONDS"])
+            if due:
+                _write(due)
         return response
+
+    def _flush_at_exit() -> None:
+        due = buffer.take([], every=0)
+        if not due:
+            return
+        try:  # logging may already be shut down: write quietly or not at all
+            with app.app_context():
+                for day, counts in due.items():
+                    _upsert(db.engine, [{"day": day, "service": s, "metric": m, "dimension": d, "count": n}
+                                        for s, m, d, n in counts])
+        except Exception:  # noqa: S110  # nosec - the process is ending; nothing left to tell
+            pass
+
+    atexit.register(_flush_at_exit)
 
     from staff.stats_views import bp
     if bp.name not in app.blueprints:

@@ -203,6 +203,8 @@ def search():
     rows = db.session.execute(filtered(f, select(*_columns())).order_by(AuditRecord.id.desc())
                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     first = (page - 1) * PER_PAGE + 1 if rows else 0
+    # looking at the log is itself looked at: who searched what (after the query, so not in it)
+    audit.record("staff.view", target="audit_log", details={"filters": sorted(f.args())})
     return render_template("staff/audit/search.html", **_context(
         f, rows=rows, total=total, page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
         prev_url=url_for("staff_audit.search", **f.args(page=page - 1)) if page > 1 else None,

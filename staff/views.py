@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import segno
 from flask import Blueprint, abort, g, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -165,8 +166,9 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new():
     form = NewUserForm()
-    form.role.choices = [(r, policy.ROLE_NAMES[r]["ja"]) for r in policy.ROLES]
-    role_choices = [{"value": r, "label": policy.ROLE_NAMES[r]["ja"]} for r in policy.ROLES]
+    lang = "en" if g.get("locale") == "en" else "ja"
+    form.role.choices = [(r, policy.ROLE_NAMES[r][lang]) for r in policy.ROLES]
+    role_choices = [{"value": r, "label": policy.ROLE_NAMES[r][lang]} for r in policy.ROLES]
     if form.validate_on_submit():
         login_id = form.login_id.data.strip()
         if db.session.scalar(select(StaffUser).where(StaffUser.login_id == login_id)):
@@ -221,10 +223,10 @@ def user_unlock(login_id: str):
 # --- what every console page needs ----------------------------------------------------------
 
 MENU = [  # console sections; each shows only where the policy table lets the role in
-    ("staff.users", "職員アカウント"),
-    ("staff_audit.search", "監査ログ"),
-    ("staff_stats.index", "利用統計"),
-    ("staff_monitor.alerts", "セキュリティの警告"),
+    ("staff.users", _l("職員アカウント")),
+    ("staff_audit.search", _l("監査ログ")),
+    ("staff_stats.index", _l("利用統計")),
+    ("staff_monitor.alerts", _l("セキュリティの警告")),
 ]
 JST = dt.timezone(dt.timedelta(hours=9))
 
@@ -234,7 +236,7 @@ def _menu() -> list[tuple[str, str]]:
     user = getattr(g, "staff", None)
     if user is None:
         return []
-    return [(e, _(label)) for e, label in MENU
+    return [(e, str(label)) for e, label in MENU
             if e in current_app.view_functions and policy.allowed(e, user.role)]
 
 

@@ -67,6 +67,7 @@ def app(request, tmp_path_factory):
             "SECRET_KEY": "test-only-not-secret",
             "INSTANCE_PATH": str(instance),
             "GUIDE_CACHE_SIZE": 0,  # every request really evaluates (purity is tested, not the cache)
+            "USAGE_FLUSH_SECONDS": 0,  # usage counts written at once, so tests can read them
         })
         with application.app_context():
             upgrade()
@@ -114,6 +115,19 @@ def csrf_from(html: str) -> str:
         re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def loopback_address() -> str:
+    """A loopback address of its own, so per-address login limits do not spill between tests
+    (the limiter's memory storage is shared by every app of the test session)."""
+    import random
+    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(1, 254)}"
+
+
+def fresh_client(app):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = loopback_address()
+    return client
 
 
 def staff_login(client, login_id: str, secret: str, password: str = STAFF_PASSWORD):

@@ -33,7 +33,7 @@ def usage_app(request, tmp_path):
     from app import create_app
 
     with scratch_database(request.param, tmp_path) as url:
-        app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path), "USAGE_FLUSH_SECONDS": 0,
                           "GUIDE_CACHE_SIZE": 0})
 
         @app.get("/_probe/listed")
@@ -264,3 +264,13 @@ def test_result_page_counts_each_listed_procedure(client, app, rulebook):
              if k[1] == "procedures_listed" and after[k] != before.get(k, 0)}
     assert grown and set(grown) <= set(rulebook.kb.procedures)
     assert set(grown.values()) == {1}
+
+
+def test_counts_are_buffered_in_the_worker_and_written_together():
+    from core.usage import _Buffer
+    buffer = _Buffer()
+    assert buffer.take([("guide", "session_started", "birth", 1)], every=3600) is None
+    assert buffer.take([("guide", "session_started", "birth", 2)], every=3600) is None
+    due = buffer.take([], every=0)
+    assert [counts for counts in due.values()] == [[("guide", "session_started", "birth", 3)]]
+    assert buffer.take([], every=0) == {}

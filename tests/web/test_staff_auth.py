@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from core import policy
-from tests.conftest import STAFF_PASSWORD, csrf_from, make_staff, staff_login
+from tests.conftest import STAFF_PASSWORD, csrf_from, fresh_client, loopback_address, make_staff, staff_login
 
 
 def _cookie(client, name):
@@ -20,7 +20,7 @@ def test_create_admin_cli_then_login_with_totp(app):
     assert result.exit_code == 0, result.output
     secret = re.search(r"secret: ([A-Z2-7]+)", result.output).group(1)
     assert "otpauth://totp/" in result.output
-    client = app.test_client()
+    client = fresh_client(app)
     assert staff_login(client, "admin.first", secret, "first-admin-pass-2026").status_code == 302
     assert "加古川 太郎" in client.get("/staff/").get_data(as_text=True)
 
@@ -33,7 +33,7 @@ def test_weak_admin_password_is_refused(app):
 
 def test_password_alone_is_not_enough(app):
     login_id, _secret = make_staff(app, policy.ADMIN)
-    client = app.test_client()
+    client = fresh_client(app)
     page = client.get("/staff/login").get_data(as_text=True)
     client.post("/staff/login", data={"login_id": login_id, "password": STAFF_PASSWORD, "csrf_token": csrf_from(page)})
     assert client.get("/staff/").status_code == 302  # still sent to the login: no session before the code
@@ -42,7 +42,7 @@ def test_password_alone_is_not_enough(app):
 def test_a_totp_code_is_accepted_once(app):
     login_id, secret = make_staff(app, policy.AUDITOR)
     code = pyotp.TOTP(secret).now()
-    first, second = app.test_client(), app.test_client()
+    first, second = fresh_client(app), fresh_client(app)
     for client in (first, second):
         page = client.get("/staff/login").get_data(as_text=True)
         client.post("/staff/login", data={"login_id": login_id, "password": STAFF_PASSWORD, "csrf_token": csrf_from(page)})
@@ -58,7 +58,7 @@ def test_new_session_id_at_login_and_logout_kills_it_server_side(app, staff_clie
     assert client.get("/staff/").status_code == 200
     page = client.get("/staff/").get_data(as_text=True)
     assert client.post("/staff/logout", data={"csrf_token": csrf_from(page)}).status_code == 302
-    replay = app.test_client()
+    replay = fresh_client(app)
     replay.set_cookie("staff_session", token)
     assert replay.get("/staff/").status_code == 302  # the old cookie is refused
     other = staff_client(policy.ADMIN)
@@ -67,7 +67,7 @@ def test_new_session_id_at_login_and_logout_kills_it_server_side(app, staff_clie
 
 def test_cookie_attributes(app):
     login_id, secret = make_staff(app, policy.ADMIN)
-    client = app.test_client()
+    client = fresh_client(app)
     page = client.get("/staff/login", base_url="https://localhost").get_data(as_text=True)
     referer = {"Referer": "https://localhost/staff/login"}  # Flask-WTF checks it over HTTPS
     client.post("/staff/login", base_url="https://localhost", headers=referer,
@@ -83,7 +83,7 @@ def test_cookie_attributes(app):
 def test_idle_timeout_after_30_minutes_and_absolute_limit_after_12_hours(app):
     login_id, secret = make_staff(app, policy.ADMIN)
     with time_machine.travel("2026-11-27 09:00 +0900", tick=False) as clock:
-        client = app.test_client()
+        client = fresh_client(app)
         assert staff_login(client, login_id, secret).status_code == 302
         clock.shift(29 * 60)
         assert client.get("/staff/").status_code == 200  # activity extends
@@ -93,7 +93,7 @@ def test_idle_timeout_after_30_minutes_and_absolute_limit_after_12_hours(app):
         assert status == 302  # 12 hours after login: out, however active
     login_id, secret = make_staff(app, policy.ADMIN)
     with time_machine.travel("2026-11-28 09:00 +0900", tick=False) as clock:
-        client = app.test_client()
+        client = fresh_client(app)
         staff_login(client, login_id, secret)
         clock.shift(31 * 60)
         assert client.get("/staff/").status_code == 302
@@ -110,7 +110,7 @@ def test_keepalive_extends_and_the_page_warns_before_timeout(staff_client):
 def test_lockout_after_five_failures_even_with_the_right_password(app):
     login_id, secret = make_staff(app, policy.COUNTER)
     with time_machine.travel("2026-11-27 10:00 +0900", tick=False) as clock:
-        client = app.test_client()
+        client = fresh_client(app)
         for _ in range(5):
             page = client.get("/staff/login").get_data(as_text=True)
             r = client.post("/staff/login", data={"login_id": login_id, "password": "wrong-wrong-123",
@@ -119,15 +119,16 @@ def test_lockout_after_five_failures_even_with_the_right_password(app):
         r = staff_login(client, login_id, secret)
         assert r.status_code == 400 and "ロックされています" in r.get_data(as_text=True)
         clock.shift(16 * 60)  # the lock lasts 15 minutes
-        assert staff_login(app.test_client(), login_id, secret).status_code == 302
+        assert staff_login(fresh_client(app), login_id, secret).status_code == 302
 
 
 def test_login_is_rate_limited_per_ip(app):
-    client = app.test_client()
+    client = fresh_client(app)
+    address = loopback_address()
     statuses = []
     for _ in range(12):
-        page = client.get("/staff/login", environ_base={"REMOTE_ADDR": "127.0.0.9"}).get_data(as_text=True)
-        r = client.post("/staff/login", environ_base={"REMOTE_ADDR": "127.0.0.9"},
+        page = client.get("/staff/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
+        r = client.post("/staff/login", environ_base={"REMOTE_ADDR": address},
                         data={"login_id": "nobody", "password": "x" * 12, "csrf_token": csrf_from(page)})
         statuses.append(r.status_code)
     assert statuses[-1] == 429 and 429 not in statuses[:10]
@@ -136,7 +137,7 @@ def test_login_is_rate_limited_per_ip(app):
 
 def test_temporary_password_must_be_changed_first(app):
     login_id, secret = make_staff(app, policy.CURATOR, must_change=True)
-    client = app.test_client()
+    client = fresh_client(app)
     staff_login(client, login_id, secret)
     assert client.get("/staff/").location.endswith("/staff/password")
     page = client.get("/staff/password").get_data(as_text=True)
@@ -158,7 +159,7 @@ def test_admin_creates_a_department_user_who_can_log_in(app, staff_client):
     assert r.status_code == 200 and "仮のパスワード" in html and "<svg" in html
     temp = re.search(r"仮のパスワード</dt><dd class=\"summary-list__value\"><code>([^<]+)</code>", html).group(1)
     secret = re.search(r"確認コードの設定キー</dt><dd class=\"summary-list__value\"><code>([A-Z2-7]+)</code>", html).group(1)
-    user = app.test_client()
+    user = fresh_client(app)
     assert staff_login(user, "kokuho.tanaka", secret, temp).status_code == 302
     assert user.get("/staff/").location.endswith("/staff/password")  # the temporary password goes first
 
@@ -204,7 +205,7 @@ def test_staff_host_serves_only_the_console(tmp_path):
     from app import create_app
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'y.db'}", "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
                       "STAFF_HOST": "staff.lgwan.example"})
-    client = app.test_client()
+    client = fresh_client(app)
     assert client.get("/staff/login", base_url="http://www.example").status_code == 404
     assert client.get("/staff/login", base_url="http://staff.lgwan.example").status_code == 200
     assert client.get("/guide/", base_url="http://staff.lgwan.example").status_code == 404
