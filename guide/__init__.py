@@ -19,6 +19,17 @@ def _scenario_failures(book: Rulebook) -> list[str]:
     return run_scenario_files(book, scenario_files(book.kb)).failures
 
 
+def _audit_rules_change(outcome: str, book: Rulebook | None, problem: str | None) -> None:
+    """A change of rules or knowledge is a change of configuration: audited, success or refusal."""
+    from core import audit
+    details = {"ruleset_version": book.version} if book else {"problem": (problem or "")[:500]}
+    try:
+        audit.record("rules.reload", target="knowledge", result="ok" if outcome == "ok" else "failed",
+                     actor="system", role="reload", details=details)
+    except audit.AuditError:
+        pass  # the reload itself is logged; a resident's page must not fail for the audit write
+
+
 def init_guide(app: Flask) -> None:
     municipality = app.config["MUNICIPALITY"]
     app.extensions["rulebook"] = RulebookHolder(
@@ -26,6 +37,7 @@ def init_guide(app: Flask) -> None:
         verify=_scenario_failures,
         fingerprint=lambda: files_fingerprint(PACKS_DIR / municipality, VOCABULARY_FILE.parent),
         interval=app.config["RULES_RELOAD_SECONDS"],
+        on_change=_audit_rules_change,
     )
 
     @app.before_request

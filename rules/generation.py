@@ -27,11 +27,13 @@ def files_fingerprint(*roots: Path) -> tuple:
 
 class RulebookHolder:
     def __init__(self, build: Callable[[], Rulebook], verify: Callable[[Rulebook], list[str]] | None = None,
-                 fingerprint: Callable[[], tuple] | None = None, interval: float = 0.0):
+                 fingerprint: Callable[[], tuple] | None = None, interval: float = 0.0,
+                 on_change: Callable[[str, Rulebook | None, str | None], None] | None = None):
         self._build = build
         self._verify = verify
         self._fingerprint = fingerprint
         self._interval = interval
+        self._on_change = on_change  # (outcome, new rulebook, problem): e.g. an audit record
         self._reload_lock = threading.Lock()
         self._seen = fingerprint() if fingerprint else ()
         self._checked_at = time.monotonic()
@@ -64,9 +66,13 @@ class RulebookHolder:
         if seen != self._seen:
             self._seen = seen
             try:
-                self.reload()
+                book = self.reload()
                 self.last_error = None
+                if self._on_change:
+                    self._on_change("ok", book, None)
             except (KnowledgeError, ScenarioFailure) as exc:
                 self.last_error = str(exc)
                 log.error("new rules refused; the previous generation stays", extra={"problems": str(exc)[:2000]})
+                if self._on_change:
+                    self._on_change("failed", None, str(exc))
         return self.current

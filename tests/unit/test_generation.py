@@ -41,3 +41,21 @@ def test_changed_files_are_picked_up_and_broken_ones_refused():
     assert holder.maybe_reload().version == "v2"
     state["fp"], state["broken"] = 3, True
     assert holder.maybe_reload().version == "v2" and "unknown fact" in holder.last_error
+
+
+def test_each_swap_and_each_refusal_is_reported():
+    state = {"fp": 1, "broken": False}
+    seen = []
+
+    def build():
+        if state["broken"]:
+            raise KnowledgeError(["x"])
+        return Book("v")
+
+    holder = RulebookHolder(build, fingerprint=lambda: state["fp"], interval=0.000001,
+                            on_change=lambda outcome, book, problem: seen.append(outcome))
+    state["fp"] = 2
+    holder.maybe_reload()
+    state["fp"], state["broken"] = 3, True
+    holder.maybe_reload()
+    assert seen == ["ok", "failed"]
