@@ -85,3 +85,16 @@ def test_error_page_has_an_incident_id_and_nothing_internal(tmp_path):
     html = r.get_data(as_text=True)
     assert r.status_code == 500 and "システムで問題が起きました" in html
     assert re.search(r"[0-9a-f]{12}", html) and "hunter2" not in html and "Traceback" not in html
+
+
+def test_gunicorn_config_names_no_version_in_the_server_header():
+    import runpy
+    from pathlib import Path
+
+    import gunicorn.http.wsgi
+    before = gunicorn.http.wsgi.SERVER
+    try:
+        runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+        assert not re.search(r"\d", gunicorn.http.wsgi.SERVER)
+    finally:
+        gunicorn.http.wsgi.SERVER = before
