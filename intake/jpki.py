@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import concurrent.futures
 import datetime as dt
 import hashlib
 import re
@@ -400,9 +401,18 @@ def verify_signature(payload: bytes, signature: bytes, certificate_pem: str | by
     Configuration errors (no anchors, a malformed CRL, a naive ``moment``) raise ValueError;
     everything about the resident's signature comes back as a :class:`Verification`.
     """
-    return asyncio.run(averify_signature(
-        payload, signature, certificate_pem, chain_pems, trust_roots=trust_roots, crls=crls, ocsps=ocsps,
-        moment=moment, fetch=fetch))
+    def run():
+        return asyncio.run(averify_signature(
+            payload, signature, certificate_pem, chain_pems, trust_roots=trust_roots, crls=crls, ocsps=ocsps,
+            moment=moment, fetch=fetch))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()  # the usual case: no event loop in this thread
+    # called from a thread that already runs an event loop: validate on a thread of its own
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 __all__ = [

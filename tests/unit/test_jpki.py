@@ -241,3 +241,13 @@ def test_unreadable_certificate_and_configuration_errors(ca, certs):
 def test_every_code_has_a_japanese_message():
     assert set(jpki.MESSAGES_JA) == set(jpki.CODES)
     assert all(message.endswith("。") for message in jpki.MESSAGES_JA.values())
+
+
+def test_verify_works_where_an_event_loop_is_already_running(ca, certs):
+    """Browser tests (Playwright) or async servers run a loop in the thread: still verifies."""
+    import asyncio
+
+    async def inside_a_loop():
+        return verify(ca, certs["valid"])
+
+    assert asyncio.run(inside_a_loop()).ok
