@@ -247,7 +247,11 @@ def test_verify_works_where_an_event_loop_is_already_running(ca, certs):
     """Browser tests (Playwright) or async servers run a loop in the thread: still verifies."""
     import asyncio
 
+    import concurrent.futures
+
     async def inside_a_loop():
         return verify(ca, certs["valid"])
 
-    assert asyncio.run(inside_a_loop()).ok
+    # a thread of its own, so this test does not depend on whether pytest's thread has a loop
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, inside_a_loop()).result().ok
