@@ -246,7 +246,6 @@ def test_every_code_has_a_japanese_message():
 def test_verify_works_where_an_event_loop_is_already_running(ca, certs):
     """Browser tests (Playwright) or async servers run a loop in the thread: still verifies."""
     import asyncio
-
     import concurrent.futures
 
     async def inside_a_loop():
