@@ -1,11 +1,12 @@
 """WTForms of the console (CSRF from Flask-WTF; messages in Japanese)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-REQUIRED = "入力してください。"
+REQUIRED = _l("入力してください。")
 
 
 class LoginForm(FlaskForm):
@@ -15,7 +16,7 @@ class LoginForm(FlaskForm):
 
 class TotpForm(FlaskForm):
     code = StringField("確認コード（6桁）", validators=[
-        DataRequired(REQUIRED), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message="6桁の数字を入力してください。")])
+        DataRequired(REQUIRED), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=_l("6桁の数字を入力してください。"))])
 
 
 class PasswordForm(FlaskForm):
@@ -26,7 +27,7 @@ class PasswordForm(FlaskForm):
 
 class NewUserForm(FlaskForm):
     login_id = StringField("ログインID（半角英数字）", validators=[
-        DataRequired(REQUIRED), Regexp(r"^[a-z0-9][a-z0-9._-]{2,63}$", message="半角の英小文字・数字・「.」「_」「-」で3〜64文字にしてください。")])
+        DataRequired(REQUIRED), Regexp(r"^[a-z0-9][a-z0-9._-]{2,63}$", message=_l("半角の英小文字・数字・「.」「_」「-」で3〜64文字にしてください。"))])
     display_name = StringField("氏名", validators=[DataRequired(REQUIRED), Length(max=100)])
     role = SelectField("役割", validators=[DataRequired(REQUIRED)])
     departments = StringField("担当課（課のIDをカンマ区切り）", validators=[Length(max=512)])
