@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     import core.models
     import core.staff_models  # noqa: F401
+    import intake.models  # noqa: F401
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     init_i18n(app)
     from core.platform import init_platform
@@ -27,9 +28,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from guide import init_guide
     init_guide(app)
+    from intake.api import bp as intake_api_bp
     from intake.views import bp as intake_bp
     from reservations.views import bp as reservations_bp
     app.register_blueprint(intake_bp)
+    app.register_blueprint(intake_api_bp)
+    from core.security import csrf
+    csrf.exempt(intake_api_bp)  # JSON API: no cookies or forms to forge
     app.register_blueprint(reservations_bp)
 
     from core.errors import init_errors

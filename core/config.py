@@ -72,6 +72,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAIL_FROM": env("MAIL_FROM", "noreply@guide.city.kakogawa.lg.jp"),
         "ADMIN_EMAILS": env("ADMIN_EMAILS", ""),
         "EMBED_ALLOWED_ORIGINS": env("EMBED_ALLOWED_ORIGINS", "https://www.city.kakogawa.lg.jp"),
+        # JPKI: trust anchors (PEM bundle path) and CRLs (comma-separated paths); the development CA
+        # is trusted only when these point at it
+        "JPKI_TRUST_ANCHORS": env("JPKI_TRUST_ANCHORS", ""),
+        "JPKI_CRL_SOURCES": env("JPKI_CRL_SOURCES", ""),
         "FORCE_HTTPS": env("FORCE_HTTPS", "0") == "1",
         "SESSION_IDLE_MINUTES": int(env("SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(env("SESSION_ABSOLUTE_HOURS", "12")),
