@@ -19,6 +19,7 @@ from core.encrypted import blind_index
 from guide import rulebook
 from intake import jpki
 from intake.forms import Form, load_forms, to_json_schema
+from intake.identity import compare
 from intake.models import Application
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
@@ -153,5 +154,7 @@ def sign_application(app_id: str):
     application.cert_issuer = result.issuer
     application.revocation_evidence = json.dumps(result.revocation_evidence, ensure_ascii=False, default=str)
     application.last_signature_error = None
+    identity = compare(json.loads(application.fields_json), result.signer)
+    application.identity_json = json.dumps(identity)
     db.session.commit()
-    return jsonify({"status": "signed", "signer": result.signer})
+    return jsonify({"status": "signed", "signer": result.signer, "identity": identity})

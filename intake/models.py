@@ -29,3 +29,4 @@ class Application(db.Model):
     revocation_evidence: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON, no personal data
     signature_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     last_signature_error: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    identity_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # which 基本4情報 match (booleans)

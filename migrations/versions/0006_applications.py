@@ -31,6 +31,7 @@ def upgrade():
         sa.Column('revocation_evidence', sa.Text(), nullable=True),
         sa.Column('signature_checked_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('last_signature_error', sa.String(length=32), nullable=True),
+        sa.Column('identity_json', sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_application')),
     )
     with op.batch_alter_table('application', schema=None) as batch_op:

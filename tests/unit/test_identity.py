@@ -1,0 +1,20 @@
+"""The card's 基本4情報 against the form: widths, spaces and dashes do not count, content does."""
+from intake.identity import compare
+
+SIGNER = {"name": "加古川 花子", "address": "兵庫県加古川市加古川町北在家２０００番地", "birth_date": "319850401", "sex": "2"}
+FORM = {"applicant_family_name": "加古川", "applicant_given_name": "花子", "applicant_birth_date": "1985-04-01",
+        "applicant_address": {"prefecture": "兵庫県", "city": "加古川市", "street": "加古川町北在家2000"}}
+
+
+def test_same_person_matches_whatever_the_spaces_and_widths():
+    assert compare(FORM, SIGNER) == {"name": True, "birth_date": True, "address": True}
+
+
+def test_each_difference_is_named():
+    other = {**FORM, "applicant_given_name": "華子", "applicant_birth_date": "1985-04-02",
+             "applicant_address": {"prefecture": "兵庫県", "city": "高砂市", "street": "荒井町"}}
+    assert compare(other, SIGNER) == {"name": False, "birth_date": False, "address": False}
+
+
+def test_items_missing_from_the_form_are_not_judged():
+    assert compare({}, SIGNER) == {"name": None, "birth_date": None, "address": None}
