@@ -35,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(intake_api_bp)
     from core.security import csrf
     csrf.exempt(intake_api_bp)  # JSON API: no cookies or forms to forge
+    from intake.cli import jpki_cli
+    app.cli.add_command(jpki_cli)
     app.register_blueprint(reservations_bp)
 
     from core.errors import init_errors

@@ -127,3 +127,24 @@ def test_an_untrusted_ca_is_refused(client, trusted, tmp_path):
 def test_without_configured_trust_anchors_nothing_is_trusted(client, ca):
     cert = ca.issue_signing_cert(NAME, ADDRESS, "1985-04-01", "2")
     assert _sign(client, _draft(client), cert, ca.chain_pems).status_code == 503
+
+
+def test_dev_sign_plays_the_signer_app_for_the_demo(app, client, tmp_path):
+    runner = app.test_cli_runner()
+    old = app.instance_path
+    app.instance_path = str(tmp_path)
+    try:
+        out = runner.invoke(args=["jpki", "dev-ca"])
+        assert out.exit_code == 0 and "JPKI_TRUST_ANCHORS=" in out.output
+        draft = _draft(client)
+        signed = runner.invoke(args=["jpki", "dev-sign", draft["id"], "--name", NAME, "--address", ADDRESS,
+                                     "--birth-date", "1985-04-01", "--sex", "2"])
+        assert signed.exit_code == 0, signed.output
+        body = json.loads(signed.output)
+        app.config["JPKI_TRUST_ANCHORS"] = str(tmp_path / "dev-ca" / "trust-anchors.pem")
+        app.config["JPKI_CRL_SOURCES"] = f"{tmp_path / 'dev-ca' / 'root-crl.pem'},{tmp_path / 'dev-ca' / 'intermediate-crl.pem'}"
+        r = client.post(f"/api/v1/applications/{draft['id']}/signature", json=body)
+        assert r.status_code == 200 and r.get_json()["identity"]["name"] is True
+    finally:
+        app.instance_path = old
+        app.config["JPKI_TRUST_ANCHORS"] = app.config["JPKI_CRL_SOURCES"] = ""

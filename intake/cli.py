@@ -1,0 +1,59 @@
+"""flask jpki dev-ca / dev-sign: play the My Number Card signer app locally (development only).
+
+    flask --app app jpki dev-ca                     # makes instance/dev-ca and prints the settings
+    JPKI_TRUST_ANCHORS=… JPKI_CRL_SOURCES=… flask --app app jpki dev-sign <application id>
+
+The development CA is trusted only when JPKI_TRUST_ANCHORS points at it; production sets the
+J-LIS trust anchors and CRL sources instead (README)."""
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from core.db import db
+from intake import devca
+from intake.models import Application
+
+jpki_cli = AppGroup("jpki", help="Development signer for online applications (never in production).")
+
+
+def _ca_dir() -> Path:
+    return Path(current_app.instance_path) / "dev-ca"
+
+
+@jpki_cli.command("dev-ca")
+def dev_ca() -> None:
+    """Create the development CA (once) and print the settings that would trust it."""
+    directory = _ca_dir()
+    if not (directory / "root.pem").exists():
+        devca.make_dev_ca(directory)
+    click.echo("DEVELOPMENT ONLY. To let this server accept signatures of the development CA, set:")
+    click.echo(f"  JPKI_TRUST_ANCHORS={directory / 'trust-anchors.pem'}")
+    click.echo(f"  JPKI_CRL_SOURCES={directory / 'root-crl.pem'},{directory / 'intermediate-crl.pem'}")
+
+
+@jpki_cli.command("dev-sign")
+@click.argument("application_id")
+@click.option("--name", default="加古川 太郎")
+@click.option("--address", default="兵庫県加古川市加古川町北在家2000")
+@click.option("--birth-date", default="1980-04-01")
+@click.option("--sex", type=click.Choice(["1", "2", "3"]), default="1")
+def dev_sign(application_id: str, name: str, address: str, birth_date: str, sex: str) -> None:
+    """Sign a draft's payload with a development certificate; print the JSON the signer app would
+    POST to /api/v1/applications/<id>/signature."""
+    application = db.session.get(Application, application_id)
+    if application is None:
+        raise click.ClickException(f"no application {application_id}")
+    if not (_ca_dir() / "root.pem").exists():
+        raise click.ClickException("run `flask jpki dev-ca` first")
+    ca = devca.load_dev_ca(_ca_dir())
+    cert = ca.issue_signing_cert(name, address, birth_date, sex)
+    ca.write_crls()
+    signature = devca.sign(application.payload.encode("utf-8"), cert.key)
+    click.echo(json.dumps({"certificate": cert.pem, "signature": base64.b64encode(signature).decode(),
+                           "chain": ca.chain_pems}, ensure_ascii=False))
