@@ -48,15 +48,20 @@ def evaluate_guide():
         fields = {name: msg[lang] for name, msg in exc.errors.items()}
         return _error(400, "invalid_request",
                       "入力内容を確認してください。" if lang == "ja" else "Check the request.", fields)
-    body_bytes = _results().get_or_compute(
-        situation.cache_key(book.version),
-        lambda: json.dumps(evaluate(book, situation), ensure_ascii=False).encode("utf-8"))
-    note_procedures(p["id"] for p in json.loads(body_bytes)["procedures"])  # usage statistics: counts only
+    body_bytes, listed = _results().get_or_compute(situation.cache_key(book.version), lambda: _answer(book, situation))
+    note_procedures(listed)  # usage statistics: counts only
     log.info("guide evaluated", extra={"event": situation.event, "ruleset_version": book.version})
     return Response(body_bytes, mimetype="application/json")
 
 
-def _results() -> ResultCache[bytes]:
+def _answer(book, situation) -> tuple[bytes, tuple[str, ...]]:
+    """The response body and the ids it lists (kept together, so a cache hit parses nothing)."""
+    result = evaluate(book, situation)
+    return (json.dumps(result, ensure_ascii=False).encode("utf-8"),
+            tuple(p["id"] for p in result["procedures"]))
+
+
+def _results() -> ResultCache[tuple[bytes, tuple[str, ...]]]:
     cache = current_app.extensions.get("guide_results")
     if cache is None:
         cache = current_app.extensions.setdefault("guide_results", ResultCache(current_app.config["GUIDE_CACHE_SIZE"]))

@@ -47,7 +47,8 @@ class KnowledgeBase:
         return self.docs[pid]
 
 
-def _validate(doc: YamlDoc, model: type[M], problems: list[str]) -> M | None:
+def validate_doc(doc: YamlDoc, model: type[M], problems: list[str]) -> M | None:
+    """The file's data as ``model``; on failure None, with one file:line:field problem per error."""
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
@@ -56,7 +57,8 @@ def _validate(doc: YamlDoc, model: type[M], problems: list[str]) -> M | None:
         return None
 
 
-def _read(path: Path, problems: list[str]) -> YamlDoc | None:
+def read_doc(path: Path, problems: list[str]) -> YamlDoc | None:
+    """The parsed file, or None with its syntax problem recorded."""
     try:
         return read_yaml(path)
     except KnowledgeError as exc:
@@ -77,8 +79,8 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
             problems.append(f"{path}:1: (file): missing")
             return None, None
         digest.update(path.read_bytes())
-        doc = _read(path, problems)
-        return (_validate(doc, model, problems) if doc else None), doc
+        doc = read_doc(path, problems)
+        return (validate_doc(doc, model, problems) if doc else None), doc
 
     pack, _ = one("pack.yaml", PackFile)
     deps_file, deps_doc = one("departments.yaml", DepartmentsFile)
@@ -90,8 +92,8 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
     docs: dict[str, YamlDoc] = {}
     for path in sorted((directory / "procedures").glob("*.yaml")):
         digest.update(path.read_bytes())
-        doc = _read(path, problems)
-        proc = _validate(doc, Procedure, problems) if doc else None
+        doc = read_doc(path, problems)
+        proc = validate_doc(doc, Procedure, problems) if doc else None
         if proc is None or doc is None:
             continue
         if proc.id != path.stem:

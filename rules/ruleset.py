@@ -23,11 +23,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from knowledge.loader import KnowledgeBase
+from knowledge.loader import KnowledgeBase, read_doc, validate_doc
 from knowledge.schema import ID_PATTERN, Strict
-from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
+from knowledge.yamlfile import KnowledgeError, YamlDoc
 from rules.compiler import Clause
 from rules.conditions import Cond, ConditionError, parse
 from rules.engine import RuleEngine
@@ -124,15 +124,9 @@ def read_rule_files(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]) -
     by_event: dict[str, list[Rule]] = {e: [] for e in kb.events}
     seen_ids: set[str] = set()
     for path in sorted((kb.directory / "rules").glob("*.yaml")):
-        try:
-            doc = read_yaml(path)
-        except KnowledgeError as exc:
-            problems.extend(exc.problems)
-            continue
-        try:
-            rf = RuleFile.model_validate(doc.data)
-        except ValidationError as exc:
-            problems.extend(doc.problem(tuple(e["loc"]), e["msg"]) for e in exc.errors())
+        doc = read_doc(path, problems)
+        rf = validate_doc(doc, RuleFile, problems) if doc else None
+        if doc is None or rf is None:
             continue
         if rf.event not in kb.events:
             problems.append(doc.problem(("event",), f"unknown life event '{rf.event}' (see events.yaml)"))

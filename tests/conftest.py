@@ -81,6 +81,41 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def pack(tmp_path):
+    """A copy of the Kakogawa knowledge pack to break (under tmp_path/packs/kakogawa)."""
+    import shutil
+
+    from knowledge.loader import PACKS_DIR
+    target = tmp_path / "packs" / "kakogawa"
+    shutil.copytree(PACKS_DIR / "kakogawa", target)
+    return target
+
+
+def edit_file(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
+
+
+def clear_outbox_and_alerts(app) -> None:
+    """No queued mail, no stored alerts, no alert counters: a clean slate for mail and alert tests."""
+    from sqlalchemy import delete
+
+    from core import alerts
+    from core.db import db
+    from core.outbox import OutboxMessage
+    with app.app_context():
+        db.session.execute(delete(OutboxMessage))
+        db.session.execute(delete(alerts.SecurityAlert))
+        db.session.commit()
+    alerts.reset_counters()
+
+
 def shared_scenarios() -> list[dict]:
     path = SHARED / "scenarios.yaml"
     if not path.exists():

@@ -12,12 +12,13 @@ import time
 import pytest
 import time_machine
 from aiosmtpd.controller import Controller
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core import alerts, outbox
 from core.db import db
 from core.outbox import OutboxMessage, enqueue_mail
+from tests.conftest import clear_outbox_and_alerts
 
 SUBJECT = "【加古川市】転入届の受付について"
 BODY = "山田 太郎 様\n\n転入届を受け付けました。\n窓口: 市民課（1階 2番窓口）\n"
@@ -73,11 +74,7 @@ def mail_app(app, monkeypatch):
     monkeypatch.setitem(app.config, "SMTP_PORT", port)
     monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 5)
     monkeypatch.setitem(app.config, "ADMIN_EMAILS", "")
-    with app.app_context():
-        db.session.execute(delete(OutboxMessage))
-        db.session.execute(delete(alerts.SecurityAlert))
-        db.session.commit()
-    alerts.reset_counters()
+    clear_outbox_and_alerts(app)
     yield app
     alerts.reset_counters()
 

@@ -2,7 +2,6 @@
 errors name file, line and field; a 14th procedure is new files, no code."""
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 
 import jsonschema_rs
@@ -25,8 +24,9 @@ from intake.forms import (
     to_json_schema,
 )
 from intake.forms_schema import IDENTITY_FIELDS, FiscalYears, fiscal_year_choices
-from knowledge.loader import PACKS_DIR, load_pack
+from knowledge.loader import load_pack
 from knowledge.yamlfile import KnowledgeError
+from tests.conftest import edit_file, line_of
 
 PROCEDURES_MD = Path(__file__).resolve().parents[3] / "shared" / "domain" / "procedures.md"
 ONLINE_13 = {
@@ -47,22 +47,6 @@ def forms(kb):
     return load_forms("kakogawa", kb=kb)
 
 
-@pytest.fixture
-def pack(tmp_path):
-    """A copy of the Kakogawa pack to break."""
-    target = tmp_path / "packs" / "kakogawa"
-    shutil.copytree(PACKS_DIR / "kakogawa", target)
-    return target
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _line_of(path: Path, needle: str) -> int:
-    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
 
 
 def _problems(pack: Path) -> list[str]:
@@ -161,24 +145,24 @@ def test_every_form_schema_is_valid_json_schema(forms):
 
 def test_an_unknown_key_names_file_line_and_field(pack):
     path = pack / "forms" / "juminhyo_utsushi.yaml"
-    _edit(path, "    max: 10\n    default: 1\n    unit: {ja: 通", "    max: 10\n    defalt: 1\n    unit: {ja: 通")
+    edit_file(path, "    max: 10\n    default: 1\n    unit: {ja: 通", "    max: 10\n    defalt: 1\n    unit: {ja: 通")
     problems = _problems(pack)
     assert len(problems) == 1
-    line = _line_of(path, "defalt: 1")
+    line = line_of(path, "defalt: 1")
     assert problems[0].startswith(f"{path}:{line}: sections.1.fields.6.defalt: Extra inputs are not permitted")
     assert "(in 'copies')" in problems[0]
 
 
 def test_a_wrong_type_names_file_line_and_field(pack):
     path = pack / "forms" / "koseki_tohon.yaml"
-    _edit(path, "    type: checkbox\n    label: {ja: 証明書の種類", "    type: checkboxes\n    label: {ja: 証明書の種類")
+    edit_file(path, "    type: checkbox\n    label: {ja: 証明書の種類", "    type: checkboxes\n    label: {ja: 証明書の種類")
     problems = _problems(pack)
-    assert problems[0].startswith(f"{path}:{_line_of(path, 'type: checkboxes')}: sections.1.fields.0.type: ")
+    assert problems[0].startswith(f"{path}:{line_of(path, 'type: checkboxes')}: sections.1.fields.0.type: ")
 
 
 def test_a_yaml_syntax_error_names_the_line(pack):
     path = pack / "forms" / "nozei_shomei.yaml"
-    _edit(path, "  - id: kind\n", "  - id: kind\n   bad: [\n")
+    edit_file(path, "  - id: kind\n", "  - id: kind\n   bad: [\n")
     problems = _problems(pack)
     assert problems[0].startswith(f"{path}:")
     assert "(syntax)" in problems[0]
@@ -205,17 +189,17 @@ def test_a_yaml_syntax_error_names_the_line(pack):
 ])
 def test_a_broken_reference_names_file_line_and_field(pack, file, old, new, needle, where, says):
     path = pack / "forms" / file
-    _edit(path, old, new)
+    edit_file(path, old, new)
     problems = _problems(pack)
-    expected = f"{path}:{_line_of(path, needle)}: {where}: "
+    expected = f"{path}:{line_of(path, needle)}: {where}: "
     assert any(p.startswith(expected) and says in p for p in problems), problems
 
 
 def test_a_form_for_a_procedure_that_is_not_online_is_refused(pack):
-    _edit(pack / "procedures" / "honnin_tsuchi.yaml", "online: true", "online: false")
+    edit_file(pack / "procedures" / "honnin_tsuchi.yaml", "online: true", "online: false")
     path = pack / "forms" / "honnin_tsuchi.yaml"
     problems = _problems(pack)
-    assert problems == [f"{path}:{_line_of(path, 'id: honnin_tsuchi')}: id: procedure 'honnin_tsuchi' is not online: true in the pack"]
+    assert problems == [f"{path}:{line_of(path, 'id: honnin_tsuchi')}: id: procedure 'honnin_tsuchi' is not online: true in the pack"]
 
 
 def test_an_online_procedure_without_a_form_is_refused(pack):

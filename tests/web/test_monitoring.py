@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from core import alerts, policy
 from core.db import db
 from core.outbox import OutboxMessage, enqueue_mail
-from tests.conftest import csrf_from, scratch_database
+from tests.conftest import clear_outbox_and_alerts, csrf_from, scratch_database
 
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.7"}  # not in METRICS_NETWORKS (127.0.0.0/8, ::1)
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -37,11 +37,7 @@ def scrape(client) -> str:
 
 @pytest.fixture
 def clean(app):
-    with app.app_context():
-        db.session.execute(delete(OutboxMessage))
-        db.session.execute(delete(alerts.SecurityAlert))
-        db.session.commit()
-    alerts.reset_counters()
+    clear_outbox_and_alerts(app)
     yield app
     alerts.reset_counters()
 
