@@ -76,6 +76,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # is trusted only when these point at it
         "JPKI_TRUST_ANCHORS": env("JPKI_TRUST_ANCHORS", ""),
         "JPKI_CRL_SOURCES": env("JPKI_CRL_SOURCES", ""),
+        # where residents reach the service (links in e-mails sent from staff or webhook requests)
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", ""),
+        # online applications: a resumable draft link lives this many days
+        "DRAFT_LINK_DAYS": int(env("DRAFT_LINK_DAYS", "30")),
         "FORCE_HTTPS": env("FORCE_HTTPS", "0") == "1",
         "SESSION_IDLE_MINUTES": int(env("SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(env("SESSION_ABSOLUTE_HOURS", "12")),

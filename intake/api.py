@@ -4,10 +4,8 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import re
 import unicodedata
-import uuid
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,11 +13,9 @@ import jsonschema_rs
 from flask import Blueprint, current_app, jsonify, request
 
 from core.db import db
-from core.encrypted import blind_index
 from guide import rulebook
-from intake import jpki
+from intake import applications, jpki, workflow
 from intake.forms import Form, load_forms, to_json_schema
-from intake.identity import compare
 from intake.models import Application
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
@@ -100,16 +96,14 @@ def create_application():
         problems["email"] = "メールアドレスを入力してください（例：taro@example.jp）。"
     if problems:
         return _error(400, "invalid_request", "入力内容を確認してください。", problems)
-    app_id = str(uuid.uuid4())
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    payload = jpki.canonical_payload(app_id, pid, body["fields"], {}, created)
-    application = Application(id=app_id, procedure_id=pid, status="draft",
-                              fields_json=json.dumps(body["fields"], ensure_ascii=False), email=email,
-                              email_index=blind_index(email, "email"), created_at=created,
-                              payload=payload.decode("utf-8"))
-    db.session.add(application)
+    try:
+        application = applications.new_application(form, body["fields"], email, channel="api")
+        payload = applications.prepare_signing(application, form)
+    except applications.ApplicationError as exc:
+        db.session.rollback()
+        return _error(exc.status, exc.code, exc.message_ja)
     db.session.commit()
-    return jsonify({"id": app_id, "status": "draft", "signing": {
+    return jsonify({"id": application.id, "status": "draft", "signing": {
         "payload": base64.b64encode(payload).decode(),
         "digest_info": base64.b64encode(jpki.digest_info(payload)).decode()}}), 201
 
@@ -123,7 +117,7 @@ def sign_application(app_id: str):
     application = db.session.get(Application, app_id)
     if application is None:
         return _error(404, "not_found", "申請が見つかりません。")
-    if application.status != "draft":
+    if application.status not in (workflow.DRAFT, workflow.CORRECTION) or applications.is_signed(application):
         return _error(409, "already_signed", "この申請には、すでに署名があります。")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("certificate"), str) \
@@ -141,20 +135,8 @@ def sign_application(app_id: str):
     now = dt.datetime.now(dt.UTC)
     result = jpki.verify_signature(application.payload.encode("utf-8"), signature, body["certificate"], chain,
                                    trust_roots=anchors, crls=_read_files("JPKI_CRL_SOURCES"), moment=now)
-    application.signature_checked_at = now
-    if not result.ok:
-        application.last_signature_error = result.code
-        db.session.commit()
-        return _error(422, result.code or "signature_invalid", result.message_ja or "署名を確認できませんでした。")
-    application.status = "signed"
-    application.signature_b64 = body["signature"]
-    application.certificate_pem = body["certificate"]
-    application.signer_json = json.dumps(result.signer, ensure_ascii=False)
-    application.cert_serial = result.serial
-    application.cert_issuer = result.issuer
-    application.revocation_evidence = json.dumps(result.revocation_evidence, ensure_ascii=False, default=str)
-    application.last_signature_error = None
-    identity = compare(json.loads(application.fields_json), result.signer)
-    application.identity_json = json.dumps(identity)
+    applications.record_signature(application, result, body["certificate"], body["signature"], now)
     db.session.commit()
-    return jsonify({"status": "signed", "signer": result.signer, "identity": identity})
+    if not result.ok:
+        return _error(422, result.code or "signature_invalid", result.message_ja or "署名を確認できませんでした。")
+    return jsonify({"status": "signed", "signer": result.signer, "identity": applications.identity(application)})

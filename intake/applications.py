@@ -1,0 +1,407 @@
+"""What happens to an online application, whoever asks (resident pages, JSON API, staff console,
+back-office API, payment webhooks): drafts, attachments, the bytes to sign, signatures, submit,
+status changes with their history and e-mails.
+
+Each function changes the objects in ``db.session`` and leaves the commit to the caller, except
+where it says otherwise. Transition rules live in ``intake.workflow`` (plain Python).
+
+    app = new_application(form, fields, email, locale="ja", channel="web")
+    attach(app, form, "proxy_letter", upload)          # upload: an ApplicationAttachment from store_upload
+    prepare_signing(app, form)                         # -> the payload bytes (RFC 8785)
+    record_signature(app, verification, cert_pem, signature_b64)
+    submit(app, key)                                   # one application per key, however often it is sent
+    change_status(app, workflow.REVIEWING, who="staff", actor="staff:tanaka")
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, update
+
+from core.db import db
+from core.encrypted import blind_index
+from core.outbox import enqueue_mail
+from core.uploads import sniff
+from intake import jpki, workflow
+from intake.forms import Form, fee_total, is_shown
+from intake.identity import compare
+from intake.models import Application, ApplicationAttachment, ApplicationEvent
+
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+class ApplicationError(Exception):
+    """A refused action: ``code`` for APIs, ``message_ja`` / ``message_en`` for people."""
+
+    def __init__(self, code: str, message_ja: str, message_en: str = "", status: int = 409):
+        super().__init__(code)
+        self.code, self.message_ja, self.message_en, self.status = code, message_ja, message_en or message_ja, status
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def today_jst() -> dt.date:
+    return dt.datetime.now(JST).date()
+
+
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """SQLite gives naive datetimes back: they were stored in UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+# --- drafts ---------------------------------------------------------------------------------------
+
+def new_application(form: Form, fields: Mapping[str, Any], email: str, *, locale: str = "ja",
+                    channel: str = "web") -> Application:
+    """A draft (added to the session). Attachments referred to by ``fields`` are claimed."""
+    app = Application(id=str(uuid.uuid4()), procedure_id=form.id, status=workflow.DRAFT,
+                      fields_json=json.dumps(dict(fields), ensure_ascii=False), email=email,
+                      email_index=blind_index(email, "email"), created_at=now_utc(), payload="",
+                      department_id=form.procedure.department, locale=locale, channel=channel,
+                      payment_timing=_payment_timing(form), payment_state="none", revision=1)
+    app.updated_at = app.created_at
+    db.session.add(app)
+    db.session.flush()
+    _claim_attachments(app, form, fields)
+    record_event(app, "status", "resident", to_status=workflow.DRAFT)
+    return app
+
+
+def values(app: Application) -> dict[str, Any]:
+    return json.loads(app.fields_json or "{}")
+
+
+def save_fields(app: Application, form: Form, fields: Mapping[str, Any]) -> None:
+    """Replace the field values of a draft (or of an application sent back for 補正).
+
+    Any signature so far no longer matches: it is dropped (kept in the history) and the
+    resident signs again."""
+    if app.status not in (workflow.DRAFT, workflow.SIGNED, workflow.CORRECTION):
+        raise ApplicationError("not_editable", "この申請は、もう変更できません。", "This application can no longer be changed.")
+    app.fields_json = json.dumps(dict(fields), ensure_ascii=False)
+    _claim_attachments(app, form, fields)
+    app.payload = ""
+    if app.signature_b64 is not None:
+        _forget_signature(app)
+    if app.status == workflow.SIGNED:
+        app.status = workflow.DRAFT
+    touch(app)
+
+
+def _payment_timing(form: Form) -> str:
+    if not form.procedure.fees:
+        return "none"
+    fee = form.definition.fee
+    return fee.payment if fee is not None else "at_submission"
+
+
+# --- attachments ----------------------------------------------------------------------------------
+
+def store_upload(form: Form, field_id: str, filename: str, data: bytes) -> ApplicationAttachment:
+    """Check an uploaded file against the field's rules and keep it (unclaimed) in the session."""
+    fld = form.fields.get(field_id)
+    if fld is None or fld.type != "file" or fld.file is None:
+        raise ApplicationError("unknown_field", "この項目にはファイルを付けられません。",
+                               "This field does not take files.", status=400)
+    if not data:
+        raise ApplicationError("empty_file", "ファイルが空です。もう一度選んでください。",
+                               "The file is empty. Choose it again.", status=400)
+    if len(data) > fld.file.max_bytes:
+        mb = fld.file.max_bytes / 2**20
+        raise ApplicationError("file_too_large", f"ファイルが大きすぎます。{mb:g}MBまでにしてください。",
+                               f"The file is too large: at most {mb:g} MB.", status=400)
+    kind = sniff(data[:16])
+    if kind is None or kind not in fld.file.types:
+        names = "・".join(k.upper() for k in fld.file.types)
+        raise ApplicationError("file_type", f"このファイルの形式は受け付けていません。{names}のファイルを選んでください。",
+                               f"This file type is not accepted. Choose a {', '.join(k.upper() for k in fld.file.types)} file.",
+                               status=400)
+    attachment = ApplicationAttachment(name=secrets.token_hex(16), field_id=field_id,
+                                       filename=(filename or "file")[-120:], kind=kind, size=len(data),
+                                       sha256=hashlib.sha256(data).hexdigest(), data=data, created_at=now_utc())
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def file_value(attachment: ApplicationAttachment) -> dict[str, Any]:
+    """What a ``file`` field holds for one attachment (and what the JSON Schema describes)."""
+    return {"name": attachment.name, "kind": attachment.kind, "size": attachment.size, "sha256": attachment.sha256}
+
+
+def _file_refs(form: Form, fields: Mapping[str, Any]) -> dict[str, str]:
+    """attachment name -> field id, for the shown file fields."""
+    out: dict[str, str] = {}
+    for fid, fld in form.fields.items():
+        if fld.type != "file" or not is_shown(form, fid, fields):
+            continue
+        for item in fields.get(fid) or []:
+            if isinstance(item, Mapping) and isinstance(item.get("name"), str):
+                out[item["name"]] = fid
+    return out
+
+
+def _claim_attachments(app: Application, form: Form, fields: Mapping[str, Any]) -> None:
+    """Attach the uploads the fields refer to; the rest of this application's files are let go.
+    A reference to a file that does not exist, belongs to someone else or differs from what
+    was uploaded is refused."""
+    refs = _file_refs(form, fields)
+    wanted = {item["name"]: item for fid in set(refs.values()) for item in fields.get(fid) or []}
+    found = {a.name: a for a in db.session.scalars(
+        select(ApplicationAttachment).where(ApplicationAttachment.name.in_(list(refs) or [""])))}
+    for name, fid in refs.items():
+        att = found.get(name)
+        item = wanted[name]
+        if att is None or att.application_id not in (None, app.id) or att.field_id != fid \
+                or att.sha256 != item.get("sha256") or att.size != item.get("size") or att.kind != item.get("kind"):
+            raise ApplicationError("attachment_unknown", "添付ファイルが見つかりません。もう一度付けてください。",
+                                   "An attached file was not found. Attach it again.", status=400)
+        att.application_id = app.id
+    for att in attachments(app):
+        if att.name not in refs:
+            db.session.delete(att)
+
+
+def attachments(app: Application) -> list[ApplicationAttachment]:
+    return list(db.session.scalars(select(ApplicationAttachment).where(
+        ApplicationAttachment.application_id == app.id).order_by(ApplicationAttachment.id)))
+
+
+# --- signing --------------------------------------------------------------------------------------
+
+def prepare_signing(app: Application, form: Form, on: dt.date | None = None) -> bytes:
+    """Fix the bytes to sign (fields + attachment digests + creation time) and the fee."""
+    if app.status not in (workflow.DRAFT, workflow.CORRECTION):
+        raise ApplicationError("not_editable", "この申請は、もう変更できません。", "This application can no longer be changed.")
+    fields = values(app)
+    digests = {a.name: a.sha256 for a in attachments(app)}
+    payload = jpki.canonical_payload(app.id, app.procedure_id, fields, digests, aware(app.created_at))
+    app.payload = payload.decode("utf-8")
+    if app.payment_timing == "at_submission":
+        app.fee_amount = fee_total(form, fields, on or today_jst())
+    return payload
+
+
+def record_signature(app: Application, result: jpki.Verification, certificate_pem: str, signature_b64: str,
+                     checked_at: dt.datetime) -> None:
+    """Store the outcome of a verification: evidence when valid, the error code otherwise."""
+    app.signature_checked_at = checked_at
+    if not result.ok:
+        app.last_signature_error = result.code
+        return
+    app.signature_b64 = signature_b64
+    app.certificate_pem = certificate_pem
+    app.signer_json = json.dumps(result.signer, ensure_ascii=False)
+    app.cert_serial = result.serial
+    app.cert_issuer = result.issuer
+    app.revocation_evidence = json.dumps(result.revocation_evidence, ensure_ascii=False, default=str)
+    app.last_signature_error = None
+    app.identity_json = json.dumps(compare(values(app), result.signer or {}))
+    if app.status == workflow.DRAFT:
+        _move(app, workflow.SIGNED, "resident")
+    else:
+        touch(app)  # a correction re-signed: it stays in 補正依頼 until sent
+
+
+def _forget_signature(app: Application) -> None:
+    record_event(app, "signature", "resident", note=json.dumps({
+        "superseded": {"serial": app.cert_serial, "issuer": app.cert_issuer,
+                       "checked_at": aware(app.signature_checked_at).isoformat() if app.signature_checked_at else None}},
+        ensure_ascii=False))
+    app.signature_b64 = app.certificate_pem = app.signer_json = app.identity_json = None
+    app.cert_serial = app.cert_issuer = app.revocation_evidence = None
+
+
+def is_signed(app: Application) -> bool:
+    return bool(app.signature_b64 and app.payload)
+
+
+# --- submit ---------------------------------------------------------------------------------------
+
+def payment_needed_before_submit(app: Application) -> bool:
+    return app.payment_timing == "at_submission" and (app.fee_amount or 0) > 0 and app.payment_state != "paid"
+
+
+def submit(app: Application, key: str, *, actor: str = "resident") -> bool:
+    """Send the signed application (or the corrected one). Returns False when it was already
+    sent (a double click, a retry, a second worker): nothing changes and nothing is sent twice.
+
+    The claim is one conditional UPDATE (status still signed/補正依頼), so two requests racing on
+    two workers cannot both send it."""
+    if app.submit_key == key or (app.status not in (workflow.SIGNED, workflow.CORRECTION) and app.receipt_number):
+        return False
+    if not is_signed(app):
+        raise ApplicationError("not_signed", "マイナンバーカードで署名してから送ってください。",
+                               "Sign with your My Number Card before sending.")
+    if payment_needed_before_submit(app):
+        raise ApplicationError("payment_required", "手数料を支払ってから送ってください。", "Pay the fee before sending.",
+                               status=402)
+    who = "system" if actor == "system" else "resident"
+    before = app.status
+    refusal = workflow.check(before, workflow.SUBMITTED, who)
+    if refusal:
+        raise ApplicationError(refusal.code, refusal.message_ja, refusal.message_en)
+    claimed = db.session.execute(
+        update(Application).where(Application.id == app.id, Application.status == before)
+        .values(status=workflow.SUBMITTED, submit_key=key).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        db.session.refresh(app)
+        return False
+    app.submit_key = key
+    if before == workflow.CORRECTION:
+        app.revision += 1
+    else:
+        app.receipt_number = _new_receipt_number()
+        app.submitted_at = now_utc()
+    app.status = before  # _move records the change it made
+    _move(app, workflow.SUBMITTED, who, actor=actor, note="resubmitted" if before == workflow.CORRECTION else "")
+    return True
+
+
+def _new_receipt_number() -> str:
+    """受付番号: the day (JST) and six random digits, e.g. 261127-048213 (unique, not secret)."""
+    day = dt.datetime.now(JST).strftime("%y%m%d")
+    for _ in range(20):
+        number = f"{day}-{secrets.randbelow(10**6):06d}"
+        if db.session.scalar(select(Application.id).where(Application.receipt_number == number)) is None:
+            return number
+    raise RuntimeError("no free receipt number")  # 20 collisions in a row: not a real day
+
+
+# --- status changes -------------------------------------------------------------------------------
+
+def change_status(app: Application, to: str, *, who: str, actor: str, note: str = "",
+                  field_comments: Mapping[str, str] | None = None, staff_id: int | None = None,
+                  needs_second_approver: bool = False) -> ApplicationEvent:
+    """A checked transition with its history entry and the resident's e-mail."""
+    refusal = workflow.check(app.status, to, who, payment_state=app.payment_state,
+                             needs_second_approver=needs_second_approver,
+                             first_approver_id=app.first_approver_id, staff_id=staff_id, note=note)
+    if refusal:
+        raise ApplicationError(refusal.code, refusal.message_ja, refusal.message_en)
+    return _move(app, to, who, actor=actor, note=note, field_comments=field_comments)
+
+
+def first_approval(app: Application, staff_id: int, actor: str) -> None:
+    if app.status != workflow.REVIEWING:
+        raise ApplicationError("transition_not_allowed", "審査中の申請だけ一次承認できます。",
+                               "Only an application under review can get a first approval.")
+    app.first_approver_id = staff_id
+    record_event(app, "first_approval", actor)
+    touch(app)
+
+
+def withdraw(app: Application) -> None:
+    """The resident withdraws (until processing starts)."""
+    if not workflow.resident_may_withdraw(app.status):
+        raise ApplicationError("withdraw_not_allowed", "審査が始まっているため、ここでは取り下げできません。担当課に連絡してください。",
+                               "Processing has started: contact the department to withdraw.")
+    _move(app, workflow.WITHDRAWN, "resident", actor="resident")
+
+
+def _move(app: Application, to: str, who: str, *, actor: str | None = None, note: str = "",
+          field_comments: Mapping[str, str] | None = None) -> ApplicationEvent:
+    before = app.status
+    app.status = to
+    moment = now_utc()
+    if to in (workflow.APPROVED, workflow.REJECTED):
+        app.decided_at = moment
+    if to in workflow.CLOSED:
+        app.closed_at = moment
+    if to == workflow.REVIEWING and before == workflow.SUBMITTED:
+        app.first_approver_id = None
+    touch(app, moment)
+    event = record_event(app, "status", actor or who, from_status=before, to_status=to, note=note or None,
+                         field_comments=field_comments)
+    if to not in workflow.BEFORE_SUBMISSION:
+        notify_status(app, event)
+    return event
+
+
+def touch(app: Application, moment: dt.datetime | None = None) -> None:
+    app.updated_at = moment or now_utc()
+
+
+def record_event(app: Application, kind: str, actor: str, *, from_status: str | None = None,
+                 to_status: str | None = None, note: str | None = None,
+                 field_comments: Mapping[str, str] | None = None) -> ApplicationEvent:
+    event = ApplicationEvent(application_id=app.id, at=now_utc(), kind=kind, actor=actor[:80],
+                             from_status=from_status, to_status=to_status, note=note,
+                             field_comments_json=json.dumps(dict(field_comments), ensure_ascii=False)
+                             if field_comments else None)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def events(app: Application) -> list[ApplicationEvent]:
+    return list(db.session.scalars(select(ApplicationEvent).where(
+        ApplicationEvent.application_id == app.id).order_by(ApplicationEvent.id)))
+
+
+def latest_correction(app: Application) -> ApplicationEvent | None:
+    for event in reversed(events(app)):
+        if event.kind == "status" and event.to_status == workflow.CORRECTION:
+            return event
+    return None
+
+
+# --- e-mails --------------------------------------------------------------------------------------
+
+def notify_status(app: Application, event: ApplicationEvent) -> None:
+    """One e-mail per status change (queued in the outbox, sent once even if retried)."""
+    from intake import links  # Flask-side: absolute URLs from the app's secret and base URL
+
+    locale = "en" if app.locale == "en" else "ja"
+    status = event.to_status or app.status
+    number = app.receipt_number or ""
+    title = workflow.label(status, locale)
+    if locale == "en":
+        subject = f"[Kakogawa City] Application {number}: {title}"
+        lines = [workflow.RESIDENT_TEXT.get(status, {}).get("en", title), "",
+                 f"Receipt number: {number}", "Status page (keep this link private):", links.status_url(app.id)]
+        if event.note and status in (workflow.CORRECTION, workflow.REJECTED):
+            lines += ["", "Message from the department:", event.note]
+        lines += ["", "This e-mail was sent automatically. Please do not reply."]
+    else:
+        subject = f"【加古川市】申請 {number}：{title}"
+        lines = [workflow.RESIDENT_TEXT.get(status, {}).get("ja", title), "",
+                 f"受付番号：{number}", "申請の状態（このリンクは他の人に教えないでください）：", links.status_url(app.id)]
+        if event.note and status in (workflow.CORRECTION, workflow.REJECTED):
+            lines += ["", "担当課からのお知らせ：", event.note]
+        lines += ["", "このメールは送信専用です。返信はできません。"]
+    enqueue_mail(app.email, subject, "\n".join(lines), dedupe_key=f"application-event:{event.id}")
+
+
+def send_resume_link(app: Application) -> None:
+    """The e-mail with the link that reopens a draft (sent when the resident saves it)."""
+    from intake import links
+
+    if app.locale == "en":
+        subject = "[Kakogawa City] Your saved application"
+        body = (f"Your application has been saved. Open this link to continue "
+                f"(valid for the number of days shown on the page; keep it private):\n{links.resume_url(app.id)}\n\n"
+                "This e-mail was sent automatically. Please do not reply.")
+    else:
+        subject = "【加古川市】申請の下書きを保存しました"
+        body = (f"申請の下書きを保存しました。続きは次のリンクから入力できます（他の人に教えないでください）。\n"
+                f"{links.resume_url(app.id)}\n\nこのメールは送信専用です。返信はできません。")
+    enqueue_mail(app.email, subject, body)
+
+
+def signer(app: Application) -> dict[str, str] | None:
+    return json.loads(app.signer_json) if app.signer_json else None
+
+
+def identity(app: Application) -> dict[str, bool | None] | None:
+    return json.loads(app.identity_json) if app.identity_json else None

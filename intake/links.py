@@ -1,0 +1,60 @@
+"""Secret links for residents: the status page (lasting) and the draft to resume (expiring).
+
+Nothing is stored: a link carries the application id signed with the app's secret key (a
+different salt per purpose), so any worker can check it. Links in e-mails use PUBLIC_BASE_URL
+when set, so a mail sent from the staff host or a payment webhook still points residents at
+the public site.
+"""
+from __future__ import annotations
+
+from flask import current_app, request, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+
+STATUS_SALT = "application-status"
+RESUME_SALT = "application-resume"
+
+
+def status_token(application_id: str) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=STATUS_SALT).dumps(application_id)
+
+
+def read_status_token(token: str) -> str | None:
+    try:
+        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=STATUS_SALT).loads(token)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def resume_token(application_id: str) -> str:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESUME_SALT).dumps(application_id)
+
+
+def read_resume_token(token: str) -> tuple[str | None, bool]:
+    """(application id, expired?)."""
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESUME_SALT)
+    try:
+        value = serializer.loads(token, max_age=current_app.config["DRAFT_LINK_DAYS"] * 86400)
+    except SignatureExpired:
+        return None, True
+    except BadSignature:
+        return None, False
+    return (value if isinstance(value, str) else None), False
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute URL for residents (PUBLIC_BASE_URL first, else this request's host)."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    if request:
+        return url_for(endpoint, _external=True, **values)
+    return url_for(endpoint, **values)
+
+
+def status_url(application_id: str) -> str:
+    return external_url("intake.status", token=status_token(application_id))
+
+
+def resume_url(application_id: str) -> str:
+    return external_url("intake.resume", token=resume_token(application_id))
