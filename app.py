@@ -20,7 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     import core.models
     import core.staff_models  # noqa: F401
-    import intake.models  # noqa: F401
+    import intake.backoffice_models
+    import intake.models
+    import intake.payments.models  # noqa: F401
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     init_i18n(app)
     from core.platform import init_platform
