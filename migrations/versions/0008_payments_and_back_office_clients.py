@@ -96,7 +96,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('payment_id', sa.String(length=36), nullable=False),
     sa.Column('amount', sa.Integer(), nullable=False),
-    sa.Column('reason', core.encrypted.EncryptedText(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('actor', sa.String(length=80), nullable=False),
     sa.Column('provider_ref', sa.String(length=80), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
