@@ -301,6 +301,38 @@ def first_approval(app: Application, staff_id: int, actor: str) -> None:
     touch(app)
 
 
+def confirm_fee(app: Application, amount: int, actor: str) -> None:
+    """Staff fix the fee of a pay-after-review application (e.g. the number of 戸籍 copies found);
+    the resident is asked to pay on the status page (e-mail sent). 0 means nothing to pay."""
+    if app.payment_timing != "after_review" or app.payment_state in ("paid", "refunded"):
+        raise ApplicationError("fee_not_open", "この申請の手数料は変更できません。", "The fee of this application cannot be changed.")
+    if app.status not in (workflow.SUBMITTED, workflow.REVIEWING, workflow.CORRECTION):
+        raise ApplicationError("fee_not_open", "審査中の申請だけ手数料を確定できます。", "Only an open application can get its fee confirmed.")
+    if not isinstance(amount, int) or amount < 0 or amount > 1_000_000:
+        raise ApplicationError("fee_invalid", "手数料は0円から1,000,000円までの整数で入力してください。",
+                               "Enter the fee as a whole number of yen (0 to 1,000,000).", status=400)
+    app.fee_amount = amount
+    app.payment_state = "due" if amount > 0 else "none"
+    event = record_event(app, "payment", actor, note=f"fee_confirmed:{amount}")
+    touch(app)
+    if amount > 0:
+        notify_fee_due(app, event)
+
+
+def notify_fee_due(app: Application, event: ApplicationEvent) -> None:
+    from intake import links
+
+    if app.locale == "en":
+        subject = f"[Kakogawa City] Application {app.receipt_number}: please pay the fee"
+        body = (f"The fee for your application is {app.fee_amount:,} yen. Pay it from the status page:\n"
+                f"{links.status_url(app.id)}\n\nThis e-mail was sent automatically. Please do not reply.")
+    else:
+        subject = f"【加古川市】申請 {app.receipt_number}：手数料のお支払いのお願い"
+        body = (f"申請の手数料は {app.fee_amount:,}円 です。状態のページからお支払いください。\n"
+                f"{links.status_url(app.id)}\n\nこのメールは送信専用です。返信はできません。")
+    enqueue_mail(app.email, subject, body, dedupe_key=f"application-event:{event.id}")
+
+
 def withdraw(app: Application) -> None:
     """The resident withdraws (until processing starts)."""
     if not workflow.resident_may_withdraw(app.status):
