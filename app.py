@@ -37,9 +37,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(intake_api_bp)
     from core.security import csrf
     csrf.exempt(intake_api_bp)  # JSON API: no cookies or forms to forge
+    from intake.backoffice import bp as backoffice_bp
+    app.register_blueprint(backoffice_bp)
+    csrf.exempt(backoffice_bp)  # bearer tokens, no cookies
     from intake.cli import jpki_cli
     app.cli.add_command(jpki_cli)
+    from intake.payments.cli import payments_cli
+    from intake.payments.views import api_bp as payments_api_bp
+    from intake.payments.views import bp as payments_bp
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(payments_api_bp)
+    csrf.exempt(payments_api_bp)  # webhooks: authenticated by their HMAC signature, not a cookie
+    app.cli.add_command(payments_cli)
+    from intake.backoffice_cli import backoffice_cli
+    app.cli.add_command(backoffice_cli)
     app.register_blueprint(reservations_bp)
+    from staff.applications_views import bp as staff_applications_bp
+    app.register_blueprint(staff_applications_bp)
 
     from core.errors import init_errors
     init_errors(app)

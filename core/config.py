@@ -45,7 +45,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "JSON_AS_ASCII": False,
-        "MAX_CONTENT_LENGTH": 1 * 1024 * 1024,
+        # online applications take attachments (forms_schema.MAX_UPLOAD_BYTES is 20 MB); the
+        # intake pages without files lower it per request, and form fields stay small
+        # (Flask's MAX_FORM_MEMORY_SIZE, 500 kB)
+        "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }
@@ -76,10 +79,23 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # is trusted only when these point at it
         "JPKI_TRUST_ANCHORS": env("JPKI_TRUST_ANCHORS", ""),
         "JPKI_CRL_SOURCES": env("JPKI_CRL_SOURCES", ""),
+        # development only: "1" shows a button that signs with the dev CA's test card (instance/dev-ca,
+        # or the dev CA directory given here); the signature is still verified as above
+        "JPKI_DEV_SIGNER": env("JPKI_DEV_SIGNER", "0"),
+        # CA certificates between the anchors and the signing certificates (PEM paths), for the re-check
+        # at approval (the signer app's chain is not kept); empty where the anchors issue directly
+        "JPKI_INTERMEDIATES": env("JPKI_INTERMEDIATES", ""),
         # where residents reach the service (links in e-mails sent from staff or webhook requests)
         "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", ""),
         # online applications: a resumable draft link lives this many days
         "DRAFT_LINK_DAYS": int(env("DRAFT_LINK_DAYS", "30")),
+        # fees: the payment company (only the built-in "sandbox" so far); the sandbox's webhook key
+        # (derived from SECRET_KEY for this one purpose when unset); how old a signed webhook may
+        # be; how long a payment may stay open before `flask payments reconcile` asks about it
+        "PAYMENT_PROVIDER": env("PAYMENT_PROVIDER", "sandbox"),
+        "SANDBOX_WEBHOOK_SECRET": env("SANDBOX_WEBHOOK_SECRET", ""),
+        "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": int(env("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", "300")),
+        "PAYMENT_RECONCILE_MINUTES": int(env("PAYMENT_RECONCILE_MINUTES", "15")),
         "FORCE_HTTPS": env("FORCE_HTTPS", "0") == "1",
         "SESSION_IDLE_MINUTES": int(env("SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(env("SESSION_ABSOLUTE_HOURS", "12")),

@@ -1,6 +1,8 @@
 """Rows → CSV bytes that Excel opens correctly and safely. Plain Python: no Flask, no database.
 
-- UTF-8 with a byte order mark (without it Japanese Excel reads the file as Shift_JIS: 文字化け).
+- UTF-8 with a byte order mark (without it Japanese Excel reads the file as Shift_JIS: 文字化け);
+  or, with :func:`to_csv_shift_jis`, Shift_JIS (Windows-31J / cp932) for older systems that read
+  nothing else: a character that has no Shift_JIS code becomes 〓 (the usual 下駄 mark).
 - CRLF line ends; cells with commas, quotes or line breaks are quoted (RFC 4180).
 - CSV injection: a text cell starting with ``=`` ``+`` ``-`` ``@``, a tab or a carriage return
   (and their full-width forms ＝ ＋ － ＠, which Japanese Excel also reads as a formula) gets a
@@ -45,3 +47,18 @@ def to_csv(rows: Iterable[Iterable[object]]) -> bytes:
     for row in rows:
         writer.writerow([neutralise(cell) for cell in row])
     return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+SHIFT_JIS_MISSING = "〓"  # 下駄: what a character without a Shift_JIS code becomes
+
+
+def to_csv_shift_jis(rows: Iterable[Iterable[object]]) -> bytes:
+    """The same CSV in Shift_JIS (cp932, no BOM); characters it cannot hold become 〓."""
+    text = to_csv(rows).decode("utf-8")[len(BOM):]
+    out = bytearray()
+    for ch in text:
+        try:
+            out += ch.encode("cp932")
+        except UnicodeEncodeError:
+            out += SHIFT_JIS_MISSING.encode("cp932")
+    return bytes(out)

@@ -42,6 +42,26 @@ POLICY: dict[str, frozenset[str] | str] = {
     # --- usage statistics (staff/stats_views.py) ---
     "staff_stats.index": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
     "staff_stats.export": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
+    "staff_stats.applications": frozenset({AUDITOR, ADMIN, DEPARTMENT}),  # counts and times only
+    "staff_stats.applications_export": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
+    # --- online applications (staff/applications_views.py) ---
+    # Department staff (their departments only) and administrators act. Auditors do not read
+    # applications: they hold residents' personal data and signatures, which auditing does not
+    # need (the audit log shows who viewed, changed or exported which receipt number).
+    "staff_applications.inbox": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.export_csv": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.export_json": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.print_list": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.detail": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.change_status": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.correction": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.assign": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.first_approval": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.confirm_fee": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.refund": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.download": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.print_one": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.export_one": frozenset({DEPARTMENT, ADMIN}),
     # --- monitoring (staff alerts) ---
     "staff_monitor.alerts": frozenset({ADMIN, AUDITOR}),
     "staff_monitor.acknowledge": frozenset({ADMIN}),  # auditors only read

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from intake.openapi_parts import add_application_api
 from rules.request import LOCALES, MAX_MEMBERS
 from rules.ruleset import Rulebook
 from rules.vocabulary import UNKNOWN, FactDef
@@ -107,7 +108,7 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                              "fees": {"type": "array"}, "source_url": TEXT, "verified_on": DATE,
                              "verified": {"type": "boolean"}}}
     lang = {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["ja", "en"]}}
-    return {
+    return add_application_api({
         "openapi": "3.1.0",
         "info": {"title": "加古川市 手続きガイド API", "version": "1.0.0",
                  "description": "Life-event guidance: facts in, procedures out (shared/domain/facts.md)."},
@@ -140,4 +141,4 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
         },
         "components": {"schemas": {"EvaluateRequest": request_schema, "EvaluateResponse": response_schema,
                                    "Error": _error_schema()}},
-    }
+    })

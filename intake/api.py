@@ -11,16 +11,21 @@ from pathlib import Path
 
 import jsonschema_rs
 from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.db import db
+from core.security import limiter
 from guide import rulebook
-from intake import applications, jpki, workflow
+from intake import applications, jpki, links, workflow
 from intake.forms import Form, load_forms, to_json_schema
 from intake.models import Application
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
 JST = dt.timezone(dt.timedelta(hours=9))
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,64}$")  # visible ASCII, stored as the application's submit key
 MESSAGES = {  # jsonschema error kind -> what the resident should do
     "Required": "入力してください。",
     "Enum": "選択肢の中から選んでください。",
@@ -50,6 +55,11 @@ def _forms(version: str) -> dict[str, Form]:
 
 def _form(procedure_id: str) -> Form | None:
     return _forms(rulebook().version).get(procedure_id)
+
+
+def current_form(procedure_id: str) -> Form | None:
+    """The form of an online procedure in the current knowledge generation (None: not online)."""
+    return _form(procedure_id)
 
 
 def _today() -> dt.date:
@@ -135,8 +145,136 @@ def sign_application(app_id: str):
     now = dt.datetime.now(dt.UTC)
     result = jpki.verify_signature(application.payload.encode("utf-8"), signature, body["certificate"], chain,
                                    trust_roots=anchors, crls=_read_files("JPKI_CRL_SOURCES"), moment=now)
-    applications.record_signature(application, result, body["certificate"], body["signature"], now)
+    applications.record_signature(application, result, body["certificate"], body["signature"], now, chain)
     db.session.commit()
     if not result.ok:
         return _error(422, result.code or "signature_invalid", result.message_ja or "署名を確認できませんでした。")
     return jsonify({"status": "signed", "signer": result.signer, "identity": applications.identity(application)})
+
+
+# --- attachments, submit, status (API clients) ----------------------------------------------------
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return applications.aware(moment).isoformat() if moment is not None else None
+
+
+def _too_large():
+    mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / 2**20
+    return _error(413, "file_too_large", f"ファイルが大きすぎます。{mb:g}MBより小さくして、もう一度送ってください。",
+                  {"file": f"{mb:g}MBより小さいファイルにしてください。"})
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _request_too_large(_exc):
+    return _too_large()
+
+
+@bp.errorhandler(429)
+def _too_many(_exc):
+    return _error(429, "rate_limited", "短い間に何度も送られました。少し待ってから、もう一度お試しください。")
+
+
+@bp.post("/uploads")
+@limiter.limit("60 per minute")
+def upload_attachment():
+    """One file for a ``file`` field, checked against the field's rules; its values go into that
+    field of POST /applications, which claims it (so its SHA-256 is in the signed payload)."""
+    try:
+        pid, field_id, file = request.form.get("procedure_id"), request.form.get("field_id"), request.files.get("file")
+    except RequestEntityTooLarge:
+        return _too_large()
+    form = _form(pid) if pid else None
+    if form is None:
+        return _error(400, "invalid_request", "入力内容を確認してください。",
+                      {"procedure_id": "オンラインで申請できる手続きを指定してください。"})
+    if file is None:
+        return _error(400, "invalid_request", "ファイルを選んでください。", {"file": "ファイルを選んでください。"})
+    try:
+        attachment = applications.store_upload(form, field_id or "", file.filename or "", file.stream.read())
+    except RequestEntityTooLarge:
+        return _too_large()
+    except applications.ApplicationError as exc:
+        db.session.rollback()
+        where = "field_id" if exc.code == "unknown_field" else "file"
+        return _error(exc.status, exc.code, exc.message_ja, {where: exc.message_ja})
+    db.session.commit()
+    return jsonify(applications.file_value(attachment)), 201
+
+
+def _submitted(application: Application):
+    """The answer to a submit, the same however often the same key is sent."""
+    return jsonify({"status": "submitted", "receipt_number": application.receipt_number,
+                    "status_url": links.status_url(application.id)})
+
+
+def _payment_url(application: Application) -> str | None:
+    """A checkout for the fee, when the payment service is there (imported lazily: optional).
+    After paying, the resident lands on the status page."""
+    try:
+        from intake.payments.service import start_checkout
+    except ImportError:
+        return None
+    back = links.status_url(application.id)
+    try:
+        return start_checkout(application, back, back)
+    except applications.ApplicationError:  # e.g. the provider is unreachable: the 402 still stands
+        db.session.rollback()
+        return None
+
+
+@bp.post("/applications/<app_id>/submit")
+@limiter.limit("60 per minute")
+def submit_application(app_id: str):
+    application = db.session.get(Application, app_id)
+    if application is None:
+        return _error(404, "not_found", "申請が見つかりません。")
+    key = request.headers.get("Idempotency-Key", "")
+    if not IDEMPOTENCY_KEY.match(key):
+        return _error(400, "invalid_request", "Idempotency-Key ヘッダーを指定してください。",
+                      {"Idempotency-Key": "8〜64文字の英数字・記号で、送信ごとに新しい値を指定してください。"})
+    if application.submit_key == key:  # a retry: the same answer, nothing sent twice
+        return _submitted(application)
+    reused = "idempotency_key_reused", "この Idempotency-Key は別の申請で使われています。新しい値を指定してください。"
+    if db.session.scalar(select(Application.id).where(Application.submit_key == key)) is not None:
+        return _error(409, *reused)
+    try:
+        sent = applications.submit(application, key)
+    except applications.ApplicationError as exc:
+        db.session.rollback()
+        if exc.code == "payment_required":
+            body: dict = {"error": {"code": exc.code, "message": exc.message_ja}}
+            url = _payment_url(application)
+            if url:
+                body["payment_url"] = url
+            return jsonify(body), 402
+        return _error(exc.status, exc.code, exc.message_ja)
+    except IntegrityError:  # the same key, for another application, at the same moment
+        db.session.rollback()
+        return _error(409, *reused)
+    if not sent:  # sent before (with another key), or by a racing request
+        db.session.rollback()
+        application = db.session.get(Application, app_id)
+        if application is not None and application.submit_key == key:
+            return _submitted(application)
+        return _error(409, "already_submitted", "この申請は、すでに送られています。状態はメールのリンクから確認できます。")
+    db.session.commit()
+    return _submitted(application)
+
+
+@bp.get("/applications/<app_id>/status")
+def application_status(app_id: str):
+    """What the resident's status page shows, for an app holding the secret status link's token."""
+    application = None
+    if links.read_status_token(request.args.get("token", "")) == app_id:
+        application = db.session.get(Application, app_id)
+    if application is None:
+        return _error(404, "not_found", "申請が見つかりません。リンクをもう一度確認してください。")
+    return jsonify({
+        "id": application.id, "procedure_id": application.procedure_id, "status": application.status,
+        "label": {"ja": workflow.label(application.status, "ja"), "en": workflow.label(application.status, "en")},
+        "receipt_number": application.receipt_number, "revision": application.revision,
+        "submitted_at": _iso(application.submitted_at), "updated_at": _iso(application.updated_at),
+        "fee": {"amount": application.fee_amount, "timing": application.payment_timing,
+                "state": application.payment_state},
+        "withdrawable": workflow.resident_may_withdraw(application.status),
+    })

@@ -193,14 +193,16 @@ def prepare_signing(app: Application, form: Form, on: dt.date | None = None) -> 
 
 
 def record_signature(app: Application, result: jpki.Verification, certificate_pem: str, signature_b64: str,
-                     checked_at: dt.datetime) -> None:
-    """Store the outcome of a verification: evidence when valid, the error code otherwise."""
+                     checked_at: dt.datetime, chain: list[str] | tuple[str, ...] = ()) -> None:
+    """Store the outcome of a verification: evidence when valid, the error code otherwise.
+    ``chain`` (the intermediates sent with the certificate) is kept for the re-check at approval."""
     app.signature_checked_at = checked_at
     if not result.ok:
         app.last_signature_error = result.code
         return
     app.signature_b64 = signature_b64
     app.certificate_pem = certificate_pem
+    app.chain_pem = "\n".join(c.strip() for c in chain) or None
     app.signer_json = json.dumps(result.signer, ensure_ascii=False)
     app.cert_serial = result.serial
     app.cert_issuer = result.issuer
@@ -218,7 +220,7 @@ def _forget_signature(app: Application) -> None:
         "superseded": {"serial": app.cert_serial, "issuer": app.cert_issuer,
                        "checked_at": aware(app.signature_checked_at).isoformat() if app.signature_checked_at else None}},
         ensure_ascii=False))
-    app.signature_b64 = app.certificate_pem = app.signer_json = app.identity_json = None
+    app.signature_b64 = app.certificate_pem = app.chain_pem = app.signer_json = app.identity_json = None
     app.cert_serial = app.cert_issuer = app.revocation_evidence = None
 
 

@@ -35,6 +35,7 @@ def dev_ca() -> None:
     click.echo("DEVELOPMENT ONLY. To let this server accept signatures of the development CA, set:")
     click.echo(f"  JPKI_TRUST_ANCHORS={directory / 'trust-anchors.pem'}")
     click.echo(f"  JPKI_CRL_SOURCES={directory / 'root-crl.pem'},{directory / 'intermediate-crl.pem'}")
+    click.echo(f"  JPKI_INTERMEDIATES={directory / 'intermediate.pem'}")
 
 
 @jpki_cli.command("dev-sign")

@@ -41,6 +41,8 @@ Format
     date_rules:                     # optional: relations between two date fields
     - {start: unko_start, end: unko_end, max_days: 5}       # end−start+1 ≤ 5 (期間は5日まで)
     - {start: unko_end, end: insurance_end, min_gap_days: 1} # end at least 1 day after start
+    review:                         # optional: how staff decide (the staff console)
+      second_approver: true         #   承認 needs a 一次承認 by another staff member first
 
 Field::
 
@@ -264,6 +266,10 @@ class DateRule(Strict):
         return self
 
 
+class ReviewOptions(Strict):
+    second_approver: bool = False  # two people decide: 一次承認 by one, 承認 by another
+
+
 class FormFile(Strict):
     id: str = F(pattern=ID_PATTERN)
     title: Text
@@ -275,6 +281,7 @@ class FormFile(Strict):
     delivery: DeliveryOptions | None = None
     fee: FeeOptions | None = None
     date_rules: list[DateRule] = []
+    review: ReviewOptions = ReviewOptions()
 
     @property
     def proxy_allowed(self) -> bool:

@@ -28,6 +28,7 @@ class Application(db.Model):
     payload: Mapped[str] = mapped_column(EncryptedText())  # RFC 8785 JSON: exactly what is signed ("" until complete)
     signature_b64: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     certificate_pem: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)  # holds the 基本4情報
+    chain_pem: Mapped[str | None] = mapped_column(Text, nullable=True)  # intermediates sent with it (CA certs)
     signer_json: Mapped[str | None] = mapped_column(EncryptedText(), nullable=True)
     cert_serial: Mapped[str | None] = mapped_column(String(64), nullable=True)
     cert_issuer: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -272,3 +272,90 @@ def export():
         "file": filename, "from": query.start.isoformat(), "to": query.end.isoformat(), "service": service or "*"})
     return Response(to_csv(body), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- online applications (from the application table, not the usage counters) -------------------
+
+def _application_departments() -> list[str] | None:
+    """Department staff see their departments' applications; auditors and administrators all."""
+    from core import policy
+    staff = getattr(g, "staff", None)
+    if staff is None or staff.role in (policy.ADMIN, policy.AUDITOR):
+        return None
+    return staff.department_ids
+
+
+def _application_report(query: Query) -> dict:
+    from intake import workflow
+    from staff import application_stats as astats
+
+    stats = astats.collect(query.start, query.end, _application_departments())
+    lang = _locale()
+    names = _procedure_names()
+    statuses = list(astats.STATUSES)
+    rows = [{"id": p, "name": names.get(p, p), "counts": [stats.counts[p].get(s, 0) for s in statuses],
+             "total": stats.total(p)} for p in stats.procedures]
+    rows.sort(key=lambda r: (-r["total"], r["name"]))
+    times = [{"id": r["id"], "name": r["name"],
+              "decision": stats.to_decision[r["id"]], "close": stats.to_close[r["id"]],
+              "decision_text": (astats.duration_text(stats.to_decision[r["id"]].median_hours, lang),
+                                astats.duration_text(stats.to_decision[r["id"]].p90_hours, lang)),
+              "close_text": (astats.duration_text(stats.to_close[r["id"]].median_hours, lang),
+                             astats.duration_text(stats.to_close[r["id"]].p90_hours, lang))} for r in rows]
+    chart_title = _("手続き別の受付件数")
+    return {
+        "statuses": [workflow.label(s, lang) for s in statuses], "rows": rows, "times": times,
+        "sums": [sum(r["counts"][i] for r in rows) for i in range(len(statuses))],
+        "total": sum(r["total"] for r in rows),
+        "chart": bar_chart([(r["name"], r["total"]) for r in rows[:15]], chart_title, chart_id="applications-per-procedure"),
+        "chart_title": chart_title,
+    }
+
+
+@bp.get("/applications", endpoint="applications")
+def applications_index():
+    query = read_query(request.args)
+    report = None if query.errors else _application_report(query)
+    args = {"from": query.start.isoformat(), "to": query.end.isoformat()}
+    scope = _application_departments()
+    return render_template(
+        "staff/stats/applications.html", query=query, report=report, errors=query.errors,
+        field_errors={e["field_id"]: e["message"] for e in query.errors}, scoped=scope is not None,
+        period=_("%(start)s〜%(end)s", start=_date_label(query.start), end=_date_label(query.end)),
+        export_url=url_for("staff_stats.applications_export", **args),
+        sjis_url=url_for("staff_stats.applications_export", encoding="shift_jis", **args),
+    ), 400 if query.errors else 200
+
+
+@bp.get("/applications.csv", endpoint="applications_export")
+def applications_export():
+    """Long format, one line per number: counts per procedure and status, then the times."""
+    from core.csv_export import to_csv_shift_jis
+    from intake import workflow
+    from staff import application_stats as astats
+
+    query = read_query(request.args)
+    if query.errors:
+        return applications_index()
+    sjis = request.args.get("encoding") in ("shift_jis", "sjis", "cp932")
+    stats = astats.collect(query.start, query.end, _application_departments())
+    names = _procedure_names()
+    header = [_("開始日"), _("終了日"), _("区分"), _("手続き"), _("手続き名"), _("状態"), _("状態名"), _("件数"),
+              _("中央値（時間）"), _("90パーセンタイル（時間）")]
+    body: list[list[object]] = [header]
+    for p in stats.procedures:
+        for s in astats.STATUSES:
+            if stats.counts[p].get(s):
+                body.append([query.start, query.end, "count", p, names.get(p, p), s, workflow.label(s, "ja"),
+                             stats.counts[p][s], None, None])
+    for kind, table in (("to_decision", stats.to_decision), ("to_close", stats.to_close)):
+        for p in stats.procedures:
+            t = table[p]
+            body.append([query.start, query.end, kind, p, names.get(p, p), None, None, t.count, t.median_hours,
+                         t.p90_hours])
+    filename = f"applications-stats-{query.start:%Y%m%d}-{query.end:%Y%m%d}{'-sjis' if sjis else ''}.csv"
+    audit.record("staff.export", target="application_stats", details={
+        "file": filename, "from": query.start.isoformat(), "to": query.end.isoformat()})
+    data = to_csv_shift_jis(body) if sjis else to_csv(body)
+    return Response(data, content_type=f"text/csv; charset={'shift_jis' if sjis else 'utf-8'}",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

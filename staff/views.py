@@ -223,6 +223,7 @@ def user_unlock(login_id: str):
 # --- what every console page needs ----------------------------------------------------------
 
 MENU = [  # console sections; each shows only where the policy table lets the role in
+    ("staff_applications.inbox", _l("オンライン申請")),
     ("staff.users", _l("職員アカウント")),
     ("staff_audit.search", _l("監査ログ")),
     ("staff_stats.index", _l("利用統計")),

@@ -18,7 +18,8 @@ def test_openapi_document_is_3_1_and_lists_the_endpoints(client):
 
 
 def test_api_conforms_to_its_schema(api_schema):
-    operations = [result.ok() for result in api_schema.get_all_operations()]
+    guide = {"/api/v1/guide/evaluate", "/api/v1/events", "/api/v1/procedures", "/api/v1/procedures/{id}"}
+    operations = [r.ok() for r in api_schema.get_all_operations() if r.ok().path in guide]  # applications: test_backoffice_openapi
     assert len(operations) == 4
     for operation in operations:
         @given(case=operation.as_strategy())

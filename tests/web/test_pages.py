@@ -126,8 +126,8 @@ def test_english_switch_is_remembered_and_accept_language_is_honoured(app):
 
 
 def test_apply_and_reserve_say_plainly_they_are_not_open_yet(client):
-    apply = client.get("/apply/juminhyo_utsushi").get_data(as_text=True)
-    assert "オンライン申請はまだ始まっていません" in apply and "住民票の写し" in apply
+    apply = client.get("/apply/tennyu_todoke").get_data(as_text=True)  # online applications: tests/web/test_apply_*
+    assert "オンラインでは申請できません" in apply and "転入届" in apply
     reserve = client.get("/reserve?procedures=tennyu_todoke,kokuho_kanyu").get_data(as_text=True)
     assert "窓口の予約はまだ始まっていません" in reserve and "転入届" in reserve
     assert client.get("/apply/nope").status_code == 404

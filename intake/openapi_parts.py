@@ -1,0 +1,253 @@
+"""The online-application and back-office operations of the OpenAPI 3.1 document (merged into it
+by ``guide.openapi``). Plain Python: statuses come from ``intake.workflow``."""
+from __future__ import annotations
+
+from typing import Any
+
+from intake import workflow
+
+TEXT = {"type": "string"}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+TIME = {"type": ["string", "null"], "format": "date-time"}
+INT = {"type": "integer"}
+KINDS = ["pdf", "jpeg", "png", "heic"]
+MAX_CURSOR = 2**31 - 1
+BEARER = [{"backofficeBearer": []}]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _err(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _obj(required: list[str], **props: Any) -> dict[str, Any]:
+    return {"type": "object", "required": required, "properties": props}
+
+
+def _path(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+
+
+LABEL = _obj(["ja", "en"], ja=TEXT, en=TEXT)
+STATUS = {"enum": list(workflow.STATUSES)}
+
+
+def _schemas() -> dict[str, Any]:
+    file_value = {"type": "object", "additionalProperties": False, "required": ["name", "kind", "size", "sha256"],
+                  "properties": {"name": {"type": "string", "pattern": "^[0-9a-f]{16,64}$"}, "kind": {"enum": KINDS},
+                                 "size": {"type": "integer", "minimum": 1},
+                                 "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}
+    fee = _obj(["amount", "timing", "state"], amount={"type": ["integer", "null"]},
+               timing={"enum": ["none", "at_submission", "after_review"]}, state=TEXT)
+    payment = _obj(["id", "provider", "amount", "status"], id=TEXT, provider=TEXT, amount=INT, status=TEXT,
+                   refunded_amount=INT, paid_at=TIME, receipt_number=NULLABLE_TEXT)
+    event = _obj(["id", "at", "kind", "actor"], id=INT, at=TIME, kind=TEXT, actor=TEXT, from_status=NULLABLE_TEXT,
+                 to_status=NULLABLE_TEXT, note=NULLABLE_TEXT,
+                 field_comments={"type": ["object", "null"], "additionalProperties": TEXT})
+    attachment = _obj(["name", "field_id", "kind", "size", "sha256", "filename", "download_url"],
+                      name=TEXT, field_id=TEXT, kind={"enum": KINDS}, media_type=NULLABLE_TEXT, size=INT,
+                      sha256={"type": "string", "pattern": "^[0-9a-f]{64}$"}, filename=TEXT, download_url=TEXT)
+    signer = {"type": "object", "additionalProperties": TEXT,
+              "description": "基本4情報 from the signing certificate: name, address, birth_date, sex"}
+    identity = {"type": ["object", "null"], "additionalProperties": {"type": ["boolean", "null"]},
+                "description": "which of the 基本4情報 match the form (null: not compared)"}
+    signature = {"type": ["object", "null"], "required": ["payload", "signature", "certificate", "serial", "issuer",
+                                                          "checked_at", "revocation_evidence", "signer", "identity"],
+                 "properties": {
+                     "payload": {"type": "string", "contentEncoding": "base64",
+                                 "description": "the signed bytes: RFC 8785 JSON of the application"},
+                     "signature": {"type": "string", "contentEncoding": "base64",
+                                   "description": "RSA PKCS#1 v1.5 with SHA-256 over the payload"},
+                     "certificate": {"type": "string", "description": "the signing certificate, PEM"},
+                     "serial": NULLABLE_TEXT, "issuer": NULLABLE_TEXT, "checked_at": TIME,
+                     "revocation_evidence": {"type": "array", "items": {"type": "object"}},
+                     "signer": {"anyOf": [signer, {"type": "null"}]}, "identity": identity}}
+    summary = _obj(["receipt_number", "id", "procedure_id", "department_id", "status", "updated_at", "submitted_at",
+                    "event_id"],
+                   receipt_number=TEXT, id=TEXT, procedure_id=TEXT, department_id=TEXT, status=STATUS,
+                   updated_at=TIME, submitted_at=TIME,
+                   event_id={"type": "integer", "description": "the latest change seen (ApplicationEvent id)"})
+    return {
+        "FileValue": file_value,
+        "CreateApplicationRequest": {
+            "type": "object", "required": ["procedure_id", "fields", "email"],
+            "properties": {"procedure_id": TEXT, "email": {"type": "string", "format": "email"},
+                           "fields": {"type": "object", "description":
+                                      "the values, as GET /api/v1/procedures/{id}/form-schema describes them; "
+                                      "a file field holds the FileValue objects of POST /api/v1/uploads"}}},
+        "Draft": _obj(["id", "status", "signing"], id=TEXT, status={"const": "draft"},
+                      signing=_obj(["payload", "digest_info"],
+                                   payload={"type": "string", "contentEncoding": "base64"},
+                                   digest_info={"type": "string", "contentEncoding": "base64"})),
+        "SignatureRequest": {"type": "object", "required": ["certificate", "signature"], "properties": {
+            "certificate": {"type": "string", "description": "署名用電子証明書, PEM"},
+            "signature": {"type": "string", "contentEncoding": "base64"},
+            "chain": {"type": "array", "items": TEXT, "description": "intermediate certificates, PEM"}}},
+        "Signed": _obj(["status", "signer"], status={"const": "signed"}, signer=signer, identity=identity),
+        "Submitted": _obj(["status", "receipt_number", "status_url"], status={"const": "submitted"},
+                          receipt_number=TEXT, status_url=TEXT),
+        "PaymentRequired": {"type": "object", "required": ["error"], "properties": {
+            "error": _obj(["code", "message"], code={"const": "payment_required"}, message=TEXT),
+            "payment_url": {"type": "string", "description": "where the resident pays (when payments are on)"}}},
+        "ApplicationStatus": _obj(
+            ["id", "procedure_id", "status", "label", "receipt_number", "fee", "withdrawable"],
+            id=TEXT, procedure_id=TEXT, status=STATUS, label=LABEL, receipt_number=NULLABLE_TEXT, revision=INT,
+            submitted_at=TIME, updated_at=TIME, fee=_obj(["amount", "timing", "state"], **fee["properties"]),
+            withdrawable={"type": "boolean"}),
+        "Token": _obj(["access_token", "token_type", "expires_in"], access_token=TEXT,
+                      token_type={"const": "Bearer"}, expires_in=INT),
+        "BackofficeList": _obj(["applications", "next_cursor"], applications={"type": "array", "items": summary},
+                               next_cursor={"type": "integer", "minimum": 0,
+                                            "description": "send it as `since` next time"}),
+        "BackofficeApplication": _obj(
+            ["receipt_number", "id", "procedure_id", "department_id", "status", "status_label", "email", "fields",
+             "fee", "events", "attachments", "signature"],
+            **summary["properties"] | {"event_id": INT}, status_label=LABEL, channel=TEXT, locale=TEXT,
+            revision=INT, created_at=TIME, decided_at=TIME, closed_at=TIME, email=TEXT,
+            fields={"type": "object"}, fee=_obj(["amount", "timing", "state", "payments"], **fee["properties"],
+                                                payments={"type": "array", "items": payment}),
+            events={"type": "array", "items": event}, attachments={"type": "array", "items": attachment},
+            signature=signature),
+        "Statuses": _obj(["statuses"], statuses={"type": "array", "items": _obj(
+            ["id", "label", "transitions", "closed"], id=STATUS, label=LABEL,
+            transitions={"type": "array", "items": STATUS}, closed={"type": "boolean"},
+            before_submission={"type": "boolean"})}),
+        "StatusChange": {"type": "object", "required": ["status"], "properties": {
+            "status": STATUS, "note": {"type": "string", "maxLength": 4000,
+                                       "description": "the reason (required for 補正依頼 and 却下); sent to the resident"},
+            "field_comments": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 4000},
+                               "description": "補正: field id → what to correct"}}},
+        "StatusChanged": _obj(["receipt_number", "status", "label", "event_id"], receipt_number=TEXT, status=STATUS,
+                              label=LABEL, event_id=INT, updated_at=TIME),
+    }
+
+
+def _application_paths() -> dict[str, Any]:
+    app_id = _path("id", "the application id (UUID) from POST /api/v1/applications")
+    limited = {"429": _err("too many requests")}
+    return {
+        "/api/v1/procedures/{id}/form-schema": {"get": {
+            "operationId": "getFormSchema", "tags": ["applications"],
+            "parameters": [_path("id", "procedure id")],
+            "responses": {"200": _json({"type": "object"}, "the form as JSON Schema 2020-12"),
+                          "404": _err("not an online procedure")}}},
+        "/api/v1/uploads": {"post": {
+            "operationId": "uploadAttachment", "tags": ["applications"],
+            "description": "One file for a file field; put the answer into that field of POST /api/v1/applications.",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["procedure_id", "field_id", "file"],
+                "properties": {"procedure_id": TEXT, "field_id": TEXT,
+                               "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": _json(_ref("FileValue"), "the file was kept"),
+                          "400": _err("unknown field, wrong type, too large for the field, empty"),
+                          "413": _err("the request is larger than the server takes"), **limited}}},
+        "/api/v1/applications": {"post": {
+            "operationId": "createApplication", "tags": ["applications"],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("CreateApplicationRequest")}}},
+            "responses": {"201": _json(_ref("Draft"), "a draft and the bytes to sign"),
+                          "400": _err("invalid input, a message per field")}}},
+        "/api/v1/applications/{id}/signature": {"post": {
+            "operationId": "signApplication", "tags": ["applications"],
+            "parameters": [app_id],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SignatureRequest")}}},
+            "responses": {"200": _json(_ref("Signed"), "the signature and the certificate path are valid"),
+                          "400": _err("missing or malformed signature or certificate"),
+                          "404": _err("no such application"), "409": _err("already signed"),
+                          "422": _err("signature_invalid, certificate_untrusted, certificate_expired, "
+                                      "certificate_revoked or revocation_unavailable"),
+                          "503": _err("no trust anchors configured")}}},
+        "/api/v1/applications/{id}/submit": {"post": {
+            "operationId": "submitApplication", "tags": ["applications"],
+            "description": "Send the signed application. The same Idempotency-Key again gives the same answer "
+                           "and sends nothing twice.",
+            "parameters": [app_id, {"name": "Idempotency-Key", "in": "header", "required": True,
+                                    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{8,64}$"}}],
+            "responses": {"200": _json(_ref("Submitted"), "sent: the receipt number (受付番号)"),
+                          "400": _err("missing or malformed Idempotency-Key"),
+                          "402": _json(_ref("PaymentRequired"), "the fee must be paid first"),
+                          "404": _err("no such application"),
+                          "409": _err("not signed, already sent, or the key belongs to another application"),
+                          **limited}}},
+        "/api/v1/applications/{id}/status": {"get": {
+            "operationId": "getApplicationStatus", "tags": ["applications"],
+            "parameters": [app_id, {"name": "token", "in": "query", "required": True,
+                                    "description": "the token of the resident's secret status link",
+                                    "schema": {"type": "string"}}],
+            "responses": {"200": _json(_ref("ApplicationStatus"), "the status"),
+                          "404": _err("no such application, or the token is not its own")}}},
+    }
+
+
+def _backoffice_paths() -> dict[str, Any]:
+    receipt = _path("receipt_number", "受付番号")
+    common = {"401": {**_err("no valid bearer token"),
+                      "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
+              "429": _err("too many requests for this client")}
+    return {
+        "/api/v1/backoffice/token": {"post": {
+            "operationId": "backofficeToken", "tags": ["backoffice"],
+            "description": "OAuth2 client credentials: HTTP Basic client_id:client_secret, or the form fields.",
+            "security": [{"backofficeBasic": []}, {}],
+            "requestBody": {"required": False, "content": {"application/x-www-form-urlencoded": {"schema": {
+                "type": "object", "properties": {"grant_type": {"enum": ["client_credentials"]},
+                                                 "client_id": TEXT, "client_secret": TEXT}}}}},
+            "responses": {"200": _json(_ref("Token"), "a bearer token for one hour"),
+                          "400": _err("unsupported grant_type or missing fields"),
+                          "401": {**_err("wrong client id or secret"),
+                                  "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
+                          "429": _err("too many attempts from this address")}}},
+        "/api/v1/backoffice/applications": {"get": {
+            "operationId": "backofficeListApplications", "tags": ["backoffice"], "security": BEARER,
+            "description": "Applications (with a 受付番号) changed after the cursor, each once, oldest change first.",
+            "parameters": [
+                {"name": "since", "in": "query", "required": False, "description": "next_cursor of the previous call",
+                 "schema": {"type": "integer", "minimum": 0, "maximum": MAX_CURSOR}},
+                {"name": "limit", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 100}}],
+            "responses": {"200": _json(_ref("BackofficeList"), "a page of changed applications"),
+                          "400": _err("bad since or limit"), **common}}},
+        "/api/v1/backoffice/applications/{receipt_number}": {"get": {
+            "operationId": "backofficeGetApplication", "tags": ["backoffice"], "security": BEARER,
+            "parameters": [receipt],
+            "responses": {"200": _json(_ref("BackofficeApplication"),
+                                       "the application, its history, attachments and signature evidence"),
+                          "404": _err("unknown, or outside the client's departments"), **common}}},
+        "/api/v1/backoffice/applications/{receipt_number}/attachments/{name}": {"get": {
+            "operationId": "backofficeDownloadAttachment", "tags": ["backoffice"], "security": BEARER,
+            "parameters": [receipt, _path("name", "the attachment's name")],
+            "responses": {"200": {"description": "the file (its SHA-256 checked; also in Repr-Digest)",
+                                  "content": {"application/octet-stream": {
+                                      "schema": {"type": "string", "format": "binary"}}}},
+                          "404": _err("no such attachment"), **common}}},
+        "/api/v1/backoffice/applications/{receipt_number}/status": {"post": {
+            "operationId": "backofficeChangeStatus", "tags": ["backoffice"], "security": BEARER,
+            "parameters": [receipt],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("StatusChange")}}},
+            "responses": {"200": _json(_ref("StatusChanged"), "changed; the resident gets an e-mail"),
+                          "400": _err("invalid input"), "404": _err("unknown, or outside the client's departments"),
+                          "409": _err("transition_not_allowed, reason_required, payment_due, …"), **common}}},
+        "/api/v1/backoffice/statuses": {"get": {
+            "operationId": "backofficeStatuses", "tags": ["backoffice"], "security": BEARER,
+            "responses": {"200": _json(_ref("Statuses"), "every status, its labels and the moves staff may make"),
+                          **common}}},
+    }
+
+
+def add_application_api(doc: dict[str, Any]) -> dict[str, Any]:
+    """Add the application and back-office operations, their schemas and security schemes."""
+    doc["paths"].update(_application_paths())
+    doc["paths"].update(_backoffice_paths())
+    doc["components"]["schemas"].update(_schemas())
+    doc["components"].setdefault("securitySchemes", {}).update({
+        "backofficeBasic": {"type": "http", "scheme": "basic", "description": "client_id:client_secret"},
+        "backofficeBearer": {"type": "http", "scheme": "bearer",
+                             "description": "access_token of POST /api/v1/backoffice/token"}})
+    return doc
