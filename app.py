@@ -40,8 +40,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from intake.backoffice import bp as backoffice_bp
     app.register_blueprint(backoffice_bp)
     csrf.exempt(backoffice_bp)  # bearer tokens, no cookies
-    from intake.cli import jpki_cli
+    from intake.cli import applications_cli, jpki_cli
     app.cli.add_command(jpki_cli)
+    app.cli.add_command(applications_cli)
     from intake.payments.cli import payments_cli
     from intake.payments.views import api_bp as payments_api_bp
     from intake.payments.views import bp as payments_bp

@@ -96,6 +96,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SANDBOX_WEBHOOK_SECRET": env("SANDBOX_WEBHOOK_SECRET", ""),
         "PAYMENT_WEBHOOK_TOLERANCE_SECONDS": int(env("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", "300")),
         "PAYMENT_RECONCILE_MINUTES": int(env("PAYMENT_RECONCILE_MINUTES", "15")),
+        # back-office API: calls per client, and how old a change must be before the cursor passes it
+        "BACKOFFICE_RATE_LIMIT": env("BACKOFFICE_RATE_LIMIT", "600 per minute"),
+        "BACKOFFICE_SETTLE_SECONDS": float(env("BACKOFFICE_SETTLE_SECONDS", "2")),
+        # uploads no application claimed (an abandoned page) are deleted after this many hours
+        "UPLOAD_RETENTION_HOURS": int(env("UPLOAD_RETENTION_HOURS", "24")),
         "FORCE_HTTPS": env("FORCE_HTTPS", "0") == "1",
         "SESSION_IDLE_MINUTES": int(env("SESSION_IDLE_MINUTES", "30")),
         "SESSION_ABSOLUTE_HOURS": int(env("SESSION_ABSOLUTE_HOURS", "12")),

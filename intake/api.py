@@ -7,7 +7,6 @@ import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 
 import jsonschema_rs
 from flask import Blueprint, current_app, jsonify, request
@@ -21,6 +20,7 @@ from guide import rulebook
 from intake import applications, jpki, links, workflow
 from intake.forms import Form, load_forms, to_json_schema
 from intake.models import Application
+from intake.signature_check import read_files
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -118,8 +118,21 @@ def create_application():
         "digest_info": base64.b64encode(jpki.digest_info(payload)).decode()}}), 201
 
 
-def _read_files(setting: str) -> list[bytes]:
-    return [Path(p.strip()).read_bytes() for p in current_app.config[setting].split(",") if p.strip()]
+@bp.get("/applications/<app_id>/signing")
+def signing(app_id: str):
+    """What the signer app fetches for a draft made on the web (the id is in the page's app link):
+    the bytes to sign and their DigestInfo, once the resident has confirmed the review page."""
+    application = db.session.get(Application, app_id)
+    if application is None:
+        return _error(404, "not_found", "申請が見つかりません。")
+    if applications.is_signed(application) or application.status not in (workflow.DRAFT, workflow.CORRECTION):
+        return _error(409, "already_signed", "この申請には、すでに署名があります。")
+    if not application.payload:
+        return _error(409, "not_ready", "申請内容の確認がまだです。確認のページで「署名へ進む」を押してください。")
+    payload = application.payload.encode("utf-8")
+    return jsonify({"id": application.id, "status": application.status, "signing": {
+        "payload": base64.b64encode(payload).decode(),
+        "digest_info": base64.b64encode(jpki.digest_info(payload)).decode()}})
 
 
 @bp.post("/applications/<app_id>/signature")
@@ -139,12 +152,12 @@ def sign_application(app_id: str):
     except (binascii.Error, ValueError):
         return _error(400, "invalid_request", "署名の形式が正しくありません。", {"signature": "Base64 で送ってください。"})
     chain = [c for c in body.get("chain") or [] if isinstance(c, str)]
-    anchors = _read_files("JPKI_TRUST_ANCHORS")
+    anchors = read_files("JPKI_TRUST_ANCHORS")
     if not anchors:
         return _error(503, "signature_unavailable", "いまは電子署名を確認できません。時間をおいてお試しください。")
     now = dt.datetime.now(dt.UTC)
     result = jpki.verify_signature(application.payload.encode("utf-8"), signature, body["certificate"], chain,
-                                   trust_roots=anchors, crls=_read_files("JPKI_CRL_SOURCES"), moment=now)
+                                   trust_roots=anchors, crls=read_files("JPKI_CRL_SOURCES"), moment=now)
     applications.record_signature(application, result, body["certificate"], body["signature"], now, chain)
     db.session.commit()
     if not result.ok:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from core import audit
 from core.db import db
 from core.security import client_ip, limiter
-from intake import applications, backoffice_auth, workflow
+from intake import applications, backoffice_auth, signature_check, workflow
 from intake.api import current_form
 from intake.backoffice_models import BackofficeClient
 from intake.models import Application, ApplicationAttachment, ApplicationEvent
@@ -335,9 +335,10 @@ def change_status(receipt_number: str):
     before = application.status
     target = f"application:{application.id}"
     try:
-        event = applications.change_status(application, wanted["status"], who=workflow.STAFF, actor=_actor(),
-                                           note=wanted["note"], field_comments=wanted["field_comments"],
-                                           needs_second_approver=_needs_second_approver(application.procedure_id))
+        event = signature_check.staff_change_status(
+            application, wanted["status"], actor=_actor(), note=wanted["note"],
+            field_comments=wanted["field_comments"],
+            needs_second_approver=_needs_second_approver(application.procedure_id))
     except applications.ApplicationError as exc:
         db.session.rollback()
         _audit("backoffice.status_change", target=target, result="denied",

@@ -8,6 +8,7 @@ J-LIS trust anchors and CRL sources instead (README)."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -20,6 +21,22 @@ from intake import devca
 from intake.models import Application
 
 jpki_cli = AppGroup("jpki", help="Development signer for online applications (never in production).")
+applications_cli = AppGroup("applications", help="Online applications: housekeeping.")
+
+
+@applications_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+def purge_command(dry_run: bool) -> None:
+    """Delete uploads no application claimed (UPLOAD_RETENTION_HOURS) and drafts never sent whose
+    resume link expired (DRAFT_LINK_DAYS). Run daily from cron."""
+    from intake.purge import purge
+
+    now = dt.datetime.now(dt.UTC)
+    uploads, drafts = purge(uploads_before=now - dt.timedelta(hours=current_app.config["UPLOAD_RETENTION_HOURS"]),
+                            drafts_before=now - dt.timedelta(days=current_app.config["DRAFT_LINK_DAYS"]),
+                            dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    click.echo(f"{verb}: {uploads} unclaimed upload(s), {drafts} abandoned draft(s)")
 
 
 def _ca_dir() -> Path:

@@ -82,7 +82,7 @@ def _schemas() -> dict[str, Any]:
                            "fields": {"type": "object", "description":
                                       "the values, as GET /api/v1/procedures/{id}/form-schema describes them; "
                                       "a file field holds the FileValue objects of POST /api/v1/uploads"}}},
-        "Draft": _obj(["id", "status", "signing"], id=TEXT, status={"const": "draft"},
+        "Draft": _obj(["id", "status", "signing"], id=TEXT, status={"enum": ["draft", "correction"]},
                       signing=_obj(["payload", "digest_info"],
                                    payload={"type": "string", "contentEncoding": "base64"},
                                    digest_info={"type": "string", "contentEncoding": "base64"})),
@@ -154,6 +154,13 @@ def _application_paths() -> dict[str, Any]:
                 "schema": _ref("CreateApplicationRequest")}}},
             "responses": {"201": _json(_ref("Draft"), "a draft and the bytes to sign"),
                           "400": _err("invalid input, a message per field")}}},
+        "/api/v1/applications/{id}/signing": {"get": {
+            "operationId": "getSigningPayload", "tags": ["applications"],
+            "description": "The bytes to sign of a draft whose review page was confirmed (for the signer app).",
+            "parameters": [app_id],
+            "responses": {"200": _json(_ref("Draft"), "the bytes to sign and their DigestInfo"),
+                          "404": _err("no such application"),
+                          "409": _err("not ready yet (review not confirmed) or already signed")}}},
         "/api/v1/applications/{id}/signature": {"post": {
             "operationId": "signApplication", "tags": ["applications"],
             "parameters": [app_id],

@@ -31,6 +31,7 @@ from guide import rulebook
 from intake import applications, jpki, links, postcode, web_forms, workflow
 from intake.forms import Form, fee_total, is_shown, load_forms, section_shown, unit_fee
 from intake.models import Application, ApplicationAttachment
+from intake.signature_check import read_files
 
 bp = Blueprint("intake", __name__, template_folder="templates")
 JST = dt.timezone(dt.timedelta(hours=9))
@@ -150,10 +151,6 @@ def _dev_ca_dir() -> Path | None:
     if value.lower() in ("1", "true", "yes", "on"):
         return Path(current_app.instance_path) / "dev-ca"
     return Path(value)
-
-
-def _read_files(setting: str) -> list[bytes]:
-    return [Path(p.strip()).read_bytes() for p in (current_app.config.get(setting) or "").split(",") if p.strip()]
 
 
 def _receipt_url(token: str) -> str | None:
@@ -440,13 +437,13 @@ def dev_sign(app_id: str):
     ca.write_crls()
     payload = app.payload.encode("utf-8")
     signature = card.sign(payload)
-    anchors = _read_files("JPKI_TRUST_ANCHORS")
+    anchors = read_files("JPKI_TRUST_ANCHORS")
     if not anchors:
         return render_template("intake/message.html", title=_t("いまは電子署名を確認できません"),
                                body=_t("署名を確認する設定（JPKI_TRUST_ANCHORS）がありません。時間をおいてお試しください。")), 503
     now = dt.datetime.now(dt.UTC)
     result = jpki.verify_signature(payload, signature, card.pem, ca.chain_pems, trust_roots=anchors,
-                                   crls=_read_files("JPKI_CRL_SOURCES"), moment=now)
+                                   crls=read_files("JPKI_CRL_SOURCES"), moment=now)
     applications.record_signature(app, result, card.pem, base64.b64encode(signature).decode(), now, ca.chain_pems)
     db.session.commit()
     if not result.ok:

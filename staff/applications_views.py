@@ -11,13 +11,11 @@ revoked since signing (the resident moved, changed name) is not approved.
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import math
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -30,7 +28,7 @@ from core.csv_export import to_csv, to_csv_shift_jis
 from core.db import db
 from core.staff_models import StaffUser
 from guide import rulebook
-from intake import applications, jpki, workflow
+from intake import applications, signature_check, workflow
 from intake.applications import ApplicationError
 from intake.forms import Form, fee_quantity, load_forms, unit_fee
 from intake.models import Application, ApplicationAttachment
@@ -43,20 +41,6 @@ PRINT_LIMIT = 100  # applications in one print run (one per page)
 EXPORT_LIMIT = 10000
 MAX_NOTE = 2000
 MAX_COMMENT = 1000
-NOT_CONFIGURED, NOT_SIGNED = "not_configured", "not_signed"
-RECHECK_MESSAGES = {  # what staff should do when the signature does not hold any more at approval
-    jpki.CERTIFICATE_REVOKED: "署名に使われた電子証明書が、署名のあとに失効しています（転居や氏名の変更などで失効します）。"
-                              "このままでは承認できません。補正依頼で新しい電子証明書による署名をお願いするか、却下してください。",
-    jpki.REVOCATION_UNAVAILABLE: "電子証明書が失効していないかを確認できなかったため、承認できません。"
-                                 "失効リスト（CRL）が新しいかをシステム管理者に確かめてもらい、もう一度承認してください。",
-    jpki.CERTIFICATE_EXPIRED: "署名に使われた電子証明書の有効期間が過ぎています。"
-                              "補正依頼で新しい電子証明書による署名をお願いしてください。",
-    jpki.CERTIFICATE_UNTRUSTED: "電子証明書の発行元を確認できなかったため、承認できません。"
-                                "トラストアンカーと中間証明書の設定をシステム管理者に確かめてもらってください。",
-    jpki.SIGNATURE_INVALID: "保存されている電子署名が申請内容と一致しないため、承認できません。システム管理者に連絡してください。",
-    NOT_CONFIGURED: "電子署名を確認する設定（トラストアンカー）がないため、承認できません。システム管理者に連絡してください。",
-    NOT_SIGNED: "この申請には電子署名がないため、承認できません。",
-}
 DONE_MESSAGES = {
     "status": "状態を変更しました。申請者にメールでお知らせします。",
     "correction": "補正を依頼しました。申請者にメールでお知らせします。",
@@ -127,10 +111,6 @@ def _colleagues(app: Application) -> list[StaffUser]:
     people = [u for u in db.session.scalars(select(StaffUser).where(StaffUser.active.is_(True)))
               if (u.role == policy.DEPARTMENT and app.department_id in u.department_ids) or u.id == g.staff.id]
     return sorted(people, key=lambda u: u.login_id)
-
-
-def _read_files(setting: str) -> list[bytes]:
-    return [Path(p.strip()).read_bytes() for p in (current_app.config.get(setting) or "").split(",") if p.strip()]
 
 
 def _text(raw: str | None, limit: int) -> str:
@@ -395,39 +375,6 @@ def _stale(app: Application) -> list[dict[str, str]]:
     return []
 
 
-def _recheck_signature(app: Application) -> None:
-    """Verify the stored signature again now, with today's CRLs. The outcome goes into the
-    history; a failure is committed (so it stays) and raised as an ApplicationError."""
-    now = dt.datetime.now(dt.UTC)
-    result: jpki.Verification | None = None
-    try:
-        anchors = _read_files("JPKI_TRUST_ANCHORS")
-        if not anchors:
-            code: str | None = NOT_CONFIGURED
-        elif not applications.is_signed(app) or not app.certificate_pem:
-            code = NOT_SIGNED
-        else:
-            result = jpki.verify_signature(
-                app.payload.encode("utf-8"), base64.b64decode(app.signature_b64 or ""), app.certificate_pem,
-                [*([app.chain_pem] if app.chain_pem else []), *_read_files("JPKI_INTERMEDIATES")], trust_roots=anchors, crls=_read_files("JPKI_CRL_SOURCES"),
-                moment=now)
-            code = None if result.ok else (result.code or jpki.SIGNATURE_INVALID)
-    except (OSError, ValueError):  # a configured file missing or unreadable: revocation cannot be known
-        code = jpki.REVOCATION_UNAVAILABLE
-    evidence = result.revocation_evidence if result else []
-    applications.record_event(app, "signature_check", _actor(), note=json.dumps({
-        "ok": code is None, "code": code, "serial": result.serial if result else app.cert_serial,
-        "checked_at": now.isoformat(timespec="seconds"), "evidence": [e.get("sha256") for e in evidence]}))
-    audit.record("application.signature_check", target=app.receipt_number or "", result="ok" if code is None else "failed",
-                 details={"code": code, "serial": result.serial if result else app.cert_serial})
-    if code is None:
-        app.revocation_evidence = json.dumps(evidence, ensure_ascii=False, default=str)
-        app.signature_checked_at = now
-        return
-    db.session.commit()  # the failed check stays in the history
-    raise ApplicationError(code, RECHECK_MESSAGES.get(code, RECHECK_MESSAGES[jpki.SIGNATURE_INVALID]))
-
-
 @bp.post("/<number>/status", endpoint="change_status")
 def change_status(number: str):
     app = _load(number, lock=True)
@@ -445,15 +392,8 @@ def change_status(number: str):
     before = app.status
     needs_two = _needs_second_approver(form)
     try:
-        if to == workflow.APPROVED:
-            refusal = workflow.check(app.status, to, workflow.STAFF, payment_state=app.payment_state,
-                                     needs_second_approver=needs_two, first_approver_id=app.first_approver_id,
-                                     staff_id=g.staff.id, note=note)
-            if refusal:  # said before the signature is checked again (nothing to check for nothing)
-                raise ApplicationError(refusal.code, refusal.message_ja, refusal.message_en)
-            _recheck_signature(app)
-        applications.change_status(app, to, who=workflow.STAFF, actor=_actor(), note=note, staff_id=g.staff.id,
-                                   needs_second_approver=needs_two)
+        signature_check.staff_change_status(app, to, actor=_actor(), note=note, staff_id=g.staff.id,
+                                            needs_second_approver=needs_two)
     except ApplicationError as exc:
         return _refused(app, number, [{"field_id": "note" if exc.code == "reason_required" else "to",
                                        "message": _message(exc)}], posted)

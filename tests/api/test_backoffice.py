@@ -343,3 +343,36 @@ def test_an_approval_needing_two_people_waits_for_a_first_approval(app, trusted)
     assert http.post(url, headers=headers, json={"status": "reviewing"}).status_code == 200
     r = http.post(url, headers=headers, json={"status": "approved"})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "first_approval_missing"
+
+
+def test_a_back_office_approval_checks_revocation_again(app, trusted):
+    """The back-office system cannot approve past a certificate revoked after signing (the same
+    re-check as the staff console), and approves once the certificate still holds."""
+    http = fresh_client(app)
+    headers = bearer(http, *new_client(app))
+    made = [submitted(http, trusted) for _ in range(2)]
+    for one in made:
+        url = f"/api/v1/backoffice/applications/{one['receipt_number']}/status"
+        assert http.post(url, headers=headers, json={"status": "reviewing"}).status_code == 200
+    detail = http.get(f"/api/v1/backoffice/applications/{made[0]['receipt_number']}", headers=headers).get_json()
+    trusted.revoke(int(detail["signature"]["serial"], 16))  # the resident moved after signing
+    refused = http.post(f"/api/v1/backoffice/applications/{made[0]['receipt_number']}/status",
+                        headers=headers, json={"status": "approved"})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "certificate_revoked"
+    assert "失効" in refused.get_json()["error"]["message"]
+    kept = http.get(f"/api/v1/backoffice/applications/{made[0]['receipt_number']}", headers=headers).get_json()
+    assert kept["status"] == "reviewing" and kept["events"][-1]["kind"] == "signature_check"
+    ok = http.post(f"/api/v1/backoffice/applications/{made[1]['receipt_number']}/status",
+                   headers=headers, json={"status": "approved"})
+    assert ok.status_code == 200 and ok.get_json()["status"] == "approved"
+
+
+def test_the_signer_app_fetches_the_bytes_of_a_web_draft(app, trusted):
+    http = fresh_client(app)
+    body = applying.draft(http, "honnin_tsuchi", applying.honnin_fields())
+    got = http.get(f"/api/v1/applications/{body['id']}/signing")
+    assert got.status_code == 200 and got.get_json()["signing"] == body["signing"]
+    applying.sign(http, trusted, body)
+    again = http.get(f"/api/v1/applications/{body['id']}/signing")
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_signed"
+    assert http.get("/api/v1/applications/00000000-0000-0000-0000-000000000000/signing").status_code == 404

@@ -10,7 +10,8 @@ from tests.conftest import fresh_client
 
 APPLICATION_PATHS = {
     "/api/v1/procedures/{id}/form-schema", "/api/v1/uploads", "/api/v1/applications",
-    "/api/v1/applications/{id}/signature", "/api/v1/applications/{id}/submit", "/api/v1/applications/{id}/status",
+    "/api/v1/applications/{id}/signing", "/api/v1/applications/{id}/signature", "/api/v1/applications/{id}/submit",
+    "/api/v1/applications/{id}/status",
 }
 BACKOFFICE_PATHS = {
     "/api/v1/backoffice/token", "/api/v1/backoffice/applications", "/api/v1/backoffice/applications/{receipt_number}",
