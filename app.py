@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import intake.backoffice_models
     import intake.models
     import intake.payments.models  # noqa: F401
+    import reservations.models  # noqa: F401
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     init_i18n(app)
     from core.platform import init_platform

@@ -1,0 +1,313 @@
+"""Booking a counter visit: hold a place, confirm it with the person's details, cancel or move
+it, and read what is left — for every channel (resident pages, JSON API, staff).
+
+Never overbook: places are claimed as rows of ``seat_claim`` whose (counter, unit_start, seat)
+is unique, each insert in its own savepoint; a seat someone else took (even a moment ago, on
+another worker) fails that insert and the next seat is tried; when none is left the whole
+booking is refused (``SlotFull``) and the caller rolls back. Units are claimed in time order, so
+two bookings never wait for each other in a cycle.
+
+Functions change ``db.session`` and leave the commit to the caller.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import unicodedata
+from collections import Counter as Tally
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.db import db
+from core.encrypted import blind_index
+from reservations import models as m
+from reservations.loader import Catalog
+from reservations.slots import JST, Slot, bookable_reason, day_slots, find_slot
+
+NUMBER_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: read aloud at a counter
+CHANNEL_SEATS = ("web", "phone")  # channels with a quota; "staff" may use any seat
+
+
+class BookingError(Exception):
+    """A refused booking: ``code`` for APIs, ``status`` (409 or 422), messages for people."""
+
+    status = 409
+
+    def __init__(self, code: str, message_ja: str, message_en: str, status: int | None = None):
+        super().__init__(code)
+        self.code, self.message_ja, self.message_en = code, message_ja, message_en
+        if status is not None:
+            self.status = status
+
+
+class SlotFull(BookingError):
+    def __init__(self) -> None:
+        super().__init__("slot_full", "この時間はいっぱいになりました。別の時間を選んでください。",
+                         "This time has just been taken. Please choose another time.")
+
+
+RULE_MESSAGES = {
+    "too_soon": ("この時間は予約の受付を締め切りました。もっと後の時間を選んでください。",
+                 "It is too late to book this time. Please choose a later time."),
+    "too_far": ("この日はまだ予約できません。近い日を選んでください。",
+                "This day cannot be booked yet. Please choose an earlier day."),
+    "past": ("過ぎた時間は予約できません。", "This time has passed."),
+    "closed": ("この日は休みです。別の日を選んでください。", "The office is closed on this day. Please choose another day."),
+    "no_slot": ("この時間は予約できません。表示された時間から選んでください。",
+                "This time cannot be booked. Please choose one of the times shown."),
+}
+
+
+def rule_error(code: str) -> BookingError:
+    ja, en = RULE_MESSAGES[code]
+    return BookingError(code, ja, en, status=422)
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)  # SQLite gives back what it was given in UTC, naive
+    return moment
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
+
+
+# --- seats ------------------------------------------------------------------------------------
+
+def seat_range(slot: Slot, channel: str) -> list[int]:
+    """The seats a channel may take in one base slot: web first, then phone; staff anything
+    (from the top, leaving the channels' seats for them as long as possible)."""
+    cap = slot.capacity
+    web = min(slot.quotas.get("web", 0), cap)
+    phone = min(slot.quotas.get("phone", 0), cap - web)
+    if channel == "web":
+        return list(range(0, web))
+    if channel == "phone":
+        return list(range(web, web + phone))
+    return list(range(cap - 1, -1, -1))
+
+
+def release_expired(counter_id: str, units: Iterable[dt.datetime], now: dt.datetime) -> None:
+    """Holds past their time give their seats back (lazily, when someone wants them)."""
+    expired = select(m.Reservation.id).where(
+        m.Reservation.counter_id == counter_id, m.Reservation.status == m.HELD,
+        m.Reservation.hold_expires_at < utc(now))
+    ids = list(db.session.scalars(expired))
+    if not ids:
+        return
+    db.session.execute(delete(m.SeatClaim).where(m.SeatClaim.reservation_id.in_(ids)))
+    db.session.execute(update(m.Reservation).where(m.Reservation.id.in_(ids), m.Reservation.status == m.HELD)
+                       .values(status=m.EXPIRED).execution_options(synchronize_session=False))
+
+
+def _claim(reservation: m.Reservation, slot: Slot, channel: str) -> None:
+    for unit in slot.units:  # time order: no cycles between two bookings
+        for seat in seat_range(slot, channel):
+            try:
+                with db.session.begin_nested():
+                    db.session.add(m.SeatClaim(reservation_id=reservation.id, counter_id=slot.counter_id,
+                                               unit_start=utc(unit), seat=seat))
+                break
+            except IntegrityError:
+                continue
+        else:
+            raise SlotFull()
+
+
+def _release(reservation: m.Reservation) -> None:
+    db.session.execute(delete(m.SeatClaim).where(m.SeatClaim.reservation_id == reservation.id))
+
+
+# --- availability -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Availability:
+    slot: Slot
+    remaining: int  # places this channel can still book
+    bookable: bool  # lead time and horizon allow it now
+
+
+def taken_seats(counter_id: str, units: list[dt.datetime], now: dt.datetime) -> dict[dt.datetime, list[int]]:
+    """Seats in use per base slot (expired holds count as free)."""
+    if not units:
+        return {}
+    live = or_(m.Reservation.status.in_((m.CONFIRMED, m.CHECKED_IN)),
+               and_(m.Reservation.status == m.HELD, m.Reservation.hold_expires_at >= utc(now)))
+    rows = db.session.execute(
+        select(m.SeatClaim.unit_start, m.SeatClaim.seat).join(m.Reservation, m.Reservation.id == m.SeatClaim.reservation_id)
+        .where(m.SeatClaim.counter_id == counter_id, m.SeatClaim.unit_start >= utc(min(units)),
+               m.SeatClaim.unit_start <= utc(max(units)), live))
+    out: dict[dt.datetime, list[int]] = {}
+    for unit_start, seat in rows:
+        out.setdefault(utc(aware(unit_start)), []).append(seat)
+    return out
+
+
+def availability(catalog: Catalog, service_id: str, site_id: str, day: dt.date, *, channel: str = "web",
+                 now: dt.datetime | None = None, slots: list[Slot] | None = None) -> list[Availability]:
+    now = now or now_utc()
+    slots = day_slots(catalog, service_id, site_id, day) if slots is None else slots
+    if not slots:
+        return []
+    all_units = sorted({utc(u) for s in slots for u in s.units})
+    taken = taken_seats(slots[0].counter_id, all_units, now)
+    out = []
+    for slot in slots:
+        allowed = set(seat_range(slot, channel))
+        remaining = min(len(allowed - set(taken.get(utc(u), []))) for u in slot.units)
+        out.append(Availability(slot, remaining, bookable_reason(catalog, slot, now) is None))
+    return out
+
+
+# --- booking ----------------------------------------------------------------------------------
+
+def new_number() -> str:
+    for _ in range(20):
+        number = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+        if db.session.scalar(select(m.Reservation.id).where(m.Reservation.number == number)) is None:
+            return number
+    raise RuntimeError("no free reservation number")
+
+
+def hold(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, *, channel: str = "web",
+         procedures: Iterable[str] = (), locale: str = "ja", now: dt.datetime | None = None,
+         hold_key: str | None = None) -> m.Reservation:
+    """Keep a place for ``rules.hold_minutes`` while the person's details are entered."""
+    now = now or now_utc()
+    if hold_key:
+        existing = db.session.scalar(select(m.Reservation).where(m.Reservation.hold_key == hold_key))
+        if existing is not None and existing.status in m.ACTIVE:
+            return existing
+    slot = find_slot(catalog, service_id, site_id, start)
+    if slot is None:
+        raise rule_error("no_slot")
+    reason = bookable_reason(catalog, slot, now)
+    if reason:
+        raise rule_error(reason)
+    release_expired(slot.counter_id, slot.units, now)
+    reservation = m.Reservation(
+        number=new_number(), service_id=service_id, site_id=site_id, counter_id=slot.counter_id,
+        procedures=",".join(procedures), start=utc(slot.start), end=utc(slot.end), day=slot.start.astimezone(JST).date(),
+        channel=channel, status=m.HELD, locale=locale, created_at=now,
+        hold_expires_at=now + dt.timedelta(minutes=catalog.rules.hold_minutes), hold_key=hold_key)
+    db.session.add(reservation)
+    db.session.flush()
+    _claim(reservation, slot, channel)
+    return reservation
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    digits = "".join(c for c in unicodedata.normalize("NFKC", raw or "") if c.isdigit())
+    return digits or None
+
+
+def normalise_email(raw: str | None) -> str | None:
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    return text or None
+
+
+def _person_filter(email: str | None, phone: str | None):
+    keys = []
+    if email:
+        keys.append(m.Reservation.email_index == blind_index(email, "email"))
+    if phone:
+        keys.append(m.Reservation.phone_index == blind_index(phone, "phone"))
+    return or_(*keys) if keys else None
+
+
+def check_person_limits(catalog: Catalog, reservation: m.Reservation, email: str | None, phone: str | None) -> None:
+    """One active booking per person per service per day, and a daily cap per person."""
+    who = _person_filter(email, phone)
+    if who is None:
+        return
+    same_day = list(db.session.scalars(select(m.Reservation).where(
+        who, m.Reservation.day == reservation.day, m.Reservation.id != reservation.id,
+        m.Reservation.status.in_((m.CONFIRMED, m.CHECKED_IN)))))
+    per_service = Tally(r.service_id for r in same_day)
+    rules = catalog.rules
+    if per_service[reservation.service_id] >= rules.per_person_per_service_per_day:
+        raise BookingError("duplicate_booking", "この日には、同じ手続きの予約がすでにあります。予約の変更は、予約確認のページからできます。",
+                           "You already have a booking for this service on this day. You can change it from your booking page.")
+    if len(same_day) >= rules.per_person_per_day:
+        raise BookingError("daily_limit", f"1日に予約できるのは{rules.per_person_per_day}件までです。",
+                           f"You can make at most {rules.per_person_per_day} bookings a day.")
+
+
+def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kana: str,
+            email: str | None, phone: str | None, now: dt.datetime | None = None) -> m.Reservation:
+    """Turn a hold into a booking. A hold whose time ran out is confirmed only if its seats
+    are still there (nobody needed them); otherwise ``hold_expired``."""
+    now = now or now_utc()
+    if reservation.status == m.CONFIRMED:
+        return reservation
+    if reservation.status != m.HELD:
+        raise BookingError("hold_expired", "時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。",
+                           "Your place was released because time ran out. Please choose a time again.", status=409)
+    email, phone = normalise_email(email), normalise_phone(phone)
+    check_person_limits(catalog, reservation, email, phone)
+    still = db.session.scalar(select(func.count()).select_from(m.SeatClaim).where(
+        m.SeatClaim.reservation_id == reservation.id))
+    slot = find_slot(catalog, reservation.service_id, reservation.site_id, aware(reservation.start))
+    if slot is None or still != len(slot.units):
+        raise BookingError("hold_expired", "時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。",
+                           "Your place was released because time ran out. Please choose a time again.", status=409)
+    reservation.name, reservation.name_kana = name, name_kana
+    reservation.email, reservation.phone = email, phone
+    reservation.email_index = blind_index(email, "email") if email else None
+    reservation.phone_index = blind_index(phone, "phone") if phone else None
+    reservation.status, reservation.confirmed_at, reservation.hold_expires_at = m.CONFIRMED, now, None
+    return reservation
+
+
+def book(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, *, name: str, name_kana: str,
+         email: str | None, phone: str | None, channel: str = "web", procedures: Iterable[str] = (),
+         locale: str = "ja", now: dt.datetime | None = None) -> m.Reservation:
+    """Hold and confirm in one go (the JSON API, staff taking a phone booking)."""
+    reservation = hold(catalog, service_id, site_id, start, channel=channel, procedures=procedures,
+                       locale=locale, now=now)
+    return confirm(catalog, reservation, name=name, name_kana=name_kana, email=email, phone=phone, now=now)
+
+
+def cancel(catalog: Catalog, reservation: m.Reservation, *, by_staff: bool = False,
+           now: dt.datetime | None = None) -> None:
+    now = now or now_utc()
+    if reservation.status not in (m.HELD, m.CONFIRMED):
+        raise BookingError("not_cancellable", "この予約は取り消せません。", "This booking cannot be cancelled.")
+    if not by_staff and aware(reservation.start) - now < dt.timedelta(minutes=catalog.rules.cancel_until_minutes):
+        raise BookingError("too_late_to_change", "予約の時間が近いため、ここでは取り消せません。窓口に電話してください。",
+                           "The booking is too soon to cancel here. Please call the office.", status=422)
+    _release(reservation)
+    reservation.status, reservation.cancelled_at = m.CANCELLED, now
+
+
+def move(catalog: Catalog, reservation: m.Reservation, start: dt.datetime, *, site_id: str | None = None,
+         now: dt.datetime | None = None) -> m.Reservation:
+    """A new booking at ``start`` replacing this one; the old place is given back only when the
+    new one is held (one transaction: nothing is lost if the new time is full)."""
+    now = now or now_utc()
+    if reservation.status != m.CONFIRMED:
+        raise BookingError("not_movable", "この予約は変更できません。", "This booking cannot be changed.")
+    if aware(reservation.start) - now < dt.timedelta(minutes=catalog.rules.cancel_until_minutes):
+        raise BookingError("too_late_to_change", "予約の時間が近いため、ここでは変更できません。窓口に電話してください。",
+                           "The booking is too soon to change here. Please call the office.", status=422)
+    new = hold(catalog, reservation.service_id, site_id or reservation.site_id, start, channel=reservation.channel,
+               procedures=[p for p in reservation.procedures.split(",") if p], locale=reservation.locale, now=now)
+    new.moved_from = reservation.number
+    _release(reservation)
+    reservation.status, reservation.cancelled_at = m.CANCELLED, now
+    db.session.flush()
+    return confirm(catalog, new, name=reservation.name or "", name_kana=reservation.name_kana or "",
+                   email=reservation.email, phone=reservation.phone, now=now)
+
+
+def by_number(number: str) -> m.Reservation | None:
+    cleaned = unicodedata.normalize("NFKC", number or "").strip().upper().replace("-", "")
+    return db.session.scalar(select(m.Reservation).where(m.Reservation.number == cleaned))
