@@ -31,15 +31,16 @@ db: $(VENV)/.installed
 	$(BIN)/flask --app app db upgrade
 
 # The demo trusts a local development CA (instance/dev-ca) and shows the development signer,
-# unless JPKI_TRUST_ANCHORS is set: production never runs `make run`.
+# unless JPKI_TRUST_ANCHORS is set: production never runs `make run`. (The signer flag is worked
+# out first: later assignments on the line would see the defaulted trust anchors.)
 DEV_CA := $(CURDIR)/instance/dev-ca
 run: $(VENV)/.installed translations db
 	$(BIN)/flask --app app knowledge check
 	@test -n "$$JPKI_TRUST_ANCHORS" || $(BIN)/flask --app app jpki dev-ca >/dev/null
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	JPKI_DEV_SIGNER="$${JPKI_DEV_SIGNER:-$$(test -n "$$JPKI_TRUST_ANCHORS" && echo 0 || echo 1)}" \
 	JPKI_TRUST_ANCHORS="$${JPKI_TRUST_ANCHORS:-$(DEV_CA)/trust-anchors.pem}" \
 	JPKI_CRL_SOURCES="$${JPKI_CRL_SOURCES:-$(DEV_CA)/root-crl.pem,$(DEV_CA)/intermediate-crl.pem}" \
-	JPKI_DEV_SIGNER="$${JPKI_DEV_SIGNER:-$$(test -n "$$JPKI_TRUST_ANCHORS" && echo 0 || echo 1)}" \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
 
 test: $(VENV)/.dev-installed translations
