@@ -54,8 +54,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from intake.backoffice_cli import backoffice_cli
     app.cli.add_command(backoffice_cli)
     app.register_blueprint(reservations_bp)
+    from reservations.api import bp as reservations_api_bp
+    from reservations.cli import reservations_cli
+    app.register_blueprint(reservations_api_bp)
+    csrf.exempt(reservations_api_bp)  # JSON API: no cookies; the manage token is in the URL
+    app.cli.add_command(reservations_cli)
     from staff.applications_views import bp as staff_applications_bp
     app.register_blueprint(staff_applications_bp)
+    from reservations.display_views import bp as display_bp
+    from staff.reservations_views import bp as staff_reservations_bp
+    app.register_blueprint(staff_reservations_bp)
+    app.register_blueprint(display_bp)
 
     from core.errors import init_errors
     init_errors(app)

@@ -9,6 +9,7 @@ Japanese text: the subject is an RFC 2047 encoded word (``=?utf-8?b?...?=``), th
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
@@ -25,8 +26,10 @@ def _domain(sender: str) -> str:
     return address.rsplit("@", 1)[-1] if "@" in address else "localhost"
 
 
-def build_message(to: str, subject: str, body: str, *, sender: str, message_id: str | None = None) -> EmailMessage:
-    """A ``text/plain`` UTF-8 message with proper MIME headers for Japanese."""
+def build_message(to: str, subject: str, body: str, *, sender: str, message_id: str | None = None,
+                  attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
+    """A ``text/plain`` UTF-8 message with proper MIME headers for Japanese; ``attachments``
+    (filename, content type, bytes) make it ``multipart/mixed`` (e.g. a booking's ``.ics``)."""
     msg = EmailMessage(policy=SMTP)
     msg["From"] = sender
     msg["To"] = to
@@ -35,6 +38,9 @@ def build_message(to: str, subject: str, body: str, *, sender: str, message_id: 
     msg["Message-ID"] = message_id or make_msgid(domain=_domain(sender))
     msg["MIME-Version"] = "1.0"
     msg.set_content(body, charset="utf-8", cte="base64")
+    for filename, content_type, data in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
     return msg
 
 

@@ -31,7 +31,9 @@ Use::
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import logging
 import signal
 import smtplib
@@ -52,6 +54,7 @@ from core.encrypted import EncryptedText
 log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
+ATTACHMENTS_KIND = "mail+attachments"  # body is JSON: {"text", "attachments": [{filename, content_type, data}]}
 MAX_ATTEMPTS = 10
 BASE_DELAY = dt.timedelta(minutes=1)
 MAX_DELAY = dt.timedelta(hours=6)
@@ -122,11 +125,14 @@ def _check_header(name: str, value: str) -> None:
 
 
 def enqueue_mail(to: str, subject: str, body: str, *, dedupe_key: str | None = None,
-                 session: Session | None = None) -> OutboxMessage | None:
+                 session: Session | None = None,
+                 attachments: list[tuple[str, str, bytes]] | None = None) -> OutboxMessage | None:
     """Queue one e-mail in the current ``db.session`` (or ``session``) without committing.
 
     Returns the new row, or None when a mail with ``dedupe_key`` is already queued (or sent).
-    ``dedupe_key`` must not contain personal data (use ids: ``"received:1234"``)."""
+    ``dedupe_key`` must not contain personal data (use ids: ``"received:1234"``).
+    ``attachments``: (filename, content type, bytes); such a row is of kind ``mail+attachments``
+    and its (encrypted) body holds the text and the files as JSON (no schema change)."""
     _check_header("to", to)
     _check_header("subject", subject)
     if not to.strip():
@@ -135,7 +141,12 @@ def enqueue_mail(to: str, subject: str, body: str, *, dedupe_key: str | None = N
         raise ValueError("body must be text")
     session = session if session is not None else db.session
     now = utcnow()
-    values = {"created_at": now, "kind": "mail", "recipient": to.strip(), "subject": subject, "body": body,
+    kind = "mail"
+    if attachments:
+        kind, body = ATTACHMENTS_KIND, json.dumps({"text": body, "attachments": [
+            {"filename": name, "content_type": ctype, "data": base64.b64encode(data).decode("ascii")}
+            for name, ctype, data in attachments]}, ensure_ascii=False)
+    values = {"created_at": now, "kind": kind, "recipient": to.strip(), "subject": subject, "body": body,
               "status": PENDING, "attempts": 0, "next_attempt_at": now, "dedupe_key": dedupe_key}
     if dedupe_key is None:
         row = OutboxMessage(**values)
@@ -209,8 +220,13 @@ def _build(message: OutboxMessage) -> Any:
     config = current_app.config
     created = aware(message.created_at) or utcnow()
     message_id = mailer.message_id_for(f"outbox.{message.id}.{int(created.timestamp())}", config["MAIL_FROM"])
-    return mailer.build_message(message.recipient, message.subject, message.body,
-                                sender=config["MAIL_FROM"], message_id=message_id)
+    body, attachments = message.body, []
+    if message.kind == ATTACHMENTS_KIND:
+        packed = json.loads(message.body)
+        body = packed["text"]
+        attachments = [(a["filename"], a["content_type"], base64.b64decode(a["data"])) for a in packed["attachments"]]
+    return mailer.build_message(message.recipient, message.subject, body,
+                                sender=config["MAIL_FROM"], message_id=message_id, attachments=attachments)
 
 
 def _send(mail: Any) -> None:

@@ -62,6 +62,27 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_applications.download": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.print_one": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.export_one": frozenset({DEPARTMENT, ADMIN}),
+    # --- counter reservations (staff/reservations_views.py) ---
+    # Counter work (day view, check-in, no-show, phone bookings, the walk-in queue, the day's CSV)
+    # is for counter and department staff (their departments' counters) and administrators.
+    # Windows, hours and closures are set by department staff and administrators. Auditors read
+    # the statistics only (counts and times, no names).
+    "staff_reservations.day": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.checkin": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.no_show": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.cancel": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.phone": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.export": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.queue": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.queue_issue": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.queue_ticket": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.queue_call": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.queue_done": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.queue_no_show": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_reservations.overrides": frozenset({DEPARTMENT, ADMIN}),
+    "staff_reservations.override_deactivate": frozenset({DEPARTMENT, ADMIN}),
+    "staff_reservations.stats": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
+    "staff_reservations.stats_export": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
     # --- monitoring (staff alerts) ---
     "staff_monitor.alerts": frozenset({ADMIN, AUDITOR}),
     "staff_monitor.acknowledge": frozenset({ADMIN}),  # auditors only read

@@ -9,6 +9,8 @@ from flask.cli import AppGroup
 
 from knowledge.loader import load_pack
 from knowledge.yamlfile import KnowledgeError
+from reservations.loader import FILENAME as RESERVATIONS_FILE
+from reservations.loader import load_catalog
 from rules.check import check_rulebook
 from rules.ruleset import build_rulebook
 from rules.scenarios import run_scenario_files, scenario_files
@@ -38,6 +40,24 @@ def knowledge_check() -> None:
     unverified = sorted(p.id for p in kb.procedures.values() if not p.verified)
     if unverified:
         click.echo(f"{len(unverified)} procedure(s) marked verified: false: {', '.join(unverified)}")
+    _check_reservations(kb)
+
+
+def _check_reservations(kb) -> None:
+    """reservations.yaml (sites, counters, services) against the pack, when the pack has one."""
+    if not (kb.directory / RESERVATIONS_FILE).exists():
+        click.echo(f"No {RESERVATIONS_FILE}: counter reservations are off for this pack.")
+        return
+    try:
+        catalog = load_catalog(kb.directory.name, kb.directory.parent, kb=kb)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: reservations: {len(catalog.sites)} sites, {len(catalog.counters)} counters, "
+               f"{len(catalog.services)} services, {len(catalog.closures)} closures, "
+               f"{len(catalog.seasons)} seasons (version {catalog.version}).")
 
 
 @rules_cli.command("check")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from intake.openapi_parts import add_application_api
+from reservations.openapi_parts import add_reservation_api
 from rules.request import LOCALES, MAX_MEMBERS
 from rules.ruleset import Rulebook
 from rules.vocabulary import UNKNOWN, FactDef
@@ -108,7 +109,7 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                              "fees": {"type": "array"}, "source_url": TEXT, "verified_on": DATE,
                              "verified": {"type": "boolean"}}}
     lang = {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["ja", "en"]}}
-    return add_application_api({
+    return add_reservation_api(add_application_api({
         "openapi": "3.1.0",
         "info": {"title": "加古川市 手続きガイド API", "version": "1.0.0",
                  "description": "Life-event guidance: facts in, procedures out (shared/domain/facts.md)."},
@@ -141,4 +142,4 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
         },
         "components": {"schemas": {"EvaluateRequest": request_schema, "EvaluateResponse": response_schema,
                                    "Error": _error_schema()}},
-    })
+    }))

@@ -24,8 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from core.db import db
 from core.encrypted import blind_index
 from reservations import models as m
+from reservations import overrides
 from reservations.loader import Catalog
-from reservations.slots import JST, Slot, bookable_reason, day_slots, find_slot
+from reservations.slots import JST, Slot, bookable_reason, day_slots, find_slot, to_jst
 
 NUMBER_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: read aloud at a counter
 CHANNEL_SEATS = ("web", "phone")  # channels with a quota; "staff" may use any seat
@@ -153,8 +154,9 @@ def taken_seats(counter_id: str, units: list[dt.datetime], now: dt.datetime) -> 
 
 def availability(catalog: Catalog, service_id: str, site_id: str, day: dt.date, *, channel: str = "web",
                  now: dt.datetime | None = None, slots: list[Slot] | None = None) -> list[Availability]:
-    now = now or now_utc()
-    slots = day_slots(catalog, service_id, site_id, day) if slots is None else slots
+    now = utc(now or now_utc())  # stored and compared in UTC (SQLite keeps no offset)
+    if slots is None:
+        slots = day_slots(overrides.for_day(catalog, site_id, day), service_id, site_id, day)  # staff edits of the day
     if not slots:
         return []
     all_units = sorted({utc(u) for s in slots for u in s.units})
@@ -181,11 +183,12 @@ def hold(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, *,
          procedures: Iterable[str] = (), locale: str = "ja", now: dt.datetime | None = None,
          hold_key: str | None = None) -> m.Reservation:
     """Keep a place for ``rules.hold_minutes`` while the person's details are entered."""
-    now = now or now_utc()
+    now = utc(now or now_utc())  # stored and compared in UTC (SQLite keeps no offset)
     if hold_key:
         existing = db.session.scalar(select(m.Reservation).where(m.Reservation.hold_key == hold_key))
         if existing is not None and existing.status in m.ACTIVE:
             return existing
+    catalog = overrides.for_day(catalog, site_id, to_jst(start).date())  # staff edits of the day
     slot = find_slot(catalog, service_id, site_id, start)
     if slot is None:
         raise rule_error("no_slot")
@@ -245,7 +248,7 @@ def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kan
             email: str | None, phone: str | None, now: dt.datetime | None = None) -> m.Reservation:
     """Turn a hold into a booking. A hold whose time ran out is confirmed only if its seats
     are still there (nobody needed them); otherwise ``hold_expired``."""
-    now = now or now_utc()
+    now = utc(now or now_utc())  # stored and compared in UTC (SQLite keeps no offset)
     if reservation.status == m.CONFIRMED:
         return reservation
     if reservation.status != m.HELD:
@@ -255,7 +258,8 @@ def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kan
     check_person_limits(catalog, reservation, email, phone)
     still = db.session.scalar(select(func.count()).select_from(m.SeatClaim).where(
         m.SeatClaim.reservation_id == reservation.id))
-    slot = find_slot(catalog, reservation.service_id, reservation.site_id, aware(reservation.start))
+    day_catalog = overrides.for_day(catalog, reservation.site_id, reservation.day)
+    slot = find_slot(day_catalog, reservation.service_id, reservation.site_id, aware(reservation.start))
     if slot is None or still != len(slot.units):
         raise BookingError("hold_expired", "時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。",
                            "Your place was released because time ran out. Please choose a time again.", status=409)
@@ -278,7 +282,7 @@ def book(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, *,
 
 def cancel(catalog: Catalog, reservation: m.Reservation, *, by_staff: bool = False,
            now: dt.datetime | None = None) -> None:
-    now = now or now_utc()
+    now = utc(now or now_utc())  # stored and compared in UTC (SQLite keeps no offset)
     if reservation.status not in (m.HELD, m.CONFIRMED):
         raise BookingError("not_cancellable", "この予約は取り消せません。", "This booking cannot be cancelled.")
     if not by_staff and aware(reservation.start) - now < dt.timedelta(minutes=catalog.rules.cancel_until_minutes):
@@ -292,7 +296,7 @@ def move(catalog: Catalog, reservation: m.Reservation, start: dt.datetime, *, si
          now: dt.datetime | None = None) -> m.Reservation:
     """A new booking at ``start`` replacing this one; the old place is given back only when the
     new one is held (one transaction: nothing is lost if the new time is full)."""
-    now = now or now_utc()
+    now = utc(now or now_utc())  # stored and compared in UTC (SQLite keeps no offset)
     if reservation.status != m.CONFIRMED:
         raise BookingError("not_movable", "この予約は変更できません。", "This booking cannot be changed.")
     if aware(reservation.start) - now < dt.timedelta(minutes=catalog.rules.cancel_until_minutes):

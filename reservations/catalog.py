@@ -50,7 +50,8 @@ class Site(Sourced):
     address: Text
     # weekday -> opening intervals; a weekday not listed is closed
     hours: dict[Weekday, list[Interval]]
-    open_on_holidays: bool = False  # national holidays and 12/29–1/3 close it unless True
+    open_on_holidays: bool = False  # national holidays close it unless True
+    open_year_end: bool = False  # 12/29–1/3 close it unless True (even where open_on_holidays)
 
 
 class Quotas(Strict):

@@ -1,16 +1,466 @@
-"""/reserve: counter reservations are not open yet; say so plainly and show where to go."""
+"""/reserve: the resident books a counter visit, one thing per page —
+
+    service (or straight from the guide: /reserve?procedures=a,b) → site → day (a month calendar)
+    → time (the place is held here) → name, カナ, phone/e-mail → 確認 → 予約番号 and QR code
+
+and, behind the signed link of the e-mail, views, cancels or moves it. Views stay thin: the rules
+are in ``reservations.booking``; the bookings this browser holds are listed in the Flask session
+(nothing personal is kept there: what is typed goes on the held booking, encrypted).
+
+Several services from the guide (転入 at 市民課 and 国民健康保険 at its own counter) are separate
+visits: each counter has its own windows and queue, so each is booked on its own, one after the
+other; the done page offers the next one.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+import datetime as dt
+import secrets
 
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from core import usage
+from core.db import db
+from core.security import limiter
 from guide import rulebook
+from reservations import booking, links, month, notify, overrides
+from reservations import models as m
+from reservations.booking import BookingError, aware
+from reservations.current import catalog as current_catalog
+from reservations.person import check_person
+from reservations.qr import number_qr
+from reservations.slots import JST, find_slot, to_jst
+from rules.wareki import format_date
 
-bp = Blueprint("reservations", __name__, template_folder="templates")
+bp = Blueprint("reservations", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/reserve/static")
+HOLDS = "reserve_numbers"  # session key: the bookings this browser started (held or done)
+MAX_HOLDS = 10
+HOLD_KEY_LENGTH = 22
 
+
+# --- helpers -------------------------------------------------------------------------------------
+
+@bp.app_template_filter("reserve_date")
+def _reserve_date(day: dt.date) -> str:
+    return format_date(day, _locale())
+
+
+def _locale() -> str:
+    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+
+
+def _procedures() -> list[str]:
+    kb = rulebook().kb
+    return [p for p in dict.fromkeys(request.args.get("procedures", "").split(",")) if p in kb.procedures][:20]
+
+
+def _carry(**values: object) -> dict[str, object]:
+    """URL values plus the guide's procedures, carried from page to page."""
+    procedures = _procedures()
+    return {**values, **({"procedures": ",".join(procedures)} if procedures else {})}
+
+
+def _service_or_404(service_id: str):
+    service = current_catalog().services.get(service_id)
+    if service is None:
+        abort(404)
+    return service
+
+
+def _site_or_404(service_id: str, site_id: str):
+    catalog = current_catalog()
+    if catalog.counter_for(service_id, site_id) is None:
+        abort(404)
+    return catalog.sites[site_id]
+
+
+def _day_or_404(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        abort(404)
+
+
+def _remember(number: str) -> None:
+    numbers = [n for n in session.get(HOLDS, []) if n != number]
+    session[HOLDS] = (numbers + [number])[-MAX_HOLDS:]
+
+
+def _own(number: str) -> m.Reservation:
+    """A booking this browser started (404 otherwise: no hint that it exists)."""
+    if number not in session.get(HOLDS, []):
+        abort(404)
+    r = booking.by_number(number)
+    if r is None:
+        abort(404)
+    return r
+
+
+def _drop_hold(r: m.Reservation) -> None:
+    """This browser picked another time: the old hold gives its place back at once."""
+    db.session.execute(delete(m.SeatClaim).where(m.SeatClaim.reservation_id == r.id))
+    r.status = m.EXPIRED
+
+
+def _previous_person() -> m.Reservation | None:
+    """The last booking of this browser with details typed in (to fill the form again)."""
+    for number in reversed(session.get(HOLDS, [])):
+        r = booking.by_number(number)
+        if r is not None and r.name:
+            return r
+    return None
+
+
+def _month_of(text: str | None, first: dt.date, last: dt.date) -> dt.date:
+    try:
+        year, mon = (int(x) for x in (text or "").split("-"))
+        chosen = dt.date(year, mon, 1)
+    except ValueError:
+        chosen = first.replace(day=1)
+    return min(max(chosen, first.replace(day=1)), last.replace(day=1))
+
+
+def _shift_month(day: dt.date, delta: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + delta
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _calendar_context(service_id: str, site_id: str, month_text: str | None) -> dict:
+    catalog, now = current_catalog(), booking.now_utc()
+    first, last = month.first_open_month(catalog, now)
+    shown = _month_of(month_text, first, last)
+    prev_month = _shift_month(shown, -1)
+    next_month = _shift_month(shown, 1)
+    return {"weeks": month.month_weeks(catalog, service_id, site_id, shown.year, shown.month, now, _locale()),
+            "shown": shown, "first": first, "last": last,
+            "prev_month": prev_month if prev_month >= first.replace(day=1) else None,
+            "next_month": next_month if next_month <= last.replace(day=1) else None}
+
+
+def _times(service_id: str, site_id: str, day: dt.date) -> list[booking.Availability]:
+    return [a for a in booking.availability(current_catalog(), service_id, site_id, day, channel="web")
+            if a.bookable and a.remaining > 0]
+
+
+def _hm(moment: dt.datetime) -> str:
+    return f"{moment.hour}:{moment.minute:02d}"
+
+
+def _time_choices(rows: list[booking.Availability]) -> list[dict]:
+    return [{"value": a.slot.start.isoformat(), "label": f"{_hm(a.slot.start)}〜{_hm(a.slot.end)}",
+             "hint": _("あと%(n)s人", n=a.remaining)}
+            for a in rows]
+
+
+def _summary_rows(r: m.Reservation, change: bool = False) -> list[dict]:
+    d = notify.describe(current_catalog(), r, _locale(), rulebook().kb)
+    rows = [{"key": _("手続き"), "value": d.service},
+            {"key": _("日時"), "value": f"{d.day} {d.time}"},
+            {"key": _("場所"), "value": [d.site, d.address]},
+            {"key": _("窓口"), "value": d.counter}]
+    if change:
+        rows[1]["change_href"] = url_for(".days", service_id=r.service_id, site_id=r.site_id,
+                                         month=f"{d.start.year}-{d.start.month:02d}", **_carry())
+        rows[1]["change_hidden"] = _("日時")
+    return rows
+
+
+def _person_rows(r: m.Reservation, change: bool = False) -> list[dict]:
+    rows = [{"key": _("お名前"), "value": r.name}, {"key": _("フリガナ"), "value": r.name_kana},
+            {"key": _("メールアドレス"), "value": r.email or _("なし")},
+            {"key": _("電話番号"), "value": r.phone or _("なし")}]
+    if change:
+        for row in rows:
+            row["change_href"] = url_for(".details", number=r.number, **_carry())
+    return rows
+
+
+def _error_list(errors: dict[str, str]) -> list[dict]:
+    return [{"field_id": k, "message": v} for k, v in errors.items()]
+
+
+def _booking_message(exc: BookingError) -> str:
+    return exc.message_en if _locale() == "en" else exc.message_ja
+
+
+# --- choosing what, where, when ------------------------------------------------------------------
 
 @bp.get("/reserve")
 def reserve():
-    book = rulebook()
-    ids = [p for p in request.args.get("procedures", "").split(",") if p in book.kb.procedures]
-    procedures = [book.kb.procedures[p] for p in ids]
-    return render_template("reservations/not_yet.html", procedures=procedures, kb=book.kb)
+    catalog = current_catalog()
+    procedures = _procedures()
+    chosen = request.args.get("service")
+    if chosen in catalog.services:
+        return redirect(url_for(".site", service_id=chosen, **_carry()))
+    offered = catalog.services_for_procedures(procedures) if procedures else []
+    if len(offered) == 1 and "submit" not in request.args:
+        return redirect(url_for(".site", service_id=offered[0].id, **_carry()))
+    services = offered or list(catalog.services.values())
+    not_bookable = [rulebook().kb.procedures[p] for p in procedures
+                    if not any(p in s.procedures for s in catalog.services.values())]
+    errors = {"service": _("予約する手続きを選んでください。")} if "submit" in request.args else {}
+    return render_template("reservations/service.html", services=services, from_guide=bool(offered),
+                           not_bookable=not_bookable, procedures=",".join(procedures), errors=errors,
+                           error_list=_error_list(errors)), (400 if errors else 200)
+
+
+@bp.get("/reserve/<service_id>")
+def site(service_id: str):
+    catalog = current_catalog()
+    service = _service_or_404(service_id)
+    sites = catalog.sites_for(service_id)
+    chosen = request.args.get("site")
+    if chosen and catalog.counter_for(service_id, chosen) is not None:
+        return redirect(url_for(".days", service_id=service_id, site_id=chosen, **_carry()))
+    if len(sites) == 1:
+        return redirect(url_for(".days", service_id=service_id, site_id=sites[0].id, **_carry()))
+    errors = {"site": _("行く場所を選んでください。")} if "submit" in request.args else {}
+    return render_template("reservations/site.html", service=service, sites=sites, errors=errors,
+                           error_list=_error_list(errors), procedures=",".join(_procedures()),
+                           back=url_for(".reserve", submit=None, **_carry()) if len(catalog.services_for_procedures(
+                               _procedures())) != 1 else url_for("guide.start")), (400 if errors else 200)
+
+
+@bp.get("/reserve/<service_id>/<site_id>")
+def days(service_id: str, site_id: str):
+    service, place = _service_or_404(service_id), _site_or_404(service_id, site_id)
+    ctx = _calendar_context(service_id, site_id, request.args.get("month"))
+    return render_template(
+        "reservations/days.html", service=service, site=place, **ctx,
+        day_url=lambda d: url_for(".times", service_id=service_id, site_id=site_id, day=d.isoformat(), **_carry()),
+        month_url=lambda d: url_for(".days", service_id=service_id, site_id=site_id, month=f"{d.year}-{d.month:02d}",
+                                    **_carry()),
+        back=url_for(".site", service_id=service_id, **_carry()))
+
+
+@bp.route("/reserve/<service_id>/<site_id>/<day>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def times(service_id: str, site_id: str, day: str):
+    catalog = current_catalog()
+    service, place = _service_or_404(service_id), _site_or_404(service_id, site_id)
+    date = _day_or_404(day)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        hold_key = request.form.get("hold_key", "")
+        start_text = request.form.get("start", "")
+        try:
+            start = to_jst(dt.datetime.fromisoformat(start_text)) if start_text else None
+        except ValueError:
+            start = None
+        if start is None or start.date() != date or find_slot(overrides.for_day(catalog, site_id, date), service_id, site_id, start) is None:
+            errors["start"] = _("時間を選んでください。")
+        elif len(hold_key) != HOLD_KEY_LENGTH:
+            abort(400)
+        else:
+            try:
+                for number in session.get(HOLDS, []):  # one hold per browser at a time
+                    old = booking.by_number(number)
+                    if old is not None and old.status == m.HELD and old.hold_key != hold_key:
+                        _drop_hold(old)
+                r = booking.hold(catalog, service_id, site_id, start, channel="web", procedures=_procedures(),
+                                 locale=_locale(), hold_key=hold_key)
+                previous = _previous_person()
+                if previous is not None and not r.name:  # what was typed for an earlier time is not lost
+                    r.name, r.name_kana, r.email, r.phone = (previous.name, previous.name_kana, previous.email,
+                                                             previous.phone)
+                db.session.commit()
+            except BookingError as exc:
+                db.session.rollback()
+                errors["start"] = _booking_message(exc)
+            except IntegrityError:  # the same hold key twice at once (a double click): the first one wins
+                db.session.rollback()
+                r = db.session.scalar(select(m.Reservation).where(m.Reservation.hold_key == hold_key))
+                if r is None:
+                    errors["start"] = _("もう一度、時間を選んでください。")
+            if not errors:
+                _remember(r.number)
+                return redirect(url_for(".details", number=r.number, **_carry()))
+    rows = _times(service_id, site_id, date)
+    return render_template(
+        "reservations/times.html", service=service, site=place, date=date, choices=_time_choices(rows),
+        hold_minutes=catalog.rules.hold_minutes, hold_key=secrets.token_urlsafe(16)[:HOLD_KEY_LENGTH],
+        selected=request.form.get("start"), errors=errors, error_list=_error_list(errors),
+        back=url_for(".days", service_id=service_id, site_id=site_id, month=f"{date.year}-{date.month:02d}",
+                     **_carry())), (400 if errors else 200)
+
+
+# --- the person, 確認, done ----------------------------------------------------------------------
+
+def _gone(r: m.Reservation):
+    """A hold whose time ran out (or a booking already made): say so, keep the way forward."""
+    if r.status == m.CONFIRMED:
+        return redirect(url_for(".done", number=r.number, **_carry()))
+    return render_template("reservations/expired.html", r=r,
+                           again=url_for(".days", service_id=r.service_id, site_id=r.site_id, **_carry())), 410
+
+
+@bp.route("/reserve/booking/<number>/details", methods=["GET", "POST"])
+def details(number: str):
+    r = _own(number)
+    if r.status != m.HELD:
+        return _gone(r)
+    values = {"name": r.name or "", "name_kana": r.name_kana or "", "email": r.email or "", "phone": r.phone or ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "")[:300] for k in values}
+        person, errors = check_person(values["name"], values["name_kana"], values["email"], values["phone"],
+                                      locale=_locale())
+        if person is not None:
+            r.name, r.name_kana, r.email, r.phone = person.name, person.name_kana, person.email, person.phone
+            db.session.commit()
+            return redirect(url_for(".confirm", number=number, **_carry()))
+    expires = aware(r.hold_expires_at).astimezone(JST) if r.hold_expires_at else None
+    return render_template("reservations/details.html", r=r, values=values, errors=errors,
+                           error_list=_error_list(errors), expires=_hm(expires) if expires else "",
+                           hold_minutes=current_catalog().rules.hold_minutes, rows=_summary_rows(r),
+                           back=url_for(".times", service_id=r.service_id, site_id=r.site_id,
+                                        day=r.day.isoformat(), **_carry())), (400 if errors else 200)
+
+
+@bp.route("/reserve/booking/<number>/confirm", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def confirm(number: str):
+    r = _own(number)
+    if r.status != m.HELD:
+        return _gone(r)
+    if not r.name:
+        return redirect(url_for(".details", number=number, **_carry()))
+    problem = None
+    if request.method == "POST":
+        catalog = current_catalog()
+        try:
+            booking.confirm(catalog, r, name=r.name, name_kana=r.name_kana or "", email=r.email, phone=r.phone)
+            notify.send_confirmation(catalog, r, links.manage_url(r.number), rulebook().kb)
+            db.session.commit()
+        except BookingError as exc:
+            db.session.rollback()
+            if exc.code == "hold_expired":
+                return _gone(booking.by_number(number))
+            problem = _booking_message(exc)
+        else:
+            usage.record("reserve", "booked", r.service_id)
+            return redirect(url_for(".done", number=number, **_carry()))
+    return render_template("reservations/confirm.html", r=r, rows=_summary_rows(r, change=True),
+                           person_rows=_person_rows(r, change=True), problem=problem,
+                           back=url_for(".details", number=number, **_carry())), (409 if problem else 200)
+
+
+def _next_services(r: m.Reservation) -> list:
+    """The other visits the guide's procedures need (booked one after another)."""
+    procedures = _procedures()
+    if not procedures:
+        return []
+    return [s for s in current_catalog().services_for_procedures(procedures) if s.id != r.service_id]
+
+
+@bp.get("/reserve/booking/<number>/done")
+def done(number: str):
+    r = _own(number)
+    if r.status != m.CONFIRMED:
+        return _gone(r) if r.status in (m.HELD, m.EXPIRED) else redirect(links.manage_url(r.number))
+    d = notify.describe(current_catalog(), r, _locale(), rulebook().kb)
+    return render_template("reservations/done.html", r=r, d=d, rows=_summary_rows(r),
+                           qr=number_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number)),
+                           manage_url=links.manage_url(r.number), next_services=_next_services(r),
+                           procedures=",".join(_procedures()))
+
+
+# --- the signed manage link: view, cancel, move ---------------------------------------------------
+
+def _managed(token: str) -> m.Reservation:
+    number = links.read_manage_token(token)
+    r = booking.by_number(number) if number else None
+    if r is None or r.status in (m.HELD, m.EXPIRED):
+        abort(404)
+    return r
+
+
+@bp.get("/reserve/manage/<token>")
+def manage(token: str):
+    r = _managed(token)
+    moved_to = None
+    if r.status == m.CANCELLED:
+        moved_to = db.session.scalar(select(m.Reservation).where(m.Reservation.moved_from == r.number))
+    d = notify.describe(current_catalog(), r, _locale(), rulebook().kb)
+    changeable = r.status == m.CONFIRMED
+    return render_template("reservations/manage.html", r=r, d=d, rows=_summary_rows(r), token=token,
+                           qr=number_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number))
+                           if changeable else None, changeable=changeable,
+                           moved_to_url=links.manage_url(moved_to.number) if moved_to else None,
+                           moved_to=moved_to, changed=request.args.get("changed") == "1")
+
+
+@bp.route("/reserve/manage/<token>/cancel", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def cancel(token: str):
+    r = _managed(token)
+    if r.status != m.CONFIRMED:
+        return redirect(url_for(".manage", token=token))
+    problem = None
+    if request.method == "POST":
+        catalog = current_catalog()
+        try:
+            booking.cancel(catalog, r)
+            notify.send_cancelled(catalog, r, rulebook().kb)
+            db.session.commit()
+        except BookingError as exc:
+            db.session.rollback()
+            problem = _booking_message(exc)
+        else:
+            usage.record("reserve", "cancelled", r.service_id)
+            return render_template("reservations/cancelled.html", r=r, rows=_summary_rows(r))
+    return render_template("reservations/cancel.html", r=r, rows=_summary_rows(r), token=token, problem=problem,
+                           back=url_for(".manage", token=token)), (422 if problem else 200)
+
+
+@bp.get("/reserve/manage/<token>/move")
+def move_days(token: str):
+    r = _managed(token)
+    if r.status != m.CONFIRMED:
+        return redirect(url_for(".manage", token=token))
+    catalog = current_catalog()
+    ctx = _calendar_context(r.service_id, r.site_id, request.args.get("month"))
+    return render_template(
+        "reservations/days.html", service=catalog.services[r.service_id], site=catalog.sites[r.site_id], **ctx,
+        moving=r, moving_when=_summary_rows(r)[1]["value"],
+        day_url=lambda d: url_for(".move_times", token=token, day=d.isoformat()),
+        month_url=lambda d: url_for(".move_days", token=token, month=f"{d.year}-{d.month:02d}"),
+        back=url_for(".manage", token=token))
+
+
+@bp.route("/reserve/manage/<token>/move/<day>", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def move_times(token: str, day: str):
+    r = _managed(token)
+    if r.status != m.CONFIRMED:
+        return redirect(url_for(".manage", token=token))
+    catalog = current_catalog()
+    date = _day_or_404(day)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            start = to_jst(dt.datetime.fromisoformat(request.form.get("start", "")))
+        except ValueError:
+            start = None
+        if start is None or start.date() != date:
+            errors["start"] = _("時間を選んでください。")
+        else:
+            try:
+                new = booking.move(catalog, r, start)
+                notify.send_moved(catalog, r, new, links.manage_url(new.number), rulebook().kb)
+                db.session.commit()
+            except BookingError as exc:
+                db.session.rollback()  # the old booking stays as it was
+                errors["start"] = _booking_message(exc)
+            else:
+                usage.record("reserve", "moved", new.service_id)
+                return redirect(url_for(".manage", token=links.manage_token(new.number), changed=1))
+    rows = [a for a in _times(r.service_id, r.site_id, date) if aware(a.slot.start) != aware(r.start)]
+    return render_template(
+        "reservations/times.html", service=catalog.services[r.service_id], site=catalog.sites[r.site_id],
+        date=date, choices=_time_choices(rows), moving=r, hold_minutes=None, hold_key=None,
+        selected=request.form.get("start"), errors=errors, error_list=_error_list(errors),
+        back=url_for(".move_days", token=token, month=f"{date.year}-{date.month:02d}")), (400 if errors else 200)

@@ -224,9 +224,11 @@ def user_unlock(login_id: str):
 
 MENU = [  # console sections; each shows only where the policy table lets the role in
     ("staff_applications.inbox", _l("オンライン申請")),
+    ("staff_reservations.day", _l("窓口予約")),
     ("staff.users", _l("職員アカウント")),
     ("staff_audit.search", _l("監査ログ")),
     ("staff_stats.index", _l("利用統計")),
+    ("staff_reservations.stats", _l("窓口予約の統計")),
     ("staff_monitor.alerts", _l("セキュリティの警告")),
 ]
 JST = dt.timezone(dt.timedelta(hours=9))

@@ -129,7 +129,7 @@ def test_apply_and_reserve_say_plainly_they_are_not_open_yet(client):
     apply = client.get("/apply/tennyu_todoke").get_data(as_text=True)  # online applications: tests/web/test_apply_*
     assert "オンラインでは申請できません" in apply and "転入届" in apply
     reserve = client.get("/reserve?procedures=tennyu_todoke,kokuho_kanyu").get_data(as_text=True)
-    assert "窓口の予約はまだ始まっていません" in reserve and "転入届" in reserve
+    assert "予約する手続きを選んでください" in reserve and "転入の手続き" in reserve  # booking: tests/web/test_reserve_*
     assert client.get("/apply/nope").status_code == 404
 
 

@@ -1,0 +1,72 @@
+"""``flask reservations remind`` (cron, daily: the e-mail the day before) and
+``flask reservations expire-holds`` (tidy-up: holds past their time give their places back;
+booking does this lazily too, so this only keeps the lists clean)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask import current_app, has_request_context
+from flask.cli import AppGroup
+from sqlalchemy import select, update
+
+from core.db import db
+from guide import rulebook
+from reservations import booking, links, notify
+from reservations import models as m
+from reservations.current import catalog as current_catalog
+from reservations.slots import JST
+
+reservations_cli = AppGroup("reservations", help="Counter reservations.")
+
+
+def send_reminders(now: dt.datetime | None = None) -> int:
+    """Queue the reminder of every confirmed booking of tomorrow (JST) not reminded yet. Each
+    booking is claimed with a conditional UPDATE (reminded_at IS NULL) in the same transaction
+    as its mail, whose dedupe key is per booking: two runs, even at once, send one reminder."""
+    if not has_request_context():  # cron: links are built from PUBLIC_BASE_URL (intake.links.external_url)
+        with current_app.test_request_context():
+            return send_reminders(now)
+    now = now or booking.now_utc()
+    tomorrow = now.astimezone(JST).date() + dt.timedelta(days=1)
+    catalog, kb = current_catalog(), rulebook().kb
+    ids = list(db.session.scalars(select(m.Reservation.id).where(
+        m.Reservation.day == tomorrow, m.Reservation.status == m.CONFIRMED, m.Reservation.reminded_at.is_(None))))
+    db.session.rollback()
+    sent = 0
+    for rid in ids:
+        claimed = db.session.execute(
+            update(m.Reservation).where(m.Reservation.id == rid, m.Reservation.reminded_at.is_(None),
+                                        m.Reservation.status == m.CONFIRMED)
+            .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount
+        if claimed:
+            r = db.session.get(m.Reservation, rid)
+            if notify.send_reminder(catalog, r, links.manage_url(r.number), kb):
+                sent += 1
+        db.session.commit()
+    return sent
+
+
+def expire_holds(now: dt.datetime | None = None) -> int:
+    now = now or booking.now_utc()
+    held = select(m.Reservation.counter_id).where(m.Reservation.status == m.HELD,
+                                                  m.Reservation.hold_expires_at < now).distinct()
+    counters = list(db.session.scalars(held))
+    before = len(list(db.session.scalars(select(m.Reservation.id).where(
+        m.Reservation.status == m.HELD, m.Reservation.hold_expires_at < now))))
+    for counter_id in counters:
+        booking.release_expired(counter_id, (), now)
+    db.session.commit()
+    return before
+
+
+@reservations_cli.command("remind")
+def remind_command() -> None:
+    """E-mail tomorrow's bookings (once each; run it daily, e.g. at 10:00)."""
+    click.echo(f"reminders queued: {send_reminders()}")
+
+
+@reservations_cli.command("expire-holds")
+def expire_holds_command() -> None:
+    """Give back the places of holds whose time ran out."""
+    click.echo(f"holds expired: {expire_holds()}")

@@ -1,0 +1,65 @@
+"""The hall display (/display/<site>): a public page for a screen in the waiting hall showing the
+numbers being called with their windows, how many wait at each counter and the estimated wait
+for someone who takes a number now. Numbers only: nothing here names or identifies anyone.
+
+It refreshes itself every REFRESH_SECONDS: a small script (static/js/display.js, allowed by the
+CSP as a same-origin file) replaces the board in place; without JavaScript a <noscript> meta
+refresh reloads the page. No login: the page is meant to be open all day on a screen.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, g, render_template
+
+from reservations import queue as walkin
+from reservations.current import catalog as current_catalog
+from reservations.loader import Catalog
+
+bp = Blueprint("display", __name__, template_folder="templates")
+
+REFRESH_SECONDS = 10
+SHOWN_CALLS = 6
+
+
+def _locale() -> str:
+    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+
+
+def board(cat: Catalog, site_id: str, now: dt.datetime | None = None) -> dict:
+    """What the screen shows for ``site_id`` now."""
+    now = now or walkin.now_utc()
+    today = walkin.today(now)
+    lang = _locale()
+    counters = [cid for cid, c in cat.counters.items() if c.site == site_id]
+    prefix = {cid: cat.counters[cid].call_prefix for cid in counters}
+    calls = [{"label": walkin.label(prefix[t.counter_id], t.number), "window": t.window or "",
+              "counter": cat.counters[t.counter_id].name.get(lang), "current": t.status == walkin.CALLED,
+              "at": t.called_at}
+             for t in walkin.recently_called(counters, today, SHOWN_CALLS)]
+    queues = []
+    for cid in counters:
+        wait = walkin.estimated_wait(cid, today, walkin.fallback_minutes(cat, cid), now=now)
+        issued = walkin.tickets([cid], today)
+        if not issued and not wait.ahead:
+            continue  # a counter with no walk-ins today is not on the board
+        queues.append({"counter": cat.counters[cid].name.get(lang), "waiting": wait.ahead, "minutes": wait.minutes})
+    return {"calls": calls, "queues": queues, "updated": now.astimezone(walkin.JST)}
+
+
+@bp.get("/display/")
+def sites():
+    cat = current_catalog()
+    return render_template("display/sites.html", sites=[
+        {"id": s.id, "name": s.name.get(_locale())} for s in cat.sites.values()])
+
+
+@bp.get("/display/<site_id>")
+def hall(site_id: str):
+    cat = current_catalog()
+    site = cat.sites.get(site_id)
+    if site is None:
+        abort(404)
+    response = render_template("display/hall.html", site_name=site.name.get(_locale()), refresh=REFRESH_SECONDS,
+                               **board(cat, site_id))
+    return response, 200, {"Cache-Control": "no-store"}
