@@ -26,7 +26,7 @@ from core.encrypted import blind_index
 from reservations import models as m
 from reservations import overrides
 from reservations.loader import Catalog
-from reservations.slots import JST, Slot, bookable_reason, day_slots, find_slot, to_jst
+from reservations.slots import JST, Slot, bookable_reason, day_slots, find_slot, to_jst, visit_minutes, visit_services
 
 NUMBER_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: read aloud at a counter
 CHANNEL_SEATS = ("web", "phone")  # channels with a quota; "staff" may use any seat
@@ -152,11 +152,19 @@ def taken_seats(counter_id: str, units: list[dt.datetime], now: dt.datetime) -> 
     return out
 
 
+def visit_length(catalog: Catalog, service_id: str, site_id: str, procedures: Iterable[str] = ()) -> int:
+    """Minutes of one visit: the service, plus the other services the guide's procedures need at
+    the same counter of this site (one booking, the durations added)."""
+    return visit_minutes(catalog, visit_services(catalog, service_id, site_id, tuple(procedures)))
+
+
 def availability(catalog: Catalog, service_id: str, site_id: str, day: dt.date, *, channel: str = "web",
-                 now: dt.datetime | None = None, slots: list[Slot] | None = None) -> list[Availability]:
+                 now: dt.datetime | None = None, slots: list[Slot] | None = None,
+                 procedures: Iterable[str] = ()) -> list[Availability]:
     now = utc(now or now_utc())  # stored and compared in UTC (SQLite keeps no offset)
     if slots is None:
-        slots = day_slots(overrides.for_day(catalog, site_id, day), service_id, site_id, day)  # staff edits of the day
+        slots = day_slots(overrides.for_day(catalog, site_id, day), service_id, site_id, day,  # staff edits of the day
+                          visit_length(catalog, service_id, site_id, procedures))
     if not slots:
         return []
     all_units = sorted({utc(u) for s in slots for u in s.units})
@@ -189,7 +197,8 @@ def hold(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, *,
         if existing is not None and existing.status in m.ACTIVE:
             return existing
     catalog = overrides.for_day(catalog, site_id, to_jst(start).date())  # staff edits of the day
-    slot = find_slot(catalog, service_id, site_id, start)
+    procedures = tuple(procedures)
+    slot = find_slot(catalog, service_id, site_id, start, visit_length(catalog, service_id, site_id, procedures))
     if slot is None:
         raise rule_error("no_slot")
     reason = bookable_reason(catalog, slot, now)
@@ -259,7 +268,8 @@ def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kan
     still = db.session.scalar(select(func.count()).select_from(m.SeatClaim).where(
         m.SeatClaim.reservation_id == reservation.id))
     day_catalog = overrides.for_day(catalog, reservation.site_id, reservation.day)
-    slot = find_slot(day_catalog, reservation.service_id, reservation.site_id, aware(reservation.start))
+    minutes = int((aware(reservation.end) - aware(reservation.start)).total_seconds() // 60)
+    slot = find_slot(day_catalog, reservation.service_id, reservation.site_id, aware(reservation.start), minutes)
     if slot is None or still != len(slot.units):
         raise BookingError("hold_expired", "時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。",
                            "Your place was released because time ran out. Please choose a time again.", status=409)

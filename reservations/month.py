@@ -24,7 +24,8 @@ class Day:
     closed_reason: str | None = None
 
 
-def day_state(catalog: Catalog, service_id: str, site_id: str, day: dt.date, now: dt.datetime, lang: str) -> Day:
+def day_state(catalog: Catalog, service_id: str, site_id: str, day: dt.date, now: dt.datetime, lang: str,
+              procedures: tuple[str, ...] = ()) -> Day:
     today = now.astimezone(JST).date()
     if day < today:
         return Day(day, OUT, 0)
@@ -33,7 +34,8 @@ def day_state(catalog: Catalog, service_id: str, site_id: str, day: dt.date, now
         return Day(day, CLOSED, 0, reason)
     if day > today + dt.timedelta(days=catalog.rules.horizon_days):
         return Day(day, OUT, 0)
-    rows = [a for a in booking.availability(catalog, service_id, site_id, day, channel="web", now=now) if a.bookable]
+    rows = [a for a in booking.availability(catalog, service_id, site_id, day, channel="web", now=now,
+                                            procedures=procedures) if a.bookable]
     if not rows:
         return Day(day, OUT if day == today else FULL, 0)
     left = sum(a.remaining for a in rows)
@@ -44,11 +46,11 @@ def day_state(catalog: Catalog, service_id: str, site_id: str, day: dt.date, now
 
 
 def month_weeks(catalog: Catalog, service_id: str, site_id: str, year: int, month: int, now: dt.datetime,
-                lang: str) -> list[list[Day | None]]:
+                lang: str, procedures: tuple[str, ...] = ()) -> list[list[Day | None]]:
     """Weeks from Monday; None for the days of the neighbouring months."""
     weeks: list[list[Day | None]] = []
     for week in cal.Calendar(firstweekday=0).monthdatescalendar(year, month):
-        weeks.append([day_state(catalog, service_id, site_id, d, now, lang) if d.month == month else None
+        weeks.append([day_state(catalog, service_id, site_id, d, now, lang, procedures) if d.month == month else None
                       for d in week])
     return weeks
 

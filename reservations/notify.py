@@ -15,7 +15,7 @@ from knowledge.loader import KnowledgeBase
 from reservations import models as m
 from reservations.booking import aware
 from reservations.loader import Catalog
-from reservations.slots import JST
+from reservations.slots import JST, visit_services
 from rules.wareki import format_date
 
 ICS_TYPE = "text/calendar"
@@ -43,17 +43,21 @@ def _hm(moment: dt.datetime) -> str:
 def describe(catalog: Catalog, r: m.Reservation, locale: str = "ja", kb: KnowledgeBase | None = None) -> Description:
     lang = "en" if locale == "en" else "ja"
     start, end = aware(r.start).astimezone(JST), aware(r.end).astimezone(JST)
-    service = catalog.services.get(r.service_id)
+    # one visit may do several services at this counter (the guide's procedures): name them all
+    services = [catalog.services[s] for s in visit_services(catalog, r.service_id, r.site_id,
+                                                            [p for p in r.procedures.split(",") if p])
+                if s in catalog.services]
     site = catalog.sites.get(r.site_id)
     counter = catalog.counters.get(r.counter_id)
+    bring = [b for s in services for b in bring_list(catalog, s.id, lang, kb)] or bring_list(catalog, r.service_id, lang, kb)
     return Description(
         number=r.number,
-        service=service.name.get(lang) if service else r.service_id,
+        service=("、" if lang == "ja" else ", ").join(s.name.get(lang) for s in services) or r.service_id,
         site=site.name.get(lang) if site else r.site_id,
         address=site.address.get(lang) if site else "",
         counter=counter.name.get(lang) if counter else r.counter_id,
         day=format_date(start.date(), lang), time=f"{_hm(start)}〜{_hm(end)}" if lang == "ja" else f"{_hm(start)}–{_hm(end)}",
-        start=start, end=end, bring=bring_list(catalog, r.service_id, lang, kb))
+        start=start, end=end, bring=list(dict.fromkeys(bring)))
 
 
 def bring_list(catalog: Catalog, service_id: str, lang: str, kb: KnowledgeBase | None) -> list[str]:

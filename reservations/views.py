@@ -31,7 +31,7 @@ from reservations.booking import BookingError, aware
 from reservations.current import catalog as current_catalog
 from reservations.person import check_person
 from reservations.qr import number_qr
-from reservations.slots import JST, find_slot, to_jst
+from reservations.slots import JST, find_slot, to_jst, visit_services
 from rules.wareki import format_date
 
 bp = Blueprint("reservations", __name__, template_folder="templates", static_folder="static",
@@ -128,21 +128,32 @@ def _shift_month(day: dt.date, delta: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _calendar_context(service_id: str, site_id: str, month_text: str | None) -> dict:
+def _calendar_context(service_id: str, site_id: str, month_text: str | None,
+                      procedures: tuple[str, ...] | None = None) -> dict:
     catalog, now = current_catalog(), booking.now_utc()
     first, last = month.first_open_month(catalog, now)
     shown = _month_of(month_text, first, last)
     prev_month = _shift_month(shown, -1)
     next_month = _shift_month(shown, 1)
-    return {"weeks": month.month_weeks(catalog, service_id, site_id, shown.year, shown.month, now, _locale()),
+    procedures = tuple(_procedures()) if procedures is None else procedures
+    return {"weeks": month.month_weeks(catalog, service_id, site_id, shown.year, shown.month, now, _locale(),
+                                       procedures),
             "shown": shown, "first": first, "last": last,
             "prev_month": prev_month if prev_month >= first.replace(day=1) else None,
             "next_month": next_month if next_month <= last.replace(day=1) else None}
 
 
-def _times(service_id: str, site_id: str, day: dt.date) -> list[booking.Availability]:
-    return [a for a in booking.availability(current_catalog(), service_id, site_id, day, channel="web")
+def _times(service_id: str, site_id: str, day: dt.date,
+           procedures: tuple[str, ...] | None = None) -> list[booking.Availability]:
+    """Times with places left for the whole visit (its services at this counter added up)."""
+    procedures = tuple(_procedures()) if procedures is None else procedures
+    return [a for a in booking.availability(current_catalog(), service_id, site_id, day, channel="web",
+                                            procedures=procedures)
             if a.bookable and a.remaining > 0]
+
+
+def _booked_procedures(r: m.Reservation) -> tuple[str, ...]:
+    return tuple(p for p in r.procedures.split(",") if p)
 
 
 def _hm(moment: dt.datetime) -> str:
@@ -188,6 +199,14 @@ def _booking_message(exc: BookingError) -> str:
 
 # --- choosing what, where, when ------------------------------------------------------------------
 
+def _one_visit(catalog, offered: list, procedures: list[str]) -> bool:
+    """Every place offering the first service does all of them at one counter (the minutes add up)."""
+    wanted = {s.id for s in offered}
+    sites = catalog.sites_for(offered[0].id)
+    return bool(sites) and all(wanted <= set(visit_services(catalog, offered[0].id, site.id, procedures))
+                               for site in sites)
+
+
 @bp.get("/reserve")
 def reserve():
     catalog = current_catalog()
@@ -196,7 +215,7 @@ def reserve():
     if chosen in catalog.services:
         return redirect(url_for(".site", service_id=chosen, **_carry()))
     offered = catalog.services_for_procedures(procedures) if procedures else []
-    if len(offered) == 1 and "submit" not in request.args:
+    if offered and "submit" not in request.args and _one_visit(catalog, offered, procedures):
         return redirect(url_for(".site", service_id=offered[0].id, **_carry()))
     services = offered or list(catalog.services.values())
     not_bookable = [rulebook().kb.procedures[p] for p in procedures
@@ -250,7 +269,9 @@ def times(service_id: str, site_id: str, day: str):
             start = to_jst(dt.datetime.fromisoformat(start_text)) if start_text else None
         except ValueError:
             start = None
-        if start is None or start.date() != date or find_slot(overrides.for_day(catalog, site_id, date), service_id, site_id, start) is None:
+        length = booking.visit_length(catalog, service_id, site_id, _procedures())
+        if start is None or start.date() != date or find_slot(overrides.for_day(catalog, site_id, date), service_id,
+                                                              site_id, start, length) is None:
             errors["start"] = _("時間を選んでください。")
         elif len(hold_key) != HOLD_KEY_LENGTH:
             abort(400)
@@ -353,7 +374,9 @@ def _next_services(r: m.Reservation) -> list:
     procedures = _procedures()
     if not procedures:
         return []
-    return [s for s in current_catalog().services_for_procedures(procedures) if s.id != r.service_id]
+    catalog = current_catalog()
+    done_here = set(visit_services(catalog, r.service_id, r.site_id, _booked_procedures(r)))
+    return [s for s in catalog.services_for_procedures(procedures) if s.id not in done_here]
 
 
 @bp.get("/reserve/booking/<number>/done")
@@ -422,7 +445,7 @@ def move_days(token: str):
     if r.status != m.CONFIRMED:
         return redirect(url_for(".manage", token=token))
     catalog = current_catalog()
-    ctx = _calendar_context(r.service_id, r.site_id, request.args.get("month"))
+    ctx = _calendar_context(r.service_id, r.site_id, request.args.get("month"), _booked_procedures(r))
     return render_template(
         "reservations/days.html", service=catalog.services[r.service_id], site=catalog.sites[r.site_id], **ctx,
         moving=r, moving_when=_summary_rows(r)[1]["value"],
@@ -458,7 +481,7 @@ def move_times(token: str, day: str):
             else:
                 usage.record("reserve", "moved", new.service_id)
                 return redirect(url_for(".manage", token=links.manage_token(new.number), changed=1))
-    rows = [a for a in _times(r.service_id, r.site_id, date) if aware(a.slot.start) != aware(r.start)]
+    rows = [a for a in _times(r.service_id, r.site_id, date, _booked_procedures(r)) if aware(a.slot.start) != aware(r.start)]
     return render_template(
         "reservations/times.html", service=catalog.services[r.service_id], site=catalog.sites[r.site_id],
         date=date, choices=_time_choices(rows), moving=r, hold_minutes=None, hold_key=None,

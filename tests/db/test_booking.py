@@ -151,3 +151,18 @@ def test_moving_to_a_full_time_keeps_the_old_booking(ctx, catalog):
     moved = b.move(catalog, mine, free, now=NOW)
     db.session.commit()
     assert moved.moved_from == mine.number and mine.status == m.CANCELLED and moved.status == m.CONFIRMED
+
+
+def test_a_visit_for_several_services_at_one_counter_adds_their_minutes(ctx, catalog):
+    procedures = ["tennyu_todoke", "setainushi_henko"]
+    r = b.hold(catalog, "tennyu", "shiyakusho", MONDAY_10, procedures=procedures, now=NOW)
+    minutes = catalog.services["tennyu"].minutes + catalog.services["setainushi"].minutes
+    assert b.aware(r.end) - b.aware(r.start) == dt.timedelta(minutes=minutes)
+    claims = db.session.scalar(select(func.count()).select_from(m.SeatClaim).where(m.SeatClaim.reservation_id == r.id))
+    assert claims == minutes // catalog.counters["shimin_ido"].slot_minutes
+    b.confirm(catalog, r, name="加古川 花子", name_kana="カコガワ ハナコ", email="visit@example.jp", phone=None, now=NOW)
+    db.session.commit()
+    assert r.status == m.CONFIRMED
+    longer = b.availability(catalog, "tennyu", "shiyakusho", MONDAY_10.date(), now=NOW, procedures=procedures)
+    single = b.availability(catalog, "tennyu", "shiyakusho", MONDAY_10.date(), now=NOW)
+    assert len(longer) < len(single)

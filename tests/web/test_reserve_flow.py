@@ -194,3 +194,18 @@ def test_move_from_the_manage_link_keeps_the_old_place_when_the_new_one_is_full(
     assert "予約の日時を変更しました" in moved
     old = _html(client.get(manage))
     assert "この予約は変更されました" in old
+
+
+def test_services_at_one_counter_are_one_visit_with_their_minutes_added(client):
+    """転入 and 世帯主変更 are done at the same window: no choice page, one visit of 45 + 15 minutes."""
+    r = client.get("/reserve?procedures=tennyu_todoke,setainushi_henko")
+    assert r.status_code == 302 and r.location.startswith("/reserve/tennyu?")
+    day = dt.date(2026, 12, 7)
+    with client.application.app_context():
+        one = booking.availability(catalog(), "tennyu", "shiyakusho", day,
+                                   now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+        both = booking.availability(catalog(), "tennyu", "shiyakusho", day,
+                                    now=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+                                    procedures=["tennyu_todoke", "setainushi_henko"])
+    assert both[0].slot.end - both[0].slot.start == dt.timedelta(minutes=60)
+    assert one[-1].slot.start > both[-1].slot.start
