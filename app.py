@@ -51,6 +51,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(payments_api_bp)
     csrf.exempt(payments_api_bp)  # webhooks: authenticated by their HMAC signature, not a cookie
     app.cli.add_command(payments_cli)
+    if app.config["FORCE_HTTPS"]:  # the production signal: say what would make it unsafe
+        if app.config["PAYMENT_PROVIDER"] == "sandbox":
+            app.logger.warning("PAYMENT_PROVIDER is the sandbox (a test checkout marks fees paid): set a real provider")
+        if not app.config["PUBLIC_BASE_URL"]:
+            app.logger.warning("PUBLIC_BASE_URL is not set: links in e-mails follow the request's Host header")
     from intake.backoffice_cli import backoffice_cli
     app.cli.add_command(backoffice_cli)
     app.register_blueprint(reservations_bp)

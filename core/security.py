@@ -129,11 +129,15 @@ def init_security(app: Flask) -> None:
         response.headers["X-Request-ID"] = getattr(g, "request_id", "")
         if request.is_secure or app.config["FORCE_HTTPS"]:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        if request.path.startswith("/staff"):
+        if request.path.startswith(PRIVATE_PREFIXES):
             response.headers["Cache-Control"] = "no-store"  # pages with personal data
         response.headers.pop("Server", None)
         _access_log(response)
         return response
+
+
+PRIVATE_PREFIXES = ("/staff", "/apply/", "/reserve/booking/", "/reserve/manage/", "/pay/",
+                    "/api/v1/applications/", "/api/v1/reservations/manage", "/api/v1/backoffice")
 
 
 def _access_log(response) -> None:
@@ -141,7 +145,9 @@ def _access_log(response) -> None:
     log.info("request", extra={
         "request_id": getattr(g, "request_id", ""),
         "method": request.method,
-        "path": request.path,  # never the query string: it can carry answers
+        # never the query string (it can carry answers), and for routes with arguments the route
+        # pattern, not the path: ids and secret links (status, resume, manage tokens) stay out of logs
+        "path": request.url_rule.rule if request.url_rule is not None and request.view_args else request.path,
         "endpoint": request.endpoint or "",
         "status": response.status_code,
         "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,

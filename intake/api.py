@@ -113,16 +113,24 @@ def create_application():
         db.session.rollback()
         return _error(exc.status, exc.code, exc.message_ja)
     db.session.commit()
-    return jsonify({"id": application.id, "status": "draft", "signing": {
+    return jsonify({"id": application.id, "key": links.api_key(application.id), "status": "draft", "signing": {
         "payload": base64.b64encode(payload).decode(),
         "digest_info": base64.b64encode(jpki.digest_info(payload)).decode()}}), 201
+
+
+def _keyed(app_id: str) -> Application | None:
+    """The application, only for a caller holding its key (X-Application-Key); otherwise None
+    (answered 404: whether the id exists is not said)."""
+    if not links.holds_api_key(app_id, request.headers.get("X-Application-Key")):
+        return None
+    return db.session.get(Application, app_id)
 
 
 @bp.get("/applications/<app_id>/signing")
 def signing(app_id: str):
     """What the signer app fetches for a draft made on the web (the id is in the page's app link):
     the bytes to sign and their DigestInfo, once the resident has confirmed the review page."""
-    application = db.session.get(Application, app_id)
+    application = _keyed(app_id)
     if application is None:
         return _error(404, "not_found", "申請が見つかりません。")
     if applications.is_signed(application) or application.status not in (workflow.DRAFT, workflow.CORRECTION):
@@ -137,7 +145,7 @@ def signing(app_id: str):
 
 @bp.post("/applications/<app_id>/signature")
 def sign_application(app_id: str):
-    application = db.session.get(Application, app_id)
+    application = _keyed(app_id)
     if application is None:
         return _error(404, "not_found", "申請が見つかりません。")
     if application.status not in (workflow.DRAFT, workflow.CORRECTION) or applications.is_signed(application):
@@ -238,7 +246,7 @@ def _payment_url(application: Application) -> str | None:
 @bp.post("/applications/<app_id>/submit")
 @limiter.limit("60 per minute")
 def submit_application(app_id: str):
-    application = db.session.get(Application, app_id)
+    application = _keyed(app_id)
     if application is None:
         return _error(404, "not_found", "申請が見つかりません。")
     key = request.headers.get("Idempotency-Key", "")

@@ -189,7 +189,21 @@ def prepare_signing(app: Application, form: Form, on: dt.date | None = None) -> 
     app.payload = payload.decode("utf-8")
     if app.payment_timing == "at_submission":
         app.fee_amount = fee_total(form, fields, on or today_jst())
+        collected = amount_collected(app)
+        if collected and app.fee_amount > collected:  # more copies after a 補正: the difference is due
+            app.payment_state = "due"
+        elif collected and app.fee_amount < collected:  # fewer: staff refund the difference
+            record_event(app, "payment", "system", note=f"overpaid:{collected - app.fee_amount}")
     return payload
+
+
+def amount_collected(app: Application) -> int:
+    """Yen taken for this application and not given back (every payment, all providers)."""
+    from intake.payments.models import Payment  # payments build on this module, not the reverse
+
+    taken = db.session.scalars(select(Payment).where(Payment.application_id == app.id,
+                                                     Payment.status.in_(("paid", "partially_refunded"))))
+    return sum(p.amount - (p.refunded_amount or 0) for p in taken)
 
 
 def record_signature(app: Application, result: jpki.Verification, certificate_pem: str, signature_b64: str,
@@ -231,7 +245,8 @@ def is_signed(app: Application) -> bool:
 # --- submit ---------------------------------------------------------------------------------------
 
 def payment_needed_before_submit(app: Application) -> bool:
-    return app.payment_timing == "at_submission" and (app.fee_amount or 0) > 0 and app.payment_state != "paid"
+    """A fee at submission not (fully) collected — also after a 補正 that raised it."""
+    return app.payment_timing == "at_submission" and (app.fee_amount or 0) > amount_collected(app)
 
 
 def submit(app: Application, key: str, *, actor: str = "resident") -> bool:

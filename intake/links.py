@@ -11,6 +11,7 @@ from flask import current_app, request, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 STATUS_SALT = "application-status"
+API_SALT = "application-api"  # the key an app (the signer app, an API client) holds for one draft
 RESUME_SALT = "application-resume"
 
 
@@ -24,6 +25,21 @@ def read_status_token(token: str) -> str | None:
     except BadSignature:
         return None
     return value if isinstance(value, str) else None
+
+
+def api_key(application_id: str) -> str:
+    """What the JSON API asks for besides the id (X-Application-Key): the id alone is shown on
+    pages and is no credential."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=API_SALT).dumps(application_id)
+
+
+def holds_api_key(application_id: str, key: str | None) -> bool:
+    if not key or len(key) > 200:
+        return False
+    try:
+        return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=API_SALT).loads(key) == application_id
+    except BadSignature:
+        return False
 
 
 def resume_token(application_id: str) -> str:

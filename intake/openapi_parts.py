@@ -83,6 +83,8 @@ def _schemas() -> dict[str, Any]:
                                       "the values, as GET /api/v1/procedures/{id}/form-schema describes them; "
                                       "a file field holds the FileValue objects of POST /api/v1/uploads"}}},
         "Draft": _obj(["id", "status", "signing"], id=TEXT, status={"enum": ["draft", "correction"]},
+                      key={"type": "string", "description": "send it as X-Application-Key to the other "
+                                                            "operations on this application (the id alone is no credential)"},
                       signing=_obj(["payload", "digest_info"],
                                    payload={"type": "string", "contentEncoding": "base64"},
                                    digest_info={"type": "string", "contentEncoding": "base64"})),
@@ -131,6 +133,8 @@ def _schemas() -> dict[str, Any]:
 
 def _application_paths() -> dict[str, Any]:
     app_id = _path("id", "the application id (UUID) from POST /api/v1/applications")
+    app_key = {"name": "X-Application-Key", "in": "header", "required": True, "schema": {"type": "string"},
+               "description": "the key returned with the draft; without the right key the answer is 404"}
     limited = {"429": _err("too many requests")}
     return {
         "/api/v1/procedures/{id}/form-schema": {"get": {
@@ -157,17 +161,17 @@ def _application_paths() -> dict[str, Any]:
         "/api/v1/applications/{id}/signing": {"get": {
             "operationId": "getSigningPayload", "tags": ["applications"],
             "description": "The bytes to sign of a draft whose review page was confirmed (for the signer app).",
-            "parameters": [app_id],
+            "parameters": [app_id, app_key],
             "responses": {"200": _json(_ref("Draft"), "the bytes to sign and their DigestInfo"),
                           "404": _err("no such application"),
                           "409": _err("not ready yet (review not confirmed) or already signed")}}},
         "/api/v1/applications/{id}/signature": {"post": {
             "operationId": "signApplication", "tags": ["applications"],
-            "parameters": [app_id],
+            "parameters": [app_id, app_key],
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SignatureRequest")}}},
             "responses": {"200": _json(_ref("Signed"), "the signature and the certificate path are valid"),
                           "400": _err("missing or malformed signature or certificate"),
-                          "404": _err("no such application"), "409": _err("already signed"),
+                          "404": _err("no such application, or not its key"), "409": _err("already signed"),
                           "422": _err("signature_invalid, certificate_untrusted, certificate_expired, "
                                       "certificate_revoked or revocation_unavailable"),
                           "503": _err("no trust anchors configured")}}},
@@ -175,7 +179,7 @@ def _application_paths() -> dict[str, Any]:
             "operationId": "submitApplication", "tags": ["applications"],
             "description": "Send the signed application. The same Idempotency-Key again gives the same answer "
                            "and sends nothing twice.",
-            "parameters": [app_id, {"name": "Idempotency-Key", "in": "header", "required": True,
+            "parameters": [app_id, app_key, {"name": "Idempotency-Key", "in": "header", "required": True,
                                     "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{8,64}$"}}],
             "responses": {"200": _json(_ref("Submitted"), "sent: the receipt number (受付番号)"),
                           "400": _err("missing or malformed Idempotency-Key"),

@@ -407,7 +407,7 @@ def sign(app_id: str):
         return redirect(url_for("intake.review", app_id=app.id))
     payload = app.payload.encode("utf-8")
     error = jpki.MESSAGES_JA.get(app.last_signature_error or "") if app.last_signature_error else None
-    return render_template("intake/sign.html", form=form, app=app, error=error,
+    return render_template("intake/sign.html", form=form, app=app, error=error, api_key=links.api_key(app.id),
                            digest=hashlib.sha256(payload).hexdigest(),
                            digest_info=base64.b64encode(jpki.digest_info(payload)).decode(),
                            dev_signer=_dev_ca_dir() is not None)

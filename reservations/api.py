@@ -57,9 +57,11 @@ def parse_start(raw: object) -> dt.datetime | None:
         return None
     try:
         moment = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment.replace(tzinfo=JST) if moment.tzinfo is None else moment
+        moment.astimezone(JST)  # 0001-01-01T00:00+14:00 and the like cannot be shown in JST
+    except (ValueError, OverflowError):
         return None
-    return moment.replace(tzinfo=JST) if moment.tzinfo is None else moment
+    return moment if 2000 <= moment.year <= 2199 else None
 
 
 def _service_site_errors(catalog, service_id: object, site_id: object, lang: str) -> dict[str, str]:

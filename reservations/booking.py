@@ -104,9 +104,14 @@ def release_expired(counter_id: str, units: Iterable[dt.datetime], now: dt.datet
     ids = list(db.session.scalars(expired))
     if not ids:
         return
-    db.session.execute(delete(m.SeatClaim).where(m.SeatClaim.reservation_id.in_(ids)))
-    db.session.execute(update(m.Reservation).where(m.Reservation.id.in_(ids), m.Reservation.status == m.HELD)
-                       .values(status=m.EXPIRED).execution_options(synchronize_session=False))
+    # Only the rows this statement really moved from held to expired give their seats back: a hold
+    # being confirmed at this moment keeps its row lock and its status, and so its seats.
+    released = list(db.session.scalars(
+        update(m.Reservation).where(m.Reservation.id.in_(ids), m.Reservation.status == m.HELD,
+                                    m.Reservation.hold_expires_at < utc(now))
+        .values(status=m.EXPIRED).returning(m.Reservation.id).execution_options(synchronize_session=False)))
+    if released:
+        db.session.execute(delete(m.SeatClaim).where(m.SeatClaim.reservation_id.in_(released)))
 
 
 def _claim(reservation: m.Reservation, slot: Slot, channel: str) -> None:
@@ -265,6 +270,14 @@ def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kan
                            "Your place was released because time ran out. Please choose a time again.", status=409)
     email, phone = normalise_email(email), normalise_phone(phone)
     check_person_limits(catalog, reservation, email, phone)
+    # Claim the row first (held → confirmed, conditionally): a concurrent release_expired either
+    # moved it already (0 rows: expired) or now waits for this transaction and leaves it alone.
+    moved = db.session.execute(update(m.Reservation).where(m.Reservation.id == reservation.id,
+                                                           m.Reservation.status == m.HELD)
+                               .values(status=m.CONFIRMED).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        raise BookingError("hold_expired", "時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。",
+                           "Your place was released because time ran out. Please choose a time again.", status=409)
     still = db.session.scalar(select(func.count()).select_from(m.SeatClaim).where(
         m.SeatClaim.reservation_id == reservation.id))
     day_catalog = overrides.for_day(catalog, reservation.site_id, reservation.day)

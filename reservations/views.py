@@ -156,6 +156,15 @@ def _booked_procedures(r: m.Reservation) -> tuple[str, ...]:
     return tuple(p for p in r.procedures.split(",") if p)
 
 
+def _start_of(text: str) -> dt.datetime | None:
+    """A chosen time from the form (ISO 8601), in JST; None for anything else."""
+    try:
+        start = to_jst(dt.datetime.fromisoformat(text)) if text and len(text) <= 40 else None
+    except (ValueError, OverflowError):
+        return None
+    return start if start is not None and 2000 <= start.year <= 2199 else None
+
+
 def _hm(moment: dt.datetime) -> str:
     return f"{moment.hour}:{moment.minute:02d}"
 
@@ -265,10 +274,7 @@ def times(service_id: str, site_id: str, day: str):
     if request.method == "POST":
         hold_key = request.form.get("hold_key", "")
         start_text = request.form.get("start", "")
-        try:
-            start = to_jst(dt.datetime.fromisoformat(start_text)) if start_text else None
-        except ValueError:
-            start = None
+        start = _start_of(start_text)
         length = booking.visit_length(catalog, service_id, site_id, _procedures())
         if start is None or start.date() != date or find_slot(overrides.for_day(catalog, site_id, date), service_id,
                                                               site_id, start, length) is None:
@@ -464,10 +470,7 @@ def move_times(token: str, day: str):
     date = _day_or_404(day)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        try:
-            start = to_jst(dt.datetime.fromisoformat(request.form.get("start", "")))
-        except ValueError:
-            start = None
+        start = _start_of(request.form.get("start", ""))
         if start is None or start.date() != date:
             errors["start"] = _("時間を選んでください。")
         else:

@@ -215,7 +215,7 @@ def _done_message(cat: Catalog) -> dict[str, Any] | None:
     if kind not in DONE:
         return None
     r = frontdesk.find(request.args.get("number"))
-    if r is None:
+    if r is None or r.counter_id not in counter_scope(cat):  # another department's booking: nothing said
         return None
     start = _jst(r.start)
     return {"kind": kind, "title": str(DONE[kind]), "number": r.number, "name": r.name or "",

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -50,8 +51,8 @@ def _parse_header(value: str) -> tuple[int, list[str]]:
         key, _, val = part.strip().partition("=")
         if key == "t" and val.isdigit():
             stamp = int(val)
-        elif key == "v1" and val:
-            macs.append(val)
+        elif key == "v1" and re.fullmatch(r"[0-9a-f]{64}", val):  # anything else can never match (and
+            macs.append(val)                                       # compare_digest takes ASCII only)
     if stamp is None or not macs:
         raise p.WebhookRejected("signature_malformed", "署名ヘッダーの形式が正しくありません。")
     return stamp, macs

@@ -129,14 +129,18 @@ def start_checkout(app: Application, return_url: str, cancel_url: str) -> str:
 
     An open checkout for the same amount is reused, so going back and pressing 支払う again
     does not start a second payment."""
-    amount = app.fee_amount or 0
+    amount = (app.fee_amount or 0) - applications.amount_collected(app)  # after a 補正: only the difference
     if app.payment_timing == "after_review" and app.payment_state not in ("due", "paid", "refunded"):
         raise ApplicationError("fee_not_confirmed", "手数料が確定してからお支払いください。",
                                "Pay once the department has confirmed the fee.")
-    if amount <= 0 or app.payment_timing == "none" or app.payment_state in ("paid", "refunded") \
-            or any(x.status in p.MONEY_TAKEN for x in payments_of(app)):
+    if amount <= 0 or app.payment_timing == "none" or app.payment_state == "refunded":
         raise ApplicationError("nothing_to_pay", "お支払いが必要な手数料はありません。", "There is no fee to pay.")
-    if app.payment_timing == "at_submission" and app.status != workflow.SIGNED:
+    if app.payment_timing == "after_review" and app.status not in (workflow.SUBMITTED, workflow.REVIEWING,
+                                                                   workflow.CORRECTION):
+        raise ApplicationError("nothing_to_pay", "この申請は手続きが終わっているため、お支払いはできません。",
+                               "This application is closed: there is nothing to pay.")
+    if app.payment_timing == "at_submission" and (app.status not in (workflow.SIGNED, workflow.CORRECTION)
+                                                  or not applications.is_signed(app)):
         raise ApplicationError("not_signed", "マイナンバーカードで署名してからお支払いください。",
                                "Sign with your My Number Card before paying.")
     chosen = provider()

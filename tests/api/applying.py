@@ -75,16 +75,23 @@ def draft(client, procedure_id: str, fields: dict, email: str = "hanako@example.
 def sign(client, ca, body: dict):
     cert = ca.issue_signing_cert(NAME, ADDRESS, BIRTH, "2")
     payload = base64.b64decode(body["signing"]["payload"])
-    r = client.post(f"/api/v1/applications/{body['id']}/signature", json={
+    r = client.post(f"/api/v1/applications/{body['id']}/signature", headers={"X-Application-Key": body["key"]}, json={
         "certificate": cert.pem, "signature": base64.b64encode(devca.sign(payload, cert.key)).decode(),
         "chain": list(ca.chain_pems)})
     assert r.status_code == 200, r.get_json()
     return r
 
 
+def api_key(client, app_id: str) -> dict[str, str]:
+    """The X-Application-Key header an app holds for this draft (the id alone opens nothing)."""
+    from intake import links
+    with client.application.test_request_context():
+        return {"X-Application-Key": links.api_key(app_id)}
+
+
 def submit(client, app_id: str, key: str | None = None):
     return client.post(f"/api/v1/applications/{app_id}/submit",
-                       headers={"Idempotency-Key": key or f"key-{uuid.uuid4().hex}"})
+                       headers={"Idempotency-Key": key or f"key-{uuid.uuid4().hex}", **api_key(client, app_id)})
 
 
 def submitted(client, ca, procedure_id: str = "honnin_tsuchi", fields: dict | None = None,

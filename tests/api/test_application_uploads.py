@@ -127,7 +127,7 @@ def test_submit_needs_a_good_idempotency_key(app):
     client = fresh_client(app)
     body = draft(client, "honnin_tsuchi", honnin_fields())
     for headers in ({}, {"Idempotency-Key": "short"}, {"Idempotency-Key": "x" * 65}):
-        r = client.post(f"/api/v1/applications/{body['id']}/submit", headers=headers)
+        r = client.post(f"/api/v1/applications/{body['id']}/submit", headers={**headers, "X-Application-Key": body["key"]})
         assert r.status_code == 400 and "Idempotency-Key" in r.get_json()["error"]["fields"]
     assert submit(client, "no-such-application").status_code == 404
 

@@ -83,7 +83,7 @@ def test_personal_data_of_a_draft_is_encrypted_at_rest(app, client):
 def _sign(client, draft, cert, chain, *, payload=None):
     """Play the signer app: sign the draft's bytes with the card's key and send the certificate."""
     data = payload or base64.b64decode(draft["signing"]["payload"])
-    return client.post(f"/api/v1/applications/{draft['id']}/signature", json={
+    return client.post(f"/api/v1/applications/{draft['id']}/signature", headers={"X-Application-Key": draft["key"]}, json={
         "certificate": cert.pem, "signature": base64.b64encode(devca.sign(data, cert.key)).decode(),
         "chain": list(chain)})
 
@@ -143,7 +143,8 @@ def test_dev_sign_plays_the_signer_app_for_the_demo(app, client, tmp_path):
         body = json.loads(signed.output)
         app.config["JPKI_TRUST_ANCHORS"] = str(tmp_path / "dev-ca" / "trust-anchors.pem")
         app.config["JPKI_CRL_SOURCES"] = f"{tmp_path / 'dev-ca' / 'root-crl.pem'},{tmp_path / 'dev-ca' / 'intermediate-crl.pem'}"
-        r = client.post(f"/api/v1/applications/{draft['id']}/signature", json=body)
+        r = client.post(f"/api/v1/applications/{draft['id']}/signature", headers={"X-Application-Key": draft["key"]},
+                        json=body)
         assert r.status_code == 200 and r.get_json()["identity"]["name"] is True
     finally:
         app.instance_path = old

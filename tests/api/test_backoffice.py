@@ -370,9 +370,14 @@ def test_a_back_office_approval_checks_revocation_again(app, trusted):
 def test_the_signer_app_fetches_the_bytes_of_a_web_draft(app, trusted):
     http = fresh_client(app)
     body = applying.draft(http, "honnin_tsuchi", applying.honnin_fields())
-    got = http.get(f"/api/v1/applications/{body['id']}/signing")
+    keyed = {"X-Application-Key": body["key"]}
+    assert http.get(f"/api/v1/applications/{body['id']}/signing").status_code == 404  # the id alone opens nothing
+    other = applying.draft(http, "honnin_tsuchi", applying.honnin_fields())
+    assert http.get(f"/api/v1/applications/{body['id']}/signing",
+                    headers={"X-Application-Key": other["key"]}).status_code == 404  # nor another draft's key
+    got = http.get(f"/api/v1/applications/{body['id']}/signing", headers=keyed)
     assert got.status_code == 200 and got.get_json()["signing"] == body["signing"]
     applying.sign(http, trusted, body)
-    again = http.get(f"/api/v1/applications/{body['id']}/signing")
+    again = http.get(f"/api/v1/applications/{body['id']}/signing", headers=keyed)
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_signed"
-    assert http.get("/api/v1/applications/00000000-0000-0000-0000-000000000000/signing").status_code == 404
+    assert http.get("/api/v1/applications/00000000-0000-0000-0000-000000000000/signing", headers=keyed).status_code == 404

@@ -78,6 +78,7 @@ def test_bad_missing_and_stale_signatures_are_400(ctx, client):
     _rejected(_post(client, headers, body.replace(b'"amount": ', b'"amount": 1')), "signature_invalid")
     _rejected(_post(client, *event(charge, "paid", stamp=int(time.time()) - 3600)), "timestamp_out_of_tolerance")
     _rejected(_post(client, {sb.HEADER: "t=1"}, body), "signature_malformed")
+    _rejected(_post(client, {sb.HEADER: "t=1,v1=é"}, body), "signature_malformed")  # not hex: never compared
     assert fresh(Payment, payment.id).status == "pending"
 
 

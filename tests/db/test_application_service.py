@@ -4,6 +4,7 @@ a history whose ids only grow (the back-office cursor)."""
 import datetime as dt
 import re
 import threading
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -51,6 +52,15 @@ def _signed(form, fields=FIELDS, email="hanako@example.jp") -> Application:
     return app
 
 
+def _pay(app: Application) -> None:
+    """The fee collected, as the payment webhook would leave it."""
+    from intake.payments.models import Payment
+    now = dt.datetime.now(dt.UTC)
+    db.session.add(Payment(id=str(uuid.uuid4()), application_id=app.id, provider="sandbox", amount=app.fee_amount or 0,
+                           status="paid", refunded_amount=0, created_at=now, updated_at=now, paid_at=now))
+    app.payment_state = "paid"
+
+
 def _mails_for(app_id: str) -> int:
     ids = [e.id for e in db.session.scalars(select(ApplicationEvent).where(ApplicationEvent.application_id == app_id))]
     keys = [f"application-event:{i}" for i in ids]
@@ -70,7 +80,7 @@ def test_submit_needs_the_fee_paid_then_gives_one_receipt_number(ctx, forms):
     with pytest.raises(svc.ApplicationError) as refused:
         svc.submit(app, "k1")
     assert refused.value.code == "payment_required" and refused.value.status == 402
-    app.payment_state = "paid"
+    _pay(app)
     assert svc.submit(app, "k1") is True
     number = app.receipt_number
     assert re.fullmatch(r"\d{6}-\d{6}", number) and app.status == workflow.SUBMITTED
@@ -83,7 +93,7 @@ def test_two_workers_submitting_at_once_send_it_once(app, forms):
         pytest.skip("row locks: PostgreSQL (SQLite serialises writers anyway)")
     with app.test_request_context("/"):
         application = _signed(forms["juminhyo_utsushi"])
-        application.payment_state = "paid"
+        _pay(application)
         db.session.commit()
         app_id = application.id
     results, barrier = [], threading.Barrier(2)
@@ -141,7 +151,7 @@ def test_uploads_are_checked_against_the_field_rules(ctx, forms):
 def test_correction_then_resubmission_counts_a_revision(ctx, forms):
     form = forms["juminhyo_utsushi"]
     app = _signed(form)
-    app.payment_state = "paid"
+    _pay(app)
     svc.submit(app, "first")
     svc.change_status(app, workflow.REVIEWING, who="staff", actor="staff:t")
     svc.change_status(app, workflow.CORRECTION, who="staff", actor="staff:t", note="通数を確認してください。",
@@ -160,7 +170,7 @@ def test_correction_then_resubmission_counts_a_revision(ctx, forms):
 
 def test_residents_withdraw_until_processing_starts(ctx, forms):
     app = _signed(forms["juminhyo_utsushi"])
-    app.payment_state = "paid"
+    _pay(app)
     svc.submit(app, "k")
     svc.change_status(app, workflow.REVIEWING, who="staff", actor="staff:t")
     with pytest.raises(svc.ApplicationError) as late:
@@ -187,3 +197,22 @@ def test_fee_after_review(ctx, forms):
     assert app.payment_state == "due" and app.fee_amount == 900
     with pytest.raises(svc.ApplicationError):
         svc.confirm_fee(app, -1, "staff:t")
+
+
+def test_a_correction_that_raises_the_fee_asks_for_the_difference(ctx, forms):
+    form = forms["juminhyo_utsushi"]
+    app = _signed(form)  # 2 copies: 600 yen
+    _pay(app)
+    svc.submit(app, "k")
+    svc.change_status(app, workflow.REVIEWING, who="staff", actor="staff:t")
+    svc.change_status(app, workflow.CORRECTION, who="staff", actor="staff:t", note="通数を確認してください。")
+    svc.save_fields(app, form, {**FIELDS, "copies": 5})
+    svc.prepare_signing(app, form)
+    assert app.fee_amount == 1500 and svc.amount_collected(app) == 600
+    assert app.payment_state == "due" and svc.payment_needed_before_submit(app)
+    fewer = _signed(form)
+    _pay(fewer)
+    svc.save_fields(fewer, form, {**FIELDS, "copies": 1})
+    svc.prepare_signing(fewer, form)
+    assert not svc.payment_needed_before_submit(fewer)
+    assert any(e.note == "overpaid:300" for e in svc.events(fewer))  # staff see the refund to make
