@@ -14,7 +14,7 @@ from flask import Flask, Response, abort, current_app, g, redirect, render_templ
 from sqlalchemy import select
 
 from core import audit, policy
-from core.db import db
+from core.db import aware, db
 from core.security import client_ip, in_networks
 from core.staff_models import StaffSession, StaffUser, utcnow
 
@@ -64,15 +64,8 @@ def provisioning_uri(user: StaffUser) -> str:
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.login_id, issuer_name="加古川市 手続きガイド 職員")
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
-
-
 def is_locked(user: StaffUser, now: dt.datetime) -> bool:
-    locked = _aware(user.locked_until)
+    locked = aware(user.locked_until)
     return locked is not None and locked > now
 
 
@@ -189,8 +182,8 @@ def revoke_all_sessions(user: StaffUser) -> None:
 
 
 def idle_deadline(session: StaffSession) -> dt.datetime:
-    idle = _aware(session.last_seen_at) + dt.timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-    return min(idle, _aware(session.expires_at))
+    idle = aware(session.last_seen_at) + dt.timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    return min(idle, aware(session.expires_at))
 
 
 def _load_session() -> None:
@@ -203,7 +196,7 @@ def _load_session() -> None:
     now = utcnow()
     if session is None or session.revoked_at is not None:
         return
-    if now >= _aware(session.expires_at) or now >= idle_deadline(session):
+    if now >= aware(session.expires_at) or now >= idle_deadline(session):
         session.revoked_at = now  # timed out: the cookie is dead for good
         db.session.commit()
         g.staff_timed_out = True

@@ -48,7 +48,7 @@ from sqlalchemy import DateTime, Index, Integer, String, delete, func, select, u
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import mailer
-from core.db import db
+from core.db import aware, db
 from core.encrypted import EncryptedText
 
 log = logging.getLogger(__name__)
@@ -64,13 +64,6 @@ CLAIM_TRIES = 5  # candidate rows tried per claim when other workers win the rac
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes: they were stored as UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
 
 
 class OutboxMessage(db.Model):

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from core.db import db
+from core.db import aware, db
 from core.encrypted import blind_index
 from core.outbox import enqueue_mail
 from core.uploads import sniff
@@ -50,13 +50,6 @@ def now_utc() -> dt.datetime:
 
 def today_jst() -> dt.date:
     return dt.datetime.now(JST).date()
-
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    """SQLite gives naive datetimes back: they were stored in UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
 
 
 # --- drafts ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from core import auth
-from core.db import db
+from core.db import aware, db
 from intake.backoffice_models import BackofficeClient, BackofficeToken
 
 TOKEN_SECONDS = 3600
@@ -29,10 +29,6 @@ _dummy_hash: str | None = None
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment  # SQLite: stored as UTC
 
 
 def token_hash(token: str) -> str:
@@ -95,7 +91,7 @@ def client_for_token(token: str) -> BackofficeClient | None:
     if row is None:
         return None
     stored, client = row
-    if _aware(stored.expires_at) <= utcnow() or not client.active:
+    if aware(stored.expires_at) <= utcnow() or not client.active:
         return None
     return client
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.db import db
+from core.db import aware, db
 from core.encrypted import blind_index
 from reservations import models as m
 from reservations import overrides
@@ -69,12 +69,6 @@ def rule_error(code: str) -> BookingError:
 
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)  # SQLite gives back what it was given in UTC, naive
-    return moment
 
 
 def utc(moment: dt.datetime) -> dt.datetime:

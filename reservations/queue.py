@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.db import db
+from core.db import aware, db
 from reservations.models import WalkInTicket
 
 WAITING, CALLED, DONE, NO_SHOW = "waiting", "called", "done", "no_show"
@@ -44,12 +44,6 @@ def now_utc() -> dt.datetime:
 
 def today(now: dt.datetime | None = None) -> dt.date:
     return (now or now_utc()).astimezone(JST).date()
-
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.UTC)  # SQLite gives back naive UTC
-    return moment
 
 
 def label(prefix: str, number: int) -> str:

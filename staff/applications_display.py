@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from core.db import aware
 from intake import jpki, workflow
 from intake.forms import Form, choices_of, is_shown, section_shown
 from intake.forms_schema import Field
@@ -45,12 +46,6 @@ EVENT_KINDS = {
 
 def _w(words: Mapping[str, str], locale: str) -> str:
     return words.get(locale) or words["ja"]
-
-
-def aware(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is None:  # SQLite: stored as UTC
-        return moment.replace(tzinfo=dt.UTC)
-    return moment
 
 
 def jst(moment: dt.datetime | None) -> dt.datetime | None:

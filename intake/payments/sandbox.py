@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy.orm import Session
 
+from core.db import aware
 from intake.payments import provider as p
 from intake.payments.models import SandboxCharge
 
@@ -34,10 +35,6 @@ _OURS = {"open": p.PENDING, "canceled": p.CANCELED, "expired": p.CANCELED}
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def sign(secret: bytes, body: bytes, timestamp: int) -> str:
