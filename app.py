@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reservations_api_bp)
     csrf.exempt(reservations_api_bp)  # JSON API: no cookies; the manage token is in the URL
     app.cli.add_command(reservations_cli)
+    from staff import applications_list_views, applications_print_views  # noqa: F401  (their routes join the blueprint)
     from staff.applications_views import bp as staff_applications_bp
     app.register_blueprint(staff_applications_bp)
     from reservations.display_views import bp as display_bp

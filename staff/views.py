@@ -13,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from core import audit, auth, policy
-from core.db import db
+from core.db import aware, db
 from core.security import limiter
 from core.staff_models import StaffUser, utcnow
 from staff.forms import LoginForm, NewUserForm, PasswordForm, TotpForm
@@ -116,7 +116,7 @@ def keepalive():
 def session_status():
     """When the session ends (read by the timeout warning; does not extend it)."""
     return jsonify({"idle_deadline": auth.idle_deadline(g.staff_session).isoformat(),
-                    "absolute_deadline": auth._aware(g.staff_session.expires_at).isoformat()})
+                    "absolute_deadline": aware(g.staff_session.expires_at).isoformat()})
 
 
 @bp.get("/")
