@@ -247,7 +247,7 @@ def test_correction_with_comments_per_field_then_the_resident_resubmits(app, for
     number = submitted(app, forms, trusted, cert)
     client = staff()
     _move(client, number, workflow.REVIEWING)
-    page = f"/staff/applications/{number}/correction"
+    page = f"/staff/applications/{number}"  # 補正 is inline on the review screen
     html = client.get(page).get_data(as_text=True)
     assert 'name="comment-copies"' in html and 'name="comment-applicant_family_name"' in html
     r = _post(client, number, "/correction", {"note": "直してください。"}, page=page)
