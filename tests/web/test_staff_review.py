@@ -105,7 +105,8 @@ def test_sex_is_compared_where_the_form_asks_it_and_a_mismatch_shows_the_certifi
     row = html[html.index('id="row-applicant_sex"'):]
     row = row[:row.index("</dd>")]
     assert "性別：電子証明書と不一致" in row and "（証明書では「女」）" in row and "identity-check--differs" in row
-    assert "性別：不一致" in html  # in the summary of the checks too
+    # and in the signature's table of the four items
+    assert '<th scope="row">性別</th><td><span class="identity identity--differs">不一致</span>' in html
     number = submitted(app, forms, trusted, _cert(trusted, card_key), fields={**FIELDS, "applicant_sex": "female"})
     row = _page(staff(), number)
     row = row[row.index('id="row-applicant_sex"'):]
@@ -306,7 +307,7 @@ def test_the_review_screen_and_phrases_page_in_english(app, forms, trusted, card
     number = _reviewing(app, forms, trusted, card_key, client)
     html = client.get(f"/staff/applications/{number}?lang=en").get_data(as_text=True)
     assert 'lang="en"' in html
-    assert "Keyboard shortcuts" in html and "Ask for a correction of this item" in html
+    assert "Keyboard shortcuts" in html and "Ask for a correction" in html
     assert "Matches the certificate" in html
     html = client.get("/staff/applications/phrases?lang=en").get_data(as_text=True)
     assert "Correction phrases" in html
