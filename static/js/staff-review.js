@@ -74,9 +74,23 @@
     return true;
   }
 
+  // the shortcuts can be turned off (e.g. where Alt+Shift switches the keyboard layout)
+  var STORE = "staff-review-shortcuts";
+  function stored() { try { return window.localStorage.getItem(STORE); } catch (e) { return null; } }
+  var enabled = stored() !== "off";
+  var toggle = document.getElementById("shortcuts-on");
+  if (toggle) {
+    toggle.checked = enabled;
+    document.querySelector("[data-shortcut-switch]").hidden = false;
+    toggle.addEventListener("change", function () {
+      enabled = toggle.checked;
+      try { window.localStorage.setItem(STORE, enabled ? "on" : "off"); } catch (e) { /* private mode */ }
+    });
+  }
+
   var keys = {KeyA: forward, KeyR: reject, KeyC: correction, KeyM: note, KeyN: next};
   document.addEventListener("keydown", function (event) {
-    if (!event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) { return; }
+    if (!enabled || !event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) { return; }
     var action = keys[event.code];
     if (action && action()) { event.preventDefault(); }
   });

@@ -142,12 +142,37 @@ def test_keyboard_only_approve_then_the_next_application(browser, live_server, a
         # the shortcut (Alt+Shift+A) chooses the step forward and moves to the button; nothing is sent
         page.keyboard.press("Alt+Shift+KeyA")
         assert page.evaluate("document.activeElement.matches('[data-status-form] button[type=submit]')")
+        assert page.locator(".shortcut-help summary").inner_text() == "キーボード操作"
         assert page.is_checked('input[name="to"][value="approved"]')
         assert page.url.endswith(f"/staff/applications/{newer}")
         page.keyboard.press("Alt+Shift+KeyM")
         assert page.evaluate("document.activeElement.id") == "internal_note"
+        # and they can be turned off (kept in this browser)
+        page.click(".shortcut-help summary")
+        page.uncheck("#shortcuts-on")
+        page.reload()
+        assert not page.is_checked("#shortcuts-on")
+        page.focus("#assignee")
+        page.keyboard.press("Alt+Shift+KeyM")
+        assert page.evaluate("document.activeElement.id") == "assignee"
     finally:
         context.close()
     with app.app_context():
         status = db.session.scalar(db.select(Application.status).where(Application.receipt_number == older))
         assert status == workflow.APPROVED
+
+
+def test_the_review_screen_on_a_phone_has_no_sideways_scrolling(browser, live_server, app, queue):
+    department, (older, _newer) = queue
+    context, page = _clerk(browser, live_server, app, department, PHONE)
+    try:
+        page.goto(f"{live_server}/staff/applications/{older}")
+        if __import__("os").environ.get("H1_SHOT"):
+            page.screenshot(path=__import__("os").environ["H1_SHOT"], full_page=True)
+        for width in (375, 320):
+            page.set_viewport_size({"width": width, "height": 800})
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), width
+        # one column: the actions follow the content
+        assert _box(page, "[data-review-panel]")["y"] > _box(page, "[data-review-content]")["y"]
+    finally:
+        context.close()

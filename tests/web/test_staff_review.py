@@ -68,7 +68,7 @@ def _reviewing(app, forms, trusted, card_key, staff_client, **kw):
 def test_the_content_comes_first_with_each_identity_check_beside_its_field(app, forms, trusted, card_key, staff):
     number = submitted(app, forms, trusted, _cert(trusted, card_key))
     html = _page(staff(), number)
-    main, panel = html.index('class="review__main"'), html.index('data-review-panel')
+    main, panel = html.index('class="review__top"'), html.index('data-review-panel')
     assert main < panel  # the application first, the actions beside it
     for field, item in (("applicant_family_name", "氏名"), ("applicant_birth_date", "生年月日"),
                         ("applicant_address", "住所")):
