@@ -134,11 +134,14 @@ def change_status(number: str):
     app = load_application(number, lock=True)
     form = form_of(app)
     to = request.form.get("to", "")
-    note = clean_text(request.form.get("note"), MAX_NOTE)
+    note = clean_text(request.form.get("note"), 10 * MAX_NOTE)
     posted = {"to": to, "note": note}
     errors = _stale(app)
     if not errors and to not in workflow.next_statuses(app.status, workflow.STAFF):
         errors = [{"field_id": "to", "message": _("変更後の状態を選んでください。")}]
+    if not errors and len(note) > MAX_NOTE:  # refused, not cut: nothing typed is lost
+        errors = [{"field_id": "note", "message": _(
+            "%(limit)s文字以内にしてください（今：%(n)s文字）。", limit=f"{MAX_NOTE:,}", n=f"{len(note):,}")}]
     if errors:
         return _refused(app, number, errors, posted, 400)
     if to == workflow.CORRECTION:
@@ -166,14 +169,17 @@ def _correction_input(sheet: dict[str, Any], offered: dict[str, str]) -> tuple[d
     shown = [row["id"] for section in sheet["sections"] for row in section["rows"]]
     for fid in [*shown, "note"]:
         limit = MAX_NOTE if fid == "note" else MAX_COMMENT
-        text = clean_text(request.form.get("note" if fid == "note" else f"comment-{fid}"), limit)
+        name = "note" if fid == "note" else f"comment-{fid}"
         key = request.form.get(f"phrase-{fid}", "")[:40]
         if key and key not in offered:
             errors.append({"field_id": f"phrase-{fid}", "message": _(
                 "この定型文は、いまは使えません。定型文を選び直してください。")})
             key = ""
         chosen[fid] = key
-        text = phrases.with_phrase(text, offered.get(key, ""), limit)
+        text = phrases.with_phrase(clean_text(request.form.get(name), 10 * limit), offered.get(key, ""))
+        if len(text) > limit:  # refused, not cut: nothing typed is lost
+            errors.append({"field_id": "correction-note" if fid == "note" else name, "message": _(
+                "%(limit)s文字以内にしてください（今：%(n)s文字）。", limit=f"{limit:,}", n=f"{len(text):,}")})
         if text:
             comments[fid] = text
     return comments, chosen, errors
@@ -231,10 +237,14 @@ def note(number: str):
     """職員メモ: a note between staff, kept in the history (encrypted like every note), never
     shown to the resident (the status page, e-mails and the resident API show status events only)."""
     app = load_application(number, lock=True)
-    text = clean_text(request.form.get("internal_note"), MAX_NOTE)
+    text = clean_text(request.form.get("internal_note"), 10 * MAX_NOTE)
     if not text:
         return _refused(app, number, [{"field_id": "internal_note", "message": _(
             "職員メモを書いてください。申請者には見えません。")}], {}, 400)
+    if len(text) > MAX_NOTE:  # refused, not cut: nothing typed is lost
+        return _refused(app, number, [{"field_id": "internal_note", "message": _(
+            "%(limit)s文字以内にしてください（今：%(n)s文字）。", limit=f"{MAX_NOTE:,}", n=f"{len(text):,}")}],
+            {"internal_note": text}, 400)
     applications.record_event(app, INTERNAL_NOTE, staff_actor(), note=text)
     db.session.commit()
     audit.record("application.note", target=number, details={"length": len(text)})

@@ -109,9 +109,9 @@ def remove(phrase: CorrectionPhrase) -> None:
     db.session.flush()
 
 
-def with_phrase(comment: str, phrase: str, limit: int) -> str:
-    """The comment with the chosen phrase appended (once: not again when it is already there)."""
+def with_phrase(comment: str, phrase: str) -> str:
+    """The comment with the chosen phrase appended (once: not again when it is already there).
+    Not cut to any length: the caller refuses what is too long, so nothing is lost."""
     if not phrase or phrase in comment:
         return comment
-    joined = f"{comment}\n{phrase}" if comment else phrase
-    return joined[:limit]
+    return f"{comment}\n{phrase}" if comment else phrase

@@ -201,12 +201,37 @@ def test_correction_refuses_no_comment_a_forged_phrase_and_a_stale_form(app, for
     assert _get(app, number).status == workflow.REJECTED
 
 
-def test_the_correction_phrases_work_without_javascript_appended_once(app):
+def test_the_correction_phrases_work_without_javascript_appended_once():
     from staff.correction_phrases import with_phrase
-    assert with_phrase("", BLURRY, 1000) == BLURRY
-    assert with_phrase("裏面もお願いします。", BLURRY, 1000) == f"裏面もお願いします。\n{BLURRY}"
-    assert with_phrase(BLURRY, BLURRY, 1000) == BLURRY  # inserted by the script already
-    assert len(with_phrase("あ" * 990, BLURRY, 1000)) == 1000
+    assert with_phrase("", BLURRY) == BLURRY
+    assert with_phrase("裏面もお願いします。", BLURRY) == f"裏面もお願いします。\n{BLURRY}"
+    assert with_phrase(BLURRY, BLURRY) == BLURRY  # inserted by the script already
+    assert with_phrase("あ" * 990, BLURRY) == "あ" * 990 + "\n" + BLURRY  # never cut
+
+
+def test_too_long_comments_and_notes_are_refused_and_kept_whole(app, forms, trusted, card_key, staff):
+    client = staff()
+    number = _reviewing(app, forms, trusted, card_key, client)
+    html = _page(client, number)
+    data = form_fields(html, form_id="correction-form")
+    key = re.search(r'<option value="(pack:image_unclear)"', html).group(1)
+    long_comment = "い" * 990  # with the phrase it passes 1,000 characters
+    r = _submit(client, number, {**data, "comment-copies": long_comment, "phrase-copies": key,
+                                 "note": "直してください。"}, "/correction")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and "1,000文字以内にしてください" in body
+    assert form_fields(body, form_id="correction-form")["comment-copies"] == f"{long_comment}\n{BLURRY}"
+    assert _get(app, number).status == workflow.REVIEWING
+    status = form_fields(html, action_endswith="/status")
+    assert "to" not in status  # no choice made yet: a browser sends no value for the radios
+    r = _submit(client, number, {**status, "to": workflow.REJECTED, "note": "え" * 2001}, "/status")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and "2,000文字以内にしてください" in body and "え" * 2001 in body
+    assert _get(app, number).status == workflow.REVIEWING
+    note = form_fields(html, action_endswith="/note")
+    r = _submit(client, number, {**note, "internal_note": "う" * 2001}, "/note")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and "2,000文字以内にしてください（今：2,001文字）" in body and "う" * 2001 in body
 
 
 # --- internal notes ------------------------------------------------------------------------------
