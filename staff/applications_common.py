@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from functools import lru_cache
 from typing import Any
 
@@ -26,9 +27,13 @@ from intake import identity as id_check
 from intake.applications import ApplicationError
 from intake.forms import Form, load_forms
 from intake.models import Application
+from knowledge.correction_phrases import FILENAME as PHRASES_FILE
 from knowledge.correction_phrases import PhrasesFile, load_phrases
+from knowledge.loader import PACKS_DIR
+from knowledge.yamlfile import KnowledgeError
 from staff import applications_display as show
 
+log = logging.getLogger(__name__)
 bp = Blueprint("staff_applications", __name__, url_prefix="/staff/applications", template_folder="templates")
 MAX_NOTE = 2000
 MAX_COMMENT = 1000
@@ -69,13 +74,23 @@ def forms_of_generation(version: str, municipality: str) -> dict[str, Form]:
 
 
 @lru_cache(maxsize=4)
-def phrases_of_generation(version: str, municipality: str) -> PhrasesFile:
-    """The pack's starter 定型文 of one knowledge generation (checked against its departments)."""
+def phrases_of_generation(version: str, municipality: str, stamp: int) -> PhrasesFile:
+    """The pack's starter 定型文 (checked against the generation's departments); ``stamp``: the
+    file's modification time, so an edited file is read again without a restart."""
     return load_phrases(municipality, department_ids=set(rulebook().kb.departments))
 
 
 def starter_phrases() -> PhrasesFile:
-    return phrases_of_generation(rulebook().version, current_app.config["MUNICIPALITY"])
+    """The starters; a broken file is logged and offers none (reviews go on; the curator's
+    check and tests/unit/test_correction_phrases.py name the file, line and field)."""
+    municipality = current_app.config["MUNICIPALITY"]
+    path = PACKS_DIR / municipality / PHRASES_FILE
+    stamp = path.stat().st_mtime_ns if path.exists() else 0
+    try:
+        return phrases_of_generation(rulebook().version, municipality, stamp)
+    except KnowledgeError as exc:
+        log.error("correction phrases not loaded: %s", exc)
+        return PhrasesFile(source="-")
 
 
 def department_name(department_id: str) -> str:

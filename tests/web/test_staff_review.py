@@ -337,3 +337,23 @@ def test_the_review_screen_and_phrases_page_in_english(app, forms, trusted, card
     html = client.get("/staff/applications/phrases?lang=en").get_data(as_text=True)
     assert "Correction phrases" in html
     client.get("/staff/applications/phrases?lang=ja")
+
+
+def test_a_broken_phrases_file_does_not_stop_the_reviews(app, forms, trusted, card_key, staff, monkeypatch):
+    from knowledge.yamlfile import KnowledgeError
+    from staff import applications_common
+
+    def broken(*args, **kwargs):
+        raise KnowledgeError(["correction_phrases.yaml:3: common.0.text: Field required"])
+
+    client = staff()
+    number = _reviewing(app, forms, trusted, card_key, client)
+    monkeypatch.setattr(applications_common, "load_phrases", broken)
+    applications_common.phrases_of_generation.cache_clear()
+    try:
+        html = _page(client, number)
+        assert 'name="comment-copies"' in html and "pack:image_unclear" not in html
+    finally:
+        monkeypatch.undo()
+        applications_common.phrases_of_generation.cache_clear()
+    assert "pack:image_unclear" in _page(client, number)
