@@ -53,7 +53,8 @@ def _page(errors: list[dict[str, str]] | None = None, posted: dict[str, str] | N
     done = DONE.get(request.args.get("done", ""))
     return render_template("staff/applications/phrases.html", groups=groups, errors=errors,
                            field_errors={e["field_id"]: e["message"] for e in errors}, posted=posted or {},
-                           done=str(done) if done and not errors else None, source=starters.source), status
+                           done=str(done) if done and not errors else None, source=starters.source,
+                           source_url=str(starters.source_url) if starters.source_url else None), status
 
 
 @bp.get("/phrases", endpoint="phrases")
