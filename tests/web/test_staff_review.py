@@ -144,6 +144,12 @@ def test_next_application_follows_the_queue_and_says_when_there_is_none(app, for
         assert _move(client, number, workflow.REJECTED, note="必要な書類がありません。").status_code == 302
     found, html = next_of(first, "status")
     assert found == [] and "ほかに処理を待っている申請はありません。" in html
+    # administrators: the queue of every department (here: one of 市民課 sent just now)
+    other = submitted(app, forms, trusted, cert)
+    admin = staff(policy.ADMIN, "").get(f"/staff/applications/{first}").get_data(as_text=True)
+    assert re.search(r'href="/staff/applications/\d{6}-\d{6}"[^>]*data-shortcut="next"', admin)
+    assert next_of(first)[0] == []  # still none for the clerk: 市民課 is not their department
+    assert other not in client.get(f"/staff/applications/{first}").get_data(as_text=True)
 
 
 # --- 補正 inline with 定型文 -----------------------------------------------------------------------
@@ -357,3 +363,32 @@ def test_a_broken_phrases_file_does_not_stop_the_reviews(app, forms, trusted, ca
         monkeypatch.undo()
         applications_common.phrases_of_generation.cache_clear()
     assert "pack:image_unclear" in _page(client, number)
+
+
+def test_phrase_service_checks_text_scope_and_the_department_limit(app):
+    from staff import correction_phrases as phrases
+
+    department = f"h1s{uuid.uuid4().hex[:6]}"
+    now = dt.datetime.now(dt.UTC)
+    with app.app_context():
+        with pytest.raises(phrases.PhraseError) as exc:
+            phrases.add(department, " \r\n\t ", "staff:test", now)
+        assert exc.value.code == "empty"
+        first = phrases.add(department, "  改行も\r\n残ります。\x07 ", "staff:test", now)
+        assert first.text == "改行も\n残ります。"  # ends trimmed, CRLF folded, control characters dropped
+        for n in range(phrases.MAX_PER_DEPARTMENT - 1):
+            phrases.add(department, f"定型文{n}です。", "staff:test", now)
+        with pytest.raises(phrases.PhraseError) as exc:
+            phrases.add(department, "もう1つ。", "staff:test", now)
+        assert exc.value.code == "too_many"
+        assert phrases.get(first.id, [department]) is first and phrases.get(first.id, ["shimin"]) is None
+        assert phrases.get(first.id, None) is first  # administrators: every department
+        choices = phrases.choices(department, applications_common_starters())
+        assert choices[0] == phrases.Choice(f"db:{first.id}", first.text, True)
+        assert choices[-1].key.startswith("pack:") and not choices[-1].own
+        db.session.rollback()
+
+
+def applications_common_starters():
+    from knowledge.correction_phrases import load_phrases
+    return load_phrases("kakogawa")
