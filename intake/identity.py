@@ -1,5 +1,9 @@
 """Comparing the signer's 基本4情報 (from the signing certificate) with what the form says.
 
+The JPKI 署名用電子証明書 carries the four items of the resident record: 氏名, 生年月日, 性別
+and 住所 (intake.jpki.SIGNER_OIDS). Each is compared with the applicant's field when the form
+asks for it (性別 only on forms that ask it, ``applicant.sex`` in the form file).
+
 A mismatch does not refuse the signature: staff see which item differs (e.g. an address
 written with 丁目 on the form and digits on the card) and decide."""
 from __future__ import annotations
@@ -14,6 +18,17 @@ from intake.jpki import parse_birth_date
 _SPACES = re.compile(r"[\s\u3000・･]+")
 _DASHES = re.compile(r"[‐‑‒–—―ー−－-]")
 
+ITEMS = ("name", "birth_date", "sex", "address")
+# the applicant's fields each item checks (shown beside them on the review screen)
+FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("applicant_family_name", "applicant_given_name"),
+    "birth_date": ("applicant_birth_date",),
+    "sex": ("applicant_sex",),
+    "address": ("applicant_address",),
+}
+# the form's choice values of applicant_sex → the certificate's code (JIS X 0303: 1 男, 2 女, 3 不明)
+SEX_CODES = {"male": "1", "female": "2"}
+
 
 def _plain(text: str) -> str:
     """Spaces and dash variants removed; digits and letters to half width. (Names keep their
@@ -22,7 +37,7 @@ def _plain(text: str) -> str:
 
 
 def compare(fields: dict[str, Any], signer: dict[str, str]) -> dict[str, bool | None]:
-    """name / birth_date / address: True (same), False (differs), None (not on the form)."""
+    """name / birth_date / sex / address: True (same), False (differs), None (not on the form)."""
     out: dict[str, bool | None] = {}
     family, given = fields.get("applicant_family_name"), fields.get("applicant_given_name")
     out["name"] = None if not family else _plain(f"{family}{given or ''}") == _plain(signer.get("name", ""))
@@ -32,6 +47,8 @@ def compare(fields: dict[str, Any], signer: dict[str, str]) -> dict[str, bool | 
         out["birth_date"] = None if not born else dt.date.fromisoformat(str(born)) == card_birth
     except ValueError:
         out["birth_date"] = False
+    sex = fields.get("applicant_sex")
+    out["sex"] = None if not sex else SEX_CODES.get(str(sex)) == str(signer.get("sex") or "").strip()
     address = fields.get("applicant_address")
     if isinstance(address, dict):
         written = "".join(str(address.get(k) or "") for k in ("prefecture", "city", "street"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from functools import lru_cache
 from typing import Any
 
@@ -22,11 +23,17 @@ from core.db import db
 from core.staff_models import StaffUser
 from guide import rulebook
 from intake import applications, workflow
+from intake import identity as id_check
 from intake.applications import ApplicationError
 from intake.forms import Form, load_forms
 from intake.models import Application
+from knowledge.correction_phrases import FILENAME as PHRASES_FILE
+from knowledge.correction_phrases import PhrasesFile, load_phrases
+from knowledge.loader import PACKS_DIR
+from knowledge.yamlfile import KnowledgeError
 from staff import applications_display as show
 
+log = logging.getLogger(__name__)
 bp = Blueprint("staff_applications", __name__, url_prefix="/staff/applications", template_folder="templates")
 MAX_NOTE = 2000
 MAX_COMMENT = 1000
@@ -64,6 +71,53 @@ def user_departments() -> list[str] | None:
 def forms_of_generation(version: str, municipality: str) -> dict[str, Form]:
     """Form definitions of one knowledge generation (reloaded with it, as intake/api.py does)."""
     return load_forms(municipality, kb=rulebook().kb)
+
+
+@lru_cache(maxsize=4)
+def phrases_of_generation(version: str, municipality: str, stamp: int) -> PhrasesFile:
+    """The pack's starter 定型文 (checked against the generation's departments); ``stamp``: the
+    file's modification time, so an edited file is read again without a restart."""
+    return load_phrases(municipality, department_ids=set(rulebook().kb.departments))
+
+
+def starter_phrases() -> PhrasesFile:
+    """The starters; a broken file is logged and offers none (reviews go on; the curator's
+    check and tests/unit/test_correction_phrases.py name the file, line and field)."""
+    municipality = current_app.config["MUNICIPALITY"]
+    path = PACKS_DIR / municipality / PHRASES_FILE
+    stamp = path.stat().st_mtime_ns if path.exists() else 0
+    try:
+        return phrases_of_generation(rulebook().version, municipality, stamp)
+    except KnowledgeError as exc:
+        log.error("correction phrases not loaded: %s", exc)
+        return PhrasesFile(source="-")
+
+
+def department_name(department_id: str) -> str:
+    dep = rulebook().kb.departments.get(department_id)
+    return dep.name.get(ui_locale()) if dep else department_id
+
+
+def next_application(departments: list[str] | None, current: Application) -> Application | None:
+    """「次の申請へ」: the clerk's queue in the inbox's default order (open statuses, the user's
+    departments, oldest first); the first one after ``current``, else from the top again,
+    never ``current`` itself."""
+    stmt = select(Application).where(Application.receipt_number.is_not(None),
+                                     Application.status.in_(sorted(workflow.OPEN_FOR_STAFF)),
+                                     Application.id != current.id)
+    if departments is not None:
+        if not departments:
+            return None
+        stmt = stmt.where(Application.department_id.in_(departments))
+    order = (Application.submitted_at.asc(), Application.receipt_number.asc())
+    if current.submitted_at is not None:
+        after = db.session.scalar(stmt.where(
+            (Application.submitted_at > current.submitted_at)
+            | ((Application.submitted_at == current.submitted_at)
+               & (Application.receipt_number > current.receipt_number))).order_by(*order).limit(1))
+        if after is not None:
+            return after
+    return db.session.scalar(stmt.order_by(*order).limit(1))
 
 
 def form_for(procedure_id: str) -> Form | None:
@@ -157,14 +211,18 @@ def application_sheet(app: Application, people: dict[int, StaffUser]) -> dict[st
     first_approver = people.get(app.first_approver_id) if app.first_approver_id else None
     names = {u.login_id: u.display_name for u in people.values()}
     labels = show.field_labels(form, lang)
+    signer = applications.signer(app)
+    # compared again on display (the stored result predates 性別 on older applications)
+    identity = id_check.compare(values, signer) if signer else applications.identity(app)
     return {
         "app": app, "form": form, "number": app.receipt_number, "procedure": procedure_name(app.procedure_id),
         "status_label": status_label(app.status), "submitted": show.jst_text(app.submitted_at),
         "updated": show.jst_text(app.updated_at), "decided": show.jst_text(app.decided_at),
         "closed": show.jst_text(app.closed_at),
         "sections": show.field_sections(form, values, files, lang), "attachments": files,
-        "signer": show.signer_rows(applications.signer(app), lang),
-        "identity": show.identity_rows(applications.identity(app), lang),
+        "signer": show.signer_rows(signer, lang),
+        "identity": show.identity_rows(identity, lang),
+        "checks": show.field_checks(identity, signer, lang),
         "serial": app.cert_serial, "issuer": app.cert_issuer, "checked": show.jst_text(app.signature_checked_at),
         "evidence": show.evidence_rows(app.revocation_evidence),
         "payment_timing": show.PAYMENT_TIMING.get(app.payment_timing, {}).get(lang, app.payment_timing),

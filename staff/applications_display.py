@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.db import aware
+from intake import identity as id_check
 from intake import jpki, workflow
 from intake.forms import Form, choices_of, is_shown, section_shown
 from intake.forms_schema import Field
@@ -19,7 +20,8 @@ JST = dt.timezone(dt.timedelta(hours=9))
 EMPTY = {"ja": "（未記入）", "en": "(not given)"}
 YES_NO = {"ja": ("はい", "いいえ"), "en": ("Yes", "No")}
 IDENTITY_ITEMS = (("name", {"ja": "氏名", "en": "Name"}), ("birth_date", {"ja": "生年月日", "en": "Date of birth"}),
-                  ("address", {"ja": "住所", "en": "Address"}))
+                  ("sex", {"ja": "性別", "en": "Sex"}), ("address", {"ja": "住所", "en": "Address"}))
+OPTIONAL_ITEMS = frozenset({"sex"})  # compared only where the form asks it
 IDENTITY_WORDS = {True: {"ja": "一致", "en": "Match"}, False: {"ja": "不一致", "en": "Differs"},
                   None: {"ja": "未記入", "en": "Not on the form"}}
 PAYMENT_TIMING = {
@@ -41,6 +43,7 @@ EVENT_KINDS = {
     "signature": {"ja": "電子署名", "en": "Signature"},
     "signature_check": {"ja": "電子署名の再確認", "en": "Signature re-checked"},
     "comment": {"ja": "コメント", "en": "Comment"},
+    "internal_note": {"ja": "職員メモ", "en": "Staff note"},
 }
 
 
@@ -178,8 +181,39 @@ def identity_rows(identity: Mapping[str, bool | None] | None, locale: str) -> li
     out = []
     for key, name in IDENTITY_ITEMS:
         result = identity.get(key)
+        if key in OPTIONAL_ITEMS and result is None:
+            continue
         out.append((_w(name, locale), _w(IDENTITY_WORDS[result], locale),
                     {True: "match", False: "differs", None: "missing"}[result]))
+    return out
+
+
+def card_values(signer: Mapping[str, str] | None, locale: str) -> dict[str, str]:
+    """What the certificate says for each item (name, birth_date, sex, address), in words."""
+    rows = signer_rows(signer, locale)
+    return dict(zip(("name", "birth_date", "sex", "address"), (value for _k, value in rows), strict=False))
+
+
+def field_checks(identity: Mapping[str, bool | None] | None, signer: Mapping[str, str] | None,
+                 locale: str) -> dict[str, dict[str, Any]]:
+    """For the review screen: field id → the 基本4情報 check shown beside that field.
+
+    {"item": 氏名…, "ok": True/False, "text": 「電子証明書と一致」 or 「電子証明書と不一致」, "card": the
+    certificate's value (shown when it differs)}. Items not on the form are left out; the name
+    check sits beside 姓 (it compares 姓+名 together)."""
+    if not identity or not signer:
+        return {}
+    en = locale == "en"
+    card = card_values(signer, locale)
+    out: dict[str, dict[str, Any]] = {}
+    for key, name in IDENTITY_ITEMS:
+        result = identity.get(key)
+        if result is None:
+            continue
+        text = ("Matches the certificate" if en else "電子証明書と一致") if result else (
+            "Differs from the certificate" if en else "電子証明書と不一致")
+        out[id_check.FIELDS[key][0]] = {"item": _w(name, locale), "ok": bool(result), "text": text,
+                                        "card": card.get(key, "")}
     return out
 
 

@@ -1,6 +1,8 @@
 """Staff review of one online application on the LGWAN console (/staff/applications/<受付番号>):
-its fields, attachments, signature evidence, payment and history, and the actions (status, 補正 with comments per field, assignment,
-一次承認, fee, refund).
+the review screen (the content on the left with the 基本4情報 check beside the fields it checks,
+the actions on the right), 補正 inline (a comment per field, with the department's 定型文),
+internal notes (職員メモ, never shown to the resident), assignment, 一次承認, fee, refund, and
+「次の申請へ」 after each action (the next application of the clerk's queue).
 
 Who: department staff (their departments only; another department's application answers 404,
 core.auth.require_department) and administrators (all), see core/policy.py. Every view,
@@ -16,6 +18,7 @@ from urllib.parse import quote
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core import audit
@@ -24,6 +27,7 @@ from intake import applications, signature_check, workflow
 from intake.applications import ApplicationError
 from intake.forms import Form, fee_quantity, unit_fee
 from intake.models import Application, ApplicationAttachment
+from staff import correction_phrases as phrases
 from staff.applications_common import (
     MAX_COMMENT,
     MAX_NOTE,
@@ -35,20 +39,24 @@ from staff.applications_common import (
     form_of,
     load_application,
     needs_second_approver,
+    next_application,
     refund_function,
     staff_actor,
     staff_by_id,
+    starter_phrases,
     status_label,
     ui_locale,
+    user_departments,
 )
 
+INTERNAL_NOTE = "internal_note"  # an ApplicationEvent kind: staff only, never the resident
 DONE_MESSAGES = {
-    "status": "状態を変更しました。申請者にメールでお知らせします。",
-    "correction": "補正を依頼しました。申請者にメールでお知らせします。",
-    "assign": "担当者を変更しました。",
-    "first_approval": "一次承認をしました。承認は別の職員がします。",
-    "fee": "手数料を確定しました。支払いが必要なときは、申請者にメールでお知らせします。",
-    "refund": "返金しました。",
+    "correction": _l("補正を依頼しました。申請者にメールでお知らせします。"),
+    "assign": _l("担当者を変更しました。"),
+    "first_approval": _l("一次承認をしました。承認は別の職員がします。"),
+    "fee": _l("手数料を確定しました。支払いが必要なときは、申請者にメールでお知らせします。"),
+    "refund": _l("返金しました。"),
+    "note": _l("職員メモを残しました。申請者には見えません。"),
 }
 
 
@@ -72,17 +80,25 @@ def _detail_context(app: Application, **extra: Any) -> dict[str, Any]:
     fee_open = (app.payment_timing == "after_review" and app.payment_state not in ("paid", "refunded")
                 and app.status in (workflow.SUBMITTED, workflow.REVIEWING, workflow.CORRECTION))
     errors = extra.pop("errors", [])
+    done = request.args.get("done", "")
+    done_text = str(DONE_MESSAGES[done]) if done in DONE_MESSAGES else None
+    if done == "status":
+        done_text = _("状態を「%(status)s」に変更しました。申請者にメールでお知らせします。", status=status_label(app.status))
+    may_correct = workflow.CORRECTION in nexts
     return {
         "sheet": sheet, "errors": errors, "field_errors": {e["field_id"]: e["message"] for e in errors},
         "next_statuses": [{"value": s, "label": status_label(s)} for s in nexts if s != workflow.CORRECTION],
-        "may_correct": workflow.CORRECTION in nexts,
+        "may_correct": may_correct,
+        "phrases": phrases.choices(app.department_id, starter_phrases()) if may_correct else [],
+        "comments": extra.pop("comments", {}), "chosen": extra.pop("chosen", {}),
+        "next_app": next_application(user_departments(), app),
         "may_first_approve": (sheet["second_approver"] and app.status == workflow.REVIEWING
                               and app.first_approver_id is None),
         "first_approved_by_me": app.first_approver_id == me,
         "colleagues": assignable_staff(app), "me": me,
         "fee_open": fee_open, "fee_help": _fee_help(app, form) if fee_open else None,
         "refund_open": app.payment_state == "paid" and refund_function() is not None,
-        "done": DONE_MESSAGES.get(request.args.get("done", "")),
+        "done": done_text,
         "posted": extra.pop("posted", {}), **extra,
     }
 
@@ -118,11 +134,14 @@ def change_status(number: str):
     app = load_application(number, lock=True)
     form = form_of(app)
     to = request.form.get("to", "")
-    note = clean_text(request.form.get("note"), MAX_NOTE)
+    note = clean_text(request.form.get("note"), 10 * MAX_NOTE)
     posted = {"to": to, "note": note}
     errors = _stale(app)
     if not errors and to not in workflow.next_statuses(app.status, workflow.STAFF):
         errors = [{"field_id": "to", "message": _("変更後の状態を選んでください。")}]
+    if not errors and len(note) > MAX_NOTE:  # refused, not cut: nothing typed is lost
+        errors = [{"field_id": "note", "message": _(
+            "%(limit)s文字以内にしてください（今：%(n)s文字）。", limit=f"{MAX_NOTE:,}", n=f"{len(note):,}")}]
     if errors:
         return _refused(app, number, errors, posted, 400)
     if to == workflow.CORRECTION:
@@ -140,46 +159,96 @@ def change_status(number: str):
     return redirect(url_for("staff_applications.detail", number=number, done="status"))
 
 
+def _correction_input(sheet: dict[str, Any], offered: dict[str, str]) -> tuple[dict[str, str], dict[str, str],
+                                                                            list[dict[str, str]]]:
+    """The comments per field as posted, each with its chosen 定型文 appended; the choices as
+    posted (kept on error); an error for a phrase that is not on offer (a stale or forged form)."""
+    comments: dict[str, str] = {}
+    chosen: dict[str, str] = {}
+    errors: list[dict[str, str]] = []
+    shown = [row["id"] for section in sheet["sections"] for row in section["rows"]]
+    for fid in [*shown, "note"]:
+        limit = MAX_NOTE if fid == "note" else MAX_COMMENT
+        name = "note" if fid == "note" else f"comment-{fid}"
+        key = request.form.get(f"phrase-{fid}", "")[:40]
+        if key and key not in offered:
+            errors.append({"field_id": f"phrase-{fid}", "message": _(
+                "この定型文は、いまは使えません。定型文を選び直してください。")})
+            key = ""
+        chosen[fid] = key
+        text = phrases.with_phrase(clean_text(request.form.get(name), 10 * limit), offered.get(key, ""))
+        if len(text) > limit:  # refused, not cut: nothing typed is lost
+            errors.append({"field_id": "correction-note" if fid == "note" else name, "message": _(
+                "%(limit)s文字以内にしてください（今：%(n)s文字）。", limit=f"{limit:,}", n=f"{len(text):,}")})
+        if text:
+            comments[fid] = text
+    return comments, chosen, errors
+
+
 @bp.route("/<number>/correction", methods=["GET", "POST"], endpoint="correction")
 def correction(number: str):
-    """補正依頼: a comment per field (at least one) and a message for the resident."""
-    app = load_application(number, lock=request.method == "POST")
+    """補正依頼 from the review screen: a comment per field (at least one, each may take a 定型文)
+    and the message to the resident. GET: the review screen, at the comments."""
+    if request.method == "GET":
+        return redirect(url_for("staff_applications.detail", number=number, _anchor="fields-title"))
+    app = load_application(number, lock=True)
     form = form_of(app)
     sheet = application_sheet(app, staff_by_id())
-    shown = [row["id"] for section in sheet["sections"] for row in section["rows"]]
-    errors: list[dict[str, str]] = []
-    comments: dict[str, str] = {}
-    note = ""
-    if request.method == "POST":
-        comments = {fid: text for fid in shown if (text := clean_text(request.form.get(f"comment-{fid}"), MAX_COMMENT))}
-        note = clean_text(request.form.get("note"), MAX_NOTE)
-        errors = _stale(app)
-        if not errors and not comments and shown:
-            errors.append({"field_id": f"comment-{shown[0]}", "message": _(
-                "直してほしい項目に、少なくとも1つコメントを書いてください。")})
-        if not errors and not note:
-            errors.append({"field_id": "note", "message": _("申請者へのお知らせを書いてください。メールと状態のページに載ります。")})
-        if not errors:
-            before = app.status
-            try:
-                applications.change_status(app, workflow.CORRECTION, who=workflow.STAFF, actor=staff_actor(), note=note,
-                                           field_comments=comments, staff_id=g.staff.id,
-                                           needs_second_approver=needs_second_approver(form))
-            except ApplicationError as exc:
-                db.session.rollback()
-                errors.append({"field_id": "note", "message": error_message(exc)})
-            else:
-                db.session.commit()
-                audit.record("application.status", target=number, details={
-                    "from": before, "to": workflow.CORRECTION, "fields": sorted(comments)})
-                return redirect(url_for("staff_applications.detail", number=number, done="correction"))
-    else:
-        audit.record("application.view", target=number, details={"page": "correction"})
-    allowed = workflow.CORRECTION in workflow.next_statuses(app.status, workflow.STAFF)
-    return render_template("staff/applications/correction.html", sheet=sheet, comments=comments, note=note,
-                           errors=errors, field_errors={e["field_id"]: e["message"] for e in errors},
-                           allowed=allowed), (409 if errors and any(e["field_id"] == "main" for e in errors)
-                                              else 400 if errors else 200)
+    offered = {c.key: c.text for c in phrases.choices(app.department_id, starter_phrases())}
+    comments, chosen, errors = _correction_input(sheet, offered)
+    note = comments.pop("note", "")
+    errors = _stale(app) + errors
+    posted = {"correction_note": note}
+    if not errors and workflow.CORRECTION not in workflow.next_statuses(app.status, workflow.STAFF):
+        errors.append({"field_id": "main", "message": _(
+            "補正を依頼できるのは「審査中」の申請です。いまの状態は「%(status)s」です。", status=status_label(app.status))})
+    first_row = next((row["id"] for section in sheet["sections"] for row in section["rows"]), None)
+    if not errors and not comments and first_row:
+        errors.append({"field_id": f"comment-{first_row}", "message": _(
+            "直してほしい項目に、少なくとも1つコメントを書いてください。")})
+    if not errors and not note:
+        errors.append({"field_id": "correction-note", "message": _(
+            "申請者へのお知らせを書いてください。メールと状態のページに載ります。")})
+    if not errors:
+        before = app.status
+        try:
+            applications.change_status(app, workflow.CORRECTION, who=workflow.STAFF, actor=staff_actor(), note=note,
+                                       field_comments=comments, staff_id=g.staff.id,
+                                       needs_second_approver=needs_second_approver(form))
+        except ApplicationError as exc:
+            errors.append({"field_id": "correction-note", "message": error_message(exc)})
+        else:
+            db.session.commit()
+            audit.record("application.status", target=number, details={
+                "from": before, "to": workflow.CORRECTION, "fields": sorted(comments),
+                "phrases": sorted(k for k in chosen.values() if k)})
+            return redirect(url_for("staff_applications.detail", number=number, done="correction"))
+    status = 409 if any(e["field_id"] == "main" for e in errors) else 400
+    db.session.rollback()
+    app = load_application(number)
+    audit.record("application.view", target=number, details={"procedure": app.procedure_id, "refused": True})
+    # the chosen 定型文 are in the comments now: the selects come back empty (not added twice)
+    return render_template("staff/applications/detail.html", **_detail_context(
+        app, errors=errors, posted=posted, comments=comments)), status
+
+
+@bp.post("/<number>/note", endpoint="note")
+def note(number: str):
+    """職員メモ: a note between staff, kept in the history (encrypted like every note), never
+    shown to the resident (the status page, e-mails and the resident API show status events only)."""
+    app = load_application(number, lock=True)
+    text = clean_text(request.form.get("internal_note"), 10 * MAX_NOTE)
+    if not text:
+        return _refused(app, number, [{"field_id": "internal_note", "message": _(
+            "職員メモを書いてください。申請者には見えません。")}], {}, 400)
+    if len(text) > MAX_NOTE:  # refused, not cut: nothing typed is lost
+        return _refused(app, number, [{"field_id": "internal_note", "message": _(
+            "%(limit)s文字以内にしてください（今：%(n)s文字）。", limit=f"{MAX_NOTE:,}", n=f"{len(text):,}")}],
+            {"internal_note": text}, 400)
+    applications.record_event(app, INTERNAL_NOTE, staff_actor(), note=text)
+    db.session.commit()
+    audit.record("application.note", target=number, details={"length": len(text)})
+    return redirect(url_for("staff_applications.detail", number=number, done="note"))
 
 
 @bp.post("/<number>/assign", endpoint="assign")
@@ -288,3 +357,6 @@ def download(number: str, name: str):
     response.headers["Cache-Control"] = "no-store"
     return response
 
+
+
+from staff import correction_phrase_views  # noqa: E402,F401  (its routes join the blueprint)

@@ -97,7 +97,7 @@ def test_a_valid_signature_signs_the_application(client, trusted):
     assert r.get_json()["status"] == "signed"
     assert (signer["name"], signer["address"], signer["sex"]) == (NAME, ADDRESS, "2")
     assert jpki.parse_birth_date(signer["birth_date"]).isoformat() == "1985-04-01"
-    assert r.get_json()["identity"] == {"name": True, "birth_date": True, "address": True}
+    assert r.get_json()["identity"] == {"name": True, "birth_date": True, "sex": None, "address": True}
     assert _sign(client, draft, cert, trusted.chain_pems).status_code == 409  # signed once
 
 

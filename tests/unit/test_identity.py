@@ -7,14 +7,23 @@ FORM = {"applicant_family_name": "加古川", "applicant_given_name": "花子", 
 
 
 def test_same_person_matches_whatever_the_spaces_and_widths():
-    assert compare(FORM, SIGNER) == {"name": True, "birth_date": True, "address": True}
+    assert compare(FORM, SIGNER) == {"name": True, "birth_date": True, "sex": None, "address": True}
 
 
 def test_each_difference_is_named():
     other = {**FORM, "applicant_given_name": "華子", "applicant_birth_date": "1985-04-02",
              "applicant_address": {"prefecture": "兵庫県", "city": "高砂市", "street": "荒井町"}}
-    assert compare(other, SIGNER) == {"name": False, "birth_date": False, "address": False}
+    assert compare(other, SIGNER) == {"name": False, "birth_date": False, "sex": None, "address": False}
 
 
 def test_items_missing_from_the_form_are_not_judged():
-    assert compare({}, SIGNER) == {"name": None, "birth_date": None, "address": None}
+    assert compare({}, SIGNER) == {"name": None, "birth_date": None, "sex": None, "address": None}
+
+
+def test_sex_is_compared_only_where_the_form_asks_it():
+    """The card carries 性別 as a code (1 男, 2 女, 3 不明); the form as male / female."""
+    assert compare({**FORM, "applicant_sex": "female"}, SIGNER)["sex"] is True
+    assert compare({**FORM, "applicant_sex": "male"}, SIGNER)["sex"] is False
+    assert compare({**FORM, "applicant_sex": "female"}, {**SIGNER, "sex": "3"})["sex"] is False
+    assert compare({**FORM, "applicant_sex": "female"}, {k: v for k, v in SIGNER.items() if k != "sex"})["sex"] is False
+    assert compare(FORM, SIGNER)["sex"] is None

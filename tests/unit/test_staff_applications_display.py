@@ -45,6 +45,24 @@ def test_identity_in_words():
     assert show.identity_rows(None, "ja") == []
 
 
+def test_identity_with_sex_only_where_compared():
+    rows = show.identity_rows({"name": True, "birth_date": True, "sex": False, "address": True}, "ja")
+    assert [(item, word) for item, word, _k in rows] == [("氏名", "一致"), ("生年月日", "一致"), ("性別", "不一致"),
+                                                         ("住所", "一致")]
+    assert "性別" not in [item for item, _w, _k in show.identity_rows({"name": True, "sex": None}, "ja")]
+
+
+def test_each_check_sits_beside_the_field_it_checks_with_the_certificate_value():
+    signer = {"name": "加古川 花子", "birth_date": "319850401", "sex": "2", "address": "兵庫県加古川市"}
+    checks = show.field_checks({"name": True, "birth_date": False, "sex": False, "address": None}, signer, "ja")
+    assert set(checks) == {"applicant_family_name", "applicant_birth_date", "applicant_sex"}
+    assert checks["applicant_family_name"] == {"item": "氏名", "ok": True, "text": "電子証明書と一致", "card": "加古川 花子"}
+    assert checks["applicant_sex"]["card"] == "女" and checks["applicant_sex"]["text"] == "電子証明書と不一致"
+    assert checks["applicant_birth_date"]["card"].startswith("1985年4月1日")
+    assert show.field_checks(None, signer, "ja") == {} and show.field_checks({"name": True}, None, "ja") == {}
+    assert show.field_checks({"name": False}, signer, "en")["applicant_family_name"]["text"] == "Differs from the certificate"
+
+
 def test_signer_birth_date_and_sex_in_words():
     rows = dict(show.signer_rows({"name": "加古川 花子", "birth_date": "319850401", "sex": "2", "address": "兵庫県"}, "ja"))
     assert rows["性別"] == "女" and rows["生年月日"].startswith("1985年4月1日")

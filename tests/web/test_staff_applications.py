@@ -247,7 +247,7 @@ def test_correction_with_comments_per_field_then_the_resident_resubmits(app, for
     number = submitted(app, forms, trusted, cert)
     client = staff()
     _move(client, number, workflow.REVIEWING)
-    page = f"/staff/applications/{number}/correction"
+    page = f"/staff/applications/{number}"  # 補正 is inline on the review screen
     html = client.get(page).get_data(as_text=True)
     assert 'name="comment-copies"' in html and 'name="comment-applicant_family_name"' in html
     r = _post(client, number, "/correction", {"note": "直してください。"}, page=page)
@@ -439,7 +439,7 @@ def test_one_application_as_json_and_print_view_are_audited(app, forms, trusted,
     body = json.loads(r.get_data())
     assert r.headers["Content-Disposition"] == f'attachment; filename="application-{number}.json"'
     assert body["fields"]["applicant_given_name"] == "花子" and body["signature"]["signer"]["name"] == NAME
-    assert body["signature"]["identity"] == {"name": True, "birth_date": True, "address": True}
+    assert body["signature"]["identity"] == {"name": True, "birth_date": True, "sex": None, "address": True}  # 性別: not on this form
     assert [h["to_status"] for h in body["history"] if h["kind"] == "status"][-1] == workflow.SUBMITTED
     assert _audited(app, "application.export", number) == 1
     r = client.get(f"/staff/applications/{number}/print")

@@ -1,0 +1,117 @@
+"""補正の定型文 a department keeps: the starters from the knowledge pack
+(knowledge/packs/<pack>/correction_phrases.yaml) and the department's own phrases, added, edited
+and removed by its staff on the console (staff/correction_phrase_views.py).
+
+Plain Python with SQLAlchemy (no Flask): the views hand in who acts; they audit.
+A phrase is the department's wording, not personal data: stored as plain text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import db
+from knowledge.correction_phrases import MAX_PHRASE, PhrasesFile
+
+MAX_PER_DEPARTMENT = 100
+
+
+class CorrectionPhrase(db.Model):
+    """One department's own 定型文 (migration 0012)."""
+
+    __tablename__ = "correction_phrase"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    department_id: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(String(MAX_PHRASE))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A phrase offered on the review screen: ``key`` is what the form posts."""
+
+    key: str  # "pack:<id>" or "db:<id>"
+    text: str
+    own: bool  # the department's own (editable) or a starter from the pack
+
+
+class PhraseError(ValueError):
+    def __init__(self, code: str, message_ja: str, message_en: str):
+        super().__init__(code)
+        self.code, self.message_ja, self.message_en = code, message_ja, message_en
+
+
+def clean(raw: str | None) -> str:
+    """One line or two of text: newlines kept, spaces at the ends and control characters dropped."""
+    text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc")
+    return text.strip()
+
+
+def check(text: str) -> None:
+    if not text:
+        raise PhraseError("empty", "定型文を入力してください。", "Enter the phrase.")
+    if len(text) > MAX_PHRASE:
+        raise PhraseError("too_long", f"定型文は{MAX_PHRASE}文字以内にしてください（今：{len(text)}文字）。",
+                          f"Keep the phrase to {MAX_PHRASE} characters (now {len(text)}).")
+
+
+def own_phrases(department_id: str) -> list[CorrectionPhrase]:
+    return list(db.session.scalars(select(CorrectionPhrase).where(
+        CorrectionPhrase.department_id == department_id).order_by(CorrectionPhrase.id)))
+
+
+def choices(department_id: str, starters: PhrasesFile) -> list[Choice]:
+    """What the review screen offers for an application of this department: its own phrases
+    first (newest wording the department chose), then the pack's starters."""
+    own = [Choice(f"db:{p.id}", p.text, True) for p in own_phrases(department_id)]
+    pack = [Choice(f"pack:{p.id}", p.text, False) for p in starters.for_department(department_id)]
+    return own + pack
+
+
+def add(department_id: str, raw: str, actor: str, now: dt.datetime) -> CorrectionPhrase:
+    text = clean(raw)
+    check(text)
+    if len(own_phrases(department_id)) >= MAX_PER_DEPARTMENT:
+        raise PhraseError("too_many", f"定型文は1つの課に{MAX_PER_DEPARTMENT}件までです。使わないものを削除してください。",
+                          f"A department keeps at most {MAX_PER_DEPARTMENT} phrases. Remove some first.")
+    phrase = CorrectionPhrase(department_id=department_id, text=text, created_by=actor[:80],
+                              created_at=now, updated_at=now)
+    db.session.add(phrase)
+    db.session.flush()
+    return phrase
+
+
+def get(phrase_id: int, departments: list[str] | None) -> CorrectionPhrase | None:
+    """The phrase if it belongs to one of ``departments`` (None: every department)."""
+    phrase = db.session.get(CorrectionPhrase, phrase_id)
+    if phrase is None or (departments is not None and phrase.department_id not in departments):
+        return None
+    return phrase
+
+
+def edit(phrase: CorrectionPhrase, raw: str, now: dt.datetime) -> None:
+    text = clean(raw)
+    check(text)
+    phrase.text = text
+    phrase.updated_at = now
+
+
+def remove(phrase: CorrectionPhrase) -> None:
+    db.session.delete(phrase)
+    db.session.flush()
+
+
+def with_phrase(comment: str, phrase: str) -> str:
+    """The comment with the chosen phrase appended (once: not again when it is already there).
+    Not cut to any length: the caller refuses what is too long, so nothing is lost."""
+    if not phrase or phrase in comment:
+        return comment
+    return f"{comment}\n{phrase}" if comment else phrase

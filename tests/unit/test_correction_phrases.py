@@ -1,0 +1,59 @@
+"""補正の定型文 in the knowledge pack: the file is schema-checked (errors name file, line and
+field), phrase lists name real departments, and each department gets its own starters first."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from knowledge.correction_phrases import FILENAME, load_phrases
+from knowledge.loader import PACKS_DIR, load_pack
+from knowledge.yamlfile import KnowledgeError
+
+
+@pytest.fixture(scope="module")
+def departments():
+    return set(load_pack("kakogawa").departments)
+
+
+def test_the_kakogawa_starters_load_and_come_per_department(departments):
+    phrases = load_phrases("kakogawa", department_ids=departments)
+    shimin = [p.text for p in phrases.for_department("shimin")]
+    assert "代理人が申請するときは委任状が必要です。委任状を添付してください。" in shimin
+    assert "添付された本人確認書類の画像が不鮮明です。もう一度撮影して添付してください。" in shimin
+    assert shimin.index("代理人が申請するときは委任状が必要です。委任状を添付してください。") < shimin.index(
+        "添付された本人確認書類の画像が不鮮明です。もう一度撮影して添付してください。")  # its own first
+    assert [p.text for p in phrases.for_department("kenchiku")][-len(phrases.common):] == [p.text for p in phrases.common]
+    assert phrases.source and all(text.endswith("。") for text in shimin)
+
+
+def _pack_with(tmp_path, text: str):
+    pack = tmp_path / "kakogawa"
+    pack.mkdir()
+    shutil.copy(PACKS_DIR / "kakogawa" / "departments.yaml", pack / "departments.yaml")
+    (pack / FILENAME).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_errors_name_the_file_line_and_field(tmp_path, departments):
+    packs = _pack_with(tmp_path, "source: test\ncommon:\n- id: ok\n  text: よい文です。\n- id: Bad-Id\n  text: ''\n")
+    with pytest.raises(KnowledgeError) as exc:
+        load_phrases("kakogawa", packs, department_ids=departments)
+    text = str(exc.value)
+    assert f"{FILENAME}:5: common.1.id" in text and f"{FILENAME}:6: common.1.text" in text
+
+
+def test_an_unknown_department_and_a_repeated_id_are_refused(tmp_path, departments):
+    packs = _pack_with(tmp_path, "source: test\ndepartments:\n  nowhere:\n  - id: a\n    text: 文です。\n")
+    with pytest.raises(KnowledgeError, match="no department 'nowhere'"):
+        load_phrases("kakogawa", packs, department_ids=departments)
+    (packs / "kakogawa" / FILENAME).write_text(
+        "source: test\ncommon:\n- id: a\n  text: 一つ目です。\ndepartments:\n  shimin:\n  - id: a\n    text: 二つ目です。\n",
+        encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="used twice"):
+        load_phrases("kakogawa", packs, department_ids=departments)
+
+
+def test_no_file_means_no_starters(tmp_path):
+    (tmp_path / "kakogawa").mkdir()
+    assert load_phrases("kakogawa", tmp_path).for_department("shimin") == []
