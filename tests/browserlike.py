@@ -30,6 +30,7 @@ class Control:
 class Form:
     action: str
     method: str
+    id: str = ""
     controls: list[Control] = field(default_factory=list)
 
     def buttons(self) -> list[Control]:
@@ -66,6 +67,7 @@ class _Parser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
         self._form: Form | None = None
+        self._owned: list[tuple[str, Control]] = []  # controls joined to a form by its id (form="…")
         self._select: Control | None = None
         self._option: list | None = None  # [value or None, selected, text]
         self._textarea: Control | None = None
@@ -73,27 +75,30 @@ class _Parser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = {k: (v if v is not None else "") for k, v in attrs}
         if tag == "form":
-            self._form = Form(action=a.get("action", ""), method=a.get("method", "get").lower())
+            self._form = Form(action=a.get("action", ""), method=a.get("method", "get").lower(), id=a.get("id", ""))
             self.forms.append(self._form)
             return
-        if self._form is None:
+        if tag == "option" and self._select is not None:
+            self._option = [a.get("value"), "selected" in a, ""]
             return
         disabled = "disabled" in a
         if tag == "input":
-            kind = a.get("type", "text").lower()
-            self._form.controls.append(Control("input", a.get("name", ""), kind, a.get("value", ""),
-                                               checked="checked" in a, disabled=disabled))
+            control = Control("input", a.get("name", ""), a.get("type", "text").lower(), a.get("value", ""),
+                              checked="checked" in a, disabled=disabled)
         elif tag == "button":
-            self._form.controls.append(Control("button", a.get("name", ""), a.get("type", "submit").lower(),
-                                               a.get("value", ""), disabled=disabled))
+            control = Control("button", a.get("name", ""), a.get("type", "submit").lower(), a.get("value", ""),
+                              disabled=disabled)
         elif tag == "select":
-            self._select = Control("select", a.get("name", ""), disabled=disabled, multiple="multiple" in a)
-            self._form.controls.append(self._select)
-        elif tag == "option" and self._select is not None:
-            self._option = [a.get("value"), "selected" in a, ""]
+            control = self._select = Control("select", a.get("name", ""), disabled=disabled,
+                                             multiple="multiple" in a)
         elif tag == "textarea":
-            self._textarea = Control("textarea", a.get("name", ""), disabled=disabled)
-            self._form.controls.append(self._textarea)
+            control = self._textarea = Control("textarea", a.get("name", ""), disabled=disabled)
+        else:
+            return
+        if a.get("form"):
+            self._owned.append((a["form"], control))
+        elif self._form is not None:
+            self._form.controls.append(control)
 
     def handle_data(self, data):
         if self._option is not None:
@@ -119,6 +124,10 @@ class _Parser(HTMLParser):
 def forms_of(html: str, page_url: str = "/") -> list[Form]:
     parser = _Parser()
     parser.feed(html)
+    by_id = {f.id: f for f in parser.forms if f.id}
+    for owner, control in parser._owned:
+        if owner in by_id:
+            by_id[owner].controls.append(control)
     for f in parser.forms:
         f.action = path_only(urljoin(page_url, f.action or page_url))
     return parser.forms
@@ -136,6 +145,19 @@ def find_form(html: str, action: str, page_url: str = "/", index: int = 0) -> Fo
         [f for f in forms if f.action.split("?")[0].endswith(action)]
     assert len(matches) > index, f"no form posting to {action} on {page_url}"
     return matches[index]
+
+
+def form_fields(html: str, *, action_endswith: str | None = None, form_id: str | None = None,
+                page_url: str = "/") -> dict[str, str]:
+    """What the browser would send from the form with ``form_id`` (or the first whose action ends
+    with ``action_endswith``), without pressing a named button: name → first value."""
+    for form in forms_of(html, page_url):
+        if (form_id and form.id == form_id) or (action_endswith and form.action.split("?")[0].endswith(action_endswith)):
+            out: dict[str, str] = {}
+            for name, value in form.data():
+                out.setdefault(name, value)
+            return out
+    raise AssertionError(f"no form {form_id or action_endswith} on the page")
 
 
 def submit(client, page_url: str, action: str, fill: dict[str, str | list[str]] | None = None,

@@ -22,7 +22,7 @@ from intake import applications as svc
 from intake import links, workflow
 from intake.models import Application, ApplicationEvent
 from staff.correction_phrases import CorrectionPhrase
-from tests.web.browser_form import form_fields
+from tests.browserlike import form_fields
 from tests.web.test_staff_applications import (  # noqa: F401  (fixtures)
     FIELDS,
     _cert,
