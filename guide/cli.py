@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from knowledge.correction_phrases import load_phrases
 from knowledge.loader import load_pack
 from knowledge.yamlfile import KnowledgeError
 from reservations.loader import FILENAME as RESERVATIONS_FILE
@@ -41,6 +42,20 @@ def knowledge_check() -> None:
     if unverified:
         click.echo(f"{len(unverified)} procedure(s) marked verified: false: {', '.join(unverified)}")
     _check_reservations(kb)
+    _check_phrases(kb)
+
+
+def _check_phrases(kb) -> None:
+    """correction_phrases.yaml (the 補正 starters) against the pack's departments."""
+    try:
+        phrases = load_phrases(kb.directory.name, kb.directory.parent, department_ids=set(kb.departments))
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    own = sum(len(items) for items in phrases.departments.values())
+    click.echo(f"OK: 補正の定型文: {len(phrases.common)} common, {own} for {len(phrases.departments)} departments.")
 
 
 def _check_reservations(kb) -> None:

@@ -6,9 +6,11 @@ import shutil
 
 import pytest
 
+from guide.cli import _check_phrases
 from knowledge.correction_phrases import FILENAME, load_phrases
 from knowledge.loader import PACKS_DIR, load_pack
 from knowledge.yamlfile import KnowledgeError
+from tests.conftest import edit_file
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +59,16 @@ def test_an_unknown_department_and_a_repeated_id_are_refused(tmp_path, departmen
 def test_no_file_means_no_starters(tmp_path):
     (tmp_path / "kakogawa").mkdir()
     assert load_phrases("kakogawa", tmp_path).for_department("shimin") == []
+
+
+def test_knowledge_check_reads_the_phrases_and_fails_on_a_broken_file(pack, capsys):
+    kb = load_pack("kakogawa", pack.parent)
+    _check_phrases(kb)
+    assert "OK: 補正の定型文:" in capsys.readouterr().out
+    path = pack / "correction_phrases.yaml"
+    first_department = next(iter(load_phrases("kakogawa", pack.parent).departments))
+    edit_file(path, f"  {first_department}:", "  no_such_ka:")
+    with pytest.raises(SystemExit) as exc:
+        _check_phrases(kb)
+    assert exc.value.code == 1
+    assert "no department 'no_such_ka'" in capsys.readouterr().err
