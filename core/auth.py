@@ -87,8 +87,6 @@ def check_password(login_id: str, password: str) -> StaffUser:
         except VerificationError:
             pass
         raise LoginError("unknown_user")
-    if not user.active:
-        raise LoginError("inactive", user)
     if is_locked(user, now):
         raise LoginError("locked", user)
     try:
@@ -97,6 +95,8 @@ def check_password(login_id: str, password: str) -> StaffUser:
         _fail(user, now)
         db.session.commit()
         raise LoginError("bad_password", user) from None
+    if not user.active:  # said only after the right password, so it does not reveal which ids exist
+        raise LoginError("inactive", user)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
