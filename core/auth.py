@@ -248,6 +248,8 @@ def _guard() -> object | None:
     if g.staff.must_change_password and endpoint not in ("staff.password", "staff.logout", "staff.keepalive",
                                                          "staff.session_status", "static"):
         return redirect(url_for("staff.password"))
+    if endpoint is None and request.routing_exception is not None:
+        return None  # an unknown /staff path: the console's own 404 (core/errors.py), not a 403
     if not policy.allowed(endpoint, g.staff.role):
         audit.record("permission.denied", target=request.path, result="denied")
         try:
