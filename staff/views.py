@@ -197,4 +197,5 @@ def _console_helpers():
     return {"staff_menu": _menu, "staff_alerts": _alerts, "form_errors": _form_errors, "jst": JST}
 
 
-from staff import accounts_views  # noqa: E402,F401  (the account routes, on this blueprint)
+# the account routes and the 和暦 beside date fields, on this blueprint
+from staff import accounts_views, date_fields  # noqa: E402,F401
