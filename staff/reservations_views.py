@@ -420,19 +420,20 @@ def phone():
     slots = []
     closed = False
     calendar = None
-    if asked and not errors:
+    ready = asked and not any(e["field_id"] in ("service", "site") for e in errors)
+    if ready:
         calendar = _phone_calendar(cat, service_id, site_id, values.get("month"), day)
-    if asked and not errors and day is not None:
+    if ready and day is not None:
         found = booking.availability(cat, service_id, site_id, day, channel="phone", now=_now())
         slots = [{"value": a.slot.start.isoformat(), "label": a.slot.start.strftime("%H:%M"),
                   "hint": _("残り%(n)s", n=a.remaining)}
                  for a in found if a.bookable and a.remaining > 0]
         closed = not found
     posted = {k: _clean(values.get(k)) for k in ("name", "name_kana", "phone_number", "email", "start")}
-    if request.method == "POST" and asked and day is None and not errors:
+    if request.method == "POST" and ready and not day_raw:
         errors.append(_error("day", _("日付を選んでください。")))
-    if request.method == "POST" and asked and not errors:
-        if posted["start"] not in {s["value"] for s in slots}:
+    if request.method == "POST" and ready:  # every field is checked, so one answer lists every problem
+        if day is not None and posted["start"] not in {s["value"] for s in slots}:
             errors.append(_error("start", _("時間を選んでください。")))
         if not posted["name"]:
             errors.append(_error("name", _("お名前を入力してください。")))
@@ -445,7 +446,7 @@ def phone():
         email = booking.normalise_email(values.get("email"))
         if email and ("@" not in email or len(email) > 254):
             errors.append(_error("email", _("メールアドレスを正しく入力してください（例：name@example.jp）。")))
-        if not errors:
+        if not errors and day is not None:
             try:
                 r = booking.book(cat, service_id, site_id, dt.datetime.fromisoformat(posted["start"]),
                                  name=posted["name"], name_kana=kana, email=email, phone=phone_number,
@@ -461,11 +462,10 @@ def phone():
                 return redirect(url_for("staff_reservations.day", site=site_id, counter=r.counter_id,
                                         day=r.day.isoformat(), done="booked", number=r.number))
     status = 400 if errors else 200
-    shown_ok = asked and not any(e["field_id"] in ("service", "site", "day") for e in errors)
     return render_template(
         "staff/reservations/phone.html", services=services, sites=sites, service_id=service_id, site_id=site_id,
-        day_raw=day_raw, day=day, day_text=_day_text(day) if day else "", asked=shown_ok and day is not None,
-        calendar=calendar if shown_ok else None,
+        day_raw=day_raw, day=day, day_text=_day_text(day) if day else "", calendar=calendar,
+        details=ready and (day is not None or request.method == "POST"),
         slots=slots, closed=closed, posted=posted, errors=errors,
         field_errors={e["field_id"]: e["message"] for e in errors},
         back_url=url_for("staff_reservations.day")), status
