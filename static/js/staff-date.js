@@ -21,10 +21,12 @@
     return "";
   }
   function update(input) {
-    var out = document.getElementById(input.getAttribute("data-wareki"));
+    var box = document.getElementById(input.getAttribute("data-wareki"));
+    var out = box && box.querySelector("[data-wareki-text]");
     if (!out) { return; }
     var text = wareki(input.value);
-    out.textContent = text ? out.getAttribute("data-prefix") + text : out.getAttribute("data-empty");
+    out.textContent = text || out.getAttribute("data-empty");
+    if (text) { out.setAttribute("lang", "ja"); } else { out.removeAttribute("lang"); }
   }
   var inputs = document.querySelectorAll("input[data-wareki]");
   for (var i = 0; i < inputs.length; i++) {

@@ -199,3 +199,12 @@ def test_account_pages_are_for_administrators_only(staff_client, path, method):
     page = counter.get("/staff/").get_data(as_text=True)
     kwargs = {"data": {"csrf_token": csrf_from(page)}} if method == "post" else {}
     assert getattr(counter, method)(path, **kwargs).status_code == 403
+
+
+def test_english_console_shows_english_division_names(app, admin):
+    make_staff(app, policy.DEPARTMENT, departments="shimin")
+    html = admin.get("/staff/users?lang=en").get_data(as_text=True)
+    assert "Last login" in html and "Citizens Division" in html and "Department staff" in html
+    form = admin.get("/staff/users/new?lang=en").get_data(as_text=True)
+    assert "National Health Insurance Division" in form and "at least one" not in form
+    assert "Department staff and counter staff: choose one or more." in form

@@ -37,16 +37,19 @@ def test_date_value_keeps_what_was_typed():
 
 
 def _field(html: str, field_id: str) -> str:
+    """The markup of one date field: from its label to the next form group (or the end)."""
     start = html.index(f'<label class="label" for="{field_id}"')
-    return html[start:html.index("</div>\n</div>", start)]
+    end = html.find('<div class="form-group', start)
+    return html[start:end if end > 0 else len(html)]
 
 
 def test_audit_search_dates_are_pickers_with_wareki(staff_client):
     client = staff_client(policy.AUDITOR)
     html = client.get("/staff/audit/?from=2026-04-01&to=2026-04-30").get_data(as_text=True)
     field = _field(html, "from")
-    assert 'type="date"' in field and 'value="2026-04-01"' in field and "和暦：令和8年4月1日（水）" in field
-    assert "和暦：令和8年4月30日（木）" in _field(html, "to")
+    assert 'type="date"' in field and 'value="2026-04-01"' in field
+    assert '和暦：<span data-wareki-text' in field and 'lang="ja">令和8年4月1日（水）</span>' in field
+    assert 'lang="ja">令和8年4月30日（木）</span>' in _field(html, "to")
     assert 'aria-describedby="from-hint from-wareki"' in field
     assert "/static/js/staff-date.js" in html
 
@@ -54,7 +57,7 @@ def test_audit_search_dates_are_pickers_with_wareki(staff_client):
 def test_statistics_period_shows_wareki_and_links_errors_to_the_field(staff_client):
     client = staff_client(policy.AUDITOR)
     html = client.get("/staff/stats/?from=2026-04-01&to=2026-04-03").get_data(as_text=True)
-    assert "和暦：令和8年4月1日（水）" in _field(html, "from-year")
+    assert 'lang="ja">令和8年4月1日（水）</span>' in _field(html, "from-year")
     bad = client.get("/staff/stats/?from=2026-04-10&to=2026-04-01")
     assert bad.status_code == 400 and 'href="#to-year"' in bad.get_data(as_text=True)
 
