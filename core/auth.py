@@ -87,8 +87,6 @@ def check_password(login_id: str, password: str) -> StaffUser:
         except VerificationError:
             pass
         raise LoginError("unknown_user")
-    if not user.active:
-        raise LoginError("inactive", user)
     if is_locked(user, now):
         raise LoginError("locked", user)
     try:
@@ -97,6 +95,8 @@ def check_password(login_id: str, password: str) -> StaffUser:
         _fail(user, now)
         db.session.commit()
         raise LoginError("bad_password", user) from None
+    if not user.active:  # said only after the right password, so it does not reveal which ids exist
+        raise LoginError("inactive", user)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
@@ -248,6 +248,8 @@ def _guard() -> object | None:
     if g.staff.must_change_password and endpoint not in ("staff.password", "staff.logout", "staff.keepalive",
                                                          "staff.session_status", "static"):
         return redirect(url_for("staff.password"))
+    if endpoint is None and request.routing_exception is not None:
+        return None  # an unknown /staff path: the console's own 404 (core/errors.py), not a 403
     if not policy.allowed(endpoint, g.staff.role):
         audit.record("permission.denied", target=request.path, result="denied")
         try:

@@ -34,6 +34,9 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff.user_new": frozenset({ADMIN}),
     "staff.user_reset": frozenset({ADMIN}),
     "staff.user_unlock": frozenset({ADMIN}),
+    "staff.user_edit": frozenset({ADMIN}),
+    "staff.user_suspend": frozenset({ADMIN}),
+    "staff.user_reactivate": frozenset({ADMIN}),
     # --- audit (staff/audit_views.py) ---
     "staff_audit.search": frozenset({AUDITOR, ADMIN}),
     "staff_audit.totals": frozenset({AUDITOR, ADMIN}),

@@ -2,15 +2,19 @@
 numbers being called with their windows, how many wait at each counter and the estimated wait
 for someone who takes a number now. Numbers only: nothing here names or identifies anyone.
 
-It refreshes itself every REFRESH_SECONDS: a small script (static/js/display.js, allowed by the
-CSP as a same-origin file) replaces the board in place; without JavaScript a <noscript> meta
-refresh reloads the page. No login: the page is meant to be open all day on a screen.
+It is a lobby screen: no residents' header, footer or menus; the numbers being called now in
+type readable from 10 m, the last calls listed below; a 全画面表示 button (Fullscreen API) and an
+optional chime (off unless switched on by its button or ?chime=1; a tone made by Web Audio, no
+sound file). It refreshes itself every REFRESH_SECONDS: a small script (static/js/display.js,
+allowed by the CSP as a same-origin file) replaces the board in place and announces a new call
+(aria-live); without JavaScript a <noscript> meta refresh reloads the page, which is header-less
+too. No login: the page is meant to be open all day on a screen.
 """
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, abort, g, render_template, request
 
 from reservations import queue as walkin
 from reservations.current import catalog as current_catalog
@@ -19,7 +23,8 @@ from reservations.loader import Catalog
 bp = Blueprint("display", __name__, template_folder="templates")
 
 REFRESH_SECONDS = 10
-SHOWN_CALLS = 6
+SHOWN_CALLS = 12  # the numbers being called now (one per window) and the last calls before them
+SHOWN_CURRENT = 4  # at most this many numbers in very large type
 
 
 def _locale() -> str:
@@ -44,7 +49,12 @@ def board(cat: Catalog, site_id: str, now: dt.datetime | None = None) -> dict:
         if not issued and not wait.ahead:
             continue  # a counter with no walk-ins today is not on the board
         queues.append({"counter": cat.counters[cid].name.get(lang), "waiting": wait.ahead, "minutes": wait.minutes})
-    return {"calls": calls, "queues": queues, "updated": now.astimezone(walkin.JST)}
+    current = [c for c in calls if c["current"]][:SHOWN_CURRENT]
+    earlier = [c for c in calls if c not in current][: SHOWN_CALLS - len(current)]
+    latest = calls[0] if calls else None
+    return {"calls": calls, "current": current, "earlier": earlier, "queues": queues,
+            "latest_key": f"{latest['label']}|{latest['window']}|{latest['at'].isoformat() if latest['at'] else ''}"
+            if latest else "", "updated": now.astimezone(walkin.JST)}
 
 
 @bp.get("/display/")
@@ -61,5 +71,5 @@ def hall(site_id: str):
     if site is None:
         abort(404)
     response = render_template("display/hall.html", site_name=site.name.get(_locale()), refresh=REFRESH_SECONDS,
-                               **board(cat, site_id))
+                               chime=request.args.get("chime") in ("1", "on"), **board(cat, site_id))
     return response, 200, {"Cache-Control": "no-store"}

@@ -25,7 +25,8 @@ class Day:
 
 
 def day_state(catalog: Catalog, service_id: str, site_id: str, day: dt.date, now: dt.datetime, lang: str,
-              procedures: tuple[str, ...] = ()) -> Day:
+              procedures: tuple[str, ...] = (), channel: str = "web") -> Day:
+    """channel: whose places count ("web" for residents, "phone" for the staff's phone booking)."""
     today = now.astimezone(JST).date()
     if day < today:
         return Day(day, OUT, 0)
@@ -34,23 +35,24 @@ def day_state(catalog: Catalog, service_id: str, site_id: str, day: dt.date, now
         return Day(day, CLOSED, 0, reason)
     if day > today + dt.timedelta(days=catalog.rules.horizon_days):
         return Day(day, OUT, 0)
-    rows = [a for a in booking.availability(catalog, service_id, site_id, day, channel="web", now=now,
+    rows = [a for a in booking.availability(catalog, service_id, site_id, day, channel=channel, now=now,
                                             procedures=procedures) if a.bookable]
     if not rows:
         return Day(day, OUT if day == today else FULL, 0)
     left = sum(a.remaining for a in rows)
-    places = sum(len(seat_range(a.slot, "web")) for a in rows)
+    places = sum(len(seat_range(a.slot, channel)) for a in rows)
     if left <= 0:
         return Day(day, FULL, 0)
     return Day(day, FEW if left <= max(1, places * FEW_SHARE) else OPEN, left)
 
 
 def month_weeks(catalog: Catalog, service_id: str, site_id: str, year: int, month: int, now: dt.datetime,
-                lang: str, procedures: tuple[str, ...] = ()) -> list[list[Day | None]]:
+                lang: str, procedures: tuple[str, ...] = (), channel: str = "web") -> list[list[Day | None]]:
     """Weeks from Monday; None for the days of the neighbouring months."""
     weeks: list[list[Day | None]] = []
     for week in cal.Calendar(firstweekday=0).monthdatescalendar(year, month):
-        weeks.append([day_state(catalog, service_id, site_id, d, now, lang, procedures) if d.month == month else None
+        weeks.append([day_state(catalog, service_id, site_id, d, now, lang, procedures, channel) if d.month == month
+                      else None
                       for d in week])
     return weeks
 

@@ -28,7 +28,7 @@ def create_admin(login_id: str, display_name: str, password: str) -> None:
                      totp_last_step=0, active=True, must_change_password=False, failed_logins=0)
     db.session.add(user)
     db.session.commit()
-    audit.record("staff.edit", target=f"staff_user:{login_id}", details={"change": "created", "role": "admin"},
+    audit.record("staff.account_created", target=f"staff_user:{login_id}", details={"role": "admin"},
                  actor="system", role="cli")
     click.echo(f"Administrator '{login_id}' created.")
     click.echo("Add this account to an authenticator app (TOTP) before the first login:")

@@ -24,7 +24,7 @@ from core import audit, policy
 from core.csv_export import to_csv, to_csv_shift_jis
 from core.db import db
 from guide import rulebook
-from reservations import booking, frontdesk, links, notify, overrides
+from reservations import booking, frontdesk, links, month, notify, overrides
 from reservations import models as m
 from reservations import queue as walkin
 from reservations.current import catalog as current_catalog
@@ -368,9 +368,37 @@ def _kana(raw: str | None) -> str:
     return " ".join(text.split())[:MAX_TEXT]
 
 
+def _phone_month(text: str | None, first: dt.date, last: dt.date) -> dt.date:
+    """The month shown on the phone page's calendar (?month=2026-04), kept inside the booking period."""
+    match = re.match(r"^(\d{4})-(\d{1,2})$", unicodedata.normalize("NFKC", text or "").strip())
+    try:
+        chosen = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else first.replace(day=1)
+    except ValueError:
+        chosen = first.replace(day=1)
+    return min(max(chosen, first.replace(day=1)), last.replace(day=1))
+
+
+def _phone_calendar(cat: Catalog, service_id: str, site_id: str, month_text: str | None, day: dt.date | None) -> dict:
+    """The residents' availability calendar (reservations/month.py), counted on the phone seats."""
+    now = _now()
+    first, last = month.first_open_month(cat, now)
+    shown = _phone_month(month_text or (f"{day.year}-{day.month}" if day else None), first, last)
+    index = shown.year * 12 + shown.month - 1
+    prev_month, next_month = dt.date((index - 1) // 12, (index - 1) % 12 + 1, 1), dt.date((index + 1) // 12, (index + 1) % 12 + 1, 1)
+    base = {"service": service_id, "site": site_id}
+    return {"weeks": month.month_weeks(cat, service_id, site_id, shown.year, shown.month, now, _locale(), (), "phone"),
+            "shown": shown, "first": first, "last": last,
+            "prev_url": url_for("staff_reservations.phone", **base, month=f"{prev_month.year}-{prev_month.month:02d}")
+            if prev_month >= first.replace(day=1) else None,
+            "next_url": url_for("staff_reservations.phone", **base, month=f"{next_month.year}-{next_month.month:02d}")
+            if next_month <= last.replace(day=1) else None,
+            "day_url": lambda d: url_for("staff_reservations.phone", **base, day=d.isoformat()) + "#times"}
+
+
 @bp.route("/phone", methods=["GET", "POST"], endpoint="phone")
 def phone():
-    """Service, site and day first (GET, 「空いている時間を見る」); then a time and the caller's
+    """Service and site first (GET); then a day on the availability calendar residents see
+    (counted on the phone seats), or typed in the date field; then a time and the caller's
     details (POST). Channel 「電話」: the seats kept for phone bookings."""
     cat = _catalog()
     scope = counter_scope(cat)
@@ -387,19 +415,25 @@ def phone():
             errors.append(_error("service", _("手続きを選んでください。")))
         if site_id not in {s["value"] for s in sites}:
             errors.append(_error("site", _("庁舎を選んでください。")))
-        if day is None:
+        if day_raw and day is None:
             errors.append(_error("day", _("日付は2026-04-01のように入力してください。")))
     slots = []
     closed = False
-    if asked and not errors:
+    calendar = None
+    ready = asked and not any(e["field_id"] in ("service", "site") for e in errors)
+    if ready:
+        calendar = _phone_calendar(cat, service_id, site_id, values.get("month"), day)
+    if ready and day is not None:
         found = booking.availability(cat, service_id, site_id, day, channel="phone", now=_now())
-        slots = [{"value": a.slot.start.isoformat(), "label": _("%(time)s（残り%(n)s）", time=a.slot.start.strftime("%H:%M"),
-                                                                 n=a.remaining)}
+        slots = [{"value": a.slot.start.isoformat(), "label": a.slot.start.strftime("%H:%M"),
+                  "hint": _("残り%(n)s", n=a.remaining)}
                  for a in found if a.bookable and a.remaining > 0]
         closed = not found
     posted = {k: _clean(values.get(k)) for k in ("name", "name_kana", "phone_number", "email", "start")}
-    if request.method == "POST" and asked and not errors:
-        if posted["start"] not in {s["value"] for s in slots}:
+    if request.method == "POST" and ready and not day_raw:
+        errors.append(_error("day", _("日付を選んでください。")))
+    if request.method == "POST" and ready:  # every field is checked, so one answer lists every problem
+        if day is not None and posted["start"] not in {s["value"] for s in slots}:
             errors.append(_error("start", _("時間を選んでください。")))
         if not posted["name"]:
             errors.append(_error("name", _("お名前を入力してください。")))
@@ -412,7 +446,7 @@ def phone():
         email = booking.normalise_email(values.get("email"))
         if email and ("@" not in email or len(email) > 254):
             errors.append(_error("email", _("メールアドレスを正しく入力してください（例：name@example.jp）。")))
-        if not errors:
+        if not errors and day is not None:
             try:
                 r = booking.book(cat, service_id, site_id, dt.datetime.fromisoformat(posted["start"]),
                                  name=posted["name"], name_kana=kana, email=email, phone=phone_number,
@@ -430,8 +464,8 @@ def phone():
     status = 400 if errors else 200
     return render_template(
         "staff/reservations/phone.html", services=services, sites=sites, service_id=service_id, site_id=site_id,
-        day_raw=day_raw, day_text=_day_text(day) if day else "", asked=asked and not any(
-            e["field_id"] in ("service", "site", "day") for e in errors),
+        day_raw=day_raw, day=day, day_text=_day_text(day) if day else "", calendar=calendar,
+        details=ready and (day is not None or request.method == "POST"),
         slots=slots, closed=closed, posted=posted, errors=errors,
         field_errors={e["field_id"]: e["message"] for e in errors},
         back_url=url_for("staff_reservations.day")), status

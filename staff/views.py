@@ -2,21 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from urllib.parse import urlsplit
 
-import segno
-from flask import Blueprint, abort, g, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
-from sqlalchemy import select
 
 from core import audit, auth, policy
 from core.db import aware, db
 from core.security import limiter
 from core.staff_models import StaffUser, utcnow
-from staff.forms import LoginForm, NewUserForm, PasswordForm, TotpForm
+from staff.forms import LoginForm, PasswordForm, TotpForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 PRE_AUTH_SECONDS = 300  # the password step is valid this long for the code step
@@ -45,6 +41,8 @@ def login():
                       n=auth.MAX_FAILURES, m=auth.LOCK_MINUTES)
             if exc.reason == "locked":
                 error = _("このアカウントは一時的にロックされています。しばらくしてから、もう一度お試しください。")
+            elif exc.reason == "inactive":
+                error = _("このアカウントは停止されています。使う必要がある場合は、システム管理者に連絡してください。")
         else:
             db.session.commit()
             session.clear()
@@ -65,7 +63,7 @@ def _pending_user() -> StaffUser | None:
 @limiter.limit("10 per minute", methods=["POST"])
 def login_totp():
     user = _pending_user()
-    if user is None:
+    if user is None or not user.active:  # suspended between the two steps
         return redirect(url_for("staff.login"))
     form = TotpForm()
     error = None
@@ -148,78 +146,6 @@ def password():
     return render_template("staff/password.html", form=form, error=error), (400 if error else 200)
 
 
-# --- accounts (administrators only; see core/policy.py) -------------------------------------
-
-def _qr(uri: str) -> Markup:
-    out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=4, xmldecl=False, svgns=True, title="TOTP")
-    return Markup(out.getvalue().decode())  # noqa: S704  # nosec - segno's own SVG, no user input
-
-
-@bp.get("/users")
-def users():
-    rows = db.session.scalars(select(StaffUser).order_by(StaffUser.login_id)).all()
-    audit.record("staff.view", target="staff_user:list")
-    return render_template("staff/users.html", users=rows, now=utcnow(), is_locked=auth.is_locked)
-
-
-@bp.route("/users/new", methods=["GET", "POST"])
-def user_new():
-    form = NewUserForm()
-    lang = "en" if g.get("locale") == "en" else "ja"
-    form.role.choices = [(r, policy.ROLE_NAMES[r][lang]) for r in policy.ROLES]
-    role_choices = [{"value": r, "label": policy.ROLE_NAMES[r][lang]} for r in policy.ROLES]
-    if form.validate_on_submit():
-        login_id = form.login_id.data.strip()
-        if db.session.scalar(select(StaffUser).where(StaffUser.login_id == login_id)):
-            form.login_id.errors.append(_("このログインIDはすでに使われています。"))
-        else:
-            temp = auth.temporary_password()
-            user = StaffUser(login_id=login_id, display_name=form.display_name.data.strip(), role=form.role.data,
-                             departments=",".join(d.strip() for d in form.departments.data.split(",") if d.strip()),
-                             password_hash=auth.hash_password(temp), totp_secret=auth.new_totp_secret(),
-                             totp_last_step=0, active=True, must_change_password=True, failed_logins=0)
-            db.session.add(user)
-            db.session.commit()
-            audit.record("staff.edit", target=f"staff_user:{login_id}", details={"change": "created", "role": user.role})
-            uri = auth.provisioning_uri(user)
-            return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=_qr(uri))
-    return render_template("staff/user_new.html", form=form, role_choices=role_choices), (400 if form.errors else 200)
-
-
-def _user_or_404(login_id: str) -> StaffUser:
-    user = db.session.scalar(select(StaffUser).where(StaffUser.login_id == login_id))
-    if user is None:
-        abort(404)
-    return user
-
-
-@bp.post("/users/<login_id>/reset")
-def user_reset(login_id: str):
-    """Password reset by an administrator only: a one-time password, sessions ended, new TOTP."""
-    user = _user_or_404(login_id)
-    temp = auth.temporary_password()
-    user.password_hash = auth.hash_password(temp)
-    user.must_change_password = True
-    user.totp_secret = auth.new_totp_secret()
-    user.totp_last_step = 0
-    auth.revoke_all_sessions(user)
-    db.session.commit()
-    audit.record("staff.edit", target=f"staff_user:{login_id}", details={"change": "password_reset"})
-    uri = auth.provisioning_uri(user)
-    return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=_qr(uri), reset=True)
-
-
-@bp.post("/users/<login_id>/unlock")
-def user_unlock(login_id: str):
-    user = _user_or_404(login_id)
-    user.locked_until = None
-    user.failed_logins = 0
-    db.session.commit()
-    audit.record("staff.edit", target=f"staff_user:{login_id}", details={"change": "unlocked"})
-    return redirect(url_for("staff.users"))
-
-
 # --- what every console page needs ----------------------------------------------------------
 
 MENU = [  # console sections; each shows only where the policy table lets the role in
@@ -269,3 +195,7 @@ def _form_errors(form) -> list[dict[str, str]]:
 @bp.app_context_processor
 def _console_helpers():
     return {"staff_menu": _menu, "staff_alerts": _alerts, "form_errors": _form_errors, "jst": JST}
+
+
+# the account routes and the 和暦 beside date fields, on this blueprint
+from staff import accounts_views, date_fields  # noqa: E402,F401

@@ -148,7 +148,7 @@ def test_a_phone_booking_uses_the_phone_seats_and_is_audited(app, staff_client):
     page = client.get(f"/staff/reservations/phone?service=tenshutsu&site=shiyakusho&day={day.isoformat()}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'name="start"' in html
-    start = re.search(rf'<option value="({day.isoformat()}[^"]+)"', html).group(1)  # the first time offered
+    start = re.search(rf'name="start" value="({day.isoformat()}[^"]+)"', html).group(1)  # the first time offered
     tail = f"{secrets.randbelow(10**4):04d}"
     tail_wide = tail.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     bad = client.post("/staff/reservations/phone", data={

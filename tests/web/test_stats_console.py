@@ -87,8 +87,8 @@ def test_default_period_is_the_last_30_days_in_japan(console):
     assert r.status_code == 200
     today = usage.today()
     start = today - dt.timedelta(days=29)
-    assert f'id="from-year" name="from-year" type="text" inputmode="numeric" spellcheck="false" value="{start.year}"' in html
-    assert f'name="to-day" type="text" inputmode="numeric" spellcheck="false" value="{today.day}"' in html
+    assert f'id="from-year" name="from" type="date" value="{start.isoformat()}"' in html  # the date picker
+    assert f'id="to-year" name="to" type="date" value="{today.isoformat()}"' in html
     rows = cells(html, re.search(r"<caption>(日別の件数（[^<]+)</caption>", html).group(1))
     assert len(rows) == 30 + 2  # header, 30 days, total
 
@@ -125,7 +125,7 @@ def test_bad_input_gets_a_japanese_message_and_400(console, query, message):
 
 def test_the_wrong_date_is_kept_in_the_boxes(console):
     _r, html = page(console(), **{"from-year": "2026", "from-month": "2", "from-day": "30"})
-    assert 'id="from-day" name="from-day" type="text" inputmode="numeric" spellcheck="false" value="30"' in html
+    assert 'id="from-year" name="from" type="text" value="2026-2-30"' in html  # as typed: no picker can hold it
     assert 'href="#from-year"' in html  # the error summary links to the first box
 
 

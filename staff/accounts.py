@@ -1,0 +1,43 @@
+"""Rules for staff accounts that do not depend on Flask: which departments a role needs, and
+which changes an administrator may not make to their own account."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from core import policy
+
+ROLES_WITH_DEPARTMENTS = (policy.DEPARTMENT, policy.COUNTER)  # their work is scoped to departments
+
+
+class AccountProblem(ValueError):
+    """A refused account change; the message is Japanese (translated by the caller)."""
+
+
+def clean_departments(role: str, chosen: Iterable[str], known: Iterable[str]) -> list[str]:
+    """The chosen department ids, in the pack's order; AccountProblem for an id not in the pack
+    or a department/counter role without any. Other roles keep none (they see every department
+    or none by their role)."""
+    known = list(known)
+    chosen = [c.strip() for c in chosen if c and c.strip()]
+    unknown = [c for c in chosen if c not in known]
+    if unknown:
+        raise AccountProblem("unknown")
+    if role not in ROLES_WITH_DEPARTMENTS:
+        return []
+    if not chosen:
+        raise AccountProblem("missing")
+    return [k for k in known if k in chosen]
+
+
+def self_change_problem(actor_login: str, target_login: str, action: str, new_role: str | None = None) -> str | None:
+    """What an administrator may not do to their own row: suspend it, demote it, or reset its
+    password from the list (the password page is for that). A reason code, or None."""
+    if actor_login != target_login:
+        return None
+    if action == "suspend":
+        return "self_suspend"
+    if action == "reset":
+        return "self_reset"
+    if action == "update" and new_role is not None and new_role != policy.ADMIN:
+        return "self_demote"
+    return None
