@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from core import policy
 
 ROLES_WITH_DEPARTMENTS = (policy.DEPARTMENT, policy.COUNTER)  # their work is scoped to departments
+# Counter staff with no department work at every counter (a 市民センター window takes every
+# service); department staff always need one, or they would see nothing.
+DEPARTMENTS_REQUIRED = (policy.DEPARTMENT,)
 
 
 class AccountProblem(ValueError):
@@ -15,8 +18,8 @@ class AccountProblem(ValueError):
 
 def clean_departments(role: str, chosen: Iterable[str], known: Iterable[str]) -> list[str]:
     """The chosen department ids, in the pack's order; AccountProblem for an id not in the pack
-    or a department/counter role without any. Other roles keep none (they see every department
-    or none by their role)."""
+    or department staff without any (counter staff without any work at every counter). Other
+    roles keep none (they see every department or none by their role)."""
     known = list(known)
     chosen = [c.strip() for c in chosen if c and c.strip()]
     unknown = [c for c in chosen if c not in known]
@@ -24,7 +27,7 @@ def clean_departments(role: str, chosen: Iterable[str], known: Iterable[str]) ->
         raise AccountProblem("unknown")
     if role not in ROLES_WITH_DEPARTMENTS:
         return []
-    if not chosen:
+    if not chosen and role in DEPARTMENTS_REQUIRED:
         raise AccountProblem("missing")
     return [k for k in known if k in chosen]
 

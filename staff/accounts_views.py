@@ -46,7 +46,7 @@ def _department_choices(current: list[str]) -> list[dict[str, str]]:
 def _problem_message(code: str) -> str:
     return {
         "unknown": _("担当課は一覧から選んでください。"),
-        "missing": _("所管課職員と窓口職員は、担当課を1つ以上選んでください。"),
+        "missing": _("所管課職員は、担当課を1つ以上選んでください。"),
         "role": _("役割を選んでください。"),
         "self_suspend": _("自分のアカウントは停止できません。"),
         "self_demote": _("自分の役割は変更できません。別のシステム管理者に依頼してください。"),

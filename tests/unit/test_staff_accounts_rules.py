@@ -17,12 +17,17 @@ def test_departments_are_kept_in_the_packs_order():
     (policy.DEPARTMENT, ["shimim"], "unknown"),  # a typo is refused, not stored
     (policy.ADMIN, ["nowhere"], "unknown"),
     (policy.DEPARTMENT, [], "missing"),
-    (policy.COUNTER, ["", "  "], "missing"),
+    (policy.DEPARTMENT, ["", "  "], "missing"),
 ])
 def test_refused_departments(role, chosen, code):
     with pytest.raises(AccountProblem) as exc:
         clean_departments(role, chosen, PACK)
     assert str(exc.value) == code
+
+
+def test_counter_staff_without_a_department_work_at_every_counter():
+    assert clean_departments(policy.COUNTER, ["", "  "], PACK) == []
+    assert clean_departments(policy.COUNTER, ["shimin"], PACK) == ["shimin"]
 
 
 @pytest.mark.parametrize("role", [policy.ADMIN, policy.CURATOR, policy.AUDITOR])

@@ -63,10 +63,15 @@ def test_unknown_department_is_a_400_in_japanese_and_keeps_what_was_typed(app, a
     assert _audits(app, "staff.account_created", login_id) == []
 
 
-@pytest.mark.parametrize("role", [policy.DEPARTMENT, policy.COUNTER])
-def test_department_and_counter_staff_need_a_department(admin, role):
-    r = _new_form(admin, f"none.{uuid.uuid4().hex[:6]}", role, [])
-    assert r.status_code == 400 and "担当課を1つ以上選んでください" in r.get_data(as_text=True)
+def test_department_staff_need_a_department_and_counter_staff_may_take_every_counter(app, admin):
+    r = _new_form(admin, f"none.{uuid.uuid4().hex[:6]}", policy.DEPARTMENT, [])
+    assert r.status_code == 400 and "所管課職員は、担当課を1つ以上選んでください" in r.get_data(as_text=True)
+    login_id = f"center.{uuid.uuid4().hex[:6]}"
+    assert _new_form(admin, login_id, policy.COUNTER, []).status_code == 200  # a 市民センター window
+    assert _user(app, login_id).departments == ""
+    html = admin.get("/staff/users").get_data(as_text=True)
+    row = html[html.index(f">{login_id}<"):]
+    assert "すべての窓口" in row[:row.index("</tr>")]
 
 
 def test_other_roles_keep_no_departments_and_an_unknown_role_is_refused(app, admin):
@@ -207,4 +212,4 @@ def test_english_console_shows_english_division_names(app, admin):
     assert "Last login" in html and "Citizens Division" in html and "Department staff" in html
     form = admin.get("/staff/users/new?lang=en").get_data(as_text=True)
     assert "National Health Insurance Division" in form and "at least one" not in form
-    assert "Department staff and counter staff: choose one or more." in form
+    assert "Department staff: choose one or more;" in form and "Counter staff with none work at every counter" in form
