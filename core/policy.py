@@ -62,6 +62,11 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_applications.download": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.print_one": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.export_one": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.postal_labels": frozenset({DEPARTMENT, ADMIN}),  # 郵送: address labels
+    "staff_applications.dispatch_list": frozenset({DEPARTMENT, ADMIN}),  # 発送一覧
+    "staff_applications.dispatch_csv": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.issue_list": frozenset({DEPARTMENT, ADMIN}),  # 交付一覧 (certificate systems)
+    "staff_applications.issue_list_csv": frozenset({DEPARTMENT, ADMIN}),
     # --- counter reservations (staff/reservations_views.py) ---
     # Counter work (day view, check-in, no-show, phone bookings, the walk-in queue, the day's CSV)
     # is for counter and department staff (their departments' counters) and administrators.

@@ -1,0 +1,190 @@
+"""What leaves the staff console: the paper forms (交付請求書 / 申請書 with 受付印 and 決裁 boxes, no
+hashes or serial numbers), 郵送 labels and the 発送一覧, the daily 交付一覧 for the certificate
+systems (UTF-8 with BOM, Shift_JIS that refuses and lists unmappable characters), and no raw
+codes in front of staff (audit details and CSV, statistics), in Japanese and English."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from sqlalchemy import select, update
+
+from core import audit, policy
+from core.audit import AuditRecord
+from core.db import db
+from intake.models import Application
+from tests.web import test_staff_applications as base
+from tests.web.test_staff_applications import FIELDS, _cert, _get, submitted
+
+# the fixtures of the applications tests (signed applications with the development CA)
+ca, card_key, forms, staff, trusted = base.ca, base.card_key, base.forms, base.staff, base.trusted
+
+
+def _approve_today(app, number: str) -> None:
+    with app.app_context():
+        db.session.execute(update(Application).where(Application.receipt_number == number).values(
+            status="approved", decided_at=dt.datetime.now(dt.UTC)))
+        db.session.commit()
+
+
+def _audits(app, action: str) -> list[AuditRecord]:
+    with app.app_context():
+        rows = db.session.scalars(select(AuditRecord).where(AuditRecord.action == action)
+                                  .order_by(AuditRecord.id)).all()
+        for r in rows:
+            db.session.expunge(r)
+        return rows
+
+
+def _rows(data: bytes, encoding: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode(encoding), newline="")))
+
+
+# --- the paper form -------------------------------------------------------------------------------
+
+def test_print_is_the_certificate_request_form_without_hashes_or_serials(app, forms, trusted, card_key, staff):
+    number = submitted(app, forms, trusted, _cert(trusted, card_key))
+    client = staff()
+    html = client.get(f"/staff/applications/{number}/print").get_data(as_text=True)
+    for word in ("交付請求書", "受付印", "受付番号", "受付日", "決裁", "担当", "係長", "課長", "必要なもの",
+                 "住民票の写し", "2通", "使いみち", "就職・勤務先に出す", "郵送", "送付先", "〒675-0064",
+                 "加古川 花子 様", "マイナンバーカードの電子署名で確認済み", "手数料", "支払い済み", number):
+        assert word in html, word
+    assert 'class="paper"' in html and "staff-nav" not in html
+    application = _get(app, number)
+    assert application.cert_serial and application.cert_serial not in html
+    assert "SHA-256" not in html and "シリアル" not in html and "ハッシュ" not in html
+    assert "記載しない" in html  # 本籍・筆頭者 asked as omit
+    assert [r.target for r in _audits(app, "application.print")][-1] == number
+
+
+def test_a_form_that_is_no_certificate_prints_as_the_application_with_its_sections(
+        app, forms, trusted, card_key, staff, monkeypatch):
+    from staff import applications_print_views as views
+    number = submitted(app, forms, trusted, _cert(trusted, card_key))
+    monkeypatch.setattr(views, "_certs", lambda: {})
+    html = staff().get("/staff/applications/print", query_string={"q": number}).get_data(as_text=True)
+    assert html.count('class="paper"') == 1
+    assert "申請書・届出書" in html and "住民票に載せる内容" in html and "受付印" in html and "課長" in html
+    assert "交付請求書" not in html
+
+
+# --- 郵送 labels and the 発送一覧 ------------------------------------------------------------------
+
+def test_postal_labels_and_dispatch_list_only_for_applications_sent_by_post(app, forms, trusted, card_key, staff):
+    cert = _cert(trusted, card_key)
+    by_post = submitted(app, forms, trusted, cert)
+    at_counter = submitted(app, forms, trusted, cert, fields={**FIELDS, "delivery": "counter",
+                                                              "pickup_counter": "shimin_madoguchi"})
+    client = staff()
+    query = {"status": "all"}
+    html = client.get("/staff/applications/labels", query_string=query).get_data(as_text=True)
+    assert by_post in html and at_counter not in html
+    assert html.count('class="address-label"') >= 1 and "〒675-0064" in html and "加古川 花子 様" in html
+    assert 'class="label-sheet"' in html
+    page = client.get("/staff/applications/dispatch", query_string=query)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert by_post in text and at_counter not in text and "発送" in text and "2通" in text
+    r = client.get("/staff/applications/dispatch.csv", query_string=query)
+    assert r.data.startswith(b"\xef\xbb\xbf") and "attachment" in r.headers["Content-Disposition"]
+    rows = _rows(r.data, "utf-8-sig")
+    assert rows[0] == ["受付番号", "手続き", "氏名", "郵便番号", "住所", "通数", "手数料（円）", "支払い", "発送"]
+    line = next(row for row in rows if row[0] == by_post)
+    assert line[2:6] == ["加古川 花子", "675-0064", "兵庫県加古川市加古川町北在家2000", "2"]
+    assert not any(row[0] == at_counter for row in rows)
+    sjis = client.get("/staff/applications/dispatch.csv", query_string={**query, "encoding": "shift_jis"})
+    assert sjis.status_code == 200 and _rows(sjis.data, "cp932") == rows
+    formats = [r.details for r in _audits(app, "application.postal")]
+    assert [json.loads(d)["format"] for d in formats[-4:]] == ["labels", "dispatch", "csv", "csv-shift_jis"]
+
+
+# --- the daily 交付一覧 ------------------------------------------------------------------------------
+
+def test_issue_list_of_the_day_in_utf8_and_shift_jis(app, forms, trusted, card_key, staff):
+    cert = _cert(trusted, card_key)
+    number = submitted(app, forms, trusted, cert, fields={**FIELDS, "applicant_family_name": "髙橋",
+                                                          "honseki": "include"})
+    not_approved = submitted(app, forms, trusted, cert)
+    _approve_today(app, number)
+    client = staff()
+    page = client.get("/staff/applications/issue-list")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and number in html and not_approved not in html
+    r = client.get("/staff/applications/issue-list.csv")
+    assert r.data.startswith(b"\xef\xbb\xbf")
+    rows = _rows(r.data, "utf-8-sig")
+    assert rows[0][:7] == ["受付番号", "証明書の種類", "対象者の氏名", "対象者のフリガナ", "生年月日", "住所", "通数"]
+    line = next(row for row in rows if row[0] == number)
+    assert line[1:4] == ["住民票の写し", "髙橋 花子", "カコガワ ハナコ"]
+    assert line[4].startswith("1985年4月1日") and line[6] == "2"
+    assert line[7:11] == ["あり", "なし", "なし", "なし"]  # 本籍 asked; 続柄, マイナンバー, 住民票コード not
+    assert line[11] == "郵送" and line[12].startswith("〒675-0064 兵庫県加古川市")
+    sjis = client.get("/staff/applications/issue-list.csv", query_string={"encoding": "shift_jis"})
+    assert sjis.status_code == 200 and not sjis.data.startswith(b"\xef\xbb\xbf")
+    assert _rows(sjis.data, "cp932") == rows  # 髙 is in cp932: the same table, character for character
+    assert [json.loads(a.details)["format"] for a in _audits(app, "application.issue_list")][-3:] == \
+        ["print", "csv", "csv-shift_jis"]
+    bad = client.get("/staff/applications/issue-list", query_string={"day": "2026-02-30"})
+    assert bad.status_code == 400 and "年-月-日" in bad.get_data(as_text=True)
+    assert 'value="2026-02-30"' in bad.get_data(as_text=True)
+
+
+def test_shift_jis_refuses_and_lists_what_it_cannot_hold(app, forms, trusted, card_key, staff):
+    number = submitted(app, forms, trusted, _cert(trusted, card_key),
+                       fields={**FIELDS, "applicant_family_name": "𠮷田"})
+    _approve_today(app, number)
+    client = staff()
+    r = client.get("/staff/applications/issue-list.csv", query_string={"encoding": "shift_jis"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and r.mimetype == "text/html"
+    assert "U+20BB7" in html and "𠮷" in html and number in html and "対象者の氏名" in html
+    assert "〓" not in html
+    assert 'href="/staff/applications/issue-list.csv"' in html  # the UTF-8 file instead
+    utf8 = client.get("/staff/applications/issue-list.csv")
+    assert "𠮷田 花子" in utf8.data.decode("utf-8-sig")
+    refused = _audits(app, "staff.export")[-1]
+    assert refused.result == "failed" and "U+20BB7" in refused.details
+    # the other Shift_JIS exports refuse the same way (the applications list)
+    listed = client.get("/staff/applications/export.csv", query_string={"q": number, "encoding": "shift_jis"})
+    assert listed.status_code in (200, 422)  # the list holds no names: nothing to refuse there
+
+
+# --- audit: actor case, details and CSV in words ----------------------------------------------------
+
+def test_audit_search_ignores_the_case_of_the_actor_and_shows_details_in_words(app, staff):
+    admin = staff(policy.ADMIN, "")
+    login = admin.login_id
+    with app.test_request_context("/"):
+        audit.record("application.print", target="inbox", actor=login, role="department",
+                     details={"count": 3, "format": "csv-shift_jis", "filters": {"status": "all", "q": "x"}})
+    upper = login.upper()
+    html = admin.get("/staff/audit/", query_string={"actor": upper}).get_data(as_text=True)
+    assert "申請の印刷" in html and "件数" in html and "CSV（Shift_JIS）" in html and "検索条件" in html
+    assert "{&#34;" not in html and '{"count"' not in html  # no raw JSON
+    r = admin.get("/staff/audit/export.csv", query_string={"actor": upper, "action": "application.print"})
+    rows = _rows(r.data, "utf-8-sig")
+    assert rows[1][3] == "所管課職員" and rows[1][7] == "成功"
+    assert "件数：3" in rows[1][10] and "形式：CSV（Shift_JIS）" in rows[1][10]
+    en = admin.get("/staff/audit/export.csv", query_string={"actor": upper, "action": "application.print",
+                                                            "lang": "en"})
+    en_rows = _rows(en.data, "utf-8-sig")
+    assert en_rows[1][3] == "Department staff" and "Count: 3" in en_rows[1][10]
+    admin.get("/staff/audit/", query_string={"lang": "ja"})
+
+
+# --- statistics: every counted metric has a name --------------------------------------------------------
+
+def test_statistics_name_the_apply_reserve_and_payment_metrics(app, staff):
+    from core import usage
+    with app.app_context():
+        usage.record("apply", "started", "juminhyo_utsushi")
+        usage.record("payments", "paid", "juminhyo_utsushi")
+    client = staff(policy.AUDITOR, "")
+    html = client.get("/staff/stats/", query_string={"service": "apply"}).get_data(as_text=True)
+    assert "申請の開始" in html and ">started<" not in html and "オンライン申請" in html
+    en = client.get("/staff/stats/", query_string={"service": "payments", "lang": "en"}).get_data(as_text=True)
+    client.get("/staff/stats/", query_string={"lang": "ja"})
+    assert ">paid<" not in en and ">payments<" not in en
