@@ -147,9 +147,19 @@ def test_shift_jis_refuses_and_lists_what_it_cannot_hold(app, forms, trusted, ca
     assert "𠮷田 花子" in utf8.data.decode("utf-8-sig")
     refused = _audits(app, "staff.export")[-1]
     assert refused.result == "failed" and "U+20BB7" in refused.details
-    # the other Shift_JIS exports refuse the same way (the applications list)
-    listed = client.get("/staff/applications/export.csv", query_string={"q": number, "encoding": "shift_jis"})
-    assert listed.status_code in (200, 422)  # the list holds no names: nothing to refuse there
+
+
+def test_every_other_shift_jis_export_refuses_the_same_way(app, staff_client):
+    """The day's bookings (another owner's export) go through the same refusal: no 〓, a 422 page."""
+    from tests.web.staff_reservations_helpers import add_booking, today
+    number, _name = add_booking(app, name="𠮷野 一郎")
+    client = staff_client(policy.COUNTER)
+    path = f"/staff/reservations/export.csv?site=shiyakusho&day={today().isoformat()}"
+    r = client.get(path + "&encoding=shift_jis")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and number in html and "U+20BB7" in html and "〓" not in html
+    assert "encoding=shift_jis" not in html.split("UTF-8のCSVファイルをダウンロード")[0].rsplit("href=", 1)[1]
+    assert "𠮷野 一郎" in client.get(path).data.decode("utf-8-sig")
 
 
 # --- audit: actor case, details and CSV in words ----------------------------------------------------
@@ -168,6 +178,13 @@ def test_audit_search_ignores_the_case_of_the_actor_and_shows_details_in_words(a
     rows = _rows(r.data, "utf-8-sig")
     assert rows[1][3] == "所管課職員" and rows[1][7] == "成功"
     assert "件数：3" in rows[1][10] and "形式：CSV（Shift_JIS）" in rows[1][10]
+    prefix = admin.get("/staff/audit/", query_string={"actor": upper[:4] + "*", "action": "application.print"})
+    assert "CSV（Shift_JIS）" in prefix.get_data(as_text=True)
+    other = admin.get("/staff/audit/", query_string={"actor": upper + "X", "action": "application.print"})
+    assert "CSV（Shift_JIS）" not in other.get_data(as_text=True)
+    page_en = admin.get("/staff/audit/", query_string={"actor": upper, "lang": "en"}).get_data(as_text=True)
+    assert "Count" in page_en and "CSV (Shift_JIS)" in page_en and "Application printed" in page_en
+    assert "件数" not in page_en and "csv-shift_jis" not in page_en
     en = admin.get("/staff/audit/export.csv", query_string={"actor": upper, "action": "application.print",
                                                             "lang": "en"})
     en_rows = _rows(en.data, "utf-8-sig")
