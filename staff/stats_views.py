@@ -76,7 +76,7 @@ def _procedure_names() -> dict[str, str]:
 
 def _reservation_service_names() -> dict[str, str]:
     from reservations.current import catalog
-    return {s.id: s.name.get(_locale()) for s in catalog().services}
+    return {sid: s.name.get(_locale()) for sid, s in catalog().services.items()}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 from sqlalchemy import select, update
 
@@ -205,3 +206,42 @@ def test_statistics_name_the_apply_reserve_and_payment_metrics(app, staff):
     en = client.get("/staff/stats/", query_string={"service": "payments", "lang": "en"}).get_data(as_text=True)
     client.get("/staff/stats/", query_string={"lang": "ja"})
     assert ">paid<" not in en and ">payments<" not in en
+
+
+# --- no raw code on my pages, in Japanese or English -------------------------------------------------
+
+RAW_CODES = ("paid", "due", "refunded", "none", "started", "submitted", "withdrawn", "booked", "cancelled", "moved",
+             "ok", "denied", "failed", "department", "admin", "auditor", "curator", "counter", "apply", "reserve",
+             "payments", "csv", "csv-shift_jis", "json", "print", "mail", "include", "omit", "self")
+RAW_TEXT = re.compile(r">\s*(" + "|".join(re.escape(c) for c in RAW_CODES) + r")\s*<")
+
+
+def test_no_raw_code_reaches_these_pages_or_csv_cells(app, forms, trusted, card_key, staff):
+    from core import usage
+    number = submitted(app, forms, trusted, _cert(trusted, card_key))
+    _approve_today(app, number)
+    with app.app_context():
+        for service, metric in (("apply", "started"), ("apply", "submitted"), ("reserve", "booked"),
+                                ("payments", "paid"), ("payments", "refunded")):
+            usage.record(service, metric, "juminhyo_utsushi")
+    clerk, auditor = staff(), staff(policy.ADMIN, "")
+    clerk.get(f"/staff/applications/{number}/print")  # audited with details
+    pages = [(clerk, f"/staff/applications/{number}/print"), (clerk, "/staff/applications/print?status=all"),
+             (clerk, "/staff/applications/issue-list"), (clerk, "/staff/applications/dispatch?status=all"),
+             (clerk, "/staff/applications/labels?status=all"), (auditor, "/staff/audit/"),
+             (auditor, "/staff/audit/totals"), (auditor, "/staff/stats/?service=apply"),
+             (auditor, "/staff/stats/?service=reserve"), (auditor, "/staff/stats/?service=payments")]
+    for lang in ("ja", "en"):
+        for client, path in pages:
+            r = client.get(path + ("&" if "?" in path else "?") + f"lang={lang}")
+            assert r.status_code == 200, (lang, path)
+            found = RAW_TEXT.findall(r.get_data(as_text=True))
+            assert found == [], (lang, path, found)
+        rows = _rows(auditor.get("/staff/audit/export.csv", query_string={"lang": lang}).data, "utf-8-sig")
+        for row in rows[1:]:
+            assert row[3] not in RAW_CODES and row[7] not in RAW_CODES, row
+            assert not row[10].startswith("{"), row[10]
+        issue = _rows(clerk.get("/staff/applications/issue-list.csv", query_string={"lang": lang}).data, "utf-8-sig")
+        assert not [cell for row in issue for cell in row if cell in RAW_CODES]
+    for client in (clerk, auditor):
+        client.get("/staff/", query_string={"lang": "ja"})
