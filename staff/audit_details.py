@@ -113,6 +113,16 @@ VALUE_WORDS: dict[str, Words] = {
 LITERAL_KEYS = frozenset({"file", "receipt", "receipt_numbers", "numbers", "serial", "sha256", "kid",
                           "next_cursor", "application", "attachment", "q", "actor", "target", "ip",
                           "login_id", "display_name", "email", "code_points", "assignee", "by"})
+# targets written as a word (not a receipt number or path) in words
+TARGET_WORDS: dict[str, Words] = {
+    "inbox": {"ja": "申請の一覧", "en": "Applications list"},
+    "audit_log": {"ja": "監査ログ", "en": "Audit log"},
+    "usage_count": {"ja": "利用統計", "en": "Usage statistics"},
+    "application_stats": {"ja": "申請の統計", "en": "Application statistics"},
+    "reservation_stats": {"ja": "窓口予約の統計", "en": "Reservation statistics"},
+    "data_keys": {"ja": "暗号化の鍵", "en": "Encryption keys"},
+    "knowledge": {"ja": "コンテンツ（ルールと手続き）", "en": "Content (rules and procedures)"},
+}
 YES_NO = {"ja": ("はい", "いいえ"), "en": ("Yes", "No")}
 EMPTY = {"ja": "（なし）", "en": "(none)"}
 LIST_SHOWN = 20
@@ -120,6 +130,12 @@ LIST_SHOWN = 20
 
 def _w(words: Words, locale: str) -> str:
     return words.get(locale) or words["ja"]
+
+
+def target_name(target: str, locale: str) -> str:
+    """A target written as a word, in words; "" for receipt numbers, paths and the like."""
+    words = TARGET_WORDS.get(target)
+    return _w(words, locale) if words else ""
 
 
 def key_label(key: str, locale: str) -> str:

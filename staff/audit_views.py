@@ -237,6 +237,10 @@ def result_name(result: str) -> str:
     return str(name) if name is not None else result
 
 
+def target_name(target: str) -> str:
+    return audit_details.target_name(target, _ui_locale())
+
+
 def detail_lines(details: str | None) -> list[tuple[str, str]]:
     return audit_details.detail_lines(details, _ui_locale())
 
@@ -250,7 +254,8 @@ def _context(f: Filters, **extra: object) -> dict[str, object]:
     return {
         "filters": f, "errors": f.errors, "field_errors": {e["field_id"]: e["message"] for e in f.errors},
         "actions": _known_actions(), "result_names": RESULT_NAMES, "action_name": action_name,
-        "role_name": role_name, "to_jst": jst, "detail_lines": detail_lines, **extra,
+        "role_name": role_name, "to_jst": jst, "detail_lines": detail_lines,
+        "target_name": target_name, **extra,
     }
 
 
@@ -362,7 +367,7 @@ def export():
     audit.record("staff.export", target="audit_log", details={
         "format": "csv", "file": filename, "count": count, "filters": f.args()})
     header = [_("番号"), _("日時（日本時間）"), _("操作者"), _("役割"), _("操作"), _("操作の名前"), _("対象"),
-              _("結果"), _("IPアドレス"), _("リクエストID"), _("詳細"), _("詳細（JSON）"), _("ハッシュ")]
+              _("対象の名前"), _("結果"), _("IPアドレス"), _("リクエストID"), _("詳細"), _("詳細（JSON）"), _("ハッシュ")]
     locale = _ui_locale()
 
     def generate() -> Iterator[bytes]:
@@ -375,7 +380,7 @@ def export():
             buffer.truncate()
             writer.writerow([neutralise(v) for v in (
                 row.id, jst(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.actor, role_name(row.role), row.action,
-                action_name(row.action), row.target, result_name(row.result), row.ip, row.request_id,
+                action_name(row.action), row.target, target_name(row.target), result_name(row.result), row.ip, row.request_id,
                 audit_details.details_text(row.details, locale), row.details, row.hash)])
             yield buffer.getvalue().encode("utf-8")
 

@@ -177,8 +177,12 @@ def test_audit_search_ignores_the_case_of_the_actor_and_shows_details_in_words(a
     assert "{&#34;" not in html and '{"count"' not in html  # no raw JSON
     r = admin.get("/staff/audit/export.csv", query_string={"actor": upper, "action": "application.print"})
     rows = _rows(r.data, "utf-8-sig")
-    assert rows[1][3] == "所管課職員" and rows[1][7] == "成功"
-    assert "件数：3" in rows[1][10] and "形式：CSV（Shift_JIS）" in rows[1][10]
+    col = {name: i for i, name in enumerate(rows[0])}
+    assert rows[1][col["役割"]] == "所管課職員" and rows[1][col["結果"]] == "成功"
+    assert rows[1][col["対象"]] == "inbox" and rows[1][col["対象の名前"]] == "申請の一覧"
+    details = rows[1][col["詳細"]]
+    assert "件数：3" in details and "形式：CSV（Shift_JIS）" in details and "検索条件：検索語：x、状態：all" in details
+    assert json.loads(rows[1][col["詳細（JSON）"]])["count"] == 3
     prefix = admin.get("/staff/audit/", query_string={"actor": upper[:4] + "*", "action": "application.print"})
     assert "CSV（Shift_JIS）" in prefix.get_data(as_text=True)
     other = admin.get("/staff/audit/", query_string={"actor": upper + "X", "action": "application.print"})
@@ -189,7 +193,8 @@ def test_audit_search_ignores_the_case_of_the_actor_and_shows_details_in_words(a
     en = admin.get("/staff/audit/export.csv", query_string={"actor": upper, "action": "application.print",
                                                             "lang": "en"})
     en_rows = _rows(en.data, "utf-8-sig")
-    assert en_rows[1][3] == "Department staff" and "Count: 3" in en_rows[1][10]
+    en_col = {name: i for i, name in enumerate(en_rows[0])}
+    assert en_rows[1][en_col["Role"]] == "Department staff" and "Count: 3" in en_rows[1][en_col["Details"]]
     admin.get("/staff/audit/", query_string={"lang": "ja"})
 
 
@@ -238,9 +243,12 @@ def test_no_raw_code_reaches_these_pages_or_csv_cells(app, forms, trusted, card_
             found = RAW_TEXT.findall(r.get_data(as_text=True))
             assert found == [], (lang, path, found)
         rows = _rows(auditor.get("/staff/audit/export.csv", query_string={"lang": lang}).data, "utf-8-sig")
+        col = {name: i for i, name in enumerate(rows[0])}
+        role, result, details = (col["役割"], col["結果"], col["詳細"]) if lang == "ja" else \
+            (col["Role"], col["Result"], col["Details"])
         for row in rows[1:]:
-            assert row[3] not in RAW_CODES and row[7] not in RAW_CODES, row
-            assert not row[10].startswith("{"), row[10]
+            assert row[role] not in RAW_CODES and row[result] not in RAW_CODES, row
+            assert not row[details].startswith("{"), row[details]
         issue = _rows(clerk.get("/staff/applications/issue-list.csv", query_string={"lang": lang}).data, "utf-8-sig")
         assert not [cell for row in issue for cell in row if cell in RAW_CODES]
     for client in (clerk, auditor):
