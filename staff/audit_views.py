@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -25,6 +26,7 @@ from sqlalchemy import Select, func, or_, select
 
 from core import audit, policy
 from core.audit import JST, AuditRecord
+from core.csv_export import ShiftJisUnmappable, shift_jis_unmappable
 from core.db import db
 from core.staff_models import StaffUser
 from staff import audit_details
@@ -287,6 +289,7 @@ def search():
         prev_url=url_for("staff_audit.search", **f.args(page=page - 1)) if page > 1 else None,
         next_url=url_for("staff_audit.search", **f.args(page=page + 1)) if page < pages else None,
         export_url=url_for("staff_audit.export", **f.args()), print_url=url_for("staff_audit.print", **f.args()),
+        sjis_url=url_for("staff_audit.export", **f.args(encoding="shift_jis")),
         totals_url=url_for("staff_audit.totals", **f.args())))
 
 
@@ -350,8 +353,8 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def export_filename(today: dt.date | None = None) -> str:
-    return f"audit-{(today or dt.datetime.now(JST).date()):%Y%m%d}.csv"
+def export_filename(today: dt.date | None = None, *, sjis: bool = False) -> str:
+    return f"audit-{(today or dt.datetime.now(JST).date()):%Y%m%d}{'-sjis' if sjis else ''}.csv"
 
 
 @bp.get("/export.csv", endpoint="export")
@@ -363,28 +366,38 @@ def export():
     stmt = filtered(f, select(*_columns())).where(AuditRecord.id <= upto).order_by(AuditRecord.id)
     count = db.session.scalar(filtered(f, select(func.count()).select_from(AuditRecord))
                               .where(AuditRecord.id <= upto)) or 0
-    filename = export_filename()
-    audit.record("staff.export", target="audit_log", details={
-        "format": "csv", "file": filename, "count": count, "filters": f.args()})
+    sjis = request.args.get("encoding") in ("shift_jis", "sjis", "cp932")
+    filename = export_filename(sjis=sjis)
     header = [_("番号"), _("日時（日本時間）"), _("操作者"), _("役割"), _("操作"), _("操作の名前"), _("対象"),
               _("対象の名前"), _("結果"), _("IPアドレス"), _("リクエストID"), _("詳細"), _("詳細（JSON）"), _("ハッシュ")]
     locale = _ui_locale()
+
+    def cells() -> Iterator[list[object]]:
+        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+            yield [row.id, jst(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.actor, role_name(row.role), row.action,
+                   action_name(row.action), row.target, target_name(row.target), result_name(row.result), row.ip,
+                   row.request_id, audit_details.details_text(row.details, locale), row.details, row.hash]
+
+    if sjis:  # a first pass finds what Shift_JIS cannot hold: refused with the list (422), never 〓
+        problems = shift_jis_unmappable(itertools.chain([header], cells()))
+        if problems:
+            raise ShiftJisUnmappable(problems)
+    audit.record("staff.export", target="audit_log", details={
+        "format": "csv-shift_jis" if sjis else "csv", "file": filename, "count": count, "filters": f.args()})
 
     def generate() -> Iterator[bytes]:
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow([neutralise(h) for h in header])
-        yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+        first = buffer.getvalue()
+        yield first.encode("cp932") if sjis else ("\ufeff" + first).encode("utf-8")
+        for line in cells():
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow([neutralise(v) for v in (
-                row.id, jst(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.actor, role_name(row.role), row.action,
-                action_name(row.action), row.target, target_name(row.target), result_name(row.result), row.ip, row.request_id,
-                audit_details.details_text(row.details, locale), row.details, row.hash)])
-            yield buffer.getvalue().encode("utf-8")
+            writer.writerow([neutralise(v) for v in line])
+            yield buffer.getvalue().encode("cp932" if sjis else "utf-8")
 
-    return Response(stream_with_context(generate()), content_type="text/csv; charset=utf-8",
+    return Response(stream_with_context(generate()), content_type=f"text/csv; charset={'shift_jis' if sjis else 'utf-8'}",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 

@@ -253,3 +253,24 @@ def test_no_raw_code_reaches_these_pages_or_csv_cells(app, forms, trusted, card_
         assert not [cell for row in issue for cell in row if cell in RAW_CODES]
     for client in (clerk, auditor):
         client.get("/staff/", query_string={"lang": "ja"})
+
+
+def test_audit_csv_in_shift_jis_round_trips_or_refuses_with_the_list(app, staff):
+    admin = staff(policy.ADMIN, "")
+    with app.test_request_context("/"):
+        audit.record("application.export", target="髙橋-test", actor="sjis.tester", role="department",
+                     details={"file": "a.csv"})
+    query = {"actor": "SJIS.TESTER", "encoding": "shift_jis"}
+    r = admin.get("/staff/audit/export.csv", query_string=query)
+    assert r.status_code == 200 and "shift_jis" in r.headers["Content-Type"] and not r.data.startswith(b"\xef\xbb\xbf")
+    utf8 = admin.get("/staff/audit/export.csv", query_string={"actor": "SJIS.TESTER"})
+    assert _rows(r.data, "cp932") == _rows(utf8.data, "utf-8-sig")
+    assert "髙橋-test" in r.data.decode("cp932")
+    with app.test_request_context("/"):
+        audit.record("application.export", target="𠮷-test", actor="sjis.tester", role="department")
+    refused = admin.get("/staff/audit/export.csv", query_string=query)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "U+20BB7" in html and "対象" in html and "〓" not in html
+    exports = _audits(app, "staff.export")
+    assert [(json.loads(a.details).get("format"), a.result) for a in exports[-2:]] == [
+        ("csv", "ok"), ("csv-shift_jis", "failed")]
