@@ -26,6 +26,20 @@ def axe():
     return Axe()
 
 
+WRAPPED_HEADERS = """[...document.querySelectorAll('main thead th')].filter(th => {
+  const r = document.createRange(); r.selectNodeContents(th);
+  const tops = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+  return tops.size > 1;
+}).map(th => th.textContent.trim())"""
+
+
+def wrapped_headers(page) -> list[str]:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    found = page.evaluate(WRAPPED_HEADERS)
+    page.set_viewport_size({"width": 375, "height": 812})
+    return found
+
+
 def test_print_labels_lists_and_refusal_pages_have_no_axe_violations(
         browser, live_server, app, axe, forms, trusted, card_key):
     cert = base._cert(trusted, card_key)
@@ -51,6 +65,7 @@ def test_print_labels_lists_and_refusal_pages_have_no_axe_violations(
             response = page.goto(live_server + path)
             assert response.status == status, (path, response.status)
             assert_accessible(axe, page, path)
+            assert wrapped_headers(page) == [], path
         # the paper form prints on A4, one application per sheet
         page.goto(live_server + f"/staff/applications/print?status=all&q={by_post}")
         assert page.pdf(format="A4").startswith(b"%PDF")
@@ -70,6 +85,7 @@ def test_print_labels_lists_and_refusal_pages_have_no_axe_violations(
         assert page.locator(".audit-details").count() >= 1
         assert "{\"" not in page.locator("main").inner_text()
         assert_accessible(axe, page, "audit search with details")
+        assert wrapped_headers(page) == []
         page.goto(live_server + "/staff/audit/?action=application.*&lang=en")
         assert_accessible(axe, page, "audit search with details (English)")
         page.goto(live_server + "/staff/audit/?lang=ja")
