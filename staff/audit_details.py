@@ -11,6 +11,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from intake import workflow
+
 Words = Mapping[str, str]
 
 # the keys of ``details`` written by audit.record(...) calls, and of the filters they carry
@@ -108,11 +110,18 @@ VALUE_WORDS: dict[str, Words] = {
     "backoffice": {"ja": "連携システム", "en": "Back-office system"},
     "anonymous": {"ja": "ログイン前", "en": "Not logged in"},
     "system": {"ja": "システム", "en": "System"},
+    # the inbox filters (staff/applications_inbox.py) and the application statuses
+    "open": {"ja": "対応中（受付〜発行済）", "en": "Open (received to issued)"},
+    "all": {"ja": "すべて", "en": "All"},
+    "anyone": {"ja": "だれでも", "en": "Anyone"},
+    "me": {"ja": "自分", "en": "Me"},
+    "unassigned": {"ja": "担当者なし", "en": "Unassigned"},
+    **{code: {"ja": words["ja"], "en": words["en"]} for code, words in workflow.LABELS.items()},
 }
 # keys whose values are identifiers or free text: shown as they are, never translated
 LITERAL_KEYS = frozenset({"file", "receipt", "receipt_numbers", "numbers", "serial", "sha256", "kid",
                           "next_cursor", "application", "attachment", "q", "actor", "target", "ip",
-                          "login_id", "display_name", "email", "code_points", "assignee", "by"})
+                          "login_id", "display_name", "email", "code_points", "by"})
 # targets written as a word (not a receipt number or path) in words
 TARGET_WORDS: dict[str, Words] = {
     "inbox": {"ja": "申請の一覧", "en": "Applications list"},

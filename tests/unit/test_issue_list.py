@@ -130,8 +130,10 @@ def test_audit_details_in_words_not_json():
     details = '{"format": "csv-shift_jis", "count": 1200, "filters": {"status": "all", "q": "=x"}, "refused": true, ' \
               '"receipt_numbers": ["261127-000001"], "new_key": "v"}'
     assert detail_lines(details, "ja") == [
-        ("形式", "CSV（Shift_JIS）"), ("件数", "1,200"), ("検索条件", "状態：all、検索語：=x"), ("断った", "はい"),
+        ("形式", "CSV（Shift_JIS）"), ("件数", "1,200"), ("検索条件", "状態：すべて、検索語：=x"), ("断った", "はい"),
         ("受付番号", "261127-000001"), ("その他（new_key）", "v")]
     assert details_text(details, "en").splitlines()[0] == "Format: CSV (Shift_JIS)"
+    assert detail_lines('{"filters": {"status": "approved", "assignee": "me"}}', "en") == [
+        ("Filters", "Status: Approved, Assignee: Me")]
     assert detail_lines("{}", "ja") == [] and detail_lines(None, "ja") == []
     assert detail_lines("not json", "ja") == [("値", "not json")]

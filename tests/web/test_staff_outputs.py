@@ -181,7 +181,7 @@ def test_audit_search_ignores_the_case_of_the_actor_and_shows_details_in_words(a
     assert rows[1][col["役割"]] == "所管課職員" and rows[1][col["結果"]] == "成功"
     assert rows[1][col["対象"]] == "inbox" and rows[1][col["対象の名前"]] == "申請の一覧"
     details = rows[1][col["詳細"]]
-    assert "件数：3" in details and "形式：CSV（Shift_JIS）" in details and "検索条件：検索語：x、状態：all" in details
+    assert "件数：3" in details and "形式：CSV（Shift_JIS）" in details and "検索条件：検索語：x、状態：すべて" in details
     assert json.loads(rows[1][col["詳細（JSON）"]])["count"] == 3
     prefix = admin.get("/staff/audit/", query_string={"actor": upper[:4] + "*", "action": "application.print"})
     assert "CSV（Shift_JIS）" in prefix.get_data(as_text=True)
