@@ -23,11 +23,20 @@ from tests.web.test_staff_applications import FIELDS, _cert, _get, submitted
 ca, card_key, forms, staff, trusted = base.ca, base.card_key, base.forms, base.staff, base.trusted
 
 
-def _approve_today(app, number: str) -> None:
+def _approve_today(app, number: str, day: dt.date | None = None) -> None:
+    """Approved now, or at noon (Japan time) of ``day``."""
+    at = dt.datetime.now(dt.UTC) if day is None else \
+        dt.datetime.combine(day, dt.time(12), dt.timezone(dt.timedelta(hours=9))).astimezone(dt.UTC)
     with app.app_context():
         db.session.execute(update(Application).where(Application.receipt_number == number).values(
-            status="approved", decided_at=dt.datetime.now(dt.UTC)))
+            status="approved", decided_at=at))
         db.session.commit()
+
+
+def unique_day() -> dt.date:
+    """A past day no other test approves on (tests share one database per session)."""
+    import secrets
+    return dt.date(2001, 1, 1) + dt.timedelta(days=secrets.randbelow(9000))
 
 
 def _audits(app, action: str) -> list[AuditRecord]:
@@ -96,10 +105,13 @@ def test_postal_labels_and_dispatch_list_only_for_applications_sent_by_post(app,
     line = next(row for row in rows if row[0] == by_post)
     assert line[2:6] == ["加古川 花子", "675-0064", "兵庫県加古川市加古川町北在家2000", "2"]
     assert not any(row[0] == at_counter for row in rows)
-    sjis = client.get("/staff/applications/dispatch.csv", query_string={**query, "encoding": "shift_jis"})
-    assert sjis.status_code == 200 and _rows(sjis.data, "cp932") == rows
+    one = {"status": "all", "q": by_post}  # (other tests' applications may hold characters outside Shift_JIS)
+    sjis = client.get("/staff/applications/dispatch.csv", query_string={**one, "encoding": "shift_jis"})
+    assert sjis.status_code == 200
+    assert _rows(sjis.data, "cp932") == _rows(client.get("/staff/applications/dispatch.csv", query_string=one).data,
+                                              "utf-8-sig") == [rows[0], line]
     formats = [r.details for r in _audits(app, "application.postal")]
-    assert [json.loads(d)["format"] for d in formats[-4:]] == ["labels", "dispatch", "csv", "csv-shift_jis"]
+    assert [json.loads(d)["format"] for d in formats[-5:]] == ["labels", "dispatch", "csv", "csv-shift_jis", "csv"]
 
 
 # --- the daily 交付一覧 ------------------------------------------------------------------------------
@@ -109,25 +121,32 @@ def test_issue_list_of_the_day_in_utf8_and_shift_jis(app, forms, trusted, card_k
     number = submitted(app, forms, trusted, cert, fields={**FIELDS, "applicant_family_name": "髙橋",
                                                           "honseki": "include"})
     not_approved = submitted(app, forms, trusted, cert)
-    _approve_today(app, number)
+    today = submitted(app, forms, trusted, cert)
+    _approve_today(app, today)
+    day = unique_day()
+    _approve_today(app, number, day)
     client = staff()
-    page = client.get("/staff/applications/issue-list")
+    default = client.get("/staff/applications/issue-list").get_data(as_text=True)  # today (Japan) by default
+    jst_today = dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date().isoformat()
+    assert f'value="{jst_today}"' in default and today in default and number not in default
+    page = client.get("/staff/applications/issue-list", query_string={"day": day.isoformat()})
     html = page.get_data(as_text=True)
-    assert page.status_code == 200 and number in html and not_approved not in html
-    r = client.get("/staff/applications/issue-list.csv")
+    assert page.status_code == 200 and number in html and not_approved not in html and today not in html
+    r = client.get("/staff/applications/issue-list.csv", query_string={"day": day.isoformat()})
     assert r.data.startswith(b"\xef\xbb\xbf")
     rows = _rows(r.data, "utf-8-sig")
     assert rows[0][:7] == ["受付番号", "証明書の種類", "対象者の氏名", "対象者のフリガナ", "生年月日", "住所", "通数"]
-    line = next(row for row in rows if row[0] == number)
-    assert line[1:4] == ["住民票の写し", "髙橋 花子", "カコガワ ハナコ"]
+    (line,) = rows[1:]
+    assert line[0] == number and line[1:4] == ["住民票の写し", "髙橋 花子", "カコガワ ハナコ"]
     assert line[4].startswith("1985年4月1日") and line[6] == "2"
     assert line[7:11] == ["あり", "なし", "なし", "なし"]  # 本籍 asked; 続柄, マイナンバー, 住民票コード not
     assert line[11] == "郵送" and line[12].startswith("〒675-0064 兵庫県加古川市")
-    sjis = client.get("/staff/applications/issue-list.csv", query_string={"encoding": "shift_jis"})
+    assert line[13:] == ["600", "支払い済み"]
+    sjis = client.get("/staff/applications/issue-list.csv", query_string={"day": day.isoformat(), "encoding": "shift_jis"})
     assert sjis.status_code == 200 and not sjis.data.startswith(b"\xef\xbb\xbf")
     assert _rows(sjis.data, "cp932") == rows  # 髙 is in cp932: the same table, character for character
-    assert [json.loads(a.details)["format"] for a in _audits(app, "application.issue_list")][-3:] == \
-        ["print", "csv", "csv-shift_jis"]
+    assert [json.loads(a.details)["format"] for a in _audits(app, "application.issue_list")][-4:] == \
+        ["print", "print", "csv", "csv-shift_jis"]
     bad = client.get("/staff/applications/issue-list", query_string={"day": "2026-02-30"})
     assert bad.status_code == 400 and "年-月-日" in bad.get_data(as_text=True)
     assert 'value="2026-02-30"' in bad.get_data(as_text=True)
@@ -136,15 +155,16 @@ def test_issue_list_of_the_day_in_utf8_and_shift_jis(app, forms, trusted, card_k
 def test_shift_jis_refuses_and_lists_what_it_cannot_hold(app, forms, trusted, card_key, staff):
     number = submitted(app, forms, trusted, _cert(trusted, card_key),
                        fields={**FIELDS, "applicant_family_name": "𠮷田"})
-    _approve_today(app, number)
+    day = unique_day()
+    _approve_today(app, number, day)
     client = staff()
-    r = client.get("/staff/applications/issue-list.csv", query_string={"encoding": "shift_jis"})
+    r = client.get("/staff/applications/issue-list.csv", query_string={"day": day.isoformat(), "encoding": "shift_jis"})
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and r.mimetype == "text/html"
     assert "U+20BB7" in html and "𠮷" in html and number in html and "対象者の氏名" in html
     assert "〓" not in html
-    assert 'href="/staff/applications/issue-list.csv"' in html  # the UTF-8 file instead
-    utf8 = client.get("/staff/applications/issue-list.csv")
+    assert f'href="/staff/applications/issue-list.csv?day={day.isoformat()}"' in html  # the UTF-8 file instead
+    utf8 = client.get("/staff/applications/issue-list.csv", query_string={"day": day.isoformat()})
     assert "𠮷田 花子" in utf8.data.decode("utf-8-sig")
     refused = _audits(app, "staff.export")[-1]
     assert refused.result == "failed" and "U+20BB7" in refused.details
@@ -152,10 +172,13 @@ def test_shift_jis_refuses_and_lists_what_it_cannot_hold(app, forms, trusted, ca
 
 def test_every_other_shift_jis_export_refuses_the_same_way(app, staff_client):
     """The day's bookings (another owner's export) go through the same refusal: no 〓, a 422 page."""
+    import secrets
+
     from tests.web.staff_reservations_helpers import add_booking, today
-    number, _name = add_booking(app, name="𠮷野 一郎")
+    day = today() + dt.timedelta(days=400 + secrets.randbelow(300))  # a day no other test exports
+    number, _name = add_booking(app, name="𠮷野 一郎", day=day)
     client = staff_client(policy.COUNTER)
-    path = f"/staff/reservations/export.csv?site=shiyakusho&day={today().isoformat()}"
+    path = f"/staff/reservations/export.csv?site=shiyakusho&day={day.isoformat()}"
     r = client.get(path + "&encoding=shift_jis")
     html = r.get_data(as_text=True)
     assert r.status_code == 422 and number in html and "U+20BB7" in html and "〓" not in html
