@@ -2,7 +2,10 @@
 
 - UTF-8 with a byte order mark (without it Japanese Excel reads the file as Shift_JIS: 文字化け);
   or, with :func:`to_csv_shift_jis`, Shift_JIS (Windows-31J / cp932) for older systems that read
-  nothing else: a character that has no Shift_JIS code becomes 〓 (the usual 下駄 mark).
+  nothing else. A character that has no Shift_JIS code (𠮷 U+20BB7, many 異体字, emoji) is never
+  replaced silently: :func:`shift_jis_unmappable` lists each one with its row, column and code
+  point, and :func:`to_csv_shift_jis` raises :class:`ShiftJisUnmappable` (carrying that list)
+  instead of writing a file with 〓 in place of a name.
 - CRLF line ends; cells with commas, quotes or line breaks are quoted (RFC 4180).
 - CSV injection: a text cell starting with ``=`` ``+`` ``-`` ``@``, a tab or a carriage return
   (and their full-width forms ＝ ＋ － ＠, which Japanese Excel also reads as a formula) gets a
@@ -20,6 +23,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 BOM = "\ufeff"
@@ -49,16 +53,63 @@ def to_csv(rows: Iterable[Iterable[object]]) -> bytes:
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 
-SHIFT_JIS_MISSING = "〓"  # 下駄: what a character without a Shift_JIS code becomes
+@dataclass(frozen=True)
+class Unmappable:
+    """One character that Shift_JIS (cp932) cannot hold: where it is (1-based row and column of
+    the rows as given, the header being row 1), the column's heading, the row's first cell (the
+    record's key, e.g. the 受付番号) and the character with its code point."""
+
+    row: int
+    column: int
+    heading: str
+    key: str
+    char: str
+
+    @property
+    def code_point(self) -> str:
+        return f"U+{ord(self.char):04X}"
+
+
+class ShiftJisUnmappable(ValueError):
+    """The rows hold characters that Shift_JIS cannot encode; ``problems`` lists each of them."""
+
+    def __init__(self, problems: list[Unmappable]):
+        self.problems = problems
+        super().__init__(", ".join(f"{p.char} {p.code_point} (row {p.row}, column {p.column})"
+                                   for p in problems[:10]))
+
+
+def _encodable(ch: str) -> bool:
+    try:
+        ch.encode("cp932")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shift_jis_unmappable(rows: Iterable[Iterable[object]]) -> list[Unmappable]:
+    """Every character of the cells that cp932 cannot encode, in row and column order."""
+    problems: list[Unmappable] = []
+    header: list[str] = []
+    for r, row in enumerate(rows, 1):
+        cells = [neutralise(cell) for cell in row]
+        if r == 1:
+            header = cells
+        for c, text in enumerate(cells, 1):
+            if text.isascii():
+                continue
+            for ch in dict.fromkeys(text):  # each character once per cell
+                if not _encodable(ch):
+                    problems.append(Unmappable(row=r, column=c, heading=header[c - 1] if c <= len(header) else "",
+                                               key=cells[0] if cells else "", char=ch))
+    return problems
 
 
 def to_csv_shift_jis(rows: Iterable[Iterable[object]]) -> bytes:
-    """The same CSV in Shift_JIS (cp932, no BOM); characters it cannot hold become 〓."""
-    text = to_csv(rows).decode("utf-8")[len(BOM):]
-    out = bytearray()
-    for ch in text:
-        try:
-            out += ch.encode("cp932")
-        except UnicodeEncodeError:
-            out += SHIFT_JIS_MISSING.encode("cp932")
-    return bytes(out)
+    """The same CSV in Shift_JIS (cp932, no BOM). Raises :class:`ShiftJisUnmappable` when a
+    cell holds a character cp932 cannot encode (nothing is replaced)."""
+    rows = [list(row) for row in rows]
+    problems = shift_jis_unmappable(rows)
+    if problems:
+        raise ShiftJisUnmappable(problems)
+    return to_csv(rows).decode("utf-8")[len(BOM):].encode("cp932")

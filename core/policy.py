@@ -65,11 +65,16 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_applications.download": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.print_one": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.export_one": frozenset({DEPARTMENT, ADMIN}),
-    "staff_applications.note": frozenset({DEPARTMENT, ADMIN}),  # 職員メモ (h1-review)
+    "staff_applications.note": frozenset({DEPARTMENT, ADMIN}),  # 職員メモ
     "staff_applications.phrases": frozenset({DEPARTMENT, ADMIN}),  # 補正の定型文 (staff/correction_phrase_views.py)
     "staff_applications.phrase_add": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.phrase_edit": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.phrase_delete": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.postal_labels": frozenset({DEPARTMENT, ADMIN}),  # 郵送: address labels
+    "staff_applications.dispatch_list": frozenset({DEPARTMENT, ADMIN}),  # 発送一覧
+    "staff_applications.dispatch_csv": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.issue_list": frozenset({DEPARTMENT, ADMIN}),  # 交付一覧 (certificate systems)
+    "staff_applications.issue_list_csv": frozenset({DEPARTMENT, ADMIN}),
     # --- counter reservations (staff/reservations_views.py) ---
     # Counter work (day view, check-in, no-show, phone bookings, the walk-in queue, the day's CSV)
     # is for counter and department staff (their departments' counters) and administrators.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -21,11 +22,14 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from core import audit, policy
 from core.audit import JST, AuditRecord
+from core.csv_export import ShiftJisUnmappable, shift_jis_unmappable
 from core.db import db
+from core.staff_models import StaffUser
+from staff import audit_details
 from staff.svg_chart import bar_chart
 
 bp = Blueprint("staff_audit", __name__, url_prefix="/staff/audit", template_folder="templates")
@@ -44,7 +48,13 @@ ACTION_NAMES = {
     "logout": _l("ログアウト"),
     "permission.denied": _l("権限のない操作"),
     "staff.view": _l("個人情報の閲覧"),
-    "staff.edit": _l("個人情報の編集"),
+    "staff.edit": _l("職員アカウントの変更"),
+    "staff.account_created": _l("職員アカウントの作成"),
+    "staff.password_reset": _l("パスワードの再発行"),
+    "staff.account_unlocked": _l("職員アカウントのロック解除"),
+    "staff.account_updated": _l("職員アカウントの変更"),
+    "staff.account_suspended": _l("職員アカウントの利用停止"),
+    "staff.account_reactivated": _l("職員アカウントの利用再開"),
     "staff.export": _l("データの出力"),
     "config.change": _l("設定の変更"),
     "rules.reload": _l("ルールの再読み込み"),
@@ -73,6 +83,16 @@ ACTION_NAMES = {
     "backoffice.call": _l("連携システムの呼び出し"),
     "backoffice.client_create": _l("連携システムの登録"),
     "backoffice.client_disable": _l("連携システムの停止"),
+    "reservation.list": _l("予約一覧の閲覧"),
+    "reservation.view": _l("予約の閲覧"),
+    "reservation.create": _l("予約の登録（電話・窓口）"),
+    "reservation.cancel": _l("予約の取り消し"),
+    "reservation.checkin": _l("来庁の受付"),
+    "reservation.no_show": _l("来庁なしの記録"),
+    "reservation.calendar": _l("予約の日程の変更"),
+    "reservation.export": _l("予約データの出力"),
+    "application.issue_list": _l("交付一覧の出力"),
+    "application.postal": _l("郵送の宛名ラベル・発送一覧の出力"),
 }
 RESULT_NAMES = {"ok": _l("成功"), "denied": _l("拒否"), "failed": _l("失敗")}
 
@@ -151,6 +171,26 @@ def _exact_or_prefix(column, value: str):
     return column == value
 
 
+def actor_spellings(typed: str) -> list[str]:
+    """The stored spellings that match ``typed`` whatever its case: the typed text, its lower
+    case, the accounts' login ids equal to it ignoring case (or starting with it, for a prefix
+    ending in ``*``), and anonymous/system. Compared with ``actor IN (…)`` so that the search
+    keeps using the index on actor (an index on lower(actor) is not portable to SQLite)."""
+    prefix = typed.endswith("*")
+    wanted = typed.rstrip("*").lower()
+    logins = list(db.session.scalars(select(StaffUser.login_id)))
+    found = [x for x in [*logins, "anonymous", "system"]
+             if (x.lower().startswith(wanted) if prefix else x.lower() == wanted)]
+    return sorted(set(found) | ({wanted} if not prefix else set()))
+
+
+def _actor_condition(column, typed: str):
+    names = actor_spellings(typed)
+    if typed.endswith("*"):  # unknown spellings (a mistyped login id of a failed login) by case as typed
+        return or_(column.in_(names), _exact_or_prefix(column, typed), _exact_or_prefix(column, typed.lower()))
+    return or_(column.in_(names), column == typed)
+
+
 def filtered(f: Filters, stmt: Select) -> Select:
     t = AuditRecord.__table__.c
     if f.start is not None:
@@ -158,7 +198,7 @@ def filtered(f: Filters, stmt: Select) -> Select:
     if f.end is not None:
         stmt = stmt.where(t.at < f.end)
     if f.values["actor"]:
-        stmt = stmt.where(_exact_or_prefix(t.actor, f.values["actor"]))
+        stmt = stmt.where(_actor_condition(t.actor, f.values["actor"]))
     if f.values["action"]:
         stmt = stmt.where(_exact_or_prefix(t.action, f.values["action"]))
     if f.values["target"]:
@@ -183,11 +223,28 @@ def action_name(action: str) -> str:
     return str(name) if name is not None else ""
 
 
+def _ui_locale() -> str:
+    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+
+
 def role_name(role: str) -> str:
-    names = policy.ROLE_NAMES.get(role)
+    names = policy.ROLE_NAMES.get(role) or audit_details.VALUE_WORDS.get(role)
     if not names:
         return role
-    return names["en" if getattr(g, "locale", "ja") == "en" else "ja"]
+    return names[_ui_locale()]
+
+
+def result_name(result: str) -> str:
+    name = RESULT_NAMES.get(result)
+    return str(name) if name is not None else result
+
+
+def target_name(target: str) -> str:
+    return audit_details.target_name(target, _ui_locale())
+
+
+def detail_lines(details: str | None) -> list[tuple[str, str]]:
+    return audit_details.detail_lines(details, _ui_locale())
 
 
 def _known_actions() -> list[str]:
@@ -199,7 +256,8 @@ def _context(f: Filters, **extra: object) -> dict[str, object]:
     return {
         "filters": f, "errors": f.errors, "field_errors": {e["field_id"]: e["message"] for e in f.errors},
         "actions": _known_actions(), "result_names": RESULT_NAMES, "action_name": action_name,
-        "role_name": role_name, "to_jst": jst, **extra,
+        "role_name": role_name, "to_jst": jst, "detail_lines": detail_lines,
+        "target_name": target_name, **extra,
     }
 
 
@@ -231,6 +289,7 @@ def search():
         prev_url=url_for("staff_audit.search", **f.args(page=page - 1)) if page > 1 else None,
         next_url=url_for("staff_audit.search", **f.args(page=page + 1)) if page < pages else None,
         export_url=url_for("staff_audit.export", **f.args()), print_url=url_for("staff_audit.print", **f.args()),
+        sjis_url=url_for("staff_audit.export", **f.args(encoding="shift_jis")),
         totals_url=url_for("staff_audit.totals", **f.args())))
 
 
@@ -279,7 +338,8 @@ def totals():
         "results": [(r, per_result.get(r, 0)) for r in RESULT_NAMES],
         "day_chart": bar_chart([(d[5:].replace("-", "/"), n) for d, n in day_rows], day_title,
                                chart_id="audit-per-day", horizontal=False),
-        "action_chart": bar_chart([(a, n) for a, n in action_rows], action_title, chart_id="audit-per-action"),
+        "action_chart": bar_chart([(action_name(a) or a, n) for a, n in action_rows], action_title,
+                                  chart_id="audit-per-action"),
         "day_title": day_title, "action_title": action_title,
     }
     return render_template("staff/audit/totals.html", **_context(
@@ -293,8 +353,8 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def export_filename(today: dt.date | None = None) -> str:
-    return f"audit-{(today or dt.datetime.now(JST).date()):%Y%m%d}.csv"
+def export_filename(today: dt.date | None = None, *, sjis: bool = False) -> str:
+    return f"audit-{(today or dt.datetime.now(JST).date()):%Y%m%d}{'-sjis' if sjis else ''}.csv"
 
 
 @bp.get("/export.csv", endpoint="export")
@@ -306,26 +366,38 @@ def export():
     stmt = filtered(f, select(*_columns())).where(AuditRecord.id <= upto).order_by(AuditRecord.id)
     count = db.session.scalar(filtered(f, select(func.count()).select_from(AuditRecord))
                               .where(AuditRecord.id <= upto)) or 0
-    filename = export_filename()
-    audit.record("staff.export", target="audit_log", details={
-        "format": "csv", "file": filename, "count": count, "filters": f.args()})
+    sjis = request.args.get("encoding") in ("shift_jis", "sjis", "cp932")
+    filename = export_filename(sjis=sjis)
     header = [_("番号"), _("日時（日本時間）"), _("操作者"), _("役割"), _("操作"), _("操作の名前"), _("対象"),
-              _("結果"), _("IPアドレス"), _("リクエストID"), _("詳細"), _("ハッシュ")]
+              _("対象の名前"), _("結果"), _("IPアドレス"), _("リクエストID"), _("詳細"), _("詳細（JSON）"), _("ハッシュ")]
+    locale = _ui_locale()
+
+    def cells() -> Iterator[list[object]]:
+        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+            yield [row.id, jst(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.actor, role_name(row.role), row.action,
+                   action_name(row.action), row.target, target_name(row.target), result_name(row.result), row.ip,
+                   row.request_id, audit_details.details_text(row.details, locale), row.details, row.hash]
+
+    if sjis:  # a first pass finds what Shift_JIS cannot hold: refused with the list (422), never 〓
+        problems = shift_jis_unmappable(itertools.chain([header], cells()))
+        if problems:
+            raise ShiftJisUnmappable(problems)
+    audit.record("staff.export", target="audit_log", details={
+        "format": "csv-shift_jis" if sjis else "csv", "file": filename, "count": count, "filters": f.args()})
 
     def generate() -> Iterator[bytes]:
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow([neutralise(h) for h in header])
-        yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+        first = buffer.getvalue()
+        yield first.encode("cp932") if sjis else ("\ufeff" + first).encode("utf-8")
+        for line in cells():
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow([neutralise(v) for v in (
-                row.id, jst(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.actor, row.role, row.action,
-                action_name(row.action), row.target, row.result, row.ip, row.request_id, row.details, row.hash)])
-            yield buffer.getvalue().encode("utf-8")
+            writer.writerow([neutralise(v) for v in line])
+            yield buffer.getvalue().encode("cp932" if sjis else "utf-8")
 
-    return Response(stream_with_context(generate()), content_type="text/csv; charset=utf-8",
+    return Response(stream_with_context(generate()), content_type=f"text/csv; charset={'shift_jis' if sjis else 'utf-8'}",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 

@@ -19,9 +19,11 @@ from flask_babel import lazy_gettext as _l
 
 from core import audit, usage
 from core.csv_export import to_csv
+from staff import csv_refusal
 from staff.svg_chart import bar_chart
 
 bp = Blueprint("staff_stats", __name__, url_prefix="/staff/stats", template_folder="templates")
+csv_refusal.register(bp)  # every staff Shift_JIS CSV: unmappable characters answer 422, never 〓
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -29,7 +31,8 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DEFAULT_SERVICE = "guide"
 
-SERVICE_NAMES = {"guide": _l("手続きガイド")}
+SERVICE_NAMES = {"guide": _l("手続きガイド"), "apply": _l("オンライン申請"), "reserve": _l("窓口の予約"),
+                 "payments": _l("手数料の支払い")}
 # the metrics of each service in display order, with their names (later services add theirs)
 METRICS = {
     "guide": [
@@ -39,7 +42,22 @@ METRICS = {
         ("procedures_listed", _l("表示された手続き")),
         ("search", _l("検索")),
     ],
+    "apply": [
+        ("started", _l("申請の開始")),
+        ("submitted", _l("申請の送信")),
+        ("withdrawn", _l("申請の取り下げ")),
+    ],
+    "reserve": [
+        ("booked", _l("予約")),
+        ("moved", _l("予約の変更")),
+        ("cancelled", _l("予約の取り消し")),
+    ],
+    "payments": [
+        ("paid", _l("支払い")),
+        ("refunded", _l("返金")),
+    ],
 }
+
 
 
 def _locale() -> str:
@@ -54,6 +72,11 @@ def _event_names() -> dict[str, str]:
 def _procedure_names() -> dict[str, str]:
     from guide import rulebook
     return {pid: p.name.get(_locale()) for pid, p in rulebook().kb.procedures.items()}
+
+
+def _reservation_service_names() -> dict[str, str]:
+    from reservations.current import catalog
+    return {sid: s.name.get(_locale()) for sid, s in catalog().services.items()}
 
 
 @dataclass(frozen=True)
@@ -79,6 +102,18 @@ BREAKDOWNS: dict[str, list[Breakdown]] = {
         Breakdown("procedure", _l("手続き別"), _l("手続き"), ("procedures_listed",), "procedures_listed",
                   _l("手続き別の表示回数（上位15件）"), _procedure_names, all_names=False, chart_top=15),
     ],
+    "apply": [
+        Breakdown("procedure", _l("手続き別"), _l("手続き"), ("started", "submitted", "withdrawn"), "submitted",
+                  _l("手続き別の申請の送信数（上位15件）"), _procedure_names, all_names=False, chart_top=15),
+    ],
+    "reserve": [
+        Breakdown("service", _l("予約の種類別"), _l("予約の種類"), ("booked", "moved", "cancelled"), "booked",
+                  _l("予約の種類別の予約数"), _reservation_service_names, all_names=False, chart_top=15),
+    ],
+    "payments": [
+        Breakdown("procedure", _l("手続き別"), _l("手続き"), ("paid", "refunded"), "paid",
+                  _l("手続き別の支払い数（上位15件）"), _procedure_names, all_names=False, chart_top=15),
+    ],
 }
 
 
@@ -89,7 +124,7 @@ def service_name(service: str) -> str:
 def metric_names(service: str, seen: set[str] | None = None) -> list[tuple[str, str]]:
     """(metric, name) of a service: the known ones in order, then any other counted ones."""
     known = [(m, str(name)) for m, name in METRICS.get(service, [])]
-    return known + [(m, m) for m in sorted((seen or set()) - {m for m, _n in known})]
+    return known + [(m, _("その他の指標（%(code)s）", code=m)) for m in sorted((seen or set()) - {m for m, _n in known})]
 
 
 def _breakdowns(service: str, counted: Mapping[tuple[str, str], int]) -> list[Breakdown]:
@@ -346,9 +381,9 @@ def applications_export():
     for p in stats.procedures:
         for s in astats.STATUSES:
             if stats.counts[p].get(s):
-                body.append([query.start, query.end, "count", p, names.get(p, p), s, workflow.label(s, "ja"),
+                body.append([query.start, query.end, _("件数"), p, names.get(p, p), s, workflow.label(s, _locale()),
                              stats.counts[p][s], None, None])
-    for kind, table in (("to_decision", stats.to_decision), ("to_close", stats.to_close)):
+    for kind, table in ((_("受付から決定までの時間"), stats.to_decision), (_("受付から終了までの時間"), stats.to_close)):
         for p in stats.procedures:
             t = table[p]
             body.append([query.start, query.end, kind, p, names.get(p, p), None, None, t.count, t.median_hours,

@@ -48,3 +48,32 @@ def test_commas_quotes_and_line_breaks_are_quoted_and_round_trip():
 
 def test_empty_input_is_just_the_bom():
     assert to_csv([]) == BOM.encode("utf-8")
+
+
+# --- Shift_JIS: never a silent replacement -------------------------------------------------------
+
+from core.csv_export import ShiftJisUnmappable, shift_jis_unmappable, to_csv_shift_jis  # noqa: E402
+
+
+def test_shift_jis_round_trips_what_cp932_holds_including_ibm_extensions():
+    rows = [["受付番号", "氏名", "住所"], ["261127-000001", "髙橋 﨑子", "兵庫県加古川市①丁目"], ["=1+1", -3, None]]
+    data = to_csv_shift_jis(rows)
+    assert not data.startswith(b"\xef\xbb\xbf") and data.endswith(b"\r\n")
+    back = list(csv.reader(io.StringIO(data.decode("cp932"), newline="")))
+    assert back == [["受付番号", "氏名", "住所"], ["261127-000001", "髙橋 﨑子", "兵庫県加古川市①丁目"], ["'=1+1", "-3", ""]]
+    assert shift_jis_unmappable(rows) == []
+
+
+def test_each_unmappable_character_is_reported_with_row_column_and_code_point():
+    rows = [["受付番号", "氏名", "メモ"], ["A-1", "𠮷田 太郎", "ok"], ["A-2", "山田", "𠮷𠮷 and 🙂 and — 〜"]]
+    problems = shift_jis_unmappable(rows)
+    assert [(p.row, p.column, p.heading, p.key, p.char, p.code_point) for p in problems] == [
+        (2, 2, "氏名", "A-1", "𠮷", "U+20BB7"),
+        (3, 3, "メモ", "A-2", "𠮷", "U+20BB7"),  # once per cell
+        (3, 3, "メモ", "A-2", "🙂", "U+1F642"),
+        (3, 3, "メモ", "A-2", "—", "U+2014"),  # EM DASH: cp932 has only ― (U+2015)
+    ]  # 〜 (U+301C) is JIS X 0208 0x8160, which Windows reads as ～: the same character, not a loss
+    with pytest.raises(ShiftJisUnmappable) as refused:
+        to_csv_shift_jis(rows)
+    assert refused.value.problems == problems and "U+20BB7" in str(refused.value)
+    assert "𠮷田 太郎" in to_csv(rows).decode("utf-8")  # the UTF-8 file keeps everything

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from core.csv_export import to_csv, to_csv_shift_jis
+from core.csv_export import ShiftJisUnmappable, to_csv, to_csv_shift_jis
 from intake.forms import load_forms
 from staff import application_stats as stats
 from staff import applications_display as show
@@ -79,11 +79,14 @@ def test_median_and_90th_percentile_by_nearest_rank():
     assert stats.duration_text(36) == "1.5日" and stats.duration_text(5.5) == "5.5時間" and stats.duration_text(None) == ""
 
 
-def test_shift_jis_csv_is_the_same_table_and_marks_what_it_cannot_hold():
-    rows = [["受付番号", "氏名"], ["261127-000001", "髙橋 𠮷野"], ["=1+1", -3]]
+def test_shift_jis_csv_is_the_same_table_and_refuses_what_it_cannot_hold():
+    rows = [["受付番号", "氏名"], ["261127-000001", "髙橋 吉野"], ["=1+1", -3]]
     data = to_csv_shift_jis(rows)
     assert not data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     back = list(csv.reader(io.StringIO(data.decode("cp932"), newline="")))
-    assert back[1] == ["261127-000001", "髙橋 〓野"]  # 髙 is in Windows-31J, 𠮷 is not
+    assert back[1] == ["261127-000001", "髙橋 吉野"]  # 髙 is in Windows-31J
     assert back[2] == ["'=1+1", "-3"]
-    assert list(csv.reader(io.StringIO(to_csv(rows).decode("utf-8-sig"), newline="")))[1][1] == "髙橋 𠮷野"
+    with pytest.raises(ShiftJisUnmappable) as refused:  # 𠮷 is not: never a silent 〓
+        to_csv_shift_jis([["受付番号", "氏名"], ["261127-000001", "髙橋 𠮷野"]])
+    assert [(p.row, p.column, p.char) for p in refused.value.problems] == [(2, 2, "𠮷")]
+    assert list(csv.reader(io.StringIO(to_csv(rows).decode("utf-8-sig"), newline="")))[1][1] == "髙橋 吉野"

@@ -444,10 +444,10 @@ def test_one_application_as_json_and_print_view_are_audited(app, forms, trusted,
     assert _audited(app, "application.export", number) == 1
     r = client.get(f"/staff/applications/{number}/print")
     html = r.get_data(as_text=True)
-    assert r.status_code == 200 and 'class="print-sheet"' in html and "staff-nav" not in html
+    assert r.status_code == 200 and 'class="paper"' in html and "staff-nav" not in html
     assert _audited(app, "application.print", number) == 1
     r = client.get("/staff/applications/print", query_string={"q": number})
-    assert r.get_data(as_text=True).count('class="print-sheet"') == 1
+    assert r.get_data(as_text=True).count('class="paper"') == 1
 
 
 def test_views_are_audited_with_the_receipt_number(app, forms, trusted, card_key, staff):
@@ -513,8 +513,8 @@ def test_statistics_per_procedure_status_and_processing_times(app, forms, truste
     # the CSV export (UTF-8 BOM and Shift_JIS)
     r = staff(policy.AUDITOR, "").get("/staff/stats/applications.csv", query_string=query)
     rows = list(csv.reader(io.StringIO(r.get_data().decode("utf-8-sig"), newline="")))
-    assert ["2003-03-01", "2003-03-31", "to_decision", "juminhyo_utsushi", "住民票の写し", "", "", "2", "36.0", "48.0"] in rows
-    assert ["2003-03-01", "2003-03-31", "count", "juminhyo_utsushi", "住民票の写し", "approved", "承認", "1", "", ""] in rows
+    assert ["2003-03-01", "2003-03-31", "受付から決定までの時間", "juminhyo_utsushi", "住民票の写し", "", "", "2", "36.0", "48.0"] in rows
+    assert ["2003-03-01", "2003-03-31", "件数", "juminhyo_utsushi", "住民票の写し", "approved", "承認", "1", "", ""] in rows
     sjis = staff(policy.AUDITOR, "").get("/staff/stats/applications.csv", query_string={**query, "encoding": "shift_jis"})
     assert list(csv.reader(io.StringIO(sjis.get_data().decode("cp932"), newline=""))) == rows
     assert staff(policy.COUNTER, "").get("/staff/stats/applications").status_code == 403
