@@ -30,6 +30,7 @@ KEY_LABELS: dict[str, Words] = {
     "code_points": {"ja": "文字コード", "en": "Code points"},
     "count": {"ja": "件数", "en": "Count"},
     "counter": {"ja": "窓口", "en": "Counter"},
+    "department": {"ja": "担当課", "en": "Department"},
     "departments": {"ja": "担当課", "en": "Departments"},
     "event": {"ja": "ライフイベント", "en": "Life event"},
     "field": {"ja": "項目", "en": "Field"},
