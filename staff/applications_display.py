@@ -255,6 +255,14 @@ def note_text(event: Any, locale: str) -> str:
     if event.kind == "payment" and note.startswith("fee_confirmed:"):
         amount = note.split(":", 1)[1]
         return f"Fee confirmed: {amount} yen" if locale == "en" else f"手数料を{int(amount):,}円に確定"
+    if event.kind == "payment" and note == "paid":
+        return "Fee paid" if locale == "en" else "手数料の支払いを確認"
+    if event.kind == "payment" and note.split(":", 1)[0] in ("refunded", "overpaid") and note.split(":", 1)[-1].isdigit():
+        kind, amount = note.split(":", 1)
+        if kind == "refunded":
+            return f"Refunded: {int(amount):,} yen" if locale == "en" else f"{int(amount):,}円を返金"
+        return (f"Paid {int(amount):,} yen more than the fee (to refund)" if locale == "en"
+                else f"手数料より{int(amount):,}円多く支払われています（返金が必要）")
     if event.kind == "status" and note == "resubmitted":
         return "Corrected and sent again" if locale == "en" else "補正して再提出"
     if event.kind in ("signature", "signature_check") and note.startswith("{"):

@@ -492,10 +492,10 @@ def export():
                      r.name_kana or "", r.phone or "", _label(CHANNEL_LABELS, r.channel), _label(STATUS_LABELS, r.status),
                      checked.strftime("%H:%M") if checked else ""])
     filename = f"reservations-{f.site}-{f.day:%Y%m%d}{'-sjis' if sjis else ''}.csv"
+    data = to_csv_shift_jis(body) if sjis else to_csv(body)  # a refusal (unmappable characters) is audited apart
     audit.record("reservation.export", target=f"{f.site}:{f.day.isoformat()}", details={
         "format": "csv-shift_jis" if sjis else "csv", "file": filename, "count": len(rows),
         "counter": f.counter or "*"})
-    data = to_csv_shift_jis(body) if sjis else to_csv(body)
     return Response(data, content_type=f"text/csv; charset={'shift_jis' if sjis else 'utf-8'}", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
@@ -785,18 +785,19 @@ def stats_export():
     report = _stats_report(cat, query.start, query.end)
     header = [_("開始日"), _("終了日"), _("区分"), _("項目"), _("項目名"), *report["outcomes"], _("予約件数"), _("来庁なしの割合")]
     body: list[list[object]] = [header]
-    for kind in ("per_day", "per_counter", "per_channel"):
+    sections = {"per_day": _("日別"), "per_counter": _("窓口別"), "per_channel": _("受付の経路別")}
+    for kind, section in sections.items():
         for r in report[kind]:
-            body.append([query.start, query.end, kind, r["id"], r["name"], *r["counts"], r["total"], r["rate"]])
+            body.append([query.start, query.end, section, r["id"], r["name"], *r["counts"], r["total"], r["rate"]])
     body.append([_("開始日"), _("終了日"), _("区分"), _("窓口"), _("発行"), _("呼び出し"), _("不在"),
                  _("平均待ち時間（分）"), _("平均対応時間（分）")])
     for w in report["walk_ins"]:
-        body.append([query.start, query.end, "walk_in", w["name"], w["issued"], w["called"], w["no_show"],
+        body.append([query.start, query.end, _("順番待ち（予約なし）"), w["name"], w["issued"], w["called"], w["no_show"],
                      w["wait"], w["service"]])
     filename = f"reservations-stats-{query.start:%Y%m%d}-{query.end:%Y%m%d}{'-sjis' if sjis else ''}.csv"
+    data = to_csv_shift_jis(body) if sjis else to_csv(body)  # a refusal (unmappable characters) is audited apart
     audit.record("staff.export", target="reservation_stats", details={
         "file": filename, "from": query.start.isoformat(), "to": query.end.isoformat()})
-    data = to_csv_shift_jis(body) if sjis else to_csv(body)
     return Response(data, content_type=f"text/csv; charset={'shift_jis' if sjis else 'utf-8'}",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -90,3 +90,16 @@ def test_shift_jis_csv_is_the_same_table_and_refuses_what_it_cannot_hold():
         to_csv_shift_jis([["受付番号", "氏名"], ["261127-000001", "髙橋 𠮷野"]])
     assert [(p.row, p.column, p.char) for p in refused.value.problems] == [(2, 2, "𠮷")]
     assert list(csv.reader(io.StringIO(to_csv(rows).decode("utf-8-sig"), newline="")))[1][1] == "髙橋 吉野"
+
+
+@pytest.mark.parametrize(("note", "ja", "en"), [
+    ("paid", "手数料の支払いを確認", "Fee paid"),
+    ("refunded:1500", "1,500円を返金", "Refunded: 1,500 yen"),
+    ("overpaid:300", "手数料より300円多く支払われています（返金が必要）", "Paid 300 yen more than the fee (to refund)"),
+    ("fee_confirmed:900", "手数料を900円に確定", "Fee confirmed: 900 yen"),
+])
+def test_payment_history_notes_read_as_words(note, ja, en):
+    from types import SimpleNamespace
+    event = SimpleNamespace(kind="payment", note=note)
+    assert show.note_text(event, "ja") == ja
+    assert show.note_text(event, "en") == en
