@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, false, or_, select
 
-from core.staff_models import StaffUser
 from intake import processing_time, search_keys, workflow
 from intake.models import Application
 
@@ -155,9 +154,12 @@ def filtered(stmt: Select, f: InboxFilters, me: int) -> Select:
     return stmt
 
 
-def ordered(stmt: Select, f: InboxFilters | None = None, procedures: Mapping[str, str] | None = None) -> Select:
+def ordered(stmt: Select, f: InboxFilters | None = None, procedures: Mapping[str, str] | None = None,
+            assignee_rank: Mapping[int, int] | None = None) -> Select:
     """By default oldest first: the application waiting longest is at the top. ``due`` is sorted
-    in Python (:func:`by_due`), since the deadline depends on each procedure and the calendar."""
+    in Python (:func:`by_due`), since the deadline depends on each procedure and the calendar.
+    ``assignee_rank``: staff id → place in name order (names are encrypted: they are sorted in
+    Python and the order is handed to SQL as a CASE)."""
     sort, desc = (f.sort, f.descending) if f is not None else ("received", False)
 
     def direction(column):
@@ -166,17 +168,19 @@ def ordered(stmt: Select, f: InboxFilters | None = None, procedures: Mapping[str
     tail = (Application.submitted_at.asc(), Application.receipt_number.asc())
     if sort == "procedure":
         names = procedures or {}
-        key = case({pid: name for pid, name in names.items()}, value=Application.procedure_id,
-                   else_=Application.procedure_id) if names else Application.procedure_id
+        rank = {pid: i for i, pid in enumerate(sorted(names, key=lambda p: names[p]))}
+        key = case(rank, value=Application.procedure_id, else_=len(rank)) if rank else Application.procedure_id
         return stmt.order_by(direction(key), *tail)
     if sort == "status":
         key = case({s: i for i, s in enumerate(workflow.STATUSES)}, value=Application.status, else_=99)
         return stmt.order_by(direction(key), *tail)
     if sort == "assignee":
-        stmt = stmt.outerjoin(StaffUser, StaffUser.id == Application.assignee_id)
+        rank = dict(assignee_rank or {})
         # the unassigned last when ascending (first when descending): they need someone
-        return stmt.order_by(direction(case((StaffUser.id.is_(None), 1), else_=0)),
-                             direction(StaffUser.display_name), *tail)
+        key = case(rank, value=Application.assignee_id, else_=len(rank)) if rank else \
+            case((Application.assignee_id.is_(None), 1), else_=0)
+        unassigned = case((Application.assignee_id.is_(None), 1), else_=0)
+        return stmt.order_by(direction(unassigned), direction(key), *tail)
     return stmt.order_by(direction(Application.submitted_at), direction(Application.receipt_number))
 
 

@@ -70,7 +70,9 @@ def inbox_query(f: inbox.InboxFilters, columns=None):
 
 def page_of(f: inbox.InboxFilters, limit: int, offset: int = 0) -> list[Application]:
     if f.sort != "due":
-        return list(db.session.scalars(inbox.ordered(inbox_query(f), f, procedure_choices())
+        people = sorted(staff_by_id().values(), key=lambda u: (u.display_name, u.login_id))
+        rank = {u.id: i for i, u in enumerate(people)}
+        return list(db.session.scalars(inbox.ordered(inbox_query(f), f, procedure_choices(), rank)
                                        .limit(limit).offset(offset)))
     light = db.session.execute(inbox_query(f, None).with_only_columns(*LIGHT)).all()
     ids = inbox.by_due(light, _standard(), processing_time.today_jst(), f.descending)[offset:offset + limit]
@@ -137,7 +139,7 @@ def render_inbox(f: inbox.InboxFilters, status: int = 200, **extra: Any):
         f, rows=rows, total=total, page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
         workload=_workload(standard, today), workload_statuses=inbox_rows.WORKLOAD_STATUSES,
         status_labels={s: workflow.label(s, ui_locale()) for s in workflow.STATUSES},
-        query_string=request.query_string.decode("ascii", "replace")[:1000], **extra,
+        query_string=request.query_string.decode("utf-8", "replace")[:1000], **extra,
         prev_url=url_for("staff_applications.inbox", **f.args(page=page - 1)) if page > 1 else None,
         next_url=url_for("staff_applications.inbox", **f.args(page=page + 1)) if page < pages else None,
         csv_url=url_for("staff_applications.export_csv", **f.args()),
@@ -195,7 +197,7 @@ def bulk():
         elif o.done and action in (inbox_bulk.ASSIGN, inbox_bulk.ASSIGN_ME):
             audit.record("application.assign", target=o.number, details={
                 "assignee": (g.staff if action == inbox_bulk.ASSIGN_ME else assignee).login_id, "bulk": True})
-    audit.record("application.bulk", target="inbox", result="ok" if all(o.done for o in outcomes) else "partial",
+    audit.record("application.bulk", target="inbox", result="ok" if any(o.done for o in outcomes) else "failed",
                  details={"action": action, "done": [o.number for o in outcomes if o.done],
                           "refused": [o.number for o in outcomes if not o.done]})
     return render_inbox(f, 200 if any(o.done for o in outcomes) else 409, outcomes=outcomes, posted=posted)
