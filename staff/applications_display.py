@@ -41,6 +41,7 @@ EVENT_KINDS = {
     "signature": {"ja": "電子署名", "en": "Signature"},
     "signature_check": {"ja": "電子署名の再確認", "en": "Signature re-checked"},
     "comment": {"ja": "コメント", "en": "Comment"},
+    "dispatch": {"ja": "郵送済（郵送しました）", "en": "Posted"},  # intake.dispatch
 }
 
 

@@ -16,7 +16,7 @@ from core import audit
 from core.csv_export import to_csv, to_csv_shift_jis
 from core.db import db
 from guide import rulebook
-from intake import processing_time, workflow
+from intake import dispatch, processing_time, workflow
 from intake.models import Application
 from staff import applications_display as show
 from staff import applications_inbox as inbox
@@ -116,6 +116,7 @@ def _bulk_actions() -> list[dict[str, str]]:
     return [{"value": inbox_bulk.ASSIGN_ME, "label": _("自分を担当者にする")},
             {"value": inbox_bulk.ASSIGN, "label": _("選んだ職員を担当者にする")},
             {"value": inbox_bulk.ISSUE, "label": _("「発行済・郵送済」にする")},
+            {"value": inbox_bulk.POSTED, "label": _("郵送済にする（郵送した日を記録）")},
             {"value": inbox_bulk.COMPLETE, "label": _("「完了」にする")}]
 
 
@@ -131,7 +132,9 @@ def render_inbox(f: inbox.InboxFilters, status: int = 200, **extra: Any):
     apps = page_of(f, inbox.PER_PAGE, (page - 1) * inbox.PER_PAGE)
     people = staff_by_id()
     standard, today = _standard(), processing_time.today_jst()
-    rows = [{**list_row(a, people), **inbox_rows.row_extras(a, standard, today)} for a in apps]
+    posted = dispatch.dispatched(a.id for a in apps if a.status == workflow.ISSUED)
+    rows = [{**list_row(a, people), **inbox_rows.row_extras(a, standard, today), "posted": a.id in posted}
+            for a in apps]
     first = (page - 1) * inbox.PER_PAGE + 1 if rows else 0
     audit.record("application.list", target="inbox", details={
         "filters": f.args(), "count": len(rows), "page": page, "numbers": [r["number"] for r in rows]})
@@ -192,7 +195,9 @@ def bulk():
                               second_approver=lambda pid: pid in forms and needs_second_approver(forms[pid]))
     db.session.commit()
     for o in outcomes:
-        if o.done and o.before != o.after:
+        if o.done and action == inbox_bulk.POSTED:
+            audit.record("application.dispatch", target=o.number, details={"bulk": True})
+        elif o.done and o.before != o.after:
             audit.record("application.status", target=o.number, details={"from": o.before, "to": o.after, "bulk": True})
         elif o.done and action in (inbox_bulk.ASSIGN, inbox_bulk.ASSIGN_ME):
             audit.record("application.assign", target=o.number, details={

@@ -1,4 +1,5 @@
-"""Bulk actions of the inbox: assign (to me or a colleague), 発行済・郵送済, 完了 — for several
+"""Bulk actions of the inbox: assign (to me or a colleague), 発行済・郵送済, 郵送済 (the day it was
+posted, intake.dispatch), 完了 — for several
 applications at once, each through the same intake service as the one-application page
 (``signature_check.staff_change_status`` → ``applications.change_status``: allowed transitions,
 the second approver, history, the resident's e-mail). Each application is done in its own
@@ -14,12 +15,12 @@ from sqlalchemy import select
 from core import policy
 from core.db import db
 from core.staff_models import StaffUser
-from intake import applications, signature_check, workflow
+from intake import applications, dispatch, signature_check, workflow
 from intake.applications import ApplicationError
 from intake.models import Application
 
-ASSIGN_ME, ASSIGN, ISSUE, COMPLETE = "assign_me", "assign", "issued", "completed"
-ACTIONS = (ASSIGN_ME, ASSIGN, ISSUE, COMPLETE)
+ASSIGN_ME, ASSIGN, ISSUE, POSTED, COMPLETE = "assign_me", "assign", "issued", "posted", "completed"
+ACTIONS = (ASSIGN_ME, ASSIGN, ISSUE, POSTED, COMPLETE)
 TO_STATUS = {ISSUE: workflow.ISSUED, COMPLETE: workflow.COMPLETED}
 MAX_BATCH = 100
 
@@ -72,6 +73,9 @@ def run(numbers: Iterable[str], action: str, *, me: StaffUser, departments: list
                 applications.record_event(app, "assign", actor, note=target.login_id)
                 applications.touch(app)
                 message = (f"{target.display_name}さんを担当者にしました。", f"Assigned to {target.display_name}.")
+            elif action == POSTED:
+                dispatch.record_dispatch(app, actor)
+                message = ("郵送済にしました。申請者にメールでお知らせします。", "Marked as posted; the applicant is told by e-mail.")
             else:
                 to = TO_STATUS[action]
                 signature_check.staff_change_status(app, to, actor=actor, staff_id=me.id,

@@ -33,13 +33,13 @@ def open_days_ago(n: int, today: dt.date | None = None) -> dt.datetime:
 
 
 def seed(app, *, procedure="juminhyo_utsushi", status=workflow.SUBMITTED, family="加古川", given="花子",
-         family_kana="カコガワ", given_kana="ハナコ", submitted_at=None, assignee_id=None) -> str:
+         family_kana="カコガワ", given_kana="ハナコ", submitted_at=None, assignee_id=None, fields=None) -> str:
     """One sent application; returns its receipt number."""
     with app.test_request_context("/"):
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         submitted_at = submitted_at or now
         fields = {"applicant_family_name": family, "applicant_given_name": given,
-                  "applicant_family_kana": family_kana, "applicant_given_kana": given_kana}
+                  "applicant_family_kana": family_kana, "applicant_given_kana": given_kana, **(fields or {})}
         number = f"{submitted_at.astimezone(JST):%y%m%d}-{secrets.randbelow(10**6):06d}"
         a = Application(id=str(uuid.uuid4()), procedure_id=procedure, status=status,
                         fields_json=json.dumps(fields, ensure_ascii=False), email="inbox@example.jp",

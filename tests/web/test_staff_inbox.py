@@ -277,6 +277,36 @@ def test_bulk_issue_does_each_application_and_reports_the_refused_one(app, staff
                                                            AuditRecord.target == ok1)) is not None
 
 
+def test_posted_is_recorded_once_for_issued_mail_applications_and_the_resident_sees_it(app, staff):
+    from intake import dispatch, links
+
+    family, kana = unique_family()
+    by_post = seed(app, family=family, family_kana=kana, status=workflow.ISSUED, fields={"delivery": "mail"})
+    pick_up = seed(app, family=family, family_kana=kana, status=workflow.ISSUED, fields={"delivery": "counter"})
+    not_yet = seed(app, family=family, family_kana=kana, status=workflow.APPROVED, fields={"delivery": "mail"})
+    client = staff(name="inbox")
+    html = _bulk(client, [by_post, pick_up, not_yet], "posted", query=f"name={family}").get_data(as_text=True)
+    assert "郵送済にしました。" in _item(html, by_post)
+    assert "窓口で受け取る申請です。郵送済にはできません。" in _item(html, pick_up)
+    assert "だけ郵送済にできます" in _item(html, not_yet)
+    assert re.search(r"発行済・郵送済</span><br><span class=\"text-support\">郵送済</span>", _row_of(html, by_post))
+    again = _bulk(client, [by_post], "posted")
+    assert again.status_code == 409 and "すでに郵送済です。" in again.get_data(as_text=True)
+    with app.test_request_context("/"):
+        a = db.session.scalar(select(Application).where(Application.receipt_number == by_post))
+        assert a.status == workflow.ISSUED  # 郵送済 is an event, not a status
+        events = db.session.scalars(select(ApplicationEvent).where(ApplicationEvent.application_id == a.id,
+                                                                   ApplicationEvent.kind == "dispatch")).all()
+        assert len(events) == 1
+        mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == f"application-event:{events[0].id}"))
+        assert mail is not None
+        status_path = links.status_url(a.id).split("://", 1)[1].split("/", 1)[1]
+    page = app.test_client().get("/" + status_path).get_data(as_text=True)
+    assert dispatch.RESIDENT_TEXT["ja"] in page and "<td>郵送しました</td>" in page
+    detail = client.get(f"/staff/applications/{by_post}").get_data(as_text=True)
+    assert "郵送済（郵送しました）" in detail
+
+
 def _item(html: str, number: str) -> str:
     match = re.search(r"<li><strong>" + re.escape(number) + r"</strong>.*?</li>", html, re.S)
     assert match, number
