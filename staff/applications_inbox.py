@@ -47,6 +47,14 @@ class InboxFilters:
         """The filters as query arguments (links to the other pages, the exports)."""
         return {**{k: v for k, v in self.values.items() if v}, **extra}
 
+    def audit_args(self) -> dict[str, object]:
+        """The filters for the audit log: a searched name only as its blind index (the log holds
+        no resident's name; the same index in intake.search_keys shows which name it was)."""
+        out = self.args()
+        if out.pop("name", None):
+            out["search_key"] = search_keys.matching(self.values["name"])  # ("name…" keys are dropped by core.audit)
+        return out
+
     @property
     def status(self) -> str:
         return self.values.get("status") or OPEN

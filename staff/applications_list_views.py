@@ -137,7 +137,7 @@ def render_inbox(f: inbox.InboxFilters, status: int = 200, **extra: Any):
             for a in apps]
     first = (page - 1) * inbox.PER_PAGE + 1 if rows else 0
     audit.record("application.list", target="inbox", details={
-        "filters": f.args(), "count": len(rows), "page": page, "numbers": [r["number"] for r in rows]})
+        "filters": f.audit_args(), "count": len(rows), "page": page, "numbers": [r["number"] for r in rows]})
     return render_template("staff/applications/inbox.html", **inbox_context(
         f, rows=rows, total=total, page=page, pages=pages, first=first, last=first + len(rows) - 1 if rows else 0,
         workload=_workload(standard, today), workload_statuses=inbox_rows.WORKLOAD_STATUSES,
@@ -234,7 +234,7 @@ def export_csv():
                        for r in rows]
     filename = f"applications-{file_stamp()}{'-sjis' if sjis else ''}.csv"
     audit.record("application.export", target="inbox", details={
-        "format": "csv-shift_jis" if sjis else "csv", "file": filename, "count": len(rows), "filters": f.args()})
+        "format": "csv-shift_jis" if sjis else "csv", "file": filename, "count": len(rows), "filters": f.audit_args()})
     data = to_csv_shift_jis(body) if sjis else to_csv(body)
     charset = "shift_jis" if sjis else "utf-8"
     return Response(data, content_type=f"text/csv; charset={charset}", headers={
@@ -247,7 +247,7 @@ def export_json():
     rows = export_rows(f)
     filename = f"applications-{file_stamp()}.json"
     body = {
-        "exported_at": dt.datetime.now(show.JST).isoformat(timespec="seconds"), "filters": f.args(),
+        "exported_at": dt.datetime.now(show.JST).isoformat(timespec="seconds"), "filters": f.audit_args(),
         "count": len(rows),
         "applications": [{
             "receipt_number": r["number"], "procedure_id": r["app"].procedure_id, "procedure": r["procedure"],
@@ -258,5 +258,5 @@ def export_json():
         } for r in rows],
     }
     audit.record("application.export", target="inbox", details={
-        "format": "json", "file": filename, "count": len(rows), "filters": f.args()})
+        "format": "json", "file": filename, "count": len(rows), "filters": f.audit_args()})
     return json_download(body, filename)

@@ -62,6 +62,12 @@ def test_name_and_kana_search_finds_variants_and_not_part_of_a_name(app, forms, 
     assert set(listed(client, name=family)) == {number, other}  # the family name alone finds both
     for typed in (family[:3], f"{family} 葵子", kana[:4], "アオ", f"{family}太", "葵 " + family):
         assert number not in listed(client, name=typed), typed
+    # the audit log has the search as a blind index, never the name
+    with app.app_context():
+        logged = [r.details if isinstance(r.details, str) else json.dumps(r.details, ensure_ascii=False)
+                  for r in db.session.scalars(select(AuditRecord).where(AuditRecord.action == "application.list"))]
+        assert any(search_keys.matching(family) in d for d in logged)
+    assert not any(family in d or kana in d or hira in d for d in logged)
     # with the other filters
     assert listed(client, name=f"{family} 葵", procedure="koseki_tohon") == []
     assert listed(client, name=f"{family} 葵", q=number) == [number]
