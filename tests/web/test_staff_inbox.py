@@ -402,3 +402,17 @@ def test_inbox_page_has_one_link_per_row_and_labelled_checkboxes(app, staff):
     for n in numbers:
         assert f'<input type="checkbox" name="number" value="{n}">' in html
         assert f"{n}を選ぶ" in html
+
+
+def test_the_inbox_and_home_in_english(app, staff):
+    family, kana = unique_family()
+    number = seed(app, family=family, family_kana=kana, submitted_at=open_days_ago(30))
+    client = staff(name="inbox")
+    html = client.get("/staff/applications/", query_string={"name": family, "lang": "en"}).get_data(as_text=True)
+    for text in ("Applicant", "Elapsed / deadline", "Overdue", "Workload per clerk", "Act on the selected applications",
+                 "Use keyboard shortcuts", f"Select {number}", "Name or name in katakana"):
+        assert text in html, text
+    r = client.get("/staff/applications/", query_string={"timing": "x", "lang": "en"})
+    assert r.status_code == 400 and "Choose a deadline option." in r.get_data(as_text=True)
+    home = client.get("/staff/", query_string={"lang": "en"}).get_data(as_text=True)
+    assert "Not started (received)" in home and "Overdue (past the standard processing time)" in home
