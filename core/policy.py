@@ -52,6 +52,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     # applications: they hold residents' personal data and signatures, which auditing does not
     # need (the audit log shows who viewed, changed or exported which receipt number).
     "staff_applications.inbox": frozenset({DEPARTMENT, ADMIN}),
+    "staff_applications.bulk": frozenset({DEPARTMENT, ADMIN}),  # assign / 発行済 / 完了 for several at once
     "staff_applications.export_csv": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.export_json": frozenset({DEPARTMENT, ADMIN}),
     "staff_applications.print_list": frozenset({DEPARTMENT, ADMIN}),

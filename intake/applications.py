@@ -28,7 +28,7 @@ from core.db import aware, db
 from core.encrypted import blind_index
 from core.outbox import enqueue_mail
 from core.uploads import sniff
-from intake import jpki, workflow
+from intake import jpki, search_keys, workflow
 from intake.forms import Form, fee_total, is_shown
 from intake.identity import compare
 from intake.models import Application, ApplicationAttachment, ApplicationEvent
@@ -275,6 +275,7 @@ def submit(app: Application, key: str, *, actor: str = "resident") -> bool:
         app.submitted_at = now_utc()
     app.status = before  # _move records the change it made
     _move(app, workflow.SUBMITTED, who, actor=actor, note="resubmitted" if before == workflow.CORRECTION else "")
+    search_keys.index(app)  # the staff inbox finds it by name (blind indexes; rewritten after 補正)
     return True
 
 

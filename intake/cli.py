@@ -39,6 +39,15 @@ def purge_command(dry_run: bool) -> None:
     click.echo(f"{verb}: {uploads} unclaimed upload(s), {drafts} abandoned draft(s)")
 
 
+@applications_cli.command("reindex-search")
+def reindex_search_command() -> None:
+    """Rewrite the name search keys (blind indexes) of every sent application. Run once after
+    migration 0011; safe to run again (each application's keys are replaced, not added)."""
+    from intake.search_keys import reindex_all
+
+    click.echo(f"indexed: {reindex_all()} application(s)")
+
+
 def _ca_dir() -> Path:
     return Path(current_app.instance_path) / "dev-ca"
 

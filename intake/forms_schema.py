@@ -43,6 +43,8 @@ Format
     - {start: unko_end, end: insurance_end, min_gap_days: 1} # end at least 1 day after start
     review:                         # optional: how staff decide (the staff console)
       second_approver: true         #   承認 needs a 一次承認 by another staff member first
+      standard_processing_days: 3   #   標準処理期間 in open days (受付 → 発行): 期限間近/期限超過 in the inbox
+      standard_processing_source: … #   where the figure comes from, or that the city must confirm it
 
 Field::
 
@@ -268,6 +270,11 @@ class DateRule(Strict):
 
 class ReviewOptions(Strict):
     second_approver: bool = False  # two people decide: 一次承認 by one, 承認 by another
+    # 標準処理期間 in open days (開庁日) from 受付 to 発行 (intake.processing_time); the staff inbox
+    # marks 期限間近 / 期限超過 from it. ``standard_processing_source``: where the figure comes from
+    # (the city's published 標準処理期間, or a note that the city has to confirm it).
+    standard_processing_days: int | None = F(default=None, ge=1, le=365)
+    standard_processing_source: str | None = F(default=None, max_length=300)
 
 
 class FormFile(Strict):

@@ -28,7 +28,7 @@ from core import usage
 from core.db import db
 from core.security import limiter
 from guide import rulebook
-from intake import applications, jpki, links, postcode, web_forms, workflow
+from intake import applications, dispatch, jpki, links, postcode, web_forms, workflow
 from intake.forms import Form, fee_total, is_shown, load_forms, section_shown, unit_fee
 from intake.models import Application, ApplicationAttachment
 from intake.signature_check import read_files
@@ -527,10 +527,13 @@ def _jst(moment: dt.datetime | None) -> str:
 def status(token: str):
     app, form = _by_token(token)
     locale = _locale()
-    history = [{"at": _jst(e.at), "label": workflow.label(e.to_status, locale),
+    events = applications.events(app)
+    posted = [e for e in events if e.kind == dispatch.DISPATCH]  # 郵送しました (intake.dispatch)
+    history = [{"at": _jst(e.at), "label": dispatch.LABEL[locale] if e.kind == dispatch.DISPATCH
+                else workflow.label(e.to_status, locale),
                 "note": e.note if e.to_status in (workflow.CORRECTION, workflow.REJECTED) else None}
-               for e in applications.events(app)
-               if e.kind == "status" and e.to_status and e.to_status not in workflow.BEFORE_SUBMISSION]
+               for e in events if e.kind == dispatch.DISPATCH
+               or (e.kind == "status" and e.to_status and e.to_status not in workflow.BEFORE_SUBMISSION)]
     correction = None
     if app.status == workflow.CORRECTION:
         event = applications.latest_correction(app)
@@ -541,7 +544,8 @@ def status(token: str):
                 for fid, text in comments.items()]}
     return render_template("intake/status.html", form=form, app=app, token=token, history=history,
                            label=workflow.label(app.status, locale),
-                           text=workflow.RESIDENT_TEXT.get(app.status, {}).get(locale, ""),
+                           text=dispatch.RESIDENT_TEXT[locale] if posted and app.status == workflow.ISSUED
+                           else workflow.RESIDENT_TEXT.get(app.status, {}).get(locale, ""),
                            fee=_fee_text(form, app), receipt_url=_receipt_url(token) if app.payment_state == "paid" else None,
                            correction=correction, may_withdraw=workflow.resident_may_withdraw(app.status))
 

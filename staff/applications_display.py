@@ -44,6 +44,7 @@ EVENT_KINDS = {
     "signature_check": {"ja": "電子署名の再確認", "en": "Signature re-checked"},
     "comment": {"ja": "コメント", "en": "Comment"},
     "internal_note": {"ja": "職員メモ", "en": "Staff note"},
+    "dispatch": {"ja": "郵送済（郵送しました）", "en": "Posted"},  # intake.dispatch
 }
 
 

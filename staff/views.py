@@ -119,7 +119,37 @@ def session_status():
 
 @bp.get("/")
 def home():
-    return render_template("staff/home.html")
+    """Per role, what it can act on (the policy decides which blocks show): applications of the
+    user's departments, today's bookings and the walk-in queue of the user's counters, locked
+    accounts and security alerts. Each figure links to the filtered list (staff/home_counts.py)."""
+    from flask import current_app
+
+    from core.alerts import active_alerts
+    from guide import rulebook
+    from intake import processing_time
+    from reservations.current import catalog as current_catalog
+    from staff import home_counts, inbox_rows
+    from staff.applications_common import forms_of_generation, user_departments
+    from staff.reservations_views import counter_scope
+
+    role = g.staff.role
+    context: dict = {"applications": None, "counter": None, "accounts": None, "alerts": None}
+    if policy.allowed("staff_applications.inbox", role):
+        forms = forms_of_generation(rulebook().version, current_app.config["MUNICIPALITY"])
+        context["applications"] = home_counts.applications(
+            user_departments(), g.staff.id, inbox_rows.standard_days(forms), processing_time.today_jst())
+    if policy.allowed("staff_reservations.day", role):
+        cat = current_catalog()
+        counters = counter_scope(cat)
+        context["counter"] = home_counts.counter_day(counters, processing_time.today_jst())
+        context["counter_names"] = {cid: cat.counters[cid].name.get(getattr(g, "locale", "ja")) or cat.counters[cid].name.ja
+                                    for cid in counters}
+    if policy.allowed("staff.users", role):
+        context["accounts"] = home_counts.accounts(utcnow())
+    if policy.allowed("staff_monitor.alerts", role):
+        context["alerts"] = len(active_alerts())
+    audit.record("staff.view", target="home")
+    return render_template("staff/home.html", **context)
 
 
 @bp.route("/password", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """correction phrases (補正の定型文) of each department
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

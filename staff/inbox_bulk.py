@@ -1,0 +1,91 @@
+"""Bulk actions of the inbox: assign (to me or a colleague), 発行済・郵送済, 郵送済 (the day it was
+posted, intake.dispatch), 完了 — for several
+applications at once, each through the same intake service as the one-application page
+(``signature_check.staff_change_status`` → ``applications.change_status``: allowed transitions,
+the second approver, history, the resident's e-mail). Each application is done in its own
+savepoint: it is either fully done or not touched, and the others go on. Plain Python (no
+Flask): the view passes in the user and writes the audit records of what was done."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core import policy
+from core.db import db
+from core.staff_models import StaffUser
+from intake import applications, dispatch, signature_check, workflow
+from intake.applications import ApplicationError
+from intake.models import Application
+
+ASSIGN_ME, ASSIGN, ISSUE, POSTED, COMPLETE = "assign_me", "assign", "issued", "posted", "completed"
+ACTIONS = (ASSIGN_ME, ASSIGN, ISSUE, POSTED, COMPLETE)
+TO_STATUS = {ISSUE: workflow.ISSUED, COMPLETE: workflow.COMPLETED}
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Outcome:
+    number: str
+    done: bool
+    message_ja: str
+    message_en: str
+    before: str | None = None
+    after: str | None = None
+
+
+def may_be_assigned(user: StaffUser, app: Application, me: StaffUser) -> bool:
+    """As on the one-application page: active department staff of its department, or me."""
+    return user.id == me.id or (user.active and user.role == policy.DEPARTMENT and app.department_id in user.department_ids)
+
+
+def run(numbers: Iterable[str], action: str, *, me: StaffUser, departments: list[str] | None,
+        assignee: StaffUser | None = None, second_approver: Callable[[str], bool] = lambda pid: False,
+        ) -> list[Outcome]:
+    """Do ``action`` for each receipt number (in the order given, each once). The caller commits."""
+    actor = f"staff:{me.login_id}"
+    target = me if action == ASSIGN_ME else assignee
+    out: list[Outcome] = []
+    for number in dict.fromkeys(numbers):
+        app = db.session.scalar(select(Application).where(Application.receipt_number == number).with_for_update())
+        if (app is None or app.status in workflow.BEFORE_SUBMISSION
+                or (departments is not None and app.department_id not in departments)):
+            out.append(Outcome(number, False, "この申請は見つかりません（担当課の申請ではありません）。",
+                               "Not found (not an application of your departments)."))
+            continue
+        before = app.status
+        savepoint = db.session.begin_nested()
+        try:
+            if action in (ASSIGN_ME, ASSIGN):
+                if target is None or not may_be_assigned(target, app, me):
+                    raise ApplicationError("assignee", "この人は、この申請の担当者にできません。",
+                                           "This person cannot be assigned to this application.")
+                if app.status in workflow.CLOSED:
+                    raise ApplicationError("closed", "終わった申請の担当者は変えられません。",
+                                           "A closed application keeps its assignee.")
+                if app.assignee_id == target.id:
+                    savepoint.rollback()
+                    out.append(Outcome(number, True, f"すでに{target.display_name}さんの担当です。",
+                                       f"Already assigned to {target.display_name}.", before, before))
+                    continue
+                app.assignee_id = target.id
+                applications.record_event(app, "assign", actor, note=target.login_id)
+                applications.touch(app)
+                message = (f"{target.display_name}さんを担当者にしました。", f"Assigned to {target.display_name}.")
+            elif action == POSTED:
+                dispatch.record_dispatch(app, actor)
+                message = ("郵送済にしました。申請者にメールでお知らせします。", "Marked as posted; the applicant is told by e-mail.")
+            else:
+                to = TO_STATUS[action]
+                signature_check.staff_change_status(app, to, actor=actor, staff_id=me.id,
+                                                    needs_second_approver=second_approver(app.procedure_id))
+                message = (f"「{workflow.label(to)}」にしました。申請者にメールでお知らせします。",
+                           f"Now “{workflow.label(to, 'en')}”; the applicant is told by e-mail.")
+            savepoint.commit()
+        except ApplicationError as exc:
+            savepoint.rollback()
+            out.append(Outcome(number, False, exc.message_ja, exc.message_en, before, before))
+            continue
+        out.append(Outcome(number, True, *message, before, app.status))
+    return out
