@@ -148,7 +148,9 @@ def render_inbox(f: inbox.InboxFilters, status: int = 200, **extra: Any):
         csv_url=url_for("staff_applications.export_csv", **f.args()),
         sjis_url=url_for("staff_applications.export_csv", **f.args(encoding="shift_jis")),
         json_url=url_for("staff_applications.export_json", **f.args()),
-        print_url=url_for("staff_applications.print_list", **f.args()))), status
+        print_url=url_for("staff_applications.print_list", **f.args()),
+        labels_url=url_for("staff_applications.postal_labels", **f.args()),
+        dispatch_url=url_for("staff_applications.dispatch_list", **f.args()))), status
 
 
 def _workload(standard, today) -> list[inbox_rows.Load]:
@@ -233,9 +235,9 @@ def export_csv():
                         show.jst_text(r["app"].updated_at), r["assignee_login"], r["fee"], r["payment_label"]]
                        for r in rows]
     filename = f"applications-{file_stamp()}{'-sjis' if sjis else ''}.csv"
+    data = to_csv_shift_jis(body) if sjis else to_csv(body)  # a refusal (unmappable characters) is audited apart
     audit.record("application.export", target="inbox", details={
         "format": "csv-shift_jis" if sjis else "csv", "file": filename, "count": len(rows), "filters": f.audit_args()})
-    data = to_csv_shift_jis(body) if sjis else to_csv(body)
     charset = "shift_jis" if sjis else "utf-8"
     return Response(data, content_type=f"text/csv; charset={charset}", headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

@@ -45,7 +45,7 @@ from staff.applications_common import (
     ui_locale,
     user_departments,
 )
-from staff.applications_list_views import export_filter, inbox_query
+from staff.applications_list_views import export_filter, inbox_query, page_of
 
 PRINT_LIMIT = 100  # applications in one print run (one per page)
 LABELS_PER_SHEET = 12
@@ -102,10 +102,10 @@ def print_list():
     """The filtered applications as paper forms: one per A4 page (at most PRINT_LIMIT)."""
     f = export_filter()
     total = db.session.scalar(inbox_query(f, func.count(Application.id))) or 0
-    apps = db.session.scalars(inbox.ordered(inbox_query(f)).limit(PRINT_LIMIT)).all()
+    apps = page_of(f, PRINT_LIMIT)  # in the order the clerk chose in the inbox
     sheets = [paper(a) for a in apps if form_for(a.procedure_id) is not None]
     audit.record("application.print", target="inbox", details={
-        "count": len(sheets), "filters": f.args(), "receipt_numbers": [s["number"] for s in sheets][:PRINT_LIMIT]})
+        "count": len(sheets), "filters": f.audit_args(), "receipt_numbers": [s["number"] for s in sheets][:PRINT_LIMIT]})
     return render_template("staff/applications/print.html", sheets=sheets, total=total, limit=PRINT_LIMIT,
                            back_url=url_for("staff_applications.inbox", **f.args()), **print_meta())
 
@@ -124,7 +124,7 @@ def print_one(number: str):
 def postal_items(f: inbox.InboxFilters) -> tuple[list[dict[str, Any]], int]:
     """The filtered applications whose certificate goes by post, with where it goes."""
     out = []
-    apps = db.session.scalars(inbox.ordered(inbox_query(f)).limit(POSTAL_LIMIT)).all()
+    apps = page_of(f, POSTAL_LIMIT)
     certs = _certs()
     for app in apps:
         form = form_for(app.procedure_id)
@@ -149,7 +149,7 @@ def postal_labels():
     f = export_filter()
     items, scanned = postal_items(f)
     audit.record("application.postal", target="inbox", details={
-        "format": "labels", "count": len(items), "filters": f.args(), "receipt_numbers": [i["number"] for i in items]})
+        "format": "labels", "count": len(items), "filters": f.audit_args(), "receipt_numbers": [i["number"] for i in items]})
     sheets = [items[i:i + LABELS_PER_SHEET] for i in range(0, len(items), LABELS_PER_SHEET)]
     return render_template("staff/applications/labels.html", sheets=sheets, count=len(items),
                            truncated=scanned >= POSTAL_LIMIT, limit=POSTAL_LIMIT,
@@ -168,7 +168,7 @@ def dispatch_list():
     f = export_filter()
     items, scanned = postal_items(f)
     audit.record("application.postal", target="inbox", details={
-        "format": "dispatch", "count": len(items), "filters": f.args(), "receipt_numbers": [i["number"] for i in items]})
+        "format": "dispatch", "count": len(items), "filters": f.audit_args(), "receipt_numbers": [i["number"] for i in items]})
     return render_template("staff/applications/dispatch.html", items=items, truncated=scanned >= POSTAL_LIMIT,
                            limit=POSTAL_LIMIT, header=dispatch_header(),
                            labels_url=url_for("staff_applications.postal_labels", **f.args()),

@@ -125,12 +125,12 @@ def test_statistics_count_bookings_cancellations_no_shows_and_walk_in_waits(app,
     assert "国民健康保険課" in html and "15.0" in html  # the average walk-in wait
     r = client.get(f"/staff/reservations/stats.csv?{args}")
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
-    counter = next(row for row in rows if row[2] == "per_counter" and row[3] == "kokuho")
+    counter = next(row for row in rows if row[2] == "窓口別" and row[3] == "kokuho")
     # 予約済み, 受付済み, 来庁なし, 取消し, 合計, 来庁なしの割合 (1 of 3 known outcomes)
     assert counter[5:] == ["1", "2", "1", "1", "5", "33.3%"]
-    phone = next(row for row in rows if row[2] == "per_channel" and row[3] == "phone")
+    phone = next(row for row in rows if row[2] == "受付の経路別" and row[3] == "phone")
     assert phone[9] == "1"
-    walk = next(row for row in rows if row[2] == "walk_in")
+    walk = next(row for row in rows if row[2] == "順番待ち（予約なし）")
     assert walk[4:] == ["2", "2", "0", "15.0", "5.0"]
     sjis = client.get(f"/staff/reservations/stats.csv?{args}&encoding=shift_jis")
     assert "国民健康保険課" in sjis.data.decode("cp932")
