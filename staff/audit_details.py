@@ -75,11 +75,16 @@ KEY_LABELS: dict[str, Words] = {
     "active": {"ja": "有効", "en": "Active"},
     "display_name": {"ja": "表示名", "en": "Display name"},
     "email": {"ja": "メールアドレス", "en": "E-mail"},
+    "bulk": {"ja": "一括操作", "en": "Bulk action"},
+    "done": {"ja": "処理した申請", "en": "Done"},
 }
 
 # code-like values (formats, changes, reasons, roles, results) in words
 VALUE_WORDS: dict[str, Words] = {
     "csv": {"ja": "CSV（UTF-8）", "en": "CSV (UTF-8)"},
+    "assign_me": {"ja": "自分が担当する", "en": "Assign to me"},
+    "assign": {"ja": "担当者を決める", "en": "Assign"},
+    "posted": {"ja": "郵送済みにする", "en": "Mark as posted"},
     "csv-shift_jis": {"ja": "CSV（Shift_JIS）", "en": "CSV (Shift_JIS)"},
     "shift_jis": {"ja": "Shift_JIS", "en": "Shift_JIS"},
     "json": {"ja": "JSON", "en": "JSON"},

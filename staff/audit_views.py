@@ -74,6 +74,8 @@ ACTION_NAMES = {
     "application.refund": _l("返金の操作"),
     "application.signature_check": _l("電子署名の再確認"),
     "application.note": _l("職員メモの記入"),
+    "application.bulk": _l("申請の一括操作"),
+    "application.dispatch": _l("郵送済みの記録"),
     "correction_phrase.view": _l("補正の定型文の閲覧"),
     "correction_phrase.add": _l("補正の定型文の追加"),
     "correction_phrase.edit": _l("補正の定型文の変更"),
