@@ -18,7 +18,6 @@ from tests.web import test_staff_applications as base
 
 pytestmark = pytest.mark.browser
 
-ca, card_key, forms, trusted = base.ca, base.card_key, base.forms, base.trusted
 
 
 @pytest.fixture(scope="module")

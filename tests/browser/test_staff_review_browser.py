@@ -18,10 +18,6 @@ from intake.models import Application
 from tests.browser.test_staff_accessibility import DESKTOP, PHONE, focus_next, log_in, violations
 from tests.conftest import make_staff
 from tests.web.test_staff_applications import _cert, submitted
-from tests.web.test_staff_applications import ca as ca
-from tests.web.test_staff_applications import card_key as card_key
-from tests.web.test_staff_applications import forms as forms
-from tests.web.test_staff_applications import trusted as trusted
 
 pytestmark = pytest.mark.browser
 

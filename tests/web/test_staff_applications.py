@@ -23,7 +23,6 @@ from core.audit import AuditRecord
 from core.db import db
 from intake import applications as svc
 from intake import devca, jpki, workflow
-from intake.forms import load_forms
 from intake.models import Application, ApplicationAttachment
 from tests.conftest import csrf_from
 
@@ -40,33 +39,6 @@ FIELDS = {
     "purpose": "work", "delivery": "mail",
 }
 APPLICANT = {k: v for k, v in FIELDS.items() if k.startswith("applicant_")}
-
-
-@pytest.fixture(scope="module")
-def forms():
-    return load_forms("kakogawa")
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory):
-    return devca.make_dev_ca(tmp_path_factory.mktemp("devca-staff"))
-
-
-@pytest.fixture(scope="module")
-def card_key():
-    return devca.new_key()
-
-
-@pytest.fixture
-def trusted(app, ca):
-    """The app trusts the development CA (anchors, intermediates, CRLs) for this test only."""
-    keys = ("JPKI_TRUST_ANCHORS", "JPKI_CRL_SOURCES", "JPKI_INTERMEDIATES")
-    old = {k: app.config.get(k, "") for k in keys}
-    app.config["JPKI_TRUST_ANCHORS"] = str(ca.directory / "trust-anchors.pem")
-    app.config["JPKI_CRL_SOURCES"] = f"{ca.directory / 'root-crl.pem'},{ca.directory / 'intermediate-crl.pem'}"
-    app.config["JPKI_INTERMEDIATES"] = str(ca.directory / "intermediate.pem")
-    yield ca
-    app.config.update(old)
 
 
 def _sign(application, form, ca, cert) -> None:

@@ -27,12 +27,8 @@ from tests.web.test_staff_applications import (  # noqa: F401  (fixtures)
     FIELDS,
     _cert,
     _sign,
-    ca,
-    card_key,
-    forms,
     staff,
     submitted,
-    trusted,
 )
 
 LINK = re.compile(r'href="/staff/applications/(\d{6}-\d{6})"')

@@ -19,8 +19,7 @@ from intake.models import Application
 from tests.web import test_staff_applications as base
 from tests.web.test_staff_applications import FIELDS, _cert, _get, submitted
 
-# the fixtures of the applications tests (signed applications with the development CA)
-ca, card_key, forms, staff, trusted = base.ca, base.card_key, base.forms, base.staff, base.trusted
+staff = base.staff  # the logged-in clients of the applications tests
 
 
 def _approve_today(app, number: str, day: dt.date | None = None) -> None:

@@ -28,12 +28,8 @@ from tests.web.test_staff_applications import (  # noqa: F401  (fixtures)
     _cert,
     _get,
     _move,
-    ca,
-    card_key,
-    forms,
     staff,
     submitted,
-    trusted,
 )
 
 BLURRY = "添付された本人確認書類の画像が不鮮明です。もう一度撮影して添付してください。"

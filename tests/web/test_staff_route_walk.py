@@ -29,8 +29,9 @@ def _links(html: str) -> list[str]:
     return [htmlmod.unescape(u) for u in URL_IN_PAGE.findall(html)]
 
 
-def crawl(client, start: str = "/staff/") -> tuple[dict[str, int], list]:
-    """GET every reachable staff page; returns the status of each and the POST forms seen."""
+def crawl(client, start: str = "/staff/", kinds: dict[str, str] | None = None) -> tuple[dict[str, int], list]:
+    """GET every reachable staff page; returns the status of each and the POST forms seen
+    (``kinds``, when given, gets each URL's media type)."""
     statuses: dict[str, int] = {}
     per_path: dict[str, int] = {}
     posts: dict[str, tuple[str, str]] = {}
@@ -46,6 +47,8 @@ def crawl(client, start: str = "/staff/") -> tuple[dict[str, int], list]:
         r = client.get(url, headers={"Accept": "text/html,application/json;q=0.9"})
         body = r.get_data()  # read it all, as a browser does (streamed downloads too)
         statuses[url] = r.status_code
+        if kinds is not None:
+            kinds[url] = r.mimetype
         assert r.status_code < 500, f"{url} answered {r.status_code}"
         if r.status_code in (301, 302, 303, 307, 308):
             queue.append(path_only(r.location))
