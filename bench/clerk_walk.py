@@ -609,6 +609,21 @@ def after_read_to_signature_end(clerk: Clerk) -> dict:
     return layout
 
 
+def _focus_in_view(clerk: Clerk, number: str, what: str) -> None:
+    """The focused control is wholly inside the viewport and inside its scrolled panel (seen)."""
+    box = clerk.page.evaluate("""() => { const e = document.activeElement, r = e.getBoundingClientRect();
+      const where = [`control ${Math.round(r.top)}–${Math.round(r.bottom)} in a viewport of ${window.innerHeight}`];
+      let ok = r.top >= -1 && r.bottom <= window.innerHeight + 1;  // sub-pixel edges
+      for (let p = e.parentElement; p; p = p.parentElement) {
+        if (p.scrollHeight > p.clientHeight && getComputedStyle(p).overflowY !== 'visible') {
+          const q = p.getBoundingClientRect(); ok = ok && r.top >= q.top - 1 && r.bottom <= q.bottom + 1;
+          where.push(`${p.tagName.toLowerCase()}.${p.className.split(' ')[0]} shows ${Math.round(q.top)}–${Math.round(q.bottom)}`); }
+      }
+      return ok ? null : where.join('; '); }""")
+    if box:
+        raise RuntimeError(f"{number}: {what} has the focus but is not (wholly) on screen ({box}, {clerk.page.url})")
+
+
 def _to_reviewing(clerk: Clerk, number: str) -> None:
     """Alt+Shift+A on a 受付 application: 審査中 chosen, the focus on 「状態を変更する」; Enter."""
     clerk.shortcut("Alt+Shift+A")
@@ -616,6 +631,7 @@ def _to_reviewing(clerk: Clerk, number: str) -> None:
         raise RuntimeError(f"{number}: Alt+Shift+A did not choose 審査中")
     if not clerk.focused('[data-status-form] button[type="submit"]'):
         raise RuntimeError(f"{number}: Alt+Shift+A did not move the focus to 「状態を変更する」")
+    _focus_in_view(clerk, number, "「状態を変更する」")
     clerk.follow()
     after_expect_done(clerk, number, "status", "審査中")
 
@@ -629,6 +645,7 @@ def after_approve(clerk: Clerk, number: str) -> None:
         raise RuntimeError(f"{number}: Alt+Shift+A on 審査中 did not choose 承認")
     if not clerk.focused('[data-status-form] button[type="submit"]'):
         raise RuntimeError(f"{number}: Alt+Shift+A did not move the focus to 「状態を変更する」")
+    _focus_in_view(clerk, number, "「状態を変更する」")
     clerk.follow()
     after_expect_done(clerk, number, "status", "承認")
 
@@ -657,6 +674,7 @@ def after_request_correction(clerk: Clerk, number: str, field_id: str, comment: 
     clerk.tab_to(send)
     layout["panel_scrolled"] = page.evaluate("() => document.querySelector('[data-review-panel]').scrollTop")
     layout["window_scrolled_to"] = page.evaluate("() => Math.round(window.scrollY)")
+    _focus_in_view(clerk, number, "「補正を依頼する」")
     clerk.follow()
     after_expect_done(clerk, number, "correction", "補正依頼")
     return layout
@@ -671,8 +689,10 @@ def after_reject(clerk: Clerk, number: str, reason: str) -> None:
         raise RuntimeError(f"{number}: Alt+Shift+R did not choose 却下")
     if not clerk.focused("#note"):
         raise RuntimeError(f"{number}: Alt+Shift+R did not move the focus to the reason")
+    _focus_in_view(clerk, number, "「理由・連絡事項」")
     clerk.type(reason)
     clerk.tab_to('[data-status-form] button[type="submit"]')
+    _focus_in_view(clerk, number, "「状態を変更する」")
     clerk.follow()
     after_expect_done(clerk, number, "status", "却下")
 
