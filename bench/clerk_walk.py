@@ -1,10 +1,12 @@
 """Benchmark of the clerk's work on the staff console: one department clerk clears 30 submitted (受付)
 applications in a row from the keyboard alone — 10 approvals, 10 補正 requests, 10 rejections — and
 every key is counted: activations (each Enter or Space that follows a link or presses a button or a
-radio, and each arrow key that selects a radio), Tab presses, other keys (PageDown to read),
-characters typed, page loads and pixels scrolled (|Δ window.scrollY| summed over every page).
+radio, and each arrow key that selects a radio), Tab presses, other keys (PageDown to read, and each
+press of a page's shortcut such as Alt+Shift+A), characters typed, page loads and pixels scrolled
+(|Δ window.scrollY| summed over every page).
 
-    .venv/bin/python -m bench.clerk_walk [--label before] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python -m bench.clerk_walk [--label after] [--ui before|after|after-signature]
+                                         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
                                          [--write docs/clerk-walk.md]
 
 The app runs in this process on a fresh database (SQLite in a temporary directory, or a scratch
@@ -15,7 +17,12 @@ it), as tests/web/test_staff_applications.py does. Results: docs/clerk-walk-<lab
 Markdown section ``## <Label>`` printed (and replaced in --write).
 
 Only the UI-driving functions (open_next_application, read_application, approve, request_correction,
-reject) know today's pages; measuring a redesigned console means changing those, nothing else.
+reject, with skip_to_main and expect_done) know the pages; measuring a redesigned console means
+changing those, nothing else. DRIVERS holds one set per console: ``before`` (the console before the
+review screen's redesign — it runs only on a checkout of that time, e.g. the commit that recorded
+docs/clerk-walk-before.json), ``after`` (the redesigned review screen: 「次の申請へ」, the Alt+Shift
+shortcuts, 補正 inline on the field rows) and ``after-signature`` (the same, the clerk also reading
+on to the end of the signature section). --ui defaults to before for --label before, else after.
 """
 from __future__ import annotations
 
@@ -376,6 +383,20 @@ class Clerk:
         if not self.page.evaluate("() => document.activeElement.checked"):
             self.key("Space", activation=True)
 
+    def shortcut(self, key: str, *, navigates: bool = False) -> None:
+        """A keyboard shortcut of the page (e.g. Alt+Shift+A): one "other key", since it only
+        moves the focus (or, with ``navigates``, follows a link: a page load too)."""
+        if navigates:
+            self.flush_scroll()
+            with self.page.expect_navigation(wait_until="load"):
+                self.page.keyboard.press(key)
+            self.counts.other_keys += 1
+            self.counts.loads += 1
+            self.log(f"{key}→load")
+            self.flush_scroll()
+            return
+        self.key(key)
+
     def layout(self, selectors: dict[str, str]) -> dict:
         """Page height, viewport and the top (in page pixels) of the given controls."""
         return self.page.evaluate("""(sel) => {
@@ -498,6 +519,196 @@ def reject(clerk: Clerk, number: str, reason: str) -> None:
     expect_done(clerk, number, "status", "却下")
 
 
+# --- driving the redesigned console (--ui after) --------------------------------------------------
+# The review screen: the application on the left (the 基本4情報 check beside the fields it checks,
+# 「補正を求める」 on every field row), the actions in a sticky panel on the right; after each action
+# the success message has the focus and holds 「次の申請へ」; Alt+Shift+A/C/R/M/N move the focus
+# (A: the next status chosen, on 「状態を変更する」; C: the first field's 補正 comment; R: 却下 chosen,
+# on the reason; N: 次の申請へ). A shortcut press counts as one "other key".
+
+LAST_FIELD = "[data-review-content] .review-fields .summary-list__row"  # the last of them
+REVIEW_LAYOUT = {"first_field": "[data-review-content] .review-fields .summary-list__row",
+                 "status_radios": '[data-status-form] input[name="to"]',
+                 "status_button": '[data-status-form] button[type="submit"]',
+                 "signature_start": "#signature-title", "signature_end": "#payment-title"}
+
+
+def after_expect_done(clerk: Clerk, number: str, done: str, status: str) -> None:
+    """The success message is shown, has the focus (so Tab and the shortcuts start from the top)
+    and the status in the summary is the new one."""
+    page = clerk.page
+    if f"done={done}" not in page.url or page.locator(".notification--success").count() != 1:
+        errors = page.locator(".error-summary, .error-message").all_inner_texts()
+        raise RuntimeError(f"{number}: expected done={done}, got {page.url} {errors}")
+    shown = page.locator("main .review-meta .status-tag").first.inner_text().strip()
+    if shown != status:
+        raise RuntimeError(f"{number}: status shown is {shown}, expected {status}")
+    if not clerk.focused("[data-review-done]"):
+        raise RuntimeError(f"{number}: after the action the focus is not on the success message")
+
+
+def after_open_next_application(clerk: Clerk) -> str:
+    """The first time, from the inbox (skip link, Tab to the oldest 受付 row, Enter); afterwards
+    from the success message of the last action: Alt+Shift+N (「次の申請へ」). The application
+    opened must be the oldest one still 受付."""
+    page = clerk.page
+    oldest = """() => {
+      const row = [...document.querySelectorAll('table.application-table tbody tr')]
+        .find(r => r.querySelector('.status-tag--submitted'));
+      return row ? row.querySelector('a').getAttribute('href') : null; }"""
+    if page.url.split("?")[0].endswith(INBOX):
+        href = page.evaluate(oldest)
+        if href is None:
+            raise RuntimeError("no application left in 受付")
+        skip_to_main(clerk)
+        clerk.tab_to(f'main a[href="{href}"]')
+        clerk.follow()
+    else:
+        clerk.shortcut("Alt+Shift+N", navigates=True)
+    number = page.url.split("?")[0].rstrip("/").rsplit("/", 1)[1]
+    shown = page.locator("main .review-meta .status-tag").first.inner_text().strip()
+    if shown != "受付":
+        raise RuntimeError(f"「次の申請へ」 opened {number}, which is {shown}, not 受付")
+    return number
+
+
+def after_read_application(clerk: Clerk) -> dict:
+    """Read the application: PageDown (the page just loaded, nothing focused) until the last field
+    row — and with the fields the 基本4情報 check against the signature's certificate, which now
+    sits beside them — has been on screen. Returns the page's layout."""
+    clerk.phase = "read"
+    page = clerk.page
+    layout = clerk.layout(REVIEW_LAYOUT)
+    layout["last_field_end"] = page.evaluate(
+        "(s) => Math.round([...document.querySelectorAll(s)].pop().getBoundingClientRect().bottom + window.scrollY)",
+        LAST_FIELD)
+    layout["identity_checks"] = page.locator("[data-review-content] .identity-check").count()
+    layout["panel_overflow"] = page.evaluate("""() => { const p = document.querySelector('[data-review-panel]');
+      return p.scrollHeight - p.clientHeight; }""")
+    if layout["identity_checks"] == 0:
+        raise RuntimeError(f"{page.url}: no 基本4情報 check beside the fields")
+    for _ in range(40):
+        bottom = page.evaluate("(s) => [...document.querySelectorAll(s)].pop().getBoundingClientRect().bottom",
+                               LAST_FIELD)
+        if bottom <= page.viewport_size["height"]:
+            break
+        clerk.key("PageDown")
+    return layout
+
+
+def after_read_to_signature_end(clerk: Clerk) -> dict:
+    """The stricter reading (as before the redesign): on past the fields to the end of the
+    signature section (certificate and revocation evidence)."""
+    layout = after_read_application(clerk)
+    page = clerk.page
+    for _ in range(40):
+        if page.evaluate("() => document.querySelector('#payment-title').getBoundingClientRect().top") \
+                <= page.viewport_size["height"]:
+            break
+        clerk.key("PageDown")
+    return layout
+
+
+def _focus_in_view(clerk: Clerk, number: str, what: str) -> None:
+    """The focused control is wholly inside the viewport and inside its scrolled panel (seen)."""
+    box = clerk.page.evaluate("""() => { const e = document.activeElement, r = e.getBoundingClientRect();
+      const where = [`control ${Math.round(r.top)}–${Math.round(r.bottom)} in a viewport of ${window.innerHeight}`];
+      let ok = r.top >= -1 && r.bottom <= window.innerHeight + 1;  // sub-pixel edges
+      for (let p = e.parentElement; p; p = p.parentElement) {
+        if (p.scrollHeight > p.clientHeight && getComputedStyle(p).overflowY !== 'visible') {
+          const q = p.getBoundingClientRect(); ok = ok && r.top >= q.top - 1 && r.bottom <= q.bottom + 1;
+          where.push(`${p.tagName.toLowerCase()}.${p.className.split(' ')[0]} shows ${Math.round(q.top)}–${Math.round(q.bottom)}`); }
+      }
+      return ok ? null : where.join('; '); }""")
+    if box:
+        raise RuntimeError(f"{number}: {what} has the focus but is not (wholly) on screen ({box}, {clerk.page.url})")
+
+
+def _to_reviewing(clerk: Clerk, number: str) -> None:
+    """Alt+Shift+A on a 受付 application: 審査中 chosen, the focus on 「状態を変更する」; Enter."""
+    clerk.shortcut("Alt+Shift+A")
+    if not clerk.page.evaluate("() => document.querySelector('[data-status-form] input[name=\"to\"][value=\"reviewing\"]').checked"):
+        raise RuntimeError(f"{number}: Alt+Shift+A did not choose 審査中")
+    if not clerk.focused('[data-status-form] button[type="submit"]'):
+        raise RuntimeError(f"{number}: Alt+Shift+A did not move the focus to 「状態を変更する」")
+    _focus_in_view(clerk, number, "「状態を変更する」")
+    clerk.follow()
+    after_expect_done(clerk, number, "status", "審査中")
+
+
+def after_approve(clerk: Clerk, number: str) -> None:
+    """受付 → 審査中 → 承認: Alt+Shift+A, Enter, twice (the workflow has no direct 受付 → 承認)."""
+    clerk.phase = "decide"
+    _to_reviewing(clerk, number)
+    clerk.shortcut("Alt+Shift+A")
+    if not clerk.page.evaluate("() => document.querySelector('[data-status-form] input[value=\"approved\"]').checked"):
+        raise RuntimeError(f"{number}: Alt+Shift+A on 審査中 did not choose 承認")
+    if not clerk.focused('[data-status-form] button[type="submit"]'):
+        raise RuntimeError(f"{number}: Alt+Shift+A did not move the focus to 「状態を変更する」")
+    _focus_in_view(clerk, number, "「状態を変更する」")
+    clerk.follow()
+    after_expect_done(clerk, number, "status", "承認")
+
+
+def after_request_correction(clerk: Clerk, number: str, field_id: str, comment: str, note: str) -> dict:
+    """受付 → 審査中 (Alt+Shift+A, Enter); then on the same screen the field's 「補正を求める」
+    (Tab to it, Enter opens it, Tab into the comment), the comment, Tab on to 「申請者へのお知らせ」
+    in the panel, the message, Tab to 「補正を依頼する」, Enter."""
+    clerk.phase = "decide"
+    _to_reviewing(clerk, number)
+    page = clerk.page
+    send = 'button[type="submit"][form="correction-form"]'
+    layout = clerk.layout({"first_field": REVIEW_LAYOUT["first_field"], "field_row": f"#row-{field_id}",
+                           "correction_note": "#correction-note", "correction_button": send,
+                           "status_button": REVIEW_LAYOUT["status_button"]})
+    first = page.evaluate("() => document.querySelector('[data-correction-mark] textarea').id")
+    if first == f"comment-{field_id}":
+        clerk.shortcut("Alt+Shift+C")  # the first field's comment, its 「補正を求める」 opened
+    else:
+        clerk.tab_to(f"#row-{field_id} summary")
+        clerk.key("Enter", activation=True)  # opens the details; the focus stays on the summary
+        clerk.tab_to(f"#comment-{field_id}")
+    clerk.type(comment)
+    clerk.tab_to("#correction-note")
+    clerk.type(note)
+    clerk.tab_to(send)
+    layout["panel_scrolled"] = page.evaluate("() => document.querySelector('[data-review-panel]').scrollTop")
+    layout["window_scrolled_to"] = page.evaluate("() => Math.round(window.scrollY)")
+    _focus_in_view(clerk, number, "「補正を依頼する」")
+    clerk.follow()
+    after_expect_done(clerk, number, "correction", "補正依頼")
+    return layout
+
+
+def after_reject(clerk: Clerk, number: str, reason: str) -> None:
+    """受付 → 却下: Alt+Shift+R (却下 chosen, the focus in 「理由・連絡事項」), the reason, Tab to
+    「状態を変更する」, Enter."""
+    clerk.phase = "decide"
+    clerk.shortcut("Alt+Shift+R")
+    if not clerk.page.evaluate("() => document.querySelector('[data-status-form] input[value=\"rejected\"]').checked"):
+        raise RuntimeError(f"{number}: Alt+Shift+R did not choose 却下")
+    if not clerk.focused("#note"):
+        raise RuntimeError(f"{number}: Alt+Shift+R did not move the focus to the reason")
+    _focus_in_view(clerk, number, "「理由・連絡事項」")
+    clerk.type(reason)
+    clerk.tab_to('[data-status-form] button[type="submit"]')
+    _focus_in_view(clerk, number, "「状態を変更する」")
+    clerk.follow()
+    after_expect_done(clerk, number, "status", "却下")
+
+
+# the UI-driving functions per console: (open_next_application, read_application, approve,
+# request_correction, reject). "before" drives the console as it was before the redesign (its
+# pages are in git history before the review screen's redesign; it no longer runs on today's).
+DRIVERS = {
+    "before": (open_next_application, read_application, approve, request_correction, reject),
+    "after": (after_open_next_application, after_read_application, after_approve, after_request_correction,
+              after_reject),
+    "after-signature": (after_open_next_application, after_read_to_signature_end, after_approve,
+                        after_request_correction, after_reject),
+}
+
+
 # --- the walk ------------------------------------------------------------------------------------
 
 def log_in(page, base: str, login_id: str, secret: str) -> None:
@@ -515,8 +726,11 @@ def log_in(page, base: str, login_id: str, secret: str) -> None:
         raise RuntimeError(f"login failed: {page.url}")
 
 
-def walk(base: str, plan: dict[str, dict], login_id: str, secret: str, trace: bool = False) -> tuple[list[dict], dict]:
+def walk(base: str, plan: dict[str, dict], login_id: str, secret: str, trace: bool = False,
+         ui: str = "after") -> tuple[list[dict], dict]:
     from playwright.sync_api import sync_playwright
+
+    open_next, read, do_approve, do_correct, do_reject = DRIVERS[ui]
 
     records: list[dict] = []
     failures: list[str] = []
@@ -533,17 +747,17 @@ def walk(base: str, plan: dict[str, dict], login_id: str, secret: str, trace: bo
         for _ in range(len(plan)):
             clerk.start()
             t0 = time.perf_counter()
-            number = open_next_application(clerk)
+            number = open_next(clerk)
             todo = plan[number]
             if trace:
                 print(f"{todo['order']:>2} {number} {todo['kind']} {todo['procedure']}", file=sys.stderr)
-            layout = {"detail": read_application(clerk)}
+            layout = {"detail": read(clerk)}
             if todo["kind"] == "approve":
-                approve(clerk, number)
+                do_approve(clerk, number)
             elif todo["kind"] == "correction":
-                layout["correction_page"] = request_correction(clerk, number, *todo["correction"])
+                layout["correction_page" if ui == "before" else "correction"] = do_correct(clerk, number, *todo["correction"])
             else:
-                reject(clerk, number, todo["reason"])
+                do_reject(clerk, number, todo["reason"])
             clerk.flush_scroll()
             total = Counts()
             for counts in clerk.phases.values():
@@ -600,8 +814,11 @@ def report(result: dict) -> str:
         s = summary[kind]
         name = f"**all {s['applications']}**" if kind == "all" else f"{KIND_LABELS[kind]} ×{s['applications']}"
         lines.append(f"| {name} | " + " | ".join(_fmt(s[m]) for m in METRICS) + " |")
+    read = {"before": "PageDown through its fields and signature",
+            "after": "PageDown through its fields and the 基本4情報 checks beside them",
+            "after-signature": "PageDown through its fields and on to the end of the signature section"}
     lines += ["", "Where the keys go (means per application; reach = from the last action's page to the next "
-              "application, read = PageDown through its fields and signature, decide = the action itself):", "",
+              f"application, read = {read[meta.get('ui', 'before')]}, decide = the action itself):", "",
               "| kind | step | " + " | ".join(METRIC_LABELS[m] for m in METRICS) + " |",
               "|---|---|" + "---|" * len(METRICS)]
     for kind in KINDS:
@@ -611,6 +828,8 @@ def report(result: dict) -> str:
                 lines.append(f"| {kind} | {phase} | " + " | ".join(_num(p[m]) for m in METRICS) + " |")
     detail = [r["layout"]["detail"] for r in result["applications"]]
     corr = [r["layout"]["correction_page"] for r in result["applications"] if "correction_page" in r["layout"]]
+    if result["meta"].get("ui", "before") != "before":
+        return "\n".join(lines + _layout_after(result)) + "\n"
     lines += ["", "Page layout (page pixels from the top; the viewport is 900 px high):", "",
               f"- decision screen (detail page of a 受付 application): {_range(d['scroll_height'] for d in detail)} px "
               f"high ({_range(round(d['scroll_height'] / d['viewport'], 1) for d in detail)} screens); the status "
@@ -623,6 +842,30 @@ def report(result: dict) -> str:
                      f"{_range(c['comment'] for c in corr)}, the message to the resident at {_range(c['note'] for c in corr)}, "
                      f"「補正を依頼する」 at {_range(c['button'] for c in corr)}.")
     return "\n".join(lines) + "\n"
+
+
+def _layout_after(result: dict) -> list[str]:
+    detail = [r["layout"]["detail"] for r in result["applications"]]
+    corr = [r["layout"]["correction"] for r in result["applications"] if "correction" in r["layout"]]
+    lines = ["", "Page layout (page pixels from the top, the page scrolled to the top; the viewport is 900 px high):", "",
+             f"- review screen of a 受付 application: {_range(d['scroll_height'] for d in detail)} px high "
+             f"({_range(round(d['scroll_height'] / d['viewport'], 1) for d in detail)} screens); the first field row at "
+             f"{_range(d['first_field'] for d in detail)}, the last field row ends at "
+             f"{_range(d['last_field_end'] for d in detail)} ({_range(d['identity_checks'] for d in detail)} "
+             f"基本4情報 checks beside the fields); in the sticky panel on the right the status radios at "
+             f"{_range(d['status_radios'] for d in detail)} and 「状態を変更する」 at {_range(d['status_button'] for d in detail)}; "
+             f"the signature section (certificate, revocation evidence) below the fields starts at "
+             f"{_range(d['signature_start'] for d in detail)} and ends at {_range(d['signature_end'] for d in detail)}; "
+             f"the panel's "
+             f"content is {_range(d['panel_overflow'] for d in detail)} px taller than the panel (it scrolls inside)."]
+    if corr:
+        lines.append(f"- 審査中 screen (補正): the commented field's row at {_range(c['field_row'] for c in corr)}, "
+                     f"「申請者へのお知らせ」 at {_range(c['correction_note'] for c in corr)}, 「補正を依頼する」 at "
+                     f"{_range(c['correction_button'] for c in corr)} (「状態を変更する」 at "
+                     f"{_range(c['status_button'] for c in corr)}); when the focus reached 「補正を依頼する」 the page "
+                     f"was scrolled to {_range(c['window_scrolled_to'] for c in corr)} and the panel inside by "
+                     f"{_range(c['panel_scrolled'] for c in corr)} px (not in 'pixels scrolled', which counts the page).")
+    return lines
 
 
 def _range(values) -> str:
@@ -654,7 +897,7 @@ def final_statuses(app) -> dict[str, int]:
     return {status: n for status, n in sorted(rows)}
 
 
-def run(label: str, database_url: str | None, trace: bool = False) -> dict:
+def run(label: str, database_url: str | None, trace: bool = False, ui: str = "after") -> dict:
     from intake import devca
 
     tmp = Path(tempfile.mkdtemp(prefix="clerk-walk-"))
@@ -666,7 +909,7 @@ def run(label: str, database_url: str | None, trace: bool = False) -> dict:
             login_id, secret = make_clerk_account(app)
             with serve(app) as base:
                 t0 = time.perf_counter()
-                records, browser = walk(base, plan, login_id, secret, trace)
+                records, browser = walk(base, plan, login_id, secret, trace, ui)
                 seconds = round(time.perf_counter() - t0, 1)
             final = final_statuses(app)
     finally:
@@ -677,11 +920,12 @@ def run(label: str, database_url: str | None, trace: bool = False) -> dict:
     return {"label": label, "meta": {
         "date": dt.date.today().isoformat(), "machine": f"{platform.machine()} {platform.system()}",
         "cores": os.cpu_count(), "python": platform.python_version(), "chromium": browser["chromium"],
-        "viewport": VIEWPORT, "database": "PostgreSQL" if database_url else "SQLite", "walk_seconds": seconds,
+        "ui": ui, "viewport": VIEWPORT, "database": "PostgreSQL" if database_url else "SQLite", "walk_seconds": seconds,
         "final_statuses": final,
         "order": "oldest 受付 first; the i-th gets approve, 補正, reject in turn",
         "counting": {"activations": "Enter/Space on a link, button or radio, and each arrow key that selects a radio",
-                     "tabs": "Tab presses", "other_keys": "PageDown presses while reading",
+                     "tabs": "Tab presses",
+                     "other_keys": "PageDown presses while reading, and each press of a page's shortcut (Alt+Shift+…)",
                      "typed": "characters typed", "loads": "page loads (navigations)",
                      "scrolled": "sum of |Δ window.scrollY| over every page"}},
         "summary": summarise(records), "applications": records}
@@ -692,11 +936,14 @@ def main() -> None:
     parser.add_argument("--label", default="before", help="before / after: names the JSON file and the section")
     parser.add_argument("--database-url", default=None, help="PostgreSQL server URL (a scratch database is made)")
     parser.add_argument("--write", default=None, help="replace the ## <Label> section of this Markdown file")
+    parser.add_argument("--ui", choices=sorted(DRIVERS), default=None,
+                        help="which console to drive (default: before for --label before, else after)")
     parser.add_argument("--trace", action="store_true", help="print every key and where the focus went (stderr)")
     args = parser.parse_args()
     if not re.fullmatch(r"[a-z0-9-]+", args.label):
         parser.error("--label: lower-case letters, digits and hyphens")
-    result = run(args.label, args.database_url, args.trace)
+    ui = args.ui or ("before" if args.label == "before" else "after")
+    result = run(args.label, args.database_url, args.trace, ui)
     out = ROOT / "docs" / f"clerk-walk-{args.label}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     text = report(result)
