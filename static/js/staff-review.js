@@ -51,12 +51,28 @@
     return true;
   }
 
+  // 補正: the next field's 「補正を求める」 after where the focus is (the first one from the top),
+  // so a clerk reading down the form marks the field in front of them.
   function correction() {
-    var mark = document.querySelector("[data-correction-mark]");
-    if (!mark) { return false; }
+    var marks = Array.prototype.slice.call(document.querySelectorAll("[data-correction-mark]"));
+    if (!marks.length) { return false; }
+    var here = document.activeElement;
+    var mark = marks.filter(function (m) {
+      return here && here !== document.body && !m.contains(here) &&
+        (here.compareDocumentPosition(m) & Node.DOCUMENT_POSITION_FOLLOWING);
+    })[0] || marks[0];
     mark.open = true;
     var box = mark.querySelector("textarea");
     (box || mark.querySelector("summary")).focus();
+    return true;
+  }
+
+  // 補正: the message to the resident; pressed again there, the 「補正を依頼する」 button.
+  function send() {
+    var box = document.getElementById("correction-note");
+    if (!box) { return false; }
+    var button = document.querySelector('button[form="correction-form"]');
+    (document.activeElement === box && button ? button : box).focus();
     return true;
   }
 
@@ -88,7 +104,7 @@
     });
   }
 
-  var keys = {KeyA: forward, KeyR: reject, KeyC: correction, KeyM: note, KeyN: next};
+  var keys = {KeyA: forward, KeyR: reject, KeyC: correction, KeyS: send, KeyM: note, KeyN: next};
   document.addEventListener("keydown", function (event) {
     if (!enabled || !event.altKey || !event.shiftKey || event.ctrlKey || event.metaKey) { return; }
     var action = keys[event.code];

@@ -143,6 +143,18 @@ def test_keyboard_only_approve_then_the_next_application(browser, live_server, a
         assert page.url.endswith(f"/staff/applications/{newer}")
         page.keyboard.press("Alt+Shift+KeyM")
         assert page.evaluate("document.activeElement.id") == "internal_note"
+        # 補正: C goes to the next field's comment after the focus (from the note below: the top
+        # field), again to the one after it; S to the message, again to the send button
+        focused = "document.activeElement.getAttribute('name') || document.activeElement.id"
+        page.keyboard.press("Alt+Shift+KeyC")
+        first = page.evaluate(focused)
+        page.keyboard.press("Alt+Shift+KeyC")
+        second = page.evaluate(focused)
+        assert first.startswith("comment-") and second.startswith("comment-") and first != second, (first, second)
+        page.keyboard.press("Alt+Shift+KeyS")
+        assert page.evaluate("document.activeElement.id") == "correction-note"
+        page.keyboard.press("Alt+Shift+KeyS")
+        assert page.evaluate("document.activeElement.matches('button[form=correction-form]')")
         # and they can be turned off (kept in this browser)
         page.click(".shortcut-help summary")
         page.uncheck("#shortcuts-on")

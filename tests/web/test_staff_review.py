@@ -50,7 +50,7 @@ def _audits(app, action, target=None):
         stmt = select(AuditRecord).where(AuditRecord.action == action)
         if target:
             stmt = stmt.where(AuditRecord.target == target)
-        return db.session.scalars(stmt).all()
+        return db.session.scalars(stmt.order_by(AuditRecord.id)).all()  # in the order written
 
 
 def _reviewing(app, forms, trusted, card_key, staff_client, **kw):
