@@ -15,10 +15,10 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, request
+from flask import Blueprint, Response, abort, current_app, g
 from sqlalchemy import select
 
-from core import audit, auth, policy
+from core import auth, policy
 from core.db import db
 from core.staff_models import StaffUser
 from guide import rulebook
@@ -32,6 +32,7 @@ from knowledge.correction_phrases import PhrasesFile, load_phrases
 from knowledge.loader import PACKS_DIR
 from knowledge.yamlfile import KnowledgeError
 from staff import applications_display as show
+from staff.guard import only_with_policy
 
 log = logging.getLogger(__name__)
 bp = Blueprint("staff_applications", __name__, url_prefix="/staff/applications", template_folder="templates")
@@ -39,13 +40,7 @@ MAX_NOTE = 2000
 MAX_COMMENT = 1000
 
 
-@bp.before_request
-def _only_with_policy() -> None:
-    """Defence in depth: the staff guard decides first; without a permitted user, 403 here too."""
-    staff = getattr(g, "staff", None)
-    if staff is None or not policy.allowed(request.endpoint, getattr(staff, "role", None)):
-        audit.record("permission.denied", target=request.path, result="denied")
-        abort(403)
+bp.before_request(only_with_policy)  # the staff guard decides first; this blueprint checks again
 
 
 # --- small helpers ----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, abort, g, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, g, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
@@ -30,6 +30,7 @@ from core.csv_export import ShiftJisUnmappable, shift_jis_unmappable
 from core.db import db
 from core.staff_models import StaffUser
 from staff import audit_details
+from staff.guard import only_with_policy
 from staff.svg_chart import bar_chart
 
 bp = Blueprint("staff_audit", __name__, url_prefix="/staff/audit", template_folder="templates")
@@ -104,13 +105,7 @@ ACTION_NAMES = {
 RESULT_NAMES = {"ok": _l("成功"), "denied": _l("拒否"), "failed": _l("失敗")}
 
 
-@bp.before_request
-def _only_with_policy() -> None:
-    """Defence in depth: the staff guard decides first; without a permitted user, 403 here too."""
-    staff = getattr(g, "staff", None)
-    if staff is None or not policy.allowed(request.endpoint, getattr(staff, "role", None)):
-        audit.record("permission.denied", target=request.path, result="denied")
-        abort(403)
+bp.before_request(only_with_policy)  # the staff guard decides first; this blueprint checks again
 
 
 # --- the filters --------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from reservations import queue as walkin
 from reservations.current import catalog as current_catalog
 from reservations.loader import Catalog
 from staff import reservation_stats as rstats
+from staff.guard import only_with_policy
 from staff.svg_chart import bar_chart
 
 bp = Blueprint("staff_reservations", __name__, url_prefix="/staff/reservations", template_folder="templates")
@@ -52,13 +53,7 @@ TICKET_LABELS = {walkin.WAITING: {"ja": "お待ち", "en": "Waiting"}, walkin.CA
                  walkin.DONE: {"ja": "済み", "en": "Done"}, walkin.NO_SHOW: {"ja": "不在", "en": "Not there"}}
 
 
-@bp.before_request
-def _only_with_policy() -> None:
-    """Defence in depth: the staff guard decides first; without a permitted user, 403 here too."""
-    staff = getattr(g, "staff", None)
-    if staff is None or not policy.allowed(request.endpoint, getattr(staff, "role", None)):
-        audit.record("permission.denied", target=request.path, result="denied")
-        abort(403)
+bp.before_request(only_with_policy)  # the staff guard decides first; this blueprint checks again
 
 
 # --- small helpers ----------------------------------------------------------------------------
