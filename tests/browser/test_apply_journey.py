@@ -254,7 +254,7 @@ def approve_as_staff(browser, live_server: str, app, number: str, on_page) -> No
             staff.check(f"input[name=to][value={to}]")
             button(staff, "状態を変更する")
             assert staff.locator("#error-summary").count() == 0, staff.locator("main").inner_text()[:1500]
-            assert "状態を変更しました。" in staff.locator("main").inner_text()
+            assert f"状態を「{label}」に変更しました。" in staff.locator("main").inner_text()
             assert staff.locator("main .status-tag").first.inner_text() == label
             on_page(staff, f"detail ({label})")
         # on a phone the history and the revocation evidence scroll in their own regions

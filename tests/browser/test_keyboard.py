@@ -66,6 +66,8 @@ def test_moving_in_for_a_family_of_four_with_a_dog_by_keyboard(phone, live_serve
             choose(page, f"m{i}.school", school)
         if school == "elementary":
             choose(page, f"m{i}.public_school", "yes")
+        if school == "preschool":
+            choose(page, f"m{i}.daycare", "no")  # a kindergarten, not a nursery
         choose(page, f"m{i}.disability_certificate", "no")
         submit(page)
     answers = {"from_abroad": "no", "special_moveout": "no", "seal_registration_wanted": "no", "dog": "yes",
