@@ -19,6 +19,11 @@ from tests.web.test_staff_route_walk import DEPARTMENTS, crawl
 pytestmark = pytest.mark.browser
 
 ORDER = [policy.DEPARTMENT, policy.COUNTER, policy.ADMIN, policy.AUDITOR, policy.CURATOR]
+# Print runs of whole lists (up to 100 sheets or 2,000 audit rows: as large as the test database has
+# grown) have tests of their own on known data (test_staff_outputs_accessibility.py,
+# test_staff_accessibility.py); here they would only make axe slow.
+BULK_PRINTS = ("/staff/applications/print", "/staff/applications/labels", "/staff/applications/dispatch",
+               "/staff/audit/print")
 SIZES = ({"width": 375, "height": 812}, {"width": 1280, "height": 900})
 _checked: set[tuple[int, str]] = set()  # (app, path) already opened
 
@@ -45,7 +50,8 @@ def test_every_page_of_the_role_has_no_axe_violation_at_375_and_1280_px(app, bro
     pages = []
     for url, status in statuses.items():
         path = urlsplit(url).path
-        if kinds.get(url) != "text/html" or status in (301, 302, 303) or (id(app), path) in _checked:
+        if kinds.get(url) != "text/html" or status in (301, 302, 303) or (id(app), path) in _checked \
+                or path in BULK_PRINTS:
             continue
         _checked.add((id(app), path))
         pages.append(url)
