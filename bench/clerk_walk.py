@@ -55,7 +55,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 VIEWPORT = {"width": 1280, "height": 900}
 JST = dt.timezone(dt.timedelta(hours=9))
 DEPARTMENT = "shimin"  # 市民課
-PASSWORD = "clerk-walk-" + secrets.token_hex(8)
+PASSWORD = f"clerk-{secrets.token_hex(8)}"  # made per run
 KINDS = ("approve", "correction", "reject")
 KIND_LABELS = {"approve": "approve (受付→審査中→承認)", "correction": "補正 (受付→審査中→補正依頼)",
                "reject": "reject (受付→却下)"}
@@ -624,30 +624,28 @@ def _focus_in_view(clerk: Clerk, number: str, what: str) -> None:
         raise RuntimeError(f"{number}: {what} has the focus but is not (wholly) on screen ({box}, {clerk.page.url})")
 
 
-def _to_reviewing(clerk: Clerk, number: str) -> None:
-    """Alt+Shift+A on a 受付 application: 審査中 chosen, the focus on 「状態を変更する」; Enter."""
+def _step_forward(clerk: Clerk, number: str, value: str, label: str) -> None:
+    """Alt+Shift+A: the next status (``value``) chosen, the focus on 「状態を変更する」; Enter."""
     clerk.shortcut("Alt+Shift+A")
-    if not clerk.page.evaluate("() => document.querySelector('[data-status-form] input[name=\"to\"][value=\"reviewing\"]').checked"):
-        raise RuntimeError(f"{number}: Alt+Shift+A did not choose 審査中")
+    if not clerk.page.evaluate(
+            f"() => document.querySelector('[data-status-form] input[name=\"to\"][value=\"{value}\"]').checked"):
+        raise RuntimeError(f"{number}: Alt+Shift+A did not choose {label}")
     if not clerk.focused('[data-status-form] button[type="submit"]'):
         raise RuntimeError(f"{number}: Alt+Shift+A did not move the focus to 「状態を変更する」")
     _focus_in_view(clerk, number, "「状態を変更する」")
     clerk.follow()
-    after_expect_done(clerk, number, "status", "審査中")
+    after_expect_done(clerk, number, "status", label)
+
+
+def _to_reviewing(clerk: Clerk, number: str) -> None:
+    _step_forward(clerk, number, "reviewing", "審査中")
 
 
 def after_approve(clerk: Clerk, number: str) -> None:
     """受付 → 審査中 → 承認: Alt+Shift+A, Enter, twice (the workflow has no direct 受付 → 承認)."""
     clerk.phase = "decide"
     _to_reviewing(clerk, number)
-    clerk.shortcut("Alt+Shift+A")
-    if not clerk.page.evaluate("() => document.querySelector('[data-status-form] input[value=\"approved\"]').checked"):
-        raise RuntimeError(f"{number}: Alt+Shift+A on 審査中 did not choose 承認")
-    if not clerk.focused('[data-status-form] button[type="submit"]'):
-        raise RuntimeError(f"{number}: Alt+Shift+A did not move the focus to 「状態を変更する」")
-    _focus_in_view(clerk, number, "「状態を変更する」")
-    clerk.follow()
-    after_expect_done(clerk, number, "status", "承認")
+    _step_forward(clerk, number, "approved", "承認")
 
 
 def after_request_correction(clerk: Clerk, number: str, field_id: str, comment: str, note: str) -> dict:
