@@ -422,12 +422,13 @@ def skip_to_main(clerk: Clerk) -> None:
         clerk.key("Enter", activation=True)
 
 
-def expect_done(clerk: Clerk, number: str, done: str, status: str) -> None:
+def expect_done(clerk: Clerk, number: str, done: str, status: str, summary: str = ".summary-list") -> None:
+    """The success message is shown and the status in the page's summary (``summary``) is the new one."""
     page = clerk.page
     if f"done={done}" not in page.url or page.locator(".notification--success").count() != 1:
         errors = page.locator(".error-summary, .error-message").all_inner_texts()
         raise RuntimeError(f"{number}: expected done={done}, got {page.url} {errors}")
-    shown = page.locator("main .summary-list .status-tag").first.inner_text().strip()
+    shown = page.locator(f"main {summary} .status-tag").first.inner_text().strip()
     if shown != status:
         raise RuntimeError(f"{number}: status shown is {shown}, expected {status}")
 
@@ -536,13 +537,7 @@ REVIEW_LAYOUT = {"first_field": "[data-review-content] .review-fields .summary-l
 def after_expect_done(clerk: Clerk, number: str, done: str, status: str) -> None:
     """The success message is shown, has the focus (so Tab and the shortcuts start from the top)
     and the status in the summary is the new one."""
-    page = clerk.page
-    if f"done={done}" not in page.url or page.locator(".notification--success").count() != 1:
-        errors = page.locator(".error-summary, .error-message").all_inner_texts()
-        raise RuntimeError(f"{number}: expected done={done}, got {page.url} {errors}")
-    shown = page.locator("main .review-meta .status-tag").first.inner_text().strip()
-    if shown != status:
-        raise RuntimeError(f"{number}: status shown is {shown}, expected {status}")
+    expect_done(clerk, number, done, status, summary=".review-meta")
     if not clerk.focused("[data-review-done]"):
         raise RuntimeError(f"{number}: after the action the focus is not on the success message")
 

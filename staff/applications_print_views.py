@@ -143,13 +143,20 @@ def postal_items(f: inbox.InboxFilters) -> tuple[list[dict[str, Any]], int]:
     return out, len(apps)
 
 
-@bp.get("/labels", endpoint="postal_labels")
-def postal_labels():
-    """A4 sheets of 12 address labels for the filtered applications sent by post."""
+def _postal_shown(kind: str) -> tuple[inbox.InboxFilters, list[dict[str, Any]], int]:
+    """The filtered applications sent by post, read for ``kind`` (labels, dispatch) and audited
+    with their receipt numbers (the page shows names and addresses)."""
     f = export_filter()
     items, scanned = postal_items(f)
     audit.record("application.postal", target="inbox", details={
-        "format": "labels", "count": len(items), "filters": f.audit_args(), "receipt_numbers": [i["number"] for i in items]})
+        "format": kind, "count": len(items), "filters": f.audit_args(), "receipt_numbers": [i["number"] for i in items]})
+    return f, items, scanned
+
+
+@bp.get("/labels", endpoint="postal_labels")
+def postal_labels():
+    """A4 sheets of 12 address labels for the filtered applications sent by post."""
+    f, items, scanned = _postal_shown("labels")
     sheets = [items[i:i + LABELS_PER_SHEET] for i in range(0, len(items), LABELS_PER_SHEET)]
     return render_template("staff/applications/labels.html", sheets=sheets, count=len(items),
                            truncated=scanned >= POSTAL_LIMIT, limit=POSTAL_LIMIT,
@@ -165,10 +172,7 @@ def dispatch_header() -> list[str]:
 @bp.get("/dispatch", endpoint="dispatch_list")
 def dispatch_list():
     """The 発送一覧 (dispatch list) of the filtered applications sent by post, to print and tick."""
-    f = export_filter()
-    items, scanned = postal_items(f)
-    audit.record("application.postal", target="inbox", details={
-        "format": "dispatch", "count": len(items), "filters": f.audit_args(), "receipt_numbers": [i["number"] for i in items]})
+    f, items, scanned = _postal_shown("dispatch")
     return render_template("staff/applications/dispatch.html", items=items, truncated=scanned >= POSTAL_LIMIT,
                            limit=POSTAL_LIMIT, header=dispatch_header(),
                            labels_url=url_for("staff_applications.postal_labels", **f.args()),
