@@ -124,7 +124,9 @@ DeadlineKind = Literal["days", "koseki_days", "months", "koseki_months", "child_
 class DeadlineVariant(Strict):
     kind: DeadlineKind
     amount: int | None = Field(default=None, ge=1, le=3650)
-    start: Literal["event_date", "moveout_planned_date"] = "event_date"
+    # the day counting starts from: the event date, or a date fact of the household (the move
+    # date of a marriage, the day of death …); when that fact is unanswered, the event date
+    start: str = Field(default="event_date", pattern=r"^(event_date|(facts|deceased)\.[a-z0-9_]+)$")
     text: Text
 
     @model_validator(mode="after")

@@ -68,8 +68,13 @@ def check_rulebook(book: Rulebook) -> CheckReport:
                 report.errors.append(f"{where}: can never fire (its conditions contradict each other)")
         # relation labels the people on the result page, so it is asked even where no rule reads it
         read = _read_facts(book, event) | {"event_date", "members", "member.relation"}
-        if any(kb.procedures[r.procedure].deadline.start == "moveout_planned_date" for r in er.rules):
-            read.add("facts.moveout_planned_date")
+        for r in er.rules:  # a date a deadline counts from is read too
+            deadline = kb.procedures[r.procedure].deadline
+            for start in {d.start for d in (deadline, *deadline.variants)} - {"event_date"}:
+                fact = book.vocab.household.get(start)
+                if fact is None or fact.type != "date":
+                    report.errors.append(f"procedures/{r.procedure}.yaml: deadline start '{start}' is not a date fact")
+                read.add(start)
         for qid in kb.events[event].questions:
             q = kb.questions[qid]
             if q.fact not in read and not _used_by_ask_if(book, event, q.fact):

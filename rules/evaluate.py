@@ -137,11 +137,11 @@ def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcome
         if out and out.possible:
             notes.append(wording.if_(variant.text.get(situation.locale), situation.locale))
     start = situation.event_date
-    if chosen.start == "moveout_planned_date":
-        start = situation.values.get("facts.moveout_planned_date") or situation.event_date
-        if "facts.moveout_planned_date" not in situation.values and situation.event == "moving_in":
-            notes.append("転出予定日が分からないため、引越しの日から計算しています。" if situation.locale != "en"
-                         else "Counted from the moving date, as the planned moving-out date was not given.")
+    if chosen.start != "event_date":
+        start = situation.values.get(chosen.start) or situation.event_date
+        if chosen.start not in situation.values and situation.event_date:
+            notes.append(wording.counted_from_event_date(
+                rulebook.vocab.household[chosen.start], rulebook.kb.events[situation.event].date_label, situation.locale))
     due = calendar.due_date(chosen.kind, chosen.amount, start) if start else None
     return chosen, due, notes
 

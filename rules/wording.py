@@ -86,3 +86,13 @@ def if_(statement: str, locale: str) -> str:
 
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def counted_from_event_date(fact: Any, event_date_label: Any, locale: str) -> str:
+    """The note when a deadline's own start date was not given (転出予定日, 死亡日 …)."""
+    lang = _lang(locale)
+    label = (fact.label or {}).get(lang) or ("date" if lang == "en" else "日付")
+    since = event_date_label.get(locale)
+    if lang == "en":
+        return f"Counted from the {since[:1].lower() + since[1:]}, as the {label} was not given."
+    return f"{label}が分からないため、{since}から計算しています。"
