@@ -20,6 +20,9 @@ DEFINITE = "definite"
 POSSIBLE = "possible"
 NOT_DEFINITE = "not_definite"
 CATCH_ALL = "__catch_all"
+# all matches of one rule in one session come out of the engine as one result (a rule matches at
+# most once per member, or per pair of members, of a household of at most 20)
+RESULT_CAP = 1000
 _DURABLE_OP = {"ne": "$neq", "gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
 
 
@@ -44,7 +47,9 @@ def _atom(atom: Atom, mode: str) -> dict[str, Any]:
     else:
         test = {_DURABLE_OP[op]: {key: value}}
     if mode == DEFINITE:
-        return {"$and": [{"$ex": {key: 1}}, test]}  # an absent value never holds for sure
+        # an absent value never holds for sure: durable fails every test of an absent attribute
+        # ($neq included; tests/unit/test_engine.py checks this), so no "$ex" guard is needed
+        return test
     if mode == POSSIBLE:
         return {"$or": [{"$nex": {key: 1}}, test]}  # an absent value may hold
     # NOT_DEFINITE: absent, or present and failing (the negated atom's test)
@@ -99,15 +104,18 @@ def compile_clauses(clauses: list[Clause]) -> dict[str, Any]:
             return {alias: _pattern("household" if alias == "h" else "member", cond, modes, chain)}
 
         rules[f"c{n}_{DEFINITE}"] = {"all": [pattern(a, c, ch, (DEFINITE,)) for a, c, ch in conds],
-                                     "run": f"{DEFINITE}\t{clause.tag}"}
+                                     "cap": RESULT_CAP, "run": f"{DEFINITE}\t{clause.tag}"}
         for j, (_, doubted, _) in enumerate(conds):
             if doubted is None:
                 continue  # no condition: always definitely true, never in doubt
             patterns = [pattern(a, c, ch, (DEFINITE,) if i < j else (POSSIBLE, NOT_DEFINITE) if i == j
                                 else (POSSIBLE,)) for i, (a, c, ch) in enumerate(conds)]
-            rules[f"c{n}_{POSSIBLE}{j}"] = {"all": patterns, "run": f"{POSSIBLE}\t{clause.tag}"}
-    # every asserted fact must be handled, or durable refuses it (ENGINEERING.md §1.4)
-    rules[CATCH_ALL] = {"all": [{"m": {"$ex": {"kind": 1}}}], "run": CATCH_ALL}
+            rules[f"c{n}_{POSSIBLE}{j}"] = {"all": patterns, "cap": RESULT_CAP, "run": f"{POSSIBLE}\t{clause.tag}"}
+    # every asserted fact must be handled, or durable refuses it (ENGINEERING.md §1.4); all the
+    # facts of a session come back as ONE result of this rule (cap), which the engine skips.
+    # (A catch-all that never completes a match would fire nothing, but durable then corrupted
+    # its heap when the session was deleted: "free(): invalid pointer", measured.)
+    rules[CATCH_ALL] = {"all": [{"m": {"$ex": {"kind": 1}}}], "cap": RESULT_CAP, "run": CATCH_ALL}
     return rules
 
 

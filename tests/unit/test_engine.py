@@ -118,3 +118,53 @@ def test_durable_imports_on_this_python():
     import durable.engine  # noqa: F401
 
     assert sys.version_info[:2] < (3, 13)
+
+
+def test_durable_fails_every_test_of_an_absent_attribute():
+    # the compiler's definite atoms carry no "$ex" guard because of this (rules/compiler.py)
+    import json
+
+    import durable_rules_engine as native
+
+    tests = {"eq": {"x": 5}, "neq": {"$neq": {"x": 5}}, "gt": {"$gt": {"x": 5}}, "gte": {"$gte": {"x": 5}},
+             "lt": {"$lt": {"x": 5}}, "lte": {"$lte": {"x": 5}}, "or": {"$or": [{"x": 5}, {"x": 6}]},
+             "and_neq": {"$and": [{"$neq": {"x": 5}}, {"$neq": {"x": 6}}]}}
+    for name, test in tests.items():
+        handle = native.create_ruleset(f"absent_{name}", json.dumps({
+            "r": {"all": [{"m": {"$and": [{"kind": "a"}, test]}}]},
+            "all": {"all": [{"m": {"$ex": {"kind": 1}}}]}}))
+        try:
+            _, state = native.assert_facts(handle, json.dumps([{"sid": "1", "id": 1, "kind": "a"}]))
+            fired = [native.start_action_for_state(handle, state)[1]]
+            while (more := native.complete_and_start_action(handle, state)) is not None:
+                fired.append(more)
+            assert not any(f.startswith('{"r"') for f in fired), name
+        finally:
+            native.delete_ruleset(handle)
+
+
+def test_an_engine_without_clauses_handles_every_fact():
+    # in a child process: a durable heap fault would end the test run, not fail one test
+    import subprocess
+    import sys
+
+    code = ("from rules.engine import RuleEngine\n"
+            "e = RuleEngine('empty', [])\n"
+            "for i in range(2000):\n"
+            "    assert e.decide({'facts__dog': True}, [{'age': 30}, {'age': 3}]) == {}\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_all_matches_of_a_rule_come_back_together():
+    # five members satisfy member_only: one result for the rule, all five members in it
+    out = ENGINE.decide({}, [{"age": 30 + i, "insurance": "kokuho"} for i in range(5)])
+    assert out["member_only"].definite_members == {0, 1, 2, 3, 4}
+    assert out["two_members"].possible and not out["two_members"].definite  # householder unanswered
+
+
+def test_values_that_look_like_member_indexes_are_not_read_as_members():
+    engine = RuleEngine("idx_text", [Clause("dog", household=parse({"facts.dog": True}, V, "household"),
+                                            member=MEMBER)])
+    out = engine.decide({"facts__dog": True, "idx": 7, "note": '"idx": 9'}, [{"age": 40, "insurance": "kokuho"}])
+    assert out["dog"].definite_members == {0}
