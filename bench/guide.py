@@ -151,8 +151,8 @@ request = function()
   %(request)s
 end
 """
-POST_REQUEST = ('return wrk.format("POST", "%s", {["Content-Type"] = "application/json"}, lines[i])'
-                % EVALUATE_PATH)
+POST_REQUEST = ('return wrk.format("POST", "' + EVALUATE_PATH
+                + '", {["Content-Type"] = "application/json"}, lines[i])')
 GET_REQUEST = 'return wrk.format("GET", lines[i])'
 
 
@@ -217,7 +217,7 @@ def _check(base: str, bodies: list[str], pages: list[str]) -> None:
 
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port)
-    for body, page in list(zip(bodies, pages))[:: max(1, len(bodies) // 200)]:
+    for body, page in list(zip(bodies, pages, strict=True))[:: max(1, len(bodies) // 200)]:
         conn.request("POST", EVALUATE_PATH, body.encode(), {"Content-Type": "application/json"})
         r = conn.getresponse()
         r.read()

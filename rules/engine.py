@@ -18,6 +18,7 @@ cost of a first answer). Here:
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -55,10 +56,8 @@ class Outcome:
 
 
 def _close(handle: int) -> None:
-    try:
+    with contextlib.suppress(Exception):  # at interpreter exit the module may be gone
         native.delete_ruleset(handle)
-    except Exception:  # pragma: no cover - at interpreter exit the module may be gone
-        pass
 
 
 class RuleEngine:
