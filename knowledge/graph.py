@@ -32,6 +32,17 @@ def build_graph(procedures: dict[str, Procedure], docs: dict[str, YamlDoc]) -> n
     raise KnowledgeError([docs[first].problem(("requires",), f"prerequisites form a cycle: {path}")])
 
 
+def _closure_successors(graph: nx.DiGraph) -> dict[str, tuple[str, ...]]:
+    """Everything that comes after each procedure (the transitive closure as plain tuples, made
+    once per graph: building a graph object per request cost more than the ordering itself)."""
+    closure = graph.graph["closure"]
+    kept = graph.graph.get("closure_successors")
+    if kept is None or kept[0] is not closure:
+        kept = (closure, {p: tuple(closure.successors(p)) for p in closure})
+        graph.graph["closure_successors"] = kept
+    return kept[1]
+
+
 def order_procedures(graph: nx.DiGraph, ids: list[str], counter_rank: Callable[[str], int],
                      due_rank: Callable[[str], tuple]) -> list[list[str]]:
     """Group ``ids`` by counter and order the visits so every prerequisite comes first.
@@ -42,15 +53,15 @@ def order_procedures(graph: nx.DiGraph, ids: list[str], counter_rank: Callable[[
     visited more than once rather than breaking an order.
     """
     wanted = set(ids)
-    closure = graph.graph["closure"]
-    sub = nx.DiGraph()
-    sub.add_nodes_from(ids)
-    sub.add_edges_from((a, b) for a, b in closure.edges(ids) if b in wanted)
+    after = {p: [q for q in _closure_successors(graph).get(p, ()) if q in wanted] for p in ids}
     counter_of = {pid: graph.nodes[pid]["counter"] for pid in ids}
 
     plan: list[list[str]] = []
     remaining = set(ids)
-    indegree = {pid: sub.in_degree(pid) for pid in ids}
+    indegree = dict.fromkeys(ids, 0)
+    for p in ids:
+        for q in after[p]:
+            indegree[q] += 1
     while remaining:
         ready = [p for p in remaining if indegree[p] == 0]
         # go to the counter with the most urgent ready procedure, then do all that is ready there
@@ -65,7 +76,7 @@ def order_procedures(graph: nx.DiGraph, ids: list[str], counter_rank: Callable[[
             for p in here:
                 visit.append(p)
                 remaining.discard(p)
-                for nxt in sub.successors(p):
+                for nxt in after[p]:
                     indegree[nxt] -= 1
         plan.append(visit)
     return plan

@@ -37,7 +37,6 @@ _NOT_HANDLED, _OBSERVED = 1, 2
 # facts as asserted (durable copies their JSON text). Only the rule name and the members' "idx"
 # are needed, so they are read from the text instead of parsing every fact back: "idx" is a
 # key of member facts only, and no value can hold an unescaped quote.
-_RULE = re.compile(r'\{"([^"]+)":')
 _IDX = re.compile(r'"idx":\s*(\d+)')
 
 
@@ -45,7 +44,7 @@ class EngineError(RuntimeError):
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What one clause came to: members that satisfy it for sure, and those that may."""
 
@@ -70,15 +69,15 @@ class RuleEngine:
         definition = compile_clauses(clauses)
         self.version = ruleset_version(definition)
         self.ruleset_name = f"{name}_{self.version}"
-        # rule name -> (definite?, clause tag); None for the catch-all
-        self._rules: dict[str, tuple[bool, str] | None] = {}
+        # rule name -> (definite?, clause tag, has member patterns?); None for the catch-all
+        self._rules: dict[str, tuple[bool, str, bool] | None] = {}
         for rule_name, rule in definition.items():
             run = rule.pop("run")
             if run == CATCH_ALL:
                 self._rules[rule_name] = None
             else:
                 mode, tag = run.split("\t", 1)
-                self._rules[rule_name] = (mode == DEFINITE, tag)
+                self._rules[rule_name] = (mode == DEFINITE, tag, self.clauses[tag].member is not None)
         self._handle = native.create_ruleset(self.ruleset_name, json.dumps(definition, ensure_ascii=False))
         weakref.finalize(self, _close, self._handle)
         self._lock = threading.Lock()
@@ -86,15 +85,15 @@ class RuleEngine:
 
     def decide(self, household: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Outcome]:
         outcomes = {tag: Outcome() for tag in self.clauses}
+        sid = str(next(self._sids))
+        head = dict(household, kind="household", id="h", sid=sid)
+        head.pop("idx", None)  # "idx" marks members in the results (see _IDX)
+        facts = [head]
+        facts += [dict(m, kind="member", idx=i, id=f"m{i}", sid=sid) for i, m in enumerate(members)]
+        payload = json.dumps(facts, ensure_ascii=False)
         handle = self._handle
+        results: list[str] = []
         with self._lock:
-            sid = str(next(self._sids))
-            head = dict(household, kind="household", id="h", sid=sid)
-            head.pop("idx", None)  # "idx" marks members in the results (see _IDX)
-            facts = [head]
-            facts += [dict(m, kind="member", idx=i, id=f"m{i}", sid=sid) for i, m in enumerate(members)]
-            payload = json.dumps(facts, ensure_ascii=False)
-            results: list[str] = []
             try:
                 code, state = native.assert_facts(handle, payload)
                 if code == _NOT_HANDLED or code == _OBSERVED:
@@ -108,15 +107,16 @@ class RuleEngine:
                 native.delete_state(handle, sid)
         rules = self._rules
         for text in results:
-            fired = rules[_RULE.match(text).group(1)]
+            fired = rules[text[2:text.index('"', 2)]]  # the text starts {"<rule name>":
             if fired is None:
                 continue  # the catch-all: every fact, handled
-            definite, tag = fired
+            definite, tag, with_members = fired
             out = outcomes[tag]
             out.possible = True
             if definite:
                 out.definite = True
-                out.definite_members.update(map(int, _IDX.findall(text)))
-            else:
+                if with_members:
+                    out.definite_members.update(map(int, _IDX.findall(text)))
+            elif with_members:
                 out.possible_members.update(map(int, _IDX.findall(text)))
         return outcomes
