@@ -209,7 +209,7 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
         why = _why_required(rule, out, situation, real, event_words) if status == REQUIRED else \
             _why_conditional(rule, out, situation, real)
         entry["why"] += [w for w in why if w not in entry["why"]]
-    return sorted(found.values(), key=lambda e: (e["status"] != REQUIRED, e["id"]))
+    return sorted(found.values(), key=lambda e: e["status"] != REQUIRED)  # else in rule-file order
 
 
 def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
