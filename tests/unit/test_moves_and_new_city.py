@@ -2,6 +2,7 @@
 → 保険・年金 → 手当・医療, who receives the child allowance after a divorce, and 国外転出 (by the
 departure day, not online)."""
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -79,7 +80,7 @@ def test_moving_in_is_not_affected_by_the_move_date_variant(rulebook):
 
 def _order(r, *groups):
     pos = {pid: n for n, pid in enumerate(ids(r))}
-    for earlier, later in zip(groups, groups[1:]):
+    for earlier, later in itertools.pairwise(groups):
         present_e = [pos[p] for p in earlier if p in pos]
         present_l = [pos[p] for p in later if p in pos]
         assert present_e and present_l, (earlier, later, ids(r))
