@@ -190,3 +190,10 @@ def test_at_new_city_in_english(rulebook):
     entry = next(e for e in r["at_new_city"] if e["id"] == "tennyu_todoke")
     assert entry["name"] == "Moving-in notification" or entry["name"].isascii()
     assert all(w.isascii() for w in entry["why"])
+
+
+def test_the_daycare_question_is_not_asked_on_moving_out_unless_a_rule_reads_it(rulebook):
+    # 保育所の退所 on a move out is not confirmed on the city's pages: the question is not asked there
+    asked = "daycare" in rulebook.kb.events["moving_out"].questions
+    read = any(r.member is not None and "daycare" in repr(r.member) for r in rulebook.rules_for("moving_out").rules)
+    assert asked == read
