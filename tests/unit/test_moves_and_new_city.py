@@ -197,3 +197,13 @@ def test_the_daycare_question_is_not_asked_on_moving_out_unless_a_rule_reads_it(
     asked = "daycare" in rulebook.kb.events["moving_out"].questions
     read = any(r.member is not None and "daycare" in repr(r.member) for r in rulebook.rules_for("moving_out").rules)
     assert asked == read
+
+
+def test_moving_out_within_japan_names_the_new_city_and_abroad_does_not(rulebook):
+    family = [{"relation": "self", "age": 45, "insurance": "kokuho", "seal_registered": True, "mynumber_card": True}]
+    domestic = run(rulebook, "moving_out", {"to_abroad": False, "to_hyogo": True}, family)
+    assert {"tennyu_todoke", "kokuho_kanyu", "inkan_toroku", "mynumber_card_address"} <= \
+        {e["id"] for e in domestic["at_new_city"]}
+    assert "kouki_kanyu" not in {e["id"] for e in domestic["at_new_city"]}
+    abroad = run(rulebook, "moving_out", {"to_abroad": True}, family)
+    assert abroad["at_new_city"] == []
