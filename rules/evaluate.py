@@ -100,6 +100,8 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
     decisions: dict[str, _Decision] = {}
     event_words = rulebook.vocab.household["event"].values[situation.event]["en" if situation.locale == "en" else "ja"]
     for rule in rulebook.rules_for(situation.event).rules:
+        if rule.place != "city":
+            continue  # done at the new municipality: see _at_new_city
         proc = rulebook.kb.procedures[rule.procedure]
         out = outcomes[rule.tag]
         d = decisions.setdefault(rule.procedure, _Decision(proc, "not_applicable", [], []))
@@ -177,6 +179,39 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
     return items
 
 
+def _online(proc: Procedure, outcomes: dict[str, Outcome]) -> bool:
+    """``online`` unless the procedure's ``online_unless`` surely holds for this household."""
+    out = outcomes.get(f"online:{proc.id}")
+    return proc.online and not (out is not None and out.definite)
+
+
+def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcome],
+                 real: int) -> list[dict[str, Any]]:
+    """What the household does at the new municipality after moving out (rules with place: new_city).
+
+    Not a procedure of this city: no counter, due date or visit; id, name, status and why only.
+    """
+    loc = situation.locale
+    event_words = rulebook.vocab.household["event"].values[situation.event]["en" if loc == "en" else "ja"]
+    found: dict[str, dict[str, Any]] = {}
+    for rule in rulebook.rules_for(situation.event).rules:
+        out = outcomes[rule.tag]
+        if rule.place != "new_city" or not (out.definite or out.possible):
+            continue
+        status = REQUIRED if out.definite else CONDITIONAL
+        entry = found.setdefault(rule.procedure, {
+            "id": rule.procedure, "name": rulebook.kb.procedures[rule.procedure].name.get(loc),
+            "status": status, "why": []})
+        if status == REQUIRED and entry["status"] != REQUIRED:
+            entry["status"], entry["why"] = REQUIRED, []
+        elif status != entry["status"]:
+            continue
+        why = _why_required(rule, out, situation, real, event_words) if status == REQUIRED else \
+            _why_conditional(rule, out, situation, real)
+        entry["why"] += [w for w in why if w not in entry["why"]]
+    return sorted(found.values(), key=lambda e: e["status"] != REQUIRED)  # else in rule-file order
+
+
 def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One list: the same document serves every procedure of the visit, so counts take the max.
 
@@ -237,7 +272,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "members": d.members,
             "bring": _bring(rulebook, proc, d, situation, outcomes, real),
             "why": d.why,
-            "online": {"url": f"/apply/{pid}", "available": proc.online},
+            "online": {"url": f"/apply/{pid}", "available": _online(proc, outcomes)},
             "reserve": {"url": f"/reserve?procedures={pid}", "available": proc.reservable},
             "verified": proc.verified,
             "source_url": str(proc.source_url),
@@ -266,6 +301,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         "procedures": ordered,
         "checklist": _merge_checklist(ordered),
         "visit_plan": visit_plan,
+        "at_new_city": _at_new_city(rulebook, situation, outcomes, real),
         "ruleset_version": rulebook.version,
     }
     if situation.explain:
