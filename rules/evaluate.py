@@ -141,7 +141,8 @@ def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcome
     start = situation.event_date
     if chosen.start != "event_date":
         start = situation.values.get(chosen.start) or situation.event_date
-        if chosen.start not in situation.values and situation.event_date:
+        asked = chosen.start in rulebook.asked_facts(situation.event)
+        if asked and chosen.start not in situation.values and situation.event_date:
             notes.append(wording.counted_from_event_date(
                 rulebook.vocab.household[chosen.start], rulebook.kb.events[situation.event].date_label, situation.locale))
     due = calendar.due_date(chosen.kind, chosen.amount, start) if start else None

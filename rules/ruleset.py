@@ -97,6 +97,14 @@ class Rulebook:
     def rules_for(self, event: str) -> EventRules:
         return self.events[event]
 
+    def asked_facts(self, event: str) -> frozenset[str]:
+        """The facts the event's questions ask (a deadline's own start date only counts there)."""
+        asked = self.__dict__.setdefault("_asked", {})
+        if event not in asked:
+            qs = self.kb.questions
+            asked[event] = frozenset(qs[q].fact for q in self.kb.events[event].questions if q in qs)
+        return asked[event]
+
 
 def _cond(raw: Any, vocab: Vocabulary, scope: str, doc: YamlDoc, loc: tuple, problems: list[str]) -> Cond | None:
     if raw is None:
