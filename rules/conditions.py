@@ -31,6 +31,9 @@ class Atom:
     fact: FactDef
     op: str
     value: Any
+    # conjoined by an age constraint of knowledge/facts.yaml, not written by the curator: it
+    # decides like any atom but is never put into words (see ``imply``)
+    implied: bool = False
 
     @property
     def key(self) -> str:
@@ -38,7 +41,7 @@ class Atom:
         return self.fact.path.replace(".", "__")
 
     def negated(self) -> Atom:
-        return Atom(self.fact, NEGATED[self.op], self.value)
+        return Atom(self.fact, NEGATED[self.op], self.value, self.implied)
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,13 @@ Cond = Atom | All | Any_
 # --- parsing ------------------------------------------------------------------------------
 
 def parse(raw: Any, vocab: Vocabulary, scope: str) -> Cond:
-    """Parse a YAML condition mapping for ``scope`` ("household" or "member")."""
-    return _parse(raw, vocab, scope, (), negate=False)
+    """Parse a YAML condition mapping for ``scope`` ("household" or "member").
+
+    The age constraints of the vocabulary are conjoined where the condition uses a constrained
+    value positively (``imply``), so the engine, the reference evaluator and the words all work
+    from the same tree.
+    """
+    return imply(_parse(raw, vocab, scope, (), negate=False), constraints(vocab))
 
 
 def _parse(raw: Any, vocab: Vocabulary, scope: str, path: tuple, negate: bool) -> Cond:
@@ -110,6 +118,118 @@ def _check_operand(fact: FactDef, op: str, operand: Any, path: tuple) -> None:
         if not fact.accepts(v):
             allowed = ", ".join(fact.values) if fact.type == "enum" else fact.type
             raise ConditionError(f"'{v}' is not a value of '{fact.path}' (allowed: {allowed})", path)
+
+
+# --- constraints: answers a person's age makes impossible (knowledge/facts.yaml) ----------
+
+@dataclass(frozen=True)
+class Constraint:
+    """``fact`` can have ``value`` only for a person for whom ``requires`` holds."""
+
+    fact: FactDef
+    value: Any
+    requires: Cond  # over the same person's facts (member fields, or deceased.*)
+    code: str  # the contradiction's name, e.g. kouki_under_65
+    source: str
+
+
+_CONSTRAINTS: dict[int, tuple[Vocabulary, tuple[Constraint, ...]]] = {}  # id -> (vocabulary, parsed)
+
+
+def _person_keys(raw: Any, prefix: str) -> Any:
+    """The requirement's facts are the person's own: ``age`` of deceased.* is ``deceased.age``."""
+    if isinstance(raw, dict):
+        return {k if k in ("all", "any", "not") else f"{prefix}{k}": _person_keys(v, prefix) if k in ("all", "any", "not")
+                else v for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_person_keys(v, prefix) for v in raw]
+    return raw
+
+
+def constraints(vocab: Vocabulary) -> tuple[Constraint, ...]:
+    """The vocabulary's ``constraints``, parsed once per vocabulary (requirements never nest)."""
+    cached = _CONSTRAINTS.get(id(vocab))
+    if cached is not None and cached[0] is vocab:
+        return cached[1]
+    out: list[Constraint] = []
+    for n, raw in enumerate(vocab.constraints):
+        where = ("constraints", n)
+        path = raw.get("fact", "")
+        scope = "household" if path.startswith(("deceased.", "facts.")) else "member"
+        try:
+            fact = vocab.lookup(scope, path)
+        except VocabularyError as exc:
+            raise ConditionError(str(exc), where) from None
+        value = raw.get("value")
+        if not fact.accepts(value) or fact.type not in ("bool", "enum"):
+            raise ConditionError(f"'{value}' is not a value of '{path}'", where + ("value",))
+        prefix = "deceased." if path.startswith("deceased.") else ""
+        requires = _parse(_person_keys(raw.get("requires"), prefix), vocab, scope, where + ("requires",), False)
+        out.append(Constraint(fact, value, _mark(requires), str(raw.get("code") or f"{path}_{value}"),
+                              str(raw.get("source") or "")))
+    _CONSTRAINTS[id(vocab)] = (vocab, tuple(out))
+    return tuple(out)
+
+
+def _mark(cond: Cond) -> Cond:
+    if isinstance(cond, Atom):
+        return Atom(cond.fact, cond.op, cond.value, implied=True)
+    return type(cond)(tuple(_mark(c) for c in cond.items))
+
+
+def _positive_values(atom: Atom) -> tuple:
+    """The values for which the atom holds, where it names them (eq, in; a bool's ne)."""
+    if atom.op == "eq":
+        return (atom.value,)
+    if atom.op == "in":
+        return tuple(atom.value)
+    if atom.op == "ne" and atom.fact.type == "bool":
+        return (not atom.value,)
+    return ()
+
+
+def imply(cond: Cond | None, table: tuple[Constraint, ...]) -> Cond | None:
+    """``cond`` with each positive use of a constrained value conjoined with its requirement.
+
+    ``insurance: kouki`` becomes ``insurance = kouki AND age >= 65``; ``insurance in [kokuho,
+    kouki]`` becomes ``insurance in [...] AND (insurance not in [kouki] OR age >= 65)``. So an
+    unanswered insurance of a person aged 50 can never make a 後期高齢者医療 rule possible.
+    Negative uses (ne, not_in) are left alone. The added atoms are marked ``implied``.
+    """
+    if cond is None or not table:
+        return cond
+    if isinstance(cond, Atom):
+        if cond.implied:
+            return cond
+        values = _positive_values(cond)
+        hits = [c for c in table if c.fact.path == cond.fact.path and c.fact.scope == cond.fact.scope
+                and c.value in values]
+        if not hits:
+            return cond
+        constrained = tuple(dict.fromkeys(c.value for c in hits))
+        if set(constrained) >= set(values):  # every value it names is constrained
+            need: list[Cond] = []
+            for v in constrained:
+                reqs = [c.requires for c in hits if c.value == v]
+                branch = reqs[0] if len(reqs) == 1 else All(tuple(reqs))
+                need.append(branch if len(constrained) == 1
+                            else All((Atom(cond.fact, "eq", v, implied=True), branch)))
+            return All((cond, need[0] if len(need) == 1 else Any_(tuple(need))))
+        other: list[Cond] = [Atom(cond.fact, "not_in", constrained, implied=True)]
+        for v in constrained:
+            reqs = [c.requires for c in hits if c.value == v]
+            if len(constrained) == 1:  # not_in [v] OR its requirement: that is all it takes
+                other.extend(reqs)
+            else:
+                other.append(All((Atom(cond.fact, "eq", v, implied=True), *reqs)))
+        return All((cond, Any_(tuple(other))))
+    return type(cond)(tuple(imply(c, table) for c in cond.items))
+
+
+def violations(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> list[Constraint]:
+    """The constraints a person's known answers break (``values``: that scope's facts)."""
+    return [c for c in table if c.fact.scope == scope and values.get(c.fact.path) == c.value
+            and evaluate(c.requires, values) is False]
 
 
 def atoms_of(cond: Cond | None) -> Iterable[Atom]:
@@ -176,7 +296,8 @@ def sort_atoms(cond: Cond | None, values: dict[str, Any]) -> tuple[list[Atom], l
             return
         truth = evaluate(c, values)
         if isinstance(c, Atom):
-            {True: held, None: unknown, False: failed}[truth].append(c)
+            if not c.implied:  # an implied atom decides, but is never put into words
+                {True: held, None: unknown, False: failed}[truth].append(c)
             return
         if isinstance(c, All) or truth is False:
             for item in c.items:
