@@ -49,7 +49,8 @@ def satisfiable(cond: Cond | None) -> bool:
     return False
 
 
-def _read_facts(book: Rulebook, event: str) -> set[str]:
+def read_facts(book: Rulebook, event: str) -> set[str]:
+    """Paths read by the clauses of ``event`` (rules, things to bring, deadline variants)."""
     er = book.events[event]
     read: set[str] = set()
     for clause in er.clauses.values():
@@ -67,7 +68,7 @@ def check_rulebook(book: Rulebook) -> CheckReport:
             if not satisfiable(rule.household) or not satisfiable(rule.member):
                 report.errors.append(f"{where}: can never fire (its conditions contradict each other)")
         # relation labels the people on the result page, so it is asked even where no rule reads it
-        read = _read_facts(book, event) | {"event_date", "members", "member.relation"}
+        read = read_facts(book, event) | {"event_date", "members", "member.relation"}
         for r in er.rules:  # a date a deadline counts from is read too
             deadline = kb.procedures[r.procedure].deadline
             for start in {d.start for d in (deadline, *deadline.variants)} - {"event_date"}:
