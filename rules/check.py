@@ -54,9 +54,18 @@ def read_facts(book: Rulebook, event: str) -> set[str]:
     er = book.events[event]
     read: set[str] = set()
     for clause in er.clauses.values():
-        read |= {a.fact.path for a in atoms_of(clause.household)}
-        read |= {f"member.{a.fact.path}" for a in atoms_of(clause.member)}
+        read |= {a.fact.path for a in _with_requirements(atoms_of(clause.household))}
+        read |= {f"member.{a.fact.path}" for a in _with_requirements(atoms_of(clause.member))}
     return read
+
+
+def _with_requirements(atoms):
+    """Atoms, and for a derived one (an age constraint's Fit) the facts it is computed from."""
+    for a in atoms:
+        yield a
+        if a.constraint is not None:
+            for c in a.constraint.table:
+                yield from atoms_of(c.requires)
 
 
 def check_rulebook(book: Rulebook) -> CheckReport:

@@ -34,6 +34,7 @@ class Atom:
     # conjoined by an age constraint of knowledge/facts.yaml, not written by the curator: it
     # decides like any atom but is never put into words (see ``imply``)
     implied: bool = False
+    constraint: Any = None  # for a derived atom (``Fit``): how it is computed from the person's answers
 
     @property
     def key(self) -> str:
@@ -41,7 +42,7 @@ class Atom:
         return self.fact.path.replace(".", "__")
 
     def negated(self) -> Atom:
-        return Atom(self.fact, NEGATED[self.op], self.value, self.implied)
+        return Atom(self.fact, NEGATED[self.op], self.value, self.implied, self.constraint)
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,9 @@ def constraints(vocab: Vocabulary) -> tuple[Constraint, ...]:
         requires = _parse(_person_keys(raw.get("requires"), prefix), vocab, scope, where + ("requires",), False)
         out.append(Constraint(fact, value, _mark(requires), str(raw.get("code") or f"{path}_{value}"),
                               str(raw.get("source") or "")))
-    _CONSTRAINTS[id(vocab)] = (vocab, tuple(out))
-    return tuple(out)
+    table = tuple(out)
+    _CONSTRAINTS[id(vocab)] = (vocab, table)
+    return table
 
 
 def _mark(cond: Cond) -> Cond:
@@ -188,13 +190,46 @@ def _positive_values(atom: Atom) -> tuple:
     return ()
 
 
-def imply(cond: Cond | None, table: tuple[Constraint, ...]) -> Cond | None:
-    """``cond`` with each positive use of a constrained value conjoined with its requirement.
+@dataclass(frozen=True)
+class Fit:
+    """A derived fact: "the person's answer to ``fact`` is one of ``values`` that their age
+    allows". Unknown while the answer is unanswered and some value of ``values`` is allowed."""
 
-    ``insurance: kouki`` becomes ``insurance = kouki AND age >= 65``; ``insurance in [kokuho,
-    kouki]`` becomes ``insurance in [...] AND (insurance not in [kouki] OR age >= 65)``. So an
-    unanswered insurance of a person aged 50 can never make a 後期高齢者医療 rule possible.
-    Negative uses (ne, not_in) are left alone. The added atoms are marked ``implied``.
+    fact: FactDef
+    values: tuple
+    table: tuple[Constraint, ...]  # the constraints on ``fact``
+
+    def truth(self, person: dict[str, Any]) -> bool | None:
+        banned = {c.value for c in self.table if evaluate(c.requires, person) is False}
+        allowed = [v for v in self.values if v not in banned]
+        v = person.get(self.fact.path)
+        if v is None:
+            return None if allowed else False
+        return v in allowed
+
+
+_FITS: dict[int, dict[str, Atom]] = {}  # id(constraint table) -> derived fact key -> its atom
+
+
+def _fit_atom(atom: Atom, values: tuple, table: tuple[Constraint, ...]) -> Atom:
+    on_fact = tuple(c for c in table if c.fact.path == atom.fact.path and c.fact.scope == atom.fact.scope)
+    path = f"fit.{atom.fact.path}.{'_'.join(str(v) for v in values)}"
+    fact = FactDef(path=path, scope=atom.fact.scope, type="bool",
+                   phrases={True: {"ja": "", "en": ""}, False: {"ja": "", "en": ""}})
+    fit = Atom(fact, "eq", True, implied=True, constraint=Fit(atom.fact, values, on_fact))
+    _FITS.setdefault(id(table), {})[fit.key] = fit
+    return fit
+
+
+def imply(cond: Cond | None, table: tuple[Constraint, ...]) -> Cond | None:
+    """``cond`` with each positive use of a constrained value conjoined with "the age allows it".
+
+    ``insurance in [kokuho, kouki]`` becomes ``insurance in [...] AND fit`` where ``fit`` is a
+    fact derived from the person's answers (``Fit``): the insurance is one of those two that the
+    age allows — unknown while it is unanswered and one is allowed, false when none is. So an
+    unanswered insurance of a person aged 50 can never make a 後期高齢者医療 rule possible, while 国保
+    stays possible. Negative uses (ne, not_in) are left alone. One derived atom (marked
+    ``implied``) keeps durable's expressions small; it is never put into words.
     """
     if cond is None or not table:
         return cond
@@ -202,28 +237,23 @@ def imply(cond: Cond | None, table: tuple[Constraint, ...]) -> Cond | None:
         if cond.implied:
             return cond
         values = _positive_values(cond)
-        hits = [c for c in table if c.fact.path == cond.fact.path and c.fact.scope == cond.fact.scope
-                and c.value in values]
-        if not hits:
+        if not any(c.fact.path == cond.fact.path and c.fact.scope == cond.fact.scope and c.value in values
+                   for c in table):
             return cond
-        constrained = tuple(dict.fromkeys(c.value for c in hits))
-        if set(constrained) >= set(values):  # every value it names is constrained
-            need: list[Cond] = []
-            for v in constrained:
-                reqs = [c.requires for c in hits if c.value == v]
-                branch = reqs[0] if len(reqs) == 1 else All(tuple(reqs))
-                need.append(branch if len(constrained) == 1
-                            else All((Atom(cond.fact, "eq", v, implied=True), branch)))
-            return All((cond, need[0] if len(need) == 1 else Any_(tuple(need))))
-        other: list[Cond] = [Atom(cond.fact, "not_in", constrained, implied=True)]
-        for v in constrained:
-            reqs = [c.requires for c in hits if c.value == v]
-            if len(constrained) == 1:  # not_in [v] OR its requirement: that is all it takes
-                other.extend(reqs)
-            else:
-                other.append(All((Atom(cond.fact, "eq", v, implied=True), *reqs)))
-        return All((cond, Any_(tuple(other))))
+        return All((cond, _fit_atom(cond, values, table)))
     return type(cond)(tuple(imply(c, table) for c in cond.items))
+
+
+def derived_facts(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> dict[str, bool]:
+    """The derived ``fit.*`` facts of one person for the engine (flat keys, as ``Atom.key``);
+    left out where unknown, as any unanswered fact."""
+    out: dict[str, bool] = {}
+    for key, atom in _FITS.get(id(table), {}).items():
+        if atom.fact.scope == scope:
+            truth = atom.constraint.truth(values)
+            if truth is not None:
+                out[key] = truth
+    return out
 
 
 def violations(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> list[Constraint]:
@@ -245,6 +275,9 @@ def atoms_of(cond: Cond | None) -> Iterable[Atom]:
 # --- three-valued evaluation (the reference semantics) ------------------------------------
 
 def eval_atom(atom: Atom, values: dict[str, Any]) -> bool | None:
+    if atom.constraint is not None:  # derived (Fit): computed from the person's answers
+        t = atom.constraint.truth(values)
+        return None if t is None else (t == atom.value) == (atom.op == "eq")
     v = values.get(atom.fact.path)
     if v is None:
         return None

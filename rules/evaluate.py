@@ -12,7 +12,7 @@ from typing import Any
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
 from rules import answer_checks, calendar, wording
-from rules.conditions import Atom, sort_atoms
+from rules.conditions import Atom, constraints, derived_facts, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
 from rules.request import Situation
@@ -206,7 +206,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
     situation, ignored, warnings = _safety_net(rulebook, situation)
     er = rulebook.rules_for(situation.event)
     placeholders = max([r.at_least for r in er.rules if r.member is not None] or [1])
-    household, members, real = _engine_facts(situation, placeholders)
+    household, members, real = _with_derived_facts(rulebook, situation, *_engine_facts(situation, placeholders))
     outcomes = er.engine.decide(household, members)
     if trace is not None:
         trace.update(r.id for r in er.rules if outcomes[r.tag].definite)
@@ -276,6 +276,17 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
 
 
 # --- the safety net: warnings, ignored facts, overdue (rules.answer_checks) ---------------
+
+def _with_derived_facts(rulebook: Rulebook, situation: Situation, household: dict[str, Any],
+                        members: list[dict[str, Any]], real: int) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    """Adds each person's derived ``fit.*`` facts (rules.conditions.Fit) for the engine."""
+    table = constraints(rulebook.vocab)
+    if table:
+        household = {**household, **derived_facts(situation.values, "household", table)}
+        people = [situation.members[i] if i < real and situation.members else {} for i in range(len(members))]
+        members = [{**m, **derived_facts(p, "member", table)} for m, p in zip(members, people, strict=True)]
+    return household, members, real
+
 
 _BELONGS: dict[tuple[str, str], set[str]] = {}  # (ruleset version, event) -> paths that belong
 
