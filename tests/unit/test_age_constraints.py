@@ -194,3 +194,31 @@ def test_no_listed_procedure_is_impossible_for_the_ages_given(rulebook, event):
             assert possible, f"{p['id']} ({p['status']}) listed for an impossible household: {body}"
             checked += 1
     assert checked > 150
+
+
+# --- the engine decides the derived facts exactly as the reference evaluator ----------------
+
+def test_engine_agrees_with_the_reference_on_constrained_conditions():
+    from rules.compiler import Clause
+    from rules.conditions import derived_facts
+    from rules.engine import RuleEngine
+    table = constraints(V)
+    conds = {
+        "eq": parse({"insurance": "kouki"}, V, "member"),
+        "partial_in": parse({"insurance": {"in": ["kokuho", "kouki"]}, "age": {"gte": 15}}, V, "member"),
+        "all_in": parse({"pension": {"in": ["first", "third"]}}, V, "member"),
+        "bool": parse({"any": [{"care_certified": True}, {"age": {"gte": 65}}]}, V, "member"),
+    }
+    engine = RuleEngine("h1_constraints_agree", [Clause(tag, member=c) for tag, c in conds.items()])
+    rnd = random.Random("h1-agree")
+    for _ in range(400):
+        person = {k: v for k, v in {
+            "age": rnd.choice([None, rnd.randint(0, 100)]),
+            "insurance": rnd.choice([None, *V.member["insurance"].values]),
+            "pension": rnd.choice([None, *V.member["pension"].values]),
+            "care_certified": rnd.choice([None, True, False])}.items() if v is not None}
+        outcomes = engine.decide({}, [{**person, **derived_facts(person, "member", table)}])
+        for tag, cond in conds.items():
+            want = evaluate(cond, person)
+            got = True if outcomes[tag].definite else None if outcomes[tag].possible else False
+            assert got is want, (tag, person)
