@@ -11,8 +11,8 @@ from typing import Any
 
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
-from rules import calendar, wording
-from rules.conditions import Atom, sort_atoms
+from rules import answer_checks, calendar, wording
+from rules.conditions import Atom, constraints, derived_facts, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
 from rules.request import Situation
@@ -100,6 +100,8 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
     decisions: dict[str, _Decision] = {}
     event_words = rulebook.vocab.household["event"].values[situation.event]["en" if situation.locale == "en" else "ja"]
     for rule in rulebook.rules_for(situation.event).rules:
+        if rule.place != "city":
+            continue  # done at the new municipality: see _at_new_city
         proc = rulebook.kb.procedures[rule.procedure]
         out = outcomes[rule.tag]
         d = decisions.setdefault(rule.procedure, _Decision(proc, "not_applicable", [], []))
@@ -139,7 +141,8 @@ def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcome
     start = situation.event_date
     if chosen.start != "event_date":
         start = situation.values.get(chosen.start) or situation.event_date
-        if chosen.start not in situation.values and situation.event_date:
+        asked = chosen.start in rulebook.asked_facts(situation.event)
+        if asked and chosen.start not in situation.values and situation.event_date:
             notes.append(wording.counted_from_event_date(
                 rulebook.vocab.household[chosen.start], rulebook.kb.events[situation.event].date_label, situation.locale))
     due = calendar.due_date(chosen.kind, chosen.amount, start) if start else None
@@ -177,6 +180,39 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
     return items
 
 
+def _online(proc: Procedure, outcomes: dict[str, Outcome]) -> bool:
+    """``online`` unless the procedure's ``online_unless`` surely holds for this household."""
+    out = outcomes.get(f"online:{proc.id}")
+    return proc.online and not (out is not None and out.definite)
+
+
+def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcome],
+                 real: int) -> list[dict[str, Any]]:
+    """What the household does at the new municipality after moving out (rules with place: new_city).
+
+    Not a procedure of this city: no counter, due date or visit; id, name, status and why only.
+    """
+    loc = situation.locale
+    event_words = rulebook.vocab.household["event"].values[situation.event]["en" if loc == "en" else "ja"]
+    found: dict[str, dict[str, Any]] = {}
+    for rule in rulebook.rules_for(situation.event).rules:
+        out = outcomes[rule.tag]
+        if rule.place != "new_city" or not (out.definite or out.possible):
+            continue
+        status = REQUIRED if out.definite else CONDITIONAL
+        entry = found.setdefault(rule.procedure, {
+            "id": rule.procedure, "name": rulebook.kb.procedures[rule.procedure].name.get(loc),
+            "status": status, "why": []})
+        if status == REQUIRED and entry["status"] != REQUIRED:
+            entry["status"], entry["why"] = REQUIRED, []
+        elif status != entry["status"]:
+            continue
+        why = _why_required(rule, out, situation, real, event_words) if status == REQUIRED else \
+            _why_conditional(rule, out, situation, real)
+        entry["why"] += [w for w in why if w not in entry["why"]]
+    return sorted(found.values(), key=lambda e: e["status"] != REQUIRED)  # else in rule-file order
+
+
 def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One list: the same document serves every procedure of the visit, so counts take the max.
 
@@ -203,9 +239,10 @@ def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = None) -> dict[str, Any]:
     """The guidance for ``situation``; ``trace``, if given, collects the ids of rules that held."""
+    situation, ignored, warnings = _safety_net(rulebook, situation)
     er = rulebook.rules_for(situation.event)
     placeholders = max([r.at_least for r in er.rules if r.member is not None] or [1])
-    household, members, real = _engine_facts(situation, placeholders)
+    household, members, real = _with_derived_facts(rulebook, situation, *_engine_facts(situation, placeholders))
     outcomes = er.engine.decide(household, members)
     if trace is not None:
         trace.update(r.id for r in er.rules if outcomes[r.tag].definite)
@@ -237,7 +274,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "members": d.members,
             "bring": _bring(rulebook, proc, d, situation, outcomes, real),
             "why": d.why,
-            "online": {"url": f"/apply/{pid}", "available": proc.online},
+            "online": {"url": f"/apply/{pid}", "available": _online(proc, outcomes)},
             "reserve": {"url": f"/reserve?procedures={pid}", "available": proc.reservable},
             "verified": proc.verified,
             "source_url": str(proc.source_url),
@@ -266,8 +303,58 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         "procedures": ordered,
         "checklist": _merge_checklist(ordered),
         "visit_plan": visit_plan,
+        "at_new_city": _at_new_city(rulebook, situation, outcomes, real),
         "ruleset_version": rulebook.version,
     }
     if situation.explain:
         result["not_applicable"] = sorted(not_applicable, key=lambda x: x["id"])
+    _finish_safety_net(result, situation, ignored, warnings)
     return result
+
+
+# --- the safety net: warnings, ignored facts, overdue (rules.answer_checks) ---------------
+
+def _with_derived_facts(rulebook: Rulebook, situation: Situation, household: dict[str, Any],
+                        members: list[dict[str, Any]], real: int) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    """Adds each person's derived ``fit.*`` facts (rules.conditions.Fit) for the engine."""
+    table = constraints(rulebook.vocab)
+    if table:
+        household = {**household, **derived_facts(situation.values, "household", table)}
+        people = [situation.members[i] if i < real and situation.members else {} for i in range(len(members))]
+        members = [{**m, **derived_facts(p, "member", table)} for m, p in zip(members, people, strict=True)]
+    return household, members, real
+
+
+_BELONGS: dict[tuple[str, str], set[str]] = {}  # (ruleset version, event) -> paths that belong
+
+
+def _belonging(rulebook: Rulebook, event: str) -> set[str]:
+    key = (rulebook.version, event)
+    if key not in _BELONGS:
+        from rules.check import read_facts
+        asked = [rulebook.kb.questions[q].fact for q in rulebook.kb.events[event].questions
+                 if q in rulebook.kb.questions]
+        if len(_BELONGS) > 64:  # old generations
+            _BELONGS.clear()
+        _BELONGS[key] = answer_checks.belonging_facts(asked, read_facts(rulebook, event))
+    return _BELONGS[key]
+
+
+def _safety_net(rulebook: Rulebook, situation: Situation) -> tuple[Situation, list[str], list[dict[str, Any]]]:
+    """Warnings about the answers as given, then the situation without the facts that do not
+    belong to the event (listed as ignored; they are read by no rule, so nothing else changes)."""
+    dates = [p for p, f in rulebook.vocab.household.items() if f.type == "date"]
+    warnings = answer_checks.answer_warnings(situation, rulebook.vocab, dates)
+    checked, ignored = answer_checks.without_foreign_facts(
+        situation, _belonging(rulebook, situation.event), rulebook.vocab.member)
+    return checked, ignored, warnings
+
+
+def _finish_safety_net(result: dict[str, Any], situation: Situation, ignored: list[str],
+                       warnings: list[dict[str, Any]]) -> None:
+    warnings = warnings + answer_checks.past_due_warning(situation, result["procedures"])
+    if ignored:
+        warnings.append(answer_checks.warning("ignored_facts", situation.locale, ignored))
+    result["warnings"] = warnings
+    result["ignored_facts"] = ignored
+    result["as_of"] = situation.today.isoformat() if situation.today else None

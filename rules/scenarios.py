@@ -2,7 +2,11 @@
 
 Each scenario: ``name``, ``request`` (a guidance request) and ``expect`` with ``include``
 (listed as required), ``conditional`` (listed as conditional), ``exclude`` (not listed) and
-``due`` (due_date per id). Also reports which rules no scenario fires (coverage).
+``due`` (due_date per id), ``at_new_city`` (listed in at_new_city[], done at the new
+municipality after a move out), ``bring`` (item ids per procedure id) and ``offline`` (listed,
+but not to be done online for this household); optionally ``warnings`` (the codes of ``warnings[]``, exactly, in
+any order; ``[]`` says there is none), ``ignored`` (``ignored_facts``, exactly) and ``overdue``
+(ids flagged overdue). Also reports which rules no scenario fires (coverage).
 """
 from __future__ import annotations
 
@@ -49,11 +53,36 @@ def check_expectations(body: dict[str, Any], expect: dict[str, Any]) -> list[str
     for pid in expect.get("exclude", []):
         if pid in listed:
             wrong.append(f"wrongly lists {pid}")
+    at_new = {e["id"] for e in body.get("at_new_city", [])}
+    for pid in expect.get("at_new_city", []):
+        if pid not in at_new:
+            wrong.append(f"missing at_new_city {pid}")
+    for pid, items in (expect.get("bring") or {}).items():
+        have = {b["id"] for b in listed.get(pid, {}).get("bring", [])}
+        wrong += [f"{pid} does not ask for {item}" for item in items if item not in have]
+    for pid in expect.get("offline", []):
+        if listed.get(pid, {}).get("online", {}).get("available", True):
+            wrong.append(f"{pid} is offered online")
     for pid, due in (expect.get("due") or {}).items():
         want = due.isoformat() if isinstance(due, dt.date) else str(due)
         got = listed.get(pid, {}).get("due_date")
         if got != want:
             wrong.append(f"{pid} due {got}, expected {want}")
+    return wrong + _check_safety_net(body, expect)
+
+
+def _check_safety_net(body: dict[str, Any], expect: dict[str, Any]) -> list[str]:
+    wrong: list[str] = []
+    if "warnings" in expect:
+        got = sorted(w["code"] for w in body.get("warnings", []))
+        if got != sorted(expect["warnings"] or []):
+            wrong.append(f"warnings {got}, expected {sorted(expect['warnings'] or [])}")
+    if "ignored" in expect and sorted(body.get("ignored_facts", [])) != sorted(expect["ignored"] or []):
+        wrong.append(f"ignored_facts {body.get('ignored_facts')}, expected {expect['ignored']}")
+    listed = {p["id"]: p for p in body.get("procedures", [])}
+    for pid in expect.get("overdue", []):
+        if not listed.get(pid, {}).get("overdue"):
+            wrong.append(f"{pid} is not flagged overdue")
     return wrong
 
 
