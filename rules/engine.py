@@ -86,10 +86,18 @@ class RuleEngine:
     def decide(self, household: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Outcome]:
         outcomes = {tag: Outcome() for tag in self.clauses}
         sid = str(next(self._sids))
-        head = dict(household, kind="household", id="h", sid=sid)
-        head.pop("idx", None)  # "idx" marks members in the results (see _IDX)
-        facts = [head]
-        facts += [dict(m, kind="member", idx=i, id=f"m{i}", sid=sid) for i, m in enumerate(members)]
+        shared = dict(household)
+        shared.pop("idx", None)  # "idx" marks members in the results (see _IDX)
+        facts = [dict(shared, kind="household", id="h", sid=sid)]
+        for i, m in enumerate(members):
+            if not shared.keys().isdisjoint(m):
+                raise EngineError(f"member {i} repeats a household fact: {sorted(shared.keys() & m.keys())}")
+            # a member fact carries the household's answers too: a clause on both is matched
+            # on one fact, with no join (rules/compiler.py, _layouts)
+            fact = dict(shared)
+            fact.update(m)
+            fact.update(kind="member", idx=i, id=f"m{i}", sid=sid)
+            facts.append(fact)
         payload = json.dumps(facts, ensure_ascii=False)
         handle = self._handle
         results: list[str] = []
