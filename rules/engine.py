@@ -24,7 +24,7 @@ import json
 import re
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import durable_rules_engine as native
@@ -44,14 +44,19 @@ class EngineError(RuntimeError):
     pass
 
 
+_NONE: frozenset[int] = frozenset()
+
+
 @dataclass(slots=True)
 class Outcome:
-    """What one clause came to: members that satisfy it for sure, and those that may."""
+    """What one clause came to: members that satisfy it for sure, and those that may.
+
+    The member sets are read-only (an empty frozenset until the engine fills them)."""
 
     definite: bool = False
     possible: bool = False  # may hold (True also when definite)
-    definite_members: set[int] = field(default_factory=set)
-    possible_members: set[int] = field(default_factory=set)  # complete only where not definite
+    definite_members: set[int] | frozenset[int] = _NONE
+    possible_members: set[int] | frozenset[int] = _NONE  # complete only where not definite
 
 
 def _close(handle: int) -> None:
@@ -124,7 +129,7 @@ class RuleEngine:
             if definite:
                 out.definite = True
                 if with_members:
-                    out.definite_members.update(map(int, _IDX.findall(text)))
+                    out.definite_members = out.definite_members.union(map(int, _IDX.findall(text)))
             elif with_members:
-                out.possible_members.update(map(int, _IDX.findall(text)))
+                out.possible_members = out.possible_members.union(map(int, _IDX.findall(text)))
         return outcomes
