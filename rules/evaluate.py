@@ -337,3 +337,13 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
     if situation.explain:
         result["not_applicable"] = sorted(not_applicable, key=lambda x: x["id"])
     return result
+
+
+def reasons(rulebook: Rulebook, situation: Situation) -> dict[str, tuple[str, list[wording.Reason]]]:
+    """The reasons of every procedure of the event as ``evaluate`` words them, with how many
+    conditions each sentence joins: {procedure id: (status, reasons)} (for the tests and samples)."""
+    er = rulebook.rules_for(situation.event)
+    placeholders = max([r.at_least for r in er.rules if r.member is not None] or [1])
+    household, members, real = _engine_facts(situation, placeholders)
+    decisions = _decide(rulebook, situation, er.engine.decide(household, members), real)
+    return {pid: (d.status, d.why) for pid, d in decisions.items()}

@@ -356,7 +356,8 @@ def person(atoms: list[Atom], locale: str, values: dict[str, Any] | None = None)
     # nouns first, then clauses (「75歳未満で国民健康保険に加入している方」, "is under 75 and in …"),
     # as the Japanese words decide
     kinds = [p.kind for p in predicates(rest, "ja", values)]
-    preds = [p for p, k in zip(preds, kinds) if k == "noun"] + [p for p, k in zip(preds, kinds) if k == "clause"]
+    preds = [p for p, k in zip(preds, kinds, strict=True) if k == "noun"] + \
+        [p for p, k in zip(preds, kinds, strict=True) if k == "clause"]
     return Person(heads, single, preds, you=you and len(heads) == 1)
 
 
@@ -369,11 +370,13 @@ def _heads(heads: list[str], loc: str) -> str:
 def _ja_chain(preds: list[Pred], loc: str) -> tuple[str, str]:
     """Predicates of one person joined: 「20歳から59歳までで国民年金の第3号被保険者」."""
     sep_noun = "で" if loc == "ja" else "で、"
-    sep_clause = "、" if loc == "ja" else "、"
+    sep_clause = "、"
     out = ""
     for i, p in enumerate(preds):
         if i:
-            out += sep_noun if preds[i - 1].kind == "noun" else sep_clause
+            # 「18歳で、18歳になった後の最初の3月31日を…」: a comma before a long clause
+            long = loc == "ja" and preds[i - 1].kind == "noun" and len(p.text) > 16
+            out += (sep_noun + ("、" if long else "")) if preds[i - 1].kind == "noun" else sep_clause
         out += p.text
     return out, preds[-1].kind
 
@@ -423,7 +426,7 @@ def _member_statement(who: Person, preds: list[Pred], loc: str, at_least: int, d
 
 def _that_person(preds: list[Pred], loc: str) -> Pred:
     if loc == "en":
-        return Pred("that person " + _en_join_vps([p.vp() for p in preds]))
+        return Pred("this person " + _en_join_vps([p.vp() for p in preds]))
     chain, kind = _ja_chain(preds, loc)
     return Pred(("その方が" if loc == "ja" else "その ひとが ") + chain, kind)
 
@@ -460,6 +463,15 @@ def member_absent(atoms: list[Atom], locale: str, at_least: int = 1, found: int 
                    "easy": "じょうけんに ぜんぶ あう ひとが いない からです。"}[loc]
         return Reason(summary, (0,))
     n = len(who.preds)
+    rest = [a for a in atoms if a.fact.role != "person"]
+    if not who.heads and len(rest) == 1 and rest[0].op in ("ne", "not_in") and rest[0].fact.type == "enum":
+        # 「全員が…であるため」 rather than 「…でもない方がいないため」 (no double negative)
+        everyone = predicate([rest[0].negated()], loc)
+        if loc == "en":
+            return Reason(f"Because everyone in {'the' if deceased else 'your'} household {everyone.vp()}", (1,))
+        sp = "" if loc == "ja" else " "
+        return Reason(_because(Pred(("全員が" if loc == "ja" else "みんなが") + sp + everyone.text,
+                                    everyone.kind), loc), (1,))
     if loc == "en":
         if not who.preds:
             if who.heads and not who.single:
@@ -527,14 +539,14 @@ def if_reason(parts: list[tuple[Pred, int]], locale: str) -> Reason | None:
     dead = any(p.deceased for p, _ in parts)
     if loc == "en":
         text = "If " + " and ".join(p.text for p, _ in first)
-        text += "".join(f". This applies only if {p.text}" for p, _ in later)
+        text += "".join(f". This {'also ' if i else ''}requires that {p.text}" for i, (p, _) in enumerate(later))
         return Reason(text, counts, dead)
     if loc == "easy":
         text = _if_text(first[0][0], loc)
-        text += "".join(f"ただし、{_toki(p, loc)}" for p, _ in first[1:] + later)
+        text += "".join(f"{'また' if i else 'ただし'}、{_toki(p, loc)}" for i, (p, _) in enumerate(first[1:] + later))
         return Reason(text, counts, dead)
     text = _if_text(first[0][0], loc) + "".join(f"で、{_toki(p, loc)}" for p, _ in first[1:])
-    text += "".join(f"。ただし、{_toki(p, loc)}に限ります" for p, _ in later)
+    text += "".join(f"。{'また' if i else 'ただし'}、{_toki(p, loc)}に限ります" for i, (p, _) in enumerate(later))
     return Reason(text, counts, dead)
 
 

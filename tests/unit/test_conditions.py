@@ -112,7 +112,7 @@ def test_more_than_two_conditions_about_one_person_become_two_sentences():
         "6歳から15歳までで小学校か中学校に通っている方がいるため", "その方が市立の学校に通うため"]
     reason = wording.if_reason(wording.member_statements(atoms, "en"), "en")
     assert reason.text == ("If someone in your household is between 6 and 15 and at elementary or junior high school. "
-                           "This applies only if that person is at a municipal school")
+                           "This requires that this person is at a municipal school")
     assert reason.conditions == (2, 1)
 
 
