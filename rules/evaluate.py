@@ -160,19 +160,28 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
             if d.status != REQUIRED:
                 d.status, d.members, d.why = REQUIRED, [], []
             d.members = sorted(set(d.members) | _concerned(rule, out.definite_members, real))
-            d.why += [w for w in _why_required(rule, out, situation, real, event_words) if w.text not in _texts(d.why)]
+            _add(d.why, _why_required(rule, out, situation, real, event_words))
         elif out.possible and d.status != REQUIRED:
             if d.status != CONDITIONAL:
                 d.status, d.members, d.why = CONDITIONAL, [], []
             d.members = sorted(set(d.members) | _concerned(rule, out.possible_members, real))
-            d.why += [w for w in _why_conditional(rule, out, situation, real) if w.text not in _texts(d.why)]
+            _add(d.why, _why_conditional(rule, out, situation, real))
         elif d.status == "not_applicable" and situation.explain:
-            d.why += [w for w in _why_not(rule, situation) if w.text not in _texts(d.why)]
+            _add(d.why, _why_not(rule, situation))
     return decisions
 
 
 def _texts(reasons: list[wording.Reason]) -> list[str]:
     return [r.text for r in reasons]
+
+
+def _add(why: list[wording.Reason], new: list[wording.Reason]) -> None:
+    """Append the reasons not said yet (several rules of one procedure share sentences)."""
+    said = {r.text for r in why}
+    for r in new:
+        if r.text not in said:
+            said.add(r.text)
+            why.append(r)
 
 
 def _concerned(rule: Rule, matched: set[int], real: int) -> set[int]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rules.conditions import Atom
@@ -80,6 +81,32 @@ class Reason:
     text: str
     conditions: tuple[int, ...] = field(default=())  # conditions joined in each sentence
     deceased: bool = False  # the sentence is about the person who died
+
+
+# --- memo: the same atoms in the same words, evaluation after evaluation ---------------------
+
+_MEMO: dict[tuple, tuple[tuple, Any]] = {}
+_MEMO_SIZE = 8192
+
+
+def _memo(atoms: list[Atom], extra: tuple, build: Any) -> Any:
+    """``build()`` once per (atoms, extra). Atoms are keyed by identity (they live as long as
+    their rulebook); the entry keeps them, so an id is never reused while it is cached."""
+    key = (tuple(map(id, atoms)), extra)
+    hit = _MEMO.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], atoms, strict=True)):
+        return hit[1]
+    value = build()
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = (tuple(atoms), value)
+    return value
+
+
+def _relevant(atoms: list[Atom], values: dict[str, Any] | None) -> tuple | None:
+    if values is None:
+        return None
+    return tuple(values.get(a.fact.path) for a in atoms)
 
 
 # --- predicates -------------------------------------------------------------------------------
@@ -245,6 +272,11 @@ def value_predicate(fact: Any, value: Any, locale: str) -> Pred | None:
 def predicates(atoms: list[Atom], locale: str, values: dict[str, Any] | None = None) -> list[Pred]:
     """One predicate per fact, in the order of the condition (a range becomes one). With
     ``values`` (answers that satisfy the atoms), a choice is said by the answer given."""
+    return _memo(atoms, ("predicates", locale, _relevant(atoms, values)),
+                 lambda: _predicates(atoms, locale, values))
+
+
+def _predicates(atoms: list[Atom], locale: str, values: dict[str, Any] | None) -> list[Pred]:
     by_fact: dict[str, list[Atom]] = {}
     for a in atoms:
         by_fact.setdefault(a.fact.path, []).append(a)
@@ -312,10 +344,12 @@ def _en_join_vps(vps: list[str]) -> str:
 
 # --- household --------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def because(p: Pred, locale: str) -> Reason:
     return Reason(_because(p, _lang(locale)), (1,), p.deceased)
 
 
+@lru_cache(maxsize=256)
 def event_reason(text: str, locale: str) -> Reason:
     """「他の市区町村や国外から加古川市に引っ越すため」: the event itself (no condition)."""
     return Reason(_because(Pred(text, _ja_kind(text)), _lang(locale)), (0,))
@@ -439,7 +473,12 @@ def member_statements(atoms: list[Atom], locale: str, at_least: int = 1,
                       deceased: bool = False, values: dict[str, Any] | None = None) -> list[tuple[Pred, int]]:
     """The person in short statements, each with its number of conditions: the first says who
     (「…方がいる」), the others add what holds for that person (「その方が…」)."""
-    loc = _lang(locale)
+    return _memo(atoms, ("member", locale, at_least, deceased, _relevant(atoms, values)),
+                 lambda: _member_statements(atoms, _lang(locale), at_least, deceased, values))
+
+
+def _member_statements(atoms: list[Atom], loc: str, at_least: int, deceased: bool,
+                       values: dict[str, Any] | None) -> list[tuple[Pred, int]]:
     who = person(atoms, loc, values)
     chunks = _chunks(who.preds)
     out = [(_member_statement(who, chunks[0], loc, at_least, deceased), len(chunks[0]))]
