@@ -473,6 +473,7 @@ def member_statements(atoms: list[Atom], locale: str, at_least: int = 1,
                       deceased: bool = False, values: dict[str, Any] | None = None) -> list[tuple[Pred, int]]:
     """The person in short statements, each with its number of conditions: the first says who
     (「…方がいる」), the others add what holds for that person (「その方が…」)."""
+    deceased = deceased or any(_about_deceased(a.fact) for a in atoms)
     return _memo(atoms, ("member", locale, at_least, deceased, _relevant(atoms, values)),
                  lambda: _member_statements(atoms, _lang(locale), at_least, deceased, values))
 
@@ -495,6 +496,7 @@ def member_absent(atoms: list[Atom], locale: str, at_least: int = 1, found: int 
                   deceased: bool = False) -> Reason:
     """「65歳以上の方がいないため」; with ``at_least`` > 1 and ``found`` people: 「…が1人だけのため」."""
     loc = _lang(locale)
+    deceased = deceased or any(_about_deceased(a.fact) for a in atoms)
     who = person(atoms, loc)
     if len(who.preds) > MAX_CONDITIONS:
         summary = {"ja": "この手続きの条件にすべて当てはまる方がいないため",
