@@ -6,6 +6,7 @@ and the visit plan. The words come from the same conditions the engine ran.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from rules.request import Situation
 from rules.ruleset import Rule, Rulebook
 
 REQUIRED, CONDITIONAL = "required", "conditional"
+# reasons(): the structured reasons of the evaluation running in this context
+_CAPTURE: ContextVar[dict[str, tuple[str, list[wording.Reason]]] | None] = ContextVar("why_capture", default=None)
 _FAR = (9999, 12, 31)
 
 
@@ -69,8 +72,8 @@ def _about_deceased(cond: Any) -> bool:
     return any("deceased" in a.fact.path for a in atoms_of(cond))
 
 
-def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int,
-                  event_words: str) -> list[wording.Reason]:
+def _reasons_required(rule: Rule, out: Outcome, situation: Situation, real: int,
+                      event_words: str) -> list[wording.Reason]:
     loc = situation.locale
     reasons = [wording.event_reason(event_words, loc)]
     held, _, _ = sort_atoms(rule.household, situation.values)
@@ -83,7 +86,7 @@ def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int,
     return reasons
 
 
-def _why_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[wording.Reason]:
+def _reasons_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[wording.Reason]:
     """One entry per rule: its open conditions all hold together (「A場合で、Bとき」)."""
     loc = situation.locale
     _, unknown, _ = sort_atoms(rule.household, situation.values)
@@ -118,7 +121,7 @@ def _cover(rule: Rule, situation: Situation) -> list[Atom]:
     return [a for a in all_atoms if a.fact.path in chosen]
 
 
-def _why_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
+def _reasons_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
     loc = situation.locale
     _, _, failed = sort_atoms(rule.household, situation.values)
     if failed:
@@ -149,6 +152,21 @@ def _why_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
     return [wording.member_absent(chosen, loc, rule.at_least, found, deceased=dead)]
 
 
+def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
+    """「…ため」 sentences: what held (the event first)."""
+    return _texts(_reasons_required(rule, out, situation, real, event_words))
+
+
+def _why_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[str]:
+    """One 「…場合」 sentence: what the rule still depends on."""
+    return _texts(_reasons_conditional(rule, out, situation, real))
+
+
+def _why_not(rule: Rule, situation: Situation) -> list[str]:
+    """「…ないため」: what failed."""
+    return _texts(_reasons_not(rule, situation))
+
+
 def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcome], real: int) -> dict[str, _Decision]:
     decisions: dict[str, _Decision] = {}
     event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], situation.locale)
@@ -160,14 +178,17 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
             if d.status != REQUIRED:
                 d.status, d.members, d.why = REQUIRED, [], []
             d.members = sorted(set(d.members) | _concerned(rule, out.definite_members, real))
-            _add(d.why, _why_required(rule, out, situation, real, event_words))
+            _add(d.why, _reasons_required(rule, out, situation, real, event_words))
         elif out.possible and d.status != REQUIRED:
             if d.status != CONDITIONAL:
                 d.status, d.members, d.why = CONDITIONAL, [], []
             d.members = sorted(set(d.members) | _concerned(rule, out.possible_members, real))
-            _add(d.why, _why_conditional(rule, out, situation, real))
+            _add(d.why, _reasons_conditional(rule, out, situation, real))
         elif d.status == "not_applicable" and situation.explain:
-            _add(d.why, _why_not(rule, situation))
+            _add(d.why, _reasons_not(rule, situation))
+    captured = _CAPTURE.get()
+    if captured is not None:
+        captured.update({pid: (d.status, d.why) for pid, d in decisions.items()})
     return decisions
 
 
@@ -349,10 +370,12 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
 
 
 def reasons(rulebook: Rulebook, situation: Situation) -> dict[str, tuple[str, list[wording.Reason]]]:
-    """The reasons of every procedure of the event as ``evaluate`` words them, with how many
+    """The reasons of every procedure as ``evaluate`` words them (the same run), with how many
     conditions each sentence joins: {procedure id: (status, reasons)} (for the tests and samples)."""
-    er = rulebook.rules_for(situation.event)
-    placeholders = max([r.at_least for r in er.rules if r.member is not None] or [1])
-    household, members, real = _engine_facts(situation, placeholders)
-    decisions = _decide(rulebook, situation, er.engine.decide(household, members), real)
-    return {pid: (d.status, d.why) for pid, d in decisions.items()}
+    captured: dict[str, tuple[str, list[wording.Reason]]] = {}
+    token = _CAPTURE.set(captured)
+    try:
+        evaluate(rulebook, situation)
+    finally:
+        _CAPTURE.reset(token)
+    return captured

@@ -17,7 +17,7 @@ import yaml
 from knowledge.loader import PACKS_DIR
 from rules import wording
 from rules.conditions import All, Any_, Atom, atoms_of, eval_atom
-from rules.evaluate import evaluate, reasons
+from rules.evaluate import _why_not, evaluate, reasons
 from rules.request import read_request
 
 LOCALES = ("ja", "en", "easy")
@@ -224,8 +224,11 @@ def test_every_reason_of_every_rule_reads_well(rulebook, rule_case):
             status, own = why[rule.procedure]
             seen_status.add(status)
             assert by_id[rule.procedure]["why"] == [r.text for r in own]
+            assert all(isinstance(w, str) for w in _why_not(rule, situation))  # the plain-text helpers
             if status != "not_applicable" or situation.explain:
                 assert own or status == "not_applicable", f"{name}/{loc}: {rule.procedure} {status} without a reason"
+            for entry in result.get("at_new_city", []):  # what the new municipality does: said alike
+                problems += [f"{name}/{loc}/{entry['id']}: {p}: {w}" for w in entry["why"] for p in broken(w, loc)]
             for pid, (_, rs) in why.items():
                 for r in rs:
                     problems += [f"{name}/{loc}/{pid}: {p}: {r.text}" for p in broken(r.text, loc)]
