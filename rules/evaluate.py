@@ -68,6 +68,11 @@ def _household_preds(atoms: list[Atom], situation: Situation, said_by_answer: bo
     return wording.predicates(atoms, situation.locale, situation.values if said_by_answer else None)
 
 
+def _spoken(cond: Any) -> list[Atom]:
+    """The atoms of a condition that are put into words (an ``implied`` atom decides, unsaid)."""
+    return [a for a in atoms_of(cond) if not getattr(a, "implied", False)]
+
+
 def _about_deceased(cond: Any) -> bool:
     return any("deceased" in a.fact.path for a in atoms_of(cond))
 
@@ -104,7 +109,7 @@ def _reasons_conditional(rule: Rule, out: Outcome, situation: Situation, real: i
 def _cover(rule: Rule, situation: Situation) -> list[Atom]:
     """The fewest atoms of the member condition that every listed person fails: 「65歳以上の方が
     いない」 is true when nobody is 65 or over, whatever else they answered."""
-    all_atoms = list(atoms_of(rule.member))
+    all_atoms = _spoken(rule.member)
     failing = [{a.fact.path for a in sort_atoms(rule.member, m)[2]} for m in situation.members or ()]
     if not failing or any(not f for f in failing):
         return all_atoms
@@ -132,7 +137,7 @@ def _reasons_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
     if rule.member is None:
         return []
     members = list(situation.members or ())
-    atoms = list(atoms_of(rule.member))
+    atoms = _spoken(rule.member)
     heads = [a for a in atoms if a.fact.role == "person"]
     single = heads and all(a.fact.values[v].get("single")
                            for a in heads for v in (a.value if a.op == "in" else (a.value,)))

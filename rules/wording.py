@@ -272,6 +272,7 @@ def value_predicate(fact: Any, value: Any, locale: str) -> Pred | None:
 def predicates(atoms: list[Atom], locale: str, values: dict[str, Any] | None = None) -> list[Pred]:
     """One predicate per fact, in the order of the condition (a range becomes one). With
     ``values`` (answers that satisfy the atoms), a choice is said by the answer given."""
+    atoms = [a for a in atoms if not getattr(a, "implied", False)]  # decides, never said
     return _memo(atoms, ("predicates", locale, _relevant(atoms, values)),
                  lambda: _predicates(atoms, locale, values))
 
@@ -372,6 +373,7 @@ def person(atoms: list[Atom], locale: str, values: dict[str, Any] | None = None)
     is then said by the answer itself (「配偶者が…」 rather than 「ご本人か配偶者が…」)."""
     loc = _lang(locale)
     values = values or {}
+    atoms = [a for a in atoms if not getattr(a, "implied", False)]
     rel = [a for a in atoms if a.fact.role == "person" and a.op in ("eq", "in")]
     rest = [a for a in atoms if a not in rel]
     heads: list[str] = []
