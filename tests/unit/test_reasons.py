@@ -55,17 +55,31 @@ def _candidates(fact) -> list[Any]:
     return []
 
 
+def _assign(atoms: list[Atom], values: dict[str, Any]) -> bool:
+    for path in dict.fromkeys(a.fact.path for a in atoms):
+        mine = [a for a in atoms if a.fact.path == path]
+        fits = [v for v in _candidates(mine[0].fact) if all(eval_atom(a, {path: v}) for a in mine)]
+        if not fits:
+            return False
+        values.setdefault(path, fits[0])
+    return True
+
+
 def solve(cond) -> dict[str, Any] | None:
-    """Answers (fact path -> value) that make ``cond`` hold, or None if there are none."""
+    """Answers (fact path -> value) that make ``cond`` hold, or None if there are none.
+
+    An atom derived from other answers (``constraint``: e.g. "the age allows 後期高齢者医療") is
+    made true by answering what its constraint requires (the age)."""
     for atoms in _paths(cond):
+        derived = [a for a in atoms if getattr(a, "constraint", None) is not None]
         values: dict[str, Any] = {}
-        for path in dict.fromkeys(a.fact.path for a in atoms):
-            mine = [a for a in atoms if a.fact.path == path]
-            fits = [v for v in _candidates(mine[0].fact) if all(eval_atom(a, {path: v}) for a in mine)]
-            if not fits:
-                break
-            values[path] = fits[0]
-        else:
+        if not _assign([a for a in atoms if a not in derived], values):
+            continue
+        for a in derived:
+            for c in getattr(a.constraint, "table", ()):
+                if values.get(c.fact.path) == c.value:
+                    _assign(_paths(c.requires)[0], values)
+        if all(eval_atom(a, values) for a in atoms):
             return values
     return None
 
