@@ -267,3 +267,16 @@ def test_every_fact_has_words_in_easy_japanese(rulebook):
                 entries.append(fact.unit)
             missing += [f"{path}: {e.get('ja')}" for e in entries if not e.get("easy")]
     assert missing == []
+
+
+def test_the_sample_for_a_human_renders(rulebook):
+    """docs/reasons-sample.md comes from bench/reasons_sample.py: its households still evaluate,
+    and every reason in it passes the same checks."""
+    from bench.reasons_sample import HOUSEHOLDS, render
+    text = render()
+    assert text.count("\n## ") == len(HOUSEHOLDS) >= 12
+    for _, request in HOUSEHOLDS:
+        for loc in LOCALES:
+            result = evaluate(rulebook, read_request({**request, "locale": loc}, rulebook.vocab, set(rulebook.events)))
+            for p in result["procedures"] + result.get("not_applicable", []):
+                assert [w for w in p["why"] if broken(w, loc)] == []
