@@ -24,7 +24,7 @@ joins (the tests hold every sentence to ``MAX_CONDITIONS``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -76,11 +76,25 @@ class Pred:
         return _en_vp(self.text, plural)
 
 
-@dataclass(frozen=True)
-class Reason:
-    text: str
-    conditions: tuple[int, ...] = field(default=())  # conditions joined in each sentence
-    deceased: bool = False  # the sentence is about the person who died
+class Reason(str):
+    """A reason as the resident reads it (a ``str``, so it goes into JSON as it is), with how many
+    conditions each of its sentences joins and whether it is about the person who died."""
+
+    conditions: tuple[int, ...]
+    deceased: bool
+
+    def __new__(cls, text: str, conditions: tuple[int, ...] = (), deceased: bool = False) -> Reason:
+        self = super().__new__(cls, text)
+        self.conditions = conditions
+        self.deceased = deceased
+        return self
+
+    @property
+    def text(self) -> str:
+        return str(self)
+
+    def __reduce__(self) -> tuple:
+        return (Reason, (str(self), self.conditions, self.deceased))
 
 
 # --- memo: the same atoms in the same words, evaluation after evaluation ---------------------
@@ -446,7 +460,7 @@ def _member_statement(who: Person, preds: list[Pred], loc: str, at_least: int, d
         if not preds:
             if who.heads and not who.single:
                 return Pred(f"there is {_heads(who.heads, 'en')} in {'the' if deceased else 'your'} household")
-            return Pred(f"{_heads(who.heads, 'en') or 'someone'} is listed")
+            return Pred(f"{_heads(who.heads, 'en') or 'someone'} {'are' if who.you else 'is'} among the people listed")
         plural = at_least > 1 or who.you
         return Pred(f"{_subject_en(who, deceased, at_least=at_least)} {_en_join_vps([p.vp(plural) for p in preds])}")
     sp = "" if loc == "ja" else " "

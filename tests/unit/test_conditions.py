@@ -133,3 +133,15 @@ def test_household_words_follow_the_operator():
     assert wording.atom_phrase(age.negated(), "en") == "the person who died was under 65"
     hyogo = parse({"facts.from_hyogo": False}, V, "household")
     assert wording.because(wording.predicate([hyogo], "ja"), "ja").text == "前の住所が兵庫県の外にあるため"
+
+
+def test_a_person_named_without_conditions():
+    from rules.conditions import atoms_of
+    me = list(atoms_of(parse({"relation": "self"}, V, "member")))
+    assert wording.member_phrase(me, "en") == "you are among the people listed"
+    assert wording.member_phrase(me, "ja") == "ご本人がいる"
+    assert wording.member_absent(me, "en").text == "Because the people listed do not include you"
+    assert wording.member_absent(me, "ja").text == "一覧にご本人がいないため"
+    child = list(atoms_of(parse({"relation": "child"}, V, "member")))
+    assert wording.member_absent(child, "en").text == "Because there is no child in your household"
+    assert wording.member_absent(child, "easy").text == "こどもが いない からです。"
