@@ -6,19 +6,22 @@ and the visit plan. The words come from the same conditions the engine ran.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
 from rules import answer_checks, calendar, wording
-from rules.conditions import Atom, constraints, derived_facts, sort_atoms
+from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
 from rules.request import Situation
 from rules.ruleset import Rule, Rulebook
 
 REQUIRED, CONDITIONAL = "required", "conditional"
+# reasons(): the structured reasons of the evaluation running in this context
+_CAPTURE: ContextVar[dict[str, tuple[str, list[wording.Reason]]] | None] = ContextVar("why_capture", default=None)
 _FAR = (9999, 12, 31)
 
 
@@ -27,7 +30,7 @@ class _Decision:
     procedure: Procedure
     status: str  # required / conditional / not_applicable
     members: list[int]
-    why: list[str]
+    why: list[wording.Reason]
 
 
 def _engine_facts(situation: Situation, placeholders: int) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
@@ -50,55 +53,128 @@ def _member_values(situation: Situation, idx: int) -> dict[str, Any]:
 
 
 def _member_atoms(rule: Rule, situation: Situation, idxs: list[int], want_unknown: bool) -> list[Atom]:
-    """The member condition's deciding atoms for the first member it (may) apply to."""
+    """The member condition's deciding atoms for the first member it (may) apply to; the
+    relation (who the person is) is kept whenever it is not known to fail."""
     values = _member_values(situation, idxs[0]) if idxs else {}
     held, unknown, _ = sort_atoms(rule.member, values)
-    return (unknown or held) if want_unknown else held
+    atoms = (unknown or held) if want_unknown else held
+    who = [a for a in held + unknown if a.fact.role == "person" and a not in atoms]
+    return who + atoms
 
 
-def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
+def _household_preds(atoms: list[Atom], situation: Situation, said_by_answer: bool) -> list[wording.Pred]:
+    """One predicate per fact; a choice that held is said by the answer given (「加古川市の中で
+    住所が変わる」 rather than 「加古川市に引っ越してくるのではない」)."""
+    return wording.predicates(atoms, situation.locale, situation.values if said_by_answer else None)
+
+
+def _spoken(cond: Any) -> list[Atom]:
+    """The atoms of a condition that are put into words (an ``implied`` atom decides, unsaid)."""
+    return [a for a in atoms_of(cond) if not getattr(a, "implied", False)]
+
+
+def _about_deceased(cond: Any) -> bool:
+    return any("deceased" in a.fact.path for a in atoms_of(cond))
+
+
+def _reasons_required(rule: Rule, out: Outcome, situation: Situation, real: int,
+                      event_words: str) -> list[wording.Reason]:
     loc = situation.locale
-    reasons = [wording.because(event_words, loc)]
+    reasons = [wording.event_reason(event_words, loc)]
     held, _, _ = sort_atoms(rule.household, situation.values)
-    reasons += [wording.because(wording.atom_phrase(a, loc), loc) for a in held]
+    reasons += [wording.because(p, loc) for p in _household_preds(held, situation, True)]
     if rule.member is not None:
         idxs = sorted(i for i in out.definite_members if i < real)
         atoms = _member_atoms(rule, situation, idxs, want_unknown=False)
-        reasons.append(wording.because(wording.member_phrase(atoms, loc, rule.at_least), loc))
+        values = _member_values(situation, idxs[0]) if idxs else None
+        reasons += wording.member_because(atoms, loc, rule.at_least, values)
     return reasons
 
 
-def _why_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[str]:
+def _reasons_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[wording.Reason]:
+    """One entry per rule: its open conditions all hold together (「A場合で、Bとき」)."""
     loc = situation.locale
     _, unknown, _ = sort_atoms(rule.household, situation.values)
-    parts = [wording.atom_phrase(a, loc) for a in unknown]
+    parts = [(p, 1) for p in _household_preds(unknown, situation, False)]
     sure = sum(evaluate_cond(rule.member, _member_values(situation, i)) is True for i in range(real))
     if rule.member is not None and sure < rule.at_least:  # the member part is what is in doubt
         idxs = sorted(i for i in out.possible_members if i < real)
         atoms = _member_atoms(rule, situation, idxs, want_unknown=True) if idxs else \
             list(sort_atoms(rule.member, {})[1])
-        parts.append(wording.member_phrase(atoms, loc, rule.at_least))
-    joiner = "、かつ" if loc != "en" else ", and "
-    return [wording.if_(joiner.join(parts), loc)] if parts else []
+        parts += wording.member_statements(atoms, loc, rule.at_least, _about_deceased(rule.household))
+    reason = wording.if_reason(parts, loc)
+    return [reason] if reason else []
 
 
-def _why_not(rule: Rule, situation: Situation) -> list[str]:
+def _cover(rule: Rule, situation: Situation) -> list[Atom]:
+    """The fewest atoms of the member condition that every listed person fails: 「65歳以上の方が
+    いない」 is true when nobody is 65 or over, whatever else they answered."""
+    all_atoms = _spoken(rule.member)
+    failing = [{a.fact.path for a in sort_atoms(rule.member, m)[2]} for m in situation.members or ()]
+    if not failing or any(not f for f in failing):
+        return all_atoms
+    chosen: list[str] = []
+    left = list(failing)
+    while left:
+        counts: dict[str, int] = {}
+        for f in left:
+            for path in f:
+                counts[path] = counts.get(path, 0) + 1
+        best = max(counts, key=lambda path: (counts[path], -[a.fact.path for a in all_atoms].index(path)))
+        chosen.append(best)
+        left = [f for f in left if best not in f]
+    return [a for a in all_atoms if a.fact.path in chosen]
+
+
+def _reasons_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
     loc = situation.locale
     _, _, failed = sort_atoms(rule.household, situation.values)
     if failed:
         atom = failed[0]
-        words = wording.value_phrase(atom, situation.values.get(atom.fact.path), loc) or \
-            wording.atom_phrase(atom.negated(), loc)
-        return [wording.because(words, loc)]
-    if rule.member is not None:
-        atoms = list(sort_atoms(rule.member, {})[1])
-        return [wording.because(wording.member_absent_phrase(atoms, loc, rule.at_least), loc)]
-    return []
+        pred = wording.value_predicate(atom.fact, situation.values.get(atom.fact.path), loc) or \
+            wording.predicate([a.negated() for a in failed if a.fact is atom.fact], loc)
+        return [wording.because(pred, loc)]
+    if rule.member is None:
+        return []
+    members = list(situation.members or ())
+    atoms = _spoken(rule.member)
+    heads = [a for a in atoms if a.fact.role == "person"]
+    single = heads and all(a.fact.values[v].get("single")
+                           for a in heads for v in (a.value if a.op == "in" else (a.value,)))
+    dead = _about_deceased(rule.household)
+    if single:  # a rule about ご本人 (or the spouse): say what that person answered
+        named = [m for m in members if all(eval_atom(a, m) for a in heads)]
+        if not named:
+            return [wording.member_absent(heads, loc, deceased=dead)]
+        failed = [a for a in sort_atoms(rule.member, named[0])[2] if a not in heads]
+        if failed:
+            fact = failed[0].fact
+            pred = wording.value_predicate(fact, named[0].get(fact.path), loc) or \
+                wording.predicate([a.negated() for a in failed if a.fact is fact], loc)
+            return [wording.person_value(heads, pred, loc, named[0])]
+    found = sum(evaluate_cond(rule.member, m) is True for m in members)
+    chosen = atoms if found else _cover(rule, situation)
+    return [wording.member_absent(chosen, loc, rule.at_least, found, deceased=dead)]
+
+
+def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
+    """「…ため」 sentences: what held (the event first)."""
+    return _texts(_reasons_required(rule, out, situation, real, event_words))
+
+
+def _why_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[str]:
+    """One 「…場合」 sentence: what the rule still depends on."""
+    return _texts(_reasons_conditional(rule, out, situation, real))
+
+
+def _why_not(rule: Rule, situation: Situation) -> list[str]:
+    """「…ないため」: what failed."""
+    return _texts(_reasons_not(rule, situation))
 
 
 def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcome], real: int) -> dict[str, _Decision]:
     decisions: dict[str, _Decision] = {}
-    event_words = rulebook.vocab.household["event"].values[situation.event]["en" if situation.locale == "en" else "ja"]
+    event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], situation.locale)
     for rule in rulebook.rules_for(situation.event).rules:
         if rule.place != "city":
             continue  # done at the new municipality: see _at_new_city
@@ -109,15 +185,31 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
             if d.status != REQUIRED:
                 d.status, d.members, d.why = REQUIRED, [], []
             d.members = sorted(set(d.members) | _concerned(rule, out.definite_members, real))
-            d.why += [w for w in _why_required(rule, out, situation, real, event_words) if w not in d.why]
+            _add(d.why, _reasons_required(rule, out, situation, real, event_words))
         elif out.possible and d.status != REQUIRED:
             if d.status != CONDITIONAL:
                 d.status, d.members, d.why = CONDITIONAL, [], []
             d.members = sorted(set(d.members) | _concerned(rule, out.possible_members, real))
-            d.why += [w for w in _why_conditional(rule, out, situation, real) if w not in d.why]
+            _add(d.why, _reasons_conditional(rule, out, situation, real))
         elif d.status == "not_applicable" and situation.explain:
-            d.why += [w for w in _why_not(rule, situation) if w not in d.why]
+            _add(d.why, _reasons_not(rule, situation))
+    captured = _CAPTURE.get()
+    if captured is not None:
+        captured.update({pid: (d.status, d.why) for pid, d in decisions.items()})
     return decisions
+
+
+def _texts(reasons: list[wording.Reason]) -> list[str]:
+    return [r.text for r in reasons]
+
+
+def _add(why: list[wording.Reason], new: list[wording.Reason]) -> None:
+    """Append the reasons not said yet (several rules of one procedure share sentences)."""
+    said = {r.text for r in why}
+    for r in new:
+        if r.text not in said:
+            said.add(r.text)
+            why.append(r)
 
 
 def _concerned(rule: Rule, matched: set[int], real: int) -> set[int]:
@@ -137,7 +229,7 @@ def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcome
             chosen = variant
             break
         if out and out.possible:
-            notes.append(wording.if_(variant.text.get(situation.locale), situation.locale))
+            notes.append(_deadline_note(rulebook, proc, i, variant, situation))
     start = situation.event_date
     if chosen.start != "event_date":
         start = situation.values.get(chosen.start) or situation.event_date
@@ -147,6 +239,15 @@ def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcome
                 rulebook.vocab.household[chosen.start], rulebook.kb.events[situation.event].date_label, situation.locale))
     due = calendar.due_date(chosen.kind, chosen.amount, start) if start else None
     return chosen, due, notes
+
+
+def _deadline_note(rulebook: Rulebook, proc: Procedure, i: int, variant: Any, situation: Situation) -> str:
+    """「国外で亡くなった場合は、死亡の事実を知った日を含めて3か月以内」."""
+    clause = rulebook.deadline_clauses.get((proc.id, i))
+    _, unknown, _ = sort_atoms(clause.household if clause else None, situation.values)
+    parts = [(p, 1) for p in wording.predicates(unknown, situation.locale)]
+    return wording.deadline_note(wording.if_reason(parts, situation.locale), variant.text.get(situation.locale),
+                                 situation.locale)
 
 
 def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: Situation,
@@ -193,7 +294,7 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
     Not a procedure of this city: no counter, due date or visit; id, name, status and why only.
     """
     loc = situation.locale
-    event_words = rulebook.vocab.household["event"].values[situation.event]["en" if loc == "en" else "ja"]
+    event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], loc)
     found: dict[str, dict[str, Any]] = {}
     for rule in rulebook.rules_for(situation.event).rules:
         out = outcomes[rule.tag]
@@ -256,7 +357,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
     for pid, d in decisions.items():
         proc = d.procedure
         if d.status == "not_applicable":
-            not_applicable.append({"id": pid, "name": proc.name.get(loc), "why": d.why})
+            not_applicable.append({"id": pid, "name": proc.name.get(loc), "why": _texts(d.why)})
             continue
         chosen, due, deadline_notes = _deadline(rulebook, proc, situation, outcomes)
         due_of[pid] = due
@@ -273,7 +374,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "deadline_notes": deadline_notes,
             "members": d.members,
             "bring": _bring(rulebook, proc, d, situation, outcomes, real),
-            "why": d.why,
+            "why": _texts(d.why),
             "online": {"url": f"/apply/{pid}", "available": _online(proc, outcomes)},
             "reserve": {"url": f"/reserve?procedures={pid}", "available": proc.reservable},
             "verified": proc.verified,
@@ -358,3 +459,15 @@ def _finish_safety_net(result: dict[str, Any], situation: Situation, ignored: li
     result["warnings"] = warnings
     result["ignored_facts"] = ignored
     result["as_of"] = situation.today.isoformat() if situation.today else None
+
+
+def reasons(rulebook: Rulebook, situation: Situation) -> dict[str, tuple[str, list[wording.Reason]]]:
+    """The reasons of every procedure as ``evaluate`` words them (the same run), with how many
+    conditions each sentence joins: {procedure id: (status, reasons)} (for the tests and samples)."""
+    captured: dict[str, tuple[str, list[wording.Reason]]] = {}
+    token = _CAPTURE.set(captured)
+    try:
+        evaluate(rulebook, situation)
+    finally:
+        _CAPTURE.reset(token)
+    return captured
