@@ -75,10 +75,15 @@ def solve(cond) -> dict[str, Any] | None:
         values: dict[str, Any] = {}
         if not _assign([a for a in atoms if a not in derived], values):
             continue
+        required: list[Atom] = []
         for a in derived:
             for c in getattr(a.constraint, "table", ()):
                 if values.get(c.fact.path) == c.value:
-                    _assign(_paths(c.requires)[0], values)
+                    required += _paths(c.requires)[0]
+        if required:  # answer again so the age fits the rule and what the constraint requires
+            values = {}
+            if not _assign([a for a in atoms if a not in derived] + required, values):
+                continue
         if all(eval_atom(a, values) for a in atoms):
             return values
     return None
