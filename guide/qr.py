@@ -1,13 +1,55 @@
-"""QR code (SVG) of the result URL, to show at the counter."""
+"""QR code (SVG) of the result URL, to show at the counter or scan from paper.
+
+The answers travel in the QR code packed into one short parameter (``a``: the query string,
+raw-deflated and base64url-encoded), so that the code stays at a low version that a phone can
+read from a printed A4 page. ``unpack_answers`` reverses it with bounded sizes.
+"""
 from __future__ import annotations
 
+import base64
+import binascii
 import io
+import zlib
+from urllib.parse import parse_qsl, urlencode
 
 import segno
+
+PACKED_PARAM = "a"
+MAX_PACKED = 1200  # characters of the packed parameter accepted
+MAX_UNPACKED = 4000  # bytes after inflating (the answers of the largest household fit easily)
+
+
+def pack_answers(answers: dict[str, str]) -> str:
+    raw = urlencode(sorted(answers.items())).encode()
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return base64.urlsafe_b64encode(c.compress(raw) + c.flush()).rstrip(b"=").decode()
+
+
+def unpack_answers(packed: str) -> dict[str, str]:
+    """The answers in ``packed``; {} for anything that is not a packed answer string."""
+    if not packed or len(packed) > MAX_PACKED:
+        return {}
+    try:
+        data = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
+        d = zlib.decompressobj(-15)
+        raw = d.decompress(data, MAX_UNPACKED)
+        if d.unconsumed_tail:
+            return {}
+        return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=False, max_num_fields=200))
+    except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
+        return {}
+
+
+def compact_url(base: str, answers: dict[str, str]) -> str:
+    """``base`` (the result page's absolute URL) with the answers packed, when that is shorter."""
+    plain = urlencode(sorted(answers.items()))
+    packed = f"{PACKED_PARAM}={pack_answers(answers)}" if answers else ""
+    query = packed if len(packed) < len(plain) else plain
+    return f"{base}?{query}" if query else base
 
 
 def qr_svg(url: str) -> bytes:
     out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=4, border=2, dark="#1a1a1a",
-                                    xmldecl=False, svgns=True, title="QR", nl=False)
+    segno.make(url, error="m", micro=False).save(out, kind="svg", scale=4, border=4, dark="#1a1a1a",
+                                                 xmldecl=False, svgns=True, title="QR", nl=False)
     return out.getvalue()
