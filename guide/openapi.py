@@ -60,7 +60,19 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
     }
     bring = {"type": "object", "required": ["id", "name", "count", "conditional"],
              "properties": {"id": TEXT, "name": TEXT, "count": {"type": "integer", "minimum": 1},
-                            "conditional": {"type": "boolean"}, "note": TEXT}}
+                            "conditional": {"type": "boolean"}, "note": TEXT,
+                            "kind": {"enum": ["document", "action"]}}}
+    nullable_text = {"type": ["string", "null"]}
+    place = {"type": "object", "required": ["address", "hours", "phone", "offsite", "verified"],
+             "properties": {"department_id": TEXT, "building": nullable_text, "floor": nullable_text,
+                            "window": nullable_text, "address": nullable_text, "hours": nullable_text,
+                            "map_url": nullable_text, "phone": nullable_text,
+                            "phone_is_main": {"type": "boolean"}, "offsite": {"type": "boolean"},
+                            "verified": {"type": "boolean"}, "source_url": nullable_text}}
+    fee = {"type": "object", "required": ["amount_yen", "unit", "channel"],
+           "properties": {"amount_yen": {"type": "integer", "minimum": 0}, "unit": TEXT,
+                          "channel": {"enum": ["any", "counter", "online"]}, "valid_from": DATE,
+                          "valid_to": NULLABLE_DATE}}
     link = {"type": "object", "required": ["url", "available"],
             "properties": {"url": TEXT, "available": {"type": "boolean"}}}
     procedure = {
@@ -75,6 +87,7 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
             "bring": {"type": "array", "items": bring}, "why": {"type": "array", "items": TEXT},
             "online": link, "reserve": link, "order": {"type": "integer", "minimum": 1},
             "verified": {"type": "boolean"}, "source_url": TEXT,
+            "place": place, "fees": {"type": "array", "items": fee}, "fee_date": NULLABLE_DATE,
         },
     }
     response_schema = {
@@ -87,11 +100,30 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                 "properties": {"id": TEXT, "name": TEXT, "count": {"type": "integer", "minimum": 1},
                                "conditional": {"type": "boolean"},
                                "count_if": {"type": "integer", "minimum": 1},
+                               "kind": {"enum": ["document", "action"]},
                                "procedures": {"type": "array", "items": TEXT}}}},
             "visit_plan": {"type": "array", "items": {
                 "type": "object", "required": ["counter", "procedures"],
                 "properties": {"counter": TEXT, "counter_id": TEXT, "department": TEXT,
                                "procedures": {"type": "array", "items": TEXT}}}},
+            "offices": {"type": "array", "items": {
+                "type": "object", "required": ["department_id", "department", "procedures"],
+                "properties": {"department_id": TEXT, "department": TEXT, "address": nullable_text,
+                               "hours": nullable_text, "phone": nullable_text, "map_url": nullable_text,
+                               "verified": {"type": "boolean"}, "source_url": nullable_text,
+                               "procedures": {"type": "array", "items": TEXT}}}},
+            "closed_days": {"type": "object", "required": ["dates", "counters"], "properties": {
+                "dates": {"type": "array", "items": {
+                    "type": "object", "required": ["date", "kind", "of"],
+                    "properties": {"date": DATE, "kind": {"enum": ["weekend", "holiday", "year_end"]},
+                                   "of": TEXT}}},
+                "counters": {"type": "array", "items": {
+                    "type": "object", "required": ["counter_id", "name", "hours", "what", "procedures"],
+                    "properties": {"counter_id": TEXT, "name": TEXT, "hours": TEXT, "closes": nullable_text,
+                                   "what": TEXT, "address": nullable_text, "phone": nullable_text,
+                                   "map_url": nullable_text, "source_url": TEXT,
+                                   "open_on": {"type": "array", "items": {"enum": ["weekend", "holiday", "year_end"]}},
+                                   "procedures": {"type": "array", "items": TEXT}}}}}},
             "ruleset_version": TEXT,
             "not_applicable": {"type": "array", "items": {
                 "type": "object", "required": ["id", "name", "why"],

@@ -260,10 +260,14 @@ def _place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
 
 
 def fees_on(proc: Procedure, day, loc: str) -> list[dict[str, Any]]:
-    """The fees in force on ``day`` (valid_from <= day <= valid_to), counter/online/any."""
+    """The fees in force on ``day`` (valid_from <= day <= valid_to), counter/online/any; without a
+    day, the fees that have no end date (the current ones)."""
     out = []
     for fee in proc.fees:
-        if day is not None and (fee.valid_from > day or (fee.valid_to is not None and fee.valid_to < day)):
+        if day is None:
+            if fee.valid_to is not None:
+                continue
+        elif fee.valid_from > day or (fee.valid_to is not None and fee.valid_to < day):
             continue
         out.append({"amount_yen": fee.amount_yen, "unit": fee.unit.get(loc), "channel": fee.channel,
                     "valid_from": fee.valid_from.isoformat(),
