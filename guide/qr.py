@@ -1,8 +1,9 @@
 """QR code (SVG) of the result URL, to show at the counter or scan from paper.
 
 The answers travel in the QR code packed into one short parameter (``a``: the query string,
-raw-deflated and base64url-encoded), so that the code stays at a low version that a phone can
-read from a printed A4 page. ``unpack_answers`` reverses it with bounded sizes.
+raw-deflated and base32-encoded in capitals, which the QR code holds in its denser alphanumeric
+mode), so that the code stays at a low version that a phone can read from a printed A4 page.
+``unpack_answers`` reverses it with bounded sizes.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ MAX_UNPACKED = 4000  # bytes after inflating (the answers of the largest househo
 def pack_answers(answers: dict[str, str]) -> str:
     raw = urlencode(sorted(answers.items())).encode()
     c = zlib.compressobj(9, zlib.DEFLATED, -15)
-    return base64.urlsafe_b64encode(c.compress(raw) + c.flush()).rstrip(b"=").decode()
+    return base64.b32encode(c.compress(raw) + c.flush()).rstrip(b"=").decode()
 
 
 def unpack_answers(packed: str) -> dict[str, str]:
@@ -30,7 +31,7 @@ def unpack_answers(packed: str) -> dict[str, str]:
     if not packed or len(packed) > MAX_PACKED:
         return {}
     try:
-        data = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
+        data = base64.b32decode(packed.upper() + "=" * (-len(packed) % 8))
         d = zlib.decompressobj(-15)
         raw = d.decompress(data, MAX_UNPACKED)
         if d.unconsumed_tail:
@@ -49,7 +50,22 @@ def compact_url(base: str, answers: dict[str, str]) -> str:
 
 
 def qr_svg(url: str) -> bytes:
+    """The QR code of ``url``; packed answers at its end go in alphanumeric mode."""
+    head, sep, packed = url.partition(f"?{PACKED_PARAM}=")
+    if sep and packed and packed.isalnum() and packed.upper() == packed:
+        content = [(head + sep, segno.consts.MODE_BYTE), (packed, segno.consts.MODE_ALPHANUMERIC)]
+    else:
+        content = url
     out = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(out, kind="svg", scale=4, border=4, dark="#1a1a1a",
-                                                 xmldecl=False, svgns=True, title="QR", nl=False)
+    segno.make(content, error="m", micro=False).save(out, kind="svg", scale=4, border=4, dark="#1a1a1a",
+                                                     xmldecl=False, svgns=True, title="QR", nl=False)
     return out.getvalue()
+
+
+def qr_version(url: str) -> int:
+    """The QR version ``qr_svg`` uses for ``url`` (1–40; modules a side = 17 + 4 × version)."""
+    head, sep, packed = url.partition(f"?{PACKED_PARAM}=")
+    if sep and packed and packed.isalnum() and packed.upper() == packed:
+        return segno.make([(head + sep, segno.consts.MODE_BYTE), (packed, segno.consts.MODE_ALPHANUMERIC)],
+                          error="m", micro=False).version
+    return segno.make(url, error="m", micro=False).version
