@@ -42,10 +42,12 @@ def unpack_answers(packed: str) -> dict[str, str]:
 
 
 def compact_url(base: str, answers: dict[str, str]) -> str:
-    """``base`` (the result page's absolute URL) with the answers packed, when that is shorter."""
+    """``base`` (the result page's absolute URL) with the answers packed, when that makes the QR
+    code smaller."""
     plain = urlencode(sorted(answers.items()))
     packed = f"{PACKED_PARAM}={pack_answers(answers)}" if answers else ""
-    query = packed if len(packed) < len(plain) else plain
+    # bits in the QR code: 8 a character in byte mode; the packed capitals take 5.5 each
+    query = packed if packed and (len(PACKED_PARAM) + 1) * 8 + (len(packed) - 2) * 5.5 < len(plain) * 8 else plain
     return f"{base}?{query}" if query else base
 
 
