@@ -125,6 +125,10 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                                    "open_on": {"type": "array", "items": {"enum": ["weekend", "holiday", "year_end"]}},
                                    "procedures": {"type": "array", "items": TEXT}}}}}},
             "ruleset_version": TEXT,
+            "at_new_city": {"type": "array", "description": "done at the new municipality after a move out, not in this city", "items": {
+                "type": "object", "required": ["id", "name", "why"],
+                "properties": {"id": TEXT, "name": TEXT, "status": {"enum": ["required", "conditional"]},
+                               "why": {"type": "array", "items": TEXT}}}},
             "not_applicable": {"type": "array", "items": {
                 "type": "object", "required": ["id", "name", "why"],
                 "properties": {"id": TEXT, "name": TEXT, "why": {"type": "array", "items": TEXT}}}},

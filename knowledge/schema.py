@@ -175,7 +175,8 @@ class QuestionsFile(Strict):
 
 # --- procedures ---------------------------------------------------------------------------
 
-DeadlineKind = Literal["days", "koseki_days", "months", "koseki_months", "child_allowance", "none"]
+# on_day: the start day itself is the last day (転出届 before leaving Japan: by the departure day)
+DeadlineKind = Literal["days", "koseki_days", "months", "koseki_months", "child_allowance", "on_day", "none"]
 
 
 class DeadlineVariant(Strict):
@@ -188,7 +189,7 @@ class DeadlineVariant(Strict):
 
     @model_validator(mode="after")
     def _amount_needed(self) -> DeadlineVariant:
-        needs = self.kind not in ("none", "child_allowance")
+        needs = self.kind not in ("none", "child_allowance", "on_day")
         if needs and self.amount is None:
             raise ValueError(f"deadline kind '{self.kind}' needs an amount")
         if not needs and self.amount is not None:
@@ -243,6 +244,9 @@ class Procedure(Sourced):
     bring: list[Bring] = []
     fees: list[Fee] = []
     online: bool = False
+    # household condition under which the procedure cannot be done online although ``online``
+    # (e.g. マイナポータルの転出届 is for moves within Japan only: {facts.to_abroad: true})
+    online_unless: dict[str, Any] | None = None
     reservable: bool = False
     legal_basis: Text | None = None
     requires: list[str] = []  # procedures to be done before this one (graph edges)

@@ -13,7 +13,7 @@ import jpholiday
 
 __all__ = ["KINDS", "closed_day_kind", "due_date", "is_open_day", "last_open_day_of_month", "next_open_day", "period_end"]
 
-KINDS = ("days", "koseki_days", "months", "koseki_months", "child_allowance", "none")
+KINDS = ("days", "koseki_days", "months", "koseki_months", "child_allowance", "on_day", "none")
 _WITH_AMOUNT = ("days", "koseki_days", "months", "koseki_months")
 _CHILD_ALLOWANCE_DAYS = 15  # 児童手当法8条の「15日特例」 (deadlines.md rule 3)
 _ONE_DAY = timedelta(days=1)
@@ -76,11 +76,13 @@ def period_end(kind: str, amount: int | None, start: date) -> date | None:
     """The last day of the period by the calendar, before moving off closed days."""
     if kind not in KINDS:
         raise ValueError(f"unknown deadline kind: {kind!r}")
-    if kind in ("none", "child_allowance"):
+    if kind in ("none", "child_allowance", "on_day"):
         if amount is not None:
             raise ValueError(f"deadline kind {kind!r} takes no amount")
         if kind == "none":  # 「速やかに」など: no fixed day (rule 6)
             return None
+        if kind == "on_day":  # by the start day itself (e.g. 国外転出: by the departure day)
+            return start
         return start + timedelta(days=_CHILD_ALLOWANCE_DAYS)
     if amount is None:
         raise ValueError(f"deadline kind {kind!r} needs an amount")
@@ -100,6 +102,9 @@ def due_date(kind: str, amount: int | None, start: date) -> date | None:
     end = period_end(kind, amount, start)
     if end is None:
         return None
+    if kind == "on_day":
+        # a "by this day" deadline (before leaving): never moved to a later day
+        return end
     if kind == "child_allowance":
         # deadlines.md rule 3: the later of start + 15 days (moved off closed days)
         # and the last open day of the start date's month.

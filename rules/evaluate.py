@@ -100,6 +100,8 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
     decisions: dict[str, _Decision] = {}
     event_words = rulebook.vocab.household["event"].values[situation.event]["en" if situation.locale == "en" else "ja"]
     for rule in rulebook.rules_for(situation.event).rules:
+        if rule.place != "city":
+            continue  # done at the new municipality: see _at_new_city
         proc = rulebook.kb.procedures[rule.procedure]
         out = outcomes[rule.tag]
         d = decisions.setdefault(rule.procedure, _Decision(proc, "not_applicable", [], []))
@@ -139,7 +141,8 @@ def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcome
     start = situation.event_date
     if chosen.start != "event_date":
         start = situation.values.get(chosen.start) or situation.event_date
-        if chosen.start not in situation.values and situation.event_date:
+        asked = chosen.start in rulebook.asked_facts(situation.event)
+        if asked and chosen.start not in situation.values and situation.event_date:
             notes.append(wording.counted_from_event_date(
                 rulebook.vocab.household[chosen.start], rulebook.kb.events[situation.event].date_label, situation.locale))
     due = calendar.due_date(chosen.kind, chosen.amount, start) if start else None
@@ -190,6 +193,39 @@ def _with_filer_identity(rulebook: Rulebook, proc: Procedure, items: list[dict[s
     item = rulebook.kb.items[fid.item]
     entry = {"id": fid.item, "name": item.name.get(loc), "count": 1, "conditional": False, "kind": item.kind}
     return [entry, *items]
+
+
+def _online(proc: Procedure, outcomes: dict[str, Outcome]) -> bool:
+    """``online`` unless the procedure's ``online_unless`` surely holds for this household."""
+    out = outcomes.get(f"online:{proc.id}")
+    return proc.online and not (out is not None and out.definite)
+
+
+def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcome],
+                 real: int) -> list[dict[str, Any]]:
+    """What the household does at the new municipality after moving out (rules with place: new_city).
+
+    Not a procedure of this city: no counter, due date or visit; id, name, status and why only.
+    """
+    loc = situation.locale
+    event_words = rulebook.vocab.household["event"].values[situation.event]["en" if loc == "en" else "ja"]
+    found: dict[str, dict[str, Any]] = {}
+    for rule in rulebook.rules_for(situation.event).rules:
+        out = outcomes[rule.tag]
+        if rule.place != "new_city" or not (out.definite or out.possible):
+            continue
+        status = REQUIRED if out.definite else CONDITIONAL
+        entry = found.setdefault(rule.procedure, {
+            "id": rule.procedure, "name": rulebook.kb.procedures[rule.procedure].name.get(loc),
+            "status": status, "why": []})
+        if status == REQUIRED and entry["status"] != REQUIRED:
+            entry["status"], entry["why"] = REQUIRED, []
+        elif status != entry["status"]:
+            continue
+        why = _why_required(rule, out, situation, real, event_words) if status == REQUIRED else \
+            _why_conditional(rule, out, situation, real)
+        entry["why"] += [w for w in why if w not in entry["why"]]
+    return sorted(found.values(), key=lambda e: e["status"] != REQUIRED)  # else in rule-file order
 
 
 def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -378,7 +414,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "place": _place(rulebook, proc, loc),
             "fees": fees_on(proc, due or situation.event_date, loc),
             "fee_date": (due or situation.event_date).isoformat() if (due or situation.event_date) else None,
-            "online": {"url": f"/apply/{pid}", "available": proc.online},
+            "online": {"url": f"/apply/{pid}", "available": _online(proc, outcomes)},
             "reserve": {"url": f"/reserve?procedures={pid}", "available": proc.reservable},
             "verified": proc.verified,
             "source_url": str(proc.source_url),
@@ -416,6 +452,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         "checklist": _merge_checklist(ordered),
         "visit_plan": visit_plan,
         "offices": _offices(rulebook, ordered, loc),
+        "at_new_city": _at_new_city(rulebook, situation, outcomes, real),
         "ruleset_version": rulebook.version,
     }
     closed = closed_days(rulebook, situation, ordered, outcomes)

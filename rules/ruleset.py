@@ -41,6 +41,9 @@ class RuleDef(Strict):
     member: dict[str, Any] | None = None
     members_at_least: int = Field(default=1, ge=1, le=10)
     concerns: Literal["all", "matched", "none"] | None = None  # default: matched with member, else all
+    # new_city: done at the new municipality after a move out (at_new_city[] of the response),
+    # never at this city's counters (shared/domain/facts.md, "Where the procedures take place")
+    place: Literal["city", "new_city"] = "city"
 
 
 class RuleFile(Strict):
@@ -59,6 +62,7 @@ class Rule:
     concerns: str
     line: int
     file: Path
+    place: str = "city"
 
     @property
     def tag(self) -> str:
@@ -83,6 +87,7 @@ class Rulebook:
     bring_clauses: dict[tuple[str, int], Clause]  # (procedure, bring index) -> clause
     deadline_clauses: dict[tuple[str, int], Clause]  # (procedure, variant index) -> clause
     version: str
+    online_clauses: dict[str, Clause] = field(default_factory=dict)  # procedure -> online_unless
 
     @cached_property
     def counter_rank(self) -> dict[str, int]:
@@ -91,6 +96,14 @@ class Rulebook:
 
     def rules_for(self, event: str) -> EventRules:
         return self.events[event]
+
+    def asked_facts(self, event: str) -> frozenset[str]:
+        """The facts the event's questions ask (a deadline's own start date only counts there)."""
+        asked = self.__dict__.setdefault("_asked", {})
+        if event not in asked:
+            qs = self.kb.questions
+            asked[event] = frozenset(qs[q].fact for q in self.kb.events[event].questions if q in qs)
+        return asked[event]
 
 
 def _cond(raw: Any, vocab: Vocabulary, scope: str, doc: YamlDoc, loc: tuple, problems: list[str]) -> Cond | None:
@@ -106,8 +119,12 @@ def _cond(raw: Any, vocab: Vocabulary, scope: str, doc: YamlDoc, loc: tuple, pro
 def _knowledge_clauses(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]):
     bring: dict[tuple[str, int], Clause] = {}
     deadline: dict[tuple[str, int], Clause] = {}
+    online: dict[str, Clause] = {}
     for pid, proc in kb.procedures.items():
         doc = kb.procedure_doc(pid)
+        if proc.online_unless is not None:
+            h = _cond(proc.online_unless, vocab, "household", doc, ("online_unless",), problems)
+            online[pid] = Clause(tag=f"online:{pid}", household=h)
         for i, b in enumerate(proc.bring):
             if b.when is None and b.member is None:
                 continue
@@ -117,7 +134,7 @@ def _knowledge_clauses(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]
         for i, v in enumerate(proc.deadline.variants):
             h = _cond(v.when, vocab, "household", doc, ("deadline", "variants", i, "when"), problems)
             deadline[(pid, i)] = Clause(tag=f"deadline:{pid}:{i}", household=h)
-    return bring, deadline
+    return bring, deadline, online
 
 
 def read_rule_files(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]) -> dict[str, list[Rule]]:
@@ -146,7 +163,8 @@ def read_rule_files(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]) -
             concerns = r.concerns or ("matched" if r.member is not None else "all")
             by_event[rf.event].append(Rule(
                 id=rid, event=rf.event, procedure=r.procedure, household=h, member=m,
-                at_least=r.members_at_least, concerns=concerns, line=doc.line_of(loc), file=path))
+                at_least=r.members_at_least, concerns=concerns, line=doc.line_of(loc), file=path,
+                place=r.place))
     return by_event
 
 
@@ -154,7 +172,7 @@ def build_rulebook(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> Rulebo
     """Validate everything and compile one engine per life event; raise KnowledgeError if wrong."""
     vocab = vocab or load_vocabulary()
     problems: list[str] = []
-    bring, deadline = _knowledge_clauses(kb, vocab, problems)
+    bring, deadline, online = _knowledge_clauses(kb, vocab, problems)
     by_event = read_rule_files(kb, vocab, problems)
     if problems:
         raise KnowledgeError(problems)
@@ -164,9 +182,10 @@ def build_rulebook(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> Rulebo
         reached = {r.procedure for r in rules}
         clauses += [c for (pid, _), c in sorted(bring.items()) if pid in reached]
         clauses += [c for (pid, _), c in sorted(deadline.items()) if pid in reached]
+        clauses += [c for pid, c in sorted(online.items()) if pid in reached]
         engine = RuleEngine(f"guide_{kb.pack.id}_{event}", clauses)
         events[event] = EventRules(event=event, rules=rules, engine=engine, clauses={c.tag: c for c in clauses})
     version = hashlib.sha256(" ".join([kb.version] + [events[e].engine.version for e in sorted(events)])
                              .encode()).hexdigest()[:16]
     return Rulebook(kb=kb, vocab=vocab, events=events, bring_clauses=bring, deadline_clauses=deadline,
-                    version=version)
+                    version=version, online_clauses=online)

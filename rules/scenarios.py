@@ -2,8 +2,11 @@
 
 Each scenario: ``name``, ``request`` (a guidance request) and ``expect`` with ``include``
 (listed as required), ``conditional`` (listed as conditional), ``exclude`` (not listed) and
-``due`` (due_date per id), ``closed_days`` (counter -> procedures it takes on the closed day;
-null: not offered; {}: none at all). Also reports which rules no scenario fires (coverage).
+``due`` (due_date per id), ``at_new_city`` (listed in at_new_city[], done at the new
+municipality after a move out), ``bring`` (item ids per procedure id), ``offline`` (listed,
+but not to be done online for this household) and ``closed_days`` (counter -> procedures it takes
+on the closed day; null: not offered; {}: none at all). Also reports which rules no scenario fires
+(coverage).
 """
 from __future__ import annotations
 
@@ -50,6 +53,16 @@ def check_expectations(body: dict[str, Any], expect: dict[str, Any]) -> list[str
     for pid in expect.get("exclude", []):
         if pid in listed:
             wrong.append(f"wrongly lists {pid}")
+    at_new = {e["id"] for e in body.get("at_new_city", [])}
+    for pid in expect.get("at_new_city", []):
+        if pid not in at_new:
+            wrong.append(f"missing at_new_city {pid}")
+    for pid, items in (expect.get("bring") or {}).items():
+        have = {b["id"] for b in listed.get(pid, {}).get("bring", [])}
+        wrong += [f"{pid} does not ask for {item}" for item in items if item not in have]
+    for pid in expect.get("offline", []):
+        if listed.get(pid, {}).get("online", {}).get("available", True):
+            wrong.append(f"{pid} is offered online")
     for pid, due in (expect.get("due") or {}).items():
         want = due.isoformat() if isinstance(due, dt.date) else str(due)
         got = listed.get(pid, {}).get("due_date")

@@ -92,7 +92,7 @@ def test_a_saturday_birth_says_where_the_birth_can_still_be_registered(client):
     assert "2026年12月5日（土）は市役所の休みの日（土曜日・日曜日）です。" in words
     assert "夜間休日窓口" in words and "この結果のうち、ここで出せるもの：出生届" in words
     assert "加古川市民センター" in words and "土日祝 9:00〜19:00" in words
-    assert "東加古川市民総合サービスプラザ" in words and "土日祝 10:00〜20:00" in words
+    assert "東加古川市民総合サービスプラザ" in words and "土日祝 9:00〜19:00" in words
 
 
 def test_no_closed_day_notice_on_an_ordinary_weekday(client):
