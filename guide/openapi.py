@@ -120,6 +120,7 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                 "counters": {"type": "array", "items": {
                     "type": "object", "required": ["counter_id", "name", "hours", "what", "procedures"],
                     "properties": {"counter_id": TEXT, "name": TEXT, "hours": TEXT, "closes": nullable_text,
+                                   "building": nullable_text, "floor": nullable_text,
                                    "what": TEXT, "address": nullable_text, "phone": nullable_text,
                                    "map_url": nullable_text, "source_url": TEXT,
                                    "open_on": {"type": "array", "items": {"enum": ["weekend", "holiday", "year_end"]}},

@@ -341,7 +341,11 @@ def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str
     kind = _closed_kind(situation.event_date)
     if kind:
         days.append({"date": situation.event_date.isoformat(), "kind": kind, "of": "event_date"})
+    # a deadline's last day on a closed day matters where some counter takes the procedure that day
+    takeable = {pid for _, c in rulebook.kb.counters.values() if c.closed_days for pid in c.closed_days.procedures}
     for p in ordered:
+        if p["id"] not in takeable:
+            continue
         proc = rulebook.kb.procedures[p["id"]]
         chosen, _, _ = _deadline(rulebook, proc, situation, outcomes)
         start = situation.event_date
@@ -364,6 +368,7 @@ def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str
         address = counter.address or dept.address or (hall.address if hall and counter.building else None)
         counters.append({
             "counter_id": cid, "name": counter.name.get(loc), "open_on": list(cd.open_on),
+            "building": counter.building.get(loc) if counter.building else None, "floor": counter.floor,
             "hours": cd.hours.get(loc), "closes": cd.closes.get(loc) if cd.closes else None,
             "what": cd.what.get(loc), "address": address.get(loc) if address else None,
             "phone": counter.phone, "map_url": str(counter.map_url) if counter.map_url else None,

@@ -264,3 +264,13 @@ def test_a_packed_bomb_is_refused():
     bomb = base64.b32encode(c.compress(b"a=" + b"x" * 200_000) + c.flush()).rstrip(b"=").decode()
     assert len(bomb) < 1200
     assert unpack_answers(bomb) == {}
+
+
+def test_a_closed_last_day_matters_only_for_what_a_closed_day_counter_takes(rulebook):
+    """Birth on Friday 2026-12-04: 児童手当's 15 days end on Saturday 12-19 (moved to Monday), but no
+    counter takes 児童手当 on a closed day; 出生届's 14 days end on Thursday 12-17."""
+    result = run(rulebook, {"event": "birth", "event_date": "2026-12-04"})
+    assert "jido_teate_nintei" in listed(result) or "jido_teate_gaku_kaitei" in listed(result)
+    assert "closed_days" not in result
+    sunday_end = run(rulebook, {"event": "birth", "event_date": "2026-12-07"})  # 出生届 ends Sun 12-20
+    assert sunday_end["closed_days"]["dates"] == [{"date": "2026-12-20", "kind": "weekend", "of": "shussei_todoke"}]
