@@ -68,7 +68,10 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                             "window": nullable_text, "address": nullable_text, "hours": nullable_text,
                             "map_url": nullable_text, "phone": nullable_text,
                             "phone_is_main": {"type": "boolean"}, "offsite": {"type": "boolean"},
-                            "verified": {"type": "boolean"}, "source_url": nullable_text}}
+                            "verified": {"type": "boolean"}, "source_url": nullable_text,
+                            "closed_days": {"type": "array", "items": {
+                                "type": "object", "required": ["counter_id", "name", "hours"],
+                                "properties": {"counter_id": TEXT, "name": TEXT, "hours": TEXT}}}}}
     fee = {"type": "object", "required": ["amount_yen", "unit", "channel"],
            "properties": {"amount_yen": {"type": "integer", "minimum": 0}, "unit": TEXT,
                           "channel": {"enum": ["any", "counter", "online"]}, "valid_from": DATE,

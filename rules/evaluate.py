@@ -292,7 +292,21 @@ def _place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
         "offsite": dept.offsite,
         "verified": bool(dept.verified and place_ok),
         "source_url": str(dept.source_url) if dept.source_url else None,
+        "closed_days": [{"counter_id": cid, "name": c.name.get(loc), "hours": c.closed_days.hours.get(loc)}
+                        for cid, c in _closed_day_counters(rulebook).get(proc.id, [])],
     }
+
+
+def _closed_day_counters(rulebook: Rulebook) -> dict[str, list[tuple[str, Any]]]:
+    """procedure id -> the counters that take it on closed days (weekend centres, 夜間休日窓口)."""
+    found = rulebook.__dict__.get("_closed_day_counters")  # per rulebook: the pack does not change
+    if found is None:
+        found = {}
+        for cid, (_, counter) in rulebook.kb.counters.items():
+            for pid in counter.closed_days.procedures if counter.closed_days else []:
+                found.setdefault(pid, []).append((cid, counter))
+        rulebook.__dict__["_closed_day_counters"] = found
+    return found
 
 
 def fees_on(proc: Procedure, day, loc: str) -> list[dict[str, Any]]:

@@ -274,3 +274,13 @@ def test_a_closed_last_day_matters_only_for_what_a_closed_day_counter_takes(rule
     assert "closed_days" not in result
     sunday_end = run(rulebook, {"event": "birth", "event_date": "2026-12-07"})  # 出生届 ends Sun 12-20
     assert sunday_end["closed_days"]["dates"] == [{"date": "2026-12-20", "kind": "weekend", "of": "shussei_todoke"}]
+
+
+def test_a_procedure_taken_on_closed_days_names_those_counters_on_any_day(rulebook):
+    """Weekend opening hours are part of the place, not only on closed days (pack data)."""
+    tennyu = listed(run(rulebook, {"event": "moving_in", "event_date": "2026-04-01"}))["tennyu_todoke"]
+    names = {c["counter_id"]: c["hours"] for c in tennyu["place"]["closed_days"]}
+    assert names == {"higashi_plaza": "土日祝 9:00〜19:00", "kakogawa_shimin_center": "土日祝 9:00〜19:00"}
+    death = listed(run(rulebook, DEATH_WITH_PENSION))
+    assert [c["counter_id"] for c in death["shibo_todoke"]["place"]["closed_days"]] == ["shimin_yakan"]
+    assert death["kouki_soshitsu"]["place"]["closed_days"] == []

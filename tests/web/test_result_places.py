@@ -136,3 +136,10 @@ def test_broken_packed_answers_are_an_empty_result_not_an_error(client):
     r = client.get("/guide/birth/result?a=%FF%FE!!")
     assert r.status_code == 200
     assert "日付の回答がないため" in r.get_data(as_text=True)
+
+
+def test_weekend_counters_on_the_card_of_a_procedure_they_take(client):
+    html = client.get("/guide/moving_in/result?date=2026-04-01&n=1&m0.relation=self&m0.age=30").get_data(as_text=True)
+    card = re.search(r'aria-labelledby="proc-tennyu_todoke">(.*?)</article>', html, re.S).group(1)
+    words = text(card)
+    assert "土日祝・夜間の窓口" in words and "加古川市民センター：土日祝 9:00〜19:00" in words
