@@ -65,3 +65,9 @@ def test_responses_match_the_openapi_schema(client):
     for body in (BIRTH_SATURDAY, DEATH, {**DEATH, "locale": "en"}):
         errors = [str(e) for e in validator.iter_errors(evaluate(client, body))]
         assert errors == [], errors[:3]
+
+
+def test_easy_japanese_words_for_the_closed_day_counters(client):
+    body = evaluate(client, {**BIRTH_SATURDAY, "locale": "easy"})
+    night = next(c for c in body["closed_days"]["counters"] if c["counter_id"] == "shimin_yakan")
+    assert night["what"].startswith("こせきの とどけ") and "しやくしょ" in night["hours"]

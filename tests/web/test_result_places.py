@@ -143,3 +143,11 @@ def test_weekend_counters_on_the_card_of_a_procedure_they_take(client):
     card = re.search(r'aria-labelledby="proc-tennyu_todoke">(.*?)</article>', html, re.S).group(1)
     words = text(card)
     assert "土日祝・夜間の窓口" in words and "加古川市民センター：土日祝 9:00〜19:00" in words
+
+
+def test_unconfirmed_words_exist_in_japanese_english_and_easy_japanese():
+    from guide.presenter import UI, _t
+    for key in ("unconfirmed_procedure", "unconfirmed_place", "unconfirmed_office"):
+        assert set(UI[key]) == {"ja", "en", "easy"}
+        assert "市で確認中" in _t(key, "ja") or "ページ" in _t(key, "ja")
+        assert _t(key, "easy") != _t(key, "ja") and _t(key, "en").isascii()
