@@ -48,7 +48,8 @@ def test_offices_outside_the_city_hall_have_their_own_section_after_the_visits(c
     offices = html.index('id="offices-title"')
     pension = html.index('id="proc-nenkin_mishikyu"')
     assert plan < offices < pension
-    assert "この機関のページを見る" in html  # unverified office: no made-up address, its own page
+    assert "この情報の出典" in html  # the page the office's phone number was taken from
+    assert "この機関の所在地・受付時間は市で確認中です" in html
 
 
 def test_actions_are_listed_as_things_to_do_not_to_bring(client):
@@ -149,5 +150,5 @@ def test_unconfirmed_words_exist_in_japanese_english_and_easy_japanese():
     from guide.presenter import UI, _t
     for key in ("unconfirmed_procedure", "unconfirmed_place", "unconfirmed_office"):
         assert set(UI[key]) == {"ja", "en", "easy"}
-        assert "市で確認中" in _t(key, "ja") or "ページ" in _t(key, "ja")
+        assert "市で確認中" in _t(key, "ja")
         assert _t(key, "easy") != _t(key, "ja") and _t(key, "en").isascii()
