@@ -189,10 +189,12 @@ def _with_filer_identity(rulebook: Rulebook, proc: Procedure, items: list[dict[s
         return items
     if any(e["id"] == fid.item or e["id"] in fid.equivalents for e in items if not e["conditional"]):
         return items
-    items = [e for e in items if e["id"] != fid.item]  # a conditional line becomes a sure one
     item = rulebook.kb.items[fid.item]
     entry = {"id": fid.item, "name": item.name.get(loc), "count": 1, "conditional": False, "kind": item.kind}
-    return [entry, *items]
+    same = next((e for e in items if e["id"] == fid.item), None)
+    if same is not None:  # listed only for some cases: sure now, keeping its note
+        entry = {**same, "conditional": False}
+    return [entry, *(e for e in items if e["id"] != fid.item)]
 
 
 def _online(proc: Procedure, outcomes: dict[str, Outcome]) -> bool:

@@ -284,3 +284,15 @@ def test_a_procedure_taken_on_closed_days_names_those_counters_on_any_day(rulebo
     death = listed(run(rulebook, DEATH_WITH_PENSION))
     assert [c["counter_id"] for c in death["shibo_todoke"]["place"]["closed_days"]] == ["shimin_yakan"]
     assert death["kouki_soshitsu"]["place"]["closed_days"] == []
+
+
+def test_a_conditional_identity_line_becomes_sure_and_keeps_its_note(rulebook):
+    from rules.evaluate import _with_filer_identity
+    proc = rulebook.kb.procedures["kokuho_kanyu"]
+    items = [{"id": "mynumber_proof", "name": "x", "count": 1, "conditional": False, "kind": "document"},
+             {"id": "id_document", "name": "本人確認書類", "count": 1, "conditional": True, "kind": "document",
+              "note": "代理人の分"}]
+    out = _with_filer_identity(rulebook, proc, items, "ja")
+    assert out[0] == {**items[1], "conditional": False} and out[1]["id"] == "mynumber_proof" and len(out) == 2
+    photo = [{"id": "photo_id_document", "name": "x", "count": 1, "conditional": False, "kind": "document"}]
+    assert _with_filer_identity(rulebook, proc, photo, "ja") == photo  # an equivalent is enough
