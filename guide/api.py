@@ -14,7 +14,7 @@ from guide.openapi import openapi_document
 from guide.serialize import event_summary, procedure_detail, procedure_summary
 from rules.cache import ResultCache
 from rules.evaluate import evaluate
-from rules.request import InvalidRequest, read_request
+from rules.request import InvalidRequest, read_request, today_in_japan
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 log = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ def evaluate_guide():
         return _error(400, "invalid_json",
                       "JSON の形が正しくありません。" if loc != "en" else "The body is not valid JSON.")
     try:
-        situation = read_request(body, book.vocab, set(book.events))
+        # today (Japan) unless the body gives as_of: part of the situation, so of the cache key
+        situation = read_request(body, book.vocab, set(book.events), today=today_in_japan())
     except InvalidRequest as exc:
         lang = "en" if loc == "en" else "ja"
         fields = {name: msg[lang] for name, msg in exc.errors.items()}

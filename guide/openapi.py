@@ -56,8 +56,15 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
             "members": {"anyOf": [{"type": "array", "items": member, "maxItems": MAX_MEMBERS}, {"type": "null"}]},
             "locale": {"enum": list(LOCALES)},
             "explain": {"type": "boolean"},
+            "as_of": {**NULLABLE_DATE, "description": "the day the guidance is for (default: today in Japan); "
+                      "overdue flags and date warnings are computed against it"},
         },
     }
+    warning = {"type": "object", "required": ["code", "message", "fields"],
+               "properties": {"code": TEXT, "message": TEXT,
+                              "fields": {"type": "array", "items": TEXT,
+                                         "description": "request paths (facts.x, members[0].age) or "
+                                                        "procedures[id].due_date"}}}
     bring = {"type": "object", "required": ["id", "name", "count", "conditional"],
              "properties": {"id": TEXT, "name": TEXT, "count": {"type": "integer", "minimum": 1},
                             "conditional": {"type": "boolean"}, "note": TEXT,
@@ -91,10 +98,12 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
             "online": link, "reserve": link, "order": {"type": "integer", "minimum": 1},
             "verified": {"type": "boolean"}, "source_url": TEXT,
             "place": place, "fees": {"type": "array", "items": fee}, "fee_date": NULLABLE_DATE,
+            "overdue": {"type": "boolean", "description": "due_date is before as_of"},
         },
     }
     response_schema = {
-        "type": "object", "required": ["event", "procedures", "checklist", "visit_plan", "ruleset_version"],
+        "type": "object", "required": ["event", "procedures", "checklist", "visit_plan", "ruleset_version",
+                                       "warnings", "ignored_facts"],
         "properties": {
             "event": TEXT, "event_date": NULLABLE_DATE,
             "procedures": {"type": "array", "items": procedure},
@@ -133,6 +142,10 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                 "type": "object", "required": ["id", "name", "why"],
                 "properties": {"id": TEXT, "name": TEXT, "status": {"enum": ["required", "conditional"]},
                                "why": {"type": "array", "items": TEXT}}}},
+            "warnings": {"type": "array", "items": warning},
+            "ignored_facts": {"type": "array", "items": TEXT,
+                              "description": "given facts that do not belong to the event, not used"},
+            "as_of": NULLABLE_DATE,
             "not_applicable": {"type": "array", "items": {
                 "type": "object", "required": ["id", "name", "why"],
                 "properties": {"id": TEXT, "name": TEXT, "why": {"type": "array", "items": TEXT}}}},

@@ -14,7 +14,7 @@ from guide.calendar_export import result_ics
 from guide.presenter import answer_rows, choice_items, present_result
 from guide.qr import PACKED_PARAM, compact_url, qr_svg, unpack_answers
 from rules.evaluate import evaluate
-from rules.request import InvalidRequest, read_request
+from rules.request import InvalidRequest, read_request, today_in_japan
 
 bp = Blueprint("guide", __name__, url_prefix="/guide", template_folder="templates")
 ANSWER_KEY = re.compile(r"^(date|n|[fd]\.[a-z0-9_]+|m\d{1,2}\.[a-z0-9_]+)$")
@@ -203,7 +203,7 @@ def check(event_id: str):
 def _evaluate(book, event, answers: dict[str, str]):
     body = flow.to_request(event, answers, book.vocab, "en" if g.locale == "en" else "ja")
     try:
-        situation = read_request(body, book.vocab, set(book.events))
+        situation = read_request(body, book.vocab, set(book.events), today=today_in_japan())
     except InvalidRequest:
         abort(400)
     return evaluate(book, situation)

@@ -35,8 +35,10 @@ def satisfiable(cond: Cond | None) -> bool:
     """Can some answers make ``cond`` hold for sure? (exhaustive over the values that matter)"""
     if cond is None:
         return True
-    atoms = list(atoms_of(cond))
-    facts = {a.fact.path: a.fact for a in atoms}
+    # a derived atom (an age constraint's Fit) is computed from the answers: try the ages its
+    # requirements name, never the derived fact itself
+    atoms = list(_with_requirements(atoms_of(cond)))
+    facts = {a.fact.path: a.fact for a in atoms if a.constraint is None}
     domains = [_candidates(f, atoms) for f in facts.values()]
     count = 1
     for d in domains:
@@ -49,13 +51,23 @@ def satisfiable(cond: Cond | None) -> bool:
     return False
 
 
-def _read_facts(book: Rulebook, event: str) -> set[str]:
+def read_facts(book: Rulebook, event: str) -> set[str]:
+    """Paths read by the clauses of ``event`` (rules, things to bring, deadline variants)."""
     er = book.events[event]
     read: set[str] = set()
     for clause in er.clauses.values():
-        read |= {a.fact.path for a in atoms_of(clause.household)}
-        read |= {f"member.{a.fact.path}" for a in atoms_of(clause.member)}
+        read |= {a.fact.path for a in _with_requirements(atoms_of(clause.household))}
+        read |= {f"member.{a.fact.path}" for a in _with_requirements(atoms_of(clause.member))}
     return read
+
+
+def _with_requirements(atoms):
+    """Atoms, and for a derived one (an age constraint's Fit) the facts it is computed from."""
+    for a in atoms:
+        yield a
+        if a.constraint is not None:
+            for c in a.constraint.table:
+                yield from atoms_of(c.requires)
 
 
 def check_rulebook(book: Rulebook) -> CheckReport:
@@ -67,7 +79,7 @@ def check_rulebook(book: Rulebook) -> CheckReport:
             if not satisfiable(rule.household) or not satisfiable(rule.member):
                 report.errors.append(f"{where}: can never fire (its conditions contradict each other)")
         # relation labels the people on the result page, so it is asked even where no rule reads it
-        read = _read_facts(book, event) | {"event_date", "members", "member.relation"}
+        read = read_facts(book, event) | {"event_date", "members", "member.relation"}
         for r in er.rules:  # a date a deadline counts from is read too
             deadline = kb.procedures[r.procedure].deadline
             for start in {d.start for d in (deadline, *deadline.variants)} - {"event_date"}:

@@ -31,6 +31,10 @@ class Atom:
     fact: FactDef
     op: str
     value: Any
+    # conjoined by an age constraint of knowledge/facts.yaml, not written by the curator: it
+    # decides like any atom but is never put into words (see ``imply``)
+    implied: bool = False
+    constraint: Any = None  # for a derived atom (``Fit``): how it is computed from the person's answers
 
     @property
     def key(self) -> str:
@@ -38,7 +42,7 @@ class Atom:
         return self.fact.path.replace(".", "__")
 
     def negated(self) -> Atom:
-        return Atom(self.fact, NEGATED[self.op], self.value)
+        return Atom(self.fact, NEGATED[self.op], self.value, self.implied, self.constraint)
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,13 @@ Cond = Atom | All | Any_
 # --- parsing ------------------------------------------------------------------------------
 
 def parse(raw: Any, vocab: Vocabulary, scope: str) -> Cond:
-    """Parse a YAML condition mapping for ``scope`` ("household" or "member")."""
-    return _parse(raw, vocab, scope, (), negate=False)
+    """Parse a YAML condition mapping for ``scope`` ("household" or "member").
+
+    The age constraints of the vocabulary are conjoined where the condition uses a constrained
+    value positively (``imply``), so the engine, the reference evaluator and the words all work
+    from the same tree.
+    """
+    return imply(_parse(raw, vocab, scope, (), negate=False), constraints(vocab))
 
 
 def _parse(raw: Any, vocab: Vocabulary, scope: str, path: tuple, negate: bool) -> Cond:
@@ -112,6 +121,147 @@ def _check_operand(fact: FactDef, op: str, operand: Any, path: tuple) -> None:
             raise ConditionError(f"'{v}' is not a value of '{fact.path}' (allowed: {allowed})", path)
 
 
+# --- constraints: answers a person's age makes impossible (knowledge/facts.yaml) ----------
+
+@dataclass(frozen=True)
+class Constraint:
+    """``fact`` can have ``value`` only for a person for whom ``requires`` holds."""
+
+    fact: FactDef
+    value: Any
+    requires: Cond  # over the same person's facts (member fields, or deceased.*)
+    code: str  # the contradiction's name, e.g. kouki_under_65
+    source: str
+
+
+_CONSTRAINTS: dict[int, tuple[Vocabulary, tuple[Constraint, ...]]] = {}  # id -> (vocabulary, parsed)
+
+
+def _person_keys(raw: Any, prefix: str) -> Any:
+    """The requirement's facts are the person's own: ``age`` of deceased.* is ``deceased.age``."""
+    if isinstance(raw, dict):
+        return {k if k in ("all", "any", "not") else f"{prefix}{k}": _person_keys(v, prefix) if k in ("all", "any", "not")
+                else v for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_person_keys(v, prefix) for v in raw]
+    return raw
+
+
+def constraints(vocab: Vocabulary) -> tuple[Constraint, ...]:
+    """The vocabulary's ``constraints``, parsed once per vocabulary (requirements never nest)."""
+    cached = _CONSTRAINTS.get(id(vocab))
+    if cached is not None and cached[0] is vocab:
+        return cached[1]
+    out: list[Constraint] = []
+    for n, raw in enumerate(vocab.constraints):
+        where = ("constraints", n)
+        path = raw.get("fact", "")
+        scope = "household" if path.startswith(("deceased.", "facts.")) else "member"
+        try:
+            fact = vocab.lookup(scope, path)
+        except VocabularyError as exc:
+            raise ConditionError(str(exc), where) from None
+        value = raw.get("value")
+        if not fact.accepts(value) or fact.type not in ("bool", "enum"):
+            raise ConditionError(f"'{value}' is not a value of '{path}'", where + ("value",))
+        prefix = "deceased." if path.startswith("deceased.") else ""
+        requires = _parse(_person_keys(raw.get("requires"), prefix), vocab, scope, where + ("requires",), False)
+        out.append(Constraint(fact, value, _mark(requires), str(raw.get("code") or f"{path}_{value}"),
+                              str(raw.get("source") or "")))
+    table = tuple(out)
+    _CONSTRAINTS[id(vocab)] = (vocab, table)
+    return table
+
+
+def _mark(cond: Cond) -> Cond:
+    if isinstance(cond, Atom):
+        return Atom(cond.fact, cond.op, cond.value, implied=True)
+    return type(cond)(tuple(_mark(c) for c in cond.items))
+
+
+def _positive_values(atom: Atom) -> tuple:
+    """The values for which the atom holds, where it names them (eq, in; a bool's ne)."""
+    if atom.op == "eq":
+        return (atom.value,)
+    if atom.op == "in":
+        return tuple(atom.value)
+    if atom.op == "ne" and atom.fact.type == "bool":
+        return (not atom.value,)
+    return ()
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A derived fact: "the person's answer to ``fact`` is one of ``values`` that their age
+    allows". Unknown while the answer is unanswered and some value of ``values`` is allowed."""
+
+    fact: FactDef
+    values: tuple
+    table: tuple[Constraint, ...]  # the constraints on ``fact``
+
+    def truth(self, person: dict[str, Any]) -> bool | None:
+        banned = {c.value for c in self.table if evaluate(c.requires, person) is False}
+        allowed = [v for v in self.values if v not in banned]
+        v = person.get(self.fact.path)
+        if v is None:
+            return None if allowed else False
+        return v in allowed
+
+
+_FITS: dict[int, dict[str, Atom]] = {}  # id(constraint table) -> derived fact key -> its atom
+
+
+def _fit_atom(atom: Atom, values: tuple, table: tuple[Constraint, ...]) -> Atom:
+    on_fact = tuple(c for c in table if c.fact.path == atom.fact.path and c.fact.scope == atom.fact.scope)
+    path = f"fit.{atom.fact.path}.{'_'.join(str(v) for v in values)}"
+    fact = FactDef(path=path, scope=atom.fact.scope, type="bool",
+                   phrases={True: {"ja": "", "en": ""}, False: {"ja": "", "en": ""}})
+    fit = Atom(fact, "eq", True, implied=True, constraint=Fit(atom.fact, values, on_fact))
+    _FITS.setdefault(id(table), {})[fit.key] = fit
+    return fit
+
+
+def imply(cond: Cond | None, table: tuple[Constraint, ...]) -> Cond | None:
+    """``cond`` with each positive use of a constrained value conjoined with "the age allows it".
+
+    ``insurance in [kokuho, kouki]`` becomes ``insurance in [...] AND fit`` where ``fit`` is a
+    fact derived from the person's answers (``Fit``): the insurance is one of those two that the
+    age allows — unknown while it is unanswered and one is allowed, false when none is. So an
+    unanswered insurance of a person aged 50 can never make a 後期高齢者医療 rule possible, while 国保
+    stays possible. Negative uses (ne, not_in) are left alone. One derived atom (marked
+    ``implied``) keeps durable's expressions small; it is never put into words.
+    """
+    if cond is None or not table:
+        return cond
+    if isinstance(cond, Atom):
+        if cond.implied:
+            return cond
+        values = _positive_values(cond)
+        if not any(c.fact.path == cond.fact.path and c.fact.scope == cond.fact.scope and c.value in values
+                   for c in table):
+            return cond
+        return All((cond, _fit_atom(cond, values, table)))
+    return type(cond)(tuple(imply(c, table) for c in cond.items))
+
+
+def derived_facts(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> dict[str, bool]:
+    """The derived ``fit.*`` facts of one person for the engine (flat keys, as ``Atom.key``);
+    left out where unknown, as any unanswered fact."""
+    out: dict[str, bool] = {}
+    for key, atom in _FITS.get(id(table), {}).items():
+        if atom.fact.scope == scope:
+            truth = atom.constraint.truth(values)
+            if truth is not None:
+                out[key] = truth
+    return out
+
+
+def violations(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> list[Constraint]:
+    """The constraints a person's known answers break (``values``: that scope's facts)."""
+    return [c for c in table if c.fact.scope == scope and values.get(c.fact.path) == c.value
+            and evaluate(c.requires, values) is False]
+
+
 def atoms_of(cond: Cond | None) -> Iterable[Atom]:
     if cond is None:
         return
@@ -125,6 +275,9 @@ def atoms_of(cond: Cond | None) -> Iterable[Atom]:
 # --- three-valued evaluation (the reference semantics) ------------------------------------
 
 def eval_atom(atom: Atom, values: dict[str, Any]) -> bool | None:
+    if atom.constraint is not None:  # derived (Fit): computed from the person's answers
+        t = atom.constraint.truth(values)
+        return None if t is None else (t == atom.value) == (atom.op == "eq")
     v = values.get(atom.fact.path)
     if v is None:
         return None
@@ -176,7 +329,8 @@ def sort_atoms(cond: Cond | None, values: dict[str, Any]) -> tuple[list[Atom], l
             return
         truth = evaluate(c, values)
         if isinstance(c, Atom):
-            {True: held, None: unknown, False: failed}[truth].append(c)
+            if not c.implied:  # an implied atom decides, but is never put into words
+                {True: held, None: unknown, False: failed}[truth].append(c)
             return
         if isinstance(c, All) or truth is False:
             for item in c.items:

@@ -11,8 +11,8 @@ from typing import Any
 
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
-from rules import calendar, wording
-from rules.conditions import Atom, sort_atoms
+from rules import answer_checks, calendar, wording
+from rules.conditions import Atom, constraints, derived_facts, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
 from rules.request import Situation
@@ -398,9 +398,10 @@ def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str
 
 def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = None) -> dict[str, Any]:
     """The guidance for ``situation``; ``trace``, if given, collects the ids of rules that held."""
+    situation, ignored, warnings = _safety_net(rulebook, situation)
     er = rulebook.rules_for(situation.event)
     placeholders = max([r.at_least for r in er.rules if r.member is not None] or [1])
-    household, members, real = _engine_facts(situation, placeholders)
+    household, members, real = _with_derived_facts(rulebook, situation, *_engine_facts(situation, placeholders))
     outcomes = er.engine.decide(household, members)
     if trace is not None:
         trace.update(r.id for r in er.rules if outcomes[r.tag].definite)
@@ -481,4 +482,53 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         result["closed_days"] = closed
     if situation.explain:
         result["not_applicable"] = sorted(not_applicable, key=lambda x: x["id"])
+    _finish_safety_net(result, situation, ignored, warnings)
     return result
+
+
+# --- the safety net: warnings, ignored facts, overdue (rules.answer_checks) ---------------
+
+def _with_derived_facts(rulebook: Rulebook, situation: Situation, household: dict[str, Any],
+                        members: list[dict[str, Any]], real: int) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    """Adds each person's derived ``fit.*`` facts (rules.conditions.Fit) for the engine."""
+    table = constraints(rulebook.vocab)
+    if table:
+        household = {**household, **derived_facts(situation.values, "household", table)}
+        people = [situation.members[i] if i < real and situation.members else {} for i in range(len(members))]
+        members = [{**m, **derived_facts(p, "member", table)} for m, p in zip(members, people, strict=True)]
+    return household, members, real
+
+
+_BELONGS: dict[tuple[str, str], set[str]] = {}  # (ruleset version, event) -> paths that belong
+
+
+def _belonging(rulebook: Rulebook, event: str) -> set[str]:
+    key = (rulebook.version, event)
+    if key not in _BELONGS:
+        from rules.check import read_facts
+        asked = [rulebook.kb.questions[q].fact for q in rulebook.kb.events[event].questions
+                 if q in rulebook.kb.questions]
+        if len(_BELONGS) > 64:  # old generations
+            _BELONGS.clear()
+        _BELONGS[key] = answer_checks.belonging_facts(asked, read_facts(rulebook, event))
+    return _BELONGS[key]
+
+
+def _safety_net(rulebook: Rulebook, situation: Situation) -> tuple[Situation, list[str], list[dict[str, Any]]]:
+    """Warnings about the answers as given, then the situation without the facts that do not
+    belong to the event (listed as ignored; they are read by no rule, so nothing else changes)."""
+    dates = [p for p, f in rulebook.vocab.household.items() if f.type == "date"]
+    warnings = answer_checks.answer_warnings(situation, rulebook.vocab, dates)
+    checked, ignored = answer_checks.without_foreign_facts(
+        situation, _belonging(rulebook, situation.event), rulebook.vocab.member)
+    return checked, ignored, warnings
+
+
+def _finish_safety_net(result: dict[str, Any], situation: Situation, ignored: list[str],
+                       warnings: list[dict[str, Any]]) -> None:
+    warnings = warnings + answer_checks.past_due_warning(situation, result["procedures"])
+    if ignored:
+        warnings.append(answer_checks.warning("ignored_facts", situation.locale, ignored))
+    result["warnings"] = warnings
+    result["ignored_facts"] = ignored
+    result["as_of"] = situation.today.isoformat() if situation.today else None

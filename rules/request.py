@@ -29,12 +29,15 @@ class Situation:
     members: tuple[dict[str, Any], ...] | None  # None: the members were not given at all
     locale: str = "ja"
     explain: bool = False
+    # the day the guidance is for ("today"): overdue flags and date warnings are computed against
+    # it, so the result stays a pure function of the request. None: no such checks.
+    today: dt.date | None = None
 
     def cache_key(self, version: str) -> tuple:
         """Everything the result depends on, in a canonical (order-free) form."""
         members = None if self.members is None else tuple(tuple(sorted(m.items())) for m in self.members)
         return (version, self.event, self.event_date, tuple(sorted(self.values.items(), key=lambda kv: kv[0])),
-                members, self.locale, self.explain)
+                members, self.locale, self.explain, self.today)
 
     @property
     def start_for_child_allowance(self) -> dt.date | None:
@@ -101,11 +104,17 @@ def _unknown_key(name: str, errors: dict[str, dict[str, str]]) -> None:
     errors[name] = _msg("この項目はありません。項目名を確かめてください。", "There is no such field; check its name.")
 
 
-def read_request(body: Any, vocab: Vocabulary, events: set[str]) -> Situation:
+def today_in_japan() -> dt.date:
+    """Today's date in Japan: what a caller passes as ``today`` when the request has no ``as_of``."""
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
+
+
+def read_request(body: Any, vocab: Vocabulary, events: set[str], today: dt.date | None = None) -> Situation:
+    """The situation of ``body``; ``today`` (the caller's clock) unless the body gives ``as_of``."""
     errors: dict[str, dict[str, str]] = {}
     if not isinstance(body, dict):
         raise InvalidRequest({"(body)": _msg("JSON オブジェクトを送ってください。", "Send a JSON object.")})
-    known = {"event", "event_date", "facts", "members", "deceased", "locale", "explain"}
+    known = {"event", "event_date", "facts", "members", "deceased", "locale", "explain", "as_of"}
     for key in body:
         if key not in known:
             _unknown_key(key, errors)
@@ -121,6 +130,13 @@ def read_request(body: Any, vocab: Vocabulary, events: set[str]) -> Situation:
             errors["event_date"] = _msg("日付は 2026-04-01 の形で入力してください。",
                                         "Give the date as YYYY-MM-DD, e.g. 2026-04-01.")
             event_date = None
+
+    if body.get("as_of") is not None:
+        today = _parse_date(body["as_of"])
+        if today is None or not (1900 <= today.year <= 2199):
+            errors["as_of"] = _msg("日付は 2026-04-01 の形で入力してください。",
+                                   "Give the date as YYYY-MM-DD, e.g. 2026-04-01.")
+            today = None
 
     values: dict[str, Any] = {"event": event}
     for group in ("facts", "deceased"):
@@ -151,7 +167,7 @@ def read_request(body: Any, vocab: Vocabulary, events: set[str]) -> Situation:
     if errors:
         raise InvalidRequest(errors)
     return Situation(event=event, event_date=event_date, values=values, members=members,
-                     locale=locale, explain=explain)
+                     locale=locale, explain=explain, today=today)
 
 
 def _member(raw: Any, i: int, vocab: Vocabulary, errors: dict[str, dict[str, str]]) -> dict[str, Any]:

@@ -3,10 +3,11 @@
 Each scenario: ``name``, ``request`` (a guidance request) and ``expect`` with ``include``
 (listed as required), ``conditional`` (listed as conditional), ``exclude`` (not listed) and
 ``due`` (due_date per id), ``at_new_city`` (listed in at_new_city[], done at the new
-municipality after a move out), ``bring`` (item ids per procedure id), ``offline`` (listed,
-but not to be done online for this household) and ``closed_days`` (counter -> procedures it takes
-on the closed day; null: not offered; {}: none at all). Also reports which rules no scenario fires
-(coverage).
+municipality after a move out), ``bring`` (item ids per procedure id) and ``offline`` (listed,
+but not to be done online for this household); optionally ``warnings`` (the codes of ``warnings[]``, exactly, in
+any order; ``[]`` says there is none), ``ignored`` (``ignored_facts``, exactly), ``overdue``
+(ids flagged overdue) and ``closed_days`` (counter -> procedures it takes on the closed day;
+null: not offered; {}: none at all). Also reports which rules no scenario fires (coverage).
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def check_expectations(body: dict[str, Any], expect: dict[str, Any]) -> list[str
             wrong.append(f"{pid} due {got}, expected {want}")
     if "closed_days" in expect:
         wrong += _closed_days_wrong(body, expect["closed_days"] or {})
-    return wrong
+    return wrong + _check_safety_net(body, expect)
 
 
 def _closed_days_wrong(body: dict[str, Any], want: dict[str, list[str] | None]) -> list[str]:
@@ -87,6 +88,21 @@ def _closed_days_wrong(body: dict[str, Any], want: dict[str, list[str] | None]) 
             wrong.append(f"closed day: {cid} not offered")
         elif sorted(pids) != sorted(got[cid]):
             wrong.append(f"closed day: {cid} takes {got[cid]}, expected {pids}")
+    return wrong
+
+
+def _check_safety_net(body: dict[str, Any], expect: dict[str, Any]) -> list[str]:
+    wrong: list[str] = []
+    if "warnings" in expect:
+        got = sorted(w["code"] for w in body.get("warnings", []))
+        if got != sorted(expect["warnings"] or []):
+            wrong.append(f"warnings {got}, expected {sorted(expect['warnings'] or [])}")
+    if "ignored" in expect and sorted(body.get("ignored_facts", [])) != sorted(expect["ignored"] or []):
+        wrong.append(f"ignored_facts {body.get('ignored_facts')}, expected {expect['ignored']}")
+    listed = {p["id"]: p for p in body.get("procedures", [])}
+    for pid in expect.get("overdue", []):
+        if not listed.get(pid, {}).get("overdue"):
+            wrong.append(f"{pid} is not flagged overdue")
     return wrong
 
 

@@ -46,6 +46,8 @@ class VocabularyError(ValueError):
 class Vocabulary:
     household: dict[str, FactDef]
     member: dict[str, FactDef]
+    # what a person's age makes impossible, as written in facts.yaml (parsed by rules.conditions)
+    constraints: tuple[dict[str, Any], ...] = ()
 
     def lookup(self, scope: str, path: str) -> FactDef:
         table = self.household if scope == "household" else self.member
@@ -79,4 +81,5 @@ def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
     return Vocabulary(
         household={p: _fact("household", p, d) for p, d in raw["household"].items()},
         member={p: _fact("member", p, d) for p, d in raw["member"].items()},
+        constraints=tuple(raw.get("constraints") or ()),
     )

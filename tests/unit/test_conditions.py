@@ -57,11 +57,11 @@ def test_kleene_and(values, expected):
 
 
 @pytest.mark.parametrize("values, expected", [
-    ({"age": 70}, True), ({"age": 30, "care_certified": True}, True),
-    ({"age": 30}, None), ({"age": 30, "care_certified": False}, False),
+    ({"age": 70}, True), ({"age": 30, "disability_certificate": True}, True),
+    ({"age": 30}, None), ({"age": 30, "disability_certificate": False}, False),
 ])
 def test_kleene_or(values, expected):
-    cond = parse({"any": [{"age": {"gte": 65}}, {"care_certified": True}]}, V, "member")
+    cond = parse({"any": [{"age": {"gte": 65}}, {"disability_certificate": True}]}, V, "member")
     assert evaluate(cond, values) is expected
 
 
