@@ -79,6 +79,10 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "親の年齢が、あなたと同じか下になっています。続柄か年齢の答えを確かめてください。",
         "A parent is as old as or younger than you. Please check the relation or the age.",
         "おやの ねんれいが あなたと おなじか したです。こたえを たしかめて ください。"),
+    "death_after_learned": (
+        "亡くなった日が、亡くなったことを知った日より後になっています。日付を確かめてください。",
+        "The date of death is after the day you learned of it. Please check the dates.",
+        "なくなった ひが、しった ひより あとに なって います。ひづけを たしかめて ください。"),
     "ignored_facts": (
         "この手続きの判定に関係しない答えがあったため、使わずに判定しました。",
         "Some answers do not belong to this life event and were not used.",
@@ -210,6 +214,9 @@ def _people_warnings(situation: Situation) -> list[dict[str, Any]]:
                       if m.get("relation") == relation and m.get("age") is not None and wrong(m["age"])]
             if fields:
                 out.append(warning(code, loc, fields))
+    death = situation.values.get("deceased.death_date")
+    if situation.event == "death" and death and situation.event_date and death > situation.event_date:
+        out.append(warning("death_after_learned", loc, ["deceased.death_date", "event_date"]))
     if situation.values.get("facts.from_abroad") is True and situation.values.get("facts.special_moveout") is True:
         out.append(warning("abroad_with_special_moveout", loc, ["facts.from_abroad", "facts.special_moveout"]))
     return out

@@ -76,3 +76,11 @@ def test_scenarios_can_expect_warnings_ignored_facts_and_overdue():
     assert check_expectations(body, {"warnings": []}) == ["warnings ['due_date_past'], expected []"]
     assert check_expectations(body, {"ignored": []})
     assert check_expectations(body, {"overdue": ["a"]}) == ["a is not flagged overdue"]
+
+
+def test_a_death_dated_after_the_day_it_became_known_is_questioned():
+    from rules.answer_checks import answer_warnings
+    for death, codes in ((dt.date(2026, 3, 30), []), (dt.date(2026, 4, 1), []),
+                         (dt.date(2026, 4, 3), ["death_after_learned"])):
+        s = situation(event="death", values={"event": "death", "deceased.death_date": death})
+        assert [w["code"] for w in answer_warnings(s, V, [])] == codes
