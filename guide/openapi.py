@@ -12,6 +12,9 @@ from rules.vocabulary import UNKNOWN, FactDef
 DATE = {"type": "string", "format": "date", "pattern": r"^(19|20|21)\d{2}-\d{2}-\d{2}$"}  # years 1900–2199
 TEXT = {"type": "string"}
 NULLABLE_DATE = {"anyOf": [DATE, {"type": "null"}]}
+# dates the guide computes (a deadline after an event on 2199-12-31 falls in 2200): any year
+COMPUTED_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+NULLABLE_COMPUTED_DATE = {"anyOf": [COMPUTED_DATE, {"type": "null"}]}
 
 
 def _fact_schema(fact: FactDef) -> dict[str, Any]:
@@ -91,13 +94,13 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                      "bring", "why", "online", "reserve", "order"],
         "properties": {
             "id": TEXT, "name": TEXT, "status": {"enum": ["required", "conditional"]},
-            "department": TEXT, "counter": TEXT, "counter_id": TEXT, "due_date": NULLABLE_DATE,
+            "department": TEXT, "counter": TEXT, "counter_id": TEXT, "due_date": NULLABLE_COMPUTED_DATE,
             "deadline": TEXT, "deadline_notes": {"type": "array", "items": TEXT},
             "members": {"type": "array", "items": {"type": "integer", "minimum": 0}},
             "bring": {"type": "array", "items": bring}, "why": {"type": "array", "items": TEXT},
             "online": link, "reserve": link, "order": {"type": "integer", "minimum": 1},
             "verified": {"type": "boolean"}, "source_url": TEXT,
-            "place": place, "fees": {"type": "array", "items": fee}, "fee_date": NULLABLE_DATE,
+            "place": place, "fees": {"type": "array", "items": fee}, "fee_date": NULLABLE_COMPUTED_DATE,
             "overdue": {"type": "boolean", "description": "due_date is before as_of"},
         },
     }
@@ -127,7 +130,7 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
             "closed_days": {"type": "object", "required": ["dates", "counters"], "properties": {
                 "dates": {"type": "array", "items": {
                     "type": "object", "required": ["date", "kind", "of"],
-                    "properties": {"date": DATE, "kind": {"enum": ["weekend", "holiday", "year_end"]},
+                    "properties": {"date": COMPUTED_DATE, "kind": {"enum": ["weekend", "holiday", "year_end"]},
                                    "of": TEXT}}},
                 "counters": {"type": "array", "items": {
                     "type": "object", "required": ["counter_id", "name", "hours", "what", "procedures"],

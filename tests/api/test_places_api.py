@@ -71,3 +71,11 @@ def test_easy_japanese_words_for_the_closed_day_counters(client):
     body = evaluate(client, {**BIRTH_SATURDAY, "locale": "easy"})
     night = next(c for c in body["closed_days"]["counters"] if c["counter_id"] == "shimin_yakan")
     assert night["what"].startswith("こせきの とどけ") and "しやくしょ" in night["hours"]
+
+
+def test_deadlines_after_an_event_at_the_end_of_2199_match_the_schema(client):
+    """A due date (and the fee date, a closed day) in 2200 is still a date of the response."""
+    validator = jsonschema_rs.Draft202012Validator(_response_schema(client))
+    body = evaluate(client, {"event": "birth", "event_date": "2199-12-31"})
+    assert any((p["due_date"] or "").startswith("2200") for p in body["procedures"])
+    assert [str(e) for e in validator.iter_errors(body)] == []
