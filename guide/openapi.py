@@ -12,6 +12,9 @@ from rules.vocabulary import UNKNOWN, FactDef
 DATE = {"type": "string", "format": "date", "pattern": r"^(19|20|21)\d{2}-\d{2}-\d{2}$"}  # years 1900–2199
 TEXT = {"type": "string"}
 NULLABLE_DATE = {"anyOf": [DATE, {"type": "null"}]}
+# dates the guide computes (a deadline after an event on 2199-12-31 falls in 2200): any year
+COMPUTED_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+NULLABLE_COMPUTED_DATE = {"anyOf": [COMPUTED_DATE, {"type": "null"}]}
 
 
 def _fact_schema(fact: FactDef) -> dict[str, Any]:
@@ -67,7 +70,22 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                                                         "procedures[id].due_date"}}}
     bring = {"type": "object", "required": ["id", "name", "count", "conditional"],
              "properties": {"id": TEXT, "name": TEXT, "count": {"type": "integer", "minimum": 1},
-                            "conditional": {"type": "boolean"}, "note": TEXT}}
+                            "conditional": {"type": "boolean"}, "note": TEXT,
+                            "kind": {"enum": ["document", "action"]}}}
+    nullable_text = {"type": ["string", "null"]}
+    place = {"type": "object", "required": ["address", "hours", "phone", "offsite", "verified"],
+             "properties": {"department_id": TEXT, "building": nullable_text, "floor": nullable_text,
+                            "window": nullable_text, "address": nullable_text, "hours": nullable_text,
+                            "map_url": nullable_text, "phone": nullable_text,
+                            "phone_is_main": {"type": "boolean"}, "offsite": {"type": "boolean"},
+                            "verified": {"type": "boolean"}, "source_url": nullable_text,
+                            "closed_days": {"type": "array", "items": {
+                                "type": "object", "required": ["counter_id", "name", "hours"],
+                                "properties": {"counter_id": TEXT, "name": TEXT, "hours": TEXT}}}}}
+    fee = {"type": "object", "required": ["amount_yen", "unit", "channel"],
+           "properties": {"amount_yen": {"type": "integer", "minimum": 0}, "unit": TEXT,
+                          "channel": {"enum": ["any", "counter", "online"]}, "valid_from": DATE,
+                          "valid_to": NULLABLE_DATE}}
     link = {"type": "object", "required": ["url", "available"],
             "properties": {"url": TEXT, "available": {"type": "boolean"}}}
     procedure = {
@@ -76,12 +94,13 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                      "bring", "why", "online", "reserve", "order"],
         "properties": {
             "id": TEXT, "name": TEXT, "status": {"enum": ["required", "conditional"]},
-            "department": TEXT, "counter": TEXT, "counter_id": TEXT, "due_date": NULLABLE_DATE,
+            "department": TEXT, "counter": TEXT, "counter_id": TEXT, "due_date": NULLABLE_COMPUTED_DATE,
             "deadline": TEXT, "deadline_notes": {"type": "array", "items": TEXT},
             "members": {"type": "array", "items": {"type": "integer", "minimum": 0}},
             "bring": {"type": "array", "items": bring}, "why": {"type": "array", "items": TEXT},
             "online": link, "reserve": link, "order": {"type": "integer", "minimum": 1},
             "verified": {"type": "boolean"}, "source_url": TEXT,
+            "place": place, "fees": {"type": "array", "items": fee}, "fee_date": NULLABLE_COMPUTED_DATE,
             "overdue": {"type": "boolean", "description": "due_date is before as_of"},
         },
     }
@@ -96,11 +115,31 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                 "properties": {"id": TEXT, "name": TEXT, "count": {"type": "integer", "minimum": 1},
                                "conditional": {"type": "boolean"},
                                "count_if": {"type": "integer", "minimum": 1},
+                               "kind": {"enum": ["document", "action"]},
                                "procedures": {"type": "array", "items": TEXT}}}},
             "visit_plan": {"type": "array", "items": {
                 "type": "object", "required": ["counter", "procedures"],
                 "properties": {"counter": TEXT, "counter_id": TEXT, "department": TEXT,
                                "procedures": {"type": "array", "items": TEXT}}}},
+            "offices": {"type": "array", "items": {
+                "type": "object", "required": ["department_id", "department", "procedures"],
+                "properties": {"department_id": TEXT, "department": TEXT, "address": nullable_text,
+                               "hours": nullable_text, "phone": nullable_text, "map_url": nullable_text,
+                               "verified": {"type": "boolean"}, "source_url": nullable_text,
+                               "procedures": {"type": "array", "items": TEXT}}}},
+            "closed_days": {"type": "object", "required": ["dates", "counters"], "properties": {
+                "dates": {"type": "array", "items": {
+                    "type": "object", "required": ["date", "kind", "of"],
+                    "properties": {"date": COMPUTED_DATE, "kind": {"enum": ["weekend", "holiday", "year_end"]},
+                                   "of": TEXT}}},
+                "counters": {"type": "array", "items": {
+                    "type": "object", "required": ["counter_id", "name", "hours", "what", "procedures"],
+                    "properties": {"counter_id": TEXT, "name": TEXT, "hours": TEXT, "closes": nullable_text,
+                                   "building": nullable_text, "floor": nullable_text,
+                                   "what": TEXT, "address": nullable_text, "phone": nullable_text,
+                                   "map_url": nullable_text, "source_url": TEXT,
+                                   "open_on": {"type": "array", "items": {"enum": ["weekend", "holiday", "year_end"]}},
+                                   "procedures": {"type": "array", "items": TEXT}}}}}},
             "ruleset_version": TEXT,
             "at_new_city": {"type": "array", "description": "done at the new municipality after a move out, not in this city", "items": {
                 "type": "object", "required": ["id", "name", "why"],

@@ -19,11 +19,41 @@ UI = {
     "age": {"ja": "{n}歳", "en": "{n} years old"},
     "person": {"ja": "{n}人目", "en": "Person {n}"},
     "date_unknown": {"ja": "わからない（空欄）", "en": "Not known (left empty)"},
+    "yen": {"ja": "{amount}円（{unit}）", "en": "¥{amount} ({unit})", "easy": "{amount}えん（{unit}）"},
+    "free": {"ja": "無料", "en": "Free", "easy": "おかねは かかりません"},
+    "channel_counter": {"ja": "窓口", "en": "at the counter", "easy": "まどぐち"},
+    "channel_online": {"ja": "オンライン", "en": "online", "easy": "いんたーねっと"},
+    "floor": {"ja": "{floor}", "en": "floor {floor}", "easy": "{floor}"},
+    # 「市で確認中」: only what a curator has not confirmed, named
+    "unconfirmed_procedure": {"ja": "この手続きの内容は市で確認中です。窓口でご確認ください。",
+                              "en": "The city is still checking the details of this procedure. Please confirm at the counter.",
+                              "easy": "この てつづきの ないようは、いま しが たしかめて います。まどぐちで きいて ください。"},
+    "unconfirmed_place": {"ja": "窓口の場所・受付時間は市で確認中です。電話でご確認ください。",
+                          "en": "The city is still checking the place and opening hours. Please call to confirm.",
+                          "easy": "まどぐちの ばしょと じかんは、いま しが たしかめて います。でんわで きいて ください。"},
+    "unconfirmed_office": {"ja": "この機関の所在地・受付時間は市で確認中です。行く前に電話でご確認ください。",
+                           "en": "The city is still checking this office's address and opening hours. Please call before you go.",
+                           "easy": "この やくしょの ばしょと じかんは、いま しが たしかめて います。いく まえに でんわで きいて ください。"},
+    "closed_event_date": {"ja": "{date}は市役所の休みの日（{kind}）です。",
+                          "en": "{date} is a day the City Hall is closed ({kind}).",
+                          "easy": "{date}は しやくしょが やすみの ひ（{kind}）です。"},
+    "closed_due": {"ja": "「{name}」の期限の日（{date}）は休みの日（{kind}）のため、次の開庁日まで延びています。",
+                   "en": "The last day for “{name}” ({date}) is a closed day ({kind}), so it moves to the next open day.",
+                   "easy": "「{name}」の きげんの ひ（{date}）は やすみの ひ（{kind}）です。つぎに しやくしょが あいて いる ひまで だいじょうぶです。"},
+    "kind_weekend": {"ja": "土曜日・日曜日", "en": "weekend", "easy": "どようび・にちようび"},
+    "kind_holiday": {"ja": "祝日", "en": "public holiday", "easy": "しゅくじつ"},
+    "kind_year_end": {"ja": "年末年始", "en": "New Year holidays", "easy": "ねんまつ ねんし"},
 }
 
 
+def _lang(locale: str) -> str:
+    return locale if locale in ("en", "easy") else "ja"
+
+
 def _t(key: str, locale: str, **kw: Any) -> str:
-    return UI[key]["en" if locale == "en" else "ja"].format(**kw)
+    words = UI[key]
+    lang = _lang(locale)
+    return (words.get(lang) or words["ja"]).format(**kw)
 
 
 def choice_items(question: Question, fact: FactDef | None, locale: str, allowed: list[str]) -> list[dict[str, str]]:
@@ -92,27 +122,93 @@ def _person_words(i: int, answers: dict[str, str], book, locale: str) -> str:
     return f"{who}（{'・'.join(bits)}）" if bits and locale != "en" else (f"{who} ({', '.join(bits)})" if bits else who)
 
 
+def fee_lines(fees: list[dict[str, Any]], locale: str) -> list[str]:
+    """Each fee in force as one line: amount and unit, and where it applies (counter / online)."""
+    lines = []
+    for f in fees:
+        amount = f"{f['amount_yen']:,}"
+        words = _t("yen", locale, amount=amount, unit=f["unit"]) if f["amount_yen"] else _t("free", locale)
+        if f["channel"] in ("counter", "online"):
+            where = _t(f"channel_{f['channel']}", locale)
+            words = f"{where}：{words}" if _lang(locale) != "en" else f"{words} {where}"
+        lines.append(words)
+    return lines
+
+
+def _place_lines(place: dict[str, Any], locale: str) -> dict[str, Any]:
+    """Building, floor and window on one line; the rest as they are (for the card and print)."""
+    bits = [b for b in (place.get("building"), place.get("floor"), place.get("window")) if b]
+    sep = " " if _lang(locale) != "en" else ", "
+    return {**place, "where": sep.join(bits) if bits else None,
+            "tel_href": "tel:" + place["phone"].replace("-", "") if place.get("phone") else None}
+
+
+def _card(p: dict[str, Any], answers: dict[str, str], book, locale: str) -> dict[str, Any]:
+    p = dict(p)
+    lang = "en" if locale == "en" else "ja"
+    if p.get("due_date"):
+        day = dt.date.fromisoformat(p["due_date"])
+        p["due_display"] = format_date(day, lang)
+        p["due_wareki"] = to_wareki(day)
+    p["member_words"] = [_person_words(i, answers, book, locale) for i in p["members"]]
+    p["fee_lines"] = fee_lines(p.get("fees") or [], locale)
+    place = _place_lines(p["place"], locale)
+    p["place"] = place
+    p["documents"] = [b for b in p["bring"] if b.get("kind", "document") == "document"]
+    p["actions"] = [b for b in p["bring"] if b.get("kind") == "action"]
+    notes = []
+    if not p.get("verified", True):
+        notes.append(_t("unconfirmed_procedure", locale))
+    if not place.get("verified", True):
+        notes.append(_t("unconfirmed_office" if place.get("offsite") else "unconfirmed_place", locale))
+    p["unconfirmed"] = notes
+    return p
+
+
+def closed_day_view(data: dict[str, Any], locale: str) -> dict[str, Any] | None:
+    closed = data.get("closed_days")
+    if not closed:
+        return None
+    lang = "en" if locale == "en" else "ja"
+    names = {p["id"]: p["name"] for p in data["procedures"]}
+    lines = []
+    for d in closed["dates"]:
+        day = format_date(dt.date.fromisoformat(d["date"]), lang)
+        kind = _t(f"kind_{d['kind']}", locale)
+        if d["of"] == "event_date":
+            lines.append(_t("closed_event_date", locale, date=day, kind=kind))
+        else:
+            lines.append(_t("closed_due", locale, date=day, kind=kind, name=names.get(d["of"], d["of"])))
+    counters = []
+    for c in closed["counters"]:
+        counters.append({**c, "procedure_names": [names[pid] for pid in c["procedures"] if pid in names],
+                         "tel_href": "tel:" + c["phone"].replace("-", "") if c.get("phone") else None})
+    return {"lines": lines, "counters": counters}
+
+
 def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[str, str], locale: str) -> dict[str, Any]:
-    """Visits in order, each with its procedures ready to show (dates in 西暦 and 和暦)."""
+    """Visits in order, each with its procedures ready to show (dates in 西暦 and 和暦); then the
+    offices outside the city hall; the checklist as documents and things to do first."""
     by_id = {p["id"]: p for p in data["procedures"]}
+    cards = {pid: _card(p, answers, book, locale) for pid, p in by_id.items()}
     visits = []
     for n, visit in enumerate(data["visit_plan"], start=1):
-        procs = []
-        for pid in visit["procedures"]:
-            p = dict(by_id[pid])
-            if p.get("due_date"):
-                day = dt.date.fromisoformat(p["due_date"])
-                p["due_display"] = format_date(day, "en" if locale == "en" else "ja")
-                p["due_wareki"] = to_wareki(day)
-            p["member_words"] = [_person_words(i, answers, book, locale) for i in p["members"]]
-            procs.append(p)
+        procs = [cards[pid] for pid in visit["procedures"]]
+        first = procs[0]["place"]
         visits.append({"number": n, "counter": visit["counter"], "department": visit["department"],
-                       "procedures": procs,
+                       "place": first, "procedures": procs,
                        "reserve_ids": ",".join(p["id"] for p in procs if p["reserve"]["available"])})
+    offices = []
+    for n, office in enumerate(data.get("offices") or [], start=len(visits) + 1):
+        procs = [cards[pid] for pid in office["procedures"]]
+        offices.append({**office, "number": n, "place": procs[0]["place"], "procedures": procs})
     required = sum(1 for p in data["procedures"] if p["status"] == "required")
     event_date = data.get("event_date")
-    return {"visits": visits, "required": required,
+    checklist = data["checklist"]
+    return {"visits": visits, "offices": offices, "required": required,
             "event_date_display": format_date(dt.date.fromisoformat(event_date), "en" if locale == "en" else "ja")
             if event_date else None,
             "conditional": len(data["procedures"]) - required,
-            "checklist": data["checklist"]}
+            "checklist": [c for c in checklist if c.get("kind", "document") == "document"],
+            "todo": [c for c in checklist if c.get("kind") == "action"],
+            "closed_days": closed_day_view(data, locale)}

@@ -12,7 +12,7 @@ from guide import flow, rulebook
 from guide.answers import allowed_values, read_age, read_choice, read_count, read_date, read_question
 from guide.calendar_export import result_ics
 from guide.presenter import answer_rows, choice_items, present_result
-from guide.qr import qr_svg
+from guide.qr import PACKED_PARAM, compact_url, qr_svg, unpack_answers
 from rules.evaluate import evaluate
 from rules.request import InvalidRequest, read_request, today_in_japan
 
@@ -29,7 +29,10 @@ def _event(event_id: str):
 
 
 def _answers() -> dict[str, str]:
-    return {k: v for k, v in request.args.items() if ANSWER_KEY.match(k) and len(v) <= 40}
+    args = request.args
+    if PACKED_PARAM in args:  # the compact answers of a QR code (guide/qr.py)
+        args = {**unpack_answers(args[PACKED_PARAM]), **{k: v for k, v in args.items() if k != PACKED_PARAM}}
+    return {k: v for k, v in args.items() if ANSWER_KEY.match(k) and len(v) <= 40}
 
 
 def _query(answers: dict[str, str], **extra: str) -> str:
@@ -240,6 +243,5 @@ def result_ics_view(event_id: str):
 def result_qr(event_id: str):
     book, event = _event(event_id)
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
-    query = _query(answers)
-    target = request.host_url.rstrip("/") + url_for("guide.result", event_id=event.id) + (f"?{query}" if query else "")
+    target = compact_url(request.host_url.rstrip("/") + url_for("guide.result", event_id=event.id), answers)
     return Response(qr_svg(target), mimetype="image/svg+xml")

@@ -17,11 +17,13 @@ from knowledge.schema import (
     Department,
     DepartmentsFile,
     EventsFile,
+    FilerIdentity,
     LifeEvent,
     PackFile,
     Procedure,
     Question,
     QuestionsFile,
+    Site,
 )
 from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 
@@ -42,6 +44,8 @@ class KnowledgeBase:
     graph: nx.DiGraph
     docs: dict[str, YamlDoc] = field(default_factory=dict)  # procedure id -> its file
     version: str = ""
+    city_hall: Site | None = None  # departments.yaml city_hall: the default place of departments
+    filer_identity: FilerIdentity | None = None  # bring.yaml filer_identity
 
     def procedure_doc(self, pid: str) -> YamlDoc:
         return self.docs[pid]
@@ -135,6 +139,21 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
                 problems.append(doc.problem(("requires", i), f"unknown procedure '{req}'"))
             elif req == pid:
                 problems.append(doc.problem(("requires", i), "a procedure cannot require itself"))
+    for n, dep in enumerate(deps_file.departments):
+        for m, counter in enumerate(dep.counters):
+            for i, pid in enumerate(counter.closed_days.procedures if counter.closed_days else []):
+                if pid not in procedures:
+                    problems.append(deps_doc.problem(("departments", n, "counters", m, "closed_days", "procedures", i),
+                                                     f"unknown procedure '{pid}'"))
+    if bring_file.filer_identity:
+        fid = bring_file.filer_identity
+        for i, iid in enumerate([fid.item, *fid.equivalents]):
+            if iid not in items:
+                problems.append(bring_doc.problem(("filer_identity", "item" if i == 0 else "equivalents"),
+                                                  f"unknown thing to bring '{iid}'"))
+        for pid in fid.exceptions:
+            if pid not in procedures:
+                problems.append(bring_doc.problem(("filer_identity", "exceptions", pid), f"unknown procedure '{pid}'"))
     for n, event in enumerate(events_file.events):
         for i, qid in enumerate(event.questions):
             if qid not in questions:
@@ -147,6 +166,7 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
         pack=pack, directory=directory, procedures=procedures, departments=departments,
         counters=counters, items=items, events=events, questions=questions, graph=graph,
         docs=docs, version=digest.hexdigest()[:16],
+        city_hall=deps_file.city_hall, filer_identity=bring_file.filer_identity,
     )
 
 

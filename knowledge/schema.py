@@ -41,25 +41,67 @@ class Sourced(Strict):
 # --- departments and counters -------------------------------------------------------------
 
 
-class Counter(Strict):
+ClosedDayKind = Literal["weekend", "holiday", "year_end"]
+
+
+class ClosedDayOpening(Strict):
+    """A counter that takes some procedures on days the city hall is closed (土日祝・年末年始)."""
+
+    open_on: list[ClosedDayKind] = Field(min_length=1)  # the kinds of closed day it opens on
+    hours: Text  # e.g. 9:00〜19:00
+    closes: Text | None = None  # its own closed days (毎月第2・4日曜日 …)
+    # only these procedures are taken (the loader checks the ids); empty: none named
+    procedures: list[str] = []
+    what: Text  # in words, what it takes (戸籍の届出の受付のみ …)
+    source_url: HttpUrl
+    verified_on: dt.date
+
+
+class Place(Strict):
+    """Where and when: fields shared by a department and (overriding it) one of its counters."""
+
+    address: Text | None = None
+    hours: Text | None = None  # opening hours on open days
+    map_url: HttpUrl | None = None
+    phone: str | None = None
+
+
+class Counter(Place):
     id: str = Field(pattern=ID_PATTERN)
     name: Text
     building: Text | None = None
     floor: str | None = None  # e.g. "1F"
     window: str | None = None  # e.g. "1番窓口"
+    closed_days: ClosedDayOpening | None = None  # opens on closed days (weekend centres, 夜間休日窓口)
 
 
-class Department(Strict):
+class Department(Place):
     id: str = Field(pattern=ID_PATTERN)
     name: Text
-    phone: str | None = None
     counters: list[Counter] = Field(min_length=1)
+    # an office outside the city hall (年金事務所, 法務局 …): listed after the city's counters,
+    # never in the city's visit plan
+    offsite: bool = False
     verified: bool
     source_url: HttpUrl | None = None
+    # where address/hours/phone were checked, when; False until a curator has confirmed them
+    place_verified: bool = False
+    place_source_url: HttpUrl | None = None
+    place_verified_on: dt.date | None = None
+
+
+class Site(Place):
+    """The main building (市役所): the place of every department that names none of its own."""
+
+    name: Text
+    source_url: HttpUrl
+    verified_on: dt.date
+    verified: bool
 
 
 class DepartmentsFile(Strict):
     departments: list[Department] = Field(min_length=1)
+    city_hall: Site | None = None
 
 
 # --- things to bring ----------------------------------------------------------------------
@@ -69,10 +111,25 @@ class BringItem(Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: Text
     note: Text | None = None
+    # document: taken to the counter; action: done before going (火葬場の予約 …), shown as a to-do
+    kind: Literal["document", "action"] = "document"
+
+
+class FilerIdentity(Strict):
+    """The filer's identity document, which every procedure of a life event asks for.
+
+    Added to a procedure's things to bring unless the procedure lists it (or an ``equivalent``)
+    already, or is named in ``exceptions`` with the reason in words.
+    """
+
+    item: str = Field(pattern=ID_PATTERN)
+    equivalents: list[str] = []
+    exceptions: dict[str, Text] = {}
 
 
 class BringFile(Strict):
     items: list[BringItem] = Field(min_length=1)
+    filer_identity: FilerIdentity | None = None
 
 
 # --- life events --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import jpholiday
 
-__all__ = ["KINDS", "due_date", "is_open_day", "last_open_day_of_month", "next_open_day", "period_end"]
+__all__ = ["KINDS", "closed_day_kind", "due_date", "is_open_day", "last_open_day_of_month", "next_open_day", "period_end"]
 
 KINDS = ("days", "koseki_days", "months", "koseki_months", "child_allowance", "on_day", "none")
 _WITH_AMOUNT = ("days", "koseki_days", "months", "koseki_months")
@@ -31,6 +31,17 @@ def is_open_day(d: date) -> bool:
     if (d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3):
         return False
     return not jpholiday.is_holiday(d)
+
+
+def closed_day_kind(d: date) -> str | None:
+    """Why ``d`` is closed: "year_end" (12/29–1/3), "holiday", "weekend"; None on an open day."""
+    if (d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3):
+        return "year_end"
+    if jpholiday.is_holiday(d):
+        return "holiday"
+    if d.weekday() >= 5:
+        return "weekend"
+    return None
 
 
 def next_open_day(d: date) -> date:

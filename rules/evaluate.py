@@ -6,19 +6,22 @@ and the visit plan. The words come from the same conditions the engine ran.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
 from rules import answer_checks, calendar, wording
-from rules.conditions import Atom, constraints, derived_facts, sort_atoms
+from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
 from rules.request import Situation
 from rules.ruleset import Rule, Rulebook
 
 REQUIRED, CONDITIONAL = "required", "conditional"
+# reasons(): the structured reasons of the evaluation running in this context
+_CAPTURE: ContextVar[dict[str, tuple[str, list[wording.Reason]]] | None] = ContextVar("why_capture", default=None)
 _FAR = (9999, 12, 31)
 
 
@@ -27,7 +30,7 @@ class _Decision:
     procedure: Procedure
     status: str  # required / conditional / not_applicable
     members: list[int]
-    why: list[str]
+    why: list[wording.Reason]
 
 
 def _engine_facts(situation: Situation, placeholders: int) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
@@ -50,55 +53,128 @@ def _member_values(situation: Situation, idx: int) -> dict[str, Any]:
 
 
 def _member_atoms(rule: Rule, situation: Situation, idxs: list[int], want_unknown: bool) -> list[Atom]:
-    """The member condition's deciding atoms for the first member it (may) apply to."""
+    """The member condition's deciding atoms for the first member it (may) apply to; the
+    relation (who the person is) is kept whenever it is not known to fail."""
     values = _member_values(situation, idxs[0]) if idxs else {}
     held, unknown, _ = sort_atoms(rule.member, values)
-    return (unknown or held) if want_unknown else held
+    atoms = (unknown or held) if want_unknown else held
+    who = [a for a in held + unknown if a.fact.role == "person" and a not in atoms]
+    return who + atoms
 
 
-def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
+def _household_preds(atoms: list[Atom], situation: Situation, said_by_answer: bool) -> list[wording.Pred]:
+    """One predicate per fact; a choice that held is said by the answer given (「加古川市の中で
+    住所が変わる」 rather than 「加古川市に引っ越してくるのではない」)."""
+    return wording.predicates(atoms, situation.locale, situation.values if said_by_answer else None)
+
+
+def _spoken(cond: Any) -> list[Atom]:
+    """The atoms of a condition that are put into words (an ``implied`` atom decides, unsaid)."""
+    return [a for a in atoms_of(cond) if not getattr(a, "implied", False)]
+
+
+def _about_deceased(cond: Any) -> bool:
+    return any("deceased" in a.fact.path for a in atoms_of(cond))
+
+
+def _reasons_required(rule: Rule, out: Outcome, situation: Situation, real: int,
+                      event_words: str) -> list[wording.Reason]:
     loc = situation.locale
-    reasons = [wording.because(event_words, loc)]
+    reasons = [wording.event_reason(event_words, loc)]
     held, _, _ = sort_atoms(rule.household, situation.values)
-    reasons += [wording.because(wording.atom_phrase(a, loc), loc) for a in held]
+    reasons += [wording.because(p, loc) for p in _household_preds(held, situation, True)]
     if rule.member is not None:
         idxs = sorted(i for i in out.definite_members if i < real)
         atoms = _member_atoms(rule, situation, idxs, want_unknown=False)
-        reasons.append(wording.because(wording.member_phrase(atoms, loc, rule.at_least), loc))
+        values = _member_values(situation, idxs[0]) if idxs else None
+        reasons += wording.member_because(atoms, loc, rule.at_least, values)
     return reasons
 
 
-def _why_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[str]:
+def _reasons_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[wording.Reason]:
+    """One entry per rule: its open conditions all hold together (「A場合で、Bとき」)."""
     loc = situation.locale
     _, unknown, _ = sort_atoms(rule.household, situation.values)
-    parts = [wording.atom_phrase(a, loc) for a in unknown]
+    parts = [(p, 1) for p in _household_preds(unknown, situation, False)]
     sure = sum(evaluate_cond(rule.member, _member_values(situation, i)) is True for i in range(real))
     if rule.member is not None and sure < rule.at_least:  # the member part is what is in doubt
         idxs = sorted(i for i in out.possible_members if i < real)
         atoms = _member_atoms(rule, situation, idxs, want_unknown=True) if idxs else \
             list(sort_atoms(rule.member, {})[1])
-        parts.append(wording.member_phrase(atoms, loc, rule.at_least))
-    joiner = "、かつ" if loc != "en" else ", and "
-    return [wording.if_(joiner.join(parts), loc)] if parts else []
+        parts += wording.member_statements(atoms, loc, rule.at_least, _about_deceased(rule.household))
+    reason = wording.if_reason(parts, loc)
+    return [reason] if reason else []
 
 
-def _why_not(rule: Rule, situation: Situation) -> list[str]:
+def _cover(rule: Rule, situation: Situation) -> list[Atom]:
+    """The fewest atoms of the member condition that every listed person fails: 「65歳以上の方が
+    いない」 is true when nobody is 65 or over, whatever else they answered."""
+    all_atoms = _spoken(rule.member)
+    failing = [{a.fact.path for a in sort_atoms(rule.member, m)[2]} for m in situation.members or ()]
+    if not failing or any(not f for f in failing):
+        return all_atoms
+    chosen: list[str] = []
+    left = list(failing)
+    while left:
+        counts: dict[str, int] = {}
+        for f in left:
+            for path in f:
+                counts[path] = counts.get(path, 0) + 1
+        best = max(counts, key=lambda path: (counts[path], -[a.fact.path for a in all_atoms].index(path)))
+        chosen.append(best)
+        left = [f for f in left if best not in f]
+    return [a for a in all_atoms if a.fact.path in chosen]
+
+
+def _reasons_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
     loc = situation.locale
     _, _, failed = sort_atoms(rule.household, situation.values)
     if failed:
         atom = failed[0]
-        words = wording.value_phrase(atom, situation.values.get(atom.fact.path), loc) or \
-            wording.atom_phrase(atom.negated(), loc)
-        return [wording.because(words, loc)]
-    if rule.member is not None:
-        atoms = list(sort_atoms(rule.member, {})[1])
-        return [wording.because(wording.member_absent_phrase(atoms, loc, rule.at_least), loc)]
-    return []
+        pred = wording.value_predicate(atom.fact, situation.values.get(atom.fact.path), loc) or \
+            wording.predicate([a.negated() for a in failed if a.fact is atom.fact], loc)
+        return [wording.because(pred, loc)]
+    if rule.member is None:
+        return []
+    members = list(situation.members or ())
+    atoms = _spoken(rule.member)
+    heads = [a for a in atoms if a.fact.role == "person"]
+    single = heads and all(a.fact.values[v].get("single")
+                           for a in heads for v in (a.value if a.op == "in" else (a.value,)))
+    dead = _about_deceased(rule.household)
+    if single:  # a rule about ご本人 (or the spouse): say what that person answered
+        named = [m for m in members if all(eval_atom(a, m) for a in heads)]
+        if not named:
+            return [wording.member_absent(heads, loc, deceased=dead)]
+        failed = [a for a in sort_atoms(rule.member, named[0])[2] if a not in heads]
+        if failed:
+            fact = failed[0].fact
+            pred = wording.value_predicate(fact, named[0].get(fact.path), loc) or \
+                wording.predicate([a.negated() for a in failed if a.fact is fact], loc)
+            return [wording.person_value(heads, pred, loc, named[0])]
+    found = sum(evaluate_cond(rule.member, m) is True for m in members)
+    chosen = atoms if found else _cover(rule, situation)
+    return [wording.member_absent(chosen, loc, rule.at_least, found, deceased=dead)]
+
+
+def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
+    """「…ため」 sentences: what held (the event first)."""
+    return _texts(_reasons_required(rule, out, situation, real, event_words))
+
+
+def _why_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[str]:
+    """One 「…場合」 sentence: what the rule still depends on."""
+    return _texts(_reasons_conditional(rule, out, situation, real))
+
+
+def _why_not(rule: Rule, situation: Situation) -> list[str]:
+    """「…ないため」: what failed."""
+    return _texts(_reasons_not(rule, situation))
 
 
 def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcome], real: int) -> dict[str, _Decision]:
     decisions: dict[str, _Decision] = {}
-    event_words = rulebook.vocab.household["event"].values[situation.event]["en" if situation.locale == "en" else "ja"]
+    event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], situation.locale)
     for rule in rulebook.rules_for(situation.event).rules:
         if rule.place != "city":
             continue  # done at the new municipality: see _at_new_city
@@ -109,15 +185,31 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
             if d.status != REQUIRED:
                 d.status, d.members, d.why = REQUIRED, [], []
             d.members = sorted(set(d.members) | _concerned(rule, out.definite_members, real))
-            d.why += [w for w in _why_required(rule, out, situation, real, event_words) if w not in d.why]
+            _add(d.why, _reasons_required(rule, out, situation, real, event_words))
         elif out.possible and d.status != REQUIRED:
             if d.status != CONDITIONAL:
                 d.status, d.members, d.why = CONDITIONAL, [], []
             d.members = sorted(set(d.members) | _concerned(rule, out.possible_members, real))
-            d.why += [w for w in _why_conditional(rule, out, situation, real) if w not in d.why]
+            _add(d.why, _reasons_conditional(rule, out, situation, real))
         elif d.status == "not_applicable" and situation.explain:
-            d.why += [w for w in _why_not(rule, situation) if w not in d.why]
+            _add(d.why, _reasons_not(rule, situation))
+    captured = _CAPTURE.get()
+    if captured is not None:
+        captured.update({pid: (d.status, d.why) for pid, d in decisions.items()})
     return decisions
+
+
+def _texts(reasons: list[wording.Reason]) -> list[str]:
+    return [r.text for r in reasons]
+
+
+def _add(why: list[wording.Reason], new: list[wording.Reason]) -> None:
+    """Append the reasons not said yet (several rules of one procedure share sentences)."""
+    said = {r.text for r in why}
+    for r in new:
+        if r.text not in said:
+            said.add(r.text)
+            why.append(r)
 
 
 def _concerned(rule: Rule, matched: set[int], real: int) -> set[int]:
@@ -137,7 +229,7 @@ def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcome
             chosen = variant
             break
         if out and out.possible:
-            notes.append(wording.if_(variant.text.get(situation.locale), situation.locale))
+            notes.append(_deadline_note(rulebook, proc, i, variant, situation))
     start = situation.event_date
     if chosen.start != "event_date":
         start = situation.values.get(chosen.start) or situation.event_date
@@ -147,6 +239,15 @@ def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcome
                 rulebook.vocab.household[chosen.start], rulebook.kb.events[situation.event].date_label, situation.locale))
     due = calendar.due_date(chosen.kind, chosen.amount, start) if start else None
     return chosen, due, notes
+
+
+def _deadline_note(rulebook: Rulebook, proc: Procedure, i: int, variant: Any, situation: Situation) -> str:
+    """「国外で亡くなった場合は、死亡の事実を知った日を含めて3か月以内」."""
+    clause = rulebook.deadline_clauses.get((proc.id, i))
+    _, unknown, _ = sort_atoms(clause.household if clause else None, situation.values)
+    parts = [(p, 1) for p in wording.predicates(unknown, situation.locale)]
+    return wording.deadline_note(wording.if_reason(parts, situation.locale), variant.text.get(situation.locale),
+                                 situation.locale)
 
 
 def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: Situation,
@@ -169,7 +270,8 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
         else:
             continue
         item = rulebook.kb.items[b.item]
-        entry = {"id": b.item, "name": item.name.get(loc), "count": count, "conditional": conditional}
+        entry = {"id": b.item, "name": item.name.get(loc), "count": count, "conditional": conditional,
+                 "kind": item.kind}
         if b.note:
             entry["note"] = b.note.get(loc)
         same = next((e for e in items if e["id"] == b.item), None)
@@ -177,7 +279,23 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
             items.append(entry)
         elif (conditional == same["conditional"] and count > same["count"]) or (same["conditional"] and not conditional):
             same.update(entry)  # one line per document: the surer, then the larger, entry wins
-    return items
+    return _with_filer_identity(rulebook, proc, items, loc)
+
+
+def _with_filer_identity(rulebook: Rulebook, proc: Procedure, items: list[dict[str, Any]],
+                         loc: str) -> list[dict[str, Any]]:
+    """The filer's identity document is always there (bring.yaml ``filer_identity``), first."""
+    fid = rulebook.kb.filer_identity
+    if fid is None or proc.id in fid.exceptions:
+        return items
+    if any(e["id"] == fid.item or e["id"] in fid.equivalents for e in items if not e["conditional"]):
+        return items
+    item = rulebook.kb.items[fid.item]
+    entry = {"id": fid.item, "name": item.name.get(loc), "count": 1, "conditional": False, "kind": item.kind}
+    same = next((e for e in items if e["id"] == fid.item), None)
+    if same is not None:  # listed only for some cases: sure now, keeping its note
+        entry = {**same, "conditional": False}
+    return [entry, *(e for e in items if e["id"] != fid.item)]
 
 
 def _online(proc: Procedure, outcomes: dict[str, Outcome]) -> bool:
@@ -193,7 +311,7 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
     Not a procedure of this city: no counter, due date or visit; id, name, status and why only.
     """
     loc = situation.locale
-    event_words = rulebook.vocab.household["event"].values[situation.event]["en" if loc == "en" else "ja"]
+    event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], loc)
     found: dict[str, dict[str, Any]] = {}
     for rule in rulebook.rules_for(situation.event).rules:
         out = outcomes[rule.tag]
@@ -222,8 +340,8 @@ def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
     merged: dict[str, dict[str, Any]] = {}
     for p in procedures:
         for b in p["bring"]:
-            m = merged.setdefault(b["id"], {"id": b["id"], "name": b["name"], "sure": 0, "maybe": 0,
-                                            "procedures": []})
+            m = merged.setdefault(b["id"], {"id": b["id"], "name": b["name"], "kind": b.get("kind", "document"),
+                                            "sure": 0, "maybe": 0, "procedures": []})
             key = "maybe" if b["conditional"] else "sure"
             m[key] = max(m[key], b["count"])
             m["procedures"].append(p["id"])
@@ -235,6 +353,148 @@ def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
             item["count_if"] = maybe
         out.append(item)
     return out
+
+
+def _place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
+    """Where the procedure is done: the counter's fields, else its department's, else the city
+    hall's (for departments inside it). ``verified`` is False when a curator has not confirmed
+    the counter or the address and hours."""
+    kb = rulebook.kb
+    dept, counter = kb.counters[proc.counter]
+    hall = None if dept.offsite else kb.city_hall
+
+    def pick(field: str):
+        for src in (counter, dept, hall):
+            v = getattr(src, field, None) if src is not None else None
+            if v is not None:
+                return v, src
+        return None, None
+
+    address, addr_src = pick("address")
+    hours, _ = pick("hours")
+    map_url, _ = pick("map_url")
+    phone, phone_src = pick("phone")
+    if addr_src is None:
+        place_ok = False
+    elif addr_src is hall:
+        place_ok = hall.verified
+    else:
+        place_ok = dept.place_verified
+    building = counter.building.get(loc) if counter.building else \
+        (hall.name.get(loc) if hall is not None and addr_src is hall else None)
+    return {
+        "department_id": dept.id,
+        "building": building,
+        "floor": counter.floor,
+        "window": counter.window,
+        "address": address.get(loc) if address else None,
+        "hours": hours.get(loc) if hours else None,
+        "map_url": str(map_url) if map_url else None,
+        "phone": phone,
+        "phone_is_main": phone_src is hall and hall is not None,  # the city hall's 代表 number
+        "offsite": dept.offsite,
+        "verified": bool(dept.verified and place_ok),
+        "source_url": str(dept.source_url) if dept.source_url else None,
+        "closed_days": [{"counter_id": cid, "name": c.name.get(loc), "hours": c.closed_days.hours.get(loc)}
+                        for cid, c in _closed_day_counters(rulebook).get(proc.id, [])],
+    }
+
+
+def _closed_day_counters(rulebook: Rulebook) -> dict[str, list[tuple[str, Any]]]:
+    """procedure id -> the counters that take it on closed days (weekend centres, 夜間休日窓口)."""
+    found = rulebook.__dict__.get("_closed_day_counters")  # per rulebook: the pack does not change
+    if found is None:
+        found = {}
+        for cid, (_, counter) in rulebook.kb.counters.items():
+            for pid in counter.closed_days.procedures if counter.closed_days else []:
+                found.setdefault(pid, []).append((cid, counter))
+        rulebook.__dict__["_closed_day_counters"] = found
+    return found
+
+
+def fees_on(proc: Procedure, day, loc: str) -> list[dict[str, Any]]:
+    """The fees in force on ``day`` (valid_from <= day <= valid_to), counter/online/any; without a
+    day, the fees that have no end date (the current ones)."""
+    out = []
+    for fee in proc.fees:
+        if day is None:
+            if fee.valid_to is not None:
+                continue
+        elif fee.valid_from > day or (fee.valid_to is not None and fee.valid_to < day):
+            continue
+        out.append({"amount_yen": fee.amount_yen, "unit": fee.unit.get(loc), "channel": fee.channel,
+                    "valid_from": fee.valid_from.isoformat(),
+                    "valid_to": fee.valid_to.isoformat() if fee.valid_to else None})
+    return out
+
+
+def _offices(rulebook: Rulebook, ordered: list[dict[str, Any]], loc: str) -> list[dict[str, Any]]:
+    """The offices outside the city hall, in the order their procedures come in ``ordered``."""
+    offices: dict[str, dict[str, Any]] = {}
+    for p in ordered:
+        place = p["place"]
+        if not place["offsite"]:
+            continue
+        dept = rulebook.kb.departments[place["department_id"]]
+        office = offices.setdefault(dept.id, {
+            "department_id": dept.id, "department": dept.name.get(loc),
+            "address": place["address"], "hours": place["hours"], "phone": place["phone"],
+            "map_url": place["map_url"], "verified": place["verified"], "source_url": place["source_url"],
+            "procedures": []})
+        office["procedures"].append(p["id"])
+    return list(offices.values())
+
+
+def _closed_kind(day) -> str | None:
+    return calendar.closed_day_kind(day) if day is not None else None
+
+
+def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str, Any]],
+                outcomes: dict[str, Outcome]) -> dict[str, Any] | None:
+    """When the event date or a deadline's last day is a closed day: the counters that still
+    open on such a day (pack: counters' ``closed_days``), each with what it takes from this list."""
+    loc = situation.locale
+    days: list[dict[str, Any]] = []
+    kind = _closed_kind(situation.event_date)
+    if kind:
+        days.append({"date": situation.event_date.isoformat(), "kind": kind, "of": "event_date"})
+    # a deadline's last day on a closed day matters where some counter takes the procedure that day
+    takeable = {pid for _, c in rulebook.kb.counters.values() if c.closed_days for pid in c.closed_days.procedures}
+    for p in ordered:
+        if p["id"] not in takeable:
+            continue
+        proc = rulebook.kb.procedures[p["id"]]
+        chosen, _, _ = _deadline(rulebook, proc, situation, outcomes)
+        start = situation.event_date
+        if chosen.start != "event_date":
+            start = situation.values.get(chosen.start) or situation.event_date
+        end = calendar.period_end(chosen.kind, chosen.amount, start) if start else None
+        kind = _closed_kind(end)
+        if kind and not any(d["date"] == end.isoformat() for d in days):
+            days.append({"date": end.isoformat(), "kind": kind, "of": p["id"]})
+    if not days:
+        return None
+    kinds = {d["kind"] for d in days}
+    listed = [p["id"] for p in ordered]
+    counters = []
+    for cid, (dept, counter) in rulebook.kb.counters.items():
+        cd = counter.closed_days
+        if cd is None or not kinds & set(cd.open_on):
+            continue
+        hall = None if dept.offsite else rulebook.kb.city_hall
+        address = counter.address or dept.address or (hall.address if hall and counter.building else None)
+        counters.append({
+            "counter_id": cid, "name": counter.name.get(loc), "open_on": list(cd.open_on),
+            "building": counter.building.get(loc) if counter.building else None, "floor": counter.floor,
+            "hours": cd.hours.get(loc), "closes": cd.closes.get(loc) if cd.closes else None,
+            "what": cd.what.get(loc), "address": address.get(loc) if address else None,
+            "phone": counter.phone, "map_url": str(counter.map_url) if counter.map_url else None,
+            "procedures": [pid for pid in listed if pid in cd.procedures],
+            "source_url": str(cd.source_url),
+        })
+    # the counters that take something of this result first
+    counters.sort(key=lambda c: (not c["procedures"], rulebook.counter_rank[c["counter_id"]]))
+    return {"dates": days, "counters": counters}
 
 
 def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = None) -> dict[str, Any]:
@@ -256,7 +516,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
     for pid, d in decisions.items():
         proc = d.procedure
         if d.status == "not_applicable":
-            not_applicable.append({"id": pid, "name": proc.name.get(loc), "why": d.why})
+            not_applicable.append({"id": pid, "name": proc.name.get(loc), "why": _texts(d.why)})
             continue
         chosen, due, deadline_notes = _deadline(rulebook, proc, situation, outcomes)
         due_of[pid] = due
@@ -273,7 +533,10 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "deadline_notes": deadline_notes,
             "members": d.members,
             "bring": _bring(rulebook, proc, d, situation, outcomes, real),
-            "why": d.why,
+            "why": _texts(d.why),
+            "place": _place(rulebook, proc, loc),
+            "fees": fees_on(proc, due or situation.event_date, loc),
+            "fee_date": (due or situation.event_date).isoformat() if (due or situation.event_date) else None,
             "online": {"url": f"/apply/{pid}", "available": _online(proc, outcomes)},
             "reserve": {"url": f"/reserve?procedures={pid}", "available": proc.reservable},
             "verified": proc.verified,
@@ -281,8 +544,9 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         }
 
     counter_rank = rulebook.counter_rank
+    city = [pid for pid in listed if not listed[pid]["place"]["offsite"]]
     plan = order_procedures(
-        kb.graph, list(listed),
+        kb.graph, city,
         counter_rank=lambda c: counter_rank[c],
         due_rank=lambda p: (0 if listed[p]["status"] == REQUIRED else 1,
                             due_of[p].timetuple()[:3] if due_of[p] else _FAR),
@@ -296,6 +560,13 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         for pid in visit:
             listed[pid]["order"] = len(ordered) + 1
             ordered.append(listed[pid])
+    # offices outside the city hall come after every city counter (never out and back), by due date
+    for pid in sorted((p for p in listed if p not in city),
+                      key=lambda p: (counter_rank[listed[p]["counter_id"]],
+                                     0 if listed[p]["status"] == REQUIRED else 1,
+                                     due_of[p].timetuple()[:3] if due_of[p] else _FAR, p)):
+        listed[pid]["order"] = len(ordered) + 1
+        ordered.append(listed[pid])
 
     result: dict[str, Any] = {
         "event": situation.event,
@@ -303,9 +574,13 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         "procedures": ordered,
         "checklist": _merge_checklist(ordered),
         "visit_plan": visit_plan,
+        "offices": _offices(rulebook, ordered, loc),
         "at_new_city": _at_new_city(rulebook, situation, outcomes, real),
         "ruleset_version": rulebook.version,
     }
+    closed = closed_days(rulebook, situation, ordered, outcomes)
+    if closed:
+        result["closed_days"] = closed
     if situation.explain:
         result["not_applicable"] = sorted(not_applicable, key=lambda x: x["id"])
     _finish_safety_net(result, situation, ignored, warnings)
@@ -358,3 +633,15 @@ def _finish_safety_net(result: dict[str, Any], situation: Situation, ignored: li
     result["warnings"] = warnings
     result["ignored_facts"] = ignored
     result["as_of"] = situation.today.isoformat() if situation.today else None
+
+
+def reasons(rulebook: Rulebook, situation: Situation) -> dict[str, tuple[str, list[wording.Reason]]]:
+    """The reasons of every procedure as ``evaluate`` words them (the same run), with how many
+    conditions each sentence joins: {procedure id: (status, reasons)} (for the tests and samples)."""
+    captured: dict[str, tuple[str, list[wording.Reason]]] = {}
+    token = _CAPTURE.set(captured)
+    try:
+        evaluate(rulebook, situation)
+    finally:
+        _CAPTURE.reset(token)
+    return captured

@@ -5,8 +5,9 @@ Each scenario: ``name``, ``request`` (a guidance request) and ``expect`` with ``
 ``due`` (due_date per id), ``at_new_city`` (listed in at_new_city[], done at the new
 municipality after a move out), ``bring`` (item ids per procedure id) and ``offline`` (listed,
 but not to be done online for this household); optionally ``warnings`` (the codes of ``warnings[]``, exactly, in
-any order; ``[]`` says there is none), ``ignored`` (``ignored_facts``, exactly) and ``overdue``
-(ids flagged overdue). Also reports which rules no scenario fires (coverage).
+any order; ``[]`` says there is none), ``ignored`` (``ignored_facts``, exactly), ``overdue``
+(ids flagged overdue) and ``closed_days`` (counter -> procedures it takes on the closed day;
+null: not offered; {}: none at all). Also reports which rules no scenario fires (coverage).
 """
 from __future__ import annotations
 
@@ -68,7 +69,26 @@ def check_expectations(body: dict[str, Any], expect: dict[str, Any]) -> list[str
         got = listed.get(pid, {}).get("due_date")
         if got != want:
             wrong.append(f"{pid} due {got}, expected {want}")
+    if "closed_days" in expect:
+        wrong += _closed_days_wrong(body, expect["closed_days"] or {})
     return wrong + _check_safety_net(body, expect)
+
+
+def _closed_days_wrong(body: dict[str, Any], want: dict[str, list[str] | None]) -> list[str]:
+    """``closed_days``: counter -> the result's procedures it takes (null: not offered); {}: none."""
+    got = {c["counter_id"]: c["procedures"] for c in (body.get("closed_days") or {}).get("counters", [])}
+    if not want:
+        return [f"closed-day counters offered on open days: {sorted(got)}"] if got else []
+    wrong = []
+    for cid, pids in want.items():
+        if pids is None:
+            if cid in got:
+                wrong.append(f"closed day: {cid} offered")
+        elif cid not in got:
+            wrong.append(f"closed day: {cid} not offered")
+        elif sorted(pids) != sorted(got[cid]):
+            wrong.append(f"closed day: {cid} takes {got[cid]}, expected {pids}")
+    return wrong
 
 
 def _check_safety_net(body: dict[str, Any], expect: dict[str, Any]) -> list[str]:

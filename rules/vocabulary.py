@@ -18,10 +18,13 @@ class FactDef:
     path: str  # "facts.dog", "deceased.age", "event" or a member field ("age")
     scope: str  # "household" or "member"
     type: str
-    values: dict[str, dict[str, str]] = field(default_factory=dict)  # enum value -> words
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  # enum value -> words (ja/en/easy, `not`, …)
     phrases: dict[bool, dict[str, str]] = field(default_factory=dict)  # bool -> words
     label: dict[str, str] = field(default_factory=dict)
     unit: dict[str, str] = field(default_factory=dict)
+    subject: dict[str, str] = field(default_factory=dict)  # a household int's subject: 「亡くなった方が」
+    past: bool = False  # the fact is about the past (「…だったため」)
+    role: str | None = None  # "person": the values name the person (member.relation)
     min: int | None = None
     max: int | None = None
     default: Any = None
@@ -71,7 +74,8 @@ def _fact(scope: str, path: str, raw: dict[str, Any]) -> FactDef:
         raise VocabularyError(f"{path}: 'unknown' is implied for every enum; do not list it")
     return FactDef(
         path=path, scope=scope, type=kind, values=values, phrases=phrases,
-        label=raw.get("label") or {}, unit=raw.get("unit") or {},
+        label=raw.get("label") or {}, unit=raw.get("unit") or {}, subject=raw.get("subject") or {},
+        past=bool(raw.get("past", False)), role=raw.get("role"),
         min=raw.get("min"), max=raw.get("max"), default=raw.get("default"),
     )
 

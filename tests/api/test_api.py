@@ -39,7 +39,10 @@ def test_why_is_built_from_the_conditions_that_held(client):
     assert "65歳以上の方がいるため" in kaigo["why"]
     en = evaluate(client, {**FAMILY, "locale": "en", "members": [{"age": 70}]}).get_json()
     kaigo_en = next(p for p in en["procedures"] if p["id"] == "kaigo_shutoku")
-    assert "Someone aged 65 or over is concerned" in kaigo_en["why"]
+    assert "Because someone in your household is 65 or over" in kaigo_en["why"]
+    easy = evaluate(client, {**FAMILY, "locale": "easy", "members": [{"age": 70}]}).get_json()
+    kaigo_easy = next(p for p in easy["procedures"] if p["id"] == "kaigo_shutoku")
+    assert "65さい いじょうの ひとが いる からです。" in kaigo_easy["why"]
 
 
 def test_unanswered_facts_make_procedures_conditional_with_the_condition_in_words(client):

@@ -1,0 +1,72 @@
+"""The result page on a 375 px phone: checklist ticks kept on the device across a reload, 44 px
+targets, axe-core clean with places, offices and the closed-day notice, and its print layout."""
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+pytestmark = pytest.mark.browser
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+SATURDAY_BIRTH = "/guide/birth/result?date=2026-12-05&n=2&m0.relation=self&m0.age=31&m1.relation=spouse&m1.age=30"
+DEATH = ("/guide/death/result?date=2026-04-01&n=1&m0.relation=spouse&m0.age=78&m0.insurance=kouki"
+         "&m0.pension=none&d.age=80&d.insurance=kouki&d.householder=yes&d.pension_recipient=yes"
+         "&d.pension=none&f.dog=no&d.died_abroad=no")
+
+
+def test_a_ticked_checklist_box_is_still_ticked_after_a_reload(phone, live_server):
+    phone.goto(live_server + SATURDAY_BIRTH)
+    box = phone.locator("#have-boshi_techo")
+    assert not box.is_checked()
+    phone.locator('label[for="have-boshi_techo"]').click()  # a tap on the label ticks the box
+    assert box.is_checked()
+    size = box.bounding_box()
+    assert size["width"] >= 44 and size["height"] >= 44
+    phone.reload()
+    assert phone.locator("#have-boshi_techo").is_checked()
+    assert not phone.locator("#have-id_document").is_checked()
+    # a new tab on the same device (no form state to restore): the tick comes from the device
+    tab = phone.context.new_page()
+    tab.goto(live_server + SATURDAY_BIRTH)
+    assert tab.locator("#have-boshi_techo").is_checked()
+    tab.close()
+    assert phone.locator("[data-checklist-note]").is_visible()
+    # the same result opened with other answers has its own ticks
+    phone.goto(live_server + SATURDAY_BIRTH.replace("date=2026-12-05", "date=2026-12-06"))
+    assert not phone.locator("#have-boshi_techo").is_checked()
+    phone.goto(live_server + SATURDAY_BIRTH)
+    phone.locator('label[for="have-boshi_techo"]').click()  # untick
+    phone.reload()
+    assert not phone.locator("#have-boshi_techo").is_checked()
+
+
+@pytest.mark.parametrize("path", [SATURDAY_BIRTH, DEATH])
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_result_page_is_axe_clean_on_a_phone(phone, live_server, path, lang):
+    phone.goto(f"{live_server}{path}&lang={lang}")
+    results = Axe().run(phone, options=WCAG)
+    violations = [f"{v['id']}: {v['help']} ({v['nodes'][0]['target']})" for v in results.response["violations"]]
+    assert violations == []
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_print_layout_on_a_phone(phone, live_server):
+    phone.goto(live_server + DEATH)
+    assert not phone.locator(".qr__image--print").is_visible()  # on screen: the big QR at the end
+    phone.emulate_media(media="print")
+    qr = phone.locator(".qr__image--print")
+    assert qr.is_visible()
+    box = qr.bounding_box()
+    assert 120 <= box["width"] <= 140  # 35 mm: small beside the heading, scannable from paper
+    assert not phone.locator("section.qr").is_visible()
+    style = phone.evaluate("""() => {
+        const s = getComputedStyle(document.querySelector('.visit__start'));
+        const h = getComputedStyle(document.querySelector('.visit__title'));
+        const card = getComputedStyle(document.querySelector('.procedure-card'));
+        return [s.breakInside, h.breakAfter, card.breakInside];
+    }""")
+    assert style == ["avoid", "avoid", "avoid"]
+    after = phone.evaluate("""() => getComputedStyle(
+        document.querySelector('.procedure-card__actions a.print-url[href^="http"]'), '::after').content""")
+    assert "http" in after or "attr(href)" in after  # links print with their address
+    assert phone.locator(".procedure-card__place a[href^='tel:']").first.is_visible()  # the number is the text
+    pdf = phone.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
