@@ -7,7 +7,8 @@ a closure and writing the whole session state back through JSON (about 20 per re
 cost of a first answer). Here:
 
 - no ``Host`` at all, so no background dispatcher or timer threads (§1.1–1.2);
-- one fresh session id per evaluation, deleted in ``finally`` (§1.3);
+- one session per engine, emptied after every evaluation by retracting its facts (and deleted if
+  it is not empty, and every few thousand evaluations): a departure from §1.3, measured below;
 - the household and its members asserted as facts in ONE batch; every fact is handled by a
   catch-all rule, whose matches come back as one result that is skipped (§1.4);
 - no rule has an action: the engine's results are taken in turn straight from the session (the
@@ -15,6 +16,11 @@ cost of a first answer). Here:
   matches together in one result (``cap``); nothing is written back (§1.5: no action can raise,
   so there is no ``state["exception"]`` to read);
 - versioned ruleset names (§1.7) and one lock per engine (§1.6).
+
+Measured (CPython 3.11, 2 cores, the Kakogawa pack): durable's part of an evaluation fell from
+about 100 µs to 50 µs when the session was kept and emptied instead of created and deleted, with
+the same rules fired for the same members on 4,000 evaluations of every event, and flat memory
+over 50,000 evaluations; tests/unit/test_engine.py runs its property test on one kept session.
 """
 from __future__ import annotations
 
@@ -33,6 +39,11 @@ from rules.compiler import CATCH_ALL, DEFINITE, Clause, compile_clauses, ruleset
 
 _HANDLED = 0  # durable's result codes of an assertion
 _NOT_HANDLED, _OBSERVED = 1, 2
+# One session per engine, emptied after each evaluation by retracting its facts: creating a
+# session costs durable about 8 KB zeroed and three allocations per compiled rule, which was half
+# of an evaluation. Renewed now and then, and at once if it is not empty after an evaluation.
+_SESSION = "s"
+_SESSION_RENEWAL = 4096
 # A result is ``{"<rule>": frame}`` or ``{"<rule>": [frame, …]}``, each frame holding the matched
 # facts as asserted (durable copies their JSON text). Only the rule name and the members' "idx"
 # are needed, so they are read from the text instead of parsing every fact back: "idx" is a
@@ -86,14 +97,15 @@ class RuleEngine:
         self._handle = native.create_ruleset(self.ruleset_name, json.dumps(definition, ensure_ascii=False))
         weakref.finalize(self, _close, self._handle)
         self._lock = threading.Lock()
-        self._sids = itertools.count()
+        self._evaluations = itertools.count()  # makes every fact id unique in the session
+        self._session_uses = 0
 
     def decide(self, household: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Outcome]:
         outcomes = {tag: Outcome() for tag in self.clauses}
-        sid = str(next(self._sids))
+        n = next(self._evaluations)
         shared = dict(household)
         shared.pop("idx", None)  # "idx" marks members in the results (see _IDX)
-        facts = [dict(shared, kind="household", id="h", sid=sid)]
+        facts = [dict(shared, kind="household", id=f"h.{n}", sid=_SESSION)]
         for i, m in enumerate(members):
             if not shared.keys().isdisjoint(m):
                 raise EngineError(f"member {i} repeats a household fact: {sorted(shared.keys() & m.keys())}")
@@ -101,12 +113,13 @@ class RuleEngine:
             # on one fact, with no join (rules/compiler.py, _layouts)
             fact = dict(shared)
             fact.update(m)
-            fact.update(kind="member", idx=i, id=f"m{i}", sid=sid)
+            fact.update(kind="member", idx=i, id=f"m{i}.{n}", sid=_SESSION)
             facts.append(fact)
         payload = json.dumps(facts, ensure_ascii=False)
         handle = self._handle
         results: list[str] = []
         with self._lock:
+            clean = False
             try:
                 code, state = native.assert_facts(handle, payload)
                 if code == _NOT_HANDLED or code == _OBSERVED:
@@ -116,8 +129,15 @@ class RuleEngine:
                     results.append(found[1])
                     while (more := native.complete_and_start_action(handle, state)) is not None:
                         results.append(more)
+                # the facts leave the session: it is empty again for the next evaluation
+                retracted, _ = native.retract_facts(handle, payload)
+                clean = (retracted == _HANDLED and native.get_facts(handle, _SESSION) == "[]"
+                         and native.start_action_for_state(handle, state) is None)
             finally:
-                native.delete_state(handle, sid)
+                self._session_uses += 1
+                if not clean or self._session_uses >= _SESSION_RENEWAL:
+                    native.delete_state(handle, _SESSION)
+                    self._session_uses = 0
         rules = self._rules
         for text in results:
             fired = rules[text[2:text.index('"', 2)]]  # the text starts {"<rule name>":

@@ -222,3 +222,23 @@ def test_the_size_the_compiler_counts_is_the_size_durable_refuses():
                 assert accepted == (size <= _SEQUENCE_LIMIT), (k, name, size)
                 seen.add(accepted)
     assert seen == {True, False}  # both sides of the limit were tried
+
+
+def test_the_session_is_empty_after_every_evaluation_and_renewed_when_it_is_not(monkeypatch):
+    import durable_rules_engine as native
+
+    import rules.engine as engine_module
+
+    engine = RuleEngine("kept_session", CLAUSES)
+    for i in range(50):
+        engine.decide({"facts__dog": i % 2 == 0}, [{"age": 20 + i, "insurance": "kokuho"}])
+        assert native.get_facts(engine._handle, engine_module._SESSION) == "[]"
+    # a retraction that leaves the facts behind: the session is deleted, the next answer is right
+    monkeypatch.setattr(engine_module.native, "retract_facts", lambda handle, payload: (0, 0))
+    engine.decide({"facts__dog": True}, [{"age": 40, "insurance": "kokuho"}])
+    monkeypatch.undo()
+    with pytest.raises(native.error):  # deleted: the next evaluation starts a new session
+        native.get_facts(engine._handle, engine_module._SESSION)
+    out = engine.decide({"facts__dog": False}, [{"age": 3}])
+    assert not out["household_only"].definite and out["member_only"].definite_members == set()
+    assert native.get_facts(engine._handle, engine_module._SESSION) == "[]"
