@@ -107,18 +107,19 @@ def member_values(i: int, answers: dict[str, str], vocab: Vocabulary) -> dict[st
 
 # --- routing ------------------------------------------------------------------------------
 
-_PARSED: dict[tuple[int, str, str], tuple[Vocabulary, Any]] = {}
+_PARSED: dict[tuple[int, int, str], tuple[Vocabulary, Any, Any]] = {}
 
 
 def _parsed(vocab: Vocabulary, raw: Any, scope: str):
-    """``parse`` of a question's ask_if, once per vocabulary and condition (pages ask again and again)."""
-    key = (id(vocab), scope, repr(raw))
+    """``parse`` of a question's ask_if, once per vocabulary and condition object (pages ask
+    again and again). The objects are kept with the result, so an id is never reused meanwhile."""
+    key = (id(vocab), id(raw), scope)
     hit = _PARSED.get(key)
-    if hit is None or hit[0] is not vocab:  # the vocabulary object is kept, so an id is never reused
+    if hit is None or hit[0] is not vocab or hit[1] is not raw:
         if len(_PARSED) > 4096:
             _PARSED.clear()
-        hit = _PARSED[key] = (vocab, parse(raw, vocab, scope))
-    return hit[1]
+        hit = _PARSED[key] = (vocab, raw, parse(raw, vocab, scope))
+    return hit[2]
 
 
 def _may_ask(question: Question, vocab: Vocabulary, household: dict[str, Any],
@@ -176,10 +177,10 @@ def person_questions(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, ans
                      step: Step, typed: Typed | None = None) -> list[Question]:
     household, members = typed or typed_answers(event, answers, vocab)
     member_qs = [kb.questions[q] for q in event.questions if kb.questions[q].fact.startswith("member.")]
-    basic = [q for q in member_qs if q.fact.split(".")[1] in BASIC_MEMBER_FIELDS]
     if step.kind == "person":
-        return basic
-    return [q for q in member_qs if q not in basic and _may_ask(q, vocab, household, members, step.person)]
+        return [q for q in member_qs if q.fact.split(".")[1] in BASIC_MEMBER_FIELDS]
+    return [q for q in member_qs if q.fact.split(".")[1] not in BASIC_MEMBER_FIELDS
+            and _may_ask(q, vocab, household, members, step.person)]
 
 
 def step_keys(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str],
