@@ -48,6 +48,17 @@ def _msg(ja: str, en: str) -> dict[str, str]:
     return {"ja": ja, "en": en}
 
 
+def _top_level_date(body: dict[str, Any], key: str, errors: dict[str, Any]) -> dt.date | None:
+    """``body[key]`` as a date of 1900–2199, or None (with the error noted when it was given)."""
+    if body.get(key) is None:
+        return None
+    day = _parse_date(body[key])
+    if day is None or not (1900 <= day.year <= 2199):
+        errors[key] = _msg("日付は 2026-04-01 の形で入力してください。", "Give the date as YYYY-MM-DD, e.g. 2026-04-01.")
+        return None
+    return day
+
+
 def _parse_date(raw: Any) -> dt.date | None:
     if isinstance(raw, dt.date):
         return raw
@@ -123,20 +134,9 @@ def read_request(body: Any, vocab: Vocabulary, events: set[str], today: dt.date 
     if event not in events:
         errors["event"] = _msg(f"次のどれかで指定してください：{', '.join(sorted(events))}",
                                f"Use one of: {', '.join(sorted(events))}.")
-    event_date = None
-    if body.get("event_date") is not None:
-        event_date = _parse_date(body["event_date"])
-        if event_date is None or not (1900 <= event_date.year <= 2199):
-            errors["event_date"] = _msg("日付は 2026-04-01 の形で入力してください。",
-                                        "Give the date as YYYY-MM-DD, e.g. 2026-04-01.")
-            event_date = None
-
+    event_date = _top_level_date(body, "event_date", errors)
     if body.get("as_of") is not None:
-        today = _parse_date(body["as_of"])
-        if today is None or not (1900 <= today.year <= 2199):
-            errors["as_of"] = _msg("日付は 2026-04-01 の形で入力してください。",
-                                   "Give the date as YYYY-MM-DD, e.g. 2026-04-01.")
-            today = None
+        today = _top_level_date(body, "as_of", errors)
 
     values: dict[str, Any] = {"event": event}
     for group in ("facts", "deceased"):
