@@ -100,6 +100,7 @@ def result_paths(bodies: list[dict]) -> list[str]:
 
 def in_process(seconds: float) -> dict:
     from knowledge.loader import load_pack
+    from rules.compiler import compile_clauses
     from rules.engine import RuleEngine
     from rules.evaluate import evaluate
     from rules.request import read_request
@@ -133,7 +134,7 @@ def in_process(seconds: float) -> dict:
         RuleEngine.decide = decide
     return {"evaluations": n, "seconds": round(elapsed, 2), "per_second": round(n / elapsed),
             "ms": round(1000 * elapsed / n, 3), "distinct_requests": len(situations),
-            "engine_share": round(100 * engine_cpu[0] / cpu), "rules": sum(len(er.engine._rules) for er in book.events.values())}
+            "engine_share": round(100 * engine_cpu[0] / cpu), "rules": sum(len(compile_clauses(list(er.engine.clauses.values()))) for er in book.events.values())}
 
 
 def _free_port() -> int:
