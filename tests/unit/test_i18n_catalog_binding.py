@@ -44,8 +44,9 @@ def test_variables_escaping_and_percent_signs_match(app, lang):
 
 
 def test_a_catalog_is_bound_once_and_reused(app):
-    from core.i18n import bound_gettext
     from flask_babel import get_translations
+
+    from core.i18n import bound_gettext
 
     with app.test_request_context("/?lang=en"):
         app.preprocess_request()
