@@ -206,7 +206,10 @@ def build_rulebook(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> Rulebo
         clauses += [c for pid, c in sorted(online.items()) if pid in reached]
         engine = RuleEngine(f"guide_{kb.pack.id}_{event}", clauses)
         events[event] = EventRules(event=event, rules=rules, engine=engine, clauses={c.tag: c for c in clauses})
-    version = hashlib.sha256(" ".join([kb.version] + [events[e].engine.version for e in sorted(events)])
+    # the words of the reasons are part of the result: a curated why or quiet guard changes it
+    words = repr(sorted((r.id, sorted(r.quiet), sorted((r.why or {}).items())) for rs in by_event.values() for r in rs))
+    words += repr(vocab.household) + repr(vocab.member)  # knowledge/facts.yaml: the words of every condition
+    version = hashlib.sha256(" ".join([kb.version] + [events[e].engine.version for e in sorted(events)] + [words])
                              .encode()).hexdigest()[:16]
     return Rulebook(kb=kb, vocab=vocab, events=events, bring_clauses=bring, deadline_clauses=deadline,
                     version=version, online_clauses=online)

@@ -445,3 +445,17 @@ def test_the_new_municipality_gets_at_most_two_short_reasons(rulebook):
         {**_DIVORCE_TO_HIMEJI, "locale": "en"}, rulebook.vocab, set(rulebook.events)))["at_new_city"]}
     assert en["jido_fuyo_teate"] == [
         "Because your household becomes a single-parent household and someone in your household is under 18"]
+
+
+def test_the_words_of_a_rule_are_part_of_the_ruleset_version(tmp_path, rulebook):
+    """A curated why or a quiet guard changes the result: cached results must not outlive it."""
+    import shutil
+
+    from knowledge.loader import load_pack
+    from rules.ruleset import build_rulebook
+    pack = tmp_path / "kakogawa"
+    shutil.copytree(PACKS_DIR / "kakogawa", pack)
+    path = pack / "rules" / "birth.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "まだ児童手当を受けていない\n", "まだだれも児童手当を受けていない\n", 1), encoding="utf-8")
+    assert build_rulebook(load_pack("kakogawa", tmp_path)).version != rulebook.version
