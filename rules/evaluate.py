@@ -354,9 +354,9 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
     """What the household does at the new municipality after moving out (rules with place: new_city).
 
     Not a procedure of this city: no counter, due date or visit; id, name, status and why only.
-    The why is one short sentence per rule of at most two statements: the event and the move
-    out (what every such rule shares, and the section's heading says) are said only when
-    nothing else is.
+    The why is one short sentence of at most two reasons (「ひとり親の家庭になって、18歳未満の方が
+    いるため」, "If A, or if B"): the event and the move out (what every such rule shares, and the
+    section's heading says) are said only when nothing else is.
     """
     loc = situation.locale
     event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], loc)
@@ -364,7 +364,7 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
     shared = frozenset.intersection(*[frozenset(a.fact.path for a in atoms_of(r.household)) for r in rules]) \
         if rules else frozenset()
     found: dict[str, dict[str, Any]] = {}
-    said: dict[str, set[str]] = {}  # per procedure: statements said already (by another rule)
+    said: dict[str, list[Any]] = {}  # per procedure: what held (statements) or the open sentences
     for rule in rules:
         out = outcomes[rule.tag]
         if not (out.definite or out.possible):
@@ -374,23 +374,24 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
             "id": rule.procedure, "name": rulebook.kb.procedures[rule.procedure].name.get(loc),
             "status": status, "why": []})
         if status == REQUIRED and entry["status"] != REQUIRED:
-            entry["status"], entry["why"] = REQUIRED, []
+            entry["status"] = REQUIRED
             said.pop(rule.procedure, None)
         elif status != entry["status"]:
             continue
+        have = said.setdefault(rule.procedure, [])
         if status == REQUIRED:
             parts = _statements_required(rule, out, situation, real, shared) or \
                 _statements_required(rule, out, situation, real)
-            seen = said.setdefault(rule.procedure, set())
-            new = [p for p, _ in parts if p.text not in seen]
-            if parts and not new:
-                continue
-            seen.update(p.text for p in new)
-            why = [wording.because_all(new[:2], loc)] if new else [wording.event_reason(event_words, loc)]
+            have += [p for p, _ in parts if p.text not in {h.text for h in have}]
         else:
-            why = _reasons_conditional(rule, out, situation, real, shared, limit=2)
-        entry["why"] += [w.text for w in why if w.text not in entry["why"]]
-        entry["why"] = entry["why"][:2]
+            have += [r for r in _reasons_conditional(rule, out, situation, real, shared, limit=2) if r not in have]
+    for pid, entry in found.items():
+        have = said.get(pid) or []
+        if entry["status"] == REQUIRED:
+            why = wording.because_all(have[:2], loc) if have else wording.event_reason(event_words, loc)
+        else:
+            why = wording.either(have[:2], loc)
+        entry["why"] = [why.text] if why else []
     return sorted(found.values(), key=lambda e: e["status"] != REQUIRED)  # else in rule-file order
 
 

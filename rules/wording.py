@@ -396,6 +396,33 @@ def because_all(preds: list[Pred], locale: str) -> Reason:
     return Reason(text, (len(preds),), any(p.deceased for p in preds))
 
 
+def either(reasons: list[Reason], locale: str) -> Reason | None:
+    """Two 「…場合」 sentences as one: 「Aの場合、またはBの場合」 / "If A, or if B" /
+    「A ときか、B ときに ひつようです。」; a reason of several sentences is said alone."""
+    loc = _lang(locale)
+    if not reasons:
+        return None
+    first = reasons[0]
+    if len(reasons) == 1:
+        return first
+    second = reasons[1]
+    end = "ときに ひつようです。"
+    core = {"en": first.text.removeprefix("If "), "easy": first.text.removesuffix(end).rstrip()}.get(
+        loc, first.text.removesuffix("場合").removesuffix("の"))
+    if core and core in second.text:  # A, or A and B: A says it
+        return first
+    if any(r.text.rstrip("。").count("。") or ". " in r.text for r in (first, second)) or \
+            (loc == "easy" and not first.text.endswith(end)):
+        return first
+    if loc == "en":
+        text = f"{first.text}, or {second.text[:1].lower()}{second.text[1:]}"
+    elif loc == "easy":
+        text = first.text.removesuffix(end) + "ときか、" + second.text
+    else:
+        text = f"{first.text}、または{second.text}"
+    return Reason(text, first.conditions + second.conditions, first.deceased or second.deceased)
+
+
 def curated(entry: dict[str, str], locale: str) -> Pred:
     """A rule's curated ``why`` clause (「…方がいる」), to be said with 「ため」/「場合」 like any."""
     text = words(entry, locale)
