@@ -66,6 +66,13 @@ HOUSEHOLDS: list[tuple[str, dict[str, Any]]] = [
                   "child_allowance": False},
         "members": [{"relation": "self", "age": 36, "insurance": "kokuho", "pension": "third"},
                     {"relation": "child", "age": 8, "school": "elementary"}]}),
+    ("離婚: 6歳の子と姫路へ、配偶者の社保の扶養だった、国保に入る（引越し先の手続き）", {
+        "event": "divorce", "event_date": "2026-11-16",
+        "facts": {"move": "out_of_city", "moveout_planned_date": "2026-11-28", "to_hyogo": True,
+                  "divorce_type": "agreement", "single_parent": True, "insurance_after": "kokuho",
+                  "insured_through_ex_spouse": True, "child_allowance_recipient": "other_parent"},
+        "members": [{"relation": "self", "age": 34, "insurance": "shaho", "pension": "third", "mynumber_card": True},
+                    {"relation": "child", "age": 6, "insurance": "shaho", "medical_aid": True}]}),
     ("離婚: 市外へ引っ越す、保険は分からない", {
         "event": "divorce", "event_date": "2026-12-28",
         "facts": {"move": "out_of_city", "surname_change": True},
@@ -102,6 +109,12 @@ def render() -> str:
             out.append(f"- **{p['name']}** ({status})")
             for loc, label in LOCALES:
                 why = results[loc]["procedures"][i]["why"]
+                out.append(f"  - {label}: " + " ／ ".join(why))
+        for i, p in enumerate(ja.get("at_new_city", [])):
+            status = "必要" if p["status"] == "required" else "該当する場合"
+            out.append(f"- **{p['name']}** (引越し先で・{status})")
+            for loc, label in LOCALES:
+                why = results[loc]["at_new_city"][i]["why"]
                 out.append(f"  - {label}: " + " ／ ".join(why))
         for i, p in enumerate(ja.get("not_applicable", [])):
             out.append(f"- ~~{p['name']}~~ (対象外)")

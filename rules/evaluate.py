@@ -65,7 +65,8 @@ def _member_atoms(rule: Rule, situation: Situation, idxs: list[int], want_unknow
 def _household_preds(atoms: list[Atom], situation: Situation, said_by_answer: bool) -> list[wording.Pred]:
     """One predicate per fact; a choice that held is said by the answer given (「加古川市の中で
     住所が変わる」 rather than 「加古川市に引っ越してくるのではない」)."""
-    return wording.predicates(atoms, situation.locale, situation.values if said_by_answer else None)
+    return wording.predicates(atoms, situation.locale, situation.values if said_by_answer else None,
+                              situation.event)
 
 
 def _spoken(cond: Any) -> list[Atom]:
@@ -77,32 +78,70 @@ def _about_deceased(cond: Any) -> bool:
     return any("deceased" in a.fact.path for a in atoms_of(cond))
 
 
-def _reasons_required(rule: Rule, out: Outcome, situation: Situation, real: int,
-                      event_words: str) -> list[wording.Reason]:
+def _said(atoms: list[Atom], skip: frozenset[str]) -> list[Atom]:
+    """The atoms that go into words: not those of the rule's ``quiet`` guards (nor ``skip``)."""
+    return [a for a in atoms if a.fact.path not in skip]
+
+
+def _statements_required(rule: Rule, out: Outcome, situation: Situation, real: int,
+                         skip: frozenset[str] = frozenset()) -> list[tuple[wording.Pred, int]]:
+    """What held, as statements with their number of conditions (the event itself not among
+    them): the rule's curated ``why``, else its household conditions, then the person."""
     loc = situation.locale
-    reasons = [wording.event_reason(event_words, loc)]
+    if rule.why is not None:
+        return [(wording.curated(rule.why, loc), 1)]
+    quiet = rule.quiet | skip
     held, _, _ = sort_atoms(rule.household, situation.values)
-    reasons += [wording.because(p, loc) for p in _household_preds(held, situation, True)]
+    parts = [(p, 1) for p in _household_preds(_said(held, quiet), situation, True)]
     if rule.member is not None:
         idxs = sorted(i for i in out.definite_members if i < real)
         atoms = _member_atoms(rule, situation, idxs, want_unknown=False)
-        values = _member_values(situation, idxs[0]) if idxs else None
-        reasons += wording.member_because(atoms, loc, rule.at_least, values)
-    return reasons
+        said = _said(atoms, quiet)
+        if said == atoms or any(a.fact.role != "person" for a in said):
+            values = _member_values(situation, idxs[0]) if idxs else None
+            parts += wording.member_statements(said, loc, rule.at_least, False, values, situation.event)
+    return parts
 
 
-def _reasons_conditional(rule: Rule, out: Outcome, situation: Situation, real: int) -> list[wording.Reason]:
-    """One entry per rule: its open conditions all hold together (「A場合で、Bとき」)."""
+def _reasons_required(rule: Rule, out: Outcome, situation: Situation, real: int,
+                      event_words: str) -> list[wording.Reason]:
+    """「…ため」 sentences: what held; the event (「家族が亡くなったため」) only when nothing else
+    did (the page names the event once, at the top)."""
+    parts = _statements_required(rule, out, situation, real)
+    if not parts:
+        return [wording.event_reason(event_words, situation.locale)]
+    return [wording.statement_because(p, n, situation.locale) for p, n in parts]
+
+
+def _parts_conditional(rule: Rule, out: Outcome, situation: Situation, real: int,
+                       quiet: frozenset[str]) -> list[tuple[wording.Pred, int]]:
     loc = situation.locale
     _, unknown, _ = sort_atoms(rule.household, situation.values)
-    parts = [(p, 1) for p in _household_preds(unknown, situation, False)]
+    parts = [(p, 1) for p in _household_preds(_said(unknown, quiet), situation, False)]
     sure = sum(evaluate_cond(rule.member, _member_values(situation, i)) is True for i in range(real))
     if rule.member is not None and sure < rule.at_least:  # the member part is what is in doubt
         idxs = sorted(i for i in out.possible_members if i < real)
         atoms = _member_atoms(rule, situation, idxs, want_unknown=True) if idxs else \
             list(sort_atoms(rule.member, {})[1])
-        parts += wording.member_statements(atoms, loc, rule.at_least, _about_deceased(rule.household))
-    reason = wording.if_reason(parts, loc)
+        said = _said(atoms, quiet)
+        if said == atoms or any(a.fact.role != "person" for a in said):
+            parts += wording.member_statements(said, loc, rule.at_least, _about_deceased(rule.household),
+                                               event=situation.event)
+    return parts
+
+
+def _reasons_conditional(rule: Rule, out: Outcome, situation: Situation, real: int,
+                         skip: frozenset[str] = frozenset(), limit: int | None = None) -> list[wording.Reason]:
+    """One entry per rule: its open conditions all hold together (「A場合で、Bとき」). A quiet
+    guard is said only when nothing else is open."""
+    loc = situation.locale
+    if rule.why is not None:
+        parts = [(wording.curated(rule.why, loc), 1)]
+    else:
+        parts = _parts_conditional(rule, out, situation, real, rule.quiet | skip) or \
+            _parts_conditional(rule, out, situation, real, skip) or \
+            _parts_conditional(rule, out, situation, real, frozenset())
+    reason = wording.if_reason(parts[:limit], loc)
     return [reason] if reason else []
 
 
@@ -127,12 +166,12 @@ def _cover(rule: Rule, situation: Situation) -> list[Atom]:
 
 
 def _reasons_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
-    loc = situation.locale
+    loc, event = situation.locale, situation.event
     _, _, failed = sort_atoms(rule.household, situation.values)
     if failed:
         atom = failed[0]
-        pred = wording.value_predicate(atom.fact, situation.values.get(atom.fact.path), loc) or \
-            wording.predicate([a.negated() for a in failed if a.fact is atom.fact], loc)
+        pred = wording.value_predicate(atom.fact, situation.values.get(atom.fact.path), loc, event) or \
+            wording.predicate([a.negated() for a in failed if a.fact is atom.fact], loc, event)
         return [wording.because(pred, loc)]
     if rule.member is None:
         return []
@@ -145,20 +184,20 @@ def _reasons_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
     if single:  # a rule about ご本人 (or the spouse): say what that person answered
         named = [m for m in members if all(eval_atom(a, m) for a in heads)]
         if not named:
-            return [wording.member_absent(heads, loc, deceased=dead)]
+            return [wording.member_absent(heads, loc, deceased=dead, event=event)]
         failed = [a for a in sort_atoms(rule.member, named[0])[2] if a not in heads]
         if failed:
             fact = failed[0].fact
-            pred = wording.value_predicate(fact, named[0].get(fact.path), loc) or \
-                wording.predicate([a.negated() for a in failed if a.fact is fact], loc)
-            return [wording.person_value(heads, pred, loc, named[0])]
+            pred = wording.value_predicate(fact, named[0].get(fact.path), loc, event) or \
+                wording.predicate([a.negated() for a in failed if a.fact is fact], loc, event)
+            return [wording.person_value(heads, pred, loc, named[0], event)]
     found = sum(evaluate_cond(rule.member, m) is True for m in members)
     chosen = atoms if found else _cover(rule, situation)
-    return [wording.member_absent(chosen, loc, rule.at_least, found, deceased=dead)]
+    return [wording.member_absent(chosen, loc, rule.at_least, found, deceased=dead, event=event)]
 
 
 def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
-    """「…ため」 sentences: what held (the event first)."""
+    """「…ため」 sentences: what held (the event only when nothing else did)."""
     return _texts(_reasons_required(rule, out, situation, real, event_words))
 
 
@@ -204,9 +243,15 @@ def _texts(reasons: list[wording.Reason]) -> list[str]:
 
 
 def _add(why: list[wording.Reason], new: list[wording.Reason]) -> None:
-    """Append the reasons not said yet (several rules of one procedure share sentences)."""
+    """Append the reasons not said yet (several rules of one procedure share sentences). The
+    event itself (「家族が亡くなったため」) stays only while no other reason is there."""
     said = {r.text for r in why}
     for r in new:
+        if getattr(r, "event", False) and any(not getattr(w, "event", False) for w in why):
+            continue
+        if not getattr(r, "event", False) and why and all(getattr(w, "event", False) for w in why):
+            why.clear()
+            said.clear()
         if r.text not in said:
             said.add(r.text)
             why.append(r)
@@ -309,25 +354,44 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
     """What the household does at the new municipality after moving out (rules with place: new_city).
 
     Not a procedure of this city: no counter, due date or visit; id, name, status and why only.
+    The why is one short sentence of at most two reasons (「ひとり親の家庭になって、18歳未満の方が
+    いるため」, "If A, or if B"): the event and the move out (what every such rule shares, and the
+    section's heading says) are said only when nothing else is.
     """
     loc = situation.locale
     event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], loc)
+    rules = [r for r in rulebook.rules_for(situation.event).rules if r.place == "new_city"]
+    shared = frozenset.intersection(*[frozenset(a.fact.path for a in atoms_of(r.household)) for r in rules]) \
+        if rules else frozenset()
     found: dict[str, dict[str, Any]] = {}
-    for rule in rulebook.rules_for(situation.event).rules:
+    said: dict[str, list[Any]] = {}  # per procedure: what held (statements) or the open sentences
+    for rule in rules:
         out = outcomes[rule.tag]
-        if rule.place != "new_city" or not (out.definite or out.possible):
+        if not (out.definite or out.possible):
             continue
         status = REQUIRED if out.definite else CONDITIONAL
         entry = found.setdefault(rule.procedure, {
             "id": rule.procedure, "name": rulebook.kb.procedures[rule.procedure].name.get(loc),
             "status": status, "why": []})
         if status == REQUIRED and entry["status"] != REQUIRED:
-            entry["status"], entry["why"] = REQUIRED, []
+            entry["status"] = REQUIRED
+            said.pop(rule.procedure, None)
         elif status != entry["status"]:
             continue
-        why = _why_required(rule, out, situation, real, event_words) if status == REQUIRED else \
-            _why_conditional(rule, out, situation, real)
-        entry["why"] += [w for w in why if w not in entry["why"]]
+        have = said.setdefault(rule.procedure, [])
+        if status == REQUIRED:
+            parts = _statements_required(rule, out, situation, real, shared) or \
+                _statements_required(rule, out, situation, real)
+            have += [p for p, _ in parts if p.text not in {h.text for h in have}]
+        else:
+            have += [r for r in _reasons_conditional(rule, out, situation, real, shared, limit=2) if r not in have]
+    for pid, entry in found.items():
+        have = said.get(pid) or []
+        if entry["status"] == REQUIRED:
+            why = wording.because_all(have[:2], loc) if have else wording.event_reason(event_words, loc)
+        else:
+            why = wording.either(have[:2], loc)
+        entry["why"] = [why.text] if why else []
     return sorted(found.values(), key=lambda e: e["status"] != REQUIRED)  # else in rule-file order
 
 

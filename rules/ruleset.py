@@ -12,6 +12,11 @@ Rule file, for curators::
         when: {facts.from_hyogo: false}   # household facts: facts.*, deceased.*
         member: {age: {gte: 75}}
 
+The reason (``why``) is built from the conditions (rules/wording.py). ``quiet: [deceased.age]``
+leaves out of it conditions that only exclude impossible cases (they still decide); ``why: {ja,
+en, easy}`` replaces the generated words for the rule with a curated clause (「…方がいる」: the
+grammar adds 「ため」/「場合」), where the conditions stand for something they cannot say.
+
 A procedure applies when any of its rules holds. Things to bring and deadline variants in the
 procedure files carry conditions too; they are compiled into the same engine.
 """
@@ -26,10 +31,10 @@ from typing import Any, Literal
 from pydantic import Field
 
 from knowledge.loader import KnowledgeBase, read_doc, validate_doc
-from knowledge.schema import ID_PATTERN, Strict
+from knowledge.schema import ID_PATTERN, Strict, Text
 from knowledge.yamlfile import KnowledgeError, YamlDoc
 from rules.compiler import Clause
-from rules.conditions import Cond, ConditionError, parse
+from rules.conditions import Cond, ConditionError, atoms_of, parse
 from rules.engine import RuleEngine
 from rules.vocabulary import Vocabulary, load_vocabulary
 
@@ -44,6 +49,11 @@ class RuleDef(Strict):
     # new_city: done at the new municipality after a move out (at_new_city[] of the response),
     # never at this city's counters (shared/domain/facts.md, "Where the procedures take place")
     place: Literal["city", "new_city"] = "city"
+    # conditions never put into words (guards against impossible cases): fact paths as written
+    # in ``when`` (deceased.age) or ``member`` (age)
+    quiet: list[str] = Field(default_factory=list)
+    # a curated clause for the reason, in place of the generated one (CONDITIONS.md)
+    why: Text | None = None
 
 
 class RuleFile(Strict):
@@ -63,6 +73,8 @@ class Rule:
     line: int
     file: Path
     place: str = "city"
+    quiet: frozenset[str] = frozenset()  # fact paths left out of the reason
+    why: dict[str, str] | None = field(default=None, hash=False, compare=False)  # curated clause
 
     @property
     def tag(self) -> str:
@@ -161,10 +173,19 @@ def read_rule_files(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]) -
             h = _cond(r.when, vocab, "household", doc, loc + ("when",), problems)
             m = _cond(r.member, vocab, "member", doc, loc + ("member",), problems)
             concerns = r.concerns or ("matched" if r.member is not None else "all")
+            written = {a.fact.path for c in (h, m) for a in atoms_of(c)}
+            quiet = frozenset(q.removeprefix("member.") for q in r.quiet)
+            for q in sorted(quiet - written):
+                problems.append(doc.problem(loc + ("quiet",), f"'{q}' is not a condition of this rule"))
+            why = None
+            if r.why is not None:
+                if not r.why.easy:
+                    problems.append(doc.problem(loc + ("why",), "a curated why needs ja, en and easy"))
+                why = {"ja": r.why.ja, "en": r.why.en, "easy": r.why.easy or r.why.ja}
             by_event[rf.event].append(Rule(
                 id=rid, event=rf.event, procedure=r.procedure, household=h, member=m,
                 at_least=r.members_at_least, concerns=concerns, line=doc.line_of(loc), file=path,
-                place=r.place))
+                place=r.place, quiet=quiet, why=why))
     return by_event
 
 
@@ -185,7 +206,10 @@ def build_rulebook(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> Rulebo
         clauses += [c for pid, c in sorted(online.items()) if pid in reached]
         engine = RuleEngine(f"guide_{kb.pack.id}_{event}", clauses)
         events[event] = EventRules(event=event, rules=rules, engine=engine, clauses={c.tag: c for c in clauses})
-    version = hashlib.sha256(" ".join([kb.version] + [events[e].engine.version for e in sorted(events)])
+    # the words of the reasons are part of the result: a curated why or quiet guard changes it
+    words = repr(sorted((r.id, sorted(r.quiet), sorted((r.why or {}).items())) for rs in by_event.values() for r in rs))
+    words += repr(vocab.household) + repr(vocab.member)  # knowledge/facts.yaml: the words of every condition
+    version = hashlib.sha256(" ".join([kb.version] + [events[e].engine.version for e in sorted(events)] + [words])
                              .encode()).hexdigest()[:16]
     return Rulebook(kb=kb, vocab=vocab, events=events, bring_clauses=bring, deadline_clauses=deadline,
                     version=version, online_clauses=online)

@@ -54,6 +54,17 @@ def words(entry: dict[str, Any] | None, locale: str) -> str:
     return text or ""
 
 
+def _for_event(entry: dict[str, Any], event: str | None) -> dict[str, Any]:
+    """A fact's words for one life event: ``by_event: {<event>: {ja, en, easy, not}}`` (facts.yaml),
+    where the same answer means something else at that event (at a 転入, 「国民健康保険」 is the
+    insurance the person will have here: 「加古川市で国民健康保険に入る」)."""
+    if event:
+        over = (entry.get("by_event") or {}).get(event)
+        if over:
+            return over
+    return entry
+
+
 def _strip_paren(text: str) -> str:
     return re.sub(r"（[^（）]*）$", "", text)
 
@@ -82,11 +93,14 @@ class Reason(str):
 
     conditions: tuple[int, ...]
     deceased: bool
+    event: bool  # the life event itself (「家族が亡くなったため」): said only when nothing else is
 
-    def __new__(cls, text: str, conditions: tuple[int, ...] = (), deceased: bool = False) -> Reason:
+    def __new__(cls, text: str, conditions: tuple[int, ...] = (), deceased: bool = False,
+                event: bool = False) -> Reason:
         self = super().__new__(cls, text)
         self.conditions = conditions
         self.deceased = deceased
+        self.event = event
         return self
 
     @property
@@ -94,7 +108,7 @@ class Reason(str):
         return str(self)
 
     def __reduce__(self) -> tuple:
-        return (Reason, (str(self), self.conditions, self.deceased))
+        return (Reason, (str(self), self.conditions, self.deceased, self.event))
 
 
 # --- memo: the same atoms in the same words, evaluation after evaluation ---------------------
@@ -233,7 +247,7 @@ def _int_phrase(atoms: list[Atom], loc: str) -> tuple[str, str]:
     return text, kind
 
 
-def predicate(atoms: list[Atom], locale: str) -> Pred:
+def predicate(atoms: list[Atom], locale: str, event: str | None = None) -> Pred:
     """The words for the atoms of one fact (several only for a number range)."""
     loc = _lang(locale)
     fact = atoms[0].fact
@@ -250,48 +264,51 @@ def predicate(atoms: list[Atom], locale: str) -> Pred:
     op, x = atom.op, atom.value
     if fact.type == "bool":
         wanted = x if op == "eq" else not x
-        text = words(fact.phrases[wanted], loc)
+        text = words(_for_event(fact.phrases[wanted], event), loc)
         return Pred(text, _ja_kind(text), deceased=dead)
+    values = {v: _for_event(e, event) for v, e in fact.values.items()}
     chosen = list(x) if op in ("in", "not_in") else [x]
     if op in ("eq", "in"):
-        texts = [words(fact.values[v], loc) for v in chosen]
+        texts = [words(values[v], loc) for v in chosen]
         kind = _ja_kind(texts[-1])
         return Pred(_join_alternatives(texts, loc, kind), kind, deceased=dead)
     # ne / not_in: the curated negation, the other values if few, or 「…でも…でもない」
-    if len(chosen) == 1 and fact.values[chosen[0]].get("not"):
-        text = words(fact.values[chosen[0]]["not"], loc)
+    if len(chosen) == 1 and values[chosen[0]].get("not"):
+        text = words(values[chosen[0]]["not"], loc)
         return Pred(text, _ja_kind(text), deceased=dead)
-    texts = [words(fact.values[v], loc) for v in chosen]
-    if all(_ja_kind(words(fact.values[v], "ja")) == "noun" for v in chosen):
+    texts = [words(values[v], loc) for v in chosen]
+    if all(_ja_kind(words(values[v], "ja")) == "noun" for v in chosen):
         text = _neither(texts, loc)
         return Pred(text, "clause", deceased=dead)
-    rest = [v for v in fact.values if v not in chosen]
-    others = [words(fact.values[v], loc) for v in rest]
+    rest = [v for v in values if v not in chosen]
+    others = [words(values[v], loc) for v in rest]
     kind = _ja_kind(others[-1])
     return Pred(_join_alternatives(others, loc, kind), kind, deceased=dead)
 
 
-def value_predicate(fact: Any, value: Any, locale: str) -> Pred | None:
+def value_predicate(fact: Any, value: Any, locale: str, event: str | None = None) -> Pred | None:
     """Words for the answer actually given (「勤務先の健康保険に加入している」)."""
     loc = _lang(locale)
     if fact.type == "bool" and isinstance(value, bool):
-        text = words(fact.phrases[value], loc)
+        text = words(_for_event(fact.phrases[value], event), loc)
     elif fact.type == "enum" and value in fact.values:
-        text = words(fact.values[value], loc)
+        text = words(_for_event(fact.values[value], event), loc)
     else:
         return None
     return Pred(text, _ja_kind(text), deceased=_about_deceased(fact))
 
 
-def predicates(atoms: list[Atom], locale: str, values: dict[str, Any] | None = None) -> list[Pred]:
+def predicates(atoms: list[Atom], locale: str, values: dict[str, Any] | None = None,
+               event: str | None = None) -> list[Pred]:
     """One predicate per fact, in the order of the condition (a range becomes one). With
     ``values`` (answers that satisfy the atoms), a choice is said by the answer given."""
     atoms = [a for a in atoms if not getattr(a, "implied", False)]  # decides, never said
-    return _memo(atoms, ("predicates", locale, _relevant(atoms, values)),
-                 lambda: _predicates(atoms, locale, values))
+    return _memo(atoms, ("predicates", locale, _relevant(atoms, values), event),
+                 lambda: _predicates(atoms, locale, values, event))
 
 
-def _predicates(atoms: list[Atom], locale: str, values: dict[str, Any] | None) -> list[Pred]:
+def _predicates(atoms: list[Atom], locale: str, values: dict[str, Any] | None,
+                event: str | None = None) -> list[Pred]:
     by_fact: dict[str, list[Atom]] = {}
     for a in atoms:
         by_fact.setdefault(a.fact.path, []).append(a)
@@ -299,8 +316,8 @@ def _predicates(atoms: list[Atom], locale: str, values: dict[str, Any] | None) -
     for group in by_fact.values():
         fact = group[0].fact
         given = (values or {}).get(fact.path)
-        said = value_predicate(fact, given, locale) if fact.type == "enum" and given is not None else None
-        out.append(said or predicate(group, locale))
+        said = value_predicate(fact, given, locale, event) if fact.type == "enum" and given is not None else None
+        out.append(said or predicate(group, locale, event))
     return out
 
 
@@ -364,10 +381,58 @@ def because(p: Pred, locale: str) -> Reason:
     return Reason(_because(p, _lang(locale)), (1,), p.deceased)
 
 
+def statement_because(p: Pred, conditions: int, locale: str) -> Reason:
+    """「…ため」 for one statement that joins ``conditions`` conditions."""
+    return Reason(_because(p, _lang(locale)), (conditions,), p.deceased)
+
+
+def because_all(preds: list[Pred], locale: str) -> Reason:
+    """Statements in one sentence: 「AてBため」 / "Because A and B" / 「Aて、B からです。」."""
+    loc = _lang(locale)
+    if loc == "en":
+        text = "Because " + " and ".join(p.text for p in preds)
+    else:
+        text = "".join(te_form(p.text, loc) + "、" for p in preds[:-1]) + _because(preds[-1], loc)
+    return Reason(text, (len(preds),), any(p.deceased for p in preds))
+
+
+def either(reasons: list[Reason], locale: str) -> Reason | None:
+    """Two 「…場合」 sentences as one: 「Aの場合、またはBの場合」 / "If A, or if B" /
+    「A ときか、B ときに ひつようです。」; a reason of several sentences is said alone."""
+    loc = _lang(locale)
+    if not reasons:
+        return None
+    first = reasons[0]
+    if len(reasons) == 1:
+        return first
+    second = reasons[1]
+    end = "ときに ひつようです。"
+    core = {"en": first.text.removeprefix("If "), "easy": first.text.removesuffix(end).rstrip()}.get(
+        loc, first.text.removesuffix("場合").removesuffix("の"))
+    if core and core in second.text:  # A, or A and B: A says it
+        return first
+    if any(r.text.rstrip("。").count("。") or ". " in r.text for r in (first, second)) or \
+            (loc == "easy" and not first.text.endswith(end)):
+        return first
+    if loc == "en":
+        text = f"{first.text}, or {second.text[:1].lower()}{second.text[1:]}"
+    elif loc == "easy":
+        text = first.text.removesuffix(end) + "ときか、" + second.text
+    else:
+        text = f"{first.text}、または{second.text}"
+    return Reason(text, first.conditions + second.conditions, first.deceased or second.deceased)
+
+
+def curated(entry: dict[str, str], locale: str) -> Pred:
+    """A rule's curated ``why`` clause (「…方がいる」), to be said with 「ため」/「場合」 like any."""
+    text = words(entry, locale)
+    return Pred(text, _ja_kind(text))
+
+
 @lru_cache(maxsize=256)
 def event_reason(text: str, locale: str) -> Reason:
     """「他の市区町村や国外から加古川市に引っ越すため」: the event itself (no condition)."""
-    return Reason(_because(Pred(text, _ja_kind(text)), _lang(locale)), (0,))
+    return Reason(_because(Pred(text, _ja_kind(text)), _lang(locale)), (0,), event=True)
 
 
 # --- members ----------------------------------------------------------------------------------
@@ -382,7 +447,8 @@ class Person:
     you: bool = False  # en: the subject is "you" (plural verb)
 
 
-def person(atoms: list[Atom], locale: str, values: dict[str, Any] | None = None) -> Person:
+def person(atoms: list[Atom], locale: str, values: dict[str, Any] | None = None,
+           event: str | None = None) -> Person:
     """``values``: the person's answers, when the conditions held for them: an ``in`` or ``ne``
     is then said by the answer itself (「配偶者が…」 rather than 「ご本人か配偶者が…」)."""
     loc = _lang(locale)
@@ -402,10 +468,10 @@ def person(atoms: list[Atom], locale: str, values: dict[str, Any] | None = None)
             heads.append(subj.get(loc) or words(entry, loc))
             single = single and bool(entry.get("single"))
             you = you or subj.get("en") == "you"
-    preds = predicates(rest, loc, values)
+    preds = predicates(rest, loc, values, event)
     # nouns first, then clauses (「75歳未満で国民健康保険に加入している方」, "is under 75 and in …"),
     # as the Japanese words decide
-    kinds = [p.kind for p in predicates(rest, "ja", values)]
+    kinds = [p.kind for p in predicates(rest, "ja", values, event)]
     preds = [p for p, k in zip(preds, kinds, strict=True) if k == "noun"] + \
         [p for p, k in zip(preds, kinds, strict=True) if k == "clause"]
     return Person(heads, single, preds, you=you and len(heads) == 1)
@@ -417,16 +483,65 @@ def _heads(heads: list[str], loc: str) -> str:
     return ("か" if loc == "ja" else "か ").join(heads)
 
 
+# the connective form (て形・連用形) of a clause's last word, for joining it to what follows:
+# 「加入している」→「加入していて」, 「入っていた」→「入っていて」, 「していない」→「しておらず」.
+# Longest ending first; easy Japanese (わかち書き) has the same endings after a space.
+_TE_ENDINGS: tuple[tuple[str, str, str], ...] = (
+    # (ending, ja, easy)
+    ("ていなかった", "ておらず", "て いなくて"), ("て いなかった", "", "て いなくて"),
+    ("ていない", "ておらず", "て いなくて"), ("て いない", "", "て いなくて"),
+    ("ている", "ていて", "て いて"), ("て いる", "", "て いて"),
+    ("ていた", "ていて", "て いて"), ("て いた", "", "て いて"),
+    ("なかった", "なく", "なくて"), ("ない", "なく", "なくて"), ("たい", "たく", "たくて"),
+    ("だった", "で", "で"), ("である", "で", "で"), ("がいる", "がいて", "が いて"),
+    ("はいる", "はいって", "はいって"), ("かえる", "かえって", "かえって"),  # 入る・帰る (godan)
+    ("いる", "いて", "いて"), ("する", "して", "して"), ("くる", "きて", "きて"), ("来る", "来て", "きて"),
+    ("ある", "あって", "あって"), ("行く", "行って", "いって"), ("いく", "いって", "いって"),
+    ("った", "って", "って"), ("んだ", "んで", "んで"), ("いだ", "いで", "いで"), ("た", "て", "て"),
+    ("う", "って", "って"), ("つ", "って", "って"), ("す", "して", "して"), ("く", "いて", "いて"),
+    ("ぐ", "いで", "いで"), ("む", "んで", "んで"), ("ぶ", "んで", "んで"), ("ぬ", "んで", "んで"),
+)
+# a る after these (え・い段) is 一段 (「受ける」→「受けて」); after anything else, 五段 (「変わる」→「変わって」)
+_ICHIDAN = set("えけげせぜてでねへべぺめれいきぎしじちぢにひびぴみり")
+_NEGATABLE = set("らわかさたなまばがしい")  # before 「ない」: a verb's negative (not 「少ない」)
+
+
+def te_form(text: str, locale: str) -> str:
+    """A clause in the form that joins it to the next one: 「勤務先の健康保険に加入していて」."""
+    loc = _lang(locale)
+    paren = re.search(r"（[^（）]*）$", text)
+    core, tail = (text[: paren.start()], paren.group()) if paren else (text, "")
+    if loc == "ja":
+        neg = re.search(r"(ではな|くな|な)(い|かった)$", core)
+        if neg and neg.group(1) == "な" and core[: neg.start()][-1:] in _NEGATABLE:
+            # a verb's negative: 「変わらない」→「変わらず」, 「しない」→「せず」, 「いない」→「おらず」
+            stem = core[: neg.start()]
+            stem = stem[:-1] + "せ" if stem.endswith("し") else stem[:-1] + "おら" if stem.endswith("い") else stem
+            return stem + "ず" + tail
+    for ending, ja, easy in _TE_ENDINGS:
+        form = easy if loc == "easy" else ja
+        if form and core.endswith(ending):
+            return core[: -len(ending)] + form + tail
+    if core.endswith("る"):
+        return core[:-1] + ("て" if core[-2:-1] in _ICHIDAN else "って") + tail
+    return text + ("で" if loc == "ja" else " で")  # a noun: 「…で、」
+
+
 def _ja_chain(preds: list[Pred], loc: str) -> tuple[str, str]:
-    """Predicates of one person joined: 「20歳から59歳までで国民年金の第3号被保険者」."""
+    """Predicates of one person joined: 「20歳から59歳までで国民年金の第3号被保険者」,
+    「勤務先の健康保険に加入していて、亡くなった方の健康保険の扶養に入っていた」 (a clause goes on
+    in its て形, never 「…している、…」)."""
     sep_noun = "で" if loc == "ja" else "で、"
-    sep_clause = "、"
     out = ""
     for i, p in enumerate(preds):
         if i:
-            # 「18歳で、18歳になった後の最初の3月31日を…」: a comma before a long clause
-            long = loc == "ja" and preds[i - 1].kind == "noun" and len(p.text) > 16
-            out += (sep_noun + ("、" if long else "")) if preds[i - 1].kind == "noun" else sep_clause
+            prev = preds[i - 1]
+            if prev.kind == "noun":
+                # 「18歳で、18歳になった後の最初の3月31日を…」: a comma before a long clause
+                long = loc == "ja" and len(p.text) > 16
+                out += sep_noun + ("、" if long else "")
+            else:
+                out = out[: len(out) - len(prev.text)] + te_form(prev.text, loc) + "、"
         out += p.text
     return out, preds[-1].kind
 
@@ -485,35 +600,36 @@ def _chunks(preds: list[Pred]) -> list[list[Pred]]:
     return [preds[i:i + MAX_CONDITIONS] for i in range(0, len(preds), MAX_CONDITIONS)] or [[]]
 
 
-def member_statements(atoms: list[Atom], locale: str, at_least: int = 1,
-                      deceased: bool = False, values: dict[str, Any] | None = None) -> list[tuple[Pred, int]]:
+def member_statements(atoms: list[Atom], locale: str, at_least: int = 1, deceased: bool = False,
+                      values: dict[str, Any] | None = None, event: str | None = None) -> list[tuple[Pred, int]]:
     """The person in short statements, each with its number of conditions: the first says who
     (「…方がいる」), the others add what holds for that person (「その方が…」)."""
     deceased = deceased or any(_about_deceased(a.fact) for a in atoms)
-    return _memo(atoms, ("member", locale, at_least, deceased, _relevant(atoms, values)),
-                 lambda: _member_statements(atoms, _lang(locale), at_least, deceased, values))
+    return _memo(atoms, ("member", locale, at_least, deceased, _relevant(atoms, values), event),
+                 lambda: _member_statements(atoms, _lang(locale), at_least, deceased, values, event))
 
 
 def _member_statements(atoms: list[Atom], loc: str, at_least: int, deceased: bool,
-                       values: dict[str, Any] | None) -> list[tuple[Pred, int]]:
-    who = person(atoms, loc, values)
+                       values: dict[str, Any] | None, event: str | None = None) -> list[tuple[Pred, int]]:
+    who = person(atoms, loc, values, event)
     chunks = _chunks(who.preds)
     out = [(_member_statement(who, chunks[0], loc, at_least, deceased), len(chunks[0]))]
     out += [(_that_person(c, loc), len(c)) for c in chunks[1:]]
     return out
 
 
-def member_because(atoms: list[Atom], locale: str, at_least: int = 1, values: dict[str, Any] | None = None) -> list[Reason]:
+def member_because(atoms: list[Atom], locale: str, at_least: int = 1, values: dict[str, Any] | None = None,
+                   event: str | None = None) -> list[Reason]:
     loc = _lang(locale)
-    return [Reason(_because(p, loc), (n,)) for p, n in member_statements(atoms, loc, at_least, False, values)]
+    return [Reason(_because(p, loc), (n,)) for p, n in member_statements(atoms, loc, at_least, False, values, event)]
 
 
 def member_absent(atoms: list[Atom], locale: str, at_least: int = 1, found: int = 0,
-                  deceased: bool = False) -> Reason:
+                  deceased: bool = False, event: str | None = None) -> Reason:
     """「65歳以上の方がいないため」; with ``at_least`` > 1 and ``found`` people: 「…が1人だけのため」."""
     loc = _lang(locale)
     deceased = deceased or any(_about_deceased(a.fact) for a in atoms)
-    who = person(atoms, loc)
+    who = person(atoms, loc, event=event)
     if len(who.preds) > MAX_CONDITIONS:
         summary = {"ja": "この手続きの条件にすべて当てはまる方がいないため",
                    "en": f"Because nobody in {'the' if deceased else 'your'} household meets all the conditions",
@@ -523,7 +639,7 @@ def member_absent(atoms: list[Atom], locale: str, at_least: int = 1, found: int 
     rest = [a for a in atoms if a.fact.role != "person"]
     if not who.heads and len(rest) == 1 and rest[0].op in ("ne", "not_in") and rest[0].fact.type == "enum":
         # 「全員が…であるため」 rather than 「…でもない方がいないため」 (no double negative)
-        everyone = predicate([rest[0].negated()], loc)
+        everyone = predicate([rest[0].negated()], loc, event)
         if loc == "en":
             return Reason(f"Because everyone in {'the' if deceased else 'your'} household {everyone.vp()}", (1,))
         sp = "" if loc == "ja" else " "
@@ -565,11 +681,12 @@ def member_absent(atoms: list[Atom], locale: str, at_least: int = 1, found: int 
     return Reason(_because(Pred(np + ("がいない" if loc == "ja" else "が いない")), loc), (n,))
 
 
-def person_value(atoms: list[Atom], pred: Pred, locale: str, values: dict[str, Any] | None = None) -> Reason:
+def person_value(atoms: list[Atom], pred: Pred, locale: str, values: dict[str, Any] | None = None,
+                 event: str | None = None) -> Reason:
     """What the one person named by the relation really answered: 「ご本人が勤務先の健康保険に
     加入しているため」 (the reason a rule about ご本人 does not apply)."""
     loc = _lang(locale)
-    who = person(atoms, loc, values)
+    who = person(atoms, loc, values, event)
     head = _heads(who.heads, loc)
     if loc == "en":
         return Reason(f"Because {head} {pred.vp(who.you)}", (1,))

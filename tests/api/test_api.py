@@ -49,7 +49,7 @@ def test_unanswered_facts_make_procedures_conditional_with_the_condition_in_word
     body = evaluate(client, {"event": "moving_in", "event_date": "2026-04-01", "members": [{"age": 45}]}).get_json()
     kokuho = next(p for p in body["procedures"] if p["id"] == "kokuho_kanyu")
     assert kokuho["status"] == "conditional"
-    assert kokuho["why"] == ["国民健康保険に加入している方がいる場合"]
+    assert kokuho["why"] == ["加古川市で国民健康保険に入る方がいる場合"]  # at a 転入: the insurance joined here
     dog = next(p for p in body["procedures"] if p["id"] == "inu_henko")
     assert dog["status"] == "conditional" and dog["why"] == ["犬を飼っている場合"]
 

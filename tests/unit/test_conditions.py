@@ -80,7 +80,7 @@ def test_sort_atoms_names_what_held_what_is_unknown_and_what_failed():
      "まいなんばー かーどを もって いる ひとが いる"),
     ({"insurance": "kokuho", "age": {"lt": 75}}, "75歳未満で国民健康保険に加入している方がいる",
      "someone in your household is under 75 and in the National Health Insurance",
-     "75さいに なって いない、こくみん けんこう ほけんに はいって いる ひとが いる"),
+     "75さいに なって いなくて、こくみん けんこう ほけんに はいって いる ひとが いる"),
     ({"age": {"gte": 20, "lte": 59}, "pension": "third"}, "20歳から59歳までで国民年金の第3号被保険者の方がいる",
      "someone in your household is between 20 and 59 and a category 3 member of the National Pension",
      "20さいから 59さいまでで、こくみん ねんきんの だい3ごう ひほけんしゃの ひとが いる"),

@@ -164,6 +164,8 @@ def broken(text: str, locale: str) -> list[str]:
             problems.append("'you' in a sentence about the person who died")
         if re.search(r"\b(\w+) \1\b", text):
             problems.append("a doubled word")
+        if text.count("Because") > 1 or text.count("If ") > 1:
+            problems.append("two reasons run together in one sentence")
         for bad in ("is concerned", "Not (", "not (", "「", "the deceased"):
             if bad in text:
                 problems.append(f"contains {bad!r}")
@@ -176,6 +178,12 @@ def broken(text: str, locale: str) -> list[str]:
             problems.append(f"{before[-4:]!r} directly followed by {m.group()}")
     if re.search(r"(以上|以下|未満|歳|さい|[0-9])\s*ため", text):
         problems.append("a number directly followed by ため")
+    # a clause ending in a verb, then 「、」 and the next condition: 「…加入している、…扶養に入っていた方」
+    # (a clause goes on in its て形: 「加入していて、」); 「また、」 is a conjunction
+    if re.search(r"(?<!ま)(る|た|い) ?、", text):
+        problems.append("a verb-final clause followed by 、 (say it in the て形)")
+    if text.count("ため") > 1 or text.count("からです") > 1:
+        problems.append("two reasons run together in one sentence")
     if re.search(r"ご本人、|あなた、", text):
         problems.append("ご本人、 (a person listed like a condition)")
     # a particle twice: 「にに」, or in わかち書き a second one standing alone (「の の ひと」)
@@ -217,6 +225,14 @@ def test_the_pattern_check_catches_what_it_should():
     assert not broken("名字（氏）が変わる場合で、手続きの後は国民健康保険に入るとき", "ja")
     assert not broken("Because the person who died was 65 or over", "en")
     assert not broken("65さい いじょうの ひとが いる からです。", "easy")
+    # two conditions of one person: the first clause goes on in its て形
+    assert broken("勤務先の健康保険に加入している、亡くなった方の健康保険の扶養に入っていた方がいるため", "ja")
+    assert broken("しょうがいしゃ てちょうを もって いる、かーどを もって いる ひとが いる からです。", "easy")
+    assert not broken("勤務先の健康保険に加入していて、亡くなった方の健康保険の扶養に入っていた方がいるため", "ja")
+    assert not broken("なくなった ひとが せたいぬし だった ときに ひつようです。また、ひとが いる ときだけです。", "easy")
+    # reasons run together (the new municipality's list, issue 10)
+    assert broken("Because you are getting divorced; Because you move out of Kakogawa", "en")
+    assert broken("離婚するため、加古川市から引っ越すため", "ja")
 
 
 def _rule_cases():
@@ -252,7 +268,11 @@ def test_every_reason_of_every_rule_reads_well(rulebook, rule_case):
             assert own or status == "not_applicable", f"{name}/{loc}: {rule.procedure} {status} without a reason"
             for entry in result.get("at_new_city", []):  # what the new municipality does: said alike
                 problems += [f"{name}/{loc}/{entry['id']}: {p}: {w}" for w in entry["why"] for p in broken(w, loc)]
+                if len(entry["why"]) > 2:
+                    problems.append(f"{name}/{loc}/{entry['id']}: more than two reasons: {entry['why']}")
             for pid, (_, rs) in why.items():
+                if len(rs) > 1 and any(r.event for r in rs):  # the page states the event once, at the top
+                    problems.append(f"{name}/{loc}/{pid}: the event among other reasons: {[r.text for r in rs]}")
                 for r in rs:
                     problems += [f"{name}/{loc}/{pid}: {p}: {r.text}" for p in broken(r.text, loc)]
                     if r.conditions and max(r.conditions) > wording.MAX_CONDITIONS:
@@ -285,3 +305,167 @@ def test_the_sample_for_a_human_renders(rulebook):
             result = evaluate(rulebook, read_request({**request, "locale": loc}, rulebook.vocab, set(rulebook.events)))
             for p in result["procedures"] + result.get("not_applicable", []):
                 assert [w for w in p["why"] if broken(w, loc)] == []
+
+
+# --- issue 10: what the reviewer read on the four households -------------------------------------
+
+def _why(rulebook, body: dict[str, Any], pid: str, locale: str = "ja", where: str = "procedures") -> list[str]:
+    situation = read_request({"event_date": "2026-11-20", **body, "locale": locale}, rulebook.vocab, set(rulebook.events))
+    result = evaluate(rulebook, situation)
+    entries = result[where] + (result.get("not_applicable", []) if where == "procedures" else [])
+    return next(p["why"] for p in entries if p["id"] == pid)
+
+
+_SHAHO_DEATH = {
+    "event": "death",
+    "deceased": {"age": 45, "insurance": "shaho", "pension": "second", "householder": True},
+    "members": [{"relation": "spouse", "age": 42, "insurance": "shaho", "dependant_of_deceased": True, "pension": "third"},
+                {"relation": "child", "age": 12, "insurance": "shaho", "dependant_of_deceased": True}],
+}
+
+
+def test_two_conditions_of_one_person_join_in_the_te_form(rulebook):
+    why = _why(rulebook, _SHAHO_DEATH, "kokuho_kanyu")
+    assert "勤務先の健康保険に加入していて、亡くなった方の健康保険の扶養に入っていた方がいるため" in why
+    easy = _why(rulebook, _SHAHO_DEATH, "kokuho_kanyu", "easy")
+    assert any("はいって いて、" in w for w in easy), easy
+
+
+def test_the_event_is_said_only_when_it_is_the_only_reason(rulebook):
+    death = _why(rulebook, _SHAHO_DEATH, "nenkin_shubetsu_henko")
+    assert "家族が亡くなったため" not in death and death
+    assert _why(rulebook, _SHAHO_DEATH, "shibo_todoke") == ["家族が亡くなったため"]
+    assert _why(rulebook, _SHAHO_DEATH, "shibo_todoke", "en") == ["Because a family member died"]
+
+
+def test_a_quiet_guard_is_not_said(rulebook):
+    """「亡くなった方が65歳未満だったため」 on 種別変更, 「15歳以上で…」 on 印鑑登録の廃止: guards that only
+    exclude impossible cases decide, but are not reasons."""
+    for loc, guard in (("ja", "65歳"), ("en", "under 65"), ("easy", "65さい")):
+        why = _why(rulebook, _SHAHO_DEATH, "nenkin_shubetsu_henko", loc)
+        assert why and not any(guard in w for w in why), why
+    divorce = {"event": "divorce", "facts": {"move": "out_of_city"},
+               "members": [{"relation": "self", "age": 40, "seal_registered": True}]}
+    why = _why(rulebook, divorce, "inkan_haishi")
+    assert why and not any("15歳" in w for w in why), why
+    # a failing guard still explains why a procedure is not listed
+    old = {**_SHAHO_DEATH, "deceased": {**_SHAHO_DEATH["deceased"], "age": 70}, "explain": True}
+    assert any("65歳" in w for w in _why(rulebook, old, "nenkin_izoku_kosei"))
+
+
+def test_no_rule_says_its_quiet_conditions(rulebook):
+    """Every rule with ``quiet``: where it holds, none of its quiet conditions is in the words."""
+    checked = 0
+    for event, rules in rulebook.events.items():
+        for rule in rules.rules:
+            if not rule.quiet or rule.place != "city":
+                continue
+            household = solve(rule.household) or {}
+            members = [solve(rule.member) or {}] * rule.at_least if rule.member is not None else []
+            situation = read_request(_request(event, household, members, "ja"), rulebook.vocab, set(rulebook.events))
+            status, rs = reasons(rulebook, situation)[rule.procedure]
+            assert status == "required", rule.id
+            quiet_atoms = [a for a in list(atoms_of(rule.household)) + list(atoms_of(rule.member))
+                           if a.fact.path in rule.quiet and not a.implied]
+            words = {wording.predicate([a for a in quiet_atoms if a.fact.path == path], "ja").text
+                     for path in {a.fact.path for a in quiet_atoms}}
+            for w in words:
+                core = w.removeprefix("亡くなった方が")
+                assert not any(core in r.text for r in rs), (rule.id, core, [r.text for r in rs])
+            checked += 1
+    assert checked >= 5
+
+
+def test_quiet_names_a_condition_of_the_rule(tmp_path):
+    import shutil
+
+    from knowledge.loader import load_pack
+    from knowledge.yamlfile import KnowledgeError
+    from rules.ruleset import build_rulebook
+    pack = tmp_path / "kakogawa"
+    shutil.copytree(PACKS_DIR / "kakogawa", pack)
+    path = pack / "rules" / "death.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "quiet: [deceased.age]  # a guard (no 第2号", "quiet: [deceased.householder]  # a guard (no 第2号", 1),
+        encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"deceased\.householder' is not a condition of this rule"):
+        build_rulebook(load_pack("kakogawa", tmp_path))
+
+
+def test_a_fact_that_means_something_else_at_an_event_says_so(rulebook):
+    """At a 転入, 「国民健康保険」 is the insurance the person will join here: never the circular
+    「国民健康保険に加入している方がいるため」 as the reason to join it."""
+    body = {"event": "moving_in", "facts": {"from_abroad": False},
+            "members": [{"relation": "self", "age": 40, "insurance": "kokuho"}]}
+    assert _why(rulebook, body, "kokuho_kanyu") == ["加古川市で国民健康保険に入る方がいるため"]
+    assert _why(rulebook, body, "kokuho_kanyu", "en") == [
+        "Because someone in your household will join the National Health Insurance in Kakogawa"]
+    # elsewhere the same answer is what the person has now
+    moving_out = {"event": "moving_out", "members": [{"relation": "self", "age": 40, "insurance": "kokuho"}]}
+    assert any("国民健康保険に加入している" in w for w in _why(rulebook, moving_out, "kokuho_soshitsu"))
+
+
+def test_a_curated_why_says_what_the_conditions_stand_for(rulebook):
+    """国民年金の加入 from abroad: the insurance stands for "not in 厚生年金"; the rule's curated
+    ``why`` says so (「…国民健康保険に加入している方がいるため」 was no reason to join the pension)."""
+    body = {"event": "moving_in", "facts": {"from_abroad": True},
+            "members": [{"relation": "self", "age": 28, "insurance": "kokuho", "nationality": "foreign"}]}
+    for loc, word in (("ja", "厚生年金"), ("en", "Employees' Pension"), ("easy", "こうせい ねんきん")):
+        why = _why(rulebook, body, "nenkin_kanyu", loc)
+        assert len(why) == 1 and word in why[0] and "国民健康保険" not in why[0], why
+    unknown = {**body, "members": [{"relation": "self", "age": 28}]}
+    assert _why(rulebook, unknown, "nenkin_kanyu") == [
+        "20歳から59歳で、国外から引っ越してきて、勤務先の年金（厚生年金）に入らない方がいる場合"]
+
+
+_DIVORCE_TO_HIMEJI = {
+    "event": "divorce", "event_date": "2026-11-16",
+    "facts": {"move": "out_of_city", "to_hyogo": True, "divorce_type": "agreement", "single_parent": True,
+              "insurance_after": "kokuho", "insured_through_ex_spouse": True},
+    "members": [{"relation": "self", "age": 34, "insurance": "shaho", "pension": "third", "mynumber_card": True},
+                {"relation": "child", "age": 6, "insurance": "shaho"}],
+}
+
+
+def test_the_new_municipality_gets_at_most_two_short_reasons(rulebook):
+    for loc in LOCALES:
+        situation = read_request({**_DIVORCE_TO_HIMEJI, "locale": loc}, rulebook.vocab, set(rulebook.events))
+        entries = evaluate(rulebook, situation)["at_new_city"]
+        assert entries
+        for e in entries:
+            assert len(e["why"]) == 1, e  # one sentence: a list would be run together on the page
+            assert [w for w in e["why"] if broken(w, loc)] == [], e
+            joined = " ".join(e["why"])
+            assert "離婚" not in joined and "りこん" not in joined and "divorce" not in joined, e
+    ja = {e["id"]: e["why"] for e in evaluate(rulebook, read_request(
+        {**_DIVORCE_TO_HIMEJI, "locale": "ja"}, rulebook.vocab, set(rulebook.events)))["at_new_city"]}
+    assert ja["jido_fuyo_teate"] == ["ひとり親の家庭になって、18歳未満の方がいるため"]
+    assert ja["tennyu_todoke"] == ["加古川市から引っ越すため"]  # nothing else: the move itself
+    en = {e["id"]: e["why"] for e in evaluate(rulebook, read_request(
+        {**_DIVORCE_TO_HIMEJI, "locale": "en"}, rulebook.vocab, set(rulebook.events)))["at_new_city"]}
+    assert en["jido_fuyo_teate"] == [
+        "Because your household becomes a single-parent household and someone in your household is under 18"]
+    # open: 「…場合、または…場合」, never the same condition twice
+    open_ = {**_DIVORCE_TO_HIMEJI, "facts": {"move": "out_of_city"}, "locale": "ja",
+             "members": [{"relation": "self", "age": 34}, {"relation": "child", "age": 6}]}
+    entries = {e["id"]: e for e in evaluate(rulebook, read_request(open_, rulebook.vocab, set(rulebook.events)))["at_new_city"]}
+    assert entries["kokuho_kanyu"]["status"] == "conditional"
+    assert entries["kokuho_kanyu"]["why"] == ["手続きの後は国民健康保険に入る場合"]
+    assert wording.either([wording.Reason("犬を飼っている場合"), wording.Reason("原付を持っている場合")], "ja") == \
+        "犬を飼っている場合、または原付を持っている場合"
+    assert wording.either([wording.Reason("If you keep a dog"), wording.Reason("If you own a moped")], "en") == \
+        "If you keep a dog, or if you own a moped"
+
+
+def test_the_words_of_a_rule_are_part_of_the_ruleset_version(tmp_path, rulebook):
+    """A curated why or a quiet guard changes the result: cached results must not outlive it."""
+    import shutil
+
+    from knowledge.loader import load_pack
+    from rules.ruleset import build_rulebook
+    pack = tmp_path / "kakogawa"
+    shutil.copytree(PACKS_DIR / "kakogawa", pack)
+    path = pack / "rules" / "birth.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "まだ児童手当を受けていない\n", "まだだれも児童手当を受けていない\n", 1), encoding="utf-8")
+    assert build_rulebook(load_pack("kakogawa", tmp_path)).version != rulebook.version
