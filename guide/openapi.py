@@ -97,6 +97,8 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
             "department": TEXT, "counter": TEXT, "counter_id": TEXT, "due_date": NULLABLE_COMPUTED_DATE,
             "deadline": TEXT, "deadline_notes": {"type": "array", "items": TEXT},
             "members": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "newborn": {"type": "boolean", "description": "the child a birth brings is concerned too "
+                                                          "(not one of members[], who are the parents)"},
             "bring": {"type": "array", "items": bring}, "why": {"type": "array", "items": TEXT},
             "online": link, "reserve": link, "order": {"type": "integer", "minimum": 1},
             "verified": {"type": "boolean"}, "source_url": TEXT,

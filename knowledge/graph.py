@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -32,14 +32,53 @@ def build_graph(procedures: dict[str, Procedure], docs: dict[str, YamlDoc]) -> n
     raise KnowledgeError([docs[first].problem(("requires",), f"prerequisites form a cycle: {path}")])
 
 
-def order_procedures(graph: nx.DiGraph, ids: list[str], counter_rank: Callable[[str], int],
-                     due_rank: Callable[[str], tuple]) -> list[list[str]]:
+def check_visits(graph: nx.DiGraph, procedures: dict[str, Procedure], offsite: set[str],
+                 docs: dict[str, YamlDoc]) -> None:
+    """The pack's promise that every result can be visited in one pass, each counter once.
+
+    Contract the prerequisite graph by counter: it must have no cycle (else some household would
+    have to go back to a counter), and no procedure at a city counter may come after one at an
+    office outside the city hall (offices come after every city counter: never out and back).
+    Any subset of procedures then orders the same way (its edges are paths of this graph).
+    """
+    closure = graph.graph["closure"]
+    counters = nx.DiGraph()
+    counters.add_nodes_from(graph.nodes[p]["counter"] for p in graph)
+    problems: list[str] = []
+    for a, b in closure.edges():
+        ca, cb = graph.nodes[a]["counter"], graph.nodes[b]["counter"]
+        if ca != cb:
+            counters.add_edge(ca, cb, via=(a, b))
+        if ca in offsite and cb not in offsite:
+            problems.append(docs[b].problem(("requires",), f"'{b}' at a city counter requires '{a}' at an office "
+                                                           "outside the city hall: offices come last"))
+    try:
+        cycle = nx.find_cycle(counters)
+    except nx.NetworkXNoCycle:
+        cycle = None
+    if cycle:
+        path = " -> ".join(f"{u} ({counters.edges[u, v]['via'][0]} before {counters.edges[u, v]['via'][1]})"
+                           for u, v in cycle)
+        first = counters.edges[cycle[0]]["via"][1]
+        problems.append(docs[first].problem(("requires",), f"counters would be visited twice: {path}"))
+    if problems:
+        raise KnowledgeError(problems)
+
+
+def order_procedures(graph: nx.DiGraph, ids: list[str], counter_rank: Callable[[str], Any],
+                     due_rank: Callable[[str], tuple], stage: Callable[[str], int] = lambda c: 0,
+                     building: Callable[[str], str | None] = lambda c: None) -> list[list[str]]:
     """Group ``ids`` by counter and order the visits so every prerequisite comes first.
 
-    Returns the visit plan: a list of visits, each a list of procedure ids at one counter.
-    Prerequisites count through procedures that are not in the result too (A before B before C
-    still puts A before C). Where counters depend on each other both ways, a counter is
-    visited more than once rather than breaking an order.
+    Returns the visit plan: a list of visits, each a list of procedure ids at one counter, each
+    counter once. Prerequisites count through procedures that are not in the result too (A
+    before B before C still puts A before C). The graph contracted by counter decides the order
+    of the visits (a counter after every counter it requires); among the counters that can come
+    next: the earlier ``stage`` (戸籍 → 住民記録 → 保険・年金 → 手当・医療), then a counter in the
+    ``building`` just visited (no back and forth between buildings), then ``counter_rank``
+    (departments.yaml order). Inside a visit: prerequisites first, then ``due_rank``.
+    Where counters depend on each other both ways (a pack ``check_visits`` rejects), a counter
+    is visited more than once rather than breaking an order.
     """
     wanted = set(ids)
     closure = graph.graph["closure"]
@@ -48,13 +87,37 @@ def order_procedures(graph: nx.DiGraph, ids: list[str], counter_rank: Callable[[
     sub.add_edges_from((a, b) for a, b in closure.edges(ids) if b in wanted)
     counter_of = {pid: graph.nodes[pid]["counter"] for pid in ids}
 
+    by_counter = nx.DiGraph()
+    by_counter.add_nodes_from(counter_of.values())
+    by_counter.add_edges_from((counter_of[a], counter_of[b]) for a, b in sub.edges() if counter_of[a] != counter_of[b])
+    if not nx.is_directed_acyclic_graph(by_counter):
+        return _order_revisiting(sub, ids, counter_of, counter_rank, due_rank)
+
+    plan: list[list[str]] = []
+    waiting = {c: by_counter.in_degree(c) for c in by_counter}
+    here: str | None = None
+    while waiting:
+        ready = [c for c, n in waiting.items() if n == 0]
+        counter = min(ready, key=lambda c: (stage(c), 0 if here is not None and building(c) == here else 1,
+                                            counter_rank(c), c))
+        del waiting[counter]
+        for nxt in by_counter.successors(counter):
+            waiting[nxt] -= 1
+        here = building(counter) or here  # a counter of unknown building does not move us
+        mine = sub.subgraph([p for p in ids if counter_of[p] == counter])
+        plan.append(list(nx.lexicographical_topological_sort(mine, key=lambda p: (due_rank(p), p))))
+    return plan
+
+
+def _order_revisiting(sub: nx.DiGraph, ids: list[str], counter_of: dict[str, str],
+                      counter_rank: Callable[[str], Any], due_rank: Callable[[str], tuple]) -> list[list[str]]:
+    """The order when counters require each other both ways: greedy, a counter maybe twice."""
     plan: list[list[str]] = []
     remaining = set(ids)
     indegree = {pid: sub.in_degree(pid) for pid in ids}
     while remaining:
         ready = [p for p in remaining if indegree[p] == 0]
-        # go to the counter with the most urgent ready procedure, then do all that is ready there
-        first = min(ready, key=lambda p: (due_rank(p), counter_rank(counter_of[p]), p))
+        first = min(ready, key=lambda p: (counter_rank(counter_of[p]), due_rank(p), p))
         counter = counter_of[first]
         visit: list[str] = []
         while True:
