@@ -146,7 +146,10 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
             "at_new_city": {"type": "array", "description": "done at the new municipality after a move out, not in this city", "items": {
                 "type": "object", "required": ["id", "name", "why"],
                 "properties": {"id": TEXT, "name": TEXT, "status": {"enum": ["required", "conditional"]},
-                               "why": {"type": "array", "items": TEXT}}}},
+                               "why": {"type": "array", "items": TEXT},
+                               "due_date": NULLABLE_COMPUTED_DATE, "deadline": TEXT,
+                               "deadline_notes": {"type": "array", "items": TEXT},
+                               "overdue": {"type": "boolean", "description": "due_date is before as_of"}}}},
             "warnings": {"type": "array", "items": warning},
             "ignored_facts": {"type": "array", "items": TEXT,
                               "description": "given facts that do not belong to the event, not used"},

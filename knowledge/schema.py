@@ -125,6 +125,9 @@ class BringItem(Strict):
     note: Text | None = None
     # document: taken to the counter; action: done before going (火葬場の予約 …), shown as a to-do
     kind: Literal["document", "action"] = "document"
+    # True: a certificate handed in with the application and kept (戸籍謄本 attached to a claim):
+    # the merged checklist counts one for each counter that asks for it, not one for all
+    submitted: bool = False
 
 
 class FilerIdentity(Strict):

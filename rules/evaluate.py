@@ -341,23 +341,29 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
     return sorted(found.values(), key=lambda e: e["status"] != REQUIRED)  # else in rule-file order
 
 
-def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One list: the same document serves every procedure of the visit, so counts take the max.
+def _merge_checklist(procedures: list[dict[str, Any]], items: dict[str, Any]) -> list[dict[str, Any]]:
+    """One list: the same document serves every procedure of a visit, so counts take the max;
+    a certificate that is handed in and kept (bring.yaml ``submitted``: 戸籍謄本) is needed once
+    at each counter that asks for it, so those counts add up over the counters.
 
     ``count`` is what is surely needed (or, when nothing is sure, what may be); ``count_if`` is
     the larger number needed if the conditional cases apply.
     """
     merged: dict[str, dict[str, Any]] = {}
+    per_counter: dict[str, dict[str, list[int]]] = {}
     for p in procedures:
         for b in p["bring"]:
             m = merged.setdefault(b["id"], {"id": b["id"], "name": b["name"], "kind": b.get("kind", "document"),
-                                            "sure": 0, "maybe": 0, "procedures": []})
-            key = "maybe" if b["conditional"] else "sure"
-            m[key] = max(m[key], b["count"])
+                                            "procedures": []})
+            sure_maybe = per_counter.setdefault(b["id"], {}).setdefault(p["counter_id"], [0, 0])
+            key = 1 if b["conditional"] else 0
+            sure_maybe[key] = max(sure_maybe[key], b["count"])
             m["procedures"].append(p["id"])
     out = []
     for m in merged.values():
-        sure, maybe = m.pop("sure"), m.pop("maybe")
+        counts = per_counter[m["id"]].values()
+        add = sum if getattr(items.get(m["id"]), "submitted", False) else max
+        sure, maybe = add(s for s, _ in counts), add(max(s, c) for s, c in counts)
         item = {**m, "count": sure or maybe, "conditional": sure == 0}
         if sure and maybe > sure:
             item["count_if"] = maybe
@@ -586,7 +592,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         "event": situation.event,
         "event_date": situation.event_date.isoformat() if situation.event_date else None,
         "procedures": ordered,
-        "checklist": _merge_checklist(ordered),
+        "checklist": _merge_checklist(ordered, kb.items),
         "visit_plan": visit_plan,
         "offices": _offices(rulebook, ordered, loc),
         "at_new_city": _at_new_city(rulebook, situation, outcomes, real),
