@@ -32,8 +32,7 @@ def build_graph(procedures: dict[str, Procedure], docs: dict[str, YamlDoc]) -> n
     raise KnowledgeError([docs[first].problem(("requires",), f"prerequisites form a cycle: {path}")])
 
 
-def check_visits(graph: nx.DiGraph, procedures: dict[str, Procedure], offsite: set[str],
-                 docs: dict[str, YamlDoc]) -> None:
+def check_visits(graph: nx.DiGraph, offsite: set[str], docs: dict[str, YamlDoc]) -> None:
     """The pack's promise that every result can be visited in one pass, each counter once.
 
     Contract the prerequisite graph by counter: it must have no cycle (else some household would
@@ -82,39 +81,64 @@ def order_procedures(graph: nx.DiGraph, ids: list[str], counter_rank: Callable[[
     """
     wanted = set(ids)
     closure = graph.graph["closure"]
-    sub = nx.DiGraph()
-    sub.add_nodes_from(ids)
-    sub.add_edges_from((a, b) for a, b in closure.edges(ids) if b in wanted)
     counter_of = {pid: graph.nodes[pid]["counter"] for pid in ids}
-
-    by_counter = nx.DiGraph()
-    by_counter.add_nodes_from(counter_of.values())
-    by_counter.add_edges_from((counter_of[a], counter_of[b]) for a, b in sub.edges() if counter_of[a] != counter_of[b])
-    if not nx.is_directed_acyclic_graph(by_counter):
-        return _order_revisiting(sub, ids, counter_of, counter_rank, due_rank)
-
+    edges = [(a, b) for a in ids for b in closure.succ[a] if b in wanted]  # plain Python: once per result
+    after: dict[str, set[str]] = {c: set() for c in counter_of.values()}  # counter -> counters after it
+    inner: dict[str, list[str]] = {p: [] for p in ids}  # procedure -> procedures after it, same counter
+    for a, b in edges:
+        ca, cb = counter_of[a], counter_of[b]
+        if ca == cb:
+            inner[a].append(b)
+        else:
+            after[ca].add(cb)
+    waiting = dict.fromkeys(after, 0)
+    for c in after:
+        for d in after[c]:
+            waiting[d] += 1
     plan: list[list[str]] = []
-    waiting = {c: by_counter.in_degree(c) for c in by_counter}
     here: str | None = None
     while waiting:
         ready = [c for c, n in waiting.items() if n == 0]
+        if not ready:  # counters require each other both ways: a pack check_visits rejects
+            return _order_revisiting(edges, ids, counter_of, counter_rank, due_rank)
         counter = min(ready, key=lambda c: (stage(c), 0 if here is not None and building(c) == here else 1,
                                             counter_rank(c), c))
         del waiting[counter]
-        for nxt in by_counter.successors(counter):
-            waiting[nxt] -= 1
+        for d in after[counter]:
+            waiting[d] -= 1
         here = building(counter) or here  # a counter of unknown building does not move us
-        mine = sub.subgraph([p for p in ids if counter_of[p] == counter])
-        plan.append(list(nx.lexicographical_topological_sort(mine, key=lambda p: (due_rank(p), p))))
+        plan.append(_in_visit([p for p in ids if counter_of[p] == counter], inner, due_rank))
     return plan
 
 
-def _order_revisiting(sub: nx.DiGraph, ids: list[str], counter_of: dict[str, str],
+def _in_visit(procs: list[str], inner: dict[str, list[str]], due_rank: Callable[[str], tuple]) -> list[str]:
+    """One counter's procedures: prerequisites first, then by ``due_rank``; a prerequisite is as
+    urgent as what waits for it (``inner`` is transitive: it lists everything after)."""
+    before = dict.fromkeys(procs, 0)
+    for p in procs:
+        for q in inner[p]:
+            before[q] += 1
+    urgency = {p: min([due_rank(p), *(due_rank(q) for q in inner[p])]) for p in procs}
+    out: list[str] = []
+    while before:
+        p = min((p for p, n in before.items() if n == 0), key=lambda p: (urgency[p], p))
+        del before[p]
+        for q in inner[p]:
+            before[q] -= 1
+        out.append(p)
+    return out
+
+
+def _order_revisiting(edges: list[tuple[str, str]], ids: list[str], counter_of: dict[str, str],
                       counter_rank: Callable[[str], Any], due_rank: Callable[[str], tuple]) -> list[list[str]]:
     """The order when counters require each other both ways: greedy, a counter maybe twice."""
+    succ: dict[str, list[str]] = {p: [] for p in ids}
+    indegree = dict.fromkeys(ids, 0)
+    for a, b in edges:
+        succ[a].append(b)
+        indegree[b] += 1
     plan: list[list[str]] = []
     remaining = set(ids)
-    indegree = {pid: sub.in_degree(pid) for pid in ids}
     while remaining:
         ready = [p for p in remaining if indegree[p] == 0]
         first = min(ready, key=lambda p: (counter_rank(counter_of[p]), due_rank(p), p))
@@ -128,7 +152,7 @@ def _order_revisiting(sub: nx.DiGraph, ids: list[str], counter_of: dict[str, str
             for p in here:
                 visit.append(p)
                 remaining.discard(p)
-                for nxt in sub.successors(p):
+                for nxt in succ[p]:
                     indegree[nxt] -= 1
         plan.append(visit)
     return plan

@@ -163,7 +163,7 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
 
     graph = build_graph(procedures, docs)  # raises KnowledgeError on a cycle
     # each counter visited once, offices outside the city hall last (raises KnowledgeError)
-    check_visits(graph, procedures, {cid for cid, (d, _) in counters.items() if d.offsite}, docs)
+    check_visits(graph, {cid for cid, (d, _) in counters.items() if d.offsite}, docs)
     return KnowledgeBase(
         pack=pack, directory=directory, procedures=procedures, departments=departments,
         counters=counters, items=items, events=events, questions=questions, graph=graph,
