@@ -107,26 +107,51 @@ def member_values(i: int, answers: dict[str, str], vocab: Vocabulary) -> dict[st
 
 # --- routing ------------------------------------------------------------------------------
 
+_PARSED: dict[tuple[int, int, str], tuple[Vocabulary, Any, Any]] = {}
+
+
+def _parsed(vocab: Vocabulary, raw: Any, scope: str):
+    """``parse`` of a question's ask_if, once per vocabulary and condition object (pages ask
+    again and again). The objects are kept with the result, so an id is never reused meanwhile."""
+    key = (id(vocab), id(raw), scope)
+    hit = _PARSED.get(key)
+    if hit is None or hit[0] is not vocab or hit[1] is not raw:
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        hit = _PARSED[key] = (vocab, raw, parse(raw, vocab, scope))
+    return hit[2]
+
+
 def _may_ask(question: Question, vocab: Vocabulary, household: dict[str, Any],
              members: list[dict[str, Any]], person: int | None) -> bool:
     """Ask unless ask_if is known to be false (an unanswered condition still asks)."""
     if not question.ask_if:
         return True
     if question.fact.startswith("member."):
-        return truth(parse(question.ask_if, vocab, "member"), members[person or 0]) is not False
-    if "when" in question.ask_if and truth(parse(question.ask_if["when"], vocab, "household"), household) is False:
+        return truth(_parsed(vocab, question.ask_if, "member"), members[person or 0]) is not False
+    if "when" in question.ask_if and truth(_parsed(vocab, question.ask_if["when"], "household"), household) is False:
         return False
     if "member" in question.ask_if:
-        cond = parse(question.ask_if["member"], vocab, "member")
+        cond = _parsed(vocab, question.ask_if["member"], "member")
         return any(truth(cond, m) is not False for m in members)
     return True
 
 
-def steps(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str]) -> list[Step]:
-    """Every page of the questionnaire for these answers, in order."""
-    household = household_values(event.id, answers, vocab)
+Typed = tuple[dict[str, Any], list[dict[str, Any]]]
+
+
+def typed_answers(event: LifeEvent, answers: dict[str, str], vocab: Vocabulary) -> Typed:
+    """The household's and each person's answers as the engine sees them (computed once per
+    page and handed to the functions below, which otherwise each compute them again)."""
     n = people_count(answers) or 0
-    members = [member_values(i, answers, vocab) for i in range(n)]
+    return household_values(event.id, answers, vocab), [member_values(i, answers, vocab) for i in range(n)]
+
+
+def steps(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str],
+          typed: Typed | None = None) -> list[Step]:
+    """Every page of the questionnaire for these answers, in order."""
+    household, members = typed or typed_answers(event, answers, vocab)
+    n = len(members)
     questions = [kb.questions[q] for q in event.questions]
     member_qs = [q for q in questions if q.fact.startswith("member.")]
     out: list[Step] = []
@@ -149,39 +174,39 @@ def steps(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[
 
 
 def person_questions(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str],
-                     step: Step) -> list[Question]:
-    household = household_values(event.id, answers, vocab)
-    n = people_count(answers) or 0
-    members = [member_values(i, answers, vocab) for i in range(n)]
+                     step: Step, typed: Typed | None = None) -> list[Question]:
+    household, members = typed or typed_answers(event, answers, vocab)
     member_qs = [kb.questions[q] for q in event.questions if kb.questions[q].fact.startswith("member.")]
-    basic = [q for q in member_qs if q.fact.split(".")[1] in BASIC_MEMBER_FIELDS]
     if step.kind == "person":
-        return basic
-    return [q for q in member_qs if q not in basic and _may_ask(q, vocab, household, members, step.person)]
+        return [q for q in member_qs if q.fact.split(".")[1] in BASIC_MEMBER_FIELDS]
+    return [q for q in member_qs if q.fact.split(".")[1] not in BASIC_MEMBER_FIELDS
+            and _may_ask(q, vocab, household, members, step.person)]
 
 
 def step_keys(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str],
-              step: Step) -> list[str]:
+              step: Step, typed: Typed | None = None) -> list[str]:
     """The answer keys a page sets."""
     if step.kind in ("date", "count", "question"):
         assert step.question is not None
         return [key_for(step.question)]
-    return [key_for(q, step.person) for q in person_questions(kb, vocab, event, answers, step)]
+    return [key_for(q, step.person) for q in person_questions(kb, vocab, event, answers, step, typed)]
 
 
 def next_step(all_steps: list[Step], answered: Iterable[str], kb: KnowledgeBase, vocab: Vocabulary,
               event: LifeEvent, answers: dict[str, str]) -> Step | None:
     """The first page with an unanswered key; None when everything is answered."""
     have = set(answered)
+    typed = typed_answers(event, answers, vocab)
     for step in all_steps:
-        if any(k not in have for k in step_keys(kb, vocab, event, answers, step)):
+        if any(k not in have for k in step_keys(kb, vocab, event, answers, step, typed)):
             return step
     return None
 
 
 def clean(answers: dict[str, str], kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent) -> dict[str, str]:
     """Drop answers that no longer belong (people beyond the count, skipped questions)."""
-    keys = {k for s in steps(kb, vocab, event, answers) for k in step_keys(kb, vocab, event, answers, s)}
+    typed = typed_answers(event, answers, vocab)
+    keys = {k for s in steps(kb, vocab, event, answers, typed) for k in step_keys(kb, vocab, event, answers, s, typed)}
     return {k: v for k, v in answers.items() if k in keys}
 
 

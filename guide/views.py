@@ -40,10 +40,13 @@ def _query(answers: dict[str, str], **extra: str) -> str:
     return urlencode(pairs)
 
 
-def _url(endpoint: str, answers: dict[str, str], **kwargs) -> str:
+def _url(endpoint: str, answers: dict[str, str], query: str | None = None, **kwargs) -> str:
+    """``endpoint``'s URL with the answers in the query; ``query``: the same answers' query
+    already built (a page with several links to the same answers builds it once)."""
     extra = {k: kwargs.pop(k) for k in ("return_to",) if k in kwargs}
     base = url_for(endpoint, **kwargs)
-    query = _query(answers, **({"return": extra["return_to"]} if extra.get("return_to") else {}))
+    if query is None:
+        query = _query(answers, **({"return": extra["return_to"]} if extra.get("return_to") else {}))
     return f"{base}?{query}" if query else base
 
 
@@ -191,13 +194,13 @@ def check(event_id: str):
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
     steps = flow.steps(book.kb, book.vocab, event, answers)
     pending = flow.next_step(steps, answers.keys(), book.kb, book.vocab, event, answers)
+    query, change_query = _query(answers), _query(answers, **{"return": "check"})
     rows = answer_rows(book, event, answers, steps, g.locale,
-                       change_url=lambda key: _url("guide.page", answers, event_id=event.id, key=key,
-                                                   return_to="check"))
-    pending_url = _url("guide.page", answers, event_id=event.id, key=pending.key) if pending else None
-    back = _url("guide.page", answers, event_id=event.id, key=steps[-1].key)
+                       change_url=lambda key: _url("guide.page", answers, change_query, event_id=event.id, key=key))
+    pending_url = _url("guide.page", answers, query, event_id=event.id, key=pending.key) if pending else None
+    back = _url("guide.page", answers, query, event_id=event.id, key=steps[-1].key)
     return render_template("guide/check.html", event=event, rows=rows, pending_url=pending_url,
-                           result_url=_url("guide.result", answers, event_id=event.id), back_url=back)
+                           result_url=_url("guide.result", answers, query, event_id=event.id), back_url=back)
 
 
 def _evaluate(book, event, answers: dict[str, str]):
@@ -215,14 +218,14 @@ def result(event_id: str):
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
     data = _evaluate(book, event, answers)
     note_procedures(p["id"] for p in data["procedures"])  # usage statistics: counts only
-    query = _query(answers)
+    query = _query(answers)  # built once: every link of the page carries the same answers
     view = present_result(book, event, data, answers, g.locale)
-    self_url = request.host_url.rstrip("/") + url_for("guide.result", event_id=event.id) + (f"?{query}" if query else "")
+    self_url = request.host_url.rstrip("/") + _url("guide.result", answers, query, event_id=event.id)
     return render_template(
         "guide/result.html", event=event, result=data, view=view, self_url=self_url,
-        check_url=_url("guide.check", answers, event_id=event.id),
-        ics_url=_url("guide.result_ics", answers, event_id=event.id),
-        qr_url=_url("guide.result_qr", answers, event_id=event.id),
+        check_url=_url("guide.check", answers, query, event_id=event.id),
+        ics_url=_url("guide.result_ics", answers, query, event_id=event.id),
+        qr_url=_url("guide.result_qr", answers, query, event_id=event.id),
     )
 
 

@@ -7,6 +7,7 @@ Pure functions: no Flask, no database. Holidays come from the maintained
 from __future__ import annotations
 
 import calendar as _cal
+import functools
 from datetime import date, timedelta
 
 import jpholiday
@@ -19,6 +20,7 @@ _CHILD_ALLOWANCE_DAYS = 15  # 児童手当法8条の「15日特例」 (deadlines
 _ONE_DAY = timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=8192)  # pure; every due date asks for the same few weeks again
 def is_open_day(d: date) -> bool:
     """False on Saturdays, Sundays, national holidays and the 12/29–1/3 closure.
 

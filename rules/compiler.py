@@ -20,6 +20,9 @@ DEFINITE = "definite"
 POSSIBLE = "possible"
 NOT_DEFINITE = "not_definite"
 CATCH_ALL = "__catch_all"
+# all matches of one rule in one session come out of the engine as one result (a rule matches at
+# most once per member, or per pair of members, of a household of at most 20)
+RESULT_CAP = 1000
 _DURABLE_OP = {"ne": "$neq", "gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt"}
 
 
@@ -44,7 +47,9 @@ def _atom(atom: Atom, mode: str) -> dict[str, Any]:
     else:
         test = {_DURABLE_OP[op]: {key: value}}
     if mode == DEFINITE:
-        return {"$and": [{"$ex": {key: 1}}, test]}  # an absent value never holds for sure
+        # an absent value never holds for sure: durable fails every test of an absent attribute
+        # ($neq included; tests/unit/test_engine.py checks this), so no "$ex" guard is needed
+        return test
     if mode == POSSIBLE:
         return {"$or": [{"$nex": {key: 1}}, test]}  # an absent value may hold
     # NOT_DEFINITE: absent, or present and failing (the negated atom's test)
@@ -78,6 +83,60 @@ def _pattern(kind: str, cond: Cond | None, modes: tuple[str, ...], extra: list[d
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
+# durable keeps the "$and"/"$or" groups (two entries each) and the references to other facts
+# (one each) of a pattern in a sequence of at most 31 entries (MAX_SEQUENCE_EXPRESSIONS, rete.c)
+_SEQUENCE_LIMIT = 31
+
+
+def _sequence_size(node: Any) -> int:
+    """Entries of one pattern's expression (the pattern without its alias) in that sequence."""
+    if isinstance(node, list):
+        return sum(_sequence_size(x) for x in node)
+    size = 0
+    for key, value in node.items():
+        if key in ("$and", "$or"):
+            size += 2 + _sequence_size(value)
+        elif key.startswith("$") and isinstance(value, dict):  # {"$gt": {attr: value or reference}}
+            size += sum(isinstance(v, dict) for v in value.values())
+        elif isinstance(value, dict):  # {attr: {alias: attr}}: equal to another fact's attribute
+            size += 1
+    return size
+
+
+def _layouts(clause: Clause) -> list[list[tuple[str, str, Cond | None, list[dict]]]]:
+    """The clause's patterns (alias, kind of fact, condition, joins), the cheaper layout first.
+
+    Member facts carry the household's answers too (see rules/engine.py), so a clause with a
+    member condition can test the household on its first member pattern: no join with the
+    household fact, which halved durable's matching time. The joined layout (household fact and
+    member facts) is the fallback for a condition too large for one pattern."""
+    chains = [[{"$gt": {"idx": {f"m{i - 1}": "idx"}}}] if i else [] for i in range(clause.at_least)]
+    # distinct members in index order, so a pair is counted once
+    joined = [("h", "household", clause.household, [])]
+    if clause.member is None:
+        return [joined]
+    joined += [(f"m{i}", "member", clause.member, chains[i]) for i in range(clause.at_least)]
+    first = clause.member if clause.household is None else All((clause.household, clause.member))
+    merged = [("m0", "member", first, [])]
+    merged += [(f"m{i}", "member", clause.member, chains[i]) for i in range(1, clause.at_least)]
+    return [merged, joined]
+
+
+def _clause_rules(n: int, clause: Clause, layout: list[tuple[str, str, Cond | None, list[dict]]]) -> dict[str, Any]:
+    def pattern(alias: str, kind: str, cond: Cond | None, chain: list[dict], modes: tuple[str, ...]) -> dict:
+        return {alias: _pattern(kind, cond, modes, chain)}
+
+    rules = {f"c{n}_{DEFINITE}": {"all": [pattern(a, k, c, ch, (DEFINITE,)) for a, k, c, ch in layout],
+                                  "cap": RESULT_CAP, "run": f"{DEFINITE}\t{clause.tag}"}}
+    for j, (_, _, doubted, _) in enumerate(layout):
+        if doubted is None:
+            continue  # no condition: always definitely true, never in doubt
+        patterns = [pattern(a, k, c, ch, (DEFINITE,) if i < j else (POSSIBLE, NOT_DEFINITE) if i == j
+                            else (POSSIBLE,)) for i, (a, k, c, ch) in enumerate(layout)]
+        rules[f"c{n}_{POSSIBLE}{j}"] = {"all": patterns, "cap": RESULT_CAP, "run": f"{POSSIBLE}\t{clause.tag}"}
+    return rules
+
+
 def compile_clauses(clauses: list[Clause]) -> dict[str, Any]:
     """A durable ruleset definition (without actions' callables: ``run`` names the outcome).
 
@@ -88,26 +147,16 @@ def compile_clauses(clauses: list[Clause]) -> dict[str, Any]:
     """
     rules: dict[str, Any] = {}
     for n, clause in enumerate(clauses):
-        conds: list[tuple[str, Cond | None, list[dict]]] = [("h", clause.household, [])]
-        if clause.member is not None:
-            for i in range(clause.at_least):
-                # distinct members in index order, so a pair is counted once
-                chain = [{"$gt": {"idx": {f"m{i - 1}": "idx"}}}] if i else []
-                conds.append((f"m{i}", clause.member, chain))
-
-        def pattern(alias: str, cond: Cond | None, chain: list[dict], modes: tuple[str, ...]) -> dict:
-            return {alias: _pattern("household" if alias == "h" else "member", cond, modes, chain)}
-
-        rules[f"c{n}_{DEFINITE}"] = {"all": [pattern(a, c, ch, (DEFINITE,)) for a, c, ch in conds],
-                                     "run": f"{DEFINITE}\t{clause.tag}"}
-        for j, (_, doubted, _) in enumerate(conds):
-            if doubted is None:
-                continue  # no condition: always definitely true, never in doubt
-            patterns = [pattern(a, c, ch, (DEFINITE,) if i < j else (POSSIBLE, NOT_DEFINITE) if i == j
-                                else (POSSIBLE,)) for i, (a, c, ch) in enumerate(conds)]
-            rules[f"c{n}_{POSSIBLE}{j}"] = {"all": patterns, "run": f"{POSSIBLE}\t{clause.tag}"}
-    # every asserted fact must be handled, or durable refuses it (ENGINEERING.md §1.4)
-    rules[CATCH_ALL] = {"all": [{"m": {"$ex": {"kind": 1}}}], "run": CATCH_ALL}
+        for layout in _layouts(clause):
+            made = _clause_rules(n, clause, layout)
+            if all(_sequence_size(expr) <= _SEQUENCE_LIMIT for r in made.values() for p in r["all"] for expr in p.values()):
+                break
+        rules.update(made)
+    # every asserted fact must be handled, or durable refuses it (ENGINEERING.md §1.4); all the
+    # facts of a session come back as ONE result of this rule (cap), which the engine skips.
+    # (A catch-all that never completes a match would fire nothing, but durable then corrupted
+    # its heap when the session was deleted: "free(): invalid pointer", measured.)
+    rules[CATCH_ALL] = {"all": [{"m": {"$ex": {"kind": 1}}}], "cap": RESULT_CAP, "run": CATCH_ALL}
     return rules
 
 

@@ -17,10 +17,15 @@ V = load_vocabulary()
 HOUSEHOLD = parse({"any": [{"facts.dog": True}, {"deceased.age": {"gte": 65}, "deceased.insurance": {"ne": "kokuho"}}]},
                   V, "household")
 MEMBER = parse({"age": {"gte": 15}, "not": {"insurance": {"in": ["kouki", "seiho"]}}}, V, "member")
+# a household condition too large for one pattern with the member condition (durable's limit
+# of 31 "$and"/"$or" entries): compiled with a join between the household and member facts
+BIG_HOUSEHOLD = parse({"any": [{"facts.dog": True, "deceased.age": {"gte": 65 + i}} for i in range(2)]}, V, "household")
 CLAUSES = [
     Clause("household_only", household=HOUSEHOLD),
     Clause("member_only", member=MEMBER),
     Clause("two_members", household=parse({"deceased.householder": True}, V, "household"), member=MEMBER, at_least=2),
+    Clause("household_and_member", household=parse({"facts.dog": True}, V, "household"), member=MEMBER),
+    Clause("big_household_and_member", household=BIG_HOUSEHOLD, member=MEMBER),
 ]
 ENGINE = RuleEngine("test_engine", CLAUSES)
 
@@ -67,6 +72,15 @@ def test_engine_agrees_with_reference_semantics(h, members):
     maybe = sum(t is not False for t in per)
     assert out["two_members"].definite == (hh is True and sure >= 2)
     assert out["two_members"].possible == (hh is not False and maybe >= 2)
+    # a household and a member condition: on one fact (merged layout) or joined (too large)
+    for tag, cond in (("household_and_member", parse({"facts.dog": True}, V, "household")),
+                      ("big_household_and_member", BIG_HOUSEHOLD)):
+        both = evaluate(cond, hv)
+        assert out[tag].definite_members == ({i for i, t in enumerate(per) if t is True} if both is True else set())
+        assert out[tag].possible == (both is not False and any(t is not False for t in per))
+        if not out[tag].definite:
+            assert out[tag].possible_members == ({i for i, t in enumerate(per) if t is not False}
+                                                 if both is not False else set())
 
 
 def test_sessions_are_deleted_so_memory_stays_flat():
@@ -118,3 +132,113 @@ def test_durable_imports_on_this_python():
     import durable.engine  # noqa: F401
 
     assert sys.version_info[:2] < (3, 13)
+
+
+def test_durable_fails_every_test_of_an_absent_attribute():
+    # the compiler's definite atoms carry no "$ex" guard because of this (rules/compiler.py)
+    import json
+
+    import durable_rules_engine as native
+
+    tests = {"eq": {"x": 5}, "neq": {"$neq": {"x": 5}}, "gt": {"$gt": {"x": 5}}, "gte": {"$gte": {"x": 5}},
+             "lt": {"$lt": {"x": 5}}, "lte": {"$lte": {"x": 5}}, "or": {"$or": [{"x": 5}, {"x": 6}]},
+             "and_neq": {"$and": [{"$neq": {"x": 5}}, {"$neq": {"x": 6}}]}}
+    for name, test in tests.items():
+        handle = native.create_ruleset(f"absent_{name}", json.dumps({
+            "r": {"all": [{"m": {"$and": [{"kind": "a"}, test]}}]},
+            "all": {"all": [{"m": {"$ex": {"kind": 1}}}]}}))
+        try:
+            _, state = native.assert_facts(handle, json.dumps([{"sid": "1", "id": 1, "kind": "a"}]))
+            fired = [native.start_action_for_state(handle, state)[1]]
+            while (more := native.complete_and_start_action(handle, state)) is not None:
+                fired.append(more)
+            assert not any(f.startswith('{"r"') for f in fired), name
+        finally:
+            native.delete_ruleset(handle)
+
+
+def test_an_engine_without_clauses_handles_every_fact():
+    # in a child process: a durable heap fault would end the test run, not fail one test
+    import subprocess
+    import sys
+
+    code = ("from rules.engine import RuleEngine\n"
+            "e = RuleEngine('empty', [])\n"
+            "for i in range(2000):\n"
+            "    assert e.decide({'facts__dog': True}, [{'age': 30}, {'age': 3}]) == {}\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_all_matches_of_a_rule_come_back_together():
+    # five members satisfy member_only: one result for the rule, all five members in it
+    out = ENGINE.decide({}, [{"age": 30 + i, "insurance": "kokuho"} for i in range(5)])
+    assert out["member_only"].definite_members == {0, 1, 2, 3, 4}
+    assert out["two_members"].possible and not out["two_members"].definite  # householder unanswered
+
+
+def test_values_that_look_like_member_indexes_are_not_read_as_members():
+    engine = RuleEngine("idx_text", [Clause("dog", household=parse({"facts.dog": True}, V, "household"),
+                                            member=MEMBER)])
+    out = engine.decide({"facts__dog": True, "idx": 7, "note": '"idx": 9'}, [{"age": 40, "insurance": "kokuho"}])
+    assert out["dog"].definite_members == {0}
+
+
+def test_large_conditions_fall_back_to_a_join_and_small_ones_do_not():
+    from rules.compiler import compile_clauses
+
+    rules = compile_clauses(CLAUSES)
+    n = {c.tag: i for i, c in enumerate(CLAUSES)}
+    assert [list(p) for p in rules[f"c{n['household_and_member']}_definite"]["all"]] == [["m0"]]
+    assert [list(p) for p in rules[f"c{n['big_household_and_member']}_definite"]["all"]] == [["h"], ["m0"]]
+
+
+def test_a_member_answer_may_not_shadow_a_household_answer():
+    with pytest.raises(EngineError):
+        ENGINE.decide({"facts__dog": True}, [{"facts__dog": False}])
+
+
+def test_the_size_the_compiler_counts_is_the_size_durable_refuses():
+    import json
+
+    import durable_rules_engine as native
+
+    from rules.compiler import _SEQUENCE_LIMIT, _clause_rules, _layouts, _sequence_size
+
+    seen = set()
+    for k in range(1, 5):
+        household = parse({"any": [{"facts.dog": True, "deceased.age": {"gte": 65 + i}} for i in range(k)]}, V, "household")
+        clause = Clause("x", household=household, member=MEMBER, at_least=1 + k % 2)
+        for layout in _layouts(clause):
+            for name, rule in _clause_rules(0, clause, layout).items():
+                size = max(_sequence_size(expr) for p in rule["all"] for expr in p.values())
+                try:
+                    handle = native.create_ruleset(f"size_{k}_{name}_{size}", json.dumps({"r": {"all": rule["all"]}}))
+                except native.error:
+                    accepted = False
+                else:
+                    accepted = True
+                    native.delete_ruleset(handle)
+                assert accepted == (size <= _SEQUENCE_LIMIT), (k, name, size)
+                seen.add(accepted)
+    assert seen == {True, False}  # both sides of the limit were tried
+
+
+def test_the_session_is_empty_after_every_evaluation_and_renewed_when_it_is_not(monkeypatch):
+    import durable_rules_engine as native
+
+    import rules.engine as engine_module
+
+    engine = RuleEngine("kept_session", CLAUSES)
+    for i in range(50):
+        engine.decide({"facts__dog": i % 2 == 0}, [{"age": 20 + i, "insurance": "kokuho"}])
+        assert native.get_facts(engine._handle, engine_module._SESSION) == "[]"
+    # a retraction that leaves the facts behind: the session is deleted, the next answer is right
+    monkeypatch.setattr(engine_module.native, "retract_facts", lambda handle, payload: (0, 0))
+    engine.decide({"facts__dog": True}, [{"age": 40, "insurance": "kokuho"}])
+    monkeypatch.undo()
+    with pytest.raises(native.error):  # deleted: the next evaluation starts a new session
+        native.get_facts(engine._handle, engine_module._SESSION)
+    out = engine.decide({"facts__dog": False}, [{"age": 3}])
+    assert not out["household_only"].definite and out["member_only"].definite_members == set()
+    assert native.get_facts(engine._handle, engine_module._SESSION) == "[]"

@@ -1,0 +1,54 @@
+"""Templates translate through one Babel catalog bound per locale (core/i18n.py, issue 10):
+the words must be exactly those of flask-babel's own template gettext, for every message of the
+catalog, in both languages, with and without variables, escaped the same way."""
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import render_template_string
+
+PO = Path(__file__).resolve().parents[2] / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+
+
+def _msgids() -> list[str]:
+    with PO.open("rb") as f:
+        catalog = read_po(f)
+    return [m.id for m in catalog if m.id and isinstance(m.id, str) and "%(" not in m.id]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_message_reads_as_flask_babel_would_give_it(app, lang):
+    ids = _msgids()
+    assert len(ids) > 100
+    source = "{% for s in ids %}{{ _(s) }}\n{% endfor %}"
+    with app.test_request_context(f"/?lang={lang}"):
+        app.preprocess_request()
+        ours = render_template_string(source, ids=ids)  # context processor: the bound catalog
+        theirs = app.jinja_env.from_string(source).render(ids=ids)  # flask-babel's globals
+    assert ours == theirs
+    if lang == "en":
+        assert "Procedure guide" in ours or ours != "\n".join(ids) + "\n"  # really translated
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_variables_escaping_and_percent_signs_match(app, lang):
+    source = ("{{ _('%(event)sの手続き', event=ev) }}|{{ _('必要な手続きは%(n)s件です。', n=3) }}|"
+              "{{ _('100%%') }}|{{ gettext('加古川市') }}|{{ ngettext('%(num)s件', '%(num)s件', 2) }}|"
+              "{{ pgettext('weekday', '月') }}")
+    with app.test_request_context(f"/?lang={lang}"):
+        app.preprocess_request()
+        ours = render_template_string(source, ev="<b>転入</b>")
+        theirs = app.jinja_env.from_string(source).render(ev="<b>転入</b>")
+    assert ours == theirs
+    assert "&lt;b&gt;" in ours and "100%|" in ours
+
+
+def test_a_catalog_is_bound_once_and_reused(app):
+    from flask_babel import get_translations
+
+    from core.i18n import bound_gettext
+
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        catalog = get_translations()
+        assert bound_gettext(catalog) is bound_gettext(catalog)
