@@ -94,6 +94,10 @@ def order_procedures(graph: nx.DiGraph, ids: list[str], counter_rank: Callable[[
     successors = _closure_successors(graph)
     counter_of = {pid: graph.nodes[pid]["counter"] for pid in ids}
     edges = [(a, b) for a in ids for b in successors.get(a, ()) if b in wanted]
+    due = {p: due_rank(p) for p in ids}  # once each: the keys below compare them often
+    procs_at: dict[str, list[str]] = {}
+    for p in ids:
+        procs_at.setdefault(counter_of[p], []).append(p)
     after: dict[str, set[str]] = {c: set() for c in counter_of.values()}  # counter -> counters after it
     inner: dict[str, list[str]] = {p: [] for p in ids}  # procedure -> procedures after it, same counter
     for a, b in edges:
@@ -111,25 +115,27 @@ def order_procedures(graph: nx.DiGraph, ids: list[str], counter_rank: Callable[[
     while waiting:
         ready = [c for c, n in waiting.items() if n == 0]
         if not ready:  # counters require each other both ways: a pack check_visits rejects
-            return _order_revisiting(edges, ids, counter_of, counter_rank, due_rank)
+            return _order_revisiting(edges, ids, counter_of, counter_rank, due.__getitem__)
         counter = min(ready, key=lambda c: (stage(c), 0 if here is not None and building(c) == here else 1,
                                             counter_rank(c), c))
         del waiting[counter]
         for d in after[counter]:
             waiting[d] -= 1
         here = building(counter) or here  # a counter of unknown building does not move us
-        plan.append(_in_visit([p for p in ids if counter_of[p] == counter], inner, due_rank))
+        plan.append(_in_visit(procs_at[counter], inner, due))
     return plan
 
 
-def _in_visit(procs: list[str], inner: dict[str, list[str]], due_rank: Callable[[str], tuple]) -> list[str]:
-    """One counter's procedures: prerequisites first, then by ``due_rank``; a prerequisite is as
+def _in_visit(procs: list[str], inner: dict[str, list[str]], due: dict[str, tuple]) -> list[str]:
+    """One counter's procedures: prerequisites first, then by ``due``; a prerequisite is as
     urgent as what waits for it (``inner`` is transitive: it lists everything after)."""
+    if len(procs) == 1:
+        return procs
     before = dict.fromkeys(procs, 0)
     for p in procs:
         for q in inner[p]:
             before[q] += 1
-    urgency = {p: min([due_rank(p), *(due_rank(q) for q in inner[p])]) for p in procs}
+    urgency = {p: min([due[p], *(due[q] for q in inner[p])]) for p in procs}
     out: list[str] = []
     while before:
         p = min((p for p, n in before.items() if n == 0), key=lambda p: (urgency[p], p))
