@@ -97,6 +97,8 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
             "department": TEXT, "counter": TEXT, "counter_id": TEXT, "due_date": NULLABLE_COMPUTED_DATE,
             "deadline": TEXT, "deadline_notes": {"type": "array", "items": TEXT},
             "members": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "newborn": {"type": "boolean", "description": "the child a birth brings is concerned too "
+                                                          "(not one of members[], who are the parents)"},
             "bring": {"type": "array", "items": bring}, "why": {"type": "array", "items": TEXT},
             "online": link, "reserve": link, "order": {"type": "integer", "minimum": 1},
             "verified": {"type": "boolean"}, "source_url": TEXT,
@@ -144,7 +146,10 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
             "at_new_city": {"type": "array", "description": "done at the new municipality after a move out, not in this city", "items": {
                 "type": "object", "required": ["id", "name", "why"],
                 "properties": {"id": TEXT, "name": TEXT, "status": {"enum": ["required", "conditional"]},
-                               "why": {"type": "array", "items": TEXT}}}},
+                               "why": {"type": "array", "items": TEXT},
+                               "due_date": NULLABLE_COMPUTED_DATE, "deadline": TEXT,
+                               "deadline_notes": {"type": "array", "items": TEXT},
+                               "overdue": {"type": "boolean", "description": "due_date is before as_of"}}}},
             "warnings": {"type": "array", "items": warning},
             "ignored_facts": {"type": "array", "items": TEXT,
                               "description": "given facts that do not belong to the event, not used"},

@@ -18,6 +18,7 @@ UI = {
     "people": {"ja": "{n}人", "en": "{n}"},
     "age": {"ja": "{n}歳", "en": "{n} years old"},
     "person": {"ja": "{n}人目", "en": "Person {n}"},
+    "newborn": {"ja": "生まれた子", "en": "The newborn child", "easy": "うまれた こども"},
     "date_unknown": {"ja": "わからない（空欄）", "en": "Not known (left empty)"},
     "yen": {"ja": "{amount}円（{unit}）", "en": "¥{amount} ({unit})", "easy": "{amount}えん（{unit}）"},
     "free": {"ja": "無料", "en": "Free", "easy": "おかねは かかりません"},
@@ -144,13 +145,10 @@ def _place_lines(place: dict[str, Any], locale: str) -> dict[str, Any]:
 
 
 def _card(p: dict[str, Any], answers: dict[str, str], book, locale: str) -> dict[str, Any]:
-    p = dict(p)
-    lang = "en" if locale == "en" else "ja"
-    if p.get("due_date"):
-        day = dt.date.fromisoformat(p["due_date"])
-        p["due_display"] = format_date(day, lang)
-        p["due_wareki"] = to_wareki(day)
+    p = _dated(p, locale)
     p["member_words"] = [_person_words(i, answers, book, locale) for i in p["members"]]
+    if p.get("newborn"):  # the child a birth brings: not one of the answered persons
+        p["member_words"].append(_t("newborn", locale))
     p["fee_lines"] = fee_lines(p.get("fees") or [], locale)
     place = _place_lines(p["place"], locale)
     p["place"] = place
@@ -211,4 +209,15 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
             "conditional": len(data["procedures"]) - required,
             "checklist": [c for c in checklist if c.get("kind", "document") == "document"],
             "todo": [c for c in checklist if c.get("kind") == "action"],
+            "at_new_city": [_dated(p, locale) for p in data.get("at_new_city") or []],
             "closed_days": closed_day_view(data, locale)}
+
+
+def _dated(p: dict[str, Any], locale: str) -> dict[str, Any]:
+    """A due date ready to show (西暦 and 和暦), as on a card."""
+    p = dict(p)
+    if p.get("due_date"):
+        day = dt.date.fromisoformat(p["due_date"])
+        p["due_display"] = format_date(day, "en" if locale == "en" else "ja")
+        p["due_wareki"] = to_wareki(day)
+    return p

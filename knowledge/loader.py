@@ -9,7 +9,7 @@ from typing import TypeVar
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
-from knowledge.graph import build_graph
+from knowledge.graph import build_graph, check_visits
 from knowledge.schema import (
     BringFile,
     BringItem,
@@ -162,6 +162,8 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
         raise KnowledgeError(problems)
 
     graph = build_graph(procedures, docs)  # raises KnowledgeError on a cycle
+    # each counter visited once, offices outside the city hall last (raises KnowledgeError)
+    check_visits(graph, {cid for cid, (d, _) in counters.items() if d.offsite}, docs)
     return KnowledgeBase(
         pack=pack, directory=directory, procedures=procedures, departments=departments,
         counters=counters, items=items, events=events, questions=questions, graph=graph,

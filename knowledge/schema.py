@@ -66,9 +66,20 @@ class Place(Strict):
     phone: str | None = None
 
 
+# The legal order of the visits (knowledge/graph.py order_procedures): 戸籍の届出 → 住民記録 →
+# 保険・年金 → 手当・医療 → the rest; a counter's visit comes after every counter it requires,
+# the stage breaks the ties. Set on a department, overridden by a counter (医療助成年金課: its
+# 年金係 is 保険・年金, its 医療助成係 手当・医療).
+Stage = Literal["koseki", "jumin", "hoken_nenkin", "teate_iryo", "other"]
+STAGES: tuple[str, ...] = ("koseki", "jumin", "hoken_nenkin", "teate_iryo", "other")
+
+
 class Counter(Place):
     id: str = Field(pattern=ID_PATTERN)
     name: Text
+    stage: Stage | None = None  # None: the department's
+    # False: a curator has not confirmed this window of a confirmed department (None: the department's)
+    verified: bool | None = None
     building: Text | None = None
     floor: str | None = None  # e.g. "1F"
     window: str | None = None  # e.g. "1番窓口"
@@ -79,6 +90,7 @@ class Department(Place):
     id: str = Field(pattern=ID_PATTERN)
     name: Text
     counters: list[Counter] = Field(min_length=1)
+    stage: Stage = "other"
     # an office outside the city hall (年金事務所, 法務局 …): listed after the city's counters,
     # never in the city's visit plan
     offsite: bool = False
@@ -113,6 +125,9 @@ class BringItem(Strict):
     note: Text | None = None
     # document: taken to the counter; action: done before going (火葬場の予約 …), shown as a to-do
     kind: Literal["document", "action"] = "document"
+    # True: a certificate handed in with the application and kept (戸籍謄本 attached to a claim):
+    # the merged checklist counts one for each counter that asks for it, not one for all
+    submitted: bool = False
 
 
 class FilerIdentity(Strict):

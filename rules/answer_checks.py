@@ -228,13 +228,16 @@ def answer_warnings(situation: Situation, vocab, date_paths: list[str]) -> list[
             + _people_warnings(situation))
 
 
-def past_due_warning(situation: Situation, procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Marks each listed procedure ``overdue`` (due before today) and says so once above the list."""
+def past_due_warning(situation: Situation, procedures: list[dict[str, Any]],
+                     at_new_city: list[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """Marks each listed procedure (and each of ``at_new_city[]``) ``overdue`` (due before today)
+    and says so once above the list."""
     late = []
-    for p in procedures:
-        due = p.get("due_date")
-        p["overdue"] = bool(situation.today and due and dt.date.fromisoformat(due) < situation.today)
-        if p["overdue"]:
-            p["deadline_notes"] = [overdue_note(situation.locale), *p.get("deadline_notes", [])]
-            late.append(f"procedures[{p['id']}].due_date")
+    for key, listed in (("procedures", procedures), ("at_new_city", at_new_city)):
+        for p in listed:
+            due = p.get("due_date")
+            p["overdue"] = bool(situation.today and due and dt.date.fromisoformat(due) < situation.today)
+            if p["overdue"]:
+                p["deadline_notes"] = [overdue_note(situation.locale), *p.get("deadline_notes", [])]
+                late.append(f"{key}[{p['id']}].due_date")
     return [warning("due_date_past", situation.locale, ["event_date", *late])] if late else []

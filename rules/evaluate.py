@@ -31,6 +31,7 @@ class _Decision:
     status: str  # required / conditional / not_applicable
     members: list[int]
     why: list[wording.Reason]
+    newborn: bool = False  # the child a birth brings is concerned too (rule concerns: newborn)
 
 
 def _engine_facts(situation: Situation, placeholders: int) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
@@ -222,13 +223,15 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
         d = decisions.setdefault(rule.procedure, _Decision(proc, "not_applicable", [], []))
         if out.definite:
             if d.status != REQUIRED:
-                d.status, d.members, d.why = REQUIRED, [], []
+                d.status, d.members, d.why, d.newborn = REQUIRED, [], [], False
             d.members = sorted(set(d.members) | _concerned(rule, out.definite_members, real))
+            d.newborn = d.newborn or rule.concerns == "newborn"
             _add(d.why, _reasons_required(rule, out, situation, real, event_words))
         elif out.possible and d.status != REQUIRED:
             if d.status != CONDITIONAL:
-                d.status, d.members, d.why = CONDITIONAL, [], []
+                d.status, d.members, d.why, d.newborn = CONDITIONAL, [], [], False
             d.members = sorted(set(d.members) | _concerned(rule, out.possible_members, real))
+            d.newborn = d.newborn or rule.concerns == "newborn"
             _add(d.why, _reasons_conditional(rule, out, situation, real))
         elif d.status == "not_applicable" and situation.explain:
             _add(d.why, _reasons_not(rule, situation))
@@ -258,7 +261,7 @@ def _add(why: list[wording.Reason], new: list[wording.Reason]) -> None:
 
 
 def _concerned(rule: Rule, matched: set[int], real: int) -> set[int]:
-    if rule.concerns == "none":
+    if rule.concerns in ("none", "newborn"):
         return set()
     if rule.concerns == "all":
         return set(range(real))
@@ -299,7 +302,7 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
            outcomes: dict[str, Outcome], real: int) -> list[dict[str, Any]]:
     loc = situation.locale
     items: list[dict[str, Any]] = []
-    people = max(len(decision.members), 1)
+    people = max(len(decision.members) + decision.newborn, 1)  # per: member counts the people concerned
     for i, b in enumerate(proc.bring):
         out = outcomes.get(f"bring:{proc.id}:{i}")
         conditional = decision.status == CONDITIONAL
@@ -353,10 +356,12 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
                  real: int) -> list[dict[str, Any]]:
     """What the household does at the new municipality after moving out (rules with place: new_city).
 
-    Not a procedure of this city: no counter, due date or visit; id, name, status and why only.
-    The why is one short sentence of at most two reasons (「ひとり親の家庭になって、18歳未満の方が
-    いるため」, "If A, or if B"): the event and the move out (what every such rule shares, and the
-    section's heading says) are said only when nothing else is.
+    Not a procedure of this city: no counter or visit; id, name, status, why, and the due date and
+    deadline where the procedure has one, computed as for the city's own (``_deadline``: 転入届 at
+    the new city is due 14 days from the move). The why is one short sentence of at most two
+    reasons (「ひとり親の家庭になって、18歳未満の方がいるため」, "If A, or if B"): the event and the
+    move out (what every such rule shares, and the section's heading says) are said only when
+    nothing else is.
     """
     loc = situation.locale
     event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], loc)
@@ -370,9 +375,14 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
         if not (out.definite or out.possible):
             continue
         status = REQUIRED if out.definite else CONDITIONAL
-        entry = found.setdefault(rule.procedure, {
-            "id": rule.procedure, "name": rulebook.kb.procedures[rule.procedure].name.get(loc),
-            "status": status, "why": []})
+        if rule.procedure not in found:
+            proc = rulebook.kb.procedures[rule.procedure]
+            chosen, due, notes = _deadline(rulebook, proc, situation, outcomes)
+            found[rule.procedure] = {
+                "id": rule.procedure, "name": proc.name.get(loc), "status": status, "why": [],
+                "due_date": due.isoformat() if due else None, "deadline": chosen.text.get(loc),
+                "deadline_notes": notes}
+        entry = found[rule.procedure]
         if status == REQUIRED and entry["status"] != REQUIRED:
             entry["status"] = REQUIRED
             said.pop(rule.procedure, None)
@@ -395,23 +405,29 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
     return sorted(found.values(), key=lambda e: e["status"] != REQUIRED)  # else in rule-file order
 
 
-def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One list: the same document serves every procedure of the visit, so counts take the max.
+def _merge_checklist(procedures: list[dict[str, Any]], items: dict[str, Any]) -> list[dict[str, Any]]:
+    """One list: the same document serves every procedure of a visit, so counts take the max;
+    a certificate that is handed in and kept (bring.yaml ``submitted``: 戸籍謄本) is needed once
+    at each counter that asks for it, so those counts add up over the counters.
 
     ``count`` is what is surely needed (or, when nothing is sure, what may be); ``count_if`` is
     the larger number needed if the conditional cases apply.
     """
     merged: dict[str, dict[str, Any]] = {}
+    per_counter: dict[str, dict[str, list[int]]] = {}
     for p in procedures:
         for b in p["bring"]:
             m = merged.setdefault(b["id"], {"id": b["id"], "name": b["name"], "kind": b.get("kind", "document"),
-                                            "sure": 0, "maybe": 0, "procedures": []})
-            key = "maybe" if b["conditional"] else "sure"
-            m[key] = max(m[key], b["count"])
+                                            "procedures": []})
+            sure_maybe = per_counter.setdefault(b["id"], {}).setdefault(p["counter_id"], [0, 0])
+            key = 1 if b["conditional"] else 0
+            sure_maybe[key] = max(sure_maybe[key], b["count"])
             m["procedures"].append(p["id"])
     out = []
     for m in merged.values():
-        sure, maybe = m.pop("sure"), m.pop("maybe")
+        counts = per_counter[m["id"]].values()
+        add = sum if getattr(items.get(m["id"]), "submitted", False) else max
+        sure, maybe = add(s for s, _ in counts), add(max(s, c) for s, c in counts)
         item = {**m, "count": sure or maybe, "conditional": sure == 0}
         if sure and maybe > sure:
             item["count_if"] = maybe
@@ -457,7 +473,7 @@ def _place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
         "phone": phone,
         "phone_is_main": phone_src is hall and hall is not None,  # the city hall's 代表 number
         "offsite": dept.offsite,
-        "verified": bool(dept.verified and place_ok),
+        "verified": bool(dept.verified and place_ok and counter.verified is not False),
         "source_url": str(dept.source_url) if dept.source_url else None,
         "closed_days": [{"counter_id": cid, "name": c.name.get(loc), "hours": c.closed_days.hours.get(loc)}
                         for cid, c in _closed_day_counters(rulebook).get(proc.id, [])],
@@ -596,6 +612,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "deadline": chosen.text.get(loc),
             "deadline_notes": deadline_notes,
             "members": d.members,
+            "newborn": d.newborn,
             "bring": _bring(rulebook, proc, d, situation, outcomes, real),
             "why": _texts(d.why),
             "place": _place(rulebook, proc, loc),
@@ -608,35 +625,38 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         }
 
     counter_rank = rulebook.counter_rank
+
+    def plan_of(ids: list[str]) -> list[list[str]]:
+        return order_procedures(
+            kb.graph, ids,
+            counter_rank=lambda c: counter_rank[c],
+            due_rank=lambda p: (0 if listed[p]["status"] == REQUIRED else 1,
+                                due_of[p].timetuple()[:3] if due_of[p] else _FAR),
+            stage=lambda c: rulebook.counter_stage[c],
+            building=lambda c: rulebook.counter_building[c],
+        )
+
     city = [pid for pid in listed if not listed[pid]["place"]["offsite"]]
-    plan = order_procedures(
-        kb.graph, city,
-        counter_rank=lambda c: counter_rank[c],
-        due_rank=lambda p: (0 if listed[p]["status"] == REQUIRED else 1,
-                            due_of[p].timetuple()[:3] if due_of[p] else _FAR),
-    )
     ordered: list[dict[str, Any]] = []
     visit_plan: list[dict[str, Any]] = []
-    for visit in plan:
+    for visit in plan_of(city):
         first = listed[visit[0]]
         visit_plan.append({"counter": first["counter"], "counter_id": first["counter_id"],
                            "department": first["department"], "procedures": visit})
         for pid in visit:
             listed[pid]["order"] = len(ordered) + 1
             ordered.append(listed[pid])
-    # offices outside the city hall come after every city counter (never out and back), by due date
-    for pid in sorted((p for p in listed if p not in city),
-                      key=lambda p: (counter_rank[listed[p]["counter_id"]],
-                                     0 if listed[p]["status"] == REQUIRED else 1,
-                                     due_of[p].timetuple()[:3] if due_of[p] else _FAR, p)):
-        listed[pid]["order"] = len(ordered) + 1
-        ordered.append(listed[pid])
+    # offices outside the city hall come after every city counter (never out and back), each once
+    for visit in plan_of([p for p in listed if p not in city]):
+        for pid in visit:
+            listed[pid]["order"] = len(ordered) + 1
+            ordered.append(listed[pid])
 
     result: dict[str, Any] = {
         "event": situation.event,
         "event_date": situation.event_date.isoformat() if situation.event_date else None,
         "procedures": ordered,
-        "checklist": _merge_checklist(ordered),
+        "checklist": _merge_checklist(ordered, kb.items),
         "visit_plan": visit_plan,
         "offices": _offices(rulebook, ordered, loc),
         "at_new_city": _at_new_city(rulebook, situation, outcomes, real),
@@ -691,7 +711,7 @@ def _safety_net(rulebook: Rulebook, situation: Situation) -> tuple[Situation, li
 
 def _finish_safety_net(result: dict[str, Any], situation: Situation, ignored: list[str],
                        warnings: list[dict[str, Any]]) -> None:
-    warnings = warnings + answer_checks.past_due_warning(situation, result["procedures"])
+    warnings = warnings + answer_checks.past_due_warning(situation, result["procedures"], result["at_new_city"])
     if ignored:
         warnings.append(answer_checks.warning("ignored_facts", situation.locale, ignored))
     result["warnings"] = warnings

@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from knowledge.loader import KnowledgeBase, read_doc, validate_doc
-from knowledge.schema import ID_PATTERN, Strict, Text
+from knowledge.schema import ID_PATTERN, STAGES, Strict, Text
 from knowledge.yamlfile import KnowledgeError, YamlDoc
 from rules.compiler import Clause
 from rules.conditions import Cond, ConditionError, atoms_of, parse
@@ -45,7 +45,9 @@ class RuleDef(Strict):
     when: dict[str, Any] | None = None
     member: dict[str, Any] | None = None
     members_at_least: int = Field(default=1, ge=1, le=10)
-    concerns: Literal["all", "matched", "none"] | None = None  # default: matched with member, else all
+    # default: matched with member, else all; newborn: the child a birth brings (not one of the
+    # members[], who are the parents), named 「生まれた子」 and counted as one person
+    concerns: Literal["all", "matched", "none", "newborn"] | None = None
     # new_city: done at the new municipality after a move out (at_new_city[] of the response),
     # never at this city's counters (shared/domain/facts.md, "Where the procedures take place")
     place: Literal["city", "new_city"] = "city"
@@ -105,6 +107,16 @@ class Rulebook:
     def counter_rank(self) -> dict[str, int]:
         """Counters in the order of departments.yaml: the tie-break of the visiting order."""
         return {cid: n for n, cid in enumerate(self.kb.counters)}
+
+    @cached_property
+    def counter_stage(self) -> dict[str, int]:
+        """Counter -> its stage's place in the legal order (schema STAGES): the counter's, else its department's."""
+        return {cid: STAGES.index(c.stage or d.stage) for cid, (d, c) in self.kb.counters.items()}
+
+    @cached_property
+    def counter_building(self) -> dict[str, str | None]:
+        """Counter -> its building (the Japanese name as the key), None when the pack does not say."""
+        return {cid: c.building.ja if c.building else None for cid, (_, c) in self.kb.counters.items()}
 
     def rules_for(self, event: str) -> EventRules:
         return self.events[event]

@@ -95,7 +95,17 @@ def test_death_of_a_company_employee_with_two_children(phone, live_server):
     assert "後期高齢者医療" not in text and "遺族基礎年金・死亡一時金・寡婦年金の請求" not in text
     # 戸籍 first, then 保険・年金, then 手当; the 年金事務所 after every city counter
     in_order(text, ["死亡届", "国民健康保険の加入", "児童手当 認定請求", "遺族厚生年金"])
-    assert "×3" in text or "3通" in text or "3人" in text  # 国保: one entry per person joining
+    # 国保: one マイナンバー proof for each of the three people joining, on the card and in the list
+    kokuho = phone.locator("article:has(#proc-kokuho_kanyu)").inner_text()
+    assert re.search(r"マイナンバーが分かるもの ×3\b", kokuho), kokuho
+    assert "×1" not in re.findall(r"マイナンバーが分かるもの (×\d+)", kokuho)
+    listed = phone.locator("section.checklist li", has_text="マイナンバーが分かるもの").inner_text()
+    assert re.search(r"×3\b", listed), listed
+    # each counter once, 国民年金 at 医療助成年金課 (年金係) before its 医療助成係 and the 家庭支援課
+    titles = [t.split("：", 1)[1] for t in phone.locator("h3.visit__title").all_inner_texts() if "：" in t]
+    assert len(titles) == len(set(titles)), titles
+    assert titles.index("医療助成年金課 年金係") < titles.index("医療助成年金課 医療助成係") \
+        < titles.index("家庭支援課 手当給付係"), titles
     printable(phone)
 
 
