@@ -95,6 +95,9 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
         "properties": {
             "id": TEXT, "name": TEXT, "status": {"enum": ["required", "conditional"]},
             "department": TEXT, "counter": TEXT, "counter_id": TEXT, "due_date": NULLABLE_COMPUTED_DATE,
+            "due_from": {"type": ["object", "null"], "required": ["fact", "date"],
+                         "description": "the date due_date counts from: event_date or a date fact (deceased.death_date, facts.move_date)",
+                         "properties": {"fact": TEXT, "date": DATE}},
             "deadline": TEXT, "deadline_notes": {"type": "array", "items": TEXT},
             "members": {"type": "array", "items": {"type": "integer", "minimum": 0}},
             "bring": {"type": "array", "items": bring}, "why": {"type": "array", "items": TEXT},

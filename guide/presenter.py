@@ -186,6 +186,28 @@ def closed_day_view(data: dict[str, Any], locale: str) -> dict[str, Any] | None:
     return {"lines": lines, "counters": counters}
 
 
+def due_bases(book, event: LifeEvent, data: dict[str, Any], locale: str) -> list[dict[str, str]]:
+    """The dates the due dates count from, each with its label (「亡くなった日」, the event's date
+    label), in the order the procedures use them: one line on the result page names them all."""
+    lang = _lang(locale)
+    seen: dict[str, dict[str, str]] = {}
+    for p in data["procedures"]:
+        base = p.get("due_from")
+        if not base or base["fact"] in seen:
+            continue
+        if base["fact"] == "event_date":
+            label = event.date_label.get(lang)
+        else:
+            fact = book.vocab.household.get(base["fact"])
+            words = fact.label if fact is not None else {}
+            label = words.get(lang) or words.get("ja") or base["fact"]
+        if lang == "en":
+            label = label[:1].upper() + label[1:]
+        seen[base["fact"]] = {"label": label,
+                              "date": format_date(dt.date.fromisoformat(base["date"]), "en" if lang == "en" else "ja")}
+    return list(seen.values())
+
+
 def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[str, str], locale: str) -> dict[str, Any]:
     """Visits in order, each with its procedures ready to show (dates in 西暦 and 和暦); then the
     offices outside the city hall; the checklist as documents and things to do first."""
@@ -211,4 +233,5 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
             "conditional": len(data["procedures"]) - required,
             "checklist": [c for c in checklist if c.get("kind", "document") == "document"],
             "todo": [c for c in checklist if c.get("kind") == "action"],
+            "due_bases": due_bases(book, event, data, locale),
             "closed_days": closed_day_view(data, locale)}

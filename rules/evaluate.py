@@ -520,6 +520,9 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             continue
         chosen, due, deadline_notes = _deadline(rulebook, proc, situation, outcomes)
         due_of[pid] = due
+        # the date the due date counts from: the event date or the fact the law names (死亡日, 引越しの日)
+        from_fact = chosen.start if chosen.start != "event_date" and situation.values.get(chosen.start) else "event_date"
+        from_day = situation.event_date if from_fact == "event_date" else situation.values[from_fact]
         dept, counter = kb.counters[proc.counter]
         listed[pid] = {
             "id": pid,
@@ -529,6 +532,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "counter": counter.name.get(loc),
             "counter_id": counter.id,
             "due_date": due.isoformat() if due else None,
+            "due_from": {"fact": from_fact, "date": from_day.isoformat()} if due else None,
             "deadline": chosen.text.get(loc),
             "deadline_notes": deadline_notes,
             "members": d.members,
