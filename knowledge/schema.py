@@ -141,6 +141,7 @@ class LifeEvent(Strict):
     description: Text
     members_label: Text  # who is listed as members for this event (e.g. 引越しする人)
     date_label: Text  # what event_date means for this event (e.g. 住み始めた日)
+    date_hint: Text | None = None  # the date page's hint for this event (else the question's own hint)
     questions: list[str]  # question ids in asking order
 
 

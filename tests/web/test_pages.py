@@ -149,3 +149,16 @@ def test_the_ruleset_generation_served_is_recorded(app, client):
     with app.app_context():
         versions = db.session.scalars(select(RulesetGeneration.version)).all()
     assert app.extensions["rulebook"].current.version in versions
+
+
+def test_each_event_has_its_own_date_hint(client, rulebook):
+    """Not one hint for every event (「引越しの日、生まれた日、亡くなった日…」): the event's own."""
+    seen = set()
+    for event in rulebook.kb.events.values():
+        assert event.date_hint is not None, event.id
+        for lang in ("ja", "en"):
+            html = client.get(f"/guide/{event.id}/date?lang={lang}").get_data(as_text=True)
+            assert event.date_hint.get(lang) in html, (event.id, lang)
+            assert "引越しの日、生まれた日、亡くなった日" not in html
+        seen.add(event.date_hint.ja)
+    assert len(seen) == len(rulebook.kb.events)
