@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,8 @@ from guide import flow
 from knowledge.schema import LifeEvent, Question
 from rules.vocabulary import UNKNOWN, FactDef
 from rules.wareki import format_date, to_wareki
+
+_WINDOW = re.compile(r"(\d+)\s*番窓口")
 
 UI = {
     "yes": {"ja": "はい", "en": "Yes"},
@@ -135,9 +138,24 @@ def fee_lines(fees: list[dict[str, Any]], locale: str) -> list[str]:
     return lines
 
 
+def window_words(window: str | None, locale: str) -> str | None:
+    """A counter's window in the reader's language: the pack writes 「31番窓口」; in English
+    that is "Window 31" (any other wording is shown as written)."""
+    if not window or _lang(locale) != "en":
+        return window
+    m = _WINDOW.fullmatch(window.strip())
+    return f"Window {m.group(1)}" if m else window
+
+
+def brackets(text: str, locale: str) -> str:
+    """「（…）」 in Japanese, " (…)" in English."""
+    return f" ({text})" if _lang(locale) == "en" else f"（{text}）"
+
+
 def _place_lines(place: dict[str, Any], locale: str) -> dict[str, Any]:
     """Building, floor and window on one line; the rest as they are (for the card and print)."""
-    bits = [b for b in (place.get("building"), place.get("floor"), place.get("window")) if b]
+    window = window_words(place.get("window"), locale)
+    bits = [b for b in (place.get("building"), place.get("floor"), window) if b]
     sep = " " if _lang(locale) != "en" else ", "
     return {**place, "where": sep.join(bits) if bits else None,
             "tel_href": "tel:" + place["phone"].replace("-", "") if place.get("phone") else None}
@@ -218,6 +236,7 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
         procs = [cards[pid] for pid in visit["procedures"]]
         first = procs[0]["place"]
         visits.append({"number": n, "counter": visit["counter"], "department": visit["department"],
+                       "department_line": visit["department"] + (brackets(first["where"], locale) if first.get("where") else ""),
                        "place": first, "procedures": procs,
                        "reserve_ids": ",".join(p["id"] for p in procs if p["reserve"]["available"])})
     offices = []

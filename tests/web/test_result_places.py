@@ -174,3 +174,23 @@ def test_unconfirmed_words_exist_in_japanese_english_and_easy_japanese():
         assert set(UI[key]) == {"ja", "en", "easy"}
         assert "市で確認中" in _t(key, "ja")
         assert _t(key, "easy") != _t(key, "ja") and _t(key, "en").isascii()
+
+
+def test_english_result_has_no_japanese_brackets_or_window_numbers(client):
+    """"Family Support Division（City Hall, Main Building, 1F, 31番窓口）" → "(…, Window 31)"."""
+    query = ("date=2026-11-28&n=3&m0.relation=self&m0.insurance=kokuho&m1.relation=spouse&m1.insurance=kokuho"
+             "&m2.relation=child&m2.insurance=kokuho&f.child_allowance=no&f.first_child=yes")
+    html = client.get(f"/guide/birth/result?{query}&lang=en").get_data(as_text=True)
+    main = re.sub(r"<[^>]+>", " ", html[html.index("<main"):html.index("</main>")])
+    assert "Window 31" in main
+    assert not re.search(r"[（）]|番窓口", main), re.findall(r".{30}(?:[（）]|番窓口).{10}", main)
+    ja = client.get(f"/guide/birth/result?{query}&lang=ja").get_data(as_text=True)
+    assert "31番窓口" in ja and "Window 31" not in ja
+
+
+def test_window_words_by_locale():
+    from guide.presenter import window_words
+    assert window_words("31番窓口", "en") == "Window 31"
+    assert window_words("31番窓口", "ja") == "31番窓口"
+    assert window_words("総合案内", "en") == "総合案内"  # other wording as written
+    assert window_words(None, "en") is None
