@@ -211,3 +211,15 @@ def test_the_step_counter_counts_the_pages_shown_one_by_one(client, rulebook):
         else:
             raise AssertionError(f"{event.id}: the walk never ended")
         assert shown == list(range(1, len(shown) + 1)), (event.id, shown)
+
+
+def test_a_year_out_of_range_says_the_range_not_the_digits(client):
+    r = follow(client, "/guide/birth/date?lang=ja", **{"date-year": "2150", "date-month": "1", "date-day": "5"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "年は1900年から2100年までの西暦で入力してください（例：2026）。" in html
+    assert "4桁" not in html
+    r = follow(client, "/guide/birth/date?lang=en", **{"date-year": "2150", "date-month": "1", "date-day": "5"})
+    assert "Enter a year from 1900 to 2100" in r.get_data(as_text=True)
+    r = follow(client, "/guide/birth/date?lang=ja", **{"date-year": "26", "date-month": "1", "date-day": "5"})
+    assert "年は西暦4桁で入力してください" in r.get_data(as_text=True)
