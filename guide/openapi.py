@@ -142,6 +142,10 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                                    "what": TEXT, "address": nullable_text, "phone": nullable_text,
                                    "map_url": nullable_text, "source_url": TEXT,
                                    "open_on": {"type": "array", "items": {"enum": ["weekend", "holiday", "year_end"]}},
+                                   "open_days": {"type": "array", "description": "each of dates[]: whether it opens that day",
+                                                 "items": {"type": "object", "required": ["date", "open"],
+                                                           "properties": {"date": COMPUTED_DATE, "open": {"type": "boolean"}}}},
+                                   "other_closures": {"type": "boolean", "description": "closed on other days too (said in closes)"},
                                    "procedures": {"type": "array", "items": TEXT}}}}}},
             "ruleset_version": TEXT,
             "at_new_city": {"type": "array", "description": "done at the new municipality after a move out, not in this city", "items": {

@@ -43,6 +43,11 @@ UI = {
     "closed_due": {"ja": "「{name}」の期限の日（{date}）は休みの日（{kind}）のため、次の開庁日まで延びています。",
                    "en": "The last day for “{name}” ({date}) is a closed day ({kind}), so it moves to the next open day.",
                    "easy": "「{name}」の きげんの ひ（{date}）は やすみの ひ（{kind}）です。つぎに しやくしょが あいて いる ひまで だいじょうぶです。"},
+    "open_day": {"ja": "{date}は開いています。", "en": "Open on {date}.", "easy": "{date}は あいて います。"},
+    "open_day_other": {"ja": "{date}は開く予定です（下の休みの日もご確認ください）。",
+                       "en": "Expected to be open on {date} (see its other closed days below).",
+                       "easy": "{date}は あく よていです（したの やすみの ひも みて ください）。"},
+    "shut_day": {"ja": "{date}は休みです。", "en": "Closed on {date}.", "easy": "{date}は やすみです。"},
     "kind_weekend": {"ja": "土曜日・日曜日", "en": "weekend", "easy": "どようび・にちようび"},
     "kind_holiday": {"ja": "祝日", "en": "public holiday", "easy": "しゅくじつ"},
     "kind_year_end": {"ja": "年末年始", "en": "New Year holidays", "easy": "ねんまつ ねんし"},
@@ -199,7 +204,13 @@ def closed_day_view(data: dict[str, Any], locale: str) -> dict[str, Any] | None:
             lines.append(_t("closed_due", locale, date=day, kind=kind, name=names.get(d["of"], d["of"])))
     counters = []
     for c in closed["counters"]:
-        counters.append({**c, "procedure_names": [names[pid] for pid in c["procedures"] if pid in names],
+        days = []
+        for od in c.get("open_days") or []:
+            day = format_date(dt.date.fromisoformat(od["date"]), lang)
+            key = ("open_day_other" if c.get("other_closures") else "open_day") if od["open"] else "shut_day"
+            days.append(_t(key, locale, date=day))
+        counters.append({**c, "open_lines": days,
+                         "procedure_names": [names[pid] for pid in c["procedures"] if pid in names],
                          "tel_href": "tel:" + c["phone"].replace("-", "") if c.get("phone") else None})
     return {"lines": lines, "counters": counters}
 

@@ -6,6 +6,7 @@ and the visit plan. The words come from the same conditions the engine ran.
 """
 from __future__ import annotations
 
+import datetime as dt
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -449,6 +450,24 @@ def _closed_kind(day) -> str | None:
     return calendar.closed_day_kind(day) if day is not None else None
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def opens_on(opening: Any, day: dt.date, kind: str) -> bool:
+    """Whether a counter that takes procedures on closed days (pack: ``closed_days``) opens on
+    ``day``, a closed day of ``kind``: not when it does not open on that kind (年末年始), nor on one
+    of its own regular closed days (毎月第2・第4日曜日 …). Closures no rule computes
+    (``other_closures``) are said in its ``closes`` words beside the answer."""
+    if kind not in opening.open_on:
+        return False
+    nth = (day.day - 1) // 7 + 1
+    for rule in opening.closed_on:
+        if (_WEEKDAYS[day.weekday()] == rule.weekday and (not rule.nth or nth in rule.nth)
+                and (not rule.months or day.month in rule.months)):
+            return False
+    return True
+
+
 def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str, Any]],
                 outcomes: dict[str, Outcome]) -> dict[str, Any] | None:
     """When the event date or a deadline's last day is a closed day: the counters that still
@@ -491,6 +510,10 @@ def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str
             "phone": counter.phone, "map_url": str(counter.map_url) if counter.map_url else None,
             "procedures": [pid for pid in listed if pid in cd.procedures],
             "source_url": str(cd.source_url),
+            # on each closed day of this result: open or not (its regular closed days as rules)
+            "open_days": [{"date": d["date"], "open": opens_on(cd, dt.date.fromisoformat(d["date"]), d["kind"])}
+                          for d in days],
+            "other_closures": cd.other_closures,
         })
     # the counters that take something of this result first
     counters.sort(key=lambda c: (not c["procedures"], rulebook.counter_rank[c["counter_id"]]))

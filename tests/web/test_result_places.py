@@ -194,3 +194,37 @@ def test_window_words_by_locale():
     assert window_words("31番窓口", "ja") == "31番窓口"
     assert window_words("総合案内", "en") == "総合案内"  # other wording as written
     assert window_words(None, "en") is None
+
+
+def test_the_closed_day_notice_says_whether_each_centre_opens_that_day(client):
+    """28 Nov 2026 is a 4th Saturday: both centres open. 12 Dec 2026 is the 2nd Saturday of an
+    even month: both closed. 13 Dec is the 2nd Sunday: the 市民センター is closed, the プラザ open."""
+    def notice(day: str) -> str:
+        html = client.get(f"/guide/birth/result?date={day}&lang=ja").get_data(as_text=True)
+        part = html[html.index('class="closed-days"'):]
+        return re.sub(r"<[^>]+>", "", part[:part.index("</ul>")])
+    def line(words: str, name: str) -> str:
+        return words[words.index(name):].split("受付時間")[0]
+    nov28 = notice("2026-11-28")
+    assert "2026年11月28日（土）は開" in line(nov28, "加古川市民センター")
+    assert "2026年11月28日（土）は開" in line(nov28, "東加古川市民総合サービスプラザ")
+    dec12 = notice("2026-12-12")
+    assert "2026年12月12日（土）は休みです。" in line(dec12, "加古川市民センター")
+    assert "2026年12月12日（土）は休みです。" in line(dec12, "東加古川市民総合サービスプラザ")
+    dec13 = notice("2026-12-13")
+    assert "2026年12月13日（日）は休みです。" in line(dec13, "加古川市民センター")
+    assert "2026年12月13日（日）は開く予定です" in line(dec13, "東加古川市民総合サービスプラザ")
+    assert "2026年12月13日（日）は開いています。" in line(dec13, "夜間休日窓口")
+
+
+def test_opens_on_reads_the_counters_own_closed_days(rulebook):
+    import datetime as dt
+
+    from rules.evaluate import opens_on
+    centre = next(c for _, c in rulebook.kb.counters.values() if c.closed_days and c.closed_days.closed_on
+                  and not c.closed_days.other_closures).closed_days
+    assert opens_on(centre, dt.date(2026, 11, 28), "weekend")  # 4th Saturday
+    assert not opens_on(centre, dt.date(2026, 12, 12), "weekend")  # 2nd Saturday, December
+    assert opens_on(centre, dt.date(2026, 11, 14), "weekend")  # 2nd Saturday, an odd month
+    assert not opens_on(centre, dt.date(2026, 11, 22), "weekend")  # 4th Sunday
+    assert not opens_on(centre, dt.date(2026, 12, 31), "year_end")  # not open over the New Year
