@@ -105,3 +105,24 @@ def test_the_printed_result_has_no_half_empty_pages(phone, live_server, path):
     assert pages >= 1
     bound = 3 if cards <= 4 else 1 + math.ceil(cards / 2)
     assert pages <= bound, (cards, pages)
+
+
+def test_an_overdue_card_shows_a_warning_not_grey_hint_text(phone, live_server):
+    phone.goto(live_server + DEATH + "&lang=ja")  # 2026-04-01: every due date has passed
+    note = phone.locator("#proc-shibo_todoke").locator("xpath=ancestor::article").locator(".overdue-note")
+    assert note.is_visible()
+    style = note.evaluate("""e => { const s = getComputedStyle(e);
+        return [s.fontWeight, s.color, s.borderLeftStyle, getComputedStyle(e.querySelector('svg')).display]; }""")
+    assert style[0] == "700" and style[1] == "rgb(26, 26, 26)" and style[2] == "solid" and style[3] != "none"
+    # the banner names the late procedures; its link takes the reader to the card
+    link = phone.locator("#result-warnings-title").locator("xpath=..").locator('a[href="#proc-shibo_todoke"]')
+    assert link.is_visible()
+    link.click()
+    assert phone.evaluate("location.hash") == "#proc-shibo_todoke"
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_a_saturday_birth_says_the_centres_are_open_that_day(phone, live_server):
+    phone.goto(live_server + WALK_BIRTH + "&lang=ja")
+    lines = phone.locator(".closed-days__open").all_inner_texts()
+    assert len(lines) >= 3 and all(line.startswith("2026年11月28日（土）は開") for line in lines)
