@@ -32,9 +32,12 @@ def read_date(form: Mapping[str, str], field: str, required: bool) -> str:
         raise AnswerError({f"{field}-year": _msg("年・月・日をすべて数字で入力してください（例：2026年4月1日）。",
                                                  "Enter the year, month and day as numbers, e.g. 2026 4 1.")})
     year, month, day = int(y), int(m), int(d)
-    if not MIN_YEAR <= year <= MAX_YEAR:
+    if len(y) != 4:
         raise AnswerError({f"{field}-year": _msg("年は西暦4桁で入力してください（例：2026）。",
                                                  "Enter the year with 4 digits, e.g. 2026.")})
+    if not MIN_YEAR <= year <= MAX_YEAR:  # 4 digits, but out of range (2150): say the range
+        raise AnswerError({f"{field}-year": _msg(f"年は{MIN_YEAR}年から{MAX_YEAR}年までの西暦で入力してください（例：2026）。",
+                                                 f"Enter a year from {MIN_YEAR} to {MAX_YEAR}, e.g. 2026.")})
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:

@@ -147,12 +147,72 @@ def typed_answers(event: LifeEvent, answers: dict[str, str], vocab: Vocabulary) 
     return household_values(event.id, answers, vocab), [member_values(i, answers, vocab) for i in range(n)]
 
 
+def _paths(raw: Any) -> set[str]:
+    """The facts a raw condition reads (``facts.x``, ``deceased.x``), at any depth."""
+    if isinstance(raw, dict):
+        return {k for k in raw if "." in k} | {p for v in raw.values() for p in _paths(v)}
+    if isinstance(raw, list):
+        return {p for v in raw for p in _paths(v)}
+    return set()
+
+
+def asking_order(questions: list[Question]) -> list[Question]:
+    """The event's questions in asking order, each after the pages that answer what its ask_if
+    reads: a household question about the people (``ask_if.member``) after the people, one that
+    reads a later question's fact after that question. Then the walk goes forward only: the page
+    shown next is the next page of the list, and the step counter never jumps."""
+    emitted: set[str] = set()
+    out: list[Question] = []
+    waiting: list[tuple[Question, set[str]]] = []
+    member_facts = {q.fact for q in questions if q.fact.startswith("member.")}
+    known = {q.fact for q in questions}
+
+    def needs(q: Question) -> set[str]:
+        if not q.ask_if or q.fact.startswith("member."):
+            return set()
+        want = {p for p in _paths(q.ask_if.get("when")) if p in known and p != q.fact}
+        if "member" in q.ask_if:
+            want |= {"members"} | member_facts
+        return want
+
+    def release() -> None:
+        moved = True
+        while moved:
+            moved = False
+            for item in list(waiting):
+                if item[1] <= emitted:
+                    waiting.remove(item)
+                    out.append(item[0])
+                    emitted.add(item[0].fact)
+                    moved = True
+
+    for q in questions:
+        want = needs(q)
+        if want <= emitted:
+            out.append(q)
+            emitted.add(q.fact)
+        else:
+            waiting.append((q, want))
+        release()
+    out.extend(q for q, _ in waiting)  # what reads a fact no question asks keeps its place at the end
+    return out
+
+
+def _asking_order_of(kb: KnowledgeBase, event: LifeEvent) -> list[Question]:
+    """asking_order, once per knowledge base and event (every page reads it); kept on the
+    knowledge base object, so a new generation starts afresh."""
+    orders = kb.__dict__.setdefault("_asking_orders", {})
+    if event.id not in orders:
+        orders[event.id] = asking_order([kb.questions[q] for q in event.questions])
+    return orders[event.id]
+
+
 def steps(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str],
           typed: Typed | None = None) -> list[Step]:
     """Every page of the questionnaire for these answers, in order."""
     household, members = typed or typed_answers(event, answers, vocab)
     n = len(members)
-    questions = [kb.questions[q] for q in event.questions]
+    questions = _asking_order_of(kb, event)
     member_qs = [q for q in questions if q.fact.startswith("member.")]
     out: list[Step] = []
     for q in questions:

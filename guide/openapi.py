@@ -95,6 +95,9 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
         "properties": {
             "id": TEXT, "name": TEXT, "status": {"enum": ["required", "conditional"]},
             "department": TEXT, "counter": TEXT, "counter_id": TEXT, "due_date": NULLABLE_COMPUTED_DATE,
+            "due_from": {"type": ["object", "null"], "required": ["fact", "date"],
+                         "description": "the date due_date counts from: event_date or a date fact (deceased.death_date, facts.move_date)",
+                         "properties": {"fact": TEXT, "date": DATE}},
             "deadline": TEXT, "deadline_notes": {"type": "array", "items": TEXT},
             "members": {"type": "array", "items": {"type": "integer", "minimum": 0}},
             "newborn": {"type": "boolean", "description": "the child a birth brings is concerned too "
@@ -141,6 +144,10 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                                    "what": TEXT, "address": nullable_text, "phone": nullable_text,
                                    "map_url": nullable_text, "source_url": TEXT,
                                    "open_on": {"type": "array", "items": {"enum": ["weekend", "holiday", "year_end"]}},
+                                   "open_days": {"type": "array", "description": "each of dates[]: whether it opens that day",
+                                                 "items": {"type": "object", "required": ["date", "open"],
+                                                           "properties": {"date": COMPUTED_DATE, "open": {"type": "boolean"}}}},
+                                   "other_closures": {"type": "boolean", "description": "closed on other days too (said in closes)"},
                                    "procedures": {"type": "array", "items": TEXT}}}}}},
             "ruleset_version": TEXT,
             "at_new_city": {"type": "array", "description": "done at the new municipality after a move out, not in this city", "items": {

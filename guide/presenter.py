@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +10,8 @@ from guide import flow
 from knowledge.schema import LifeEvent, Question
 from rules.vocabulary import UNKNOWN, FactDef
 from rules.wareki import format_date, to_wareki
+
+_WINDOW = re.compile(r"(\d+)\s*番窓口")
 
 UI = {
     "yes": {"ja": "はい", "en": "Yes"},
@@ -41,6 +44,11 @@ UI = {
     "closed_due": {"ja": "「{name}」の期限の日（{date}）は休みの日（{kind}）のため、次の開庁日まで延びています。",
                    "en": "The last day for “{name}” ({date}) is a closed day ({kind}), so it moves to the next open day.",
                    "easy": "「{name}」の きげんの ひ（{date}）は やすみの ひ（{kind}）です。つぎに しやくしょが あいて いる ひまで だいじょうぶです。"},
+    "open_day": {"ja": "{date}は開いています。", "en": "Open on {date}.", "easy": "{date}は あいて います。"},
+    "open_day_other": {"ja": "{date}は開く予定です（下の休みの日もご確認ください）。",
+                       "en": "Expected to be open on {date} (see its other closed days below).",
+                       "easy": "{date}は あく よていです（したの やすみの ひも みて ください）。"},
+    "shut_day": {"ja": "{date}は休みです。", "en": "Closed on {date}.", "easy": "{date}は やすみです。"},
     "kind_weekend": {"ja": "土曜日・日曜日", "en": "weekend", "easy": "どようび・にちようび"},
     "kind_holiday": {"ja": "祝日", "en": "public holiday", "easy": "しゅくじつ"},
     "kind_year_end": {"ja": "年末年始", "en": "New Year holidays", "easy": "ねんまつ ねんし"},
@@ -136,9 +144,24 @@ def fee_lines(fees: list[dict[str, Any]], locale: str) -> list[str]:
     return lines
 
 
+def window_words(window: str | None, locale: str) -> str | None:
+    """A counter's window in the reader's language: the pack writes 「31番窓口」; in English
+    that is "Window 31" (any other wording is shown as written)."""
+    if not window or _lang(locale) != "en":
+        return window
+    m = _WINDOW.fullmatch(window.strip())
+    return f"Window {m.group(1)}" if m else window
+
+
+def brackets(text: str, locale: str) -> str:
+    """「（…）」 in Japanese, " (…)" in English."""
+    return f" ({text})" if _lang(locale) == "en" else f"（{text}）"
+
+
 def _place_lines(place: dict[str, Any], locale: str) -> dict[str, Any]:
     """Building, floor and window on one line; the rest as they are (for the card and print)."""
-    bits = [b for b in (place.get("building"), place.get("floor"), place.get("window")) if b]
+    window = window_words(place.get("window"), locale)
+    bits = [b for b in (place.get("building"), place.get("floor"), window) if b]
     sep = " " if _lang(locale) != "en" else ", "
     return {**place, "where": sep.join(bits) if bits else None,
             "tel_href": "tel:" + place["phone"].replace("-", "") if place.get("phone") else None}
@@ -179,9 +202,37 @@ def closed_day_view(data: dict[str, Any], locale: str) -> dict[str, Any] | None:
             lines.append(_t("closed_due", locale, date=day, kind=kind, name=names.get(d["of"], d["of"])))
     counters = []
     for c in closed["counters"]:
-        counters.append({**c, "procedure_names": [names[pid] for pid in c["procedures"] if pid in names],
+        days = []
+        for od in c.get("open_days") or []:
+            day = format_date(dt.date.fromisoformat(od["date"]), lang)
+            key = ("open_day_other" if c.get("other_closures") else "open_day") if od["open"] else "shut_day"
+            days.append(_t(key, locale, date=day))
+        counters.append({**c, "open_lines": days,
+                         "procedure_names": [names[pid] for pid in c["procedures"] if pid in names],
                          "tel_href": "tel:" + c["phone"].replace("-", "") if c.get("phone") else None})
     return {"lines": lines, "counters": counters}
+
+
+def due_bases(book, event: LifeEvent, data: dict[str, Any], locale: str) -> list[dict[str, str]]:
+    """The dates the due dates count from, each with its label (「亡くなった日」, the event's date
+    label), in the order the procedures use them: one line on the result page names them all."""
+    lang = _lang(locale)
+    seen: dict[str, dict[str, str]] = {}
+    for p in data["procedures"]:
+        base = p.get("due_from")
+        if not base or base["fact"] in seen:
+            continue
+        if base["fact"] == "event_date":
+            label = event.date_label.get(lang)
+        else:
+            fact = book.vocab.household.get(base["fact"])
+            words = fact.label if fact is not None else {}
+            label = words.get(lang) or words.get("ja") or base["fact"]
+        if lang == "en":
+            label = label[:1].upper() + label[1:]
+        seen[base["fact"]] = {"label": label,
+                              "date": format_date(dt.date.fromisoformat(base["date"]), "en" if lang == "en" else "ja")}
+    return list(seen.values())
 
 
 def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[str, str], locale: str) -> dict[str, Any]:
@@ -194,6 +245,7 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
         procs = [cards[pid] for pid in visit["procedures"]]
         first = procs[0]["place"]
         visits.append({"number": n, "counter": visit["counter"], "department": visit["department"],
+                       "department_line": visit["department"] + (brackets(first["where"], locale) if first.get("where") else ""),
                        "place": first, "procedures": procs,
                        "reserve_ids": ",".join(p["id"] for p in procs if p["reserve"]["available"])})
     offices = []
@@ -210,6 +262,7 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
             "checklist": [c for c in checklist if c.get("kind", "document") == "document"],
             "todo": [c for c in checklist if c.get("kind") == "action"],
             "at_new_city": [_dated(p, locale) for p in data.get("at_new_city") or []],
+            "due_bases": due_bases(book, event, data, locale),
             "closed_days": closed_day_view(data, locale)}
 
 

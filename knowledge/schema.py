@@ -44,12 +44,39 @@ class Sourced(Strict):
 ClosedDayKind = Literal["weekend", "holiday", "year_end"]
 
 
+class ClosedRule(Strict):
+    """One of a counter's own regular closed days: a weekday, on some of its occurrences in the
+    month (1–5; empty: every one), in some months (empty: every month)."""
+
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    nth: list[int] = Field(default=[], max_length=5)
+    months: list[int] = []
+
+    @field_validator("nth")
+    @classmethod
+    def _nth(cls, v: list[int]) -> list[int]:
+        if any(not 1 <= n <= 5 for n in v):
+            raise ValueError("nth counts the weekday's occurrences in the month: 1 to 5")
+        return v
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, v: list[int]) -> list[int]:
+        if any(not 1 <= m <= 12 for m in v):
+            raise ValueError("months are 1 to 12")
+        return v
+
+
 class ClosedDayOpening(Strict):
     """A counter that takes some procedures on days the city hall is closed (土日祝・年末年始)."""
 
     open_on: list[ClosedDayKind] = Field(min_length=1)  # the kinds of closed day it opens on
     hours: Text  # e.g. 9:00〜19:00
     closes: Text | None = None  # its own closed days (毎月第2・4日曜日 …)
+    # the same closed days as rules, so the page can say whether it opens on a given day
+    # (年末年始: when year_end is not in open_on); `closes` stays the words residents read
+    closed_on: list[ClosedRule] = []
+    other_closures: bool = False  # closed on other days too that no rule can compute (a shop's closing days)
     # only these procedures are taken (the loader checks the ids); empty: none named
     procedures: list[str] = []
     what: Text  # in words, what it takes (戸籍の届出の受付のみ …)
@@ -156,6 +183,7 @@ class LifeEvent(Strict):
     description: Text
     members_label: Text  # who is listed as members for this event (e.g. 引越しする人)
     date_label: Text  # what event_date means for this event (e.g. 住み始めた日)
+    date_hint: Text | None = None  # the date page's hint for this event (else the question's own hint)
     questions: list[str]  # question ids in asking order
 
 

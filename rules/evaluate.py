@@ -6,6 +6,7 @@ and the visit plan. The words come from the same conditions the engine ran.
 """
 from __future__ import annotations
 
+import datetime as dt
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -529,6 +530,24 @@ def _closed_kind(day) -> str | None:
     return calendar.closed_day_kind(day) if day is not None else None
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def opens_on(opening: Any, day: dt.date, kind: str) -> bool:
+    """Whether a counter that takes procedures on closed days (pack: ``closed_days``) opens on
+    ``day``, a closed day of ``kind``: not when it does not open on that kind (年末年始), nor on one
+    of its own regular closed days (毎月第2・第4日曜日 …). Closures no rule computes
+    (``other_closures``) are said in its ``closes`` words beside the answer."""
+    if kind not in opening.open_on:
+        return False
+    nth = (day.day - 1) // 7 + 1
+    for rule in opening.closed_on:
+        if (_WEEKDAYS[day.weekday()] == rule.weekday and (not rule.nth or nth in rule.nth)
+                and (not rule.months or day.month in rule.months)):
+            return False
+    return True
+
+
 def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str, Any]],
                 outcomes: dict[str, Outcome]) -> dict[str, Any] | None:
     """When the event date or a deadline's last day is a closed day: the counters that still
@@ -571,6 +590,10 @@ def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str
             "phone": counter.phone, "map_url": str(counter.map_url) if counter.map_url else None,
             "procedures": [pid for pid in listed if pid in cd.procedures],
             "source_url": str(cd.source_url),
+            # on each closed day of this result: open or not (its regular closed days as rules)
+            "open_days": [{"date": d["date"], "open": opens_on(cd, dt.date.fromisoformat(d["date"]), d["kind"])}
+                          for d in days],
+            "other_closures": cd.other_closures,
         })
     # the counters that take something of this result first
     counters.sort(key=lambda c: (not c["procedures"], rulebook.counter_rank[c["counter_id"]]))
@@ -600,6 +623,9 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             continue
         chosen, due, deadline_notes = _deadline(rulebook, proc, situation, outcomes)
         due_of[pid] = due
+        # the date the due date counts from: the event date or the fact the law names (死亡日, 引越しの日)
+        from_fact = chosen.start if chosen.start != "event_date" and situation.values.get(chosen.start) else "event_date"
+        from_day = situation.event_date if from_fact == "event_date" else situation.values[from_fact]
         dept, counter = kb.counters[proc.counter]
         listed[pid] = {
             "id": pid,
@@ -609,6 +635,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "counter": counter.name.get(loc),
             "counter_id": counter.id,
             "due_date": due.isoformat() if due else None,
+            "due_from": {"fact": from_fact, "date": from_day.isoformat()} if due else None,
             "deadline": chosen.text.get(loc),
             "deadline_notes": deadline_notes,
             "members": d.members,

@@ -47,13 +47,16 @@ def walk(page, live_server, event: str, spec: dict[str, str]) -> str:
     page.goto(f"{live_server}/guide/{event}")
     with page.expect_navigation():
         page.locator(f'a[href*="/guide/{event}/date"]').first.click()
+    shown = []
     for _ in range(80):
         if "/check" in page.url:
             break
+        shown.append(int(page.locator(".step-indicator__count").inner_text().split("/")[0]))
         answer_page(page, spec)
         assert page.locator(".error-summary").count() == 0, page.locator("main").inner_text()[:500]
     else:
         raise AssertionError("the questionnaire never reached the check page")
+    assert shown == list(range(1, len(shown) + 1)), shown  # the step counter counts the pages shown
     with page.expect_navigation():
         page.locator(f'a[href*="/guide/{event}/result"]').first.click()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the result scrolls sideways on a phone"

@@ -149,3 +149,77 @@ def test_the_ruleset_generation_served_is_recorded(app, client):
     with app.app_context():
         versions = db.session.scalars(select(RulesetGeneration.version)).all()
     assert app.extensions["rulebook"].current.version in versions
+
+
+def test_each_event_has_its_own_date_hint(client, rulebook):
+    """Not one hint for every event (「引越しの日、生まれた日、亡くなった日…」): the event's own."""
+    seen = set()
+    for event in rulebook.kb.events.values():
+        assert event.date_hint is not None, event.id
+        for lang in ("ja", "en"):
+            html = client.get(f"/guide/{event.id}/date?lang={lang}").get_data(as_text=True)
+            assert event.date_hint.get(lang) in html, (event.id, lang)
+            assert "引越しの日、生まれた日、亡くなった日" not in html
+        seen.add(event.date_hint.ja)
+    assert len(seen) == len(rulebook.kb.events)
+
+
+def _walk_answer(book, question, key: str, person: int | None) -> str:
+    from guide import flow
+    from guide.answers import allowed_values
+    fact = flow.fact_def(book.vocab, question)
+    if key == "date" or (fact is not None and fact.type == "date"):
+        return "2026-11-20"
+    if key == "n":
+        return "3"
+    if fact.type == "int":
+        return ["40", "12", "78"][person or 0]  # an adult, a child, an elder: most questions are asked
+    values = [v for v in allowed_values(question, fact) if v != "unknown"]
+    if key.endswith(".relation"):
+        return {0: "self", 1: "child"}.get(person, values[-1]) if "self" in values else values[0]
+    return "yes" if "yes" in values else values[0]
+
+
+def test_the_step_counter_counts_the_pages_shown_one_by_one(client, rulebook):
+    """Walk every event as the pages lead (each page's own answers, the next page as the server
+    says): the counter reads 1, 2, 3 … with no number skipped or shown twice (before: a question
+    about the people was listed before them, so 8/8 → 8/16 → 10/16, 9 never shown)."""
+    from urllib.parse import urlencode
+
+    from guide import flow
+    book = rulebook
+    for event in book.kb.events.values():
+        answers: dict[str, str] = {}
+        shown = []
+        for _ in range(60):
+            all_steps = flow.steps(book.kb, book.vocab, event, answers)
+            step = flow.next_step(all_steps, answers.keys(), book.kb, book.vocab, event, answers)
+            if step is None:
+                break
+            html = client.get(f"/guide/{event.id}/{step.key}?{urlencode({**answers, 'lang': 'ja'})}").get_data(as_text=True)
+            m = re.search(r'step-indicator__count">(\d+) / (\d+)<', html)
+            assert m, (event.id, step.key)
+            shown.append(int(m.group(1)))
+            assert int(m.group(1)) <= int(m.group(2))
+            if step.kind in ("person", "person_more"):
+                qs = [(q, flow.key_for(q, step.person)) for q in flow.person_questions(book.kb, book.vocab, event, answers, step)]
+            else:
+                qs = [(step.question, flow.key_for(step.question))]
+            for q, key in qs:
+                answers[key] = _walk_answer(book, q, key, step.person)
+            answers = flow.clean(answers, book.kb, book.vocab, event)
+        else:
+            raise AssertionError(f"{event.id}: the walk never ended")
+        assert shown == list(range(1, len(shown) + 1)), (event.id, shown)
+
+
+def test_a_year_out_of_range_says_the_range_not_the_digits(client):
+    r = follow(client, "/guide/birth/date?lang=ja", **{"date-year": "2150", "date-month": "1", "date-day": "5"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "年は1900年から2100年までの西暦で入力してください（例：2026）。" in html
+    assert "4桁" not in html
+    r = follow(client, "/guide/birth/date?lang=en", **{"date-year": "2150", "date-month": "1", "date-day": "5"})
+    assert "Enter a year from 1900 to 2100" in r.get_data(as_text=True)
+    r = follow(client, "/guide/birth/date?lang=ja", **{"date-year": "26", "date-month": "1", "date-day": "5"})
+    assert "年は西暦4桁で入力してください" in r.get_data(as_text=True)

@@ -104,8 +104,14 @@ def test_no_closed_day_notice_on_an_ordinary_weekday(client):
 def test_print_rules_keep_headings_with_their_cards_and_print_addresses():
     css = CSS.read_text(encoding="utf-8")
     print_css = css[css.index("@media print"):]
-    assert re.search(r"\.visit__start\s*\{\s*break-inside:\s*avoid;", print_css)
+    # a heading stays with what follows it; whole visits and cards are not kept together
+    # (that left a heading alone on a ¾-empty page: 4 birth procedures on 6 pages)
     assert re.search(r"h1, h2, h3, h4\s*\{\s*break-after:\s*avoid;", print_css)
+    assert not re.search(r"\.visit__start\s*\{\s*break-inside:\s*avoid;", print_css)
+    for block in re.findall(r"([^{}]*)\{[^{}]*break-inside:\s*avoid", print_css):
+        assert ".procedure-card\n" not in block + "\n" and ".procedure-card," not in block, block
+    assert re.search(r"\.visit__department,[^{]*\{\s*break-after:\s*avoid;", print_css)
+    assert re.search(r"\.print-hide\s*\{\s*display:\s*none", print_css)
     assert re.search(r"\.procedure-card__actions a\.print-url\[href\^=\"http\"\]::after", print_css)
     assert re.search(r"\.qr__image--print\s*\{\s*width:\s*3\dmm;", print_css)
     assert ".print-only" in print_css
@@ -139,6 +145,22 @@ def test_broken_packed_answers_are_an_empty_result_not_an_error(client):
     assert "日付の回答がないため" in r.get_data(as_text=True)
 
 
+def test_the_dates_the_deadlines_count_from_are_named(client):
+    """A death: 国保・年金 count from the day of death, 死亡届 from the day it became known; the line
+    above the list names both dates with their labels (not one date for all)."""
+    html = client.get("/guide/death/result?date=2026-11-20&d.death_date=2026-11-19&d.age=45&d.insurance=kokuho"
+                      "&n=1&m0.relation=spouse&m0.age=42&m0.insurance=kokuho").get_data(as_text=True)
+    words = re.sub(r"<[^>]+>", "", html[html.index('class="due-bases"'):html.index("</ul>", html.index('class="due-bases"'))])
+    assert "亡くなったことを知った日：2026年11月20日（金）" in words
+    assert "亡くなった日：2026年11月19日（木）" in words
+    assert "をもとに計算しています" not in html
+    en = client.get("/guide/death/result?date=2026-11-20&d.death_date=2026-11-19&d.age=45&d.insurance=kokuho"
+                    "&n=1&m0.relation=spouse&m0.age=42&m0.insurance=kokuho&lang=en").get_data(as_text=True)
+    assert "Date of death: Thu 19 November 2026" in re.sub(r"<[^>]+>", "", en)
+    one = re.sub(r"<[^>]+>", "", client.get("/guide/birth/result?date=2026-04-01&lang=ja").get_data(as_text=True))
+    assert "子どもが生まれた日：2026年4月1日（水）" in one
+
+
 def test_weekend_counters_on_the_card_of_a_procedure_they_take(client):
     html = client.get("/guide/moving_in/result?date=2026-04-01&n=1&m0.relation=self&m0.age=30").get_data(as_text=True)
     card = re.search(r'aria-labelledby="proc-tennyu_todoke">(.*?)</article>', html, re.S).group(1)
@@ -152,3 +174,57 @@ def test_unconfirmed_words_exist_in_japanese_english_and_easy_japanese():
         assert set(UI[key]) == {"ja", "en", "easy"}
         assert "市で確認中" in _t(key, "ja")
         assert _t(key, "easy") != _t(key, "ja") and _t(key, "en").isascii()
+
+
+def test_english_result_has_no_japanese_brackets_or_window_numbers(client):
+    """"Family Support Division（City Hall, Main Building, 1F, 31番窓口）" → "(…, Window 31)"."""
+    query = ("date=2026-11-28&n=3&m0.relation=self&m0.insurance=kokuho&m1.relation=spouse&m1.insurance=kokuho"
+             "&m2.relation=child&m2.insurance=kokuho&f.child_allowance=no&f.first_child=yes")
+    html = client.get(f"/guide/birth/result?{query}&lang=en").get_data(as_text=True)
+    main = re.sub(r"<[^>]+>", " ", html[html.index("<main"):html.index("</main>")])
+    assert "Window 31" in main
+    assert not re.search(r"[（）]|番窓口", main), re.findall(r".{30}(?:[（）]|番窓口).{10}", main)
+    ja = client.get(f"/guide/birth/result?{query}&lang=ja").get_data(as_text=True)
+    assert "31番窓口" in ja and "Window 31" not in ja
+
+
+def test_window_words_by_locale():
+    from guide.presenter import window_words
+    assert window_words("31番窓口", "en") == "Window 31"
+    assert window_words("31番窓口", "ja") == "31番窓口"
+    assert window_words("総合案内", "en") == "総合案内"  # other wording as written
+    assert window_words(None, "en") is None
+
+
+def test_the_closed_day_notice_says_whether_each_centre_opens_that_day(client):
+    """28 Nov 2026 is a 4th Saturday: both centres open. 12 Dec 2026 is the 2nd Saturday of an
+    even month: both closed. 13 Dec is the 2nd Sunday: the 市民センター is closed, the プラザ open."""
+    def notice(day: str) -> str:
+        html = client.get(f"/guide/birth/result?date={day}&lang=ja").get_data(as_text=True)
+        part = html[html.index('class="closed-days"'):]
+        return re.sub(r"<[^>]+>", "", part[:part.index("</ul>")])
+    def line(words: str, name: str) -> str:
+        return words[words.index(name):].split("受付時間")[0]
+    nov28 = notice("2026-11-28")
+    assert "2026年11月28日（土）は開" in line(nov28, "加古川市民センター")
+    assert "2026年11月28日（土）は開" in line(nov28, "東加古川市民総合サービスプラザ")
+    dec12 = notice("2026-12-12")
+    assert "2026年12月12日（土）は休みです。" in line(dec12, "加古川市民センター")
+    assert "2026年12月12日（土）は休みです。" in line(dec12, "東加古川市民総合サービスプラザ")
+    dec13 = notice("2026-12-13")
+    assert "2026年12月13日（日）は休みです。" in line(dec13, "加古川市民センター")
+    assert "2026年12月13日（日）は開く予定です" in line(dec13, "東加古川市民総合サービスプラザ")
+    assert "2026年12月13日（日）は開いています。" in line(dec13, "夜間休日窓口")
+
+
+def test_opens_on_reads_the_counters_own_closed_days(rulebook):
+    import datetime as dt
+
+    from rules.evaluate import opens_on
+    centre = next(c for _, c in rulebook.kb.counters.values() if c.closed_days and c.closed_days.closed_on
+                  and not c.closed_days.other_closures).closed_days
+    assert opens_on(centre, dt.date(2026, 11, 28), "weekend")  # 4th Saturday
+    assert not opens_on(centre, dt.date(2026, 12, 12), "weekend")  # 2nd Saturday, December
+    assert opens_on(centre, dt.date(2026, 11, 14), "weekend")  # 2nd Saturday, an odd month
+    assert not opens_on(centre, dt.date(2026, 11, 22), "weekend")  # 4th Sunday
+    assert not opens_on(centre, dt.date(2026, 12, 31), "year_end")  # not open over the New Year
