@@ -228,6 +228,9 @@ class DeadlineVariant(Strict):
     # the day counting starts from: the event date, or a date fact of the household (the move
     # date of a marriage, the day of death …); when that fact is unanswered, the event date
     start: str = Field(default="event_date", pattern=r"^(event_date|(facts|deceased)\.[a-z0-9_]+)$")
+    # days added to the start day before counting: 1 where the law starts the period the day
+    # AFTER the date fact (国保の資格取得日・第3号の資格喪失日 = 死亡日の翌日)
+    start_offset_days: int = Field(default=0, ge=0, le=31)
     text: Text
 
     @model_validator(mode="after")

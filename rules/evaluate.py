@@ -286,6 +286,8 @@ def _deadline(rulebook: Rulebook, proc: Procedure, situation: Situation, outcome
         if asked and chosen.start not in situation.values and situation.event_date:
             notes.append(wording.counted_from_event_date(
                 rulebook.vocab.household[chosen.start], rulebook.kb.events[situation.event].date_label, situation.locale))
+    if start and chosen.start_offset_days:
+        start += dt.timedelta(days=chosen.start_offset_days)
     due = calendar.due_date(chosen.kind, chosen.amount, start) if start else None
     return chosen, due, notes
 
@@ -567,6 +569,8 @@ def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str
         start = situation.event_date
         if chosen.start != "event_date":
             start = situation.values.get(chosen.start) or situation.event_date
+        if start and chosen.start_offset_days:
+            start += dt.timedelta(days=chosen.start_offset_days)
         end = calendar.period_end(chosen.kind, chosen.amount, start) if start else None
         kind = _closed_kind(end)
         if kind and not any(d["date"] == end.isoformat() for d in days):

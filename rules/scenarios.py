@@ -6,7 +6,8 @@ Each scenario: ``name``, ``request`` (a guidance request) and ``expect`` with ``
 municipality after a move out), ``bring`` (item ids per procedure id) and ``offline`` (listed,
 but not to be done online for this household); optionally ``warnings`` (the codes of ``warnings[]``, exactly, in
 any order; ``[]`` says there is none), ``ignored`` (``ignored_facts``, exactly), ``overdue``
-(ids flagged overdue) and ``closed_days`` (counter -> procedures it takes on the closed day;
+(ids flagged overdue), ``bring_count`` (procedure id -> item id -> the count listed; 0: not
+listed) and ``closed_days`` (counter -> procedures it takes on the closed day;
 null: not offered; {}: none at all). Also reports which rules no scenario fires (coverage).
 """
 from __future__ import annotations
@@ -61,6 +62,10 @@ def check_expectations(body: dict[str, Any], expect: dict[str, Any]) -> list[str
     for pid, items in (expect.get("bring") or {}).items():
         have = {b["id"] for b in listed.get(pid, {}).get("bring", [])}
         wrong += [f"{pid} does not ask for {item}" for item in items if item not in have]
+    for pid, counts in (expect.get("bring_count") or {}).items():
+        have_n = {b["id"]: b["count"] for b in listed.get(pid, {}).get("bring", [])}
+        wrong += [f"{pid} asks for {item} x{have_n.get(item, 0)}, expected x{n}"
+                  for item, n in counts.items() if have_n.get(item, 0) != n]
     for pid in expect.get("offline", []):
         if listed.get(pid, {}).get("online", {}).get("available", True):
             wrong.append(f"{pid} is offered online")

@@ -88,12 +88,15 @@ def test_death_of_a_company_employee_with_two_children(phone, live_server):
         "m0.relation": "spouse", "m0.age": "42", "m0.insurance": "shaho", "m0.pension": "third",
         "m0.dependant_of_deceased": "yes",
         "m1.relation": "child", "m1.age": "12", "m1.insurance": "shaho", "m1.dependant_of_deceased": "yes",
+        "m1.medical_aid": "yes",
         "m2.relation": "child", "m2.age": "9", "m2.insurance": "shaho", "m2.dependant_of_deceased": "yes",
+        "m2.medical_aid": "yes",
         "f.child_allowance_recipient_is_deceased": "yes", "f.single_parent": "yes", "f.dog": "no",
     }
     text = walk(phone, live_server, "death", spec)
-    for name in ("死亡届", "火葬許可", "国民健康保険の加入", "国民年金の種別変更", "印鑑登録の廃止",
-                 "児童手当 認定請求", "児童扶養手当", "遺族厚生年金"):
+    for name in ("死亡届", "火葬許可", "国民健康保険の加入", "国民年金の種別変更", "印鑑登録証の返却",
+                 "児童手当 認定請求", "児童扶養手当", "遺族厚生年金", "埋葬料",
+                 "乳幼児等・こども医療 変更届", "母子・父子家庭等医療費助成"):
         assert name in text, name
     assert "後期高齢者医療" not in text and "遺族基礎年金・死亡一時金・寡婦年金の請求" not in text
     # 戸籍 first, then 保険・年金, then 手当; the 年金事務所 after every city counter
@@ -109,6 +112,8 @@ def test_death_of_a_company_employee_with_two_children(phone, live_server):
     assert len(titles) == len(set(titles)), titles
     assert titles.index("医療助成年金課 年金係") < titles.index("医療助成年金課 医療助成係") \
         < titles.index("家庭支援課 手当給付係"), titles
+    # 国保 and 種別変更 count 14 days from the day after the death (11/20 + 14 = 12/4)
+    assert "2026年12月4日" in text
     printable(phone)
 
 
@@ -132,7 +137,8 @@ def test_divorce_with_a_move_to_himeji(phone, live_server):
         "date": "2026-11-16", "f.divorce_type": "agreement", "f.surname_change": "yes",
         "f.keep_married_surname": "no", "f.move": "out_of_city", "f.move_date": "2026-11-28",
         "f.insurance_after": "kokuho", "f.single_parent": "yes", "n": "2",
-        "m0.relation": "self", "m0.age": "34", "m0.insurance": "shaho", "m0.pension": "third",
+        "m0.relation": "self", "m0.age": "34", "m0.nationality": "japanese", "m0.insurance": "shaho",
+        "m0.pension": "third", "m1.nationality": "japanese", "f.child_surname_change": "no",
         "m0.mynumber_card": "yes", "m0.seal_registered": "yes", "m0.disability_certificate": "no",
         "m1.disability_certificate": "no",
         "m1.relation": "child", "m1.age": "6", "m1.insurance": "shaho", "m1.medical_aid": "yes",
@@ -141,8 +147,9 @@ def test_divorce_with_a_move_to_himeji(phone, live_server):
         "f.to_hyogo": "yes", "f.child_allowance_recipient": "other_parent", "f.insured_through_ex_spouse": "yes",
     }
     text = walk(phone, live_server, "divorce", spec)
-    for name in ("離婚届", "転出届", "印鑑登録の廃止"):
+    for name in ("離婚届", "転出届", "印鑑登録証の返却"):
         assert name in text, name
+    assert "入籍届" not in text  # the child keeps her surname: asked, answered no
     in_order(text, ["離婚届", "転出届"])
     # what the new city does is said apart, never at a Kakogawa counter
     new_city = phone.locator("section.new-city")
@@ -153,9 +160,8 @@ def test_divorce_with_a_move_to_himeji(phone, live_server):
 
 def test_birth_on_a_saturday(phone, live_server):
     spec = {
-        "date": "2026-11-28", "n": "3",  # 土曜日
+        "date": "2026-11-28", "n": "2",  # 土曜日; the parents only (the baby is not counted)
         "m0.relation": "self", "m0.insurance": "kokuho", "m1.relation": "spouse", "m1.insurance": "kokuho",
-        "m2.relation": "child", "m2.insurance": "kokuho",
         "f.born_abroad": "no", "f.parent_japanese": "yes", "f.single_parent": "no", "f.first_child": "yes",
         "f.child_allowance": "no", "f.mother_insurance": "kokuho", "f.birth_direct_payment": "full",
     }

@@ -51,6 +51,8 @@ def test_moving_in_for_a_family_of_four_with_a_dog_by_keyboard(phone, live_serve
     type_into(page, "#date-month", "4")
     type_into(page, "#date-day", "1")
     submit(page)
+    choose(page, "f.from_abroad", "no")  # asked before the people pages (issue 10 walk)
+    submit(page)
     type_into(page, "#n", "4")
     submit(page)
     people = [("self", "35", None), ("spouse", "33", None), ("child", "8", "elementary"), ("child", "3", "preschool")]

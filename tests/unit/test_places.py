@@ -80,7 +80,8 @@ def test_offices_outside_the_city_hall_come_after_the_city_counters(rulebook):
 
 def test_offsite_departments_are_marked_in_the_pack(rulebook):
     offsite = {d.id for d in rulebook.kb.departments.values() if d.offsite}
-    assert offsite == {"nenkin_jimusho", "homukyoku", "nyukan", "unyu_shikyoku", "zeimusho"}
+    # kenpo: 埋葬料 at the deceased's insurer; ikuji_hoken: 出生連絡票・妊婦支援給付金 by post or online
+    assert offsite == {"nenkin_jimusho", "homukyoku", "nyukan", "unyu_shikyoku", "zeimusho", "kenpo", "ikuji_hoken"}
     for dep_id in offsite:
         dep = rulebook.kb.departments[dep_id]
         # an address of an office outside the city hall names the page it was taken from

@@ -31,6 +31,8 @@ def test_a_whole_questionnaire_for_a_family_of_four_with_a_dog(client):
     url = "/guide/moving_in/date"
     r = follow(client, url, **{"date-year": "２０２６", "date-month": "4", "date-day": "1"})  # full-width digits
     assert r.status_code == 302 and "date=2026-04-01" in r.location
+    assert "/q-from_abroad" in r.location  # asked before the people pages (issue 10 walk)
+    r = follow(client, r.location, **{"f.from_abroad": "no"})
     r = follow(client, r.location, n="4")
     assert r.status_code == 302, r.get_data(as_text=True)[:3000]
     people = [("self", 35), ("spouse", 33), ("child", 8), ("child", 3)]
