@@ -246,7 +246,42 @@ def imply(cond: Cond | None, table: tuple[Constraint, ...]) -> Cond | None:
 
 def derived_facts(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> dict[str, bool]:
     """The derived ``fit.*`` facts of one person for the engine (flat keys, as ``Atom.key``);
-    left out where unknown, as any unanswered fact."""
+    left out where unknown, as any unanswered fact. Memoised on the answers the fits read."""
+    fits = _FITS.get(id(table), {})
+    if not fits:
+        return {}
+    reads = _fit_reads(table, scope, fits)
+    if not reads:
+        return _derived_facts(values, scope, table)
+    key = (id(table), scope, len(fits), tuple(values.get(p) for p in reads))
+    hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is table:
+        return dict(hit[1])
+    out = _derived_facts(values, scope, table)
+    if len(_DERIVED) >= _MEMO_SIZE:
+        _DERIVED.clear()
+    _DERIVED[key] = (table, dict(out))
+    return out
+
+
+def _fit_reads(table: tuple[Constraint, ...], scope: str, fits: dict[str, Atom]) -> tuple[str, ...]:
+    """The paths whose answers decide the derived facts of ``scope`` (their fact, their constraints)."""
+    key = (id(table), scope, len(fits))
+    hit = _FIT_READS.get(key)
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    paths: list[str] = []
+    for atom in fits.values():
+        if atom.fact.scope == scope:
+            _reads_into(atom, paths)
+    found = tuple(paths)
+    if len(_FIT_READS) >= 256:
+        _FIT_READS.clear()
+    _FIT_READS[key] = (table, found)
+    return found
+
+
+def _derived_facts(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for key, atom in _FITS.get(id(table), {}).items():
         if atom.fact.scope == scope:
@@ -314,12 +349,64 @@ def evaluate(cond: Cond | None, values: dict[str, Any]) -> bool | None:
     return None if None in results else False
 
 
+# --- memos: a pure function of (condition, the answers it reads) is computed once ---------
+# Conditions live as long as their rulebook; an entry keeps its condition, so an id is never
+# reused while it is cached. Bounded: emptied when full (old generations go with it).
+
+_MEMO_SIZE = 16384
+_READS: dict[int, tuple[Any, tuple[str, ...]]] = {}
+_SORTED: dict[tuple, tuple[Any, tuple[tuple[Atom, ...], ...]]] = {}
+_DERIVED: dict[tuple, tuple[Any, dict[str, bool]]] = {}
+_FIT_READS: dict[tuple, tuple[Any, tuple[str, ...]]] = {}
+
+
+def _reads_into(atom: Atom, paths: list[str]) -> None:
+    if atom.fact.path not in paths:
+        paths.append(atom.fact.path)
+    if atom.constraint is not None:  # a derived atom reads its fact and what its constraints require
+        if atom.constraint.fact.path not in paths:
+            paths.append(atom.constraint.fact.path)
+        for c in atom.constraint.table:
+            for a in atoms_of(c.requires):
+                _reads_into(a, paths)
+
+
+def reads(cond: Cond) -> tuple[str, ...]:
+    """The paths of the answers that decide ``cond`` (nothing else of the answers is read)."""
+    hit = _READS.get(id(cond))
+    if hit is not None and hit[0] is cond:
+        return hit[1]
+    paths: list[str] = []
+    for atom in atoms_of(cond):
+        _reads_into(atom, paths)
+    found = tuple(paths)
+    if len(_READS) >= _MEMO_SIZE:
+        _READS.clear()
+    _READS[id(cond)] = (cond, found)
+    return found
+
+
 def sort_atoms(cond: Cond | None, values: dict[str, Any]) -> tuple[list[Atom], list[Atom], list[Atom]]:
     """The atoms that decided the outcome: (held, unknown, failed).
 
     Only branches that matter are followed: in an ``any`` that holds, the holding branch; in
-    one that is unknown, the unknown branches.
+    one that is unknown, the unknown branches. Memoised on the answers ``cond`` reads.
     """
+    if cond is None:
+        return [], [], []
+    key = (id(cond), tuple(values.get(p) for p in reads(cond)))
+    hit = _SORTED.get(key)
+    if hit is not None and hit[0] is cond:
+        held, unknown, failed = hit[1]
+        return list(held), list(unknown), list(failed)
+    out = _sort_atoms(cond, values)
+    if len(_SORTED) >= _MEMO_SIZE:
+        _SORTED.clear()
+    _SORTED[key] = (cond, tuple(tuple(x) for x in out))
+    return out
+
+
+def _sort_atoms(cond: Cond | None, values: dict[str, Any]) -> tuple[list[Atom], list[Atom], list[Atom]]:
     held: list[Atom] = []
     unknown: list[Atom] = []
     failed: list[Atom] = []

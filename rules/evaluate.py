@@ -356,6 +356,15 @@ def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
+    """``_build_place``, built once per (rulebook, procedure, locale) and copied for each answer."""
+    memo = rulebook.__dict__.setdefault("_place_memo", {})  # per rulebook: the pack does not change
+    hit = memo.get((proc.id, loc))
+    if hit is None:
+        hit = memo[(proc.id, loc)] = _build_place(rulebook, proc, loc)
+    return {**hit, "closed_days": [dict(c) for c in hit["closed_days"]]}
+
+
+def _build_place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
     """Where the procedure is done: the counter's fields, else its department's, else the city
     hall's (for departments inside it). ``verified`` is False when a curator has not confirmed
     the counter or the address and hours."""
