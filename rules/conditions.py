@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from rules.memo import Memo
 from rules.vocabulary import FactDef, Vocabulary, VocabularyError
 
 OPS = ("eq", "ne", "in", "not_in", "gte", "gt", "lte", "lt")
@@ -250,35 +251,18 @@ def derived_facts(values: dict[str, Any], scope: str, table: tuple[Constraint, .
     fits = _FITS.get(id(table), {})
     if not fits:
         return {}
-    reads = _fit_reads(table, scope, fits)
-    if not reads:
-        return _derived_facts(values, scope, table)
+    reads = _FIT_READS.get((id(table), scope, len(fits)), table, lambda: _fit_reads(scope, fits))
     key = (id(table), scope, len(fits), tuple(values.get(p) for p in reads))
-    hit = _DERIVED.get(key)
-    if hit is not None and hit[0] is table:
-        return dict(hit[1])
-    out = _derived_facts(values, scope, table)
-    if len(_DERIVED) >= _MEMO_SIZE:
-        _DERIVED.clear()
-    _DERIVED[key] = (table, dict(out))
-    return out
+    return dict(_DERIVED.get(key, table, lambda: _derived_facts(values, scope, table)))
 
 
-def _fit_reads(table: tuple[Constraint, ...], scope: str, fits: dict[str, Atom]) -> tuple[str, ...]:
+def _fit_reads(scope: str, fits: dict[str, Atom]) -> tuple[str, ...]:
     """The paths whose answers decide the derived facts of ``scope`` (their fact, their constraints)."""
-    key = (id(table), scope, len(fits))
-    hit = _FIT_READS.get(key)
-    if hit is not None and hit[0] is table:
-        return hit[1]
     paths: list[str] = []
     for atom in fits.values():
         if atom.fact.scope == scope:
             _reads_into(atom, paths)
-    found = tuple(paths)
-    if len(_FIT_READS) >= 256:
-        _FIT_READS.clear()
-    _FIT_READS[key] = (table, found)
-    return found
+    return tuple(paths)
 
 
 def _derived_facts(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> dict[str, bool]:
@@ -350,14 +334,11 @@ def evaluate(cond: Cond | None, values: dict[str, Any]) -> bool | None:
 
 
 # --- memos: a pure function of (condition, the answers it reads) is computed once ---------
-# Conditions live as long as their rulebook; an entry keeps its condition, so an id is never
-# reused while it is cached. Bounded: emptied when full (old generations go with it).
 
-_MEMO_SIZE = 16384
-_READS: dict[int, tuple[Any, tuple[str, ...]]] = {}
-_SORTED: dict[tuple, tuple[Any, tuple[tuple[Atom, ...], ...]]] = {}
-_DERIVED: dict[tuple, tuple[Any, dict[str, bool]]] = {}
-_FIT_READS: dict[tuple, tuple[Any, tuple[str, ...]]] = {}
+_READS: Memo[tuple[str, ...]] = Memo()
+_SORTED: Memo[tuple[tuple[Atom, ...], ...]] = Memo()
+_DERIVED: Memo[dict[str, bool]] = Memo()
+_FIT_READS: Memo[tuple[str, ...]] = Memo(256)
 
 
 def _reads_into(atom: Atom, paths: list[str]) -> None:
@@ -371,19 +352,14 @@ def _reads_into(atom: Atom, paths: list[str]) -> None:
                 _reads_into(a, paths)
 
 
-def reads(cond: Cond) -> tuple[str, ...]:
+def reads(cond: Cond | None) -> tuple[str, ...]:
     """The paths of the answers that decide ``cond`` (nothing else of the answers is read)."""
-    hit = _READS.get(id(cond))
-    if hit is not None and hit[0] is cond:
-        return hit[1]
-    paths: list[str] = []
-    for atom in atoms_of(cond):
-        _reads_into(atom, paths)
-    found = tuple(paths)
-    if len(_READS) >= _MEMO_SIZE:
-        _READS.clear()
-    _READS[id(cond)] = (cond, found)
-    return found
+    def build() -> tuple[str, ...]:
+        paths: list[str] = []
+        for atom in atoms_of(cond):
+            _reads_into(atom, paths)
+        return tuple(paths)
+    return _READS.get(id(cond), cond, build)
 
 
 def sort_atoms(cond: Cond | None, values: dict[str, Any]) -> tuple[list[Atom], list[Atom], list[Atom]]:
@@ -395,15 +371,8 @@ def sort_atoms(cond: Cond | None, values: dict[str, Any]) -> tuple[list[Atom], l
     if cond is None:
         return [], [], []
     key = (id(cond), tuple(values.get(p) for p in reads(cond)))
-    hit = _SORTED.get(key)
-    if hit is not None and hit[0] is cond:
-        held, unknown, failed = hit[1]
-        return list(held), list(unknown), list(failed)
-    out = _sort_atoms(cond, values)
-    if len(_SORTED) >= _MEMO_SIZE:
-        _SORTED.clear()
-    _SORTED[key] = (cond, tuple(tuple(x) for x in out))
-    return out
+    held, unknown, failed = _SORTED.get(key, cond, lambda: tuple(map(tuple, _sort_atoms(cond, values))))
+    return list(held), list(unknown), list(failed)
 
 
 def _sort_atoms(cond: Cond | None, values: dict[str, Any]) -> tuple[list[Atom], list[Atom], list[Atom]]:

@@ -13,6 +13,7 @@ from typing import Any
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
 from rules import answer_checks, calendar, wording
+from rules.memo import Memo
 from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
@@ -23,6 +24,7 @@ REQUIRED, CONDITIONAL = "required", "conditional"
 # reasons(): the structured reasons of the evaluation running in this context
 _CAPTURE: ContextVar[dict[str, tuple[str, list[wording.Reason]]] | None] = ContextVar("why_capture", default=None)
 _FAR = (9999, 12, 31)
+_PLACES: Memo[dict[str, Any]] = Memo(4096)  # (rulebook, procedure, locale) -> its place
 
 
 @dataclass
@@ -357,10 +359,7 @@ def _merge_checklist(procedures: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
     """``_build_place``, built once per (rulebook, procedure, locale) and copied for each answer."""
-    memo = rulebook.__dict__.setdefault("_place_memo", {})  # per rulebook: the pack does not change
-    hit = memo.get((proc.id, loc))
-    if hit is None:
-        hit = memo[(proc.id, loc)] = _build_place(rulebook, proc, loc)
+    hit = _PLACES.get((id(rulebook), proc.id, loc), rulebook, lambda: _build_place(rulebook, proc, loc))
     return {**hit, "closed_days": [dict(c) for c in hit["closed_days"]]}
 
 

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from knowledge.loader import load_pack
+from rules import memo
 from rules.evaluate import evaluate
 from rules.request import LOCALES, read_request
 from rules.ruleset import build_rulebook
@@ -55,6 +56,15 @@ def test_cold_and_warm_memos_give_the_same_answers(fresh_book):
     assert [k for k in cold if cold[k] != warm[k]] == []
     again = _answers(fresh_book)  # a third pass: memos filled by both earlier passes
     assert [k for k in cold if cold[k] != again[k]] == []
+
+
+def test_memos_off_give_the_same_answers(fresh_book):
+    """Every memo off: each function reads what it reads, afresh. A memo whose key leaves out
+    something its function has come to read gives another answer for some scenario here."""
+    warm = _answers(fresh_book)
+    with memo.off():
+        reference = _answers(fresh_book)
+    assert [k for k in warm if warm[k] != reference[k]] == []
 
 
 def test_another_rulebook_gives_the_same_answers(fresh_book, rulebook):
