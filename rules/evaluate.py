@@ -14,7 +14,7 @@ from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
 from rules import answer_checks, calendar, wording
 from rules.memo import Memo
-from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, sort_atoms
+from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, reads, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
 from rules.request import Situation
@@ -157,6 +157,47 @@ def _reasons_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
     found = sum(evaluate_cond(rule.member, m) is True for m in members)
     chosen = atoms if found else _cover(rule, situation)
     return [wording.member_absent(chosen, loc, rule.at_least, found, deceased=dead)]
+
+
+# --- memo of the reasons: the same rule, locale and answers it reads say the same words -----
+
+_REASONS: Memo[tuple[wording.Reason, ...]] = Memo()
+
+
+def _reasons_key(kind: str, rule: Rule, situation: Situation, out: Outcome | None, real: int, extra: Any) -> tuple:
+    """Everything a reason function reads: the rule, the locale, the answers its household and
+    member conditions read (each listed person's), the outcome's people and ``extra``."""
+    members = situation.members
+    paths = reads(rule.member)
+    return (kind, id(rule), situation.locale, extra, real,
+            tuple(situation.values.get(p) for p in reads(rule.household)),
+            None if members is None else tuple(tuple(m.get(p) for p in paths) for m in members),
+            None if out is None else (out.definite, out.possible, tuple(sorted(out.definite_members)),
+                                      tuple(sorted(out.possible_members))))
+
+
+def _memo_reasons(kind: str, fn: Any) -> Any:
+    """``fn`` (a ``_reasons_*`` function) memoised on what it reads (rules.memo; bounded)."""
+    if kind == "not":
+        def memoised(rule: Rule, situation: Situation) -> list[wording.Reason]:
+            key = _reasons_key(kind, rule, situation, None, -1, situation.explain)
+            return list(_REASONS.get(key, rule, lambda: tuple(fn(rule, situation))))
+    elif kind == "required":
+        def memoised(rule, out, situation, real, event_words):  # type: ignore[no-untyped-def]
+            key = _reasons_key(kind, rule, situation, out, real, event_words)
+            return list(_REASONS.get(key, rule, lambda: tuple(fn(rule, out, situation, real, event_words))))
+    else:
+        def memoised(rule, out, situation, real):  # type: ignore[no-untyped-def]
+            key = _reasons_key(kind, rule, situation, out, real, None)
+            return list(_REASONS.get(key, rule, lambda: tuple(fn(rule, out, situation, real))))
+    memoised.__wrapped__ = fn  # type: ignore[attr-defined]
+    memoised.__doc__ = fn.__doc__
+    return memoised
+
+
+_reasons_required = _memo_reasons("required", _reasons_required)
+_reasons_conditional = _memo_reasons("conditional", _reasons_conditional)
+_reasons_not = _memo_reasons("not", _reasons_not)
 
 
 def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
