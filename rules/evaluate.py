@@ -168,10 +168,11 @@ def _reasons_key(kind: str, rule: Rule, situation: Situation, out: Outcome | Non
     """Everything a reason function reads: the rule, the locale, the answers its household and
     member conditions read (each listed person's), the outcome's people and ``extra``."""
     members = situation.members
-    paths = reads(rule.member)
+    paths = reads(rule.member) if rule.member is not None else ()
     return (kind, id(rule), situation.locale, extra, real,
             tuple(situation.values.get(p) for p in reads(rule.household)),
-            None if members is None else tuple(tuple(m.get(p) for p in paths) for m in members),
+            None if members is None else  # without a member condition, only how many people
+            tuple(tuple(m.get(p) for p in paths) for m in members) if paths else len(members),
             None if out is None else (out.definite, out.possible, tuple(sorted(out.definite_members)),
                                       tuple(sorted(out.possible_members))))
 
