@@ -326,6 +326,31 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
     return _with_filer_identity(rulebook, proc, items, loc)
 
 
+_BRINGS: Memo[tuple[dict[str, Any], ...]] = Memo()
+_BRING_TAGS: Memo[tuple[str, ...]] = Memo(4096)
+
+
+def _memo_bring(fn: Any) -> Any:
+    """``_bring`` memoised on what it reads: the procedure, the locale, the decision's status and
+    people, how many people were listed, and the outcomes of the procedure's bring clauses."""
+    def memoised(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: Situation,
+                 outcomes: dict[str, Outcome], real: int) -> list[dict[str, Any]]:
+        tags = _BRING_TAGS.get(id(proc), proc, lambda: tuple(f"bring:{proc.id}:{i}" for i in range(len(proc.bring))))
+        said = tuple(None if (o := outcomes.get(t)) is None else
+                     (o.definite, o.possible, frozenset(o.definite_members), frozenset(o.possible_members))
+                     for t in tags)
+        key = (id(rulebook), proc.id, situation.locale, decision.status, tuple(decision.members), real,
+               situation.members is None, said)
+        items = _BRINGS.get(key, rulebook, lambda: tuple(fn(rulebook, proc, decision, situation, outcomes, real)))
+        return [dict(e) for e in items]
+    memoised.__wrapped__ = fn  # type: ignore[attr-defined]
+    memoised.__doc__ = fn.__doc__
+    return memoised
+
+
+_bring = _memo_bring(_bring)
+
+
 def _with_filer_identity(rulebook: Rulebook, proc: Procedure, items: list[dict[str, Any]],
                          loc: str) -> list[dict[str, Any]]:
     """The filer's identity document is always there (bring.yaml ``filer_identity``), first."""
