@@ -13,10 +13,10 @@ from typing import Any
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
 from rules import answer_checks, calendar, wording
-from rules.memo import Memo
 from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, reads, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
+from rules.memo import Memo
 from rules.request import Situation
 from rules.ruleset import Rule, Rulebook
 
