@@ -8,11 +8,13 @@ from flask import Flask, redirect, render_template, url_for
 from core.config import load_config
 from core.db import db, migrate
 from core.i18n import init_i18n
+from core.templating import Environment
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_config(config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
+    app.jinja_environment = Environment  # a.b on a dict reads the key first (core/templating.py)
     app.config.update(settings)
     app.json.ensure_ascii = False
     app.json.sort_keys = False

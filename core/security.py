@@ -140,6 +140,11 @@ PRIVATE_PREFIXES = ("/staff", "/apply/", "/reserve/booking/", "/reserve/manage/"
                     "/api/v1/applications/", "/api/v1/reservations/manage", "/api/v1/backoffice")
 
 
+def log_fields(**fields: str) -> None:
+    """Fields for this request's access-log line (one JSON line per request, not one more)."""
+    g.log_fields = {**getattr(g, "log_fields", {}), **fields}
+
+
 def _access_log(response) -> None:
     started = getattr(g, "started", None)
     log.info("request", extra={
@@ -152,4 +157,5 @@ def _access_log(response) -> None:
         "status": response.status_code,
         "ms": round((time.perf_counter() - started) * 1000, 1) if started else None,
         "client": masked_ip(client_ip()),
+        **getattr(g, "log_fields", {}),  # a view's own fields (log_fields), on the same one line
     })

@@ -20,6 +20,16 @@ _CHILD_ALLOWANCE_DAYS = 15  # 児童手当法8条の「15日特例」 (deadlines
 _ONE_DAY = timedelta(days=1)
 
 
+@functools.lru_cache(maxsize=1024)  # pure; a month's holidays at once (jpholiday checks a day at a time)
+def _month_holidays(year: int, month: int) -> frozenset[date]:
+    return frozenset(d for d, _ in jpholiday.month_holidays(year, month))
+
+
+def _is_holiday(d: date) -> bool:
+    """``jpholiday.is_holiday``, read from the month's holidays."""
+    return d in _month_holidays(d.year, d.month)
+
+
 @functools.lru_cache(maxsize=8192)  # pure; every due date asks for the same few weeks again
 def is_open_day(d: date) -> bool:
     """False on Saturdays, Sundays, national holidays and the 12/29–1/3 closure.
@@ -30,14 +40,14 @@ def is_open_day(d: date) -> bool:
         return False
     if (d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3):
         return False
-    return not jpholiday.is_holiday(d)
+    return not _is_holiday(d)
 
 
 def closed_day_kind(d: date) -> str | None:
     """Why ``d`` is closed: "year_end" (12/29–1/3), "holiday", "weekend"; None on an open day."""
     if (d.month == 12 and d.day >= 29) or (d.month == 1 and d.day <= 3):
         return "year_end"
-    if jpholiday.is_holiday(d):
+    if _is_holiday(d):
         return "holiday"
     if d.weekday() >= 5:
         return "weekend"

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from rules.memo import Memo
 from rules.vocabulary import FactDef, Vocabulary, VocabularyError
 
 OPS = ("eq", "ne", "in", "not_in", "gte", "gt", "lte", "lt")
@@ -246,7 +247,25 @@ def imply(cond: Cond | None, table: tuple[Constraint, ...]) -> Cond | None:
 
 def derived_facts(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> dict[str, bool]:
     """The derived ``fit.*`` facts of one person for the engine (flat keys, as ``Atom.key``);
-    left out where unknown, as any unanswered fact."""
+    left out where unknown, as any unanswered fact. Memoised on the answers the fits read."""
+    fits = _FITS.get(id(table), {})
+    if not fits:
+        return {}
+    reads = _FIT_READS.get((id(table), scope, len(fits)), table, lambda: _fit_reads(scope, fits))
+    key = (id(table), scope, len(fits), tuple(values.get(p) for p in reads))
+    return dict(_DERIVED.get(key, table, lambda: _derived_facts(values, scope, table)))
+
+
+def _fit_reads(scope: str, fits: dict[str, Atom]) -> tuple[str, ...]:
+    """The paths whose answers decide the derived facts of ``scope`` (their fact, their constraints)."""
+    paths: list[str] = []
+    for atom in fits.values():
+        if atom.fact.scope == scope:
+            _reads_into(atom, paths)
+    return tuple(paths)
+
+
+def _derived_facts(values: dict[str, Any], scope: str, table: tuple[Constraint, ...]) -> dict[str, bool]:
     out: dict[str, bool] = {}
     for key, atom in _FITS.get(id(table), {}).items():
         if atom.fact.scope == scope:
@@ -314,12 +333,49 @@ def evaluate(cond: Cond | None, values: dict[str, Any]) -> bool | None:
     return None if None in results else False
 
 
+# --- memos: a pure function of (condition, the answers it reads) is computed once ---------
+
+_READS: Memo[tuple[str, ...]] = Memo()
+_SORTED: Memo[tuple[tuple[Atom, ...], ...]] = Memo()
+_DERIVED: Memo[dict[str, bool]] = Memo()
+_FIT_READS: Memo[tuple[str, ...]] = Memo(256)
+
+
+def _reads_into(atom: Atom, paths: list[str]) -> None:
+    if atom.fact.path not in paths:
+        paths.append(atom.fact.path)
+    if atom.constraint is not None:  # a derived atom reads its fact and what its constraints require
+        if atom.constraint.fact.path not in paths:
+            paths.append(atom.constraint.fact.path)
+        for c in atom.constraint.table:
+            for a in atoms_of(c.requires):
+                _reads_into(a, paths)
+
+
+def reads(cond: Cond | None) -> tuple[str, ...]:
+    """The paths of the answers that decide ``cond`` (nothing else of the answers is read)."""
+    def build() -> tuple[str, ...]:
+        paths: list[str] = []
+        for atom in atoms_of(cond):
+            _reads_into(atom, paths)
+        return tuple(paths)
+    return _READS.get(id(cond), cond, build)
+
+
 def sort_atoms(cond: Cond | None, values: dict[str, Any]) -> tuple[list[Atom], list[Atom], list[Atom]]:
     """The atoms that decided the outcome: (held, unknown, failed).
 
     Only branches that matter are followed: in an ``any`` that holds, the holding branch; in
-    one that is unknown, the unknown branches.
+    one that is unknown, the unknown branches. Memoised on the answers ``cond`` reads.
     """
+    if cond is None:
+        return [], [], []
+    key = (id(cond), tuple(values.get(p) for p in reads(cond)))
+    held, unknown, failed = _SORTED.get(key, cond, lambda: tuple(map(tuple, _sort_atoms(cond, values))))
+    return list(held), list(unknown), list(failed)
+
+
+def _sort_atoms(cond: Cond | None, values: dict[str, Any]) -> tuple[list[Atom], list[Atom], list[Atom]]:
     held: list[Atom] = []
     unknown: list[Atom] = []
     failed: list[Atom] = []

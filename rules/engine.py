@@ -70,6 +70,23 @@ class Outcome:
     possible_members: set[int] | frozenset[int] = _NONE  # complete only where not definite
 
 
+class _Unfired(Outcome):
+    """The one outcome of every clause that did not fire (shared: it cannot be changed)."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        for name, value in (("definite", False), ("possible", False),
+                            ("definite_members", _NONE), ("possible_members", _NONE)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the outcome of a clause that did not fire is shared and read-only")
+
+
+_UNFIRED = _Unfired()
+
+
 def _close(handle: int) -> None:
     with contextlib.suppress(Exception):  # at interpreter exit the module may be gone
         native.delete_ruleset(handle)
@@ -101,7 +118,7 @@ class RuleEngine:
         self._session_uses = 0
 
     def decide(self, household: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Outcome]:
-        outcomes = {tag: Outcome() for tag in self.clauses}
+        outcomes: dict[str, Outcome] = dict.fromkeys(self.clauses, _UNFIRED)  # a new one when fired
         n = next(self._evaluations)
         shared = dict(household)
         shared.pop("idx", None)  # "idx" marks members in the results (see _IDX)
@@ -145,6 +162,8 @@ class RuleEngine:
                 continue  # the catch-all: every fact, handled
             definite, tag, with_members = fired
             out = outcomes[tag]
+            if out is _UNFIRED:
+                out = outcomes[tag] = Outcome()
             out.possible = True
             if definite:
                 out.definite = True

@@ -14,9 +14,10 @@ from typing import Any
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
 from rules import answer_checks, calendar, wording
-from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, sort_atoms
+from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, reads, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
+from rules.memo import Memo
 from rules.request import Situation
 from rules.ruleset import Rule, Rulebook
 
@@ -24,6 +25,7 @@ REQUIRED, CONDITIONAL = "required", "conditional"
 # reasons(): the structured reasons of the evaluation running in this context
 _CAPTURE: ContextVar[dict[str, tuple[str, list[wording.Reason]]] | None] = ContextVar("why_capture", default=None)
 _FAR = (9999, 12, 31)
+_PLACES: Memo[dict[str, Any]] = Memo(4096)  # (rulebook, procedure, locale) -> its place
 
 
 @dataclass
@@ -198,6 +200,48 @@ def _reasons_not(rule: Rule, situation: Situation) -> list[wording.Reason]:
     return [wording.member_absent(chosen, loc, rule.at_least, found, deceased=dead, event=event)]
 
 
+# --- memo of the reasons: the same rule, locale and answers it reads say the same words -----
+
+_REASONS: Memo[tuple[wording.Reason, ...]] = Memo()
+
+
+def _reasons_key(kind: str, rule: Rule, situation: Situation, out: Outcome | None, real: int, extra: Any) -> tuple:
+    """Everything a reason function reads: the rule, the locale, the answers its household and
+    member conditions read (each listed person's), the outcome's people and ``extra``."""
+    members = situation.members
+    paths = reads(rule.member) if rule.member is not None else ()
+    return (kind, id(rule), situation.locale, extra, real,
+            tuple(situation.values.get(p) for p in reads(rule.household)),
+            None if members is None else  # without a member condition, only how many people
+            tuple(tuple(m.get(p) for p in paths) for m in members) if paths else len(members),
+            None if out is None else (out.definite, out.possible, tuple(sorted(out.definite_members)),
+                                      tuple(sorted(out.possible_members))))
+
+
+def _memo_reasons(kind: str, fn: Any) -> Any:
+    """``fn`` (a ``_reasons_*`` function) memoised on what it reads (rules.memo; bounded)."""
+    if kind == "not":
+        def memoised(rule: Rule, situation: Situation) -> list[wording.Reason]:
+            key = _reasons_key(kind, rule, situation, None, -1, situation.explain)
+            return list(_REASONS.get(key, rule, lambda: tuple(fn(rule, situation))))
+    elif kind == "required":
+        def memoised(rule, out, situation, real, event_words):  # type: ignore[no-untyped-def]
+            key = _reasons_key(kind, rule, situation, out, real, event_words)
+            return list(_REASONS.get(key, rule, lambda: tuple(fn(rule, out, situation, real, event_words))))
+    else:
+        def memoised(rule, out, situation, real):  # type: ignore[no-untyped-def]
+            key = _reasons_key(kind, rule, situation, out, real, None)
+            return list(_REASONS.get(key, rule, lambda: tuple(fn(rule, out, situation, real))))
+    memoised.__wrapped__ = fn  # type: ignore[attr-defined]
+    memoised.__doc__ = fn.__doc__
+    return memoised
+
+
+_reasons_required = _memo_reasons("required", _reasons_required)
+_reasons_conditional = _memo_reasons("conditional", _reasons_conditional)
+_reasons_not = _memo_reasons("not", _reasons_not)
+
+
 def _why_required(rule: Rule, out: Outcome, situation: Situation, real: int, event_words: str) -> list[str]:
     """「…ため」 sentences: what held (the event only when nothing else did)."""
     return _texts(_reasons_required(rule, out, situation, real, event_words))
@@ -333,6 +377,31 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
     return _with_filer_identity(rulebook, proc, items, loc)
 
 
+_BRINGS: Memo[tuple[dict[str, Any], ...]] = Memo()
+_BRING_TAGS: Memo[tuple[str, ...]] = Memo(4096)
+
+
+def _memo_bring(fn: Any) -> Any:
+    """``_bring`` memoised on what it reads: the procedure, the locale, the decision's status and
+    people, how many people were listed, and the outcomes of the procedure's bring clauses."""
+    def memoised(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: Situation,
+                 outcomes: dict[str, Outcome], real: int) -> list[dict[str, Any]]:
+        tags = _BRING_TAGS.get(id(proc), proc, lambda: tuple(f"bring:{proc.id}:{i}" for i in range(len(proc.bring))))
+        said = tuple(None if (o := outcomes.get(t)) is None else
+                     (o.definite, o.possible, frozenset(o.definite_members), frozenset(o.possible_members))
+                     for t in tags)
+        key = (id(rulebook), proc.id, situation.locale, decision.status, tuple(decision.members), real,
+               situation.members is None, said)
+        items = _BRINGS.get(key, rulebook, lambda: tuple(fn(rulebook, proc, decision, situation, outcomes, real)))
+        return [dict(e) for e in items]
+    memoised.__wrapped__ = fn  # type: ignore[attr-defined]
+    memoised.__doc__ = fn.__doc__
+    return memoised
+
+
+_bring = _memo_bring(_bring)
+
+
 def _with_filer_identity(rulebook: Rulebook, proc: Procedure, items: list[dict[str, Any]],
                          loc: str) -> list[dict[str, Any]]:
     """The filer's identity document is always there (bring.yaml ``filer_identity``), first."""
@@ -439,6 +508,12 @@ def _merge_checklist(procedures: list[dict[str, Any]], items: dict[str, Any]) ->
 
 
 def _place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
+    """``_build_place``, built once per (rulebook, procedure, locale) and copied for each answer."""
+    hit = _PLACES.get((id(rulebook), proc.id, loc), rulebook, lambda: _build_place(rulebook, proc, loc))
+    return {**hit, "closed_days": [dict(c) for c in hit["closed_days"]]}
+
+
+def _build_place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
     """Where the procedure is done: the counter's fields, else its department's, else the city
     hall's (for departments inside it). ``verified`` is False when a curator has not confirmed
     the counter or the address and hours."""

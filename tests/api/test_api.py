@@ -136,3 +136,17 @@ def test_evaluation_is_pure_same_request_in_any_key_order_same_result(app, seed,
     first = evaluate(client, body).get_json()
     other = evaluate(client, _shuffled(body, random.Random(seed))).get_json()
     assert json.dumps(first, sort_keys=True) == json.dumps(other, sort_keys=True)
+
+
+def test_an_evaluation_logs_one_line_with_its_event_and_ruleset(client, caplog):
+    """The event and the ruleset version go on the request's access-log line (one JSON line
+    per request: a second line cost a tenth of a millisecond), never the answers."""
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        r = evaluate(client, FAMILY)
+    lines = [rec for rec in caplog.records if rec.getMessage() == "request"]
+    assert len(lines) == 1 and lines[0].endpoint == "api.evaluate_guide"
+    assert lines[0].event == "moving_in" and lines[0].ruleset_version == r.get_json()["ruleset_version"]
+    assert not [rec for rec in caplog.records if rec.getMessage() == "guide evaluated"]
+    assert "kokuho" not in " ".join(str(rec.__dict__) for rec in caplog.records)

@@ -226,3 +226,20 @@ def test_month_periods_are_monotonic(start: date, amount: int) -> None:
     later = start + timedelta(days=1)
     assert period_end("koseki_months", amount, start) <= period_end("koseki_months", amount, later)
     assert period_end("koseki_months", amount, start) < period_end("koseki_months", amount + 1, start)
+
+
+def test_holidays_read_by_month_are_jpholidays_days():
+    """The month-at-a-time memo answers as jpholiday does, day by day (振替休日, 国民の休日 too)."""
+    import datetime as _dt
+
+    import jpholiday
+
+    from rules import calendar as cal
+
+    day = _dt.date(2019, 1, 1)
+    while day.year < 2031:
+        assert cal._is_holiday(day) == jpholiday.is_holiday(day), day
+        assert cal.closed_day_kind(day) == (
+            "year_end" if (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3)
+            else "holiday" if jpholiday.is_holiday(day) else "weekend" if day.weekday() >= 5 else None), day
+        day += _dt.timedelta(days=1)

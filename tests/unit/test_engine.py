@@ -242,3 +242,16 @@ def test_the_session_is_empty_after_every_evaluation_and_renewed_when_it_is_not(
     out = engine.decide({"facts__dog": False}, [{"age": 3}])
     assert not out["household_only"].definite and out["member_only"].definite_members == set()
     assert native.get_facts(engine._handle, engine_module._SESSION) == "[]"
+
+
+def test_clauses_that_did_not_fire_share_one_read_only_outcome():
+    """One shared outcome for every clause that did not fire (no object per clause per
+    evaluation); a fired clause gets its own, and the shared one cannot be changed."""
+    out = ENGINE.decide({"facts__dog": False}, [{"age": 30}])
+    unfired = [o for o in out.values() if not o.possible]
+    assert len(unfired) >= 2 and len({id(o) for o in unfired}) == 1
+    assert not unfired[0].definite and not unfired[0].definite_members and not unfired[0].possible_members
+    with pytest.raises(AttributeError):
+        unfired[0].possible = True
+    fired = [o for o in out.values() if o.possible]
+    assert len({id(o) for o in fired}) == len(fired)
