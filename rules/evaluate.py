@@ -229,9 +229,9 @@ def _memo_reasons(kind: str, fn: Any) -> Any:
             key = _reasons_key(kind, rule, situation, out, real, event_words)
             return list(_REASONS.get(key, rule, lambda: tuple(fn(rule, out, situation, real, event_words))))
     else:
-        def memoised(rule, out, situation, real):  # type: ignore[no-untyped-def]
-            key = _reasons_key(kind, rule, situation, out, real, None)
-            return list(_REASONS.get(key, rule, lambda: tuple(fn(rule, out, situation, real))))
+        def memoised(rule, out, situation, real, skip=frozenset(), limit=None):  # type: ignore[no-untyped-def]
+            key = _reasons_key(kind, rule, situation, out, real, (skip, limit))
+            return list(_REASONS.get(key, rule, lambda: tuple(fn(rule, out, situation, real, skip, limit))))
     memoised.__wrapped__ = fn  # type: ignore[attr-defined]
     memoised.__doc__ = fn.__doc__
     return memoised
