@@ -13,7 +13,7 @@ from typing import Any
 
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
-from rules import answer_checks, calendar, wording
+from rules import answer_checks, calendar, places, wording
 from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, reads, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
@@ -25,7 +25,6 @@ REQUIRED, CONDITIONAL = "required", "conditional"
 # reasons(): the structured reasons of the evaluation running in this context
 _CAPTURE: ContextVar[dict[str, tuple[str, list[wording.Reason]]] | None] = ContextVar("why_capture", default=None)
 _FAR = (9999, 12, 31)
-_PLACES: Memo[dict[str, Any]] = Memo(4096)  # (rulebook, procedure, locale) -> its place
 
 
 @dataclass
@@ -507,178 +506,6 @@ def _merge_checklist(procedures: list[dict[str, Any]], items: dict[str, Any]) ->
     return out
 
 
-def _place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
-    """``_build_place``, built once per (rulebook, procedure, locale) and copied for each answer."""
-    hit = _PLACES.get((id(rulebook), proc.id, loc), rulebook, lambda: _build_place(rulebook, proc, loc))
-    return {**hit, "closed_days": [dict(c) for c in hit["closed_days"]]}
-
-
-def _build_place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
-    """Where the procedure is done: the counter's fields, else its department's, else the city
-    hall's (for departments inside it). ``verified`` is False when a curator has not confirmed
-    the counter or the address and hours."""
-    kb = rulebook.kb
-    dept, counter = kb.counters[proc.counter]
-    hall = None if dept.offsite else kb.city_hall
-
-    def pick(field: str):
-        for src in (counter, dept, hall):
-            v = getattr(src, field, None) if src is not None else None
-            if v is not None:
-                return v, src
-        return None, None
-
-    address, addr_src = pick("address")
-    hours, _ = pick("hours")
-    map_url, _ = pick("map_url")
-    phone, phone_src = pick("phone")
-    if addr_src is None:
-        place_ok = False
-    elif addr_src is hall:
-        place_ok = hall.verified
-    else:
-        place_ok = dept.place_verified
-    building = counter.building.get(loc) if counter.building else \
-        (hall.name.get(loc) if hall is not None and addr_src is hall else None)
-    return {
-        "department_id": dept.id,
-        "building": building,
-        "floor": counter.floor,
-        "window": counter.window,
-        "address": address.get(loc) if address else None,
-        "hours": hours.get(loc) if hours else None,
-        "map_url": str(map_url) if map_url else None,
-        "phone": phone,
-        "phone_is_main": phone_src is hall and hall is not None,  # the city hall's 代表 number
-        "offsite": dept.offsite,
-        "verified": bool(dept.verified and place_ok and counter.verified is not False),
-        "source_url": str(dept.source_url) if dept.source_url else None,
-        "closed_days": [{"counter_id": cid, "name": c.name.get(loc), "hours": c.closed_days.hours.get(loc)}
-                        for cid, c in _closed_day_counters(rulebook).get(proc.id, [])],
-    }
-
-
-def _closed_day_counters(rulebook: Rulebook) -> dict[str, list[tuple[str, Any]]]:
-    """procedure id -> the counters that take it on closed days (weekend centres, 夜間休日窓口)."""
-    found = rulebook.__dict__.get("_closed_day_counters")  # per rulebook: the pack does not change
-    if found is None:
-        found = {}
-        for cid, (_, counter) in rulebook.kb.counters.items():
-            for pid in counter.closed_days.procedures if counter.closed_days else []:
-                found.setdefault(pid, []).append((cid, counter))
-        rulebook.__dict__["_closed_day_counters"] = found
-    return found
-
-
-def fees_on(proc: Procedure, day, loc: str) -> list[dict[str, Any]]:
-    """The fees in force on ``day`` (valid_from <= day <= valid_to), counter/online/any; without a
-    day, the fees that have no end date (the current ones)."""
-    out = []
-    for fee in proc.fees:
-        if day is None:
-            if fee.valid_to is not None:
-                continue
-        elif fee.valid_from > day or (fee.valid_to is not None and fee.valid_to < day):
-            continue
-        out.append({"amount_yen": fee.amount_yen, "unit": fee.unit.get(loc), "channel": fee.channel,
-                    "valid_from": fee.valid_from.isoformat(),
-                    "valid_to": fee.valid_to.isoformat() if fee.valid_to else None})
-    return out
-
-
-def _offices(rulebook: Rulebook, ordered: list[dict[str, Any]], loc: str) -> list[dict[str, Any]]:
-    """The offices outside the city hall, in the order their procedures come in ``ordered``."""
-    offices: dict[str, dict[str, Any]] = {}
-    for p in ordered:
-        place = p["place"]
-        if not place["offsite"]:
-            continue
-        dept = rulebook.kb.departments[place["department_id"]]
-        office = offices.setdefault(dept.id, {
-            "department_id": dept.id, "department": dept.name.get(loc),
-            "address": place["address"], "hours": place["hours"], "phone": place["phone"],
-            "map_url": place["map_url"], "verified": place["verified"], "source_url": place["source_url"],
-            "procedures": []})
-        office["procedures"].append(p["id"])
-    return list(offices.values())
-
-
-def _closed_kind(day) -> str | None:
-    return calendar.closed_day_kind(day) if day is not None else None
-
-
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def opens_on(opening: Any, day: dt.date, kind: str) -> bool:
-    """Whether a counter that takes procedures on closed days (pack: ``closed_days``) opens on
-    ``day``, a closed day of ``kind``: not when it does not open on that kind (年末年始), nor on one
-    of its own regular closed days (毎月第2・第4日曜日 …). Closures no rule computes
-    (``other_closures``) are said in its ``closes`` words beside the answer."""
-    if kind not in opening.open_on:
-        return False
-    nth = (day.day - 1) // 7 + 1
-    for rule in opening.closed_on:
-        if (_WEEKDAYS[day.weekday()] == rule.weekday and (not rule.nth or nth in rule.nth)
-                and (not rule.months or day.month in rule.months)):
-            return False
-    return True
-
-
-def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str, Any]],
-                outcomes: dict[str, Outcome]) -> dict[str, Any] | None:
-    """When the event date or a deadline's last day is a closed day: the counters that still
-    open on such a day (pack: counters' ``closed_days``), each with what it takes from this list."""
-    loc = situation.locale
-    days: list[dict[str, Any]] = []
-    kind = _closed_kind(situation.event_date)
-    if kind:
-        days.append({"date": situation.event_date.isoformat(), "kind": kind, "of": "event_date"})
-    # a deadline's last day on a closed day matters where some counter takes the procedure that day
-    takeable = {pid for _, c in rulebook.kb.counters.values() if c.closed_days for pid in c.closed_days.procedures}
-    for p in ordered:
-        if p["id"] not in takeable:
-            continue
-        proc = rulebook.kb.procedures[p["id"]]
-        chosen, _, _ = _deadline(rulebook, proc, situation, outcomes)
-        start = situation.event_date
-        if chosen.start != "event_date":
-            start = situation.values.get(chosen.start) or situation.event_date
-        if start and chosen.start_offset_days:
-            start += dt.timedelta(days=chosen.start_offset_days)
-        end = calendar.period_end(chosen.kind, chosen.amount, start) if start else None
-        kind = _closed_kind(end)
-        if kind and not any(d["date"] == end.isoformat() for d in days):
-            days.append({"date": end.isoformat(), "kind": kind, "of": p["id"]})
-    if not days:
-        return None
-    kinds = {d["kind"] for d in days}
-    listed = [p["id"] for p in ordered]
-    counters = []
-    for cid, (dept, counter) in rulebook.kb.counters.items():
-        cd = counter.closed_days
-        if cd is None or not kinds & set(cd.open_on):
-            continue
-        hall = None if dept.offsite else rulebook.kb.city_hall
-        address = counter.address or dept.address or (hall.address if hall and counter.building else None)
-        counters.append({
-            "counter_id": cid, "name": counter.name.get(loc), "open_on": list(cd.open_on),
-            "building": counter.building.get(loc) if counter.building else None, "floor": counter.floor,
-            "hours": cd.hours.get(loc), "closes": cd.closes.get(loc) if cd.closes else None,
-            "what": cd.what.get(loc), "address": address.get(loc) if address else None,
-            "phone": counter.phone, "map_url": str(counter.map_url) if counter.map_url else None,
-            "procedures": [pid for pid in listed if pid in cd.procedures],
-            "source_url": str(cd.source_url),
-            # on each closed day of this result: open or not (its regular closed days as rules)
-            "open_days": [{"date": d["date"], "open": opens_on(cd, dt.date.fromisoformat(d["date"]), d["kind"])}
-                          for d in days],
-            "other_closures": cd.other_closures,
-        })
-    # the counters that take something of this result first
-    counters.sort(key=lambda c: (not c["procedures"], rulebook.counter_rank[c["counter_id"]]))
-    return {"dates": days, "counters": counters}
-
-
 def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = None) -> dict[str, Any]:
     """The guidance for ``situation``; ``trace``, if given, collects the ids of rules that held."""
     situation, ignored, warnings = _safety_net(rulebook, situation)
@@ -721,8 +548,8 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
             "newborn": d.newborn,
             "bring": _bring(rulebook, proc, d, situation, outcomes, real),
             "why": _texts(d.why),
-            "place": _place(rulebook, proc, loc),
-            "fees": fees_on(proc, due or situation.event_date, loc),
+            "place": places.place_of(rulebook, proc, loc),
+            "fees": places.fees_on(proc, due or situation.event_date, loc),
             "fee_date": (due or situation.event_date).isoformat() if (due or situation.event_date) else None,
             "online": {"url": f"/apply/{pid}", "available": _online(proc, outcomes)},
             "reserve": {"url": f"/reserve?procedures={pid}", "available": proc.reservable},
@@ -764,11 +591,12 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         "procedures": ordered,
         "checklist": _merge_checklist(ordered, kb.items),
         "visit_plan": visit_plan,
-        "offices": _offices(rulebook, ordered, loc),
+        "offices": places.offices(rulebook, ordered, loc),
         "at_new_city": _at_new_city(rulebook, situation, outcomes, real),
         "ruleset_version": rulebook.version,
     }
-    closed = closed_days(rulebook, situation, ordered, outcomes)
+    closed = places.closed_days(rulebook, situation, ordered,
+                                 lambda pid: _deadline(rulebook, kb.procedures[pid], situation, outcomes)[0])
     if closed:
         result["closed_days"] = closed
     if situation.explain:

@@ -10,7 +10,8 @@ import segno
 from guide.qr import compact_url, pack_answers, qr_svg, qr_version, unpack_answers
 from knowledge.schema import BringItem, Fee, Procedure, Text
 from rules import calendar
-from rules.evaluate import evaluate, fees_on
+from rules.evaluate import evaluate
+from rules.places import fees_on
 from rules.request import read_request
 
 

@@ -220,7 +220,7 @@ def test_the_closed_day_notice_says_whether_each_centre_opens_that_day(client):
 def test_opens_on_reads_the_counters_own_closed_days(rulebook):
     import datetime as dt
 
-    from rules.evaluate import opens_on
+    from rules.places import opens_on
     centre = next(c for _, c in rulebook.kb.counters.values() if c.closed_days and c.closed_days.closed_on
                   and not c.closed_days.other_closures).closed_days
     assert opens_on(centre, dt.date(2026, 11, 28), "weekend")  # 4th Saturday
