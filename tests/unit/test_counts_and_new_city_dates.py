@@ -3,6 +3,7 @@ certificate handed in at two counters (戸籍謄本), the newborn named as the p
 the due dates of what is done at the new municipality (issue 10)."""
 from rules.evaluate import evaluate
 from rules.request import read_request
+from tests.households import SHAHO_DEATH
 
 
 def run(rulebook, body):
@@ -15,17 +16,6 @@ def listed(result, pid):
 
 def counts(entries):
     return {b["id"]: b["count"] for b in entries}
-
-
-SHAHO_DEATH = {
-    "event": "death", "event_date": "2026-11-19",
-    "facts": {"child_allowance_recipient_is_deceased": True, "single_parent": True, "dog": False},
-    "deceased": {"age": 45, "insurance": "shaho", "householder": True, "pension": "second",
-                 "pension_recipient": False, "died_abroad": False},
-    "members": [{"relation": "spouse", "age": 42, "insurance": "shaho", "pension": "third", "dependant_of_deceased": True},
-                {"relation": "child", "age": 12, "insurance": "shaho", "dependant_of_deceased": True},
-                {"relation": "child", "age": 9, "insurance": "shaho", "dependant_of_deceased": True}],
-}
 
 
 def test_a_per_person_document_is_counted_for_each_person_concerned(rulebook):

@@ -1,17 +1,6 @@
 """The procedure graph orders results so every prerequisite comes first and builds visits."""
-import networkx as nx
-
 from knowledge.graph import order_procedures
-
-
-def _graph(edges, counters):
-    g = nx.DiGraph()
-    for pid, counter in counters.items():
-        g.add_node(pid, counter=counter)
-    g.add_edges_from(edges)
-    g.graph["closure"] = nx.transitive_closure_dag(g)
-    return g
-
+from tests.households import procedure_graph as _graph
 
 COUNTERS = {"tennyu": "shimin", "card": "shimin", "kokuho": "kokuho", "jido": "kodomo", "school": "kyoiku",
             "shibo": "shimin", "kaso": "shimin", "sosaihi": "kokuho", "middle": "x"}

@@ -12,19 +12,12 @@ from knowledge.graph import check_visits, order_procedures
 from knowledge.yamlfile import KnowledgeError
 from rules.evaluate import evaluate
 from rules.request import read_request
+from tests.households import SHAHO_DEATH
+from tests.households import procedure_graph as _graph
 
 
 def run(rulebook, body):
     return evaluate(rulebook, read_request(body, rulebook.vocab, set(rulebook.events)))
-
-
-def _graph(edges, counters):
-    g = nx.DiGraph()
-    for pid, counter in counters.items():
-        g.add_node(pid, counter=counter)
-    g.add_edges_from(edges)
-    g.graph["closure"] = nx.transitive_closure_dag(g)
-    return g
 
 
 # --- the order itself (knowledge.graph) ----------------------------------------------------------
@@ -85,16 +78,6 @@ def test_national_pension_is_a_counter_of_the_medical_subsidy_and_pension_divisi
     result = run(rulebook, SHAHO_DEATH)
     card = next(p for p in result["procedures"] if p["id"] == "nenkin_shubetsu_henko")
     assert card["place"]["verified"] is False and "（市役所）" not in card["department"]
-
-
-SHAHO_DEATH = {
-    "event": "death", "event_date": "2026-11-19",
-    "deceased": {"age": 45, "insurance": "shaho", "householder": True, "pension": "second",
-                 "pension_recipient": False, "died_abroad": False},
-    "members": [{"relation": "spouse", "age": 42, "insurance": "shaho", "pension": "third", "dependant_of_deceased": True},
-                {"relation": "child", "age": 12, "insurance": "shaho", "dependant_of_deceased": True},
-                {"relation": "child", "age": 9, "insurance": "shaho", "dependant_of_deceased": True}],
-}
 
 
 def _counters(result):
