@@ -41,13 +41,8 @@ EVALUATE_PATH = "/api/v1/guide/evaluate"
 
 
 def request_bodies() -> list[dict]:
-    """Varied, realistic requests: every scenario of the pack and of shared/domain."""
+    """Varied, realistic requests: every scenario of the pack (the repository's own material)."""
     paths = sorted((ROOT / "knowledge" / "packs" / "kakogawa" / "scenarios").glob("*.yaml"))
-    shared = ROOT.parent / "shared" / "domain" / "scenarios.yaml"
-    if not shared.exists():
-        shared = Path("/work/shared/domain/scenarios.yaml")
-    if shared.exists():
-        paths.append(shared)
     bodies = []
     for path in paths:
         for sc in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
@@ -352,7 +347,7 @@ round, on the same server one after the other: the bare request `GET /healthz` (
 per-request work only: request id, CSP nonce and security headers, the rate-limit check,
 Prometheus metrics, a JSON access-log line), `POST /api/v1/guide/evaluate`, and the result page
 `GET /guide/<event>/result?…` that residents open. The requests are {http['distinct']} different
-ones made from every scenario of the pack and of shared/domain (the day of the event moved a day at
+ones made from every scenario of the pack (the day of the event moved a day at
 a time, the language alternating); {http['sent']} were sent in all, each wrk thread from its
 own place in the list, so hardly any was seen before, and none is cached.
 

@@ -56,7 +56,7 @@ HOUSEHOLDS: list[tuple[str, dict[str, Any]]] = [
     ("死亡: 80歳の年金受給者（後期高齢者医療）、ほかは未回答", {
         "event": "death", "event_date": "2026-04-01",
         "deceased": {"age": 80, "insurance": "kouki", "pension_recipient": True}}),
-    ("結婚: 名字が変わり、加古川市に引っ越してきて国保に入る", {
+    ("結婚: 名字が変わり、市外から引っ越してきて国保に入る", {
         "event": "marriage", "event_date": "2026-10-10", "explain": True,
         "facts": {"surname_change": True, "insurance_after": "kokuho", "move": "into_city"},
         "members": [{"relation": "self", "age": 29, "insurance": "shaho", "mynumber_card": True, "pension": "second"}]}),

@@ -66,8 +66,8 @@ def _member_atoms(rule: Rule, situation: Situation, idxs: list[int], want_unknow
 
 
 def _household_preds(atoms: list[Atom], situation: Situation, said_by_answer: bool) -> list[wording.Pred]:
-    """One predicate per fact; a choice that held is said by the answer given (「加古川市の中で
-    住所が変わる」 rather than 「加古川市に引っ越してくるのではない」)."""
+    """One predicate per fact; a choice that held is said by the answer given (「市の中で
+    住所が変わる」 rather than 「市に引っ越してくるのではない」)."""
     return wording.predicates(atoms, situation.locale, situation.values if said_by_answer else None,
                               situation.event)
 

@@ -57,7 +57,7 @@ def words(entry: dict[str, Any] | None, locale: str) -> str:
 def _for_event(entry: dict[str, Any], event: str | None) -> dict[str, Any]:
     """A fact's words for one life event: ``by_event: {<event>: {ja, en, easy, not}}`` (facts.yaml),
     where the same answer means something else at that event (at a 転入, 「国民健康保険」 is the
-    insurance the person will have here: 「加古川市で国民健康保険に入る」)."""
+    insurance the person will have here: 「この市で国民健康保険に入る」)."""
     if event:
         over = (entry.get("by_event") or {}).get(event)
         if over:
@@ -431,7 +431,7 @@ def curated(entry: dict[str, str], locale: str) -> Pred:
 
 @lru_cache(maxsize=256)
 def event_reason(text: str, locale: str) -> Reason:
-    """「他の市区町村や国外から加古川市に引っ越すため」: the event itself (no condition)."""
+    """「他の市区町村や国外からこの市に引っ越すため」: the event itself (no condition)."""
     return Reason(_because(Pred(text, _ja_kind(text)), _lang(locale)), (0,), event=True)
 
 
