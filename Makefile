@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+# The suite runs on two processes (each its own databases; a test file stays on one process, so
+# its live server and browser are started once): CI has two cores.
+TEST_PROCESSES ?= 2
+PYTEST_ARGS ?= -n $(TEST_PROCESSES) --dist loadfile
 
 .PHONY: run test lint translations db clean check-python
 

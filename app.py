@@ -1,18 +1,69 @@
-"""The Flask application factory: ``create_app(config=None)`` returns the WSGI app."""
+"""The Flask application factory: ``create_app(config=None)`` returns the WSGI app.
+
+The one place where the layers are plugged together (app → staff → guide | intake | reservations → rules →
+knowledge → core, see pyproject.toml): every blueprint, CLI group, OpenAPI part and pack check is registered
+here, so no lower layer ever imports a higher one to wire itself in.
+"""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, redirect, render_template, url_for
+from flask import Flask, render_template
 
+import reservations.models  # noqa: F401  (the models above join db.metadata for migrations)
+from core import audit, crypto, monitoring, public_url
+from core.city import init_city
 from core.config import load_config
 from core.db import db, migrate
+from core.errors import init_errors
 from core.i18n import init_i18n
+from core.pack import rulebook
+from core.platform import init_platform
+from core.security import csrf
 from core.templating import Environment
+from guide import api as guide_api
+from guide import embed_views, procedure_pages, search_views
+from guide import views as guide_views
+from guide.cli import knowledge_cli, rules_cli
+from guide.generations import record_generation
+from guide.search_openapi import add_search_api
+from intake import api as intake_api
+from intake import backoffice
+from intake import views as intake_views
+from intake.backoffice_cli import backoffice_cli
+from intake.cli import applications_cli, jpki_cli
+from intake.openapi_parts import add_application_api
+from intake.payments import views as payment_views
+from intake.payments.cli import payments_cli
+from intake.payments.service import check_provider as check_payment_provider
+from knowledge.loader import PACKS_DIR, default_pack_name, load_pack
+from reservations import api as reservations_api
+from reservations import display_views
+from reservations import views as reservations_views
+from reservations.cli import check_reservations, reservations_cli
+from reservations.openapi_parts import add_reservation_api
+from rules.generation import RulebookHolder, files_fingerprint
+from rules.ruleset import Rulebook, build_rulebook
+from rules.scenarios import run_scenario_files, scenario_files
+from rules.vocabulary import VOCABULARY_FILE
+from staff import applications_list_views, applications_print_views  # noqa: F401  (their routes join the blueprint)
+from staff import applications_views as staff_applications
+from staff import audit_views as staff_audit
+from staff import mail_preview_views as staff_mail
+from staff import monitor_views as staff_monitor
+from staff import reservations_views as staff_reservations
+from staff import search_views as staff_search
+from staff import stats_views as staff_stats
+from staff import views as staff_views
+from staff.cli import staff_cli
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    settings = load_config(config)
+    # the pack served: MUNICIPALITY, else the product's default pack (knowledge/loader.py)
+    config = {"MUNICIPALITY": default_pack_name(), **(config or {})}
+    settings = load_config(config)  # core/settings.py: typed, checked; production refuses unsafe settings
+    public_url.check(settings)  # a malformed PUBLIC_BASE_URL is refused at start too
+    check_payment_provider(settings)  # PAYMENT_PROVIDER must name a registered provider (intake/payments)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
     app.jinja_environment = Environment  # a.b on a dict reads the key first (core/templating.py)
     app.config.update(settings)
@@ -20,69 +71,89 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     db.init_app(app)
-    import core.models
-    import core.staff_models  # noqa: F401
-    import intake.backoffice_models
-    import intake.models
-    import intake.payments.models  # noqa: F401
-    import reservations.models  # noqa: F401
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     init_i18n(app)
-    from core.platform import init_platform
     init_platform(app)
-
-    from guide import init_guide
-    init_guide(app)
-    from intake.api import bp as intake_api_bp
-    from intake.views import bp as intake_bp
-    from reservations.views import bp as reservations_bp
-    app.register_blueprint(intake_bp)
-    app.register_blueprint(intake_api_bp)
-    from core.security import csrf
-    csrf.exempt(intake_api_bp)  # JSON API: no cookies or forms to forge
-    from intake.backoffice import bp as backoffice_bp
-    app.register_blueprint(backoffice_bp)
-    csrf.exempt(backoffice_bp)  # bearer tokens, no cookies
-    from intake.cli import applications_cli, jpki_cli
-    app.cli.add_command(jpki_cli)
-    app.cli.add_command(applications_cli)
-    from intake.payments.cli import payments_cli
-    from intake.payments.views import api_bp as payments_api_bp
-    from intake.payments.views import bp as payments_bp
-    app.register_blueprint(payments_bp)
-    app.register_blueprint(payments_api_bp)
-    csrf.exempt(payments_api_bp)  # webhooks: authenticated by their HMAC signature, not a cookie
-    app.cli.add_command(payments_cli)
-    if app.config["FORCE_HTTPS"]:  # the production signal: say what would make it unsafe
-        if app.config["PAYMENT_PROVIDER"] == "sandbox":
-            app.logger.warning("PAYMENT_PROVIDER is the sandbox (a test checkout marks fees paid): set a real provider")
-        if not app.config["PUBLIC_BASE_URL"]:
-            app.logger.warning("PUBLIC_BASE_URL is not set: links in e-mails follow the request's Host header")
-    from intake.backoffice_cli import backoffice_cli
-    app.cli.add_command(backoffice_cli)
-    app.register_blueprint(reservations_bp)
-    from reservations.api import bp as reservations_api_bp
-    from reservations.cli import reservations_cli
-    app.register_blueprint(reservations_api_bp)
-    csrf.exempt(reservations_api_bp)  # JSON API: no cookies; the manage token is in the URL
-    app.cli.add_command(reservations_cli)
-    from staff import applications_list_views, applications_print_views  # noqa: F401  (their routes join the blueprint)
-    from staff.applications_views import bp as staff_applications_bp
-    app.register_blueprint(staff_applications_bp)
-    from reservations.display_views import bp as display_bp
-    from staff.reservations_views import bp as staff_reservations_bp
-    app.register_blueprint(staff_reservations_bp)
-    app.register_blueprint(display_bp)
-
-    from core.errors import init_errors
+    init_pack(app)
+    register_blueprints(app)
+    register_cli(app)
+    # what each service adds to the shared OpenAPI document and to `flask knowledge check`
+    app.extensions["openapi_parts"] = (add_search_api, add_application_api, add_reservation_api)
+    app.extensions["knowledge_checks"] = (check_reservations,)
     init_errors(app)
-
-    @app.get("/")
-    def home():
-        return redirect(url_for("guide.start"))
 
     @app.get("/accessibility")
     def accessibility():
         return render_template("accessibility.html")
 
     return app
+
+
+def init_pack(app: Flask) -> None:
+    """The city's pack, loaded and reloaded by generation; services read it through ``core.pack.rulebook()``."""
+    municipality = app.config["MUNICIPALITY"]
+    app.extensions["rulebook"] = RulebookHolder(
+        lambda: build_rulebook(load_pack(municipality)),
+        verify=_scenario_failures,
+        fingerprint=lambda: files_fingerprint(PACKS_DIR / municipality, VOCABULARY_FILE.parent),
+        interval=app.config["RULES_RELOAD_SECONDS"],
+        on_change=_audit_rules_change,
+    )
+    init_city(app)  # templates' `city` and `city_name`, from this pack
+
+    @app.before_request
+    def _record_generation() -> None:
+        record_generation(rulebook(), municipality)
+
+
+def _scenario_failures(book: Rulebook) -> list[str]:
+    return run_scenario_files(book, scenario_files(book.kb)).failures
+
+
+def _audit_rules_change(outcome: str, book: Rulebook | None, problem: str | None) -> None:
+    """A change of rules or knowledge is a change of configuration: audited, success or refusal."""
+    details = {"ruleset_version": book.version} if book else {"problem": (problem or "")[:500]}
+    try:
+        audit.record("rules.reload", target="knowledge", result="ok" if outcome == "ok" else "failed",
+                     actor="system", role="reload", details=details)
+    except audit.AuditError:
+        pass  # the reload itself is logged; a resident's page must not fail for the audit write
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every blueprint, in the order templates are looked up. JSON APIs without cookies are CSRF-exempt."""
+    app.register_blueprint(staff_audit.bp)
+    app.register_blueprint(staff_views.bp)
+    app.register_blueprint(monitoring.bp)  # /healthz /readyz /metrics
+    app.register_blueprint(staff_monitor.bp)
+    app.register_blueprint(staff_stats.bp)
+    app.register_blueprint(guide_views.bp)
+    app.register_blueprint(procedure_pages.bp)  # /, /procedures/ and the header's menu
+    app.register_blueprint(guide_api.bp)
+    app.register_blueprint(search_views.bp)
+    app.register_blueprint(embed_views.bp)  # /embed/… and /embed.js: the city homepage's widgets
+    csrf.exempt(guide_api.bp)  # a JSON machine endpoint: no cookies, no forms, nothing to forge
+    app.register_blueprint(intake_views.bp)
+    app.register_blueprint(intake_api.bp)
+    csrf.exempt(intake_api.bp)  # JSON API: no cookies or forms to forge
+    app.register_blueprint(backoffice.bp)
+    csrf.exempt(backoffice.bp)  # bearer tokens, no cookies
+    app.register_blueprint(payment_views.bp)
+    app.register_blueprint(payment_views.api_bp)
+    csrf.exempt(payment_views.api_bp)  # webhooks: authenticated by their HMAC signature, not a cookie
+    app.register_blueprint(reservations_views.bp)
+    app.register_blueprint(reservations_api.bp)
+    csrf.exempt(reservations_api.bp)  # JSON API: no cookies; the manage token is in the URL
+    app.register_blueprint(staff_applications.bp)
+    app.register_blueprint(staff_reservations.bp)
+    app.register_blueprint(display_views.bp)
+    app.register_blueprint(staff_mail.bp)
+    app.register_blueprint(staff_search.bp)
+
+
+def register_cli(app: Flask) -> None:
+    """Every ``flask <group>`` command (``flask worker`` and ``flask outbox`` come with core.outbox)."""
+    for group in (audit.audit_cli, crypto.keys_cli, staff_cli, knowledge_cli, rules_cli, jpki_cli,
+                  applications_cli, payments_cli, backoffice_cli, reservations_cli):
+        app.cli.add_command(group)
+

@@ -13,8 +13,10 @@ The app runs in this process on a fresh database (SQLite in a temporary director
 database made on the PostgreSQL server given and dropped after), served by werkzeug on 127.0.0.1;
 Chromium (/usr/bin/chromium) at 1280×900 drives it. Applications are made with intake.applications,
 signed for real with the development CA and submitted (the fee recorded as the payment webhook leaves
-it), as tests/web/test_staff_applications.py does. Results: docs/clerk-walk-<label>.json, and the
-Markdown section ``## <Label>`` printed (and replaced in --write).
+it), as tests/web/test_staff_applications.py does. The pack is MUNICIPALITY's, as for the app: the
+residents live in its city (Home: the city hall's address and phone), and it must have the forms
+used. Results: docs/clerk-walk-<label>.json, and the Markdown section ``## <Label>`` printed (and
+replaced in --write).
 
 Only the UI-driving functions (open_next_application, read_application, approve, request_correction,
 reject, with skip_to_main and expect_done) know the pages; measuring a redesigned console means
@@ -65,38 +67,39 @@ METRIC_LABELS = {"activations": "activations (clicks)", "tabs": "Tab presses", "
 
 # --- the residents and what the clerk does with each application --------------------------------
 
-# (family, given, family kana, given kana, sex (JPKI code), birth date, postal code, town, lot)
+# Made-up residents of the pack's city: (family, given, family kana, given kana, sex (JPKI code), birth
+# date, lot). Where they live comes from the pack (Home below), never from here.
 RESIDENTS = [
-    ("山本", "美咲", "ヤマモト", "ミサキ", "2", "1988-06-12", "6750031", "加古川町北在家", "1521-3"),
-    ("田中", "健一", "タナカ", "ケンイチ", "1", "1975-11-03", "6750064", "加古川町溝之口", "510-2"),
-    ("松本", "由美子", "マツモト", "ユミコ", "2", "1962-02-27", "6750026", "尾上町旭", "2-14-8"),
-    ("井上", "翔太", "イノウエ", "ショウタ", "1", "1996-09-18", "6750101", "平岡町新在家", "1183-5"),
-    ("藤原", "恵子", "フジワラ", "ケイコ", "2", "1957-04-08", "6750002", "山手", "1-7-22"),
-    ("中村", "大輔", "ナカムラ", "ダイスケ", "1", "1983-12-01", "6750024", "尾上町長田", "402-1"),
-    ("小林", "さくら", "コバヤシ", "サクラ", "2", "2001-03-25", "6750063", "加古川町平野", "311"),
-    ("岡田", "浩二", "オカダ", "コウジ", "1", "1969-07-30", "6750104", "平岡町土山", "765-9"),
-    ("前田", "真由美", "マエダ", "マユミ", "2", "1979-10-14", "6750122", "別府町別府", "868-2"),
-    ("西村", "拓也", "ニシムラ", "タクヤ", "1", "1991-05-06", "6750124", "別府町緑町", "4-3"),
-    ("高橋", "千尋", "タカハシ", "チヒロ", "2", "1986-08-21", "6750019", "野口町水足", "671-12"),
-    ("長谷川", "誠", "ハセガワ", "マコト", "1", "1972-01-17", "6750025", "尾上町養田", "1285"),
-    ("村上", "彩", "ムラカミ", "アヤ", "2", "1994-11-29", "6750055", "東神吉町西井ノ口", "223-6"),
-    ("近藤", "隆", "コンドウ", "タカシ", "1", "1954-06-02", "6750057", "東神吉町神吉", "1350"),
-    ("石井", "美穂", "イシイ", "ミホ", "2", "1981-02-09", "6750035", "加古川町友沢", "65-1"),
-    ("坂本", "亮", "サカモト", "リョウ", "1", "1999-12-24", "6750045", "西神吉町岸", "178-4"),
-    ("遠藤", "裕子", "エンドウ", "ユウコ", "2", "1966-09-05", "6750054", "米田町平津", "590-7"),
-    ("青木", "直樹", "アオキ", "ナオキ", "1", "1978-03-13", "6750016", "野口町長砂", "95-18"),
-    ("藤井", "明美", "フジイ", "アケミ", "2", "1960-10-31", "6750036", "加古川町西河原", "17"),
-    ("福田", "悠斗", "フクダ", "ユウト", "1", "2003-07-07", "6750039", "加古川町粟津", "721-1"),
-    ("太田", "香織", "オオタ", "カオリ", "2", "1985-05-19", "6750113", "平岡町中野", "260-3"),
-    ("三浦", "修", "ミウラ", "オサム", "1", "1949-08-15", "6750115", "平岡町一色", "814"),
-    ("原田", "結衣", "ハラダ", "ユイ", "2", "1997-01-28", "6750131", "別府町新野辺", "1432-2"),
-    ("松田", "和也", "マツダ", "カズヤ", "1", "1987-04-22", "6750321", "志方町志方町", "1057"),
-    ("中野", "典子", "ナカノ", "ノリコ", "2", "1970-12-10", "6750311", "志方町岡", "346-5"),
-    ("小川", "蓮", "オガワ", "レン", "1", "2000-02-16", "6750022", "尾上町口里", "118-3"),
-    ("岩崎", "久美子", "イワサキ", "クミコ", "2", "1958-06-26", "6750021", "尾上町安田", "77-2"),
-    ("山口", "雄一", "ヤマグチ", "ユウイチ", "1", "1964-09-09", "6750345", "志方町西飯坂", "22-1"),
-    ("木村", "舞", "キムラ", "マイ", "2", "1993-03-03", "6750331", "志方町西牧", "503"),
-    ("清水", "正人", "シミズ", "マサト", "1", "1976-11-11", "6750343", "志方町行常", "181-6"),
+    ("山本", "美咲", "ヤマモト", "ミサキ", "2", "1988-06-12", "1521-3"),
+    ("田中", "健一", "タナカ", "ケンイチ", "1", "1975-11-03", "510-2"),
+    ("松本", "由美子", "マツモト", "ユミコ", "2", "1962-02-27", "2-14-8"),
+    ("井上", "翔太", "イノウエ", "ショウタ", "1", "1996-09-18", "1183-5"),
+    ("藤原", "恵子", "フジワラ", "ケイコ", "2", "1957-04-08", "1-7-22"),
+    ("中村", "大輔", "ナカムラ", "ダイスケ", "1", "1983-12-01", "402-1"),
+    ("小林", "さくら", "コバヤシ", "サクラ", "2", "2001-03-25", "311"),
+    ("岡田", "浩二", "オカダ", "コウジ", "1", "1969-07-30", "765-9"),
+    ("前田", "真由美", "マエダ", "マユミ", "2", "1979-10-14", "868-2"),
+    ("西村", "拓也", "ニシムラ", "タクヤ", "1", "1991-05-06", "4-3"),
+    ("高橋", "千尋", "タカハシ", "チヒロ", "2", "1986-08-21", "671-12"),
+    ("長谷川", "誠", "ハセガワ", "マコト", "1", "1972-01-17", "1285"),
+    ("村上", "彩", "ムラカミ", "アヤ", "2", "1994-11-29", "223-6"),
+    ("近藤", "隆", "コンドウ", "タカシ", "1", "1954-06-02", "1350"),
+    ("石井", "美穂", "イシイ", "ミホ", "2", "1981-02-09", "65-1"),
+    ("坂本", "亮", "サカモト", "リョウ", "1", "1999-12-24", "178-4"),
+    ("遠藤", "裕子", "エンドウ", "ユウコ", "2", "1966-09-05", "590-7"),
+    ("青木", "直樹", "アオキ", "ナオキ", "1", "1978-03-13", "95-18"),
+    ("藤井", "明美", "フジイ", "アケミ", "2", "1960-10-31", "17"),
+    ("福田", "悠斗", "フクダ", "ユウト", "1", "2003-07-07", "721-1"),
+    ("太田", "香織", "オオタ", "カオリ", "2", "1985-05-19", "260-3"),
+    ("三浦", "修", "ミウラ", "オサム", "1", "1949-08-15", "814"),
+    ("原田", "結衣", "ハラダ", "ユイ", "2", "1997-01-28", "1432-2"),
+    ("松田", "和也", "マツダ", "カズヤ", "1", "1987-04-22", "1057"),
+    ("中野", "典子", "ナカノ", "ノリコ", "2", "1970-12-10", "346-5"),
+    ("小川", "蓮", "オガワ", "レン", "1", "2000-02-16", "118-3"),
+    ("岩崎", "久美子", "イワサキ", "クミコ", "2", "1958-06-26", "77-2"),
+    ("山口", "雄一", "ヤマグチ", "ユウイチ", "1", "1964-09-09", "22-1"),
+    ("木村", "舞", "キムラ", "マイ", "2", "1993-03-03", "503"),
+    ("清水", "正人", "シミズ", "マサト", "1", "1976-11-11", "181-6"),
 ]
 # mostly 住民票の写し, a few other 市民課 procedures; the i-th oldest gets KINDS[i % 3]
 PROCEDURES = ["juminhyo_utsushi"] * 22 + ["koseki_tohon"] * 3 + ["inkan_shomei"] * 3 + ["honnin_tsuchi"] * 2
@@ -113,8 +116,8 @@ CORRECTIONS = [
     ("applicant_birth_date", "生年月日が電子証明書と一致しません。",
      "生年月日がマイナンバーカードの情報と違います。確認して送り直してください。"),
 ]
-REJECTIONS = [
-    "加古川市に住民登録がないため、この証明書は発行できません。住民登録のある市区町村に請求してください。",
+REJECTIONS = [  # {city}: the pack's name of the city (pack.yaml name.ja)
+    "{city}に住民登録がないため、この証明書は発行できません。住民登録のある市区町村に請求してください。",
     "同じ内容の申請が重複して届いています。先に届いた申請で手続きを進め、この申請は却下します。",
     "請求者と対象の方との関係が確認できず、請求できる方の要件を満たしていません。",
 ]
@@ -123,18 +126,43 @@ JUMINHYO = {"whose": "self", "householder_relation": "omit", "honseki": "omit", 
             "juminhyo_code": "omit", "style": "household_list", "delivery": "mail"}
 
 
-def resident_fields(i: int, pid: str) -> dict:
-    family, given, fkana, gkana, _sex, birth, postal, town, lot = RESIDENTS[i]
+@dataclass(frozen=True)
+class Home:
+    """Where the residents live, from the pack: its city (pack.yaml name.ja) at the city hall's postal
+    code, prefecture and town (departments.yaml city_hall address, 〒NNN-NNNN <prefecture><city><town>
+    <number>), with phone numbers in the city hall's exchange. Another pack, another home."""
+
+    postal_code: str  # 7 digits
+    prefecture: str
+    city: str
+    town: str  # the city hall's street without its number: each resident adds a lot
+    phone_prefix: str  # the first 6 of the city hall's 10 digits
+
+    @classmethod
+    def of(cls, kb) -> Home:
+        hall, city = kb.city_hall, kb.pack.name.ja
+        address = hall.address.ja if hall and hall.address else ""
+        found = re.fullmatch(rf"〒?\s*(\d{{3}})-?(\d{{4}})\s*(.+?){re.escape(city)}\s*(\D+?)\s*\d.*", address)
+        digits = re.sub(r"\D", "", (hall.phone if hall else None) or "")
+        if not found or len(digits) != 10:
+            raise SystemExit(f"departments.yaml city_hall: the residents' address is made from an address "
+                             f"'〒NNN-NNNN <prefecture>{city}<town><number>' and a 10-digit phone "
+                             f"(found {address!r}, {digits!r})")
+        return cls(found[1] + found[2], found[3].strip(), city, found[4], digits[:6])
+
+
+def resident_fields(i: int, pid: str, home: Home) -> dict:
+    family, given, fkana, gkana, _sex, birth, lot = RESIDENTS[i]
     fields = {"applicant_family_name": family, "applicant_given_name": given,
               "applicant_family_kana": fkana, "applicant_given_kana": gkana, "applicant_birth_date": birth,
-              "applicant_phone": f"079{424 + i % 7}{1000 + 37 * i:04d}",
-              "applicant_address": {"postal_code": postal, "prefecture": "兵庫県", "city": "加古川市",
-                                    "street": f"{town}{lot}"}}
+              "applicant_phone": f"{home.phone_prefix}{1000 + 37 * i:04d}",
+              "applicant_address": {"postal_code": home.postal_code, "prefecture": home.prefecture,
+                                    "city": home.city, "street": f"{home.town}{lot}"}}
     purposes = PURPOSES.get(pid, [])
     if pid == "juminhyo_utsushi":
         return {**fields, "applicant_role": "self", **JUMINHYO, "copies": 1 + i % 2, "purpose": purposes[i % len(purposes)]}
     if pid == "koseki_tohon":
-        return {**fields, "applicant_role": "self", "honseki": f"加古川市{town}{lot.split('-')[0]}番地",
+        return {**fields, "applicant_role": "self", "honseki": f"{home.city}{home.town}{lot.split('-')[0]}番地",
                 "hittosha_family_name": family, "hittosha_given_name": given, "kinds": ["tohon"], "tohon_copies": 1,
                 "purpose": purposes[i % len(purposes)], "delivery": "mail"}
     if pid == "inkan_shomei":  # the registered person only: no applicant_role
@@ -174,32 +202,50 @@ def make_app(url: str, directory: Path, ca):
     return app
 
 
+def applications_to_make(kb, forms: dict) -> list[tuple[int, str, dict]]:
+    """(resident index, procedure, fields) of the 30 applications in the order they are made, the
+    fields from the pack's city (Home) and checked against their form's JSON schema."""
+    import jsonschema_rs
+
+    from intake.forms import to_json_schema
+
+    missing = sorted(set(PROCEDURES) - set(forms))
+    if missing:
+        raise SystemExit(f"the pack {kb.pack.id} has no form for {', '.join(missing)}: the walk applies for these")
+    home = Home.of(kb)
+    made = []
+    for order in range(30):
+        i = PROCEDURE_ORDER[order]
+        pid, fields = PROCEDURES[i], resident_fields(i, PROCEDURES[i], home)
+        problems = [e.message for e in jsonschema_rs.validator_for(to_json_schema(forms[pid])).iter_errors(fields)]
+        if problems:
+            raise SystemExit(f"{pid}: invalid seed fields: {problems}")
+        made.append((i, pid, fields))
+    return made
+
+
 def seed(app, ca) -> dict[str, dict]:
     """30 applications signed with the development CA and submitted, the oldest at 08:30 today
     (JST), one every 9 minutes. Returns receipt number → {"kind", "procedure", "name", ...}."""
-    import jsonschema_rs
-
     from core.db import db
+    from core.pack import rulebook
     from intake import applications as svc
     from intake import devca, jpki
-    from intake.forms import load_forms, to_json_schema
+    from intake.forms import load_forms
     from intake.payments.models import Payment
 
-    forms = load_forms("kakogawa")
+    with app.app_context():
+        kb = rulebook().kb  # the pack the app serves (MUNICIPALITY's)
+    forms = load_forms(app.config["MUNICIPALITY"], kb=kb)
     card_key = devca.new_key()  # one key pair for every card: the certificates differ, the bench stays fast
     start = dt.datetime.now(JST).replace(hour=8, minute=30, second=0, microsecond=0).astimezone(dt.UTC)
     plan: dict[str, dict] = {}
     with app.test_request_context("/"):
-        for order in range(30):
-            i = PROCEDURE_ORDER[order]
-            pid, resident = PROCEDURES[i], RESIDENTS[i]
-            form, fields = forms[pid], resident_fields(i, pid)
-            problems = [e.message for e in jsonschema_rs.validator_for(to_json_schema(form)).iter_errors(fields)]
-            if problems:
-                raise SystemExit(f"{pid}: invalid seed fields: {problems}")
+        for order, (i, pid, fields) in enumerate(applications_to_make(kb, forms)):
+            form, resident, address = forms[pid], RESIDENTS[i], fields["applicant_address"]
             name = f"{resident[0]} {resident[1]}"
-            cert = ca.issue_signing_cert(name, f"兵庫県加古川市{fields['applicant_address']['street']}", resident[5],
-                                         resident[4], key=card_key, write=False)
+            cert = ca.issue_signing_cert(name, f"{address['prefecture']}{address['city']}{address['street']}",
+                                         resident[5], resident[4], key=card_key, write=False)
             application = svc.new_application(form, fields, f"resident{i:02d}@example.jp")
             payload = svc.prepare_signing(application, form)
             signature = devca.sign(payload, cert.key)
@@ -223,7 +269,7 @@ def seed(app, ca) -> dict[str, dict]:
             plan[application.receipt_number] = {
                 "order": order + 1, "kind": kind, "procedure": pid, "name": name,
                 "correction": CORRECTIONS[(order // 3) % len(CORRECTIONS)] if kind == "correction" else None,
-                "reason": REJECTIONS[(order // 3) % len(REJECTIONS)] if kind == "reject" else None}
+                "reason": REJECTIONS[(order // 3) % len(REJECTIONS)].format(city=kb.pack.name.ja) if kind == "reject" else None}
     return plan
 
 

@@ -1,6 +1,7 @@
 """The reasons (`why`) the guide gives a dozen varied households, in ja, en and やさしい日本語,
 written to docs/reasons-sample.md for a human to read (the words are built by rules/wording.py
-from the pack's conditions; tests/unit/test_reasons.py checks every rule mechanically).
+from the pack's conditions; tests/unit/test_reasons.py checks every rule mechanically). The pack is
+MUNICIPALITY's, as for the app.
 
     .venv/bin/python -m bench.reasons_sample [--write docs/reasons-sample.md]
 """
@@ -80,13 +81,14 @@ HOUSEHOLDS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def render() -> str:
+def render(book=None) -> str:
+    """The sample, rendered with ``book`` (by default the rulebook of MUNICIPALITY's pack, as the app's)."""
     from knowledge.loader import load_pack
     from rules.evaluate import evaluate
     from rules.request import read_request
     from rules.ruleset import build_rulebook
 
-    book = build_rulebook(load_pack("kakogawa"))
+    book = book or build_rulebook(load_pack())
     out = [
         "# Reasons: a sample to read",
         "",

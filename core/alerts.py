@@ -6,13 +6,16 @@ Hook points (call them where the event happens)::
     alerts.note("login_failure")        # a failed staff login (any account)
     alerts.note("permission_denied")    # a staff request refused by the policy table
     alerts.note("server_error")         # a 5xx answer (core.monitoring does this one)
-    alerts.raise_alert("audit_chain", "監査ログの検証に失敗しました…")   # raise one directly
+    alerts.raise_alert("audit_chain", Message(N_("…%(n)s…"), n=5))  # raise one directly
 
 Thresholds (``THRESHOLDS``): 10 failed logins, 20 permission denials or 10 server errors within
 5 minutes. Counting works across workers and hosts through Redis when ``REDIS_URL`` is set
 (``INCR`` on one key per 10-second bucket, with an expiry; the window is the sum of the last 30
 buckets), and in the process otherwise (a deque of times). If Redis is unreachable the process
 counts alone (and logs it) rather than failing the request.
+
+An alert's words are a msgid and its variables (``core.words.Message``), stored as they are and
+translated when read: the console shows them in its reader's language, the mail in Japanese.
 
 An alert is one ``SecurityAlert`` row (the console shows the unacknowledged ones as a banner:
 :func:`active_alerts`) and one e-mail per address in ``ADMIN_EMAILS`` through the outbox, both in
@@ -25,38 +28,45 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import hashlib
+import json
 import logging
 import threading
 import time
 from typing import Any
 
+import redis
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.db import db
+from core.japan_time import JST
+from core.mail_templates import Mail, render_mail
+from core.words import N_, Message
+from core.words import text as translate
 
 log = logging.getLogger(__name__)
 
 WINDOW_SECONDS = 300
 BUCKET_SECONDS = 10
 THRESHOLDS = {"login_failure": 10, "permission_denied": 20, "server_error": 10}
-TITLES = {  # kind → short Japanese title (mail subject, console)
-    "login_failure": "ログイン失敗の急増",
-    "permission_denied": "権限のない操作の急増",
-    "server_error": "サーバーエラーの急増",
-    "audit_chain": "監査ログの改ざん検知",
-    "mail_failed": "メール送信の失敗",
+TITLES = {  # kind → short title: a msgid (Japanese in the mail subject, the console's language on screen)
+    "login_failure": N_("ログイン失敗の急増"),
+    "permission_denied": N_("権限のない操作の急増"),
+    "server_error": N_("サーバーエラーの急増"),
+    "audit_chain": N_("監査ログの改ざん検知"),
+    "mail_failed": N_("メール送信の失敗"),
+    "payment_mismatch": N_("決済通知の不一致"),
 }
-_MESSAGES = {
-    "login_failure": "職員ログインの失敗が{minutes}分間に{count}回ありました（全アカウントの合計）。"
-                     "パスワードの総当たりなど不正なログインの試みの可能性があります。監査ログを確認してください。",
-    "permission_denied": "権限のない操作の拒否が{minutes}分間に{count}回ありました。"
-                         "職員アカウントの不正利用の可能性があります。監査ログを確認してください。",
-    "server_error": "サーバーエラー（5xx）が{minutes}分間に{count}回発生しました。システムの状態を確認してください。",
+_MESSAGES = {  # the alerts of the thresholds (kind → msgid with %(minutes)d and %(count)d)
+    "login_failure": N_("職員ログインの失敗が%(minutes)d分間に%(count)d回ありました（全アカウントの合計）。"
+                        "パスワードの総当たりなど不正なログインの試みの可能性があります。監査ログを確認してください。"),
+    "permission_denied": N_("権限のない操作の拒否が%(minutes)d分間に%(count)d回ありました。"
+                            "職員アカウントの不正利用の可能性があります。監査ログを確認してください。"),
+    "server_error": N_("サーバーエラー（5xx）が%(minutes)d分間に%(count)d回発生しました。システムの状態を確認してください。"),
 }
-REDIS_PREFIX = "kakogawa:alerts:"  # app.config["ALERTS_REDIS_PREFIX"] overrides (tests)
+REDIS_PREFIX = "guide:alerts:"  # app.config["ALERTS_REDIS_PREFIX"] overrides (tests)
 
 
 def utcnow() -> dt.datetime:
@@ -70,7 +80,12 @@ class SecurityAlert(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
-    message: Mapped[str] = mapped_column(Text)  # Japanese, for administrators; no personal data
+    # what happened, for administrators, never personal data: a msgid and its variables (JSON,
+    # core.words.Message.variables_data), translated when read; ``message`` is the Japanese text
+    # of the alerts raised before they were (migration 0014), shown as it is
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    message_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    message_vars: Mapped[str | None] = mapped_column(Text, nullable=True)
     raised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # staff login id
@@ -79,6 +94,21 @@ class SecurityAlert(db.Model):
     @property
     def title(self) -> str:
         return TITLES.get(self.kind, self.kind)
+
+    def title_in(self, locale: str) -> str:
+        """The title in the console's language (an unknown kind as it is)."""
+        return translate(locale, TITLES[self.kind]) if self.kind in TITLES else self.kind
+
+    def message_in(self, locale: str) -> str:
+        """What happened, in ``locale`` (the console's language; the mail's Japanese). An older
+        row reads its stored text; a row whose variables no longer fit its msgid reads the msgid
+        or that text rather than failing the page."""
+        if self.message_id:
+            try:
+                return Message.from_data(self.message_id, json.loads(self.message_vars or "{}")).text(locale)
+            except (ValueError, KeyError, TypeError, AttributeError):
+                log.warning("security alert: message variables do not fit", extra={"alert_id": self.id})
+        return self.message or self.message_id or ""
 
     def __repr__(self) -> str:
         return f"<SecurityAlert {self.id} {self.kind}>"
@@ -148,7 +178,6 @@ def _redis_counter() -> RedisCounter | None:
         return None
     client = _redis_clients.get(url)
     if client is None:
-        import redis
         client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
         _redis_clients[url] = client
     return RedisCounter(client, _config("ALERTS_REDIS_PREFIX", REDIS_PREFIX))
@@ -197,7 +226,7 @@ def note(kind: str) -> int:
     if n >= THRESHOLDS[kind]:
         key = window_key(kind)
         if (_database(), key) not in _raised:
-            message = _MESSAGES[kind].format(minutes=WINDOW_SECONDS // 60, count=n)
+            message = Message(_MESSAGES[kind], minutes=WINDOW_SECONDS // 60, count=n)
             raise_soon(kind, message, dedupe_key=key)
     return n
 
@@ -208,43 +237,55 @@ def _admin_emails() -> list[str]:
     return [a.strip() for a in str(_config("ADMIN_EMAILS", "") or "").split(",") if a.strip()]
 
 
-def _mail_body(kind: str, message: str, raised: dt.datetime) -> str:
-    jst = raised.astimezone(dt.timezone(dt.timedelta(hours=9)))
-    return "\n".join([
-        "加古川市 くらしの手続きガイドのセキュリティ監視が警告を出しました。",
-        "",
-        f"種類: {TITLES.get(kind, kind)}",
-        f"日時: {jst:%Y年%m月%d日 %H:%M}（日本時間）",
-        "",
-        message,
-        "",
-        "職員コンソールの「セキュリティの警告」で内容を確認し、対応後に確認済みにしてください。",
-        "このメールは送信専用です。",
-    ])
+MAIL_LOCALE = "ja"  # the administrators' mail: the city's language, whoever reads the console in English
 
 
-def raise_alert(kind: str, message: str, *, dedupe_key: str | None = None) -> int | None:
+def alert_mail(kind: str, message: Message, raised: dt.datetime) -> Mail:
+    """The administrators' mail (templates/mail/security_alert.*), in Japanese."""
+    jst = raised.astimezone(JST)
+    title = translate(MAIL_LOCALE, TITLES[kind]) if kind in TITLES else kind
+    return render_mail("security_alert", MAIL_LOCALE, title=title, message=message.text(MAIL_LOCALE),
+                       moment=f"{jst:%Y年%m月%d日 %H:%M}")
+
+
+def _stored(message: Message) -> dict[str, str]:
+    """The row's ``message_id`` and ``message_vars`` of ``message`` (refused at once when it could
+    not be read back: a (context, msgid) pair, variables that are not JSON)."""
+    if not isinstance(message, Message) or not isinstance(message.msgid, str):
+        raise TypeError(f"an alert's message is a core.words.Message with a plain msgid, not {message!r}")
+    return {"message_id": message.msgid,
+            "message_vars": json.dumps(message.variables_data(), ensure_ascii=False, sort_keys=True)}
+
+
+def raise_alert(kind: str, message: Message, *, dedupe_key: str | None = None) -> int | None:
     """Raise an alert now: a ``SecurityAlert`` row and a mail to every ``ADMIN_EMAILS`` address,
     committed together in a transaction of their own. Needs an app context.
 
     ``dedupe_key`` (default: kind and 5-minute window) keeps one alert per key: returns the new
-    alert's id, or None when that alert exists already. ``message`` is Japanese and must not
-    contain personal data. Inside a request prefer :func:`raise_soon` (SQLite would wait for the
+    alert's id, or None when that alert exists already. ``message`` is a msgid (marked with
+    ``N_``) and its variables, translated when read; it must not contain personal data. Inside a request prefer :func:`raise_soon` (SQLite would wait for the
     request's own uncommitted writes)."""
-    from core.outbox import enqueue_mail, insert_once
+    from core.outbox import enqueue_mail, insert_once  # cycle: core.outbox imports this module
 
+    stored = _stored(message)
     now = utcnow()
     key = dedupe_key or window_key(kind, now)
     with Session(db.engine) as session:
-        alert_id = insert_once(session, SecurityAlert, {"kind": kind, "message": message, "raised_at": now,
+        alert_id = insert_once(session, SecurityAlert, {"kind": kind, **stored, "raised_at": now,
                                                         "dedupe_key": key})
-        if alert_id is not None:
-            subject = f"【加古川市 手続きガイド】セキュリティの警告: {TITLES.get(kind, kind)}"
-            body = _mail_body(kind, message, now)
-            for address in _admin_emails():
+        addresses = _admin_emails() if alert_id is not None else []
+        mail = None
+        if addresses:
+            try:
+                mail = alert_mail(kind, message, now)
+            except Exception:  # a broken template must not hide the banner
+                log.exception("could not render the alert mail", extra={"alert_kind": kind})
+        if mail is not None:
+            for address in addresses:
                 digest = hashlib.sha256(address.lower().encode()).hexdigest()[:16]
                 try:
-                    enqueue_mail(address, subject, body, dedupe_key=f"alert:{key}:{digest}"[:200], session=session)
+                    enqueue_mail(address, mail.subject, mail.text, dedupe_key=f"alert:{key}:{digest}"[:200],
+                                 session=session)
                 except SQLAlchemyError:
                     raise
                 except Exception:  # no data key, a bad address: the banner must still appear
@@ -256,16 +297,14 @@ def raise_alert(kind: str, message: str, *, dedupe_key: str | None = None) -> in
         _raised.add((_database(), key))
     if alert_id is not None:
         log.warning("security alert raised", extra={"alert_kind": kind, "alert_id": alert_id})
-        try:
-            from core.monitoring import SECURITY_ALERTS
-            SECURITY_ALERTS.labels(kind=kind).inc()
-        except (ImportError, AttributeError):
-            pass
+        from core.monitoring import SECURITY_ALERTS  # here: core.monitoring imports this module
+        SECURITY_ALERTS.labels(kind=kind).inc()
     return alert_id
 
 
-def raise_soon(kind: str, message: str, *, dedupe_key: str | None = None) -> None:
+def raise_soon(kind: str, message: Message, *, dedupe_key: str | None = None) -> None:
     """:func:`raise_alert`, after the current request has ended (at once outside a request)."""
+    _stored(message)  # a wrong message fails its caller, not the teardown
     key = dedupe_key or window_key(kind)
     if has_request_context() and current_app.extensions.get("security_alerts"):
         pending = g.setdefault("_pending_alerts", {})

@@ -10,12 +10,15 @@ target="application:123")``. The actor, role, IP and request id come from the re
 - Records form an HMAC chain (core/audit_chain.py). Writers are serialised so the chain never
   forks: ``pg_advisory_xact_lock`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite; ids are assigned
   as last id + 1 under that lock (no gaps), and the primary key stops a fork even without it.
-- Every ANCHOR_EVERY records (and with ``flask audit anchor``) the latest (count, last id, last
-  hash) is appended to AUDIT_ANCHOR_PATH and, where /dev/log exists, to syslog.
+- Every AUDIT_ANCHOR_EVERY records (1 by default: every record, so deleting any of the newest
+  records is caught) and with ``flask audit anchor``, the latest (count, last id, last hash) is
+  appended to AUDIT_ANCHOR_PATH and, where /dev/log exists, to syslog.
 - The database refuses UPDATE and DELETE of audit rows (triggers from migration 0003); only
-  ``flask audit purge`` lifts that, inside its own transaction.
+  ``flask audit purge`` lifts that, inside its own transaction. On PostgreSQL, ``flask audit
+  roles`` (core/audit_roles.py) makes an app role that may only INSERT and SELECT audit rows and a
+  purge role that ``flask audit purge`` connects as (AUDIT_PURGE_DATABASE_URL).
 
-CLI: ``flask audit verify`` / ``flask audit anchor`` / ``flask audit purge``.
+CLI: ``flask audit verify`` / ``flask audit anchor`` / ``flask audit purge`` / ``flask audit roles``.
 """
 from __future__ import annotations
 
@@ -30,7 +33,6 @@ import re
 import secrets
 import sys
 import threading
-import zoneinfo
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,10 +40,13 @@ from typing import Any
 import click
 from flask import Flask, current_app, g, has_request_context
 from flask.cli import AppGroup
-from sqlalchemy import DateTime, Engine, Integer, String, Text, delete, func, insert, select, text
+from sqlalchemy import DateTime, Engine, Integer, String, Text, create_engine, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.pool import NullPool
 
+from core import audit_roles
 from core.audit_chain import (
     GENESIS,
     Anchor,
@@ -54,15 +59,16 @@ from core.audit_chain import (
     start_mac,
     verify,
 )
+from core.config import normalise_database_url
 from core.db import db
+from core.japan_time import JST
+from core.security import client_ip
 
 log = logging.getLogger(__name__)
 
-ANCHOR_EVERY = 50  # records between two anchors
 RESULTS = ("ok", "denied", "failed")
 PG_LOCK_ID = 0x6175646974  # "audit": the advisory lock every audit writer takes
 MAX_DETAILS = 8000  # characters of JSON; larger details are replaced by a note
-JST = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 # Keys that never reach the log, at any depth of ``details``: secrets, and personal data.
 _SENSITIVE_FRAGMENTS = ("password", "passwd", "passphrase", "token", "secret", "totp", "csrf", "cookie",
@@ -121,12 +127,12 @@ SQLITE_DELETE_GUARD = (
 # --- the key ----------------------------------------------------------------------------------
 
 def audit_key(app: Flask | None = None) -> bytes:
-    """AUDIT_HMAC_KEY (config or environment), else ``instance/audit-key`` generated once (0600)."""
+    """AUDIT_HMAC_KEY, else ``instance/audit-key`` generated once (0600)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     cached = app.extensions.get("audit_key")
     if cached:
         return cached
-    configured = app.config.get("AUDIT_HMAC_KEY") or os.environ.get("AUDIT_HMAC_KEY", "")
+    configured = app.config.get("AUDIT_HMAC_KEY") or ""  # from the environment through core/settings.py
     key = configured.encode("utf-8") if configured else _key_file(Path(app.config["INSTANCE_PATH"]) / "audit-key")
     app.extensions["audit_key"] = key
     return key
@@ -188,7 +194,6 @@ def _context(actor: str | None, role: str | None) -> dict[str, str]:
         role = getattr(staff, "role", None) or ""
     ip = ""
     if has_request_context():
-        from core.security import client_ip
         ip = client_ip()
     return {"actor": str(actor)[:64], "role": str(role)[:32], "ip": ip[:45],
             "request_id": str(getattr(g, "request_id", "") or "")[:64]}
@@ -249,8 +254,10 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _append(conn: Connection, key: bytes, entry: Mapping[str, str]) -> tuple[int, str, Anchor | None]:
-    """Insert one record after the last one; the caller holds the lock. The anchor, when due."""
+def _append(conn: Connection, key: bytes, entry: Mapping[str, str], anchor_every: int = 1
+            ) -> tuple[int, str, Anchor | None]:
+    """Insert one record after the last one; the caller holds the lock. The anchor, when due
+    (every ``anchor_every`` ids)."""
     t = AuditRecord.__table__
     last = conn.execute(select(t.c.id, t.c.hash).order_by(t.c.id.desc()).limit(1)).first()
     if last is None:
@@ -263,8 +270,9 @@ def _append(conn: Connection, key: bytes, entry: Mapping[str, str]) -> tuple[int
     digest = record_hash(key, prev_hash, fields)
     conn.execute(insert(t).values(**fields, prev_hash=prev_hash, hash=digest))
     anchor = None
-    if fields["id"] % ANCHOR_EVERY == 0:
-        count = conn.scalar(select(func.count()).select_from(t)) or 0
+    if fields["id"] % anchor_every == 0:
+        start = _chain_start(conn)
+        count = fields["id"] - (start.last_id if start else 0)  # ids have no gaps after the purge point
         anchor = Anchor(count=count, last_id=fields["id"], last_hash=digest, at=iso_utc(now))
     return fields["id"], digest, anchor
 
@@ -283,7 +291,7 @@ def _write(entry: Mapping[str, str]) -> int:
     key = audit_key()
     try:
         with _locked(db.engine) as conn:
-            new_id, _digest, anchor = _append(conn, key, entry)
+            new_id, _digest, anchor = _append(conn, key, entry, current_app.config["AUDIT_ANCHOR_EVERY"])
     except Exception as exc:
         log.error("audit record could not be written: %s %s", entry.get("action"), type(exc).__name__)
         raise AuditError(f"the audit record {entry.get('action')!r} could not be written") from exc
@@ -348,8 +356,8 @@ def _syslog_logger() -> logging.Logger | None:
                     address="/dev/log", facility=logging.handlers.SysLogHandler.LOG_AUTHPRIV)
             except OSError:
                 return None
-            handler.setFormatter(logging.Formatter("kakogawa-audit-anchor: %(message)s"))
-            logger = logging.getLogger("kakogawa.audit.anchor")
+            handler.setFormatter(logging.Formatter("guide-audit-anchor: %(message)s"))
+            logger = logging.getLogger("guide.audit.anchor")
             logger.propagate = False
             logger.setLevel(logging.INFO)
             logger.addHandler(handler)
@@ -441,26 +449,46 @@ def purge(before: dt.datetime) -> tuple[int, int | None]:
     key = audit_key()
     t = AuditRecord.__table__
     entry = _entry("audit.purge", "audit_record", "ok", None, None, None)
-    with _locked(db.engine) as conn:
-        last = conn.execute(select(t.c.id, t.c.hash).where(t.c.at < before)
-                            .order_by(t.c.id.desc()).limit(1)).first()
-        count, last_id = 0, None
-        if last is not None:
-            last_id = last.id
-            count = conn.scalar(select(func.count()).select_from(t).where(t.c.id <= last_id)) or 0
-            start = ChainStart(last_id=last_id, last_hash=last.hash,
-                               at=iso_utc(dt.datetime.now(dt.UTC)), purged=count)
-            start = dataclasses.replace(start, mac=start_mac(key, start))
-            conn.execute(insert(AuditChainStart.__table__).values(
-                at=dt.datetime.fromisoformat(start.at.replace("Z", "+00:00")), last_id=start.last_id,
-                last_hash=start.last_hash, purged=start.purged, mac=start.mac))
-            _allow_purge(conn, True)
-            conn.execute(delete(t).where(t.c.id <= last_id))
-            _allow_purge(conn, False)
-        entry = {**entry, "details": details_json({"count": count, "before": iso_utc(before), "last_id": last_id})}
-        _append(conn, key, entry)
+    try:
+        with _purge_engine() as engine, _locked(engine) as conn:
+            last = conn.execute(select(t.c.id, t.c.hash).where(t.c.at < before)
+                                .order_by(t.c.id.desc()).limit(1)).first()
+            count, last_id = 0, None
+            if last is not None:
+                last_id = last.id
+                count = conn.scalar(select(func.count()).select_from(t).where(t.c.id <= last_id)) or 0
+                start = ChainStart(last_id=last_id, last_hash=last.hash,
+                                   at=iso_utc(dt.datetime.now(dt.UTC)), purged=count)
+                start = dataclasses.replace(start, mac=start_mac(key, start))
+                conn.execute(insert(AuditChainStart.__table__).values(
+                    at=dt.datetime.fromisoformat(start.at.replace("Z", "+00:00")), last_id=start.last_id,
+                    last_hash=start.last_hash, purged=start.purged, mac=start.mac))
+                _allow_purge(conn, True)
+                conn.execute(delete(t).where(t.c.id <= last_id))
+                _allow_purge(conn, False)
+            entry = {**entry, "details": details_json({"count": count, "before": iso_utc(before), "last_id": last_id})}
+            _append(conn, key, entry)
+    except SQLAlchemyError as exc:  # e.g. the app role, which may not delete audit records
+        cause = type(getattr(exc, "orig", None) or exc).__name__
+        raise AuditError(f"the database refused the purge ({cause}): run it as the purge role "
+                         "(AUDIT_PURGE_DATABASE_URL, see `flask audit roles`)") from exc
     write_anchor(current_anchor())
     return count, last_id
+
+
+@contextlib.contextmanager
+def _purge_engine() -> Iterator[Engine]:
+    """The purge role's connection (AUDIT_PURGE_DATABASE_URL), else the app's own: in production
+    the app role may not delete audit records at all (``flask audit roles``)."""
+    url = current_app.config.get("AUDIT_PURGE_DATABASE_URL") or ""
+    if not url:
+        yield db.engine
+        return
+    engine = create_engine(normalise_database_url(url), poolclass=NullPool)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _allow_purge(conn: Connection, on: bool) -> None:
@@ -476,7 +504,7 @@ def _allow_purge(conn: Connection, on: bool) -> None:
 
 # --- CLI --------------------------------------------------------------------------------------
 
-audit_cli = AppGroup("audit", help="The tamper-evident audit log: verify, anchor, purge.")
+audit_cli = AppGroup("audit", help="The tamper-evident audit log: verify, anchor, purge, roles.")
 
 
 @audit_cli.command("verify")
@@ -490,7 +518,7 @@ def verify_command(anchor_path: str | None) -> None:
     if not result.ok:
         click.echo(f"FAILED: {result.problem}")
         click.echo(f"({result.count} record(s) verified before the problem)")
-        from core.monitoring import check_audit_chain
+        from core.monitoring import check_audit_chain  # cycle: core.monitoring imports this module
         check_audit_chain()  # the console's security alert and the administrators' e-mail
         sys.exit(1)
     span = f"ids {result.first_id}–{result.last_id}" if result.count else "no records"
@@ -535,8 +563,30 @@ def purge_command(before_date: dt.datetime | None, dry_run: bool) -> None:
                + (f" (ids up to {last_id}); the chain now starts after id {last_id}" if last_id else ""))
 
 
+@audit_cli.command("roles")
+@click.option("--app-role", required=True, help="The role the application connects as (DATABASE_URL).")
+@click.option("--purge-role", required=True, help="The role `flask audit purge` connects as (AUDIT_PURGE_DATABASE_URL).")
+def roles_command(app_role: str, purge_role: str) -> None:
+    """PostgreSQL: make (or update) the app role, which may only INSERT and SELECT audit records,
+    and the purge role. Run as the tables' owner after each `flask db upgrade`."""
+    if db.engine.dialect.name != "postgresql":
+        click.echo("FAILED: database roles need PostgreSQL (SQLite has none; its triggers are the guard)", err=True)
+        sys.exit(1)
+    try:
+        with db.engine.begin() as conn:
+            existing = set(conn.scalars(text("SELECT rolname FROM pg_roles WHERE rolname IN (:a, :p)"),
+                                        {"a": app_role, "p": purge_role}))
+            database, owner = conn.execute(text("SELECT current_database(), current_user")).one()
+            for statement in (audit_roles.create_statements(existing, app_role, purge_role)
+                              + audit_roles.grant_statements(database, owner, app_role, purge_role)):
+                conn.exec_driver_sql(statement)
+    except audit_roles.RoleNameError as exc:
+        click.echo(f"FAILED: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"app role {app_role}: SELECT and INSERT only on {', '.join(audit_roles.AUDIT_TABLES)}; "
+               f"purge role {purge_role}: may delete audit records. Set DATABASE_URL and AUDIT_PURGE_DATABASE_URL "
+               "to connect as them.")
+
+
 def init_audit(app: Flask) -> None:
-    app.cli.add_command(audit_cli)
-    app.teardown_appcontext(_flush_pending)
-    from staff.audit_views import bp
-    app.register_blueprint(bp)
+    app.teardown_appcontext(_flush_pending)  # audit_cli is registered by the app factory (app.py)

@@ -11,10 +11,13 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import session as flask_session
 from sqlalchemy import select
 
-from core import audit, policy
+from core import alerts, audit, policy
+from core.city import city_name
 from core.db import aware, db
+from core.monitoring import LOCKOUTS, LOGINS
 from core.security import client_ip, in_networks
 from core.staff_models import StaffSession, StaffUser, utcnow
 
@@ -61,7 +64,7 @@ def new_totp_secret() -> str:
 
 
 def provisioning_uri(user: StaffUser) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.login_id, issuer_name="加古川市 手続きガイド 職員")
+    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.login_id, issuer_name=f"{city_name('ja')} 手続きガイド 職員")
 
 
 def is_locked(user: StaffUser, now: dt.datetime) -> bool:
@@ -77,17 +80,26 @@ def _fail(user: StaffUser, now: dt.datetime) -> None:
         _count_lockout()
 
 
+def _dummy_verify(password: str) -> None:
+    """The work of checking a real password, for answers that must not be told apart by timing."""
+    try:
+        _hasher.verify(_DUMMY_HASH, password)
+    except VerificationError:
+        pass
+
+
 def check_password(login_id: str, password: str) -> StaffUser:
-    """The user, if the password is right and the account usable; LoginError otherwise."""
+    """The user, if the password is right and the account usable; LoginError otherwise.
+
+    An unknown id and a locked account cost one password hash like a wrong password, and the
+    login page answers all three alike (staff/views.py), so neither reveals which ids exist."""
     now = utcnow()
     user = db.session.scalar(select(StaffUser).where(StaffUser.login_id == login_id))
     if user is None:
-        try:  # the same work as for a real account, so timing does not reveal which ids exist
-            _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
+        _dummy_verify(password)
         raise LoginError("unknown_user")
     if is_locked(user, now):
+        _dummy_verify(password)
         raise LoginError("locked", user)
     try:
         _hasher.verify(user.password_hash, password)
@@ -118,25 +130,13 @@ def check_totp(user: StaffUser, code: str, now: dt.datetime | None = None) -> No
 
 
 def _count_lockout() -> None:
-    try:
-        from core.monitoring import LOCKOUTS
-        LOCKOUTS.inc()
-    except (ImportError, AttributeError):
-        pass
+    LOCKOUTS.inc()
 
 
 def count_login(result: str) -> None:
-    try:
-        from core.monitoring import LOGINS
-        LOGINS.labels(result=result).inc()
-    except (ImportError, AttributeError):
-        pass
+    LOGINS.labels(result=result).inc()
     if result != "success":
-        try:
-            from core import alerts
-            alerts.note("login_failure")
-        except (ImportError, AttributeError):
-            pass
+        alerts.note("login_failure")
 
 
 # --- sessions -----------------------------------------------------------------------------
@@ -174,11 +174,38 @@ def end_session(response: Response) -> None:
     response.delete_cookie(cookie_name(), path="/", secure=request.is_secure, httponly=True, samesite="Strict")
 
 
-def revoke_all_sessions(user: StaffUser) -> None:
+def revoke_all_sessions(user: StaffUser, keep: StaffSession | None = None) -> None:
+    """End the user's sessions on every device, except ``keep`` (the one changing the password)."""
     now = utcnow()
     for s in user.sessions:
-        if s.revoked_at is None:
+        if s.revoked_at is None and s is not keep:
             s.revoked_at = now
+
+
+# --- login limits (Flask-Limiter keys) ------------------------------------------------------
+
+def login_limit_per_address() -> str:
+    return current_app.config["STAFF_LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def login_limit_per_account() -> str:
+    return current_app.config["STAFF_LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+def login_account_key() -> str:
+    """The account a login attempt is for, whether it exists or not: the id typed on the password
+    step, the pending account on the code step. Hashed (no login ids in the limiter's storage)."""
+    if request.endpoint == "staff.login_totp":
+        pending = flask_session.get("pre_auth") or {}
+        subject = f"uid:{pending.get('uid', '')}"
+    else:
+        subject = "id:" + str(request.form.get("login_id", "")).strip().casefold()[:64]
+    return "staff-login:" + hashlib.sha256(subject.encode("utf-8")).hexdigest()[:32]
+
+
+def login_failed(response: Response) -> bool:
+    """Only failed attempts count against an account (a login answers with a redirect)."""
+    return response.status_code != 302
 
 
 def idle_deadline(session: StaffSession) -> dt.datetime:
@@ -252,23 +279,13 @@ def _guard() -> object | None:
         return None  # an unknown /staff path: the console's own 404 (core/errors.py), not a 403
     if not policy.allowed(endpoint, g.staff.role):
         audit.record("permission.denied", target=request.path, result="denied")
-        try:
-            from core import alerts
-            alerts.note("permission_denied")
-        except (ImportError, AttributeError):
-            pass
+        alerts.note("permission_denied")
         return render_template("staff/forbidden.html"), 403
     return None
 
 
 def init_auth(app: Flask) -> None:
-    import staff.views  # noqa: F401  (registers the blueprint's routes)
-    from staff.cli import staff_cli
-    from staff.views import bp
-
-    app.register_blueprint(bp)
-    app.cli.add_command(staff_cli)
-    app.before_request(_guard)
+    app.before_request(_guard)  # the console's blueprint and CLI are registered by the app factory (app.py)
 
     @app.context_processor
     def _staff_globals():

@@ -9,7 +9,8 @@ Where the keys come from (first that is set):
    (mode 0600, one data key and a ``blind:`` line) and a warning says production must set
    DATA_KEYS (and BLIND_INDEX_KEY).
 
-The blind-index key: ``BLIND_INDEX_KEY`` (base64, >= 32 bytes; from the config or the environment),
+The blind-index key: ``BLIND_INDEX_KEY`` (base64, >= 32 bytes; from the app's config, which the one
+settings object ``core/settings.py`` fills from the environment — never read here directly),
 else the ``blind:`` entry of DATA_KEYS / the key file, else — with a warning — it is derived from
 the FIRST (oldest) data key. It never follows the newest key, so rotation never changes an index.
 See ``core/keyring.py`` for the formats and ``core/encrypted.py`` for the column types.
@@ -32,7 +33,9 @@ import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import AppGroup
 
+from core import audit
 from core.config import ROOT
+from core.db import db
 from core.encrypted import encrypted_columns, rotate, set_keyring, set_keyring_lookup, stored_kids
 from core.keyring import KeyConfigError, Keyring, decode_key, generate_key, new_key_line, parse_key_spec
 
@@ -42,7 +45,7 @@ DEV_KEY_FILE_NAME = "data-keys"
 
 
 def _blind_index_key(config: Mapping[str, Any]) -> bytes | None:
-    text = str(config.get("BLIND_INDEX_KEY") or os.environ.get("BLIND_INDEX_KEY") or "").strip()
+    text = str(config.get("BLIND_INDEX_KEY") or "").strip()  # the settings read the environment, not this module
     return decode_key(text, "BLIND_INDEX_KEY", exact=False) if text else None
 
 
@@ -121,12 +124,11 @@ def _app_keyring() -> Keyring | None:
 
 def init_crypto(app: Flask) -> None:
     """Load the keyring (fails fast on a bad key configuration), make it the encrypted columns'
-    keyring, and register ``flask keys``."""
+    keyring (``flask keys``, keys_cli, is registered by the app factory in app.py)."""
     keyring = load_keyring(app.config, app.logger)
     app.extensions["keyring"] = keyring
     set_keyring(keyring)  # outside any app context: the last app created
     set_keyring_lookup(_app_keyring)  # inside an app context: that app's keyring
-    app.cli.add_command(keys_cli)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -134,13 +136,11 @@ def init_crypto(app: Flask) -> None:
 
 def encrypted_models() -> list[Any]:
     """Where ``flask keys`` looks for encrypted columns: every model mapped on ``db.Model``."""
-    from core.db import db
 
     return [db.Model]
 
 
 def _tables_by_engine() -> list[tuple[Any, list[Any]]]:
-    from core.db import db
 
     groups: dict[Any, list[Any]] = {}
     for table, _columns in encrypted_columns(encrypted_models()):
@@ -195,7 +195,6 @@ def keys_rotate(batch_size: int) -> None:
         total += result.total
         conflicts += sum(result.conflicts.values())
     click.echo(f"{total} value(s) re-encrypted under {keyring.current_kid!r}.")
-    from core import audit  # a change of configuration: the key rotation is audited
     try:
         audit.record("config.change", target="data_keys", actor="system", role="cli",
                      details={"change": "keys.rotate", "kid": keyring.current_kid, "values": total})

@@ -112,4 +112,12 @@ def to_csv_shift_jis(rows: Iterable[Iterable[object]]) -> bytes:
     problems = shift_jis_unmappable(rows)
     if problems:
         raise ShiftJisUnmappable(problems)
-    return to_csv(rows).decode("utf-8")[len(BOM):].encode("cp932")
+    # neutralised as the spreadsheet will read it: cp932 maps some characters onto others (U+2212
+    # MINUS SIGN becomes 0x817C, read back as － U+FF0D, a formula start), so the cells go there
+    # and back before the check
+    mapped = [[_as_cp932_reads(cell) for cell in row] for row in rows]
+    return to_csv(mapped).decode("utf-8")[len(BOM):].encode("cp932")
+
+
+def _as_cp932_reads(cell: object) -> object:
+    return cell.encode("cp932").decode("cp932") if isinstance(cell, str) else cell

@@ -21,7 +21,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# pool_pre_ping: a pooled connection is tested (a cheap round trip) before each checkout, so one
+# PostgreSQL dropped (a restart, a failover, an idle timeout) costs no request an error
+db = SQLAlchemy(model_class=Base, engine_options={"pool_pre_ping": True})
 migrate = Migrate()
 
 

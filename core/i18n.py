@@ -1,4 +1,6 @@
-"""Locale choice: ?lang= (kept in a cookie), then the cookie, then Accept-Language; Japanese first.
+"""Locale choice, one for pages and APIs alike: a JSON body's ``locale``, then ?lang= (kept in a
+cookie), then the cookie, then Accept-Language; Japanese when none names ja or en
+(docs/api-conventions.md).
 
 Templates translate through Babel's catalog resolved ONCE per page: flask-babel's own template
 callables look up the request context, the domain, the locale and the catalog cache again on
@@ -9,20 +11,41 @@ from __future__ import annotations
 
 import weakref
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from babel.support import NullTranslations
-from flask import Flask, g, request
-from flask_babel import Babel, get_translations
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, LazyString, get_locale, get_translations, gettext, pgettext
 from jinja2 import pass_eval_context
 from markupsafe import Markup
+
+from core.words import Message
 
 LOCALES = ("ja", "en")
 COOKIE = "lang"
 babel = Babel()
 
 
+def _body_locale() -> str | None:
+    """``locale`` of a JSON object body (parsed once: views read the same cached object)."""
+    if not request.is_json:
+        return None
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # absurdly nested: the view refuses it; the choice just looks past it
+        return None
+    asked = body.get("locale") if isinstance(body, dict) else None
+    return asked if isinstance(asked, str) else None
+
+
 def select_locale() -> str:
+    """The one locale choice (flask-babel's selector, and g.locale): body ``locale``, ?lang=,
+    cookie, Accept-Language, ja (also outside a request: a CLI command, a test of a service)."""
+    if not has_request_context():
+        return "ja"
+    asked = _body_locale()
+    if asked in LOCALES:
+        return asked
     asked = request.args.get("lang")
     if asked in LOCALES:
         return asked
@@ -36,7 +59,9 @@ def locale_url(code: str) -> str:
     """The current page in another language (answers in the query are kept)."""
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
-    return f"{request.path}?{urlencode(args, doseq=True)}"
+    # the path as the browser sent it, percent-encoded again: a hostile path (a NUL, a space)
+    # never lands raw in the page's HTML
+    return f"{quote(request.path, safe='/:@!$&()*+,;=-._~')}?{urlencode(args, doseq=True)}"
 
 
 _BOUND: weakref.WeakKeyDictionary[NullTranslations, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -112,3 +137,47 @@ def init_i18n(app: Flask) -> None:
         # the page's catalog, resolved once by flask-babel (so force_locale() is honoured)
         return {"current_locale": getattr(g, "locale", "ja"), "locale_url": locale_url,
                 **bound_gettext(get_translations())}
+
+
+def current_locale() -> str:
+    """The locale text is read in now: select_locale's choice for the request (force_locale
+    honoured); Japanese outside a request."""
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LOCALES else "ja"
+
+
+class LazyMessage(LazyString):
+    """``lazy_message``'s string; ``message`` is the Message it reads (see :func:`message_of`)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(_read_now, message)
+        self.message = message
+
+
+def _read_now(message: Message) -> str:
+    return message.text(current_locale())
+
+
+def lazy_message(message: Message) -> LazyString:
+    """A ``core.words.Message`` (words a plain-Python module made without knowing the reader's
+    locale: intake.workflow's refusals, status labels) read in the locale of the moment it is
+    shown, like a lazy_gettext string."""
+    return LazyMessage(message)
+
+
+VERBATIM = "%(text)s"  # not a catalog word: text that is already in its reader's language
+
+
+def message_of(words: Any) -> Message:
+    """The ``core.words.Message`` behind ``words``, to be read later in any locale: a Message as
+    it is, ``lazy_message``'s, ``lazy_gettext``/``lazy_pgettext``'s msgid and variables; anything
+    else (text already translated) as it is in every locale."""
+    if isinstance(words, Message):
+        return words
+    if isinstance(words, LazyMessage):
+        return words.message
+    if isinstance(words, LazyString) and words._func is gettext and len(words._args) == 1:
+        return Message(words._args[0], **words._kwargs)
+    if isinstance(words, LazyString) and words._func is pgettext and len(words._args) == 2:
+        return Message((words._args[0], words._args[1]), **words._kwargs)
+    return Message(VERBATIM, text=str(words))

@@ -4,12 +4,16 @@ Only the outbox worker (``core.outbox``) calls :func:`send`; everything else enq
 ``core.outbox.enqueue_mail`` so that it is written in the same transaction as its cause.
 
 Japanese text: the subject is an RFC 2047 encoded word (``=?utf-8?b?...?=``), the body is
-``text/plain; charset="utf-8"`` in base64, so no relay on the way has to pass 8-bit data.
+``text/plain; charset="utf-8"`` in base64 (with a ``text/html`` alternative when given), so no
+relay on the way has to pass 8-bit data. Display names (the sender's) go through
+``email.headerregistry.Address``: quoted or encoded as RFC 5322 wants, so a name with ``"``, ``,``
+or ``<x@y>`` in it stays one name and never becomes another address.
 """
 from __future__ import annotations
 
 import smtplib
 from collections.abc import Sequence
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate, make_msgid
@@ -26,18 +30,36 @@ def _domain(sender: str) -> str:
     return address.rsplit("@", 1)[-1] if "@" in address else "localhost"
 
 
-def build_message(to: str, subject: str, body: str, *, sender: str, message_id: str | None = None,
+def _one_line(text: str) -> str:
+    return " ".join(text.split())  # no CR/LF or control whitespace can reach a header
+
+
+def mailbox(address: str, display_name: str = "") -> Address:
+    """One mailbox with its display name quoted/encoded by the email package (never pasted into
+    the header as text). ``address`` may already read ``Name <addr>``: its own name then wins."""
+    addr = address.strip()
+    if "<" in addr and addr.endswith(">"):
+        own, _, addr = addr[:-1].rpartition("<")
+        display_name = own.strip().strip('"') or display_name
+    return Address(display_name=_one_line(display_name), addr_spec=addr.strip())
+
+
+def build_message(to: str, subject: str, body: str, *, sender: str, sender_name: str = "",
+                  html: str | None = None, message_id: str | None = None,
                   attachments: Sequence[tuple[str, str, bytes]] = ()) -> EmailMessage:
-    """A ``text/plain`` UTF-8 message with proper MIME headers for Japanese; ``attachments``
-    (filename, content type, bytes) make it ``multipart/mixed`` (e.g. a booking's ``.ics``)."""
+    """A ``text/plain`` UTF-8 message with proper MIME headers for Japanese; ``html`` adds a
+    ``text/html`` alternative; ``attachments`` (filename, content type, bytes) make it
+    ``multipart/mixed`` (e.g. a booking's ``.ics``). ``sender_name`` is the From display name."""
     msg = EmailMessage(policy=SMTP)
-    msg["From"] = sender
+    msg["From"] = mailbox(sender, sender_name)
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False, usegmt=True)
     msg["Message-ID"] = message_id or make_msgid(domain=_domain(sender))
     msg["MIME-Version"] = "1.0"
     msg.set_content(body, charset="utf-8", cte="base64")
+    if html is not None:
+        msg.add_alternative(html, subtype="html", charset="utf-8", cte="base64")
     for filename, content_type, data in attachments:
         maintype, _, subtype = content_type.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)

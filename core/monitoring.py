@@ -40,6 +40,7 @@ import threading
 import time
 from typing import Any
 
+import redis
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -49,12 +50,16 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from sqlalchemy import text
 
-from core import alerts
+from core import alerts, audit
+from core.audit_chain import VerifyResult
 from core.db import db
+from core.outbox import counts as outbox_counts
 from core.security import client_ip, in_networks
+from core.words import N_, Message
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +112,6 @@ def readyz():
         checks["database"] = "unavailable"
     if current_app.config.get("REDIS_URL"):
         try:
-            import redis
             client = redis.Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=1.0,
                                           socket_connect_timeout=1.0)
             try:
@@ -124,7 +128,6 @@ def readyz():
 
 def _registry() -> Any:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir"):
-        from prometheus_client import multiprocess
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return registry
@@ -134,8 +137,7 @@ def _registry() -> Any:
 def _scrape_gauges() -> None:
     """Values read from the database at scrape time; a database problem leaves them as they were."""
     try:
-        from core.outbox import counts
-        by_status = counts()
+        by_status = outbox_counts()
         OUTBOX_BACKLOG.set(by_status.get("pending", 0))
         OUTBOX_FAILED.set(by_status.get("failed", 0))
         ACTIVE_ALERTS.set(len(alerts.active_alerts(limit=1000)))
@@ -167,58 +169,32 @@ def metrics():
 
 # --- the audit chain --------------------------------------------------------------------------
 
-_PROBLEMS = {"altered": "記録の改ざん", "missing": "記録の欠落", "truncated": "末尾の記録の削除",
-             "anchor": "外部に書き出した値（アンカー）との不一致", "start": "削除起点の改ざん"}
+_PROBLEMS = {"altered": N_("記録の改ざん"), "missing": N_("記録の欠落"), "truncated": N_("末尾の記録の削除"),
+             "anchor": N_("外部に書き出した値（アンカー）との不一致"), "start": N_("削除起点の改ざん")}
+_FAILED = N_("監査ログの改ざん検知（ハッシュチェーンの検証）に失敗しました。`flask audit verify` で詳細を確認してください。")
+_FAILED_WITH = N_("監査ログの改ざん検知（ハッシュチェーンの検証）に失敗しました（%(detail)s）。"
+                  "`flask audit verify` で詳細を確認してください。")
+_AT_RECORD = N_("%(problem)s、記録番号 %(record)s")
 
 
-def _verifier() -> Any:
-    """The audit module's verification, called without arguments (None while it has none)."""
-    try:
-        from core import audit
-    except ImportError:
-        return None
-    for name in ("verify_chain", "verify"):
-        fn = getattr(audit, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
-def _outcome(result: Any) -> tuple[bool, str, str]:
-    """(ok, Japanese detail, dedupe fingerprint) of whatever the audit module's verify returns."""
-    if isinstance(result, bool):
-        return result, "", "broken"
-    if isinstance(result, tuple) and result and isinstance(result[0], bool):
-        return result[0], "", f"broken:{result[1:2]}"
-    if isinstance(result, dict):
-        ok = bool(result.get("ok"))
-        kind, record_id = result.get("kind", ""), result.get("record_id")
+def _outcome(result: VerifyResult) -> tuple[bool, Message, str]:
+    """(ok, the alert's words, dedupe fingerprint) of a chain verification."""
+    problem: Message | str = Message(_PROBLEMS[result.kind]) if result.kind in _PROBLEMS else (result.kind or "")
+    if result.record_id is not None:
+        detail: Message | str = (Message(_AT_RECORD, problem=problem, record=result.record_id) if problem
+                                 else Message(N_("記録番号 %(record)s"), record=result.record_id))
     else:
-        ok = bool(getattr(result, "ok", False))
-        kind, record_id = getattr(result, "kind", ""), getattr(result, "record_id", None)
-    where = f"記録番号 {record_id}" if record_id is not None else ""
-    detail = "、".join(x for x in (_PROBLEMS.get(kind, kind), where) if x)
-    return ok, detail, f"{kind}:{record_id}"
+        detail = problem
+    message = Message(_FAILED_WITH, detail=detail) if detail else Message(_FAILED)
+    return result.ok, message, f"{result.kind}:{result.record_id}"
 
 
-def check_audit_chain() -> bool | None:
+def check_audit_chain() -> bool:
     """Verify the audit chain (core.audit), set ``AUDIT_CHAIN_OK`` and raise an ``audit_chain``
-    alert when it fails (once per distinct problem). None when no verifier is available."""
-    verify = _verifier()
-    if verify is None:
-        AUDIT_CHAIN_OK.set(math.nan)
-        return None
-    try:
-        result = verify()
-    except (ImportError, AttributeError, TypeError):
-        log.exception("audit chain: the verifier could not be called")
-        AUDIT_CHAIN_OK.set(math.nan)
-        return None
-    ok, detail, fingerprint = _outcome(result)
+    alert when it fails (once per distinct problem)."""
+    ok, message, fingerprint = _outcome(audit.verify_chain())
     AUDIT_CHAIN_OK.set(1 if ok else 0)
     if not ok:
-        message = ("監査ログの改ざん検知（ハッシュチェーンの検証）に失敗しました"
-                   + (f"（{detail}）" if detail else "") + "。`flask audit verify` で詳細を確認してください。")
         alerts.raise_soon("audit_chain", message, dedupe_key=f"audit_chain:{fingerprint}"[:200])
     return ok
 
@@ -251,9 +227,6 @@ def _after(response: Response) -> Response:
 
 
 def init_monitoring(app: Flask) -> None:
-    app.register_blueprint(bp)
-    app.before_request(_before)
+    app.before_request(_before)  # the blueprint bp is registered by the app factory (app.py)
     app.after_request(_after)
     alerts.init_alerts(app)
-    from staff.monitor_views import bp as staff_monitor_bp
-    app.register_blueprint(staff_monitor_bp)

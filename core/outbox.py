@@ -6,7 +6,8 @@ Use::
     from core.outbox import enqueue_mail
 
     application.status = "received"
-    enqueue_mail(address, "【加古川市】申請を受け付けました", body, dedupe_key=f"received:{application.id}")
+    mail = render_mail("application_status", locale, **context)   # core.mail_templates
+    enqueue_mail(address, mail.subject, mail.text, html=mail.html, dedupe_key=f"received:{application.id}")
     db.session.commit()          # the mail exists if and only if the change does
 
 - ``enqueue_mail`` adds to the CURRENT ``db.session`` and never commits: a rollback drops the mail
@@ -45,16 +46,21 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from sqlalchemy import DateTime, Index, Integer, String, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core import mailer
+from core import alerts, mailer
+from core.city import mail_from
 from core.db import aware, db
 from core.encrypted import EncryptedText
+from core.mail_templates import sender_name
+from core.words import N_, Message
 
 log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
-ATTACHMENTS_KIND = "mail+attachments"  # body is JSON: {"text", "attachments": [{filename, content_type, data}]}
+# a packed body: JSON {"text", "html" (optional), "attachments": [{filename, content_type, data}]}
+ATTACHMENTS_KIND = "mail+attachments"
 MAX_ATTEMPTS = 10
 BASE_DELAY = dt.timedelta(minutes=1)
 MAX_DELAY = dt.timedelta(hours=6)
@@ -97,10 +103,7 @@ def insert_once(session: Session, model: type, values: dict[str, Any], *, key: s
     Never raises IntegrityError for the duplicate, so the caller's transaction stays usable."""
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]).returning(model.id)
         return session.execute(stmt).scalar()
     column = getattr(model, key)
@@ -118,14 +121,15 @@ def _check_header(name: str, value: str) -> None:
 
 
 def enqueue_mail(to: str, subject: str, body: str, *, dedupe_key: str | None = None,
-                 session: Session | None = None,
+                 session: Session | None = None, html: str | None = None,
                  attachments: list[tuple[str, str, bytes]] | None = None) -> OutboxMessage | None:
     """Queue one e-mail in the current ``db.session`` (or ``session``) without committing.
 
     Returns the new row, or None when a mail with ``dedupe_key`` is already queued (or sent).
     ``dedupe_key`` must not contain personal data (use ids: ``"received:1234"``).
-    ``attachments``: (filename, content type, bytes); such a row is of kind ``mail+attachments``
-    and its (encrypted) body holds the text and the files as JSON (no schema change)."""
+    ``html``: a ``text/html`` alternative of ``body``. ``attachments``: (filename, content type,
+    bytes). With either, the row is of kind ``mail+attachments`` and its (encrypted) body holds
+    the text, the HTML and the files as JSON (no schema change)."""
     _check_header("to", to)
     _check_header("subject", subject)
     if not to.strip():
@@ -135,10 +139,13 @@ def enqueue_mail(to: str, subject: str, body: str, *, dedupe_key: str | None = N
     session = session if session is not None else db.session
     now = utcnow()
     kind = "mail"
-    if attachments:
-        kind, body = ATTACHMENTS_KIND, json.dumps({"text": body, "attachments": [
+    if attachments or html is not None:
+        packed: dict[str, Any] = {"text": body, "attachments": [
             {"filename": name, "content_type": ctype, "data": base64.b64encode(data).decode("ascii")}
-            for name, ctype, data in attachments]}, ensure_ascii=False)
+            for name, ctype, data in attachments or ()]}
+        if html is not None:
+            packed["html"] = html
+        kind, body = ATTACHMENTS_KIND, json.dumps(packed, ensure_ascii=False)
     values = {"created_at": now, "kind": kind, "recipient": to.strip(), "subject": subject, "body": body,
               "status": PENDING, "attempts": 0, "next_attempt_at": now, "dedupe_key": dedupe_key}
     if dedupe_key is None:
@@ -210,16 +217,17 @@ def _claim(session: Session, now: dt.datetime) -> tuple[int, int] | None:
 
 
 def _build(message: OutboxMessage) -> Any:
-    config = current_app.config
     created = aware(message.created_at) or utcnow()
-    message_id = mailer.message_id_for(f"outbox.{message.id}.{int(created.timestamp())}", config["MAIL_FROM"])
-    body, attachments = message.body, []
+    sender = mail_from()  # MAIL_FROM, else the pack's sender
+    message_id = mailer.message_id_for(f"outbox.{message.id}.{int(created.timestamp())}", sender)
+    body, html, attachments = message.body, None, []
     if message.kind == ATTACHMENTS_KIND:
         packed = json.loads(message.body)
-        body = packed["text"]
+        body, html = packed["text"], packed.get("html")
         attachments = [(a["filename"], a["content_type"], base64.b64decode(a["data"])) for a in packed["attachments"]]
-    return mailer.build_message(message.recipient, message.subject, body,
-                                sender=config["MAIL_FROM"], message_id=message_id, attachments=attachments)
+    return mailer.build_message(message.recipient, message.subject, body, sender=sender,
+                                sender_name=sender_name(), html=html, message_id=message_id,
+                                attachments=attachments)
 
 
 def _send(mail: Any) -> None:
@@ -228,12 +236,13 @@ def _send(mail: Any) -> None:
                 timeout=float(config.get("SMTP_TIMEOUT", mailer.DEFAULT_TIMEOUT)))
 
 
+MAIL_FAILED = N_("メール（送信キュー番号 %(number)s）を送信できず、送信を打ち切りました（%(attempts)d回試行、最後のエラー: "
+                 "%(error)s）。メールサーバーの状態と宛先を確認してください。")
+
+
 def _alert_failed(message_id: int, attempts: int, error: str) -> None:
     try:
-        from core import alerts
-        alerts.raise_alert("mail_failed", f"メール（送信キュー番号 {message_id}）を送信できず、送信を打ち切りました"
-                                          f"（{attempts}回試行、最後のエラー: {error}）。"
-                                          "メールサーバーの状態と宛先を確認してください。")
+        alerts.raise_alert("mail_failed", Message(MAIL_FAILED, number=message_id, attempts=attempts, error=error))
     except Exception:  # an alert must never stop the worker
         log.exception("could not raise the mail_failed alert")
 
@@ -365,7 +374,7 @@ def run_worker(*, once: bool = False, interval: float = 5.0, batch: int = 100,
         if audit_every > 0 and time.monotonic() >= next_audit_check:
             next_audit_check = time.monotonic() + audit_every
             try:
-                from core.monitoring import check_audit_chain
+                from core.monitoring import check_audit_chain  # cycle: core.monitoring imports this module
                 check_audit_chain()
             except Exception:
                 log.exception("audit chain check failed")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from core import audit, auth, crypto, monitoring, outbox, security, usage
+
 
 def init_platform(app: Flask) -> None:
-    from core import audit, auth, crypto, monitoring, outbox, security, usage
 
     security.init_security(app)  # headers, CSP nonces, CSRF, rate limits, request ids, logs
     crypto.init_crypto(app)  # keyring for personal data

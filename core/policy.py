@@ -5,18 +5,20 @@ every route × role against this table. Add a line per endpoint in the section o
 """
 from __future__ import annotations
 
+from core.words import N_
+
 ADMIN = "admin"  # システム管理者
 DEPARTMENT = "department"  # 所管課職員 (scoped to their departments)
 COUNTER = "counter"  # 窓口職員
 CURATOR = "curator"  # コンテンツ管理者 (rules and knowledge)
 AUDITOR = "auditor"  # 監査担当 (read-only logs and statistics)
 ROLES = (ADMIN, DEPARTMENT, COUNTER, CURATOR, AUDITOR)
-ROLE_NAMES = {
-    ADMIN: {"ja": "システム管理者", "en": "System administrator"},
-    DEPARTMENT: {"ja": "所管課職員", "en": "Department staff"},
-    COUNTER: {"ja": "窓口職員", "en": "Counter staff"},
-    CURATOR: {"ja": "コンテンツ管理者", "en": "Content curator"},
-    AUDITOR: {"ja": "監査担当", "en": "Auditor"},
+ROLE_NAMES = {  # msgids: gettext in a page, core.words.text elsewhere
+    ADMIN: N_("システム管理者"),
+    DEPARTMENT: N_("所管課職員"),
+    COUNTER: N_("窓口職員"),
+    CURATOR: N_("コンテンツ管理者"),
+    AUDITOR: N_("監査担当"),
 }
 EVERYONE = frozenset(ROLES)
 PUBLIC = "public"  # staff endpoints reachable before login (login itself)
@@ -97,6 +99,11 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_reservations.override_deactivate": frozenset({DEPARTMENT, ADMIN}),
     "staff_reservations.stats": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
     "staff_reservations.stats_export": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
+    # --- searches without a good result (staff/search_views.py): words only ---
+    "staff_search.misses": frozenset({CURATOR, ADMIN}),
+    # --- mail templates (staff/mail_preview_views.py): read-only previews with sample data ---
+    "staff_mail.index": frozenset({ADMIN}),
+    "staff_mail.preview": frozenset({ADMIN}),
     # --- monitoring (staff alerts) ---
     "staff_monitor.alerts": frozenset({ADMIN, AUDITOR}),
     "staff_monitor.acknowledge": frozenset({ADMIN}),  # auditors only read

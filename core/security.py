@@ -9,11 +9,17 @@ import secrets
 import sys
 import time
 import uuid
+from typing import Any
 
-from flask import Flask, g, redirect, request
+import redis
+from flask import Flask, current_app, g, redirect, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
+from pythonjsonlogger.json import JsonFormatter
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core.city import homepage_origin
+from core.input_guard import init_input_guard
 
 log = logging.getLogger("access")
 csrf = CSRFProtect()
@@ -49,6 +55,36 @@ def _limit_key() -> str:
 
 
 limiter = Limiter(key_func=_limit_key, default_limits=[], headers_enabled=True)
+REDIS_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}  # a lost Redis costs a second, not a hang
+_redis_clients: dict[str, Any] = {}
+
+
+def configure_limits(app: Flask) -> None:
+    """Limits are shared by every worker through Redis when REDIS_URL is set. If Redis goes
+    down, each process counts on its own (residents' pages and bookings keep working, limits
+    still apply per process); the staff login refuses instead (``shared_limits_available``),
+    because per-process counts would multiply the password attempts an attacker gets."""
+    if app.config.get("REDIS_URL"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", dict(REDIS_TIMEOUTS))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+
+
+def shared_limits_available() -> bool:
+    """Can the limits be counted across workers right now? (Always, without REDIS_URL: one
+    process counts everything.) One PING, on the staff login only."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return True
+    client = _redis_clients.get(url)
+    if client is None:
+        client = _redis_clients[url] = redis.Redis.from_url(url, **REDIS_TIMEOUTS)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError) as exc:
+        log.warning("rate-limit storage: Redis unreachable", extra={"error": type(exc).__name__})
+        return False
 
 
 def csp_header(nonce: str, frame_ancestors: str) -> str:
@@ -67,15 +103,14 @@ def csp_header(nonce: str, frame_ancestors: str) -> str:
 
 
 def _is_embeddable(path: str) -> bool:
-    """Only the guide may be framed by the city's homepage (its widgets); nothing else."""
-    return path.startswith("/guide")
+    """Only the guide and the widgets (/embed/…) may be framed by the city's homepage; nothing else."""
+    return path.startswith(("/guide", "/embed/"))
 
 
 def _configure_logging(app: Flask) -> None:
     """JSON lines on stdout with the request id; never passwords, tokens or personal data."""
     if app.config.get("TESTING") or getattr(_configure_logging, "done", False):
         return
-    from pythonjsonlogger.json import JsonFormatter
 
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
@@ -92,13 +127,8 @@ def init_security(app: Flask) -> None:
     if app.config["FORCE_HTTPS"]:
         app.config.update(SESSION_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 3600 * 12)
-    csrf.init_app(app)
-    if app.config.get("REDIS_URL"):
-        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    limiter.init_app(app)
-    _configure_logging(app)
-
+    # the first hooks of every request: its id and nonce, then hostile input refused (before CSRF
+    # or any view reads a field)
     @app.before_request
     def _start() -> object | None:
         g.started = time.perf_counter()
@@ -109,6 +139,12 @@ def init_security(app: Flask) -> None:
             return redirect(request.url.replace("http://", "https://", 1), code=301)
         return None
 
+    init_input_guard(app)
+    csrf.init_app(app)
+    configure_limits(app)
+    limiter.init_app(app)
+    _configure_logging(app)
+
     @app.context_processor
     def _nonce() -> dict[str, str]:
         return {"csp_nonce": getattr(g, "csp_nonce", "")}
@@ -117,7 +153,7 @@ def init_security(app: Flask) -> None:
     def _headers(response):
         nonce = getattr(g, "csp_nonce", secrets.token_urlsafe(16))
         if _is_embeddable(request.path):
-            ancestors = " ".join(["'self'"] + app.config["EMBED_ALLOWED_ORIGINS"].split(","))
+            ancestors = " ".join(["'self'"] + (app.config["EMBED_ALLOWED_ORIGINS"] or homepage_origin()).split(","))
         else:
             ancestors = "'none'"
             response.headers["X-Frame-Options"] = "DENY"

@@ -7,16 +7,18 @@ encrypted at rest, served only as downloads.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 from core.encrypted import current_keyring
+from core.security import limiter
 
 # the first bytes of each accepted type (what the file is, whatever it is called)
 SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
@@ -27,6 +29,49 @@ SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
 }
 MEDIA_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png", "heic": "image/heic"}
 _NAME_CHARS = set("0123456789abcdef")
+# uploads are anonymous (no account to count on): what one address may send, in MiB, shared by the
+# JSON API and the application pages (``upload_limit`` below), so a script cannot fill the disk
+# with files no application will claim before the purge deletes them
+UPLOAD_MIB_PER_ADDRESS = "200 per hour;1000 per day"  # the default of core.settings' UPLOAD_MIB_PER_ADDRESS
+
+
+# what one draft (an application on the web, an upload draft of the API) may hold: a script with
+# one draft cannot fill the disk either, whatever its address
+UPLOAD_FILES_PER_DRAFT = 20  # app.config["UPLOAD_FILES_PER_DRAFT"] overrides
+UPLOAD_MIB_PER_DRAFT = 50  # app.config["UPLOAD_MIB_PER_DRAFT"] overrides
+
+
+@dataclass(frozen=True)
+class DraftCaps:
+    files: int
+    bytes: int
+
+
+def draft_caps() -> DraftCaps:
+    """The per-draft caps of this app (the settings, or the defaults above)."""
+    config = current_app.config
+    return DraftCaps(files=int(config.get("UPLOAD_FILES_PER_DRAFT") or UPLOAD_FILES_PER_DRAFT),
+                     bytes=int(config.get("UPLOAD_MIB_PER_DRAFT") or UPLOAD_MIB_PER_DRAFT) * 2**20)
+
+
+def _upload_budget() -> str:
+    return current_app.config.get("UPLOAD_MIB_PER_ADDRESS") or UPLOAD_MIB_PER_ADDRESS
+
+
+def upload_cost() -> int:
+    """What a request counts against UPLOAD_MIB_PER_ADDRESS: its size in whole MiB (at least 1)."""
+    return max(1, math.ceil((request.content_length or 0) / 2**20))
+
+
+def _sends_no_file() -> bool:
+    return request.method != "POST" or not request.mimetype == "multipart/form-data" or not any(
+        f.filename for f in request.files.values())
+
+
+def upload_limit():
+    """The per-address upload budget, one for every endpoint that takes files."""
+    return limiter.shared_limit(_upload_budget, scope="uploads", cost=upload_cost,
+                                exempt_when=_sends_no_file)
 
 
 class UploadRejected(ValueError):

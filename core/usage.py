@@ -35,13 +35,14 @@ from collections.abc import Iterable
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import Date, Integer, Text, UniqueConstraint, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
+from core.japan_time import JST
 
 log = logging.getLogger(__name__)
-JST = dt.timezone(dt.timedelta(hours=9), "JST")  # Asia/Tokyo has had no daylight saving since 1951
 SERVICE_METRIC = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DIMENSION = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$|^$")
 NOTED = "usage_noted_procedures"  # the flask.g attribute note_procedures() fills
@@ -80,9 +81,9 @@ def _valid(service: str, metric: str, dimension: str) -> bool:
 def _upsert(engine: Engine, rows: list[dict]) -> None:
     """One transaction: INSERT … ON CONFLICT (day, service, metric, dimension) DO UPDATE count + n."""
     if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        insert = postgresql.insert
     elif engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        insert = sqlite.insert
     else:  # pragma: no cover - the project runs on these two
         raise NotImplementedError(f"usage counts need SQLite or PostgreSQL, not {engine.dialect.name}")
     table = UsageCount.__table__
@@ -271,7 +272,3 @@ def init_usage(app: Flask) -> None:
             pass
 
     atexit.register(_flush_at_exit)
-
-    from staff.stats_views import bp
-    if bp.name not in app.blueprints:
-        app.register_blueprint(bp)

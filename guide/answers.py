@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Mapping
 
+from core.japanese_text import nfkc_text
+from core.words import N_, Message
 from guide.flow import MAX_PEOPLE, NO, YES, AnswerError
 from knowledge.schema import Question
 from rules.vocabulary import UNKNOWN, FactDef
@@ -12,44 +13,38 @@ from rules.vocabulary import UNKNOWN, FactDef
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
-def _digits(raw: str | None) -> str:
-    """Full-width digits and spaces are fine (NFKC is safe for digits)."""
-    return unicodedata.normalize("NFKC", raw or "").strip()
-
-
-def _msg(ja: str, en: str) -> dict[str, str]:
-    return {"ja": ja, "en": en}
+def _msg(msgid: str, **variables: object) -> Message:
+    """What to do, translated when the page shows it (``message[locale]``)."""
+    return Message(msgid, **variables)
 
 
 def read_date(form: Mapping[str, str], field: str, required: bool) -> str:
     """Three boxes 年/月/日 → 'YYYY-MM-DD'; '' when left empty and not required."""
-    y, m, d = (_digits(form.get(f"{field}-{part}")) for part in ("year", "month", "day"))
+    y, m, d = (nfkc_text(form.get(f"{field}-{part}")) for part in ("year", "month", "day"))
     if not (y or m or d):
         if required:
-            raise AnswerError({f"{field}-year": _msg("日付を入力してください。", "Enter the date.")})
+            raise AnswerError({f"{field}-year": _msg(N_("日付を入力してください。"))})
         return ""
     if not (y.isdigit() and m.isdigit() and d.isdigit()):
-        raise AnswerError({f"{field}-year": _msg("年・月・日をすべて数字で入力してください（例：2026年4月1日）。",
-                                                 "Enter the year, month and day as numbers, e.g. 2026 4 1.")})
+        raise AnswerError({f"{field}-year": _msg(N_("年・月・日をすべて数字で入力してください（例：2026年4月1日）。"))})
     year, month, day = int(y), int(m), int(d)
     if len(y) != 4:
-        raise AnswerError({f"{field}-year": _msg("年は西暦4桁で入力してください（例：2026）。",
-                                                 "Enter the year with 4 digits, e.g. 2026.")})
+        raise AnswerError({f"{field}-year": _msg(N_("年は西暦4桁で入力してください（例：2026）。"))})
     if not MIN_YEAR <= year <= MAX_YEAR:  # 4 digits, but out of range (2150): say the range
-        raise AnswerError({f"{field}-year": _msg(f"年は{MIN_YEAR}年から{MAX_YEAR}年までの西暦で入力してください（例：2026）。",
-                                                 f"Enter a year from {MIN_YEAR} to {MAX_YEAR}, e.g. 2026.")})
+        raise AnswerError({f"{field}-year": _msg(N_("年は%(low)s年から%(high)s年までの西暦で入力してください（例：2026）。"),
+                                                 low=MIN_YEAR, high=MAX_YEAR)})
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:
-        raise AnswerError({f"{field}-day": _msg(f"{month}月{day}日はありません。日付を確かめてください。",
-                                                "That date does not exist. Check the day and month.")}) from None
+        raise AnswerError({f"{field}-day": _msg(N_("%(month)s月%(day)s日はありません。日付を確かめてください。"),
+                                                month=month, day=day)}) from None
 
 
 def read_count(form: Mapping[str, str], field: str, minimum: int) -> str:
-    raw = _digits(form.get(field))
+    raw = nfkc_text(form.get(field))
     if not raw.isdigit() or not minimum <= int(raw) <= MAX_PEOPLE:
-        raise AnswerError({field: _msg(f"人数を{minimum}から{MAX_PEOPLE}までの数字で入力してください。",
-                                       f"Enter a number from {minimum} to {MAX_PEOPLE}.")})
+        raise AnswerError({field: _msg(N_("人数を%(low)sから%(high)sまでの数字で入力してください。"),
+                                       low=minimum, high=MAX_PEOPLE)})
     return str(int(raw))
 
 
@@ -57,16 +52,16 @@ def read_choice(form: Mapping[str, str], field: str, question: Question, fact: F
     raw = form.get(field, "")
     allowed = allowed_values(question, fact)
     if raw not in allowed:
-        raise AnswerError({field: _msg("どれか1つを選んでください。", "Choose one option.")})
+        raise AnswerError({field: _msg(N_("どれか1つを選んでください。"))})
     return raw
 
 
 def read_age(form: Mapping[str, str], field: str, fact: FactDef) -> str:
-    raw = _digits(form.get(field))
+    raw = nfkc_text(form.get(field))
     lo, hi = fact.min or 0, fact.max or 130
     if not raw.isdigit() or not lo <= int(raw) <= hi:
-        raise AnswerError({field: _msg(f"年齢を{lo}から{hi}までの数字で入力してください（例：35）。",
-                                       f"Enter the age as a number from {lo} to {hi}, e.g. 35.")})
+        raise AnswerError({field: _msg(N_("年齢を%(low)sから%(high)sまでの数字で入力してください（例：35）。"),
+                                       low=lo, high=hi)})
     return str(int(raw))
 
 
@@ -100,7 +95,7 @@ def read_question(form: Mapping[str, str], field: str, question: Question, fact:
 
 
 def merge_errors(*errors: AnswerError) -> AnswerError:
-    messages: dict[str, dict[str, str]] = {}
+    messages: dict[str, Message] = {}
     for e in errors:
         messages.update(e.messages)
     return AnswerError(messages)

@@ -7,12 +7,22 @@ from typing import Any
 
 from icalendar import Calendar, Event
 
+from core.words import N_, NP_, text
+from knowledge.schema import PackFile
 
-def result_ics(result: dict[str, Any], title: str, url: str) -> bytes:
+CALENDAR_NAME = N_("%(title)s（手続きの期限）")
+SUMMARY = N_("期限：%(procedure)s")
+COUNTER = N_("窓口：%(counter)s")
+BULLET = NP_("list bullet", "・")
+
+
+def result_ics(result: dict[str, Any], title: str, url: str, pack: PackFile, locale: str = "ja") -> bytes:
+    """``pack``: the city, which names the calendar's maker and the events' domain; ``url``: the
+    result page the events link back to; ``locale``: the language of the file's own words."""
     cal = Calendar()
-    cal.add("prodid", "-//Kakogawa City//Procedure guide//JA")
+    cal.add("prodid", f"-//{pack.name.en}//Procedure guide//JA")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{title}（手続きの期限）")
+    cal.add("x-wr-calname", text(locale, CALENDAR_NAME, title=title))
     stamp = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # fixed: the file is a pure function of the answers
     for p in result["procedures"]:
         if not p.get("due_date"):
@@ -20,12 +30,12 @@ def result_ics(result: dict[str, Any], title: str, url: str) -> bytes:
         day = dt.date.fromisoformat(p["due_date"])
         ev = Event()
         uid = hashlib.sha256(f"{result['event']}|{result.get('event_date')}|{p['id']}".encode()).hexdigest()[:24]
-        ev.add("uid", f"{uid}@guide.kakogawa")
+        ev.add("uid", f"{uid}@guide.{pack.domain}")
         ev.add("dtstamp", stamp)
-        ev.add("summary", f"期限：{p['name']}")
+        ev.add("summary", text(locale, SUMMARY, procedure=p["name"]))
         ev.add("dtstart", day)
         ev.add("dtend", day + dt.timedelta(days=1))
-        lines = [p["deadline"], f"窓口：{p['counter']}"] + [f"・{b['name']}" for b in p["bring"]]
+        lines = [p["deadline"], text(locale, COUNTER, counter=p["counter"])] + [text(locale, BULLET) + b["name"] for b in p["bring"]]
         ev.add("description", "\n".join(lines) + f"\n{url}")
         ev.add("url", url)
         cal.add_component(ev)

@@ -1,17 +1,16 @@
-"""flask knowledge check / flask rules check / flask rules test."""
+"""flask knowledge check / flask rules check / flask rules test. Other services check their own files of the
+pack through ``app.extensions["knowledge_checks"]`` (filled by the app factory)."""
 from __future__ import annotations
 
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
 from knowledge.correction_phrases import load_phrases
 from knowledge.loader import load_pack
 from knowledge.yamlfile import KnowledgeError
-from reservations.loader import FILENAME as RESERVATIONS_FILE
-from reservations.loader import load_catalog
 from rules.check import check_rulebook
 from rules.ruleset import build_rulebook
 from rules.scenarios import run_scenario_files, scenario_files
@@ -41,8 +40,9 @@ def knowledge_check() -> None:
     unverified = sorted(p.id for p in kb.procedures.values() if not p.verified)
     if unverified:
         click.echo(f"{len(unverified)} procedure(s) marked verified: false: {', '.join(unverified)}")
-    _check_reservations(kb)
     _check_phrases(kb)
+    for check in current_app.extensions.get("knowledge_checks", ()):  # each service checks its own files
+        check(kb)
 
 
 def _check_phrases(kb) -> None:
@@ -56,23 +56,6 @@ def _check_phrases(kb) -> None:
         sys.exit(1)
     own = sum(len(items) for items in phrases.departments.values())
     click.echo(f"OK: 補正の定型文: {len(phrases.common)} common, {own} for {len(phrases.departments)} departments.")
-
-
-def _check_reservations(kb) -> None:
-    """reservations.yaml (sites, counters, services) against the pack, when the pack has one."""
-    if not (kb.directory / RESERVATIONS_FILE).exists():
-        click.echo(f"No {RESERVATIONS_FILE}: counter reservations are off for this pack.")
-        return
-    try:
-        catalog = load_catalog(kb.directory.name, kb.directory.parent, kb=kb)
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            click.echo(problem, err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
-        sys.exit(1)
-    click.echo(f"OK: reservations: {len(catalog.sites)} sites, {len(catalog.counters)} counters, "
-               f"{len(catalog.services)} services, {len(catalog.closures)} closures, "
-               f"{len(catalog.seasons)} seasons (version {catalog.version}).")
 
 
 @rules_cli.command("check")
@@ -108,8 +91,3 @@ def rules_test(paths: tuple[str, ...]) -> None:
         click.echo(f"  never fired: {rid}")
     if result.failures:
         sys.exit(1)
-
-
-def register_cli(app: Flask) -> None:
-    app.cli.add_command(knowledge_cli)
-    app.cli.add_command(rules_cli)

@@ -32,9 +32,10 @@ class Step:
 
 
 class AnswerError(ValueError):
-    """An answer that cannot be used; ``messages`` maps a field id to {"ja", "en"} words."""
+    """An answer that cannot be used; ``messages`` maps a field id to its words (a
+    ``core.words.Message``: ``message[locale]``)."""
 
-    def __init__(self, messages: dict[str, dict[str, str]]):
+    def __init__(self, messages: dict[str, Any]):
         super().__init__("; ".join(m["en"] for m in messages.values()))
         self.messages = messages
 

@@ -1,10 +1,11 @@
-"""The OpenAPI 3.1 document, generated from the facts vocabulary so it cannot drift from it."""
+"""The OpenAPI 3.1 document, generated from the facts vocabulary so it cannot drift from it. The guide writes
+its own operations; every other service contributes a part (``<service>/openapi_parts.py``) that the app
+factory hands in, so the guide imports no other service."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from intake.openapi_parts import add_application_api
-from reservations.openapi_parts import add_reservation_api
 from rules.request import LOCALES, MAX_MEMBERS
 from rules.ruleset import Rulebook
 from rules.vocabulary import UNKNOWN, FactDef
@@ -45,7 +46,10 @@ def _json(schema_ref: str, description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
 
 
-def openapi_document(book: Rulebook) -> dict[str, Any]:
+OpenApiPart = Callable[[dict[str, Any]], dict[str, Any]]  # adds its paths and schemas to the document
+
+
+def openapi_document(book: Rulebook, parts: Iterable[OpenApiPart] = ()) -> dict[str, Any]:
     vocab = book.vocab
     member = {"type": "object", "properties": {k: _fact_schema(f) for k, f in vocab.member.items()},
               "additionalProperties": False}
@@ -177,10 +181,10 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
                              "fees": {"type": "array"}, "source_url": TEXT, "verified_on": DATE,
                              "verified": {"type": "boolean"}}}
     lang = {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["ja", "en"]}}
-    return add_reservation_api(add_application_api({
+    doc: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": "加古川市 手続きガイド API", "version": "1.0.0",
-                 "description": "Life-event guidance: facts in, procedures out (shared/domain/facts.md)."},
+        "info": {"title": f"{book.kb.pack.name.ja} 手続きガイド API", "version": "1.0.0",
+                 "description": "Life-event guidance: facts in, procedures out (docs/guidance-api.md)."},
         "paths": {
             "/api/v1/guide/evaluate": {"post": {
                 "operationId": "evaluateGuide",
@@ -210,4 +214,14 @@ def openapi_document(book: Rulebook) -> dict[str, Any]:
         },
         "components": {"schemas": {"EvaluateRequest": request_schema, "EvaluateResponse": response_schema,
                                    "Error": _error_schema()}},
-    }))
+    }
+    for add_part in parts:
+        doc = add_part(doc)
+    # the platform's input guard (core/input_guard.py) refuses NUL bytes, lone surrogates and JSON
+    # too deep or too large on every operation, before any view: a 400 each may answer
+    for operations in doc["paths"].values():
+        for method, operation in operations.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                operation.setdefault("responses", {}).setdefault(
+                    "400", _json("Error", "input no person types (NUL bytes, lone surrogates, JSON too deep or large)"))
+    return doc

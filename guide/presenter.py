@@ -6,67 +6,59 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from core.words import N_, lang_of
+from core.words import text as translate
 from guide import flow
+from guide.answers import allowed_values
 from knowledge.schema import LifeEvent, Question
 from rules.vocabulary import UNKNOWN, FactDef
 from rules.wareki import format_date, to_wareki
 
 _WINDOW = re.compile(r"(\d+)\s*番窓口")
 
+# the presenter's own words: Japanese msgids, translated from the catalogs (en, easy)
 UI = {
-    "yes": {"ja": "はい", "en": "Yes"},
-    "no": {"ja": "いいえ", "en": "No"},
-    "unknown": {"ja": "わからない", "en": "I don't know"},
-    "not_answered": {"ja": "未回答", "en": "Not answered"},
-    "people": {"ja": "{n}人", "en": "{n}"},
-    "age": {"ja": "{n}歳", "en": "{n} years old"},
-    "person": {"ja": "{n}人目", "en": "Person {n}"},
-    "newborn": {"ja": "生まれた子", "en": "The newborn child", "easy": "うまれた こども"},
-    "date_unknown": {"ja": "わからない（空欄）", "en": "Not known (left empty)"},
-    "yen": {"ja": "{amount}円（{unit}）", "en": "¥{amount} ({unit})", "easy": "{amount}えん（{unit}）"},
-    "free": {"ja": "無料", "en": "Free", "easy": "おかねは かかりません"},
-    "channel_counter": {"ja": "窓口", "en": "at the counter", "easy": "まどぐち"},
-    "channel_online": {"ja": "オンライン", "en": "online", "easy": "いんたーねっと"},
-    "floor": {"ja": "{floor}", "en": "floor {floor}", "easy": "{floor}"},
+    "yes": N_("はい"),
+    "no": N_("いいえ"),
+    "unknown": N_("わからない"),
+    "not_answered": N_("未回答"),
+    "people": N_("%(count)s人"),
+    "age": N_("%(n)s歳"),
+    "person": N_("%(n)s人目"),
+    "newborn": N_("生まれた子"),
+    "date_unknown": N_("わからない（空欄）"),
+    "yen": N_("%(amount)s円（%(unit)s）"),
+    "free": N_("無料"),
+    "fee_counter": N_("窓口：%(fee)s"),
+    "fee_online": N_("オンライン：%(fee)s"),
     # 「市で確認中」: only what a curator has not confirmed, named
-    "unconfirmed_procedure": {"ja": "この手続きの内容は市で確認中です。窓口でご確認ください。",
-                              "en": "The city is still checking the details of this procedure. Please confirm at the counter.",
-                              "easy": "この てつづきの ないようは、いま しが たしかめて います。まどぐちで きいて ください。"},
-    "unconfirmed_place": {"ja": "窓口の場所・受付時間は市で確認中です。電話でご確認ください。",
-                          "en": "The city is still checking the place and opening hours. Please call to confirm.",
-                          "easy": "まどぐちの ばしょと じかんは、いま しが たしかめて います。でんわで きいて ください。"},
-    "unconfirmed_office": {"ja": "この機関の所在地・受付時間は市で確認中です。行く前に電話でご確認ください。",
-                           "en": "The city is still checking this office's address and opening hours. Please call before you go.",
-                           "easy": "この やくしょの ばしょと じかんは、いま しが たしかめて います。いく まえに でんわで きいて ください。"},
-    "closed_event_date": {"ja": "{date}は市役所の休みの日（{kind}）です。",
-                          "en": "{date} is a day the City Hall is closed ({kind}).",
-                          "easy": "{date}は しやくしょが やすみの ひ（{kind}）です。"},
-    "closed_due": {"ja": "「{name}」の期限の日（{date}）は休みの日（{kind}）のため、次の開庁日まで延びています。",
-                   "en": "The last day for “{name}” ({date}) is a closed day ({kind}), so it moves to the next open day.",
-                   "easy": "「{name}」の きげんの ひ（{date}）は やすみの ひ（{kind}）です。つぎに しやくしょが あいて いる ひまで だいじょうぶです。"},
-    "open_day": {"ja": "{date}は開いています。", "en": "Open on {date}.", "easy": "{date}は あいて います。"},
-    "open_day_other": {"ja": "{date}は開く予定です（下の休みの日もご確認ください）。",
-                       "en": "Expected to be open on {date} (see its other closed days below).",
-                       "easy": "{date}は あく よていです（したの やすみの ひも みて ください）。"},
-    "shut_day": {"ja": "{date}は休みです。", "en": "Closed on {date}.", "easy": "{date}は やすみです。"},
-    "kind_weekend": {"ja": "土曜日・日曜日", "en": "weekend", "easy": "どようび・にちようび"},
-    "kind_holiday": {"ja": "祝日", "en": "public holiday", "easy": "しゅくじつ"},
-    "kind_year_end": {"ja": "年末年始", "en": "New Year holidays", "easy": "ねんまつ ねんし"},
+    "unconfirmed_procedure": N_("この手続きの内容は市で確認中です。窓口でご確認ください。"),
+    "unconfirmed_place": N_("窓口の場所・受付時間は市で確認中です。電話でご確認ください。"),
+    "unconfirmed_office": N_("この機関の所在地・受付時間は市で確認中です。行く前に電話でご確認ください。"),
+    "closed_event_date": N_("%(date)sは市役所の休みの日（%(kind)s）です。"),
+    "closed_due": N_("「%(name)s」の期限の日（%(date)s）は休みの日（%(kind)s）のため、次の開庁日まで延びています。"),
+    "open_day": N_("%(date)sは開いています。"),
+    "open_day_other": N_("%(date)sは開く予定です（下の休みの日もご確認ください）。"),
+    "shut_day": N_("%(date)sは休みです。"),
+    "kind_weekend": N_("土曜日・日曜日"),
+    "kind_holiday": N_("祝日"),
+    "kind_year_end": N_("年末年始"),
+    # how the parts of a line are put together (the order and punctuation differ by language)
+    "answer_row": N_("%(who)s：%(question)s"),
+    "person_with": N_("%(who)s（%(bits)s）"),
+    "list_sep": N_("・"),
+    "window": N_("%(number)s番窓口"),
+    "brackets": N_("（%(text)s）"),
+    "place_sep": N_(" "),
 }
 
 
-def _lang(locale: str) -> str:
-    return locale if locale in ("en", "easy") else "ja"
-
-
 def _t(key: str, locale: str, **kw: Any) -> str:
-    words = UI[key]
-    lang = _lang(locale)
-    return (words.get(lang) or words["ja"]).format(**kw)
+    return translate(locale, UI[key], **kw)
 
 
 def choice_items(question: Question, fact: FactDef | None, locale: str, allowed: list[str]) -> list[dict[str, str]]:
-    lang = "en" if locale == "en" else "ja"
+    lang = lang_of(locale)
     labels: dict[str, str] = {}
     if question.choices:
         for c in question.choices:
@@ -85,12 +77,11 @@ def display_value(question: Question, fact: FactDef | None, raw: str | None, loc
     if question.fact == "event_date" or (fact is not None and fact.type == "date"):
         if raw == UNKNOWN:
             return _t("date_unknown", locale)
-        return format_date(dt.date.fromisoformat(raw), "en" if locale == "en" else "ja")
+        return format_date(dt.date.fromisoformat(raw), lang_of(locale))
     if question.fact == "members":
-        return _t("people", locale, n=raw)
+        return _t("people", locale, count=raw)
     if fact is not None and fact.type == "int":
         return _t("age", locale, n=raw)
-    from guide.answers import allowed_values  # local: answers imports flow, which is fine either way
     items = choice_items(question, fact, locale, allowed_values(question, fact))
     return next((i["label"] for i in items if i["value"] == raw), raw)
 
@@ -99,7 +90,7 @@ def answer_rows(book, event: LifeEvent, answers: dict[str, str], steps: list[flo
                 change_url: Callable[[str], str]) -> list[dict[str, Any]]:
     """Check-your-answers rows; each 「変更」 link names what it changes (for screen readers)."""
     rows: list[dict[str, Any]] = []
-    lang = "en" if locale == "en" else "ja"
+    lang = lang_of(locale)
     for step in steps:
         if step.kind in ("person", "person_more"):
             questions = flow.person_questions(book.kb, book.vocab, event, answers, step)
@@ -107,7 +98,7 @@ def answer_rows(book, event: LifeEvent, answers: dict[str, str], steps: list[flo
             for q in questions:
                 key = flow.key_for(q, step.person)
                 fact = flow.fact_def(book.vocab, q)
-                label = f"{who}：{q.text.get(lang)}" if lang == "ja" else f"{who}: {q.text.get(lang)}"
+                label = _t("answer_row", locale, who=who, question=q.text.get(lang))
                 rows.append({"key": label, "value": display_value(q, fact, answers.get(key), locale),
                              "change_href": change_url(step.key), "change_hidden": label})
             continue
@@ -125,10 +116,10 @@ def _person_words(i: int, answers: dict[str, str], book, locale: str) -> str:
     bits = []
     rel = answers.get(f"m{i}.relation")
     if rel and rel in book.vocab.member["relation"].values:
-        bits.append(book.vocab.member["relation"].values[rel]["en" if locale == "en" else "ja"])
+        bits.append(book.vocab.member["relation"].values[rel][lang_of(locale)])
     if answers.get(f"m{i}.age"):
         bits.append(_t("age", locale, n=answers[f"m{i}.age"]))
-    return f"{who}（{'・'.join(bits)}）" if bits and locale != "en" else (f"{who} ({', '.join(bits)})" if bits else who)
+    return _t("person_with", locale, who=who, bits=_t("list_sep", locale).join(bits)) if bits else who
 
 
 def fee_lines(fees: list[dict[str, Any]], locale: str) -> list[str]:
@@ -138,8 +129,7 @@ def fee_lines(fees: list[dict[str, Any]], locale: str) -> list[str]:
         amount = f"{f['amount_yen']:,}"
         words = _t("yen", locale, amount=amount, unit=f["unit"]) if f["amount_yen"] else _t("free", locale)
         if f["channel"] in ("counter", "online"):
-            where = _t(f"channel_{f['channel']}", locale)
-            words = f"{where}：{words}" if _lang(locale) != "en" else f"{words} {where}"
+            words = _t(f"fee_{f['channel']}", locale, fee=words)
         lines.append(words)
     return lines
 
@@ -147,22 +137,23 @@ def fee_lines(fees: list[dict[str, Any]], locale: str) -> list[str]:
 def window_words(window: str | None, locale: str) -> str | None:
     """A counter's window in the reader's language: the pack writes 「31番窓口」; in English
     that is "Window 31" (any other wording is shown as written)."""
-    if not window or _lang(locale) != "en":
+    m = _WINDOW.fullmatch(window.strip()) if window else None
+    if m is None:
         return window
-    m = _WINDOW.fullmatch(window.strip())
-    return f"Window {m.group(1)}" if m else window
+    shown = _t("window", locale, number=m.group(1))
+    return window if shown == _t("window", "ja", number=m.group(1)) else shown  # as written when untranslated
 
 
 def brackets(text: str, locale: str) -> str:
     """「（…）」 in Japanese, " (…)" in English."""
-    return f" ({text})" if _lang(locale) == "en" else f"（{text}）"
+    return _t("brackets", locale, text=text)
 
 
 def _place_lines(place: dict[str, Any], locale: str) -> dict[str, Any]:
     """Building, floor and window on one line; the rest as they are (for the card and print)."""
     window = window_words(place.get("window"), locale)
     bits = [b for b in (place.get("building"), place.get("floor"), window) if b]
-    sep = " " if _lang(locale) != "en" else ", "
+    sep = _t("place_sep", locale)
     return {**place, "where": sep.join(bits) if bits else None,
             "tel_href": "tel:" + place["phone"].replace("-", "") if place.get("phone") else None}
 
@@ -190,7 +181,7 @@ def closed_day_view(data: dict[str, Any], locale: str) -> dict[str, Any] | None:
     closed = data.get("closed_days")
     if not closed:
         return None
-    lang = "en" if locale == "en" else "ja"
+    lang = lang_of(locale)
     names = {p["id"]: p["name"] for p in data["procedures"]}
     lines = []
     for d in closed["dates"]:
@@ -216,7 +207,7 @@ def closed_day_view(data: dict[str, Any], locale: str) -> dict[str, Any] | None:
 def due_bases(book, event: LifeEvent, data: dict[str, Any], locale: str) -> list[dict[str, str]]:
     """The dates the due dates count from, each with its label (「亡くなった日」, the event's date
     label), in the order the procedures use them: one line on the result page names them all."""
-    lang = _lang(locale)
+    lang = lang_of(locale, ("ja", "en", "easy"))
     seen: dict[str, dict[str, str]] = {}
     for p in data["procedures"]:
         base = p.get("due_from")
@@ -228,11 +219,31 @@ def due_bases(book, event: LifeEvent, data: dict[str, Any], locale: str) -> list
             fact = book.vocab.household.get(base["fact"])
             words = fact.label if fact is not None else {}
             label = words.get(lang) or words.get("ja") or base["fact"]
-        if lang == "en":
-            label = label[:1].upper() + label[1:]
+        label = label[:1].upper() + label[1:]  # "Date of death" in English; Japanese has no capitals
         seen[base["fact"]] = {"label": label,
-                              "date": format_date(dt.date.fromisoformat(base["date"]), "en" if lang == "en" else "ja")}
+                              "date": format_date(dt.date.fromisoformat(base["date"]), lang_of(locale))}
     return list(seen.values())
+
+
+def often_needed(book, data: dict[str, Any], locale: str) -> list[dict[str, Any]]:
+    """The certificates a result implies (pack: ``often_needed`` of the procedures it lists), each
+    once, in the order of the result, with what it is needed for; none the result lists itself."""
+    lang = lang_of(locale)
+    listed = [p["id"] for p in data["procedures"]]
+    out: dict[str, dict[str, Any]] = {}
+    for pid in listed:
+        for needed in book.kb.procedures[pid].often_needed:
+            if needed.procedure in listed:
+                continue
+            why = needed.why.get(lang)
+            entry = out.get(needed.procedure)
+            if entry is None:
+                proc = book.kb.procedures[needed.procedure]
+                out[needed.procedure] = {"id": proc.id, "name": proc.name.get(lang), "online": proc.online,
+                                         "why": [why]}
+            elif why not in entry["why"]:
+                entry["why"].append(why)
+    return list(out.values())
 
 
 def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[str, str], locale: str) -> dict[str, Any]:
@@ -256,14 +267,15 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
     event_date = data.get("event_date")
     checklist = data["checklist"]
     return {"visits": visits, "offices": offices, "required": required,
-            "event_date_display": format_date(dt.date.fromisoformat(event_date), "en" if locale == "en" else "ja")
+            "event_date_display": format_date(dt.date.fromisoformat(event_date), lang_of(locale))
             if event_date else None,
             "conditional": len(data["procedures"]) - required,
             "checklist": [c for c in checklist if c.get("kind", "document") == "document"],
             "todo": [c for c in checklist if c.get("kind") == "action"],
             "at_new_city": [_dated(p, locale) for p in data.get("at_new_city") or []],
             "due_bases": due_bases(book, event, data, locale),
-            "closed_days": closed_day_view(data, locale)}
+            "closed_days": closed_day_view(data, locale),
+            "often_needed": often_needed(book, data, locale)}
 
 
 def _dated(p: dict[str, Any], locale: str) -> dict[str, Any]:
@@ -271,6 +283,6 @@ def _dated(p: dict[str, Any], locale: str) -> dict[str, Any]:
     p = dict(p)
     if p.get("due_date"):
         day = dt.date.fromisoformat(p["due_date"])
-        p["due_display"] = format_date(day, "en" if locale == "en" else "ja")
+        p["due_display"] = format_date(day, lang_of(locale))
         p["due_wareki"] = to_wareki(day)
     return p

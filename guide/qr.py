@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import zlib
 from urllib.parse import parse_qsl, urlencode
 
-import segno
+from core import qr
 
 PACKED_PARAM = "a"
 MAX_PACKED = 1200  # characters of the packed parameter accepted
@@ -51,23 +50,19 @@ def compact_url(base: str, answers: dict[str, str]) -> str:
     return f"{base}?{query}" if query else base
 
 
-def qr_svg(url: str) -> bytes:
-    """The QR code of ``url``; packed answers at its end go in alphanumeric mode."""
+def _content(url: str) -> qr.Content:
+    """Packed answers at the end of ``url`` go in alphanumeric mode."""
     head, sep, packed = url.partition(f"?{PACKED_PARAM}=")
     if sep and packed and packed.isalnum() and packed.upper() == packed:
-        content = [(head + sep, segno.consts.MODE_BYTE), (packed, segno.consts.MODE_ALPHANUMERIC)]
-    else:
-        content = url
-    out = io.BytesIO()
-    segno.make(content, error="m", micro=False).save(out, kind="svg", scale=4, border=4, dark="#1a1a1a",
-                                                     xmldecl=False, svgns=True, title="QR", nl=False)
-    return out.getvalue()
+        return [(head + sep, qr.MODE_BYTE), (packed, qr.MODE_ALPHANUMERIC)]
+    return url
+
+
+def qr_svg(url: str) -> bytes:
+    """The QR code of ``url``."""
+    return qr.qr_svg_bytes(_content(url), title="QR")
 
 
 def qr_version(url: str) -> int:
     """The QR version ``qr_svg`` uses for ``url`` (1–40; modules a side = 17 + 4 × version)."""
-    head, sep, packed = url.partition(f"?{PACKED_PARAM}=")
-    if sep and packed and packed.isalnum() and packed.upper() == packed:
-        return segno.make([(head + sep, segno.consts.MODE_BYTE), (packed, segno.consts.MODE_ALPHANUMERIC)],
-                          error="m", micro=False).version
-    return segno.make(url, error="m", micro=False).version
+    return qr.make(_content(url)).version

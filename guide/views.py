@@ -7,20 +7,26 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core.i18n import LOCALES
+from core.japan_time import today_in_japan
+from core.links import external_url
+from core.pack import rulebook
 from core.usage import note_procedures
-from guide import flow, rulebook
+from core.words import Message, lang_of
+from guide import flow
 from guide.answers import allowed_values, read_age, read_choice, read_count, read_date, read_question
 from guide.calendar_export import result_ics
 from guide.presenter import answer_rows, choice_items, present_result
 from guide.qr import PACKED_PARAM, compact_url, qr_svg, unpack_answers
 from rules.evaluate import evaluate
-from rules.request import InvalidRequest, read_request, today_in_japan
+from rules.request import InvalidRequest, read_request
 
 bp = Blueprint("guide", __name__, url_prefix="/guide", template_folder="templates")
 ANSWER_KEY = re.compile(r"^(date|n|[fd]\.[a-z0-9_]+|m\d{1,2}\.[a-z0-9_]+)$")
 
 
-def _event(event_id: str):
+def event_or_404(event_id: str):
+    """The rulebook in force and its life event ``event_id``; 404 when the pack has no such event."""
     book = rulebook()
     event = book.kb.events.get(event_id)
     if event is None:
@@ -47,7 +53,24 @@ def _url(endpoint: str, answers: dict[str, str], query: str | None = None, **kwa
     base = url_for(endpoint, **kwargs)
     if query is None:
         query = _query(answers, **({"return": extra["return_to"]} if extra.get("return_to") else {}))
+    query = "&".join(part for part in (query, _kept_lang()) if part)
     return f"{base}?{query}" if query else base
+
+
+def _kept_lang() -> str:
+    """``lang=…`` when this page was asked for in a language explicitly: the next page keeps it
+    (in a widget's frame on the city's homepage the language cookie may be blocked)."""
+    lang = request.args.get("lang")
+    return urlencode({"lang": lang}) if lang in LOCALES else ""
+
+
+def _public_url(endpoint: str, answers: dict[str, str], query: str | None = None, **kwargs) -> str:
+    """The same link, absolute for residents (share, QR code, .ics): PUBLIC_BASE_URL through
+    core/links.py, never the request's Host header."""
+    url = external_url(endpoint, **kwargs)
+    if query is None:
+        query = _query(answers)
+    return f"{url}?{query}" if query else url
 
 
 @bp.get("/")
@@ -58,7 +81,7 @@ def start():
 
 @bp.get("/<event_id>")
 def intro(event_id: str):
-    book, event = _event(event_id)
+    book, event = event_or_404(event_id)
     steps = flow.steps(book.kb, book.vocab, event, {})
     return render_template("guide/intro.html", event=event,
                            first_url=_url("guide.page", {}, event_id=event.id, key=steps[0].key))
@@ -66,7 +89,7 @@ def intro(event_id: str):
 
 @bp.route("/<event_id>/<key>", methods=["GET"])
 def page(event_id: str, key: str):
-    book, event = _event(event_id)
+    book, event = event_or_404(event_id)
     answers = _answers()
     steps = flow.steps(book.kb, book.vocab, event, answers)
     by_key = {s.key: s for s in steps}
@@ -74,7 +97,7 @@ def page(event_id: str, key: str):
     if step is None:
         abort(404)
     return_to = request.args.get("return") if request.args.get("return") == "check" else None
-    errors: dict[str, dict[str, str]] = {}
+    errors: dict[str, Message] = {}
     entered = dict(request.args)
     if request.args.get("submit"):
         try:
@@ -93,6 +116,8 @@ def page(event_id: str, key: str):
     hidden = {k: v for k, v in answers.items() if k not in keys}
     if return_to:
         hidden["return"] = return_to
+    if _kept_lang():
+        hidden["lang"] = request.args["lang"]
     context = dict(event=event, step=step, errors=_error_list(errors), field_errors=_field_errors(errors),
                    hidden=hidden, back_url=back, values=entered if errors else _values(answers, step, keys),
                    position=index + 1, total=len(steps))
@@ -120,7 +145,7 @@ def _read_page(book, event, answers: dict[str, str], step: flow.Step) -> dict[st
         fact = flow.fact_def(book.vocab, q)
         return {key: read_question(form, key, q, fact)}
     updates: dict[str, str] = {}
-    problems: dict[str, dict[str, str]] = {}
+    problems: dict[str, Message] = {}
     for q in flow.person_questions(book.kb, book.vocab, event, answers, step):
         key = flow.key_for(q, step.person)
         fact = flow.fact_def(book.vocab, q)
@@ -172,25 +197,23 @@ def _person_label(book, answers: dict[str, str], person: int | None) -> str:
     return _("%(n)s人目の方", n=(person or 0) + 1)
 
 
-def _error_list(errors: dict[str, dict[str, str]]) -> list[dict[str, str]]:
-    lang = "en" if g.locale == "en" else "ja"
-    return [{"field_id": k, "message": v[lang]} for k, v in errors.items()]
+def _error_list(errors: dict[str, Message]) -> list[dict[str, str]]:
+    return [{"field_id": k, "message": v.text(g.locale)} for k, v in errors.items()]
 
 
-def _field_errors(errors: dict[str, dict[str, str]]) -> dict[str, str]:
-    lang = "en" if g.locale == "en" else "ja"
+def _field_errors(errors: dict[str, Message]) -> dict[str, str]:
     out: dict[str, str] = {}
     for k, v in errors.items():
-        out[k] = v[lang]
+        out[k] = v.text(g.locale)
         for suffix in ("-year", "-month", "-day"):  # date errors belong to the whole date group
             if k.endswith(suffix):
-                out[k[: -len(suffix)]] = v[lang]
+                out[k[: -len(suffix)]] = v.text(g.locale)
     return out
 
 
 @bp.get("/<event_id>/check")
 def check(event_id: str):
-    book, event = _event(event_id)
+    book, event = event_or_404(event_id)
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
     steps = flow.steps(book.kb, book.vocab, event, answers)
     pending = flow.next_step(steps, answers.keys(), book.kb, book.vocab, event, answers)
@@ -204,7 +227,7 @@ def check(event_id: str):
 
 
 def _evaluate(book, event, answers: dict[str, str]):
-    body = flow.to_request(event, answers, book.vocab, "en" if g.locale == "en" else "ja")
+    body = flow.to_request(event, answers, book.vocab, lang_of(g.locale))
     try:
         situation = read_request(body, book.vocab, set(book.events), today=today_in_japan())
     except InvalidRequest:
@@ -214,13 +237,13 @@ def _evaluate(book, event, answers: dict[str, str]):
 
 @bp.get("/<event_id>/result")
 def result(event_id: str):
-    book, event = _event(event_id)
+    book, event = event_or_404(event_id)
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
     data = _evaluate(book, event, answers)
     note_procedures(p["id"] for p in data["procedures"])  # usage statistics: counts only
     query = _query(answers)  # built once: every link of the page carries the same answers
     view = present_result(book, event, data, answers, g.locale)
-    self_url = request.host_url.rstrip("/") + _url("guide.result", answers, query, event_id=event.id)
+    self_url = _public_url("guide.result", answers, query, event_id=event.id)
     return render_template(
         "guide/result.html", event=event, result=data, view=view, self_url=self_url,
         check_url=_url("guide.check", answers, query, event_id=event.id),
@@ -231,17 +254,18 @@ def result(event_id: str):
 
 @bp.get("/<event_id>/result.ics", endpoint="result_ics")
 def result_ics_view(event_id: str):
-    book, event = _event(event_id)
+    book, event = event_or_404(event_id)
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
     data = _evaluate(book, event, answers)
-    body = result_ics(data, event.name.get(g.locale), request.host_url.rstrip("/") + request.full_path)
+    back = _public_url("guide.result", answers, event_id=event.id)  # the result page, not this file again
+    body = result_ics(data, event.name.get(g.locale), back, book.kb.pack, g.locale)
     return Response(body, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="{event.id}-deadlines.ics"'})
 
 
 @bp.get("/<event_id>/result-qr.svg")
 def result_qr(event_id: str):
-    book, event = _event(event_id)
+    book, event = event_or_404(event_id)
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
-    target = compact_url(request.host_url.rstrip("/") + url_for("guide.result", event_id=event.id), answers)
+    target = compact_url(external_url("guide.result", event_id=event.id), answers)
     return Response(qr_svg(target), mimetype="image/svg+xml")

@@ -10,41 +10,43 @@ from functools import lru_cache
 
 import jsonschema_rs
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.db import db
+from core.errors import AppError, refusal_response
+from core.i18n import lazy_message
+from core.japan_time import JST
+from core.pack import rulebook
 from core.security import limiter
-from guide import rulebook
+from core.uploads import draft_caps, upload_limit
 from intake import applications, jpki, links, workflow
 from intake.forms import Form, load_forms, to_json_schema
 from intake.models import Application
+from intake.payments.service import start_checkout
 from intake.signature_check import read_files
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
-JST = dt.timezone(dt.timedelta(hours=9))
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,64}$")  # visible ASCII, stored as the application's submit key
 MESSAGES = {  # jsonschema error kind -> what the resident should do
-    "Required": "入力してください。",
-    "Enum": "選択肢の中から選んでください。",
-    "Pattern": "形式が正しくありません。説明の例のとおりに入力してください。",
-    "Format": "形式が正しくありません。説明の例のとおりに入力してください。",
-    "MaxLength": "文字数が多すぎます。短くしてください。",
-    "MinLength": "入力してください。",
-    "Type": "形式が正しくありません。",
-    "Minimum": "数が小さすぎます。",
-    "Maximum": "数が大きすぎます。",
-    "AdditionalProperties": "この項目はありません。",
+    "Required": _l("入力してください。"),
+    "Enum": _l("選択肢の中から選んでください。"),
+    "Pattern": _l("形式が正しくありません。説明の例のとおりに入力してください。"),
+    "Format": _l("形式が正しくありません。説明の例のとおりに入力してください。"),
+    "MaxLength": _l("文字数が多すぎます。短くしてください。"),
+    "MinLength": _l("入力してください。"),
+    "Type": _l("形式が正しくありません。"),
+    "Minimum": _l("数が小さすぎます。"),
+    "Maximum": _l("数が大きすぎます。"),
+    "AdditionalProperties": _l("この項目はありません。"),
 }
-
-
-def _error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
-    body: dict = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status
+CHECK_INPUT = _l("入力内容を確認してください。")
+NO_APPLICATION = _l("申請が見つかりません。")
+ALREADY_SIGNED = _l("この申請には、すでに署名があります。")
+ONLINE_PROCEDURE = {"procedure_id": _l("オンラインで申請できる手続きを指定してください。")}
 
 
 @lru_cache(maxsize=4)
@@ -70,13 +72,13 @@ def _today() -> dt.date:
 def form_schema(pid: str):
     form = _form(pid)
     if form is None:
-        return _error(404, "not_found", "この手続きはオンラインで申請できません。")
+        raise AppError("not_found", _l("この手続きはオンラインで申請できません。"), 404)
     return jsonify(to_json_schema(form, "ja", _today()))
 
 
-def _field_errors(form: Form, fields: object) -> dict[str, str]:
+def _field_errors(form: Form, fields: object) -> dict[str, object]:
     validator = jsonschema_rs.validator_for(to_json_schema(form, "ja", _today()))
-    problems: dict[str, str] = {}
+    problems: dict[str, object] = {}
     for err in validator.iter_errors(fields):
         kind = type(err.kind).__name__
         path = [str(p) for p in err.instance_path]
@@ -86,7 +88,7 @@ def _field_errors(form: Form, fields: object) -> dict[str, str]:
             for name in err.kind.unexpected:
                 problems.setdefault(".".join([*path, str(name)]), MESSAGES[kind])
             continue
-        problems.setdefault(".".join(path) or "fields", MESSAGES.get(kind, "入力内容を確認してください。"))
+        problems.setdefault(".".join(path) or "fields", MESSAGES.get(kind, CHECK_INPUT))
     return problems
 
 
@@ -94,24 +96,24 @@ def _field_errors(form: Form, fields: object) -> dict[str, str]:
 def create_application():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _error(400, "invalid_json", "JSON オブジェクトを送ってください。")
+        raise AppError("invalid_json", _l("JSON オブジェクトを送ってください。"))
     pid = body.get("procedure_id")
     form = _form(pid) if isinstance(pid, str) else None
     if form is None:
-        return _error(400, "invalid_request", "入力内容を確認してください。",
-                      {"procedure_id": "オンラインで申請できる手続きを指定してください。"})
+        raise AppError("invalid_request", CHECK_INPUT, fields=ONLINE_PROCEDURE)
     email = unicodedata.normalize("NFKC", body.get("email") or "").strip() if isinstance(body.get("email"), str) else ""
     problems = {f"fields.{k}" if k != "fields" else k: v for k, v in _field_errors(form, body.get("fields")).items()}
     if not EMAIL.match(email) or len(email) > 254:
-        problems["email"] = "メールアドレスを入力してください（例：taro@example.jp）。"
+        problems["email"] = _l("メールアドレスを入力してください（例：taro@example.jp）。")
+    upload_draft = None
+    if body.get("draft") is not None:
+        upload_draft = links.read_upload_draft_token(body["draft"], form.id)
+        if upload_draft is None:
+            problems["draft"] = _l("POST /api/v1/upload-drafts で受け取った、この手続きの draft を送ってください。")
     if problems:
-        return _error(400, "invalid_request", "入力内容を確認してください。", problems)
-    try:
-        application = applications.new_application(form, body["fields"], email, channel="api")
-        payload = applications.prepare_signing(application, form)
-    except applications.ApplicationError as exc:
-        db.session.rollback()
-        return _error(exc.status, exc.code, exc.message_ja)
+        raise AppError("invalid_request", CHECK_INPUT, fields=problems)
+    application = applications.new_application(form, body["fields"], email, channel="api", upload_draft=upload_draft)
+    payload = applications.prepare_signing(application, form)
     db.session.commit()
     return jsonify({"id": application.id, "key": links.api_key(application.id), "status": "draft", "signing": {
         "payload": base64.b64encode(payload).decode(),
@@ -132,11 +134,11 @@ def signing(app_id: str):
     the bytes to sign and their DigestInfo, once the resident has confirmed the review page."""
     application = _keyed(app_id)
     if application is None:
-        return _error(404, "not_found", "申請が見つかりません。")
+        raise AppError("not_found", NO_APPLICATION, 404)
     if applications.is_signed(application) or application.status not in (workflow.DRAFT, workflow.CORRECTION):
-        return _error(409, "already_signed", "この申請には、すでに署名があります。")
+        raise AppError("already_signed", ALREADY_SIGNED, 409)
     if not application.payload:
-        return _error(409, "not_ready", "申請内容の確認がまだです。確認のページで「署名へ進む」を押してください。")
+        raise AppError("not_ready", _l("申請内容の確認がまだです。確認のページで「署名へ進む」を押してください。"), 409)
     payload = application.payload.encode("utf-8")
     return jsonify({"id": application.id, "status": application.status, "signing": {
         "payload": base64.b64encode(payload).decode(),
@@ -147,29 +149,32 @@ def signing(app_id: str):
 def sign_application(app_id: str):
     application = _keyed(app_id)
     if application is None:
-        return _error(404, "not_found", "申請が見つかりません。")
+        raise AppError("not_found", NO_APPLICATION, 404)
     if application.status not in (workflow.DRAFT, workflow.CORRECTION) or applications.is_signed(application):
-        return _error(409, "already_signed", "この申請には、すでに署名があります。")
+        raise AppError("already_signed", ALREADY_SIGNED, 409)
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("certificate"), str) \
             or not isinstance(body.get("signature"), str):
-        return _error(400, "invalid_request", "署名と証明書を送ってください。",
-                      {"certificate": "PEM 形式の証明書を送ってください。", "signature": "Base64 の署名を送ってください。"})
+        raise AppError("invalid_request", _l("署名と証明書を送ってください。"),
+                       fields={"certificate": _l("PEM 形式の証明書を送ってください。"),
+                               "signature": _l("Base64 の署名を送ってください。")})
     try:
         signature = base64.b64decode(body["signature"], validate=True)
-    except (binascii.Error, ValueError):
-        return _error(400, "invalid_request", "署名の形式が正しくありません。", {"signature": "Base64 で送ってください。"})
+    except (binascii.Error, ValueError) as exc:
+        raise AppError("invalid_request", _l("署名の形式が正しくありません。"),
+                       fields={"signature": _l("Base64 で送ってください。")}) from exc
     chain = [c for c in body.get("chain") or [] if isinstance(c, str)]
     anchors = read_files("JPKI_TRUST_ANCHORS")
     if not anchors:
-        return _error(503, "signature_unavailable", "いまは電子署名を確認できません。時間をおいてお試しください。")
+        raise AppError("signature_unavailable", _l("いまは電子署名を確認できません。時間をおいてお試しください。"), 503)
     now = dt.datetime.now(dt.UTC)
     result = jpki.verify_signature(application.payload.encode("utf-8"), signature, body["certificate"], chain,
                                    trust_roots=anchors, crls=read_files("JPKI_CRL_SOURCES"), moment=now)
     applications.record_signature(application, result, body["certificate"], body["signature"], now, chain)
     db.session.commit()
-    if not result.ok:
-        return _error(422, result.code or "signature_invalid", result.message_ja or "署名を確認できませんでした。")
+    if not result.ok:  # read in the request's language
+        raise AppError(result.code or "signature_invalid",
+                       lazy_message(result.message) if result.message else _l("署名を確認できませんでした。"), 422)
     return jsonify({"status": "signed", "signer": result.signer, "identity": applications.identity(application)})
 
 
@@ -179,45 +184,71 @@ def _iso(moment: dt.datetime | None) -> str | None:
     return applications.aware(moment).isoformat() if moment is not None else None
 
 
-def _too_large():
-    mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / 2**20
-    return _error(413, "file_too_large", f"ファイルが大きすぎます。{mb:g}MBより小さくして、もう一度送ってください。",
-                  {"file": f"{mb:g}MBより小さいファイルにしてください。"})
+def _too_large() -> AppError:
+    mb = f"{(current_app.config.get('MAX_CONTENT_LENGTH') or 0) / 2**20:g}"
+    return AppError("file_too_large", _l("ファイルが大きすぎます。%(mb)sMBより小さくして、もう一度送ってください。", mb=mb),
+                    413, fields={"file": _l("%(mb)sMBより小さいファイルにしてください。", mb=mb)})
 
 
 @bp.errorhandler(RequestEntityTooLarge)
 def _request_too_large(_exc):
-    return _too_large()
+    return refusal_response(_too_large())
 
 
 @bp.errorhandler(429)
 def _too_many(_exc):
-    return _error(429, "rate_limited", "短い間に何度も送られました。少し待ってから、もう一度お試しください。")
+    return refusal_response(AppError(
+        "rate_limited", _l("短い間に何度も送られました。少し待ってから、もう一度お試しください。"), 429))
+
+
+NO_DRAFT_CODE = "upload_draft_required"
+NO_DRAFT = _l("先に POST /api/v1/upload-drafts でアップロード用の下書きを作り、その draft を送ってください。")
+
+
+@bp.post("/upload-drafts")
+@limiter.limit("30 per minute")
+def new_upload_draft():
+    """A draft to upload files for, before the application exists: every upload names it, and
+    only POST /applications with the same draft claims them (caps per draft: UPLOAD_FILES_PER_DRAFT,
+    UPLOAD_MIB_PER_DRAFT)."""
+    body = request.get_json(silent=True)
+    pid = body.get("procedure_id") if isinstance(body, dict) else None
+    if not isinstance(pid, str) or _form(pid) is None:
+        raise AppError("invalid_request", CHECK_INPUT, fields=ONLINE_PROCEDURE)
+    caps = draft_caps()
+    return jsonify({"draft": links.upload_draft_token(applications.api_upload_draft(), pid),
+                    "max_files": caps.files, "max_bytes": caps.bytes}), 201
 
 
 @bp.post("/uploads")
 @limiter.limit("60 per minute")
+@upload_limit()
 def upload_attachment():
-    """One file for a ``file`` field, checked against the field's rules; its values go into that
-    field of POST /applications, which claims it (so its SHA-256 is in the signed payload)."""
+    """One file for a ``file`` field of an upload draft, checked against the field's rules and the
+    draft's caps; its values go into that field of POST /applications with the same draft, which
+    claims it (so its SHA-256 is in the signed payload)."""
     try:
         pid, field_id, file = request.form.get("procedure_id"), request.form.get("field_id"), request.files.get("file")
-    except RequestEntityTooLarge:
-        return _too_large()
+        token = request.form.get("draft")
+    except RequestEntityTooLarge as exc:
+        raise _too_large() from exc
     form = _form(pid) if pid else None
     if form is None:
-        return _error(400, "invalid_request", "入力内容を確認してください。",
-                      {"procedure_id": "オンラインで申請できる手続きを指定してください。"})
+        raise AppError("invalid_request", CHECK_INPUT, fields=ONLINE_PROCEDURE)
+    upload_draft = links.read_upload_draft_token(token, form.id)
+    if upload_draft is None:
+        raise AppError(NO_DRAFT_CODE, NO_DRAFT, fields={"draft": NO_DRAFT})
     if file is None:
-        return _error(400, "invalid_request", "ファイルを選んでください。", {"file": "ファイルを選んでください。"})
+        choose = _l("ファイルを選んでください。")
+        raise AppError("invalid_request", choose, fields={"file": choose})
     try:
-        attachment = applications.store_upload(form, field_id or "", file.filename or "", file.stream.read())
-    except RequestEntityTooLarge:
-        return _too_large()
+        attachment = applications.store_upload(form, field_id or "", file.filename or "", file.stream.read(),
+                                               draft=upload_draft, caps=draft_caps())
+    except RequestEntityTooLarge as exc:
+        raise _too_large() from exc
     except applications.ApplicationError as exc:
-        db.session.rollback()
-        where = "field_id" if exc.code == "unknown_field" else "file"
-        return _error(exc.status, exc.code, exc.message_ja, {where: exc.message_ja})
+        exc.fields.setdefault("field_id" if exc.code == "unknown_field" else "file", exc.message)
+        raise
     db.session.commit()
     return jsonify(applications.file_value(attachment)), 201
 
@@ -229,12 +260,7 @@ def _submitted(application: Application):
 
 
 def _payment_url(application: Application) -> str | None:
-    """A checkout for the fee, when the payment service is there (imported lazily: optional).
-    After paying, the resident lands on the status page."""
-    try:
-        from intake.payments.service import start_checkout
-    except ImportError:
-        return None
+    """A checkout for the fee. After paying, the resident lands on the status page."""
     back = links.status_url(application.id)
     try:
         return start_checkout(application, back, back)
@@ -248,36 +274,35 @@ def _payment_url(application: Application) -> str | None:
 def submit_application(app_id: str):
     application = _keyed(app_id)
     if application is None:
-        return _error(404, "not_found", "申請が見つかりません。")
+        raise AppError("not_found", NO_APPLICATION, 404)
     key = request.headers.get("Idempotency-Key", "")
     if not IDEMPOTENCY_KEY.match(key):
-        return _error(400, "invalid_request", "Idempotency-Key ヘッダーを指定してください。",
-                      {"Idempotency-Key": "8〜64文字の英数字・記号で、送信ごとに新しい値を指定してください。"})
+        raise AppError("invalid_request", _l("Idempotency-Key ヘッダーを指定してください。"),
+                       fields={"Idempotency-Key": _l("8〜64文字の英数字・記号で、送信ごとに新しい値を指定してください。")})
     if application.submit_key == key:  # a retry: the same answer, nothing sent twice
         return _submitted(application)
-    reused = "idempotency_key_reused", "この Idempotency-Key は別の申請で使われています。新しい値を指定してください。"
+    reused = AppError("idempotency_key_reused",
+                      _l("この Idempotency-Key は別の申請で使われています。新しい値を指定してください。"), 409)
     if db.session.scalar(select(Application.id).where(Application.submit_key == key)) is not None:
-        return _error(409, *reused)
+        raise reused
     try:
         sent = applications.submit(application, key)
     except applications.ApplicationError as exc:
         db.session.rollback()
-        if exc.code == "payment_required":
-            body: dict = {"error": {"code": exc.code, "message": exc.message_ja}}
-            url = _payment_url(application)
-            if url:
-                body["payment_url"] = url
-            return jsonify(body), 402
-        return _error(exc.status, exc.code, exc.message_ja)
-    except IntegrityError:  # the same key, for another application, at the same moment
+        url = _payment_url(application) if exc.code == "payment_required" else None
+        if url:
+            exc.extra["payment_url"] = url  # beside "error": where the fee can be paid
+        raise
+    except IntegrityError as exc:  # the same key, for another application, at the same moment
         db.session.rollback()
-        return _error(409, *reused)
+        raise reused from exc
     if not sent:  # sent before (with another key), or by a racing request
         db.session.rollback()
         application = db.session.get(Application, app_id)
         if application is not None and application.submit_key == key:
             return _submitted(application)
-        return _error(409, "already_submitted", "この申請は、すでに送られています。状態はメールのリンクから確認できます。")
+        raise AppError("already_submitted",
+                       _l("この申請は、すでに送られています。状態はメールのリンクから確認できます。"), 409)
     db.session.commit()
     return _submitted(application)
 
@@ -289,7 +314,7 @@ def application_status(app_id: str):
     if links.read_status_token(request.args.get("token", "")) == app_id:
         application = db.session.get(Application, app_id)
     if application is None:
-        return _error(404, "not_found", "申請が見つかりません。リンクをもう一度確認してください。")
+        raise AppError("not_found", _l("申請が見つかりません。リンクをもう一度確認してください。"), 404)
     return jsonify({
         "id": application.id, "procedure_id": application.procedure_id, "status": application.status,
         "label": {"ja": workflow.label(application.status, "ja"), "en": workflow.label(application.status, "en")},

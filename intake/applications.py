@@ -3,7 +3,8 @@ back-office API, payment webhooks): drafts, attachments, the bytes to sign, sign
 status changes with their history and e-mails.
 
 Each function changes the objects in ``db.session`` and leaves the commit to the caller, except
-where it says otherwise. Transition rules live in ``intake.workflow`` (plain Python).
+where it says otherwise (a staff decision, :func:`staff_decision` and :func:`first_approval`,
+commits and writes its audit record itself). Transition rules live in ``intake.workflow`` (plain Python).
 
     app = new_application(form, fields, email, locale="ja", channel="web")
     attach(app, form, "proxy_letter", upload)          # upload: an ApplicationAttachment from store_upload
@@ -22,26 +23,30 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from core import audit
 from core.db import aware, db
 from core.encrypted import blind_index
+from core.errors import AppError
+from core.i18n import lazy_message
+from core.japan_time import JST
+from core.mail_templates import locale_of, render_mail
 from core.outbox import enqueue_mail
-from core.uploads import sniff
-from intake import jpki, search_keys, workflow
+from core.uploads import DraftCaps, sniff
+from intake import jpki, links, search_keys, workflow
 from intake.forms import Form, fee_total, is_shown
 from intake.identity import compare
 from intake.models import Application, ApplicationAttachment, ApplicationEvent
+from intake.payments.models import Payment
 
-JST = dt.timezone(dt.timedelta(hours=9))
 
+class ApplicationError(AppError):
+    """A refused action on an application (409 unless said otherwise)."""
 
-class ApplicationError(Exception):
-    """A refused action: ``code`` for APIs, ``message_ja`` / ``message_en`` for people."""
-
-    def __init__(self, code: str, message_ja: str, message_en: str = "", status: int = 409):
-        super().__init__(code)
-        self.code, self.message_ja, self.message_en, self.status = code, message_ja, message_en or message_ja, status
+    status = 409
 
 
 def now_utc() -> dt.datetime:
@@ -55,8 +60,9 @@ def today_jst() -> dt.date:
 # --- drafts ---------------------------------------------------------------------------------------
 
 def new_application(form: Form, fields: Mapping[str, Any], email: str, *, locale: str = "ja",
-                    channel: str = "web") -> Application:
-    """A draft (added to the session). Attachments referred to by ``fields`` are claimed."""
+                    channel: str = "web", upload_draft: str | None = None) -> Application:
+    """A draft (added to the session). Attachments referred to by ``fields`` are claimed: only
+    those uploaded for ``upload_draft`` (the API's upload draft, see :func:`api_upload_draft`)."""
     app = Application(id=str(uuid.uuid4()), procedure_id=form.id, status=workflow.DRAFT,
                       fields_json=json.dumps(dict(fields), ensure_ascii=False), email=email,
                       email_index=blind_index(email, "email"), created_at=now_utc(), payload="",
@@ -65,7 +71,7 @@ def new_application(form: Form, fields: Mapping[str, Any], email: str, *, locale
     app.updated_at = app.created_at
     db.session.add(app)
     db.session.flush()
-    _claim_attachments(app, form, fields)
+    _claim_attachments(app, form, fields, upload_draft)
     record_event(app, "status", "resident", to_status=workflow.DRAFT)
     return app
 
@@ -80,7 +86,7 @@ def save_fields(app: Application, form: Form, fields: Mapping[str, Any]) -> None
     Any signature so far no longer matches: it is dropped (kept in the history) and the
     resident signs again."""
     if app.status not in (workflow.DRAFT, workflow.SIGNED, workflow.CORRECTION):
-        raise ApplicationError("not_editable", "この申請は、もう変更できません。", "This application can no longer be changed.")
+        raise ApplicationError("not_editable", _l("この申請は、もう変更できません。"))
     app.fields_json = json.dumps(dict(fields), ensure_ascii=False)
     _claim_attachments(app, form, fields)
     app.payload = ""
@@ -100,31 +106,56 @@ def _payment_timing(form: Form) -> str:
 
 # --- attachments ----------------------------------------------------------------------------------
 
-def store_upload(form: Form, field_id: str, filename: str, data: bytes) -> ApplicationAttachment:
-    """Check an uploaded file against the field's rules and keep it (unclaimed) in the session."""
+def web_upload_draft(app: Application) -> str:
+    """The draft key of uploads made on the pages of this application."""
+    return f"a:{app.id}"
+
+
+def api_upload_draft() -> str:
+    """A new draft key for API uploads (handed to the client signed; see ``intake.links``)."""
+    return f"u:{secrets.token_hex(16)}"
+
+
+def store_upload(form: Form, field_id: str, filename: str, data: bytes, *, draft: str,
+                 caps: DraftCaps) -> ApplicationAttachment:
+    """Check an uploaded file against the field's rules and the draft's caps, and keep it
+    (unclaimed, tied to ``draft``) in the session."""
     fld = form.fields.get(field_id)
     if fld is None or fld.type != "file" or fld.file is None:
-        raise ApplicationError("unknown_field", "この項目にはファイルを付けられません。",
-                               "This field does not take files.", status=400)
+        raise ApplicationError("unknown_field", _l("この項目にはファイルを付けられません。"), status=400)
     if not data:
-        raise ApplicationError("empty_file", "ファイルが空です。もう一度選んでください。",
-                               "The file is empty. Choose it again.", status=400)
+        raise ApplicationError("empty_file", _l("ファイルが空です。もう一度選んでください。"), status=400)
     if len(data) > fld.file.max_bytes:
         mb = fld.file.max_bytes / 2**20
+        raise ApplicationError("file_too_large", _l("ファイルが大きすぎます。%(mb)sMBまでにしてください。", mb=f"{mb:g}"),
+                               status=400)
         raise ApplicationError("file_too_large", f"ファイルが大きすぎます。{mb:g}MBまでにしてください。",
                                f"The file is too large: at most {mb:g} MB.", status=400)
+    _check_draft_caps(draft, len(data), caps)
     kind = sniff(data[:16])
     if kind is None or kind not in fld.file.types:
-        names = "・".join(k.upper() for k in fld.file.types)
-        raise ApplicationError("file_type", f"このファイルの形式は受け付けていません。{names}のファイルを選んでください。",
-                               f"This file type is not accepted. Choose a {', '.join(k.upper() for k in fld.file.types)} file.",
+        raise ApplicationError("file_type", _l("このファイルの形式は受け付けていません。%(types)sのファイルを選んでください。",
+                                               types=LazyString(lambda: gettext("・").join(k.upper() for k in fld.file.types))),
                                status=400)
-    attachment = ApplicationAttachment(name=secrets.token_hex(16), field_id=field_id,
+    attachment = ApplicationAttachment(name=secrets.token_hex(16), draft=draft, field_id=field_id,
                                        filename=(filename or "file")[-120:], kind=kind, size=len(data),
                                        sha256=hashlib.sha256(data).hexdigest(), data=data, created_at=now_utc())
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def _check_draft_caps(draft: str, size: int, caps: DraftCaps) -> None:
+    count, total = db.session.execute(select(db.func.count(ApplicationAttachment.id),
+                                             db.func.coalesce(db.func.sum(ApplicationAttachment.size), 0))
+                                      .where(ApplicationAttachment.draft == draft)).one()
+    if count + 1 > caps.files:
+        raise ApplicationError("draft_file_count", _l("ひとつの申請に付けられるファイルは%(count)s件までです。",
+                                                      count=caps.files), status=400)
+    if total + size > caps.bytes:
+        mb = caps.bytes / 2**20
+        raise ApplicationError("draft_too_large", _l("ひとつの申請に付けられるファイルは合わせて%(mb)sMBまでです。",
+                                                     mb=f"{mb:g}"), status=400)
 
 
 def file_value(attachment: ApplicationAttachment) -> dict[str, Any]:
@@ -144,11 +175,13 @@ def _file_refs(form: Form, fields: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _claim_attachments(app: Application, form: Form, fields: Mapping[str, Any]) -> None:
+def _claim_attachments(app: Application, form: Form, fields: Mapping[str, Any],
+                       upload_draft: str | None = None) -> None:
     """Attach the uploads the fields refer to; the rest of this application's files are let go.
-    A reference to a file that does not exist, belongs to someone else or differs from what
-    was uploaded is refused."""
+    A reference to a file that does not exist, was uploaded for another draft, belongs to
+    someone else or differs from what was uploaded is refused."""
     refs = _file_refs(form, fields)
+    drafts = {web_upload_draft(app), upload_draft}
     wanted = {item["name"]: item for fid in set(refs.values()) for item in fields.get(fid) or []}
     found = {a.name: a for a in db.session.scalars(
         select(ApplicationAttachment).where(ApplicationAttachment.name.in_(list(refs) or [""])))}
@@ -156,9 +189,9 @@ def _claim_attachments(app: Application, form: Form, fields: Mapping[str, Any]) 
         att = found.get(name)
         item = wanted[name]
         if att is None or att.application_id not in (None, app.id) or att.field_id != fid \
+                or (att.application_id is None and att.draft not in drafts) \
                 or att.sha256 != item.get("sha256") or att.size != item.get("size") or att.kind != item.get("kind"):
-            raise ApplicationError("attachment_unknown", "添付ファイルが見つかりません。もう一度付けてください。",
-                                   "An attached file was not found. Attach it again.", status=400)
+            raise ApplicationError("attachment_unknown", _l("添付ファイルが見つかりません。もう一度付けてください。"), status=400)
         att.application_id = app.id
     for att in attachments(app):
         if att.name not in refs:
@@ -173,11 +206,15 @@ def attachments(app: Application) -> list[ApplicationAttachment]:
 # --- signing --------------------------------------------------------------------------------------
 
 def prepare_signing(app: Application, form: Form, on: dt.date | None = None) -> bytes:
-    """Fix the bytes to sign (fields + attachment digests + creation time) and the fee."""
+    """Fix the bytes to sign (fields + attachment digests + creation time) and the fee.
+
+    Only the files the answers refer to are signed: an upload nobody referred to (a file replaced,
+    a field now hidden) is no part of what the resident declares."""
     if app.status not in (workflow.DRAFT, workflow.CORRECTION):
-        raise ApplicationError("not_editable", "この申請は、もう変更できません。", "This application can no longer be changed.")
+        raise ApplicationError("not_editable", _l("この申請は、もう変更できません。"))
     fields = values(app)
-    digests = {a.name: a.sha256 for a in attachments(app)}
+    referenced = _file_refs(form, fields)
+    digests = {a.name: a.sha256 for a in attachments(app) if a.name in referenced}
     payload = jpki.canonical_payload(app.id, app.procedure_id, fields, digests, aware(app.created_at))
     app.payload = payload.decode("utf-8")
     if app.payment_timing == "at_submission":
@@ -192,7 +229,6 @@ def prepare_signing(app: Application, form: Form, on: dt.date | None = None) -> 
 
 def amount_collected(app: Application) -> int:
     """Yen taken for this application and not given back (every payment, all providers)."""
-    from intake.payments.models import Payment  # payments build on this module, not the reverse
 
     taken = db.session.scalars(select(Payment).where(Payment.application_id == app.id,
                                                      Payment.status.in_(("paid", "partially_refunded"))))
@@ -251,16 +287,15 @@ def submit(app: Application, key: str, *, actor: str = "resident") -> bool:
     if app.submit_key == key or (app.status not in (workflow.SIGNED, workflow.CORRECTION) and app.receipt_number):
         return False
     if not is_signed(app):
-        raise ApplicationError("not_signed", "マイナンバーカードで署名してから送ってください。",
-                               "Sign with your My Number Card before sending.")
+        raise ApplicationError("not_signed", _l("マイナンバーカードで署名してから送ってください。"))
     if payment_needed_before_submit(app):
-        raise ApplicationError("payment_required", "手数料を支払ってから送ってください。", "Pay the fee before sending.",
+        raise ApplicationError("payment_required", _l("手数料を支払ってから送ってください。"),
                                status=402)
     who = "system" if actor == "system" else "resident"
     before = app.status
     refusal = workflow.check(before, workflow.SUBMITTED, who)
     if refusal:
-        raise ApplicationError(refusal.code, refusal.message_ja, refusal.message_en)
+        raise ApplicationError(refusal.code, lazy_message(refusal.message))
     claimed = db.session.execute(
         update(Application).where(Application.id == app.id, Application.status == before)
         .values(status=workflow.SUBMITTED, submit_key=key).execution_options(synchronize_session=False))
@@ -294,34 +329,57 @@ def _new_receipt_number() -> str:
 def change_status(app: Application, to: str, *, who: str, actor: str, note: str = "",
                   field_comments: Mapping[str, str] | None = None, staff_id: int | None = None,
                   needs_second_approver: bool = False) -> ApplicationEvent:
-    """A checked transition with its history entry and the resident's e-mail."""
+    """A checked transition with its history entry and the resident's e-mail. Before 承認 the
+    stored signature is verified again with today's CRLs (``signature_check.recheck``): here, so
+    no caller (console, bulk inbox, back-office API, a script) can approve past a certificate
+    revoked since signing. The transition rules are said first: nothing to verify for a move
+    that is refused anyway."""
     refusal = workflow.check(app.status, to, who, payment_state=app.payment_state,
                              needs_second_approver=needs_second_approver,
                              first_approver_id=app.first_approver_id, staff_id=staff_id, note=note)
     if refusal:
-        raise ApplicationError(refusal.code, refusal.message_ja, refusal.message_en)
+        raise ApplicationError(refusal.code, lazy_message(refusal.message))
+    if to == workflow.APPROVED:
+        from intake.signature_check import recheck  # it records through this module's functions
+        recheck(app, actor)
     return _move(app, to, who, actor=actor, note=note, field_comments=field_comments)
 
 
+def staff_decision(app: Application, to: str, *, actor: str, staff_id: int, note: str = "",
+                   field_comments: Mapping[str, str] | None = None, needs_second_approver: bool = False,
+                   audit_details: Mapping[str, Any] | None = None) -> ApplicationEvent:
+    """A member of staff moves the application (the console): the checked move of
+    :func:`change_status`, committed, then its audit record — one unit, so no view can forget
+    either. A refusal raises ApplicationError with nothing committed but a failed re-check."""
+    before = app.status
+    event = change_status(app, to, who=workflow.STAFF, actor=actor, note=note, field_comments=field_comments,
+                          staff_id=staff_id, needs_second_approver=needs_second_approver)
+    db.session.commit()
+    audit.record("application.status", target=app.receipt_number or "",
+                 details={"from": before, "to": to, **(audit_details or {})})
+    return event
+
+
 def first_approval(app: Application, staff_id: int, actor: str) -> None:
+    """一次承認 by one member of staff (another approves): committed and audited."""
     if app.status != workflow.REVIEWING:
-        raise ApplicationError("transition_not_allowed", "審査中の申請だけ一次承認できます。",
-                               "Only an application under review can get a first approval.")
+        raise ApplicationError("transition_not_allowed", _l("審査中の申請だけ一次承認できます。"))
     app.first_approver_id = staff_id
     record_event(app, "first_approval", actor)
     touch(app)
+    db.session.commit()
+    audit.record("application.first_approval", target=app.receipt_number or "")
 
 
 def confirm_fee(app: Application, amount: int, actor: str) -> None:
     """Staff fix the fee of a pay-after-review application (e.g. the number of 戸籍 copies found);
     the resident is asked to pay on the status page (e-mail sent). 0 means nothing to pay."""
     if app.payment_timing != "after_review" or app.payment_state in ("paid", "refunded"):
-        raise ApplicationError("fee_not_open", "この申請の手数料は変更できません。", "The fee of this application cannot be changed.")
+        raise ApplicationError("fee_not_open", _l("この申請の手数料は変更できません。"))
     if app.status not in (workflow.SUBMITTED, workflow.REVIEWING, workflow.CORRECTION):
-        raise ApplicationError("fee_not_open", "審査中の申請だけ手数料を確定できます。", "Only an open application can get its fee confirmed.")
+        raise ApplicationError("fee_not_open", _l("審査中の申請だけ手数料を確定できます。"))
     if not isinstance(amount, int) or amount < 0 or amount > 1_000_000:
-        raise ApplicationError("fee_invalid", "手数料は0円から1,000,000円までの整数で入力してください。",
-                               "Enter the fee as a whole number of yen (0 to 1,000,000).", status=400)
+        raise ApplicationError("fee_invalid", _l("手数料は0円から1,000,000円までの整数で入力してください。"), status=400)
     app.fee_amount = amount
     app.payment_state = "due" if amount > 0 else "none"
     event = record_event(app, "payment", actor, note=f"fee_confirmed:{amount}")
@@ -331,24 +389,16 @@ def confirm_fee(app: Application, amount: int, actor: str) -> None:
 
 
 def notify_fee_due(app: Application, event: ApplicationEvent) -> None:
-    from intake import links
 
-    if app.locale == "en":
-        subject = f"[Kakogawa City] Application {app.receipt_number}: please pay the fee"
-        body = (f"The fee for your application is {app.fee_amount:,} yen. Pay it from the status page:\n"
-                f"{links.status_url(app.id)}\n\nThis e-mail was sent automatically. Please do not reply.")
-    else:
-        subject = f"【加古川市】申請 {app.receipt_number}：手数料のお支払いのお願い"
-        body = (f"申請の手数料は {app.fee_amount:,}円 です。状態のページからお支払いください。\n"
-                f"{links.status_url(app.id)}\n\nこのメールは送信専用です。返信はできません。")
-    enqueue_mail(app.email, subject, body, dedupe_key=f"application-event:{event.id}")
+    mail = render_mail("application_fee_due", app.locale, number=app.receipt_number or "", fee=app.fee_amount,
+                       status_url=links.status_url(app.id))
+    enqueue_mail(app.email, mail.subject, mail.text, html=mail.html, dedupe_key=f"application-event:{event.id}")
 
 
 def withdraw(app: Application) -> None:
     """The resident withdraws (until processing starts)."""
     if not workflow.resident_may_withdraw(app.status):
-        raise ApplicationError("withdraw_not_allowed", "審査が始まっているため、ここでは取り下げできません。担当課に連絡してください。",
-                               "Processing has started: contact the department to withdraw.")
+        raise ApplicationError("withdraw_not_allowed", _l("審査が始まっているため、ここでは取り下げできません。担当課に連絡してください。"))
     _move(app, workflow.WITHDRAWN, "resident", actor="resident")
 
 
@@ -403,43 +453,22 @@ def latest_correction(app: Application) -> ApplicationEvent | None:
 
 def notify_status(app: Application, event: ApplicationEvent) -> None:
     """One e-mail per status change (queued in the outbox, sent once even if retried)."""
-    from intake import links  # Flask-side: absolute URLs from the app's secret and base URL
 
-    locale = "en" if app.locale == "en" else "ja"
+    locale = locale_of(app.locale)
     status = event.to_status or app.status
-    number = app.receipt_number or ""
     title = workflow.label(status, locale)
-    if locale == "en":
-        subject = f"[Kakogawa City] Application {number}: {title}"
-        lines = [workflow.RESIDENT_TEXT.get(status, {}).get("en", title), "",
-                 f"Receipt number: {number}", "Status page (keep this link private):", links.status_url(app.id)]
-        if event.note and status in (workflow.CORRECTION, workflow.REJECTED):
-            lines += ["", "Message from the department:", event.note]
-        lines += ["", "This e-mail was sent automatically. Please do not reply."]
-    else:
-        subject = f"【加古川市】申請 {number}：{title}"
-        lines = [workflow.RESIDENT_TEXT.get(status, {}).get("ja", title), "",
-                 f"受付番号：{number}", "申請の状態（このリンクは他の人に教えないでください）：", links.status_url(app.id)]
-        if event.note and status in (workflow.CORRECTION, workflow.REJECTED):
-            lines += ["", "担当課からのお知らせ：", event.note]
-        lines += ["", "このメールは送信専用です。返信はできません。"]
-    enqueue_mail(app.email, subject, "\n".join(lines), dedupe_key=f"application-event:{event.id}")
+    note = event.note if event.note and status in (workflow.CORRECTION, workflow.REJECTED) else ""
+    mail = render_mail("application_status", locale, number=app.receipt_number or "", status_label=title,
+                       resident_text=workflow.RESIDENT_TEXT.get(status, {}).get(locale, title),
+                       status_url=links.status_url(app.id), note=note)
+    enqueue_mail(app.email, mail.subject, mail.text, html=mail.html, dedupe_key=f"application-event:{event.id}")
 
 
 def send_resume_link(app: Application) -> None:
     """The e-mail with the link that reopens a draft (sent when the resident saves it)."""
-    from intake import links
 
-    if app.locale == "en":
-        subject = "[Kakogawa City] Your saved application"
-        body = (f"Your application has been saved. Open this link to continue "
-                f"(valid for the number of days shown on the page; keep it private):\n{links.resume_url(app.id)}\n\n"
-                "This e-mail was sent automatically. Please do not reply.")
-    else:
-        subject = "【加古川市】申請の下書きを保存しました"
-        body = (f"申請の下書きを保存しました。続きは次のリンクから入力できます（他の人に教えないでください）。\n"
-                f"{links.resume_url(app.id)}\n\nこのメールは送信専用です。返信はできません。")
-    enqueue_mail(app.email, subject, body)
+    mail = render_mail("application_resume", app.locale, resume_url=links.resume_url(app.id))
+    enqueue_mail(app.email, mail.subject, mail.text, html=mail.html)
 
 
 def signer(app: Application) -> dict[str, str] | None:

@@ -15,15 +15,18 @@ import logging
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core import audit
 from core.db import db
+from core.errors import AppError, refusal_response
 from core.security import client_ip, limiter
-from intake import applications, backoffice_auth, signature_check, workflow
+from intake import applications, backoffice_auth, workflow
 from intake.api import current_form
 from intake.backoffice_models import BackofficeClient
 from intake.models import Application, ApplicationAttachment, ApplicationEvent
+from intake.payments.models import Payment
 
 bp = Blueprint("backoffice_api", __name__, url_prefix="/api/v1/backoffice")
 log = logging.getLogger(__name__)
@@ -33,15 +36,8 @@ MAX_NOTE = 4000
 # Events younger than this are held back one poll: on PostgreSQL an event id is taken before its
 # transaction commits, so a slower transaction can make a lower id visible after a higher one.
 SETTLE_SECONDS = 2
+NO_RECEIPT = _l("この受付番号の申請はありません。")
 MEDIA_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png", "heic": "image/heic"}
-
-
-def _error(status: int, code: str, message: str, fields: dict[str, str] | None = None,
-           headers: dict[str, str] | None = None):
-    body: dict = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status, headers or {}
 
 
 def _client() -> BackofficeClient:
@@ -71,8 +67,8 @@ def _authenticate():
     if client is None:
         audit.record("backoffice.call", target=request.path, result="denied", actor="anonymous", role="backoffice",
                      details={"reason": "missing" if not value else "invalid_or_expired"})
-        return _error(401, "invalid_token", "アクセストークンがないか、有効期限が切れています。トークンを取り直してください。",
-                      headers={"WWW-Authenticate": 'Bearer realm="backoffice", error="invalid_token"'})
+        raise AppError("invalid_token", _l("アクセストークンがないか、有効期限が切れています。トークンを取り直してください。"),
+                       401, headers={"WWW-Authenticate": 'Bearer realm="backoffice", error="invalid_token"'})
     g.backoffice_client = client
     return None
 
@@ -94,7 +90,7 @@ per_client = limiter.shared_limit(_calls_per_client, scope="backoffice", key_fun
 
 @bp.errorhandler(429)
 def _too_many(_exc):
-    return _error(429, "rate_limited", "リクエストが多すぎます。少し待ってから、もう一度お試しください。")
+    return refusal_response(AppError("rate_limited", _l("リクエストが多すぎます。少し待ってから、もう一度お試しください。"), 429))
 
 
 @bp.post("/token")
@@ -103,21 +99,21 @@ def token():
     """OAuth2 client credentials: HTTP Basic (client_id:secret) or the form fields."""
     grant = request.form.get("grant_type")
     if grant is not None and grant != "client_credentials":
-        return _error(400, "unsupported_grant_type", "grant_type には client_credentials を指定してください。",
-                      {"grant_type": "client_credentials を指定してください。"})
+        raise AppError("unsupported_grant_type", _l("grant_type には client_credentials を指定してください。"),
+                       fields={"grant_type": _l("client_credentials を指定してください。")})
     basic = request.authorization
     if basic is not None and basic.type == "basic":
         client_id, secret = basic.username or "", basic.password or ""
     else:
         client_id, secret = request.form.get("client_id", ""), request.form.get("client_secret", "")
         if (client_id or secret) and grant is None:
-            return _error(400, "invalid_request", "grant_type=client_credentials を指定してください。",
-                          {"grant_type": "client_credentials を指定してください。"})
+            raise AppError("invalid_request", _l("grant_type=client_credentials を指定してください。"),
+                           fields={"grant_type": _l("client_credentials を指定してください。")})
     client = backoffice_auth.check_credentials(client_id, secret) if client_id or secret else None
     if client is None:
         audit.record("backoffice.token", target=client_id[:64], result="failed", actor="anonymous", role="backoffice")
-        return _error(401, "invalid_client", "クライアントIDまたはシークレットが違います。",
-                      headers={"WWW-Authenticate": 'Basic realm="backoffice", charset="UTF-8"'})
+        raise AppError("invalid_client", _l("クライアントIDまたはシークレットが違います。"), 401,
+                       headers={"WWW-Authenticate": 'Basic realm="backoffice", charset="UTF-8"'})
     issued = backoffice_auth.issue_token(client)
     cid = client.client_id
     db.session.commit()
@@ -157,11 +153,11 @@ def list_applications():
     limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     problems = {}
     if since is None:
-        problems["since"] = "0 以上の整数（前回の next_cursor）を指定してください。"
+        problems["since"] = _l("0 以上の整数（前回の next_cursor）を指定してください。")
     if limit is None:
-        problems["limit"] = f"1 から {MAX_LIMIT} までの整数を指定してください。"
+        problems["limit"] = _l("1 から %(most)s までの整数を指定してください。", most=MAX_LIMIT)
     if problems:
-        return _error(400, "invalid_request", "指定を確認してください。", problems)
+        raise AppError("invalid_request", _l("指定を確認してください。"), fields=problems)
     latest = func.max(ApplicationEvent.id).label("event_id")
     changed = (select(ApplicationEvent.application_id, latest)
                .join(Application, Application.id == ApplicationEvent.application_id)
@@ -185,7 +181,6 @@ def list_applications():
 
 
 def _payments(application: Application) -> list[dict]:
-    from intake.payments.models import Payment
 
     rows = db.session.scalars(select(Payment).where(Payment.application_id == application.id).order_by(Payment.created_at))
     return [{"id": p.id, "provider": p.provider, "amount": p.amount, "status": p.status,
@@ -223,7 +218,7 @@ def get_application(receipt_number: str):
     application = _scoped(receipt_number)
     if application is None:
         _audit("backoffice.view", target=f"receipt:{receipt_number[:40]}", result="denied")
-        return _error(404, "not_found", "この受付番号の申請はありません。")
+        raise AppError("not_found", NO_RECEIPT, 404)
     body = {
         "receipt_number": application.receipt_number, "id": application.id,
         "procedure_id": application.procedure_id, "department_id": application.department_id,
@@ -254,13 +249,13 @@ def download_attachment(receipt_number: str, name: str):
             ApplicationAttachment.name == name[:32], ApplicationAttachment.application_id == application.id))
     if att is None:
         _audit("backoffice.download", target=f"receipt:{receipt_number[:40]}", result="denied")
-        return _error(404, "not_found", "この添付ファイルはありません。")
+        raise AppError("not_found", _l("この添付ファイルはありません。"), 404)
     data = att.data
     digest = hashlib.sha256(data).digest()
     if digest.hex() != att.sha256:  # what is served must be what was signed
         log.error("attachment digest mismatch", extra={"attachment": att.name})
         _audit("backoffice.download", target=f"attachment:{att.name}", result="failed", details={"reason": "digest"})
-        return _error(500, "attachment_corrupt", "添付ファイルが壊れています。システム管理者に連絡してください。")
+        raise AppError("attachment_corrupt", _l("添付ファイルが壊れています。システム管理者に連絡してください。"), 500)
     _audit("backoffice.download", target=f"attachment:{att.name}", details={"application": application.id})
     response = Response(data, mimetype="application/octet-stream")
     extension = {"jpeg": "jpg"}.get(att.kind, att.kind)
@@ -297,26 +292,26 @@ def _needs_second_approver(procedure_id: str) -> bool:
     return bool(getattr(review, "second_approver", False))
 
 
-def _status_request(application: Application) -> tuple[dict | None, dict[str, str]]:
+def _status_request(application: Application) -> tuple[dict | None, dict[str, object]]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return None, {"body": "JSON オブジェクトを送ってください。"}
-    problems: dict[str, str] = {}
+        return None, {"body": _l("JSON オブジェクトを送ってください。")}
+    problems: dict[str, object] = {}
     if body.get("status") not in workflow.STATUSES:
-        problems["status"] = "状態を GET /api/v1/backoffice/statuses の id で指定してください。"
+        problems["status"] = _l("状態を GET /api/v1/backoffice/statuses の id で指定してください。")
     note = body.get("note", "")
     if note is None:
         note = ""
     if not isinstance(note, str) or len(note) > MAX_NOTE:
-        problems["note"] = f"{MAX_NOTE}文字までの文字列で指定してください。"
+        problems["note"] = _l("%(most)s文字までの文字列で指定してください。", most=MAX_NOTE)
     comments = body.get("field_comments") or {}
     if not isinstance(comments, dict) or not all(isinstance(v, str) and len(v) <= MAX_NOTE for v in comments.values()):
-        problems["field_comments"] = "項目IDと文字列の組（オブジェクト）で指定してください。"
+        problems["field_comments"] = _l("項目IDと文字列の組（オブジェクト）で指定してください。")
     elif comments:
         known = _field_ids(application.procedure_id)
         unknown = [k for k in comments if known is not None and k not in known]
         if unknown:
-            problems["field_comments"] = f"この手続きにない項目です：{', '.join(sorted(unknown))[:200]}"
+            problems["field_comments"] = _l("この手続きにない項目です：%(ids)s", ids=", ".join(sorted(unknown))[:200])
     if problems:
         return None, problems
     return {"status": body["status"], "note": note.strip(), "field_comments": comments or None}, {}
@@ -328,22 +323,22 @@ def change_status(receipt_number: str):
     application = _scoped(receipt_number)
     if application is None:
         _audit("backoffice.status_change", target=f"receipt:{receipt_number[:40]}", result="denied")
-        return _error(404, "not_found", "この受付番号の申請はありません。")
+        raise AppError("not_found", NO_RECEIPT, 404)
     wanted, problems = _status_request(application)
     if wanted is None:
-        return _error(400, "invalid_request", "入力内容を確認してください。", problems)
+        raise AppError("invalid_request", _l("入力内容を確認してください。"), fields=problems)
     before = application.status
     target = f"application:{application.id}"
     try:
-        event = signature_check.staff_change_status(
-            application, wanted["status"], actor=_actor(), note=wanted["note"],
+        event = applications.change_status(
+            application, wanted["status"], who=workflow.STAFF, actor=_actor(), note=wanted["note"],
             field_comments=wanted["field_comments"],
             needs_second_approver=_needs_second_approver(application.procedure_id))
     except applications.ApplicationError as exc:
         db.session.rollback()
         _audit("backoffice.status_change", target=target, result="denied",
                details={"from": before, "to": wanted["status"], "code": exc.code})
-        return _error(exc.status, exc.code, exc.message_ja)
+        raise
     db.session.commit()
     _audit("backoffice.status_change", target=target, details={"from": before, "to": application.status,
                                                                 "event": event.id})

@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 
 from core import audit
 from core.db import db
-from guide import rulebook
+from core.pack import rulebook
 from intake import backoffice_auth
 
 backoffice_cli = AppGroup("backoffice", help="Clients of the back-office API (申請管理システム).")

@@ -16,9 +16,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core.city import city
 from core.db import db
 from intake import devca
 from intake.models import Application
+from intake.purge import purge
+from intake.search_keys import reindex_all
 
 jpki_cli = AppGroup("jpki", help="Development signer for online applications (never in production).")
 applications_cli = AppGroup("applications", help="Online applications: housekeeping.")
@@ -28,8 +31,7 @@ applications_cli = AppGroup("applications", help="Online applications: housekeep
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 def purge_command(dry_run: bool) -> None:
     """Delete uploads no application claimed (UPLOAD_RETENTION_HOURS) and drafts never sent whose
-    resume link expired (DRAFT_LINK_DAYS). Run daily from cron."""
-    from intake.purge import purge
+    resume link expired (DRAFT_LINK_DAYS). Run hourly from cron (docs/deployment.md)."""
 
     now = dt.datetime.now(dt.UTC)
     uploads, drafts = purge(uploads_before=now - dt.timedelta(hours=current_app.config["UPLOAD_RETENTION_HOURS"]),
@@ -43,7 +45,6 @@ def purge_command(dry_run: bool) -> None:
 def reindex_search_command() -> None:
     """Rewrite the name search keys (blind indexes) of every sent application. Run once after
     migration 0011; safe to run again (each application's keys are replaced, not added)."""
-    from intake.search_keys import reindex_all
 
     click.echo(f"indexed: {reindex_all()} application(s)")
 
@@ -66,11 +67,11 @@ def dev_ca() -> None:
 
 @jpki_cli.command("dev-sign")
 @click.argument("application_id")
-@click.option("--name", default="加古川 太郎")
-@click.option("--address", default="兵庫県加古川市加古川町北在家2000")
+@click.option("--name", default=None, help="default: the pack's sample resident")
+@click.option("--address", default=None, help="default: the pack's sample resident")
 @click.option("--birth-date", default="1980-04-01")
 @click.option("--sex", type=click.Choice(["1", "2", "3"]), default="1")
-def dev_sign(application_id: str, name: str, address: str, birth_date: str, sex: str) -> None:
+def dev_sign(application_id: str, name: str | None, address: str | None, birth_date: str, sex: str) -> None:
     """Sign a draft's payload with a development certificate; print the JSON the signer app would
     POST to /api/v1/applications/<id>/signature."""
     application = db.session.get(Application, application_id)
@@ -79,7 +80,8 @@ def dev_sign(application_id: str, name: str, address: str, birth_date: str, sex:
     if not (_ca_dir() / "root.pem").exists():
         raise click.ClickException("run `flask jpki dev-ca` first")
     ca = devca.load_dev_ca(_ca_dir())
-    cert = ca.issue_signing_cert(name, address, birth_date, sex)
+    resident = city().sample_resident
+    cert = ca.issue_signing_cert(name or resident.name, address or resident.address, birth_date, sex)
     ca.write_crls()
     signature = devca.sign(application.payload.encode("utf-8"), cert.key)
     click.echo(json.dumps({"certificate": cert.pem, "signature": base64.b64encode(signature).decode(),

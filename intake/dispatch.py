@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.db import db
+from core.i18n import lazy_message
+from core.mail_templates import locale_of, render_mail
 from core.outbox import enqueue_mail
-from intake import applications, workflow
+from core.words import N_, Message
+from intake import applications, links, workflow
 from intake.applications import ApplicationError
 from intake.models import Application, ApplicationEvent
 
 DISPATCH = "dispatch"
-LABEL = {"ja": "郵送しました", "en": "Posted"}
-RESIDENT_TEXT = {"ja": "発行したものを郵送しました。数日で届きます。1週間たっても届かないときは、担当課に連絡してください。",
-                 "en": "We have posted what was issued. It arrives in a few days. If it has not arrived after a week, "
-                       "contact the department."}
+LABEL = Message(N_("郵送しました"))
+RESIDENT_TEXT = Message(N_("発行したものを郵送しました。数日で届きます。1週間たっても届かないときは、担当課に連絡してください。"))
 
 
 def dispatch_event(app: Application) -> ApplicationEvent | None:
@@ -42,14 +44,13 @@ def dispatched(ids: Iterable[str]) -> set[str]:
 
 def record_dispatch(app: Application, actor: str) -> ApplicationEvent:
     if app.status != workflow.ISSUED:
-        raise ApplicationError("not_issued", f"「{workflow.label(workflow.ISSUED)}」の申請だけ郵送済にできます。先に発行済にしてください。",
-                               f"Only an application marked “{workflow.label(workflow.ISSUED, 'en')}” can be marked as posted.")
+        issued = lazy_message(workflow.LABELS[workflow.ISSUED])
+        raise ApplicationError("not_issued", _l("「%(status)s」の申請だけ郵送済にできます。先に発行済にしてください。", status=issued))
     delivery = applications.values(app).get("delivery")
     if delivery not in (None, "", "mail"):
-        raise ApplicationError("not_by_post", "窓口で受け取る申請です。郵送済にはできません。",
-                               "This application is picked up at a counter: it cannot be marked as posted.")
+        raise ApplicationError("not_by_post", _l("窓口で受け取る申請です。郵送済にはできません。"))
     if dispatch_event(app) is not None:
-        raise ApplicationError("already_posted", "すでに郵送済です。", "Already marked as posted.")
+        raise ApplicationError("already_posted", _l("すでに郵送済です。"))
     event = applications.record_event(app, DISPATCH, actor)
     applications.touch(app)
     _notify(app, event)
@@ -57,15 +58,8 @@ def record_dispatch(app: Application, actor: str) -> ApplicationEvent:
 
 
 def _notify(app: Application, event: ApplicationEvent) -> None:
-    from intake import links  # Flask-side: absolute URLs
 
-    number = app.receipt_number or ""
-    if app.locale == "en":
-        subject = f"[Kakogawa City] Application {number}: posted"
-        body = (f"{RESIDENT_TEXT['en']}\n\nReceipt number: {number}\nStatus page (keep this link private):\n"
-                f"{links.status_url(app.id)}\n\nThis e-mail was sent automatically. Please do not reply.")
-    else:
-        subject = f"【加古川市】申請 {number}：郵送しました"
-        body = (f"{RESIDENT_TEXT['ja']}\n\n受付番号：{number}\n申請の状態（このリンクは他の人に教えないでください）：\n"
-                f"{links.status_url(app.id)}\n\nこのメールは送信専用です。返信はできません。")
-    enqueue_mail(app.email, subject, body, dedupe_key=f"application-event:{event.id}")
+    locale = locale_of(app.locale)
+    mail = render_mail("application_posted", locale, number=app.receipt_number or "",
+                       resident_text=RESIDENT_TEXT[locale], status_url=links.status_url(app.id))
+    enqueue_mail(app.email, mail.subject, mail.text, html=mail.html, dedupe_key=f"application-event:{event.id}")

@@ -1,7 +1,7 @@
 """Form definitions of the online procedures: loading, checks, JSON Schema, and the small rules
 (conditional display, fee quantity, date relations, normalisation) the views and the API share.
 
-    forms = load_forms("kakogawa")                 # dict: procedure id -> Form; KnowledgeError lists
+    forms = load_forms(city)                       # dict: procedure id -> Form; KnowledgeError lists
     form = forms["juminhyo_utsushi"]               #   every problem as file:line: field: message
     to_json_schema(form)                           # JSON Schema 2020-12 of the ``fields`` object
     required_fields(form, values)                  # what must be filled, given the values so far
@@ -20,6 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from core.japanese_text import normalize_digits, normalize_kana
+from core.words import N_, Message
 from intake.forms_schema import (
     ADDRESS_PARTS,
     AUTOCOMPLETE_TOKENS,
@@ -41,7 +43,7 @@ from intake.forms_schema import (
     fiscal_year_choices,
     principal_section,
 )
-from knowledge.loader import PACKS_DIR, KnowledgeBase, load_pack
+from knowledge.loader import PACKS_DIR, KnowledgeBase, default_pack_name, load_pack
 from knowledge.schema import Fee, Procedure, Text
 from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 
@@ -91,12 +93,13 @@ class Form:
 # --- loading ------------------------------------------------------------------------------
 
 
-def forms_dir(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> Path:
-    return packs_dir / name / "forms"
+def forms_dir(name: str | None = None, packs_dir: Path = PACKS_DIR) -> Path:
+    return packs_dir / (name or default_pack_name()) / "forms"
 
 
-def load_forms(name: str = "kakogawa", packs_dir: Path = PACKS_DIR, kb: KnowledgeBase | None = None) -> dict[str, Form]:
+def load_forms(name: str | None = None, packs_dir: Path = PACKS_DIR, kb: KnowledgeBase | None = None) -> dict[str, Form]:
     """Every ``forms/*.yaml`` of the pack, validated and checked against the pack's procedures."""
+    name = name or default_pack_name()  # MUNICIPALITY's pack
     kb = kb or load_pack(name, packs_dir)
     directory = forms_dir(name, packs_dir)
     problems: list[str] = []
@@ -449,9 +452,15 @@ def fee_total(form: Form, values: Mapping[str, Any], on: dt.date) -> int:
     return fee.amount_yen * fee_quantity(form, values)
 
 
-def date_problems(form: Form, values: Mapping[str, Any]) -> dict[str, Text]:
-    """The broken ``date_rules`` (by the ``end`` field), for shown fields with ISO date values."""
-    out: dict[str, Text] = {}
+DATE_NOT_BEFORE = N_("%(end)sは、%(start)s以降の日にしてください。")
+DATE_DAYS_AFTER = N_("%(end)sは、%(start)sより%(days)d日以上あとの日にしてください。")
+DATE_AT_MOST = N_("%(start)sから%(end)sまでは、%(days)d日以内にしてください。")
+
+
+def date_problems(form: Form, values: Mapping[str, Any]) -> dict[str, Text | Message]:
+    """The broken ``date_rules`` (by the ``end`` field), for shown fields with ISO date values: the
+    rule's own message from the pack, else ours with the fields' labels (``.get(locale)`` either way)."""
+    out: dict[str, Text | Message] = {}
     for rule in form.definition.date_rules:
         if not (is_shown(form, rule.start, values) and is_shown(form, rule.end, values)):
             continue
@@ -462,34 +471,15 @@ def date_problems(form: Form, values: Mapping[str, Any]) -> dict[str, Text]:
             continue
         a, b = form.fields[rule.start].label, form.fields[rule.end].label
         if (end - start).days < rule.min_gap_days:
-            gap = "以降" if rule.min_gap_days == 0 else f"より{rule.min_gap_days}日以上あと"
-            gap_en = "on or after" if rule.min_gap_days == 0 else f"at least {rule.min_gap_days} day(s) after"
-            out[rule.end] = rule.message or Text(ja=f"{b}は、{a}{gap}の日にしてください。",
-                                                 en=f"{b.en} must be {gap_en} {a.en.lower()}.")
+            out[rule.end] = rule.message or (
+                Message(DATE_NOT_BEFORE, start=a, end=b) if rule.min_gap_days == 0
+                else Message(DATE_DAYS_AFTER, start=a, end=b, days=rule.min_gap_days))
         elif rule.max_days is not None and (end - start).days + 1 > rule.max_days:
-            out[rule.end] = rule.message or Text(ja=f"{a}から{b}までは、{rule.max_days}日以内にしてください。",
-                                                 en=f"From {a.en.lower()} to {b.en.lower()}: {rule.max_days} days at most.")
+            out[rule.end] = rule.message or Message(DATE_AT_MOST, start=a, end=b, days=rule.max_days)
     return out
 
 
 # --- normalisation ------------------------------------------------------------------------
-
-_HYPHENS = "-‐‑‒–—―−ー－ｰ"
-_DROP_IN_NUMBERS = re.compile(f"[\\s{re.escape(_HYPHENS)}()（）〒]")
-
-
-def normalize_kana(raw: str) -> str:
-    """ひらがな and ﾊﾝｶｸ → full-width カタカナ; spaces collapsed to one."""
-    text = unicodedata.normalize("NFKC", raw)
-    text = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" or c in "ゝゞ" else c for c in text)
-    return " ".join(text.split())
-
-
-def normalize_digits(raw: str) -> str:
-    """Phone numbers and postcodes: full-width digits, spaces, brackets, 〒 and every hyphen-like
-    mark (ー U+30FC, ‐ U+2010, ― U+2015 … which NFKC leaves alone) are dropped: digits stay."""
-    return _DROP_IN_NUMBERS.sub("", unicodedata.normalize("NFKC", raw))
-
 
 def normalize(fld: Field, raw: Any) -> Any:
     """A submitted value as stored; None for an empty one. Kanji names are never NFKC'd."""

@@ -95,13 +95,14 @@ Standard sections, generated so that every form asks them the same way:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field as F
 from pydantic import model_validator
 
+from core.words import N_, NP_, Message, Msgid, text
 from knowledge.schema import ID_PATTERN, Strict, Text
-from rules.wareki import ERAS
+from rules.wareki import wareki_year
 
 FieldType = Literal[
     "text", "kana", "date", "wareki_date", "select", "radio", "checkbox", "number",
@@ -125,13 +126,13 @@ AUTOCOMPLETE_TOKENS = frozenset({
     "postal-code", "address-level1", "address-level2", "address-line1", "address-line2",
     "country-name",
 })
-ADDRESS_PARTS: tuple[tuple[str, str, Text, int], ...] = (
-    # key, autocomplete token, label, max length
-    ("postal_code", "postal-code", Text(ja="郵便番号", en="Postcode"), 8),
-    ("prefecture", "address-level1", Text(ja="都道府県", en="Prefecture"), 4),
-    ("city", "address-level2", Text(ja="市区町村", en="City, ward, town or village"), 40),
-    ("street", "address-line1", Text(ja="町名・番地", en="Town and block number"), 100),
-    ("building", "address-line2", Text(ja="建物名・部屋番号", en="Building and room"), 100),
+ADDRESS_PARTS: tuple[tuple[str, str, Message, int], ...] = (
+    # key, autocomplete token, label (read with .get(locale), like a pack Text), max length
+    ("postal_code", "postal-code", Message(N_("郵便番号")), 8),
+    ("prefecture", "address-level1", Message(N_("都道府県")), 4),
+    ("city", "address-level2", Message(N_("市区町村")), 40),
+    ("street", "address-line1", Message(N_("町名・番地")), 100),
+    ("building", "address-line2", Message(N_("建物名・部屋番号")), 100),
 )
 PREFECTURES = (
     "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県",
@@ -317,44 +318,43 @@ RESERVED_SECTIONS = frozenset({"applicant", "principal", "finish"})
 PROXY_LETTER_RULES = FileRules(types=["pdf", "jpeg", "png", "heic"], max_bytes=5 * 2**20, max_count=3)
 
 
-def _t(ja: str, en: str) -> Text:
-    return Text(ja=ja, en=en)
+def _t(msgid: Msgid, **variables: Any) -> Text:
+    """A built-in label or hint as a pack Text: the catalogs' words (core.words.text) in each
+    language a Text holds, so it reads like the pack's own labels."""
+    return Text(**{lang: text(lang, msgid, **variables) for lang in Text.model_fields})
 
 
 def person_fields(prefix: str, *, own: bool, sex: bool = False, phone_required: bool = True) -> list[Field]:
     """姓・名, their フリガナ, 生年月日, (性別), 住所, 電話 of the signer (own) or of someone else."""
     ac = (lambda token: token) if own else (lambda token: "off")
-    kana_hint = _t("ひらがなで入力しても、カタカナに直します。", "Katakana; hiragana is converted.")
+    kana_hint = _t(N_("ひらがなで入力しても、カタカナに直します。"))
     fields = [
-        Field(id=f"{prefix}_family_name", type="text", label=_t("姓", "Family name"), max_length=50,
+        Field(id=f"{prefix}_family_name", type="text", label=_t(N_("姓")), max_length=50,
               autocomplete=ac("family-name"),
-              hint=_t("住民票のとおりに入力してください。外国籍の人はアルファベットでも入力できます。",
-                      "As in the resident record. You can use the Latin alphabet.")),
-        Field(id=f"{prefix}_given_name", type="text", label=_t("名", "Given name"), max_length=50,
+              hint=_t(N_("住民票のとおりに入力してください。外国籍の人はアルファベットでも入力できます。"))),
+        Field(id=f"{prefix}_given_name", type="text", label=_t(N_("名")), max_length=50,
               autocomplete=ac("given-name")),
-        Field(id=f"{prefix}_family_kana", type="kana", label=_t("姓（フリガナ）", "Family name in katakana"),
+        Field(id=f"{prefix}_family_kana", type="kana", label=_t(N_("姓（フリガナ）")),
               max_length=50, hint=kana_hint),
-        Field(id=f"{prefix}_given_kana", type="kana", label=_t("名（フリガナ）", "Given name in katakana"),
+        Field(id=f"{prefix}_given_kana", type="kana", label=_t(N_("名（フリガナ）")),
               max_length=50),
-        Field(id=f"{prefix}_birth_date", type="wareki_date", label=_t("生年月日", "Date of birth"),
+        Field(id=f"{prefix}_birth_date", type="wareki_date", label=_t(N_("生年月日")),
               autocomplete=ac("bday"), max_days=0,
-              hint=_t("例：1985-04-01 または 昭和60年4月1日", "For example 1985-04-01.")),
+              hint=_t(N_("例：1985-04-01 または 昭和60年4月1日"))),
     ]
     if sex:
         fields.append(Field(
-            id=f"{prefix}_sex", type="radio", label=_t("性別", "Sex"),
-            hint=_t("住民票に記載されている性別を選んでください。", "As in the resident record."),
-            choices=[Choice(value="male", label=_t("男", "Male")), Choice(value="female", label=_t("女", "Female"))]))
+            id=f"{prefix}_sex", type="radio", label=_t(N_("性別")),
+            hint=_t(N_("住民票に記載されている性別を選んでください。")),
+            choices=[Choice(value="male", label=_t(N_("男"))), Choice(value="female", label=_t(N_("女")))]))
     fields.append(Field(
         id=f"{prefix}_address", type="address", autocomplete=None if own else "off",
-        label=_t("住所（住民登録をしている住所）", "Registered address"),
-        hint=_t("郵便番号を入れて「住所を検索」を押すと、住所の一部が入ります。",
-                "Enter the postcode and press “Find address” to fill in part of the address.")))
+        label=_t(N_("住所（住民登録をしている住所）")),
+        hint=_t(N_("郵便番号を入れて「住所を検索」を押すと、住所の一部が入ります。"))))
     fields.append(Field(
-        id=f"{prefix}_phone", type="phone", label=_t("電話番号", "Phone number"), autocomplete=ac("tel"),
+        id=f"{prefix}_phone", type="phone", label=_t(N_("電話番号")), autocomplete=ac("tel"),
         required=phone_required,
-        hint=_t("日中に連絡がとれる番号です。ハイフンはなくてもかまいません。",
-                "A number we can call in the daytime. Hyphens are optional.")))
+        hint=_t(N_("日中に連絡がとれる番号です。ハイフンはなくてもかまいません。"))))
     return fields
 
 
@@ -363,20 +363,17 @@ def applicant_section(form: FormFile) -> Section:
     fields = person_fields("applicant", own=True, sex=opts.sex, phone_required=opts.phone_required)
     if form.proxy_allowed:
         assert form.proxy is not None
-        roles = [Choice(value=SELF, label=_t("本人", "The person concerned (yourself)"),
-                        hint=_t("証明書などが必要な本人です。", "You apply for yourself."))]
+        roles = [Choice(value=SELF, label=_t(N_("本人")),
+                        hint=_t(N_("証明書などが必要な本人です。")))]
         roles += form.proxy.roles
-        roles.append(Choice(value=PROXY, label=_t("代理人", "A proxy"),
-                            hint=_t("本人から頼まれた人です。委任状が必要です。",
-                                    "Someone asked to apply by the person concerned. A letter of proxy is needed.")))
-        fields.append(Field(id="applicant_role", type="radio", label=_t("申請する人は", "You are"),
+        roles.append(Choice(value=PROXY, label=_t(N_("代理人")),
+                            hint=_t(N_("本人から頼まれた人です。委任状が必要です。"))))
+        fields.append(Field(id="applicant_role", type="radio", label=_t(N_("申請する人は")),
                             choices=roles, default=SELF))
     return Section(
-        id="applicant", title=opts.title or _t("申請する人", "Applicant"),
-        intro=_t("マイナンバーカードで電子署名をする人です。氏名・生年月日・住所は、住民票のとおりに入力して"
-                 "ください。電子署名の情報と照らし合わせます。",
-                 "The person who signs with their My Number Card. Enter your name, date of birth and "
-                 "address exactly as in your resident record: we check them against the signature."),
+        id="applicant", title=opts.title or _t(N_("申請する人")),
+        intro=_t(N_("マイナンバーカードで電子署名をする人です。氏名・生年月日・住所は、住民票のとおりに入力して"
+                    "ください。電子署名の情報と照らし合わせます。")),
         fields=fields)
 
 
@@ -384,16 +381,13 @@ def principal_section(form: FormFile) -> Section:
     assert form.proxy is not None
     fields = person_fields("principal", own=False, phone_required=False)
     fields.append(Field(
-        id="proxy_letter", type="file", label=_t("委任状", "Letter of proxy"), file=PROXY_LETTER_RULES,
-        hint=form.proxy.letter_hint or _t(
+        id="proxy_letter", type="file", label=_t(N_("委任状")), file=PROXY_LETTER_RULES,
+        hint=form.proxy.letter_hint or _t(N_(
             "頼んだ人が自分で書いた委任状を、写真またはPDFでつけてください。委任状の原本を送ってもらうことが"
-            "あります。",
-            "A photo or PDF of the letter of proxy written by the person who asked you. We may ask "
-            "for the original.")))
+            "あります。"))))
     return Section(
-        id="principal", title=_t("頼んだ人（委任者）", "The person who asked you (principal)"),
-        intro=_t("代理人が申請するときに入力します。頼んだ人の住民票のとおりに入力してください。",
-                 "Only for a proxy: the details of the person who asked you, as in their resident record."),
+        id="principal", title=_t(N_("頼んだ人（委任者）")),
+        intro=_t(N_("代理人が申請するときに入力します。頼んだ人の住民票のとおりに入力してください。")),
         show_if={"applicant_role": PROXY}, fields=fields)
 
 
@@ -401,42 +395,40 @@ def finish_section(form: FormFile, counters: dict[str, Text]) -> Section | None:
     """使いみち and 受け取り方法; ``counters`` are the labels of the pick-up counters."""
     fields: list[Field] = []
     if form.purpose:
-        other = Choice(value=OTHER, label=_t("その他", "Other"))
-        fields.append(Field(id="purpose", type="select", label=_t("使いみち", "What you need it for"),
+        other = Choice(value=OTHER, label=_t(N_("その他")))
+        fields.append(Field(id="purpose", type="select", label=_t(NP_("form field", "使いみち")),
                             choices=[*form.purpose.choices, other]))
-        fields.append(Field(id="purpose_other", type="text", label=_t("使いみち（その他）", "Other purpose"),
+        fields.append(Field(id="purpose_other", type="text", label=_t(N_("使いみち（その他）")),
                             max_length=100, show_if={"purpose": OTHER},
-                            hint=_t("何に使うかを具体的に書いてください。", "Tell us what you will use it for.")))
+                            hint=_t(N_("何に使うかを具体的に書いてください。"))))
         if form.purpose.submit_to:
-            fields.append(Field(id="submit_to", type="text", label=_t("提出先", "Where you will submit it"),
+            fields.append(Field(id="submit_to", type="text", label=_t(NP_("form field", "提出先")),
                                 required=False, max_length=100,
-                                hint=_t("例：〇〇銀行、ハローワーク", "For example a bank or Hello Work.")))
+                                hint=_t(N_("例：〇〇銀行、ハローワーク"))))
     if form.delivery:
         labels = {
-            "mail": Choice(value="mail", label=_t("郵送", "By post"),
-                           hint=_t("申請した人（電子署名をした人）の住民登録の住所に送ります。ほかの住所には送れません。",
-                                   "To the registered address of the person who signed. We cannot send it elsewhere.")),
-            "counter": Choice(value="counter", label=_t("窓口で受け取る", "Collect at a counter"),
-                              hint=_t("用意ができたらメールで知らせます。本人確認書類を持ってきてください。",
-                                      "We e-mail you when it is ready. Bring an identity document.")),
+            "mail": Choice(value="mail", label=_t(NP_("delivery", "郵送")),
+                           hint=_t(N_("申請した人（電子署名をした人）の住民登録の住所に送ります。ほかの住所には送れません。"))),
+            "counter": Choice(value="counter", label=_t(N_("窓口で受け取る")),
+                              hint=_t(N_("用意ができたらメールで知らせます。本人確認書類を持ってきてください。"))),
         }
         options = form.delivery.options
-        fields.append(Field(id="delivery", type="radio", label=_t("受け取り方法", "How to receive it"),
+        fields.append(Field(id="delivery", type="radio", label=_t(NP_("form field", "受け取り方法")),
                             hint=form.delivery.hint, choices=[labels[o] for o in options],
                             default=options[0] if len(options) == 1 else None))
         if "counter" in options and counters:
-            fields.append(Field(id="pickup_counter", type="select", label=_t("受け取る窓口", "Counter"),
+            fields.append(Field(id="pickup_counter", type="select", label=_t(NP_("form field", "受け取る窓口")),
                                 show_if={"delivery": "counter"},
                                 choices=[Choice(value=cid, label=label) for cid, label in counters.items()],
                                 default=next(iter(counters)) if len(counters) == 1 else None))
     if not fields:
         return None
     if form.purpose and form.delivery:
-        title = _t("使いみちと受け取り方法", "Purpose and delivery")
+        title = _t(N_("使いみちと受け取り方法"))
     elif form.purpose:
-        title = _t("使いみち", "Purpose")
+        title = _t(N_("使いみち"))
     else:
-        title = _t("受け取り方法", "Delivery")
+        title = _t(N_("受け取り方法"))
     return Section(id="finish", title=title, fields=fields)
 
 
@@ -444,18 +436,7 @@ def fiscal_year_choices(rules: FiscalYears, today: dt.date) -> list[Choice]:
     """The latest ``count`` 年度, newest first; 年度 N is offered from ``available_from`` of year N."""
     month, day = (int(x) for x in rules.available_from.split("-"))
     latest = today.year if today >= dt.date(today.year, month, day) else today.year - 1
-    out = []
-    for year in range(latest, latest - rules.count, -1):
-        ja, en = f"{_wareki_year(year)}度（{year}年度）", f"Fiscal year {year}"
-        if rules.income_note:
-            ja += f"：{year - 1}年1月〜12月の所得"
-            en += f" (income of {year - 1})"
-        out.append(Choice(value=str(year), label=Text(ja=ja, en=en)))
-    return out
-
-
-def _wareki_year(year: int) -> str:
-    end = dt.date(year, 12, 31)
-    era = next(e for e in ERAS if end >= e.start)
-    n = year - era.start.year + 1
-    return f"{era.name}{'元' if n == 1 else n}年"
+    label = (N_("%(era_year)s度（%(year)d年度）：%(income_year)d年1月〜12月の所得") if rules.income_note
+             else N_("%(era_year)s度（%(year)d年度）"))
+    return [Choice(value=str(year), label=_t(label, era_year=wareki_year(year), year=year, income_year=year - 1))
+            for year in range(latest, latest - rules.count, -1)]

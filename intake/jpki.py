@@ -54,6 +54,8 @@ from pyhanko_certvalidator.errors import (
     ValidationError,
 )
 
+from core.words import N_, Message
+
 OID_NAME = "1.2.392.200149.8.5.5.1"
 OID_SEX = "1.2.392.200149.8.5.5.3"
 OID_BIRTH_DATE = "1.2.392.200149.8.5.5.4"
@@ -71,34 +73,34 @@ CERTIFICATE_REVOKED = "certificate_revoked"
 REVOCATION_UNAVAILABLE = "revocation_unavailable"
 CODES = (SIGNATURE_INVALID, CERTIFICATE_UNTRUSTED, CERTIFICATE_EXPIRED, CERTIFICATE_REVOKED, REVOCATION_UNAVAILABLE)
 
-MESSAGES_JA = {
-    SIGNATURE_INVALID: (
+MESSAGES = {  # code → msgid: what the resident reads, in their language (core.words)
+    SIGNATURE_INVALID: N_(
         "電子署名を確認できませんでした。署名したあとに申請内容が変わったか、別の電子証明書で署名された"
         "可能性があります。申請内容を確認し、もう一度マイナンバーカードで署名してください。"
     ),
-    CERTIFICATE_UNTRUSTED: (
+    CERTIFICATE_UNTRUSTED: N_(
         "この電子証明書は、マイナンバーカードの署名用電子証明書として確認できませんでした。"
         "マイナンバーカードの「署名用電子証明書」（英数字6〜16桁のパスワードを使うもの）で、"
         "もう一度署名してください。"
     ),
-    CERTIFICATE_EXPIRED: (
+    CERTIFICATE_EXPIRED: N_(
         "署名用電子証明書の有効期間が過ぎています（または、まだ始まっていません）。"
         "署名用電子証明書の有効期限は、通常、発行から5回目の誕生日までです。"
         "市役所の窓口で電子証明書を更新してから、もう一度署名してください。"
     ),
-    CERTIFICATE_REVOKED: (
+    CERTIFICATE_REVOKED: N_(
         "署名用電子証明書が失効しています。引っ越しで住所が変わったときや、結婚などで氏名が変わったときは、"
         "署名用電子証明書は自動的に失効します。市役所の窓口で署名用電子証明書を新しく発行（更新）してもらい、"
         "もう一度署名してください。"
     ),
-    REVOCATION_UNAVAILABLE: (
+    REVOCATION_UNAVAILABLE: N_(
         "電子証明書が失効していないかを確認できなかったため、署名を受け付けられませんでした。"
         "お手数ですが、しばらく時間をおいてから、もう一度お試しください。"
         "続く場合は市役所にお問い合わせください。"
     ),
 }
 # A revoked or expired certificate above the resident's own one is not theirs to fix.
-MESSAGE_CA_PROBLEM_JA = (
+MESSAGE_CA_PROBLEM = N_(
     "電子証明書の発行元（認証局）の証明書に問題があるため、署名を確認できませんでした。"
     "お手数ですが、市役所にお問い合わせください。"
 )
@@ -117,7 +119,7 @@ class Verification:
 
     ok: bool
     code: str | None
-    message_ja: str | None
+    message: Message | None  # what the resident reads (None when ok)
     signer: dict[str, str] | None
     serial: str | None
     issuer: str | None
@@ -302,10 +304,10 @@ def _revocation_evidence(context: ValidationContext) -> list[dict[str, Any]]:
 
 # ---- verification ---------------------------------------------------------------------------
 
-def _failure(code: str, *, detail: str, cert: x509.Certificate | None = None, message_ja: str | None = None,
+def _failure(code: str, *, detail: str, cert: x509.Certificate | None = None, message: str | None = None,
              evidence: list[dict[str, Any]] | None = None, moment: dt.datetime | None = None) -> Verification:
     return Verification(
-        ok=False, code=code, message_ja=message_ja or MESSAGES_JA[code], signer=None,
+        ok=False, code=code, message=Message(message or MESSAGES[code]), signer=None,
         serial=format(cert.serial_number, "X") if cert is not None else None,
         issuer=cert.issuer.rfc4514_string() if cert is not None else None,
         revocation_evidence=evidence or [], checked_at=moment, detail=detail,
@@ -316,9 +318,9 @@ def _classify(error: Exception) -> tuple[str, str | None]:
     """Map a pyhanko-certvalidator exception to (code, message override)."""
     is_ee = getattr(error, "is_ee_cert", True)
     if isinstance(error, RevokedError):
-        return CERTIFICATE_REVOKED, None if is_ee else MESSAGE_CA_PROBLEM_JA
+        return CERTIFICATE_REVOKED, None if is_ee else MESSAGE_CA_PROBLEM
     if isinstance(error, ExpiredError | NotYetValidError):
-        return (CERTIFICATE_EXPIRED, None) if is_ee else (CERTIFICATE_UNTRUSTED, MESSAGE_CA_PROBLEM_JA)
+        return (CERTIFICATE_EXPIRED, None) if is_ee else (CERTIFICATE_UNTRUSTED, MESSAGE_CA_PROBLEM)
     if isinstance(error, InsufficientRevinfoError):  # includes StaleRevinfoError
         return REVOCATION_UNAVAILABLE, None
     return CERTIFICATE_UNTRUSTED, None  # PathBuildingError, other PathValidationError, key usage, …
@@ -373,14 +375,14 @@ async def averify_signature(payload: bytes, signature: bytes, certificate_pem: s
             await validator.async_validate_usage(set(REQUIRED_KEY_USAGE))
         except (PathBuildingError, ValidationError) as exc:
             code, message = _classify(exc)
-            return _failure(code, detail=str(exc), cert=cert, message_ja=message,
+            return _failure(code, detail=str(exc), cert=cert, message=message,
                             evidence=_revocation_evidence(context), moment=moment)
         evidence = _revocation_evidence(context)
     finally:
         await context.aclose()  # releases the HTTP session when fetching was allowed
 
     return Verification(
-        ok=True, code=None, message_ja=None, signer=read_signer(cert),
+        ok=True, code=None, message=None, signer=read_signer(cert),
         serial=format(cert.serial_number, "X"), issuer=cert.issuer.rfc4514_string(),
         revocation_evidence=evidence, checked_at=moment,
     )
@@ -416,7 +418,7 @@ def verify_signature(payload: bytes, signature: bytes, certificate_pem: str | by
 
 
 __all__ = [
-    "CODES", "MESSAGES_JA", "REQUIRED_KEY_USAGE", "SEX_LABELS", "Verification", "averify_signature",
+    "CODES", "MESSAGES", "REQUIRED_KEY_USAGE", "SEX_LABELS", "Verification", "averify_signature",
     "canonical_payload", "digest_info", "load_certificate", "parse_birth_date", "read_signer",
     "verify_signature",
 ]

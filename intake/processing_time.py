@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from core.japan_time import JST
 from intake import workflow
 from rules.calendar import is_open_day
 
-JST = dt.timezone(dt.timedelta(hours=9))
 DUE_SOON = 1  # 期限間近: the deadline is today or the next open day
 CLOCK_RUNS = frozenset({workflow.SUBMITTED, workflow.REVIEWING, workflow.APPROVED})
 OVERDUE, DUE_SOON_MARK = "overdue", "due_soon"

@@ -1,6 +1,6 @@
 """Personal data nobody will use: uploads no application claimed (a page abandoned after
 choosing a file) and drafts never sent whose resume link has expired. Plain functions; the
-`flask applications purge` command calls them (from cron, like `flask outbox purge`)."""
+`flask applications purge` command calls them (from cron, hourly: docs/deployment.md)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
 from core.encrypted import BLIND_INDEX_LENGTH, blind_index
+from core.japanese_text import normalize_kana
 from intake import workflow
 from intake.models import Application
 
@@ -48,10 +48,8 @@ class ApplicationSearchKey(db.Model):
 
 def normalise(text: str) -> str:
     """What a name key is made of: NFKC (ｶﾅ → カナ, full-width Latin → ASCII), ひらがな → カタカナ,
-    no spaces at all, Latin lower-cased. 「かこがわ　はなこ」 and 「ｶｺｶﾞﾜ ﾊﾅｺ」 both give カコガワハナコ."""
-    text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" or c in "ゝゞ" else c for c in text)
-    return _SPACES.sub("", text).lower()
+    no spaces at all, Latin lower-cased. 「やまだ　はなこ」 and 「ﾔﾏﾀﾞ ﾊﾅｺ」 both give ヤマダハナコ."""
+    return _SPACES.sub("", normalize_kana(text or "")).lower()
 
 
 def name_texts(fields: Mapping[str, Any]) -> set[str]:

@@ -1,36 +1,36 @@
-"""Staff-side status changes that need the signature to hold *today*: before an approval the
-stored signature is verified again with the current CRLs (a card's signing certificate is
-revoked when its holder moves or changes name). Used by the staff console and the back-office
-API alike, so neither can approve past a revoked certificate."""
+"""The signature must hold *today*: before an approval the stored signature is verified again
+with the current CRLs (a card's signing certificate is revoked when its holder moves or changes
+name). ``applications.change_status`` calls :func:`recheck` for every move to 承認, whoever asks,
+so no caller can approve past a revoked certificate."""
 from __future__ import annotations
 
 import base64
 import datetime as dt
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from core import audit
 from core.db import db
-from intake import applications, jpki, workflow
+from intake import applications, jpki
 from intake.applications import ApplicationError
-from intake.models import Application, ApplicationEvent
+from intake.models import Application
 
 NOT_CONFIGURED, NOT_SIGNED = "not_configured", "not_signed"
 RECHECK_MESSAGES = {  # what staff should do when the signature does not hold any more at approval
-    jpki.CERTIFICATE_REVOKED: "署名に使われた電子証明書が、署名のあとに失効しています（転居や氏名の変更などで失効します）。"
-                              "このままでは承認できません。補正依頼で新しい電子証明書による署名をお願いするか、却下してください。",
-    jpki.REVOCATION_UNAVAILABLE: "電子証明書が失効していないかを確認できなかったため、承認できません。"
-                                 "失効リスト（CRL）が新しいかをシステム管理者に確かめてもらい、もう一度承認してください。",
-    jpki.CERTIFICATE_EXPIRED: "署名に使われた電子証明書の有効期間が過ぎています。"
-                              "補正依頼で新しい電子証明書による署名をお願いしてください。",
-    jpki.CERTIFICATE_UNTRUSTED: "電子証明書の発行元を確認できなかったため、承認できません。"
-                                "トラストアンカーと中間証明書の設定をシステム管理者に確かめてもらってください。",
-    jpki.SIGNATURE_INVALID: "保存されている電子署名が申請内容と一致しないため、承認できません。システム管理者に連絡してください。",
-    NOT_CONFIGURED: "電子署名を確認する設定（トラストアンカー）がないため、承認できません。システム管理者に連絡してください。",
-    NOT_SIGNED: "この申請には電子署名がないため、承認できません。",
+    jpki.CERTIFICATE_REVOKED: _l("署名に使われた電子証明書が、署名のあとに失効しています（転居や氏名の変更などで失効します）。"
+                              "このままでは承認できません。補正依頼で新しい電子証明書による署名をお願いするか、却下してください。"),
+    jpki.REVOCATION_UNAVAILABLE: _l("電子証明書が失効していないかを確認できなかったため、承認できません。"
+                                 "失効リスト（CRL）が新しいかをシステム管理者に確かめてもらい、もう一度承認してください。"),
+    jpki.CERTIFICATE_EXPIRED: _l("署名に使われた電子証明書の有効期間が過ぎています。"
+                              "補正依頼で新しい電子証明書による署名をお願いしてください。"),
+    jpki.CERTIFICATE_UNTRUSTED: _l("電子証明書の発行元を確認できなかったため、承認できません。"
+                                "トラストアンカーと中間証明書の設定をシステム管理者に確かめてもらってください。"),
+    jpki.SIGNATURE_INVALID: _l("保存されている電子署名が申請内容と一致しないため、承認できません。システム管理者に連絡してください。"),
+    NOT_CONFIGURED: _l("電子署名を確認する設定（トラストアンカー）がないため、承認できません。システム管理者に連絡してください。"),
+    NOT_SIGNED: _l("この申請には電子署名がないため、承認できません。"),
 }
 
 
@@ -72,19 +72,3 @@ def recheck(app: Application, actor: str) -> None:
     db.session.commit()  # the failed check stays in the history
     raise ApplicationError(code, RECHECK_MESSAGES.get(code, RECHECK_MESSAGES[jpki.SIGNATURE_INVALID]))
 
-
-def staff_change_status(app: Application, to: str, *, actor: str, note: str = "",
-                        field_comments: Mapping[str, str] | None = None, staff_id: int | None = None,
-                        needs_second_approver: bool = False) -> ApplicationEvent:
-    """applications.change_status for staff and back-office systems, with the re-check before 承認
-    (the transition rules are said first: nothing to verify for a move that is refused anyway)."""
-    if to == workflow.APPROVED:
-        refusal = workflow.check(app.status, to, workflow.STAFF, payment_state=app.payment_state,
-                                 needs_second_approver=needs_second_approver,
-                                 first_approver_id=app.first_approver_id, staff_id=staff_id, note=note)
-        if refusal:
-            raise ApplicationError(refusal.code, refusal.message_ja, refusal.message_en)
-        recheck(app, actor)
-    return applications.change_status(app, to, who=workflow.STAFF, actor=actor, note=note,
-                                      field_comments=field_comments, staff_id=staff_id,
-                                      needs_second_approver=needs_second_approver)

@@ -19,22 +19,29 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from rapidfuzz import fuzz
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.routing import BuildError
 
 from core import usage
+from core.city import city
 from core.db import db
+from core.japan_time import JST
+from core.links import external_url
+from core.pack import rulebook
 from core.security import limiter
-from guide import rulebook
-from intake import applications, dispatch, jpki, links, postcode, web_forms, workflow
+from core.uploads import draft_caps, upload_limit
+from core.words import lang_of
+from core.words import text as translate
+from intake import applications, devca, dispatch, jpki, links, postcode, web_forms, workflow
 from intake.forms import Form, fee_total, is_shown, load_forms, section_shown, unit_fee
 from intake.models import Application, ApplicationAttachment
+from intake.payments.service import start_checkout
 from intake.signature_check import read_files
 
 bp = Blueprint("intake", __name__, template_folder="templates")
-JST = dt.timezone(dt.timedelta(hours=9))
 DRAFTS = "apply_drafts"  # session key: ids of the drafts this browser may open
 MAX_DRAFTS = 20
 EDITABLE = (workflow.DRAFT, workflow.SIGNED, workflow.CORRECTION)
@@ -56,7 +63,7 @@ def _form(pid: str) -> Form | None:
 
 
 def _locale() -> str:
-    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+    return lang_of(getattr(g, "locale", "ja"))  # the pack's ja/en field the page reads
 
 
 def _today() -> dt.date:
@@ -92,11 +99,12 @@ def _shown_sections(form: Form, answers: dict[str, Any]) -> list[str]:
 
 
 def _attachments(app: Application, names: list[str] | None = None) -> dict[str, ApplicationAttachment]:
-    """This application's files, plus the named uploads not claimed by anyone yet."""
+    """This application's files, plus the named uploads made on its pages and not claimed yet."""
     found = {a.name: a for a in applications.attachments(app)}
     if names:
         for a in db.session.scalars(select(ApplicationAttachment).where(
-                ApplicationAttachment.name.in_(names), ApplicationAttachment.application_id.is_(None))):
+                ApplicationAttachment.name.in_(names), ApplicationAttachment.application_id.is_(None),
+                ApplicationAttachment.draft == applications.web_upload_draft(app))):
             found[a.name] = a
     return found
 
@@ -161,23 +169,17 @@ def _receipt_url(token: str) -> str | None:
 
 
 def _start_checkout(app: Application, return_url: str, cancel_url: str):
-    """Redirect to the payment provider's checkout (intake.payments, imported when needed)."""
-    try:
-        from intake.payments.service import start_checkout
-    except ImportError:
-        return render_template("intake/message.html", title=_t("お支払いの準備ができていません"),
-                               body=_t("いまはオンラインで支払えません。時間をおいてお試しください。")), 503
+    """Redirect to the payment provider's checkout."""
     try:
         url = start_checkout(app, return_url, cancel_url)
     except applications.ApplicationError as exc:
         db.session.rollback()
-        return render_template("intake/message.html", title=_t("お支払いに進めませんでした"), body=exc.message_ja), exc.status
+        return render_template("intake/message.html", title=_t("お支払いに進めませんでした"), body=exc.text()), exc.status
     db.session.commit()
     return redirect(url)
 
 
 def _t(text: str) -> str:
-    from flask_babel import gettext
     return gettext(text)
 
 
@@ -246,6 +248,7 @@ def start(pid: str):
 # --- one section per page ------------------------------------------------------------------------
 
 @bp.route("/apply/d/<app_id>/<sid>", methods=["GET", "POST"])
+@upload_limit()
 def section(app_id: str, sid: str):
     app, form = _own(app_id)
     if app.status not in EDITABLE:
@@ -261,7 +264,8 @@ def section(app_id: str, sid: str):
         return _render_section(form, app, sid, page, errors)
 
     def store(field_id: str, filename: str, data: bytes):
-        return applications.store_upload(form, field_id, filename, data)
+        return applications.store_upload(form, field_id, filename, data,
+                                         draft=applications.web_upload_draft(app), caps=draft_caps())
 
     page = _page(form, sid, CombinedMultiDict([request.files, request.form]), None, store)
     page.store_uploads()
@@ -281,7 +285,7 @@ def section(app_id: str, sid: str):
         _store_answers(form, app, page, answers)
     except applications.ApplicationError as exc:
         db.session.rollback()
-        return _render_section(form, app, sid, page, [{"field_id": "main", "message": exc.message_ja}], 400)
+        return _render_section(form, app, sid, page, [{"field_id": "main", "message": exc.text()}], 400)
     db.session.commit()
     answers = applications.values(app)
     steps = _shown_sections(form, answers)
@@ -406,7 +410,8 @@ def sign(app_id: str):
     if not app.payload:
         return redirect(url_for("intake.review", app_id=app.id))
     payload = app.payload.encode("utf-8")
-    error = jpki.MESSAGES_JA.get(app.last_signature_error or "") if app.last_signature_error else None
+    code = app.last_signature_error
+    error = translate(_locale(), jpki.MESSAGES[code]) if code in jpki.MESSAGES else None  # in the page's language
     return render_template("intake/sign.html", form=form, app=app, error=error, api_key=links.api_key(app.id),
                            digest=hashlib.sha256(payload).hexdigest(),
                            digest_info=base64.b64encode(jpki.digest_info(payload)).decode(),
@@ -417,7 +422,6 @@ def sign(app_id: str):
 def dev_sign(app_id: str):
     """開発用の署名: the development CA's test card signs on the server; the signature is then
     verified exactly as the API verifies the signer app's (trust anchors, CRLs) and recorded."""
-    from intake import devca
 
     app = _own(app_id)[0]
     directory = _dev_ca_dir()
@@ -430,9 +434,10 @@ def dev_sign(app_id: str):
     address = answers.get("applicant_address") or {}
     name = " ".join(x for x in (answers.get("applicant_family_name"), answers.get("applicant_given_name")) if x)
     born = answers.get("applicant_birth_date") or "1980-04-01"
-    card = ca.issue_signing_cert(name or "加古川 太郎",
+    resident = city().sample_resident  # a made-up resident of this city when the form has no name
+    card = ca.issue_signing_cert(name or resident.name,
                                  "".join(str(address.get(k) or "") for k in ("prefecture", "city", "street"))
-                                 or "兵庫県加古川市加古川町北在家2000",
+                                 or resident.address,
                                  dt.date.fromisoformat(born), {"female": "2"}.get(answers.get("applicant_sex"), "1"))
     ca.write_crls()
     payload = app.payload.encode("utf-8")
@@ -449,8 +454,8 @@ def dev_sign(app_id: str):
     if not result.ok:
         return redirect(url_for("intake.sign", app_id=app.id))
     if applications.payment_needed_before_submit(app):
-        return _start_checkout(app, links.external_url("intake.submit_page", app_id=app.id),
-                               links.external_url("intake.submit_page", app_id=app.id))
+        return _start_checkout(app, external_url("intake.submit_page", app_id=app.id),
+                               external_url("intake.submit_page", app_id=app.id))
     return redirect(url_for("intake.submit_page", app_id=app.id))
 
 
@@ -461,7 +466,7 @@ def pay(app_id: str):
     app = _own(app_id)[0]
     if not applications.payment_needed_before_submit(app):
         return redirect(url_for("intake.submit_page", app_id=app.id))
-    back = links.external_url("intake.submit_page", app_id=app.id)
+    back = external_url("intake.submit_page", app_id=app.id)
     return _start_checkout(app, back, back)
 
 
@@ -491,7 +496,7 @@ def submit(app_id: str):
             return redirect(url_for("intake.submit_page", app_id=app.id))
         if exc.code == "not_signed":
             return redirect(url_for("intake.sign", app_id=app.id))
-        return render_template("intake/message.html", title=_t("送信できませんでした"), body=exc.message_ja), exc.status
+        return render_template("intake/message.html", title=_t("送信できませんでした"), body=exc.text()), exc.status
     db.session.commit()
     if sent:
         usage.record("apply", "submitted", app.procedure_id)
@@ -555,7 +560,7 @@ def status_pay(token: str):
     app = _by_token(token)[0]
     if app.payment_state != "due":
         return redirect(url_for("intake.status", token=token))
-    back = links.external_url("intake.status", token=token)
+    back = external_url("intake.status", token=token)
     return _start_checkout(app, back, back)
 
 

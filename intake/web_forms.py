@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field as WTField
 from wtforms import Form as WTForm
 
+from core.errors import AppError
 from intake.forms import (
     DEFAULT_MAX_LENGTH,
     MULTILINE_MAX_LENGTH,
@@ -38,7 +39,8 @@ from intake.forms import (
     normalize,
 )
 from intake.forms_schema import ADDRESS_PARTS, KANA_PATTERN, PHONE_PATTERN, POSTAL_CODE_PATTERN, PREFECTURES, Field
-from rules.wareki import ERAS, parse_wareki, to_wareki
+from intake.postcode import lookup
+from rules.wareki import ERAS, parse_wareki, ymd_with_wareki
 
 Store = Callable[[str, str, bytes], Any]  # (field id, file name, bytes) -> an attachment; raises
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -100,10 +102,7 @@ def _gregorian(year: str, month: str, day: str) -> dt.date:
 def format_date(value: str | dt.date, *, wareki: bool = True) -> str:
     """2023-04-01 → 2023年4月1日（令和5年4月1日）."""
     d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-    text = f"{d.year}年{d.month}月{d.day}日"
-    if wareki and d >= ERAS[-1].start:
-        text += f"（{to_wareki(d, with_weekday=False)}）"
-    return text
+    return ymd_with_wareki(d) if wareki else f"{d.year}年{d.month}月{d.day}日"
 
 
 # --- fields --------------------------------------------------------------------------------------
@@ -381,10 +380,8 @@ class FileField(SpecField):
                 break
             try:
                 attachment = self.store(self.spec.id, upload.filename or "file", upload.read())
-            except Exception as exc:  # ApplicationError: the message says what to do
-                message = getattr(exc, "message_en" if self.locale == "en" else "message_ja", None)
-                if message is None:
-                    raise
+            except AppError as exc:  # the refusal (wrong type, too large) says what to do
+                message = exc.text_in(self.locale)
                 self.process_errors.append(_("%(label)s：%(message)s", label=self.title, message=message))
                 continue
             self.keep.append(attachment.name)
@@ -580,7 +577,6 @@ class SectionForm(WTForm):
     def apply(self, action: str) -> bool:
         """A page action other than continue/save: add or remove a row, take a file off, look up a
         postcode. True when the action was one of these (the page is shown again)."""
-        from intake.postcode import lookup
 
         kind, _sep, rest = action.partition(":")
         target, _sep, arg = rest.partition(":")

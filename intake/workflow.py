@@ -6,11 +6,13 @@
                submitted / reviewing / correction → rejected (却下) or withdrawn (取下げ, at the resident's request)
     resident:  withdraws (取下げ) by themselves only until processing starts (submitted at the latest)
 
-Plain Python: no Flask, no database. ``check`` says why a transition is refused, in Japanese.
+Plain Python: no Flask, no database. ``check`` says why a transition is refused, in words for any locale.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from core.words import N_, NP_, Message
 
 DRAFT, SIGNED, SUBMITTED, REVIEWING, CORRECTION = "draft", "signed", "submitted", "reviewing", "correction"
 APPROVED, ISSUED, COMPLETED, REJECTED, WITHDRAWN = "approved", "issued", "completed", "rejected", "withdrawn"
@@ -19,31 +21,29 @@ BEFORE_SUBMISSION = frozenset({DRAFT, SIGNED})
 CLOSED = frozenset({COMPLETED, REJECTED, WITHDRAWN})
 OPEN_FOR_STAFF = frozenset({SUBMITTED, REVIEWING, CORRECTION, APPROVED, ISSUED})
 
-LABELS: dict[str, dict[str, str]] = {
-    DRAFT: {"ja": "下書き", "en": "Draft", "easy": "したがき"},
-    SIGNED: {"ja": "署名済み（未送信）", "en": "Signed, not sent", "easy": "しょめい ずみ（まだ おくって いません）"},
-    SUBMITTED: {"ja": "受付", "en": "Received", "easy": "うけつけ しました"},
-    REVIEWING: {"ja": "審査中", "en": "Under review", "easy": "しらべて います"},
-    CORRECTION: {"ja": "補正依頼", "en": "Correction requested", "easy": "なおして ください"},
-    APPROVED: {"ja": "承認", "en": "Approved", "easy": "みとめられました"},
-    ISSUED: {"ja": "発行済・郵送済", "en": "Issued / posted", "easy": "だしました・おくりました"},
-    COMPLETED: {"ja": "完了", "en": "Completed", "easy": "おわりました"},
-    REJECTED: {"ja": "却下", "en": "Rejected", "easy": "みとめられませんでした"},
-    WITHDRAWN: {"ja": "取下げ", "en": "Withdrawn", "easy": "とりさげました"},
+LABELS: dict[str, Message] = {  # msgctxt: 「受付」 is "Received" here, "Check in" at a counter
+    DRAFT: Message(NP_("application status", "下書き")),
+    SIGNED: Message(NP_("application status", "署名済み（未送信）")),
+    SUBMITTED: Message(NP_("application status", "受付")),
+    REVIEWING: Message(NP_("application status", "審査中")),
+    CORRECTION: Message(NP_("application status", "補正依頼")),
+    APPROVED: Message(NP_("application status", "承認")),
+    ISSUED: Message(NP_("application status", "発行済・郵送済")),
+    COMPLETED: Message(NP_("application status", "完了")),
+    REJECTED: Message(NP_("application status", "却下")),
+    WITHDRAWN: Message(NP_("application status", "取下げ")),
 }
 
 # what each status means for the resident (shown on the status page and in the e-mail)
-RESIDENT_TEXT: dict[str, dict[str, str]] = {
-    SUBMITTED: {"ja": "申請を受け付けました。担当課が内容を確認します。", "en": "We have received your application. The department will check it."},
-    REVIEWING: {"ja": "担当課が内容を確認しています。", "en": "The department is checking your application."},
-    CORRECTION: {"ja": "申請内容に直してほしいところがあります。状態のページで内容を確認し、直して送り直してください。",
-                 "en": "Something in your application needs correcting. Open the status page, correct it and send it again."},
-    APPROVED: {"ja": "申請が承認されました。発行・郵送の準備をしています。", "en": "Your application has been approved. We are preparing it."},
-    ISSUED: {"ja": "発行しました。郵送の場合は数日で届きます。窓口受け取りの場合は本人確認書類を持って来てください。",
-             "en": "Issued. By post it arrives in a few days; for pick-up, bring an identity document."},
-    COMPLETED: {"ja": "手続きが完了しました。", "en": "The procedure is complete."},
-    REJECTED: {"ja": "申請は認められませんでした。理由は状態のページで確認できます。", "en": "The application was not accepted. The reason is on the status page."},
-    WITHDRAWN: {"ja": "申請を取り下げました。", "en": "The application has been withdrawn."},
+RESIDENT_TEXT: dict[str, Message] = {
+    SUBMITTED: Message(N_("申請を受け付けました。担当課が内容を確認します。")),
+    REVIEWING: Message(N_("担当課が内容を確認しています。")),
+    CORRECTION: Message(N_("申請内容に直してほしいところがあります。状態のページで内容を確認し、直して送り直してください。")),
+    APPROVED: Message(N_("申請が承認されました。発行・郵送の準備をしています。")),
+    ISSUED: Message(N_("発行しました。郵送の場合は数日で届きます。窓口受け取りの場合は本人確認書類を持って来てください。")),
+    COMPLETED: Message(N_("手続きが完了しました。")),
+    REJECTED: Message(N_("申請は認められませんでした。理由は状態のページで確認できます。")),
+    WITHDRAWN: Message(N_("申請を取り下げました。")),
 }
 
 STAFF, RESIDENT, SYSTEM = "staff", "resident", "system"
@@ -72,8 +72,7 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
 @dataclass(frozen=True)
 class Refusal:
     code: str
-    message_ja: str
-    message_en: str
+    message: Message  # read in its reader's language: ``message.text(locale)``
 
 
 def next_statuses(current: str, who: str) -> list[str]:
@@ -86,22 +85,18 @@ def check(current: str, to: str, who: str, *, payment_state: str = "none",
           staff_id: int | None = None, note: str = "") -> Refusal | None:
     """None when the move is allowed; otherwise why not (a code and what to do)."""
     if who not in TRANSITIONS.get((current, to), frozenset()):
-        return Refusal("transition_not_allowed",
-                       f"「{LABELS[current]['ja']}」から「{LABELS[to]['ja']}」には変更できません。",
-                       f"An application cannot move from “{LABELS[current]['en']}” to “{LABELS[to]['en']}”.")
+        return Refusal("transition_not_allowed", Message(N_("「%(current)s」から「%(to)s」には変更できません。"),
+                                                         current=LABELS[current], to=LABELS[to]))
     if to == APPROVED and payment_state == "due":
-        return Refusal("payment_due", "手数料のお支払いが済んでから承認してください。",
-                       "Approve once the fee has been paid.")
+        return Refusal("payment_due", Message(N_("手数料のお支払いが済んでから承認してください。")))
     if to == APPROVED and needs_second_approver:
         if first_approver_id is None:
-            return Refusal("first_approval_missing", "この手続きは2人で承認します。先に一次承認をしてください。",
-                           "This procedure needs two approvers: record the first approval first.")
+            return Refusal("first_approval_missing",
+                           Message(N_("この手続きは2人で承認します。先に一次承認をしてください。")))
         if staff_id is not None and staff_id == first_approver_id:
-            return Refusal("same_approver", "一次承認をした人とは別の職員が承認してください。",
-                           "The final approval must be made by someone other than the first approver.")
+            return Refusal("same_approver", Message(N_("一次承認をした人とは別の職員が承認してください。")))
     if to in (REJECTED, CORRECTION) and who == STAFF and not note.strip():
-        return Refusal("reason_required", "理由を書いてください。住民に伝わります。",
-                       "Write the reason; the resident will see it.")
+        return Refusal("reason_required", Message(N_("理由を書いてください。住民に伝わります。")))
     return None
 
 
@@ -110,4 +105,5 @@ def resident_may_withdraw(current: str) -> bool:
 
 
 def label(status: str, locale: str = "ja") -> str:
-    return LABELS.get(status, {}).get(locale) or LABELS.get(status, {}).get("ja", status)
+    words = LABELS.get(status)
+    return words.text(locale) if words is not None else status

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import Field, HttpUrl, model_validator
 
-from knowledge.loader import PACKS_DIR, read_doc, validate_doc
+from knowledge.loader import PACKS_DIR, default_pack_name, read_doc, validate_doc
 from knowledge.schema import ID_PATTERN, Strict
 from knowledge.yamlfile import KnowledgeError
 
@@ -44,11 +44,11 @@ class PhrasesFile(Strict):
         return [*self.departments.get(department_id, []), *self.common]
 
 
-def load_phrases(name: str = "kakogawa", packs_dir: Path = PACKS_DIR,
+def load_phrases(name: str | None = None, packs_dir: Path = PACKS_DIR,
                  department_ids: set[str] | None = None) -> PhrasesFile:
     """The pack's starter phrases, validated; ``department_ids``: the pack's departments (a
     phrase list for an unknown department is an error). No file: no starters."""
-    path = packs_dir / name / FILENAME
+    path = packs_dir / (name or default_pack_name()) / FILENAME
     if not path.exists():
         return PhrasesFile(source="-")
     problems: list[str] = []

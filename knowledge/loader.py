@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -28,6 +29,7 @@ from knowledge.schema import (
 from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
+DEFAULT_PACK = "kakogawa"  # the pack served when MUNICIPALITY is not set (core/config.py reads it here)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -70,7 +72,13 @@ def read_doc(path: Path, problems: list[str]) -> YamlDoc | None:
         return None
 
 
-def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeBase:
+def default_pack_name() -> str:
+    """The pack named by MUNICIPALITY (the one the app serves), for tools called without a name."""
+    return os.environ.get("MUNICIPALITY") or DEFAULT_PACK
+
+
+def load_pack(name: str | None = None, packs_dir: Path = PACKS_DIR) -> KnowledgeBase:
+    name = name or default_pack_name()
     directory = packs_dir / name
     if not directory.is_dir():
         raise KnowledgeError([f"{directory}: no knowledge pack named '{name}'"])
@@ -86,7 +94,7 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
         doc = read_doc(path, problems)
         return (validate_doc(doc, model, problems) if doc else None), doc
 
-    pack, _ = one("pack.yaml", PackFile)
+    pack, pack_doc = one("pack.yaml", PackFile)
     deps_file, deps_doc = one("departments.yaml", DepartmentsFile)
     bring_file, bring_doc = one("bring.yaml", BringFile)
     events_file, events_doc = one("events.yaml", EventsFile)
@@ -110,7 +118,7 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
     if problems:
         raise KnowledgeError(problems)
     assert pack and deps_file and bring_file and events_file and questions_file
-    assert deps_doc and bring_doc and events_doc and questions_doc
+    assert pack_doc and deps_doc and bring_doc and events_doc and questions_doc
 
     departments = {d.id: d for d in deps_file.departments}
     counters = {c.id: (d, c) for d in deps_file.departments for c in d.counters}
@@ -123,6 +131,8 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
     _unique(events_doc, "events", [e.id for e in events_file.events], problems)
     _unique(questions_doc, "questions", [q.id for q in questions_file.questions], problems)
 
+    if pack.contact_department not in departments:
+        problems.append(pack_doc.problem(("contact_department",), f"unknown department '{pack.contact_department}'"))
     for pid, proc in procedures.items():
         doc = docs[pid]
         if proc.department not in departments:
@@ -139,6 +149,15 @@ def load_pack(name: str = "kakogawa", packs_dir: Path = PACKS_DIR) -> KnowledgeB
                 problems.append(doc.problem(("requires", i), f"unknown procedure '{req}'"))
             elif req == pid:
                 problems.append(doc.problem(("requires", i), "a procedure cannot require itself"))
+        seen_needed: set[str] = set()
+        for i, needed in enumerate(proc.often_needed):
+            if needed.procedure not in procedures:
+                problems.append(doc.problem(("often_needed", i, "procedure"), f"unknown procedure '{needed.procedure}'"))
+            elif needed.procedure == pid:
+                problems.append(doc.problem(("often_needed", i, "procedure"), "a procedure cannot lead to itself"))
+            elif needed.procedure in seen_needed:
+                problems.append(doc.problem(("often_needed", i, "procedure"), f"'{needed.procedure}' is listed twice"))
+            seen_needed.add(needed.procedure)
     for n, dep in enumerate(deps_file.departments):
         for m, counter in enumerate(dep.counters):
             for i, pid in enumerate(counter.closed_days.procedures if counter.closed_days else []):

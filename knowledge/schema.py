@@ -31,6 +31,11 @@ class Text(Strict):
             return self.easy or self.ja
         return self.en if locale == "en" else self.ja
 
+    def text(self, locale: str) -> str:
+        """As ``get``: a pack's text is read like a ``core.words.Message``, so it can be one's variable
+        (「%(label)sは…」 with the field's label in the message's language)."""
+        return self.get(locale)
+
 
 class Sourced(Strict):
     source_url: HttpUrl
@@ -174,6 +179,46 @@ class BringFile(Strict):
     filer_identity: FilerIdentity | None = None
 
 
+# --- search words -------------------------------------------------------------------------
+
+HIRAGANA_READING = r"^[ぁ-ゖー0-9０-９ ]+$"
+
+
+class SearchWords(Strict):
+    """What residents type for a procedure or a life event besides its names (guide/search.py).
+
+    ``reading``: the Japanese name in ひらがな (generated with pykakasi 2.3.0, then checked by a
+    person: 市県民税 is しけんみんぜい, not しけんたみぜい); ``aliases``: everyday and colloquial
+    words that mean this and nothing else (仮ナンバー, ハンコ); ``old_names``: names no longer in use
+    (子ども手当), with ``source_url`` where the change is told; ``other_languages``: words in other
+    languages by language code (vi, zh, ko, pt …; English beside ``name.en``). ``verified_on``: the
+    day a curator last read them through."""
+
+    reading: str | None = Field(default=None, pattern=HIRAGANA_READING)
+    aliases: list[str] = []
+    old_names: list[str] = []
+    other_languages: dict[str, list[str]] = {}
+    source_url: HttpUrl | None = None
+    verified_on: dt.date | None = None
+
+    @field_validator("aliases", "old_names")
+    @classmethod
+    def _words(cls, v: list[str]) -> list[str]:
+        if any(not w.strip() or len(w) > 100 for w in v):
+            raise ValueError("a search word is 1 to 100 characters")
+        if len(set(v)) != len(v):
+            raise ValueError("a search word is listed twice")
+        return v
+
+    @field_validator("other_languages")
+    @classmethod
+    def _languages(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for code, words in v.items():
+            if not code.isascii() or not 2 <= len(code) <= 7 or any(not w.strip() for w in words):
+                raise ValueError(f"'{code}': a language code (vi, zh-Hans …) with its words")
+        return v
+
+
 # --- life events --------------------------------------------------------------------------
 
 
@@ -185,6 +230,7 @@ class LifeEvent(Strict):
     date_label: Text  # what event_date means for this event (e.g. 住み始めた日)
     date_hint: Text | None = None  # the date page's hint for this event (else the question's own hint)
     questions: list[str]  # question ids in asking order
+    search: SearchWords | None = None  # readings and everyday words (guide/search.py)
 
 
 class EventsFile(Strict):
@@ -280,6 +326,14 @@ class Fee(Strict):
         return self
 
 
+class OftenNeeded(Strict):
+    """Another procedure (mostly a certificate) that people who do this one often need next: a
+    住民票の写し for the car's registration after 転入. The guide's result offers it, with why."""
+
+    procedure: str = Field(pattern=ID_PATTERN)
+    why: Text  # what it is needed for, in words (車の登録の住所変更 …)
+
+
 class Procedure(Sourced):
     id: str = Field(pattern=ID_PATTERN)
     name: Text
@@ -297,7 +351,9 @@ class Procedure(Sourced):
     legal_basis: Text | None = None
     requires: list[str] = []  # procedures to be done before this one (graph edges)
     standalone: bool = False  # a service of its own (certificates …), not reached by life events
-    keywords: list[str] = []  # words residents type (search)
+    keywords: list[str] = []  # words residents type, also shared with related procedures (search)
+    search: SearchWords | None = None  # reading, aliases, old names, other languages (guide/search.py)
+    often_needed: list[OftenNeeded] = []  # offered from a result that lists this procedure
 
     @field_validator("requires")
     @classmethod
@@ -310,8 +366,28 @@ class Procedure(Sourced):
 # --- pack ---------------------------------------------------------------------------------
 
 
+class SampleResident(Strict):
+    """A made-up resident of the city: the development signer's card and the demo's defaults."""
+
+    name: str = Field(min_length=1)
+    address: str = Field(min_length=1)
+
+
 class PackFile(Strict):
+    """Who the city is: every city-specific word of the pages, mails and receipts comes from here."""
+
     id: str = Field(pattern=ID_PATTERN)
-    name: Text
+    name: Text  # the city's name as a title: 〇〇市 / 〇〇 City
+    # the name in running text (reasons, facts' words): "moving into 〇〇"; None: ``name``
+    name_in_text: Text | None = None
     homepage: HttpUrl
+    # the city's domain for mail and calendar ids (noreply@guide.<domain>, <uid>@reserve.<domain>)
+    domain: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
+    mail_from: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")  # the sender of residents' mail (MAIL_FROM overrides)
+    contact_department: str  # the department residents ask about the site (accessibility page)
+    sample_resident: SampleResident
     sources: dict[str, HttpUrl] = {}
+
+    def words(self, locale: str) -> str:
+        """The name in running text, in ``locale``."""
+        return (self.name_in_text or self.name).get(locale)

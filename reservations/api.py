@@ -7,44 +7,44 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, jsonify, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import usage
 from core.db import db
+from core.errors import AppError
+from core.i18n import current_locale
+from core.japan_time import JST
+from core.pack import rulebook
 from core.security import limiter
-from guide import rulebook
 from reservations import booking, links, notify, overrides
 from reservations import models as m
-from reservations.booking import BookingError, aware, seat_range
+from reservations.booking import aware, seat_range
 from reservations.calendar import is_closed
 from reservations.current import catalog as current_catalog
 from reservations.person import check_person
-from reservations.slots import JST
 from reservations.wording import closed_text
 
 bp = Blueprint("reservations_api", __name__, url_prefix="/api/v1/reservations")
 MAX_TEXT = 300
 
 
-def _lang() -> str:
-    return "en" if request.args.get("lang") == "en" else "ja"
+SEND_OBJECT = {"body": _l("JSON のオブジェクトを送ってください。")}
+START_FORMAT = _l("開始時刻を ISO 8601 の形で指定してください（例：2026-12-07T09:00:00+09:00）。")
 
 
-def _error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
-    body: dict = {"error": {"code": code, "message": message}}
-    if fields:
-        body["error"]["fields"] = fields
-    return jsonify(body), status
+def _invalid(fields: dict[str, object]) -> AppError:
+    return AppError("invalid", _l("入力内容を確認してください。"), 400, fields)
 
 
-def _bad(fields: dict[str, str], lang: str):
-    return _error(400, "invalid", "Check the fields." if lang == "en" else "入力内容を確認してください。", fields)
+def _retry() -> AppError:
+    """A number drawn twice at once (vanishingly rare): nothing was kept."""
+    return AppError("retry", _l("もう一度お試しください。"), 409)
 
 
-def _booking_error(exc: BookingError, lang: str):
-    db.session.rollback()
-    return _error(exc.status, exc.code, exc.message_en if lang == "en" else exc.message_ja)
+def _not_found() -> AppError:
+    return AppError("not_found", _l("予約が見つかりません。"), 404)
 
 
 def iso(moment: dt.datetime) -> str:
@@ -64,21 +64,20 @@ def parse_start(raw: object) -> dt.datetime | None:
     return moment if 2000 <= moment.year <= 2199 else None
 
 
-def _service_site_errors(catalog, service_id: object, site_id: object, lang: str) -> dict[str, str]:
-    fields: dict[str, str] = {}
+def _service_site_errors(catalog, service_id: object, site_id: object) -> dict[str, object]:
+    fields: dict[str, object] = {}
     if not isinstance(service_id, str) or service_id not in catalog.services:
-        fields["service_id"] = "No such service." if lang == "en" else "この手続きは予約できません。"
+        fields["service_id"] = _l("この手続きは予約できません。")
     if not isinstance(site_id, str) or site_id not in catalog.sites:
-        fields["site_id"] = "No such place." if lang == "en" else "この場所はありません。"
+        fields["site_id"] = _l("この場所はありません。")
     elif "service_id" not in fields and catalog.counter_for(service_id, site_id) is None:
-        fields["site_id"] = ("This service is not offered at this place." if lang == "en"
-                             else "この場所では、この手続きはできません。")
+        fields["site_id"] = _l("この場所では、この手続きはできません。")
     return fields
 
 
 @bp.get("/services")
 def services():
-    catalog, lang = current_catalog(), _lang()
+    catalog, lang = current_catalog(), current_locale()
     return jsonify({"services": [
         {"id": s.id, "name": s.name.get(lang), "duration_minutes": s.minutes, "procedures": list(s.procedures),
          "sites": [{"id": site.id, "name": site.name.get(lang)} for site in catalog.sites_for(s.id)]}
@@ -87,17 +86,17 @@ def services():
 
 @bp.get("/availability")
 def availability():
-    catalog, lang = current_catalog(), _lang()
+    catalog, lang = current_catalog(), current_locale()
     service_id, site_id = request.args.get("service_id"), request.args.get("site_id")
-    fields = _service_site_errors(catalog, service_id, site_id, lang)
+    fields = _service_site_errors(catalog, service_id, site_id)
     try:
         day = dt.date.fromisoformat(request.args.get("date", ""))
         if not 2000 <= day.year <= 2199:
             raise ValueError(day)
     except ValueError:
-        fields["date"] = "Give a date as YYYY-MM-DD." if lang == "en" else "日付を YYYY-MM-DD の形で指定してください。"
+        fields["date"] = _l("日付を YYYY-MM-DD の形で指定してください。")
     if fields:
-        return _bad(fields, lang)
+        raise _invalid(fields)
     day_catalog = overrides.for_day(catalog, site_id, day)  # staff closures and hours of that day
     closed = is_closed(day_catalog, site_id, day)
     rows = booking.availability(catalog, service_id, site_id, day, channel="web")
@@ -127,42 +126,38 @@ def _moved_to(r: m.Reservation) -> str | None:
 def create():
     catalog = current_catalog()
     body = request.get_json(silent=True)
-    lang = "en" if isinstance(body, dict) and body.get("locale") == "en" else "ja"
+    lang = current_locale()  # the body's locale first: the booking keeps it for its e-mails
     if not isinstance(body, dict):
-        return _bad({"body": "Send a JSON object." if lang == "en" else "JSON のオブジェクトを送ってください。"}, lang)
-    fields = _service_site_errors(catalog, body.get("service_id"), body.get("site_id"), lang)
+        raise _invalid(SEND_OBJECT)
+    fields = _service_site_errors(catalog, body.get("service_id"), body.get("site_id"))
     start = parse_start(body.get("start"))
     if start is None:
-        fields["start"] = ("Give the start as ISO 8601, e.g. 2026-12-07T09:00:00+09:00." if lang == "en"
-                           else "開始時刻を ISO 8601 の形で指定してください（例：2026-12-07T09:00:00+09:00）。")
+        fields["start"] = START_FORMAT
     for key in ("name", "name_kana", "email", "phone"):
         value = body.get(key)
         if (value is not None and not isinstance(value, str)) or (isinstance(value, str) and len(value) > MAX_TEXT):
-            fields[key] = "Give text." if lang == "en" else "文字で指定してください。"
+            fields[key] = _l("文字で指定してください。")
     procedures = body.get("procedures", [])
     if not isinstance(procedures, list) or not all(isinstance(p, str) and len(p) <= 64 for p in procedures) \
             or len(procedures) > 20:
-        fields["procedures"] = "Give a list of procedure ids." if lang == "en" else "手続きの ID の一覧を指定してください。"
+        fields["procedures"] = _l("手続きの ID の一覧を指定してください。")
         procedures = []
     if body.get("locale") not in (None, "ja", "en"):
-        fields["locale"] = "ja or en." if lang == "en" else "ja か en を指定してください。"
+        fields["locale"] = _l("ja か en を指定してください。")
     person, person_errors = check_person(*(body.get(k) if isinstance(body.get(k), str) else None
                                            for k in ("name", "name_kana", "email", "phone")), locale=lang)
     for key, message in person_errors.items():
         fields.setdefault(key, message)
     if fields or person is None or start is None:
-        return _bad(fields, lang)
+        raise _invalid(fields)
     try:
         reservation = booking.book(catalog, body["service_id"], body["site_id"], start, name=person.name,
                                    name_kana=person.name_kana, email=person.email, phone=person.phone, channel="web",
                                    procedures=[p for p in procedures if p in rulebook().kb.procedures], locale=lang)
         notify.send_confirmation(catalog, reservation, links.manage_url(reservation.number), rulebook().kb)
         db.session.commit()
-    except BookingError as exc:
-        return _booking_error(exc, lang)
-    except IntegrityError:  # a number drawn twice at once (vanishingly rare): nothing was kept
-        db.session.rollback()
-        return _error(409, "retry", "Please try again." if lang == "en" else "もう一度お試しください。")
+    except IntegrityError as exc:
+        raise _retry() from exc
     usage.record("reserve", "booked", reservation.service_id)
     return jsonify({"number": reservation.number, "manage_url": links.manage_api_url(reservation.number),
                     "page_url": links.manage_url(reservation.number),
@@ -174,32 +169,24 @@ def _by_token(token: str) -> m.Reservation | None:
     return booking.by_number(number) if number else None
 
 
-def _not_found(lang: str):
-    return _error(404, "not_found", "No such booking." if lang == "en" else "予約が見つかりません。")
-
-
 @bp.get("/manage/<token>")
 def get_reservation(token: str):
-    lang = _lang()
     r = _by_token(token)
     if r is None or r.status in (m.HELD, m.EXPIRED):
-        return _not_found(lang)
-    return jsonify(_describe(current_catalog(), r, lang))
+        raise _not_found()
+    return jsonify(_describe(current_catalog(), r, current_locale()))
 
 
 @bp.delete("/manage/<token>")
 @limiter.limit("30 per minute")
 def cancel_reservation(token: str):
-    lang, catalog = _lang(), current_catalog()
+    lang, catalog = current_locale(), current_catalog()
     r = _by_token(token)
     if r is None or r.status in (m.HELD, m.EXPIRED):
-        return _not_found(lang)
-    try:
-        booking.cancel(catalog, r)
-        notify.send_cancelled(catalog, r, rulebook().kb)
-        db.session.commit()
-    except BookingError as exc:
-        return _booking_error(exc, lang)
+        raise _not_found()
+    booking.cancel(catalog, r)
+    notify.send_cancelled(catalog, r, rulebook().kb)
+    db.session.commit()
     usage.record("reserve", "cancelled", r.service_id)
     return jsonify(_describe(catalog, r, lang))
 
@@ -210,29 +197,24 @@ def cancel_reservation(token: str):
 def move_reservation(token: str):
     catalog = current_catalog()
     body = request.get_json(silent=True)
-    lang = "en" if isinstance(body, dict) and body.get("locale") == "en" else _lang()
     r = _by_token(token)
     if r is None or r.status in (m.HELD, m.EXPIRED):
-        return _not_found(lang)
+        raise _not_found()
     if not isinstance(body, dict):
-        return _bad({"body": "Send a JSON object." if lang == "en" else "JSON のオブジェクトを送ってください。"}, lang)
-    fields: dict[str, str] = {}
+        raise _invalid(SEND_OBJECT)
+    fields: dict[str, object] = {}
     site_id = body.get("site_id") or r.site_id
-    fields.update({k: v for k, v in _service_site_errors(catalog, r.service_id, site_id, lang).items() if k == "site_id"})
+    fields.update({k: v for k, v in _service_site_errors(catalog, r.service_id, site_id).items() if k == "site_id"})
     start = parse_start(body.get("start"))
     if start is None:
-        fields["start"] = ("Give the start as ISO 8601, e.g. 2026-12-07T09:00:00+09:00." if lang == "en"
-                           else "開始時刻を ISO 8601 の形で指定してください（例：2026-12-07T09:00:00+09:00）。")
+        fields["start"] = START_FORMAT
     if fields or start is None:
-        return _bad(fields, lang)
+        raise _invalid(fields)
     try:
         new = booking.move(catalog, r, start, site_id=site_id)
         notify.send_moved(catalog, r, new, links.manage_url(new.number), rulebook().kb)
         db.session.commit()
-    except BookingError as exc:
-        return _booking_error(exc, lang)
-    except IntegrityError:
-        db.session.rollback()
-        return _error(409, "retry", "Please try again." if lang == "en" else "もう一度お試しください。")
+    except IntegrityError as exc:
+        raise _retry() from exc
     usage.record("reserve", "moved", new.service_id)
-    return jsonify(_describe(catalog, new, lang))
+    return jsonify(_describe(catalog, new, current_locale()))

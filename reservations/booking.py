@@ -18,53 +18,47 @@ from collections import Counter as Tally
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import aware, db
 from core.encrypted import blind_index
+from core.errors import AppError
+from core.japan_time import JST
 from reservations import models as m
 from reservations import overrides
 from reservations.loader import Catalog
-from reservations.slots import JST, Slot, bookable_reason, day_slots, find_slot, to_jst, visit_minutes, visit_services
+from reservations.slots import Slot, bookable_reason, day_slots, find_slot, to_jst, visit_minutes, visit_services
 
 NUMBER_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B: read aloud at a counter
 CHANNEL_SEATS = ("web", "phone")  # channels with a quota; "staff" may use any seat
 
 
-class BookingError(Exception):
-    """A refused booking: ``code`` for APIs, ``status`` (409 or 422), messages for people."""
+class BookingError(AppError):
+    """A refused booking: ``status`` 409 (taken, duplicate) or 422 (against the booking rules)."""
 
     status = 409
 
-    def __init__(self, code: str, message_ja: str, message_en: str, status: int | None = None):
-        super().__init__(code)
-        self.code, self.message_ja, self.message_en = code, message_ja, message_en
-        if status is not None:
-            self.status = status
-
 
 class SlotFull(BookingError):
+    """Told apart by callers: the page offers other times."""
+
     def __init__(self) -> None:
-        super().__init__("slot_full", "この時間はいっぱいになりました。別の時間を選んでください。",
-                         "This time has just been taken. Please choose another time.")
+        super().__init__("slot_full", _l("この時間はいっぱいになりました。別の時間を選んでください。"))
 
 
 RULE_MESSAGES = {
-    "too_soon": ("この時間は予約の受付を締め切りました。もっと後の時間を選んでください。",
-                 "It is too late to book this time. Please choose a later time."),
-    "too_far": ("この日はまだ予約できません。近い日を選んでください。",
-                "This day cannot be booked yet. Please choose an earlier day."),
-    "past": ("過ぎた時間は予約できません。", "This time has passed."),
-    "closed": ("この日は休みです。別の日を選んでください。", "The office is closed on this day. Please choose another day."),
-    "no_slot": ("この時間は予約できません。表示された時間から選んでください。",
-                "This time cannot be booked. Please choose one of the times shown."),
+    "too_soon": _l("この時間は予約の受付を締め切りました。もっと後の時間を選んでください。"),
+    "too_far": _l("この日はまだ予約できません。近い日を選んでください。"),
+    "past": _l("過ぎた時間は予約できません。"),
+    "closed": _l("この日は休みです。別の日を選んでください。"),
+    "no_slot": _l("この時間は予約できません。表示された時間から選んでください。"),
 }
 
 
 def rule_error(code: str) -> BookingError:
-    ja, en = RULE_MESSAGES[code]
-    return BookingError(code, ja, en, status=422)
+    return BookingError(code, RULE_MESSAGES[code], status=422)
 
 
 def now_utc() -> dt.datetime:
@@ -245,11 +239,9 @@ def check_person_limits(catalog: Catalog, reservation: m.Reservation, email: str
     per_service = Tally(r.service_id for r in same_day)
     rules = catalog.rules
     if per_service[reservation.service_id] >= rules.per_person_per_service_per_day:
-        raise BookingError("duplicate_booking", "この日には、同じ手続きの予約がすでにあります。予約の変更は、予約確認のページからできます。",
-                           "You already have a booking for this service on this day. You can change it from your booking page.")
+        raise BookingError("duplicate_booking", _l("この日には、同じ手続きの予約がすでにあります。予約の変更は、予約確認のページからできます。"))
     if len(same_day) >= rules.per_person_per_day:
-        raise BookingError("daily_limit", f"1日に予約できるのは{rules.per_person_per_day}件までです。",
-                           f"You can make at most {rules.per_person_per_day} bookings a day.")
+        raise BookingError("daily_limit", _l("1日に予約できるのは%(most)s件までです。", most=rules.per_person_per_day))
 
 
 def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kana: str,
@@ -260,8 +252,7 @@ def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kan
     if reservation.status == m.CONFIRMED:
         return reservation
     if reservation.status != m.HELD:
-        raise BookingError("hold_expired", "時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。",
-                           "Your place was released because time ran out. Please choose a time again.", status=409)
+        raise BookingError("hold_expired", _l("時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。"), status=409)
     email, phone = normalise_email(email), normalise_phone(phone)
     check_person_limits(catalog, reservation, email, phone)
     # Claim the row first (held → confirmed, conditionally): a concurrent release_expired either
@@ -270,16 +261,14 @@ def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kan
                                                            m.Reservation.status == m.HELD)
                                .values(status=m.CONFIRMED).execution_options(synchronize_session=False))
     if moved.rowcount != 1:
-        raise BookingError("hold_expired", "時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。",
-                           "Your place was released because time ran out. Please choose a time again.", status=409)
+        raise BookingError("hold_expired", _l("時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。"), status=409)
     still = db.session.scalar(select(func.count()).select_from(m.SeatClaim).where(
         m.SeatClaim.reservation_id == reservation.id))
     day_catalog = overrides.for_day(catalog, reservation.site_id, reservation.day)
     minutes = int((aware(reservation.end) - aware(reservation.start)).total_seconds() // 60)
     slot = find_slot(day_catalog, reservation.service_id, reservation.site_id, aware(reservation.start), minutes)
     if slot is None or still != len(slot.units):
-        raise BookingError("hold_expired", "時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。",
-                           "Your place was released because time ran out. Please choose a time again.", status=409)
+        raise BookingError("hold_expired", _l("時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。"), status=409)
     reservation.name, reservation.name_kana = name, name_kana
     reservation.email, reservation.phone = email, phone
     reservation.email_index = blind_index(email, "email") if email else None
@@ -301,10 +290,9 @@ def cancel(catalog: Catalog, reservation: m.Reservation, *, by_staff: bool = Fal
            now: dt.datetime | None = None) -> None:
     now = utc(now or now_utc())  # stored and compared in UTC (SQLite keeps no offset)
     if reservation.status not in (m.HELD, m.CONFIRMED):
-        raise BookingError("not_cancellable", "この予約は取り消せません。", "This booking cannot be cancelled.")
+        raise BookingError("not_cancellable", _l("この予約は取り消せません。"))
     if not by_staff and aware(reservation.start) - now < dt.timedelta(minutes=catalog.rules.cancel_until_minutes):
-        raise BookingError("too_late_to_change", "予約の時間が近いため、ここでは取り消せません。窓口に電話してください。",
-                           "The booking is too soon to cancel here. Please call the office.", status=422)
+        raise BookingError("too_late_to_change", _l("予約の時間が近いため、ここでは取り消せません。窓口に電話してください。"), status=422)
     _release(reservation)
     reservation.status, reservation.cancelled_at = m.CANCELLED, now
 
@@ -315,10 +303,9 @@ def move(catalog: Catalog, reservation: m.Reservation, start: dt.datetime, *, si
     new one is held (one transaction: nothing is lost if the new time is full)."""
     now = utc(now or now_utc())  # stored and compared in UTC (SQLite keeps no offset)
     if reservation.status != m.CONFIRMED:
-        raise BookingError("not_movable", "この予約は変更できません。", "This booking cannot be changed.")
+        raise BookingError("not_movable", _l("この予約は変更できません。"))
     if aware(reservation.start) - now < dt.timedelta(minutes=catalog.rules.cancel_until_minutes):
-        raise BookingError("too_late_to_change", "予約の時間が近いため、ここでは変更できません。窓口に電話してください。",
-                           "The booking is too soon to change here. Please call the office.", status=422)
+        raise BookingError("too_late_to_change", _l("予約の時間が近いため、ここでは変更できません。窓口に電話してください。"), status=422)
     new = hold(catalog, reservation.service_id, site_id or reservation.site_id, start, channel=reservation.channel,
                procedures=[p for p in reservation.procedures.split(",") if p], locale=reservation.locale, now=now)
     new.moved_from = reservation.number

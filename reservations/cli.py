@@ -4,6 +4,7 @@ booking does this lazily too, so this only keeps the lists clean)."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import click
 from flask import current_app, has_request_context
@@ -11,11 +12,15 @@ from flask.cli import AppGroup
 from sqlalchemy import select, update
 
 from core.db import db
-from guide import rulebook
+from core.japan_time import JST
+from core.pack import rulebook
+from knowledge.loader import KnowledgeBase
+from knowledge.yamlfile import KnowledgeError
 from reservations import booking, links, notify
 from reservations import models as m
 from reservations.current import catalog as current_catalog
-from reservations.slots import JST
+from reservations.loader import FILENAME as RESERVATIONS_FILE
+from reservations.loader import load_catalog
 
 reservations_cli = AppGroup("reservations", help="Counter reservations.")
 
@@ -24,7 +29,7 @@ def send_reminders(now: dt.datetime | None = None) -> int:
     """Queue the reminder of every confirmed booking of tomorrow (JST) not reminded yet. Each
     booking is claimed with a conditional UPDATE (reminded_at IS NULL) in the same transaction
     as its mail, whose dedupe key is per booking: two runs, even at once, send one reminder."""
-    if not has_request_context():  # cron: links are built from PUBLIC_BASE_URL (intake.links.external_url)
+    if not has_request_context():  # cron: links are built from PUBLIC_BASE_URL (core.links.external_url)
         with current_app.test_request_context():
             return send_reminders(now)
     now = now or booking.now_utc()
@@ -58,6 +63,24 @@ def expire_holds(now: dt.datetime | None = None) -> int:
         booking.release_expired(counter_id, (), now)
     db.session.commit()
     return before
+
+
+def check_reservations(kb: KnowledgeBase) -> None:
+    """reservations.yaml (sites, counters, services) against the pack, when the pack has one: the part of
+    ``flask knowledge check`` this service contributes (app.py)."""
+    if not (kb.directory / RESERVATIONS_FILE).exists():
+        click.echo(f"No {RESERVATIONS_FILE}: counter reservations are off for this pack.")
+        return
+    try:
+        catalog = load_catalog(kb.directory.name, kb.directory.parent, kb=kb)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo(f"OK: reservations: {len(catalog.sites)} sites, {len(catalog.counters)} counters, "
+               f"{len(catalog.services)} services, {len(catalog.closures)} closures, "
+               f"{len(catalog.seasons)} seasons (version {catalog.version}).")
 
 
 @reservations_cli.command("remind")

@@ -6,7 +6,7 @@ import threading
 
 from flask import current_app
 
-from guide import rulebook
+from core.pack import rulebook
 from reservations.loader import FILENAME, Catalog, load_catalog
 
 _lock = threading.Lock()

@@ -16,6 +16,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, g, render_template, request
 
+from core.words import lang_of
 from reservations import queue as walkin
 from reservations.current import catalog as current_catalog
 from reservations.loader import Catalog
@@ -28,7 +29,7 @@ SHOWN_CURRENT = 4  # at most this many numbers in very large type
 
 
 def _locale() -> str:
-    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+    return lang_of(getattr(g, "locale", "ja"))  # the pack's ja/en field the page reads
 
 
 def board(cat: Catalog, site_id: str, now: dt.datetime | None = None) -> dict:

@@ -1,5 +1,6 @@
 """The counter's side of a booking: the day's list, check-in by 予約番号 (typed or scanned from
-the QR code), and no-show marking. Plain domain code: the caller commits and audits.
+the QR code), and no-show marking. Plain domain code: the console calls it through
+reservations/staff_actions.py, which commits and audits.
 
 A scanner types the number like a keyboard; people type it with lower case, full-width
 characters, hyphens or spaces. ``booking.by_number`` normalises (NFKC, upper case, no hyphens);
@@ -12,23 +13,38 @@ import datetime as dt
 import unicodedata
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.db import db
+from core.errors import AppError
 from reservations import booking
 from reservations import models as m
 
-JST = dt.timezone(dt.timedelta(hours=9))
 LISTED = (m.CONFIRMED, m.CHECKED_IN, m.NO_SHOW, m.CANCELLED)  # holds and expired holds are not bookings
 
 
-class FrontDeskError(Exception):
-    """A refused check-in or no-show: ``code`` for tests and the audit log; the reservation
-    (when one was found) lets the page say which day or counter it is for."""
+REFUSALS = {  # code -> (HTTP status, what the counter is told)
+    "empty": (400, _l("予約番号を入力するか、QRコードを読み取ってください。")),
+    "unknown": (404, _l("この予約番号の予約は見つかりません。番号を確かめてください（例：ACD34679）。")),
+    "other_counter": (409, _l("この予約は、ほかの窓口の予約です。")),
+    "not_booked": (409, _l("この予約は確定していません（仮押さえのまま期限が切れました）。")),
+    "cancelled": (409, _l("この予約は取り消されています。")),
+    "wrong_day": (422, _l("今日の予約ではありません。")),
+    "already": (409, _l("この予約は受付済みです。")),
+    "not_open": (409, _l("この予約は来庁なしにできません。")),
+    "too_early": (409, _l("予約の時間になる前は、来庁なしにできません。")),
+}
+
+
+class FrontDeskError(AppError):
+    """A refused check-in or no-show; the reservation (when one was found) lets the page say
+    which day or counter it is for."""
 
     def __init__(self, code: str, reservation: m.Reservation | None = None):
-        super().__init__(code)
-        self.code, self.reservation = code, reservation
+        status, message = REFUSALS[code]
+        super().__init__(code, message, status)
+        self.reservation = reservation
 
 
 def clean_number(raw: str | None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from intake.links import external_url
+from core.links import external_url
 
 MANAGE_SALT = "reservation-manage"
 

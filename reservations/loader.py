@@ -1,6 +1,6 @@
 """Reads knowledge/packs/<city>/reservations.yaml and checks it against the rest of the pack.
 
-    catalog = load_catalog("kakogawa")        # KnowledgeError lists every problem as file:line: field: message
+    catalog = load_catalog(city)              # KnowledgeError lists every problem as file:line: field: message
 
 The schema (reservations.catalog) checks each value; this module checks what one value cannot:
 ids are unique, counters stand at known sites and belong to known departments, services name
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.loader import PACKS_DIR, KnowledgeBase, load_pack, read_doc, validate_doc
+from knowledge.loader import PACKS_DIR, KnowledgeBase, default_pack_name, load_pack, read_doc, validate_doc
 from knowledge.yamlfile import KnowledgeError, YamlDoc
 from reservations.catalog import Closure, Counter, Interval, ReservationsFile, Rules, Season, Service, Site
 
@@ -73,7 +73,8 @@ class Catalog:
         return sorted(chosen, key=lambda s: order[s.id])
 
 
-def load_catalog(name: str = "kakogawa", packs_dir: Path = PACKS_DIR, kb: KnowledgeBase | None = None) -> Catalog:
+def load_catalog(name: str | None = None, packs_dir: Path = PACKS_DIR, kb: KnowledgeBase | None = None) -> Catalog:
+    name = name or default_pack_name()  # MUNICIPALITY's pack
     path = packs_dir / name / FILENAME
     if not path.exists():
         raise KnowledgeError([f"{path}:1: (file): missing"])

@@ -6,10 +6,10 @@ import calendar as cal
 import datetime as dt
 from dataclasses import dataclass
 
+from core.japan_time import JST
 from reservations import booking, overrides
 from reservations.booking import seat_range
 from reservations.loader import Catalog
-from reservations.slots import JST
 from reservations.wording import closed_text
 
 OPEN, FEW, FULL, CLOSED, OUT = "open", "few", "full", "closed", "out"

@@ -1,4 +1,5 @@
-"""The reservation operations of the OpenAPI 3.1 document (merged into it by ``guide.openapi``).
+"""The reservation operations of the OpenAPI 3.1 document (gathered by the app factory in app.py, merged
+by ``guide.openapi``).
 Plain Python."""
 from __future__ import annotations
 

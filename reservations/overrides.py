@@ -21,10 +21,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core.db import db
+from core.errors import AppError
 from knowledge.schema import Text
 from reservations import models as m
 from reservations.calendar import day_plan, hours_on, is_closed
@@ -38,12 +41,12 @@ MAX_REASON = 200
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
-class OverrideError(ValueError):
-    """Bad input for an override: ``field`` names the form field, the message is for people."""
+class OverrideError(AppError):
+    """Bad input for an override: ``field`` names the form field the message is shown beside."""
 
-    def __init__(self, field: str, message_ja: str, message_en: str):
-        super().__init__(message_en)
-        self.field, self.message_ja, self.message_en = field, message_ja, message_en
+    def __init__(self, field: str, message: Any):
+        super().__init__("invalid_override", message, 400, fields={field: message})
+        self.field = field
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -155,8 +158,7 @@ def _clean(raw: str | None) -> str:
 def parse_windows(raw: str | None) -> int:
     text = _clean(raw)
     if not text.isdigit() or not 1 <= int(text) <= MAX_WINDOWS:
-        raise OverrideError("windows", f"窓口の数は1から{MAX_WINDOWS}までの数字で入力してください（例：4）。",
-                            f"Enter the number of windows from 1 to {MAX_WINDOWS} (e.g. 4).")
+        raise OverrideError("windows", _l("窓口の数は1から%(most)sまでの数字で入力してください（例：4）。", most=MAX_WINDOWS))
     return int(text)
 
 
@@ -164,8 +166,7 @@ def parse_intervals(raw: str | None) -> list[tuple[str, str]]:
     """「9:00-12:00、13:00-17:15」 (full-width too, 〜 or - between) → [("09:00","12:00"), …]."""
     text = _clean(raw).replace("〜", "-").replace("~", "-").replace("－", "-").replace("–", "-")
     parts = [p.strip() for p in re.split(r"[,、\s]+", text.replace(" - ", "-")) if p.strip()]
-    bad = OverrideError("hours", "時間は「9:00-12:00, 13:00-17:15」のように、開始と終了を24時間制で入力してください。",
-                        "Enter the hours as start-end in 24-hour time, e.g. 9:00-12:00, 13:00-17:15.")
+    bad = OverrideError("hours", _l("時間は「9:00-12:00, 13:00-17:15」のように、開始と終了を24時間制で入力してください。"))
     if not parts:
         raise bad
     out: list[tuple[str, str]] = []
@@ -175,13 +176,12 @@ def parse_intervals(raw: str | None) -> list[tuple[str, str]]:
             raise bad
         a, b = (f"{int(e.split(':')[0]):02d}:{e.split(':')[1]}" for e in ends)
         if b <= a:
-            raise OverrideError("hours", "終了の時刻は開始の時刻より後にしてください。", "The end must be after the start.")
+            raise OverrideError("hours", _l("終了の時刻は開始の時刻より後にしてください。"))
         out.append((a, b))
     out.sort()
     for (_a, b), (c, _d) in pairwise(out):
         if c < b:
-            raise OverrideError("hours", "時間帯が重なっています。重ならないように入力してください。",
-                                "The intervals overlap. Enter them without overlap.")
+            raise OverrideError("hours", _l("時間帯が重なっています。重ならないように入力してください。"))
     return out
 
 
@@ -198,20 +198,20 @@ def create(catalog: Catalog, kind: str, target: str, day: dt.date, *, windows: i
     Returns it with the day's state before and after, for the audit record."""
     now = now or dt.datetime.now(dt.UTC)
     if kind not in KINDS:
-        raise OverrideError("kind", "変更の種類を選んでください。", "Choose what to change.")
+        raise OverrideError("kind", _l("変更の種類を選んでください。"))
     if kind == WINDOWS:
         counter = catalog.counters.get(target)
         if counter is None:
-            raise OverrideError("counter", "窓口を選んでください。", "Choose a counter.")
+            raise OverrideError("counter", _l("窓口を選んでください。"))
         site_id = counter.site
         if windows is None:
-            raise OverrideError("windows", "窓口の数を入力してください。", "Enter the number of windows.")
+            raise OverrideError("windows", _l("窓口の数を入力してください。"))
     else:
         if target not in catalog.sites:
-            raise OverrideError("site", "庁舎を選んでください。", "Choose a site.")
+            raise OverrideError("site", _l("庁舎を選んでください。"))
         site_id = target
         if kind == HOURS and not intervals:
-            raise OverrideError("hours", "受付時間を入力してください。", "Enter the opening hours.")
+            raise OverrideError("hours", _l("受付時間を入力してください。"))
     before = state_dict(state(for_day(catalog, site_id, day), site_id, day))
     for old in db.session.scalars(select(m.CalendarOverride).where(
             m.CalendarOverride.kind == kind, m.CalendarOverride.target == target,

@@ -1,28 +1,31 @@
 """The person who books: name, カナ, phone and/or e-mail, checked the same way for the resident
-pages and the JSON API (messages per field, Japanese first). Plain Python."""
+pages, the JSON API and the staff's phone bookings (one validator, the same messages per field,
+Japanese first). Plain Python."""
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from intake.forms import normalize_digits, normalize_kana
+from core.japanese_text import normalize_digits, normalize_kana
+from core.words import N_, NP_
+from core.words import text as translate
 
 KANA = re.compile(r"^[ァ-ヶー・ヽヾ ]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^0\d{9,10}$")
 MAX_NAME = 60
 
-MESSAGES = {
-    "name_required": ("お名前を入力してください。", "Enter your name."),
-    "name_long": (f"お名前は{MAX_NAME}文字以内で入力してください。", f"Enter your name in {MAX_NAME} characters or fewer."),
-    "kana_required": ("フリガナを入力してください。", "Enter your name in katakana."),
-    "kana_chars": ("フリガナはカタカナで入力してください（例：カコガワ タロウ）。", "Enter your name in katakana (e.g. カコガワ タロウ)."),
-    "kana_long": (f"フリガナは{MAX_NAME}文字以内で入力してください。", f"Enter the katakana in {MAX_NAME} characters or fewer."),
-    "contact_required": ("メールアドレスか電話番号の、どちらかを入力してください。", "Enter an email address or a phone number."),
-    "email_format": ("メールアドレスの形式が正しくありません（例：name@example.jp）。", "Enter an email address like name@example.jp."),
-    "phone_format": ("電話番号は、市外局番から数字で入力してください（例：079-421-2000）。",
-                     "Enter a phone number with its area code, e.g. 079-421-2000."),
+MESSAGES = {  # msgids, in the caller's locale by core.words
+    "name_required": NP_("the person who books", "お名前を入力してください。"),
+    "name_long": N_("お名前は%(max)s文字以内で入力してください。"),
+    "kana_required": N_("フリガナを入力してください。"),
+    "kana_chars": N_("フリガナはカタカナで入力してください（例：ヤマダ タロウ）。"),
+    "kana_long": N_("フリガナは%(max)s文字以内で入力してください。"),
+    "contact_required": N_("メールアドレスか電話番号の、どちらかを入力してください。"),
+    "phone_required": N_("電話番号を入力してください。"),
+    "email_format": N_("メールアドレスの形式が正しくありません（例：name@example.jp）。"),
+    "phone_format": N_("電話番号は、市外局番から数字で入力してください（例：079-421-2000）。"),
 }
 
 
@@ -35,13 +38,13 @@ class Person:
 
 
 def _message(key: str, locale: str) -> str:
-    ja, en = MESSAGES[key]
-    return en if locale == "en" else ja
+    return translate(locale, MESSAGES[key], max=MAX_NAME)
 
 
 def check_person(name: object, name_kana: object, email: object, phone: object,
-                 locale: str = "ja") -> tuple[Person | None, dict[str, str]]:
-    """(the normalised person, {}) or (None, {field: message})."""
+                 locale: str = "ja", *, require_phone: bool = False) -> tuple[Person | None, dict[str, str]]:
+    """(the normalised person, {}) or (None, {field: message}). ``require_phone``: a booking
+    taken on the phone (staff), where the number is how the city calls back."""
     errors: dict[str, str] = {}
     texts = {}
     for key, value in (("name", name), ("name_kana", name_kana), ("email", email), ("phone", phone)):
@@ -64,7 +67,9 @@ def check_person(name: object, name_kana: object, email: object, phone: object,
         errors["email"] = _message("email_format", locale)
     if tel and not PHONE.match(tel):
         errors["phone"] = _message("phone_format", locale)
-    if not mail and not tel:
+    if require_phone and not tel:
+        errors["phone"] = _message("phone_required", locale)
+    elif not mail and not tel:
         errors["email"] = _message("contact_required", locale)
     if errors:
         return None, errors

@@ -19,23 +19,25 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db import aware, db
+from core.errors import AppError
+from core.japan_time import JST
 from reservations.models import WalkInTicket
 
 WAITING, CALLED, DONE, NO_SHOW = "waiting", "called", "done", "no_show"
 STATUSES = (WAITING, CALLED, DONE, NO_SHOW)
-JST = dt.timezone(dt.timedelta(hours=9))
 MAX_TRIES = 50
 WINDOW_HOURS = 1  # windows that called someone this recently count as serving
 
 
-class QueueError(Exception):
-    def __init__(self, code: str, message_ja: str, message_en: str):
-        super().__init__(code)
-        self.code, self.message_ja, self.message_en = code, message_ja, message_en
+class QueueError(AppError):
+    """A refused walk-in action (a race with another window, a number already finished)."""
+
+    status = 409
 
 
 def now_utc() -> dt.datetime:
@@ -67,8 +69,7 @@ def issue(site_id: str, counter_id: str, day: dt.date, now: dt.datetime | None =
             return ticket
         except IntegrityError:
             continue  # taken a moment ago: read the max again
-    raise QueueError("busy", "番号を発行できませんでした。もう一度押してください。",
-                     "No number could be issued. Please try again.")
+    raise QueueError("busy", _l("番号を発行できませんでした。もう一度押してください。"))
 
 
 def current_at_window(counter_id: str, day: dt.date, window: str) -> WalkInTicket | None:
@@ -101,18 +102,18 @@ def call_next(counter_id: str, day: dt.date, window: str, now: dt.datetime | Non
             return None
         if _set_status(candidate, (WAITING,), CALLED, called_at=now, window=window):
             return candidate
-    raise QueueError("busy", "呼び出しが重なりました。もう一度押してください。", "Calls overlapped. Please try again.")
+    raise QueueError("busy", _l("呼び出しが重なりました。もう一度押してください。"))
 
 
 def finish(ticket: WalkInTicket, now: dt.datetime | None = None) -> None:
     if not _set_status(ticket, (CALLED,), DONE, done_at=now or now_utc()):
-        raise QueueError("not_called", "この番号は呼び出し中ではありません。", "This number is not being served.")
+        raise QueueError("not_called", _l("この番号は呼び出し中ではありません。"))
 
 
 def no_show(ticket: WalkInTicket, now: dt.datetime | None = None) -> None:
     """Called and did not come (or left before being called)."""
     if not _set_status(ticket, (CALLED, WAITING), NO_SHOW, done_at=now or now_utc()):
-        raise QueueError("closed", "この番号はもう終わっています。", "This number is already finished.")
+        raise QueueError("closed", _l("この番号はもう終わっています。"))
 
 
 # --- reading the queue -------------------------------------------------------------------------

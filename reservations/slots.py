@@ -12,11 +12,10 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from core.japan_time import JST
 from reservations.calendar import day_plan
 from reservations.catalog import Counter
 from reservations.loader import Catalog
-
-JST = dt.timezone(dt.timedelta(hours=9))
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,17 @@ from sqlalchemy.exc import IntegrityError
 
 from core import usage
 from core.db import db
+from core.japan_time import JST
+from core.pack import rulebook
+from core.qr import labelled_qr
 from core.security import limiter
-from guide import rulebook
+from core.words import lang_of
 from reservations import booking, links, month, notify, overrides
 from reservations import models as m
 from reservations.booking import BookingError, aware
 from reservations.current import catalog as current_catalog
 from reservations.person import check_person
-from reservations.qr import number_qr
-from reservations.slots import JST, find_slot, to_jst, visit_services
+from reservations.slots import find_slot, to_jst, visit_services
 from rules.wareki import format_date
 
 bp = Blueprint("reservations", __name__, template_folder="templates", static_folder="static",
@@ -49,7 +51,7 @@ def _reserve_date(day: dt.date) -> str:
 
 
 def _locale() -> str:
-    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+    return lang_of(getattr(g, "locale", "ja"))  # the pack's ja/en field the page reads
 
 
 def _procedures() -> list[str]:
@@ -203,7 +205,7 @@ def _error_list(errors: dict[str, str]) -> list[dict]:
 
 
 def _booking_message(exc: BookingError) -> str:
-    return exc.message_en if _locale() == "en" else exc.message_ja
+    return exc.text()
 
 
 # --- choosing what, where, when ------------------------------------------------------------------
@@ -392,7 +394,7 @@ def done(number: str):
         return _gone(r) if r.status in (m.HELD, m.EXPIRED) else redirect(links.manage_url(r.number))
     d = notify.describe(current_catalog(), r, _locale(), rulebook().kb)
     return render_template("reservations/done.html", r=r, d=d, rows=_summary_rows(r),
-                           qr=number_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number)),
+                           qr=labelled_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number), "reserve-qr__image"),
                            manage_url=links.manage_url(r.number), next_services=_next_services(r),
                            procedures=",".join(_procedures()))
 
@@ -416,7 +418,7 @@ def manage(token: str):
     d = notify.describe(current_catalog(), r, _locale(), rulebook().kb)
     changeable = r.status == m.CONFIRMED
     return render_template("reservations/manage.html", r=r, d=d, rows=_summary_rows(r), token=token,
-                           qr=number_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number))
+                           qr=labelled_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number), "reserve-qr__image")
                            if changeable else None, changeable=changeable,
                            moved_to_url=links.manage_url(moved_to.number) if moved_to else None,
                            moved_to=moved_to, changed=request.args.get("changed") == "1")

@@ -5,11 +5,12 @@ import datetime as dt
 
 import jpholiday
 
+from core.words import N_, NP_, text
 from reservations.calendar import closure_on, is_closed
 from reservations.loader import Catalog
 
-WEEKDAY_JA = "月火水木金土日"
-WEEKDAY_EN = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+CLOSED_ON = (N_("月曜日は休み"), N_("火曜日は休み"), N_("水曜日は休み"), N_("木曜日は休み"), N_("金曜日は休み"),
+             N_("土曜日は休み"), N_("日曜日は休み"))  # by weekday (Monday first)
 
 
 def closed_text(catalog: Catalog, site_id: str, day: dt.date, lang: str = "ja") -> str | None:
@@ -17,14 +18,13 @@ def closed_text(catalog: Catalog, site_id: str, day: dt.date, lang: str = "ja") 
     reason = is_closed(catalog, site_id, day)
     if reason is None:
         return None
-    en = lang == "en"
     if reason == "closure":
         closure = closure_on(catalog, site_id, day)
-        text = closure.reason.get(lang) if closure else ""
-        return (f"Closed: {text}" if en else f"休み（{text}）") if text else ("Closed" if en else "休み")
+        why = closure.reason.get(lang) if closure else ""
+        return text(lang, N_("休み（%(reason)s）"), reason=why) if why else text(lang, N_("休み"))
     if reason == "year_end":
-        return "Closed for the New Year holidays" if en else "年末年始"
+        return text(lang, NP_("closed day", "年末年始"))
     if reason == "holiday":
         name = jpholiday.is_holiday_name(day) or ""
-        return ("National holiday" if en else f"祝日（{name}）" if name else "祝日")
-    return f"Closed on {WEEKDAY_EN[day.weekday()]}" if en else f"{WEEKDAY_JA[day.weekday()]}曜日は休み"
+        return text(lang, N_("祝日（%(name)s）"), name=name) if name else text(lang, NP_("closed day", "祝日"))
+    return text(lang, CLOSED_ON[day.weekday()])

@@ -1,4 +1,4 @@
-"""Open days and due dates, following /work/shared/domain/deadlines.md.
+"""Open days and due dates, following docs/deadlines.md (its rule numbers are cited below).
 
 Pure functions: no Flask, no database. Holidays come from the maintained
 ``jpholiday`` package (国民の祝日, 振替休日, 国民の休日).
@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 import jpholiday
 
-__all__ = ["KINDS", "closed_day_kind", "due_date", "is_open_day", "last_open_day_of_month", "next_open_day", "period_end"]
+__all__ = ["KINDS", "closed_day_kind", "due_date", "is_open_day", "last_open_day_of_month", "next_open_day", "period_end",
+           "warm_holidays"]
 
 KINDS = ("days", "koseki_days", "months", "koseki_months", "child_allowance", "on_day", "none")
 _WITH_AMOUNT = ("days", "koseki_days", "months", "koseki_months")
@@ -23,6 +24,14 @@ _ONE_DAY = timedelta(days=1)
 @functools.lru_cache(maxsize=1024)  # pure; a month's holidays at once (jpholiday checks a day at a time)
 def _month_holidays(year: int, month: int) -> frozenset[date]:
     return frozenset(d for d, _ in jpholiday.month_holidays(year, month))
+
+
+def warm_holidays(first_year: int, last_year: int) -> None:
+    """Read the holidays of these years now (about 10 ms a month in jpholiday), so no request
+    pays for them: a server calls this once per worker, before serving."""
+    for year in range(first_year, last_year + 1):
+        for month in range(1, 13):
+            _month_holidays(year, month)
 
 
 def _is_holiday(d: date) -> bool:
@@ -84,6 +93,7 @@ def _end_of_months(first_day: date, months: int) -> date:
     return date(y, m, first_day.day) - _ONE_DAY
 
 
+@functools.lru_cache(maxsize=8192, typed=True)  # pure; typed: an amount of True is refused, not read as 1
 def period_end(kind: str, amount: int | None, start: date) -> date | None:
     """The last day of the period by the calendar, before moving off closed days."""
     if kind not in KINDS:
@@ -109,6 +119,7 @@ def period_end(kind: str, amount: int | None, start: date) -> date | None:
     return _end_of_months(start, amount)  # koseki_months: 戸籍法43条 + 民法143条
 
 
+@functools.lru_cache(maxsize=8192, typed=True)  # pure (is_open_day's holidays are fixed per process)
 def due_date(kind: str, amount: int | None, start: date) -> date | None:
     """The due date shown on the checklist, or None for deadlines without a fixed day."""
     end = period_end(kind, amount, start)

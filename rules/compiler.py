@@ -160,6 +160,36 @@ def compile_clauses(clauses: list[Clause]) -> dict[str, Any]:
     return rules
 
 
+def _attributes(node: Any, into: set[str]) -> None:
+    """The fact attributes a pattern's expression tests (not those of other facts it refers to)."""
+    if isinstance(node, list):
+        for x in node:
+            _attributes(x, into)
+        return
+    for key, value in node.items():
+        if key in ("$and", "$or"):
+            _attributes(value, into)
+        elif key.startswith("$"):  # {"$gt": {attr: value or {alias: attr}}}, {"$nex": {attr: 1}}, {"$neq": …}
+            if isinstance(value, dict) and any(k.startswith("$") for k in value):
+                _attributes(value, into)  # {"$neq": …} inside "$and"/"$or" lists is handled above
+            else:
+                into.update(value)
+        else:  # {attr: value} or {attr: {alias: attr}}
+            into.add(key)
+
+
+def member_attributes(definition: dict[str, Any]) -> frozenset[str]:
+    """Every attribute some member pattern of ``definition`` tests: of the household's answers a
+    member fact carries (rules/engine.py), only these can change what fires."""
+    found: set[str] = set()
+    for rule in definition.values():
+        for pattern in rule["all"]:
+            for alias, expr in pattern.items():
+                if alias != "h":
+                    _attributes(expr, found)
+    return frozenset(found)
+
+
 def ruleset_version(definition: dict[str, Any]) -> str:
     canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]

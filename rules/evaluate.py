@@ -1,4 +1,4 @@
-"""evaluate(rulebook, situation) -> the guidance response of shared/domain/facts.md.
+"""evaluate(rulebook, situation) -> the guidance response of docs/guidance-api.md.
 
 A pure function: the engine decides every clause for the given facts; this module turns the
 outcomes into procedures with status, why, due date, things to bring, the merged checklist
@@ -14,7 +14,8 @@ from typing import Any
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
 from rules import answer_checks, calendar, places, wording
-from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, reads, sort_atoms
+from rules.check import read_facts
+from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, sort_atoms
 from rules.conditions import evaluate as evaluate_cond
 from rules.engine import Outcome
 from rules.memo import Memo
@@ -24,7 +25,7 @@ from rules.ruleset import Rule, Rulebook
 REQUIRED, CONDITIONAL = "required", "conditional"
 # reasons(): the structured reasons of the evaluation running in this context
 _CAPTURE: ContextVar[dict[str, tuple[str, list[wording.Reason]]] | None] = ContextVar("why_capture", default=None)
-_FAR = (9999, 12, 31)
+_FAR = dt.date.max  # the due rank of a procedure without a due date: after every date
 
 
 @dataclass
@@ -207,12 +208,12 @@ _REASONS: Memo[tuple[wording.Reason, ...]] = Memo()
 def _reasons_key(kind: str, rule: Rule, situation: Situation, out: Outcome | None, real: int, extra: Any) -> tuple:
     """Everything a reason function reads: the rule, the locale, the answers its household and
     member conditions read (each listed person's), the outcome's people and ``extra``."""
-    members = situation.members
-    paths = reads(rule.member) if rule.member is not None else ()
+    members, values = situation.members, situation.values
+    household_paths, paths = rule.reads
     return (kind, id(rule), situation.locale, extra, real,
-            tuple(situation.values.get(p) for p in reads(rule.household)),
+            tuple([values.get(p) for p in household_paths]),
             None if members is None else  # without a member condition, only how many people
-            tuple(tuple(m.get(p) for p in paths) for m in members) if paths else len(members),
+            tuple([tuple([m.get(p) for p in paths]) for m in members]) if paths else len(members),
             None if out is None else (out.definite, out.possible, tuple(sorted(out.definite_members)),
                                       tuple(sorted(out.possible_members))))
 
@@ -377,7 +378,6 @@ def _bring(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: 
 
 
 _BRINGS: Memo[tuple[dict[str, Any], ...]] = Memo()
-_BRING_TAGS: Memo[tuple[str, ...]] = Memo(4096)
 
 
 def _memo_bring(fn: Any) -> Any:
@@ -385,10 +385,9 @@ def _memo_bring(fn: Any) -> Any:
     people, how many people were listed, and the outcomes of the procedure's bring clauses."""
     def memoised(rulebook: Rulebook, proc: Procedure, decision: _Decision, situation: Situation,
                  outcomes: dict[str, Outcome], real: int) -> list[dict[str, Any]]:
-        tags = _BRING_TAGS.get(id(proc), proc, lambda: tuple(f"bring:{proc.id}:{i}" for i in range(len(proc.bring))))
-        said = tuple(None if (o := outcomes.get(t)) is None else
-                     (o.definite, o.possible, frozenset(o.definite_members), frozenset(o.possible_members))
-                     for t in tags)
+        said = tuple([None if (o := outcomes.get(t)) is None else
+                      (o.definite, o.possible, frozenset(o.definite_members), frozenset(o.possible_members))
+                      for t in rulebook.bring_tags[proc.id]])
         key = (id(rulebook), proc.id, situation.locale, decision.status, tuple(decision.members), real,
                situation.members is None, said)
         items = _BRINGS.get(key, rulebook, lambda: tuple(fn(rulebook, proc, decision, situation, outcomes, real)))
@@ -423,6 +422,19 @@ def _online(proc: Procedure, outcomes: dict[str, Outcome]) -> bool:
     return proc.online and not (out is not None and out.definite)
 
 
+_NEW_CITY: Memo[tuple[list[Rule], frozenset[str]]] = Memo(256)
+
+
+def _new_city_rules(er: Any) -> tuple[list[Rule], frozenset[str]]:
+    """The event's rules with place: new_city, and the facts every one of them reads (per ruleset)."""
+    def build() -> tuple[list[Rule], frozenset[str]]:
+        rules = [r for r in er.rules if r.place == "new_city"]
+        shared = frozenset.intersection(*[frozenset(a.fact.path for a in atoms_of(r.household)) for r in rules]) \
+            if rules else frozenset()
+        return rules, shared
+    return _NEW_CITY.get(id(er), er, build)
+
+
 def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcome],
                  real: int) -> list[dict[str, Any]]:
     """What the household does at the new municipality after moving out (rules with place: new_city).
@@ -436,9 +448,7 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
     """
     loc = situation.locale
     event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], loc)
-    rules = [r for r in rulebook.rules_for(situation.event).rules if r.place == "new_city"]
-    shared = frozenset.intersection(*[frozenset(a.fact.path for a in atoms_of(r.household)) for r in rules]) \
-        if rules else frozenset()
+    rules, shared = _new_city_rules(rulebook.rules_for(situation.event))
     found: dict[str, dict[str, Any]] = {}
     said: dict[str, list[Any]] = {}  # per procedure: what held (statements) or the open sentences
     for rule in rules:
@@ -485,33 +495,83 @@ def _merge_checklist(procedures: list[dict[str, Any]], items: dict[str, Any]) ->
     the larger number needed if the conditional cases apply.
     """
     merged: dict[str, dict[str, Any]] = {}
-    per_counter: dict[str, dict[str, list[int]]] = {}
+    per_counter: dict[str, dict[str, list[int]]] = {}  # item -> counter -> [sure, maybe] counts
     for p in procedures:
+        counter, pid = p["counter_id"], p["id"]
         for b in p["bring"]:
-            m = merged.setdefault(b["id"], {"id": b["id"], "name": b["name"], "kind": b.get("kind", "document"),
-                                            "procedures": []})
-            sure_maybe = per_counter.setdefault(b["id"], {}).setdefault(p["counter_id"], [0, 0])
+            bid = b["id"]
+            m = merged.get(bid)
+            if m is None:
+                m = merged[bid] = {"id": bid, "name": b["name"], "kind": b.get("kind", "document"), "procedures": []}
+                per_counter[bid] = {}
+            at = per_counter[bid]
+            sure_maybe = at.get(counter)
+            if sure_maybe is None:
+                sure_maybe = at[counter] = [0, 0]
             key = 1 if b["conditional"] else 0
-            sure_maybe[key] = max(sure_maybe[key], b["count"])
-            m["procedures"].append(p["id"])
+            if b["count"] > sure_maybe[key]:
+                sure_maybe[key] = b["count"]
+            m["procedures"].append(pid)
     out = []
-    for m in merged.values():
-        counts = per_counter[m["id"]].values()
-        add = sum if getattr(items.get(m["id"]), "submitted", False) else max
-        sure, maybe = add(s for s, _ in counts), add(max(s, c) for s, c in counts)
-        item = {**m, "count": sure or maybe, "conditional": sure == 0}
+    for bid, m in merged.items():
+        counts = per_counter[bid].values()
+        add = sum if getattr(items.get(bid), "submitted", False) else max
+        sure, maybe = add(s for s, _ in counts), add(s if s > c else c for s, c in counts)
+        m["count"], m["conditional"] = sure or maybe, sure == 0
         if sure and maybe > sure:
-            item["count_if"] = maybe
-        out.append(item)
+            m["count_if"] = maybe
+        out.append(m)
     return out
+
+
+_PLANS: Memo[tuple[tuple[str, ...], ...]] = Memo()
+
+
+def _plan(rulebook: Rulebook, ids: list[str], due_rank: dict[str, tuple]) -> list[list[str]]:
+    """``order_procedures`` of ``ids`` (visits, each a list of procedure ids), memoised.
+
+    The order reads the due ranks only by comparing them, so it is the same for any ranks in the
+    same relative order: the key holds each procedure's place among the distinct ranks (a
+    household a day later, or with another due date that keeps the order, meets the same key)."""
+    place = {r: i for i, r in enumerate(sorted(set(due_rank.values())))}
+    key = (id(rulebook), tuple(ids), tuple([place[due_rank[p]] for p in ids]))
+
+    def build() -> tuple[tuple[str, ...], ...]:
+        counter_rank, stage, building = rulebook.counter_rank, rulebook.counter_stage, rulebook.counter_building
+        return tuple(map(tuple, order_procedures(rulebook.kb.graph, ids, counter_rank=counter_rank.__getitem__,
+                                                 due_rank=due_rank.__getitem__, stage=stage.__getitem__,
+                                                 building=building.__getitem__)))
+    return [list(visit) for visit in _PLANS.get(key, rulebook, build)]
+
+
+_ENTRIES: Memo[dict[str, Any]] = Memo(4096)  # (rulebook, procedure, locale) -> its entry's template
+
+
+def _entry_template(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
+    """A listed procedure's keys in the answer's order, with what depends only on the procedure
+    and the locale filled in (names, counter, place, links' addresses, source); ``evaluate``
+    copies it and sets the rest (never changed in place: each answer gets its own copy, of the
+    place too)."""
+    def build() -> dict[str, Any]:
+        dept, counter = rulebook.kb.counters[proc.counter]
+        pid = proc.id
+        return {
+            "id": pid, "name": proc.name.get(loc), "status": None,
+            "department": dept.name.get(loc), "counter": counter.name.get(loc), "counter_id": counter.id,
+            "due_date": None, "due_from": None, "deadline": None, "deadline_notes": None, "members": None,
+            "newborn": None, "bring": None, "why": None, "place": places.place_of(rulebook, proc, loc),
+            "fees": None, "fee_date": None,
+            "online": f"/apply/{pid}", "reserve": f"/reserve?procedures={pid}",  # the links' addresses
+            "verified": proc.verified, "source_url": rulebook.source_urls[pid],
+        }
+    return _ENTRIES.get((id(rulebook), proc.id, loc), rulebook, build)
 
 
 def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = None) -> dict[str, Any]:
     """The guidance for ``situation``; ``trace``, if given, collects the ids of rules that held."""
     situation, ignored, warnings = _safety_net(rulebook, situation)
     er = rulebook.rules_for(situation.event)
-    placeholders = max([r.at_least for r in er.rules if r.member is not None] or [1])
-    household, members, real = _with_derived_facts(rulebook, situation, *_engine_facts(situation, placeholders))
+    household, members, real = _with_derived_facts(rulebook, situation, *_engine_facts(situation, er.placeholders))
     outcomes = er.engine.decide(household, members)
     if trace is not None:
         trace.update(r.id for r in er.rules if outcomes[r.tag].definite)
@@ -522,52 +582,41 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
     listed: dict[str, dict[str, Any]] = {}
     not_applicable: list[dict[str, Any]] = []
     due_of: dict[str, Any] = {}
+    chosen_of: dict[str, Any] = {}  # the deadline (variant) chosen per listed procedure
     for pid, d in decisions.items():
         proc = d.procedure
         if d.status == "not_applicable":
-            not_applicable.append({"id": pid, "name": proc.name.get(loc), "why": _texts(d.why)})
+            if situation.explain:  # listed only when asked for
+                not_applicable.append({"id": pid, "name": proc.name.get(loc), "why": _texts(d.why)})
             continue
         chosen, due, deadline_notes = _deadline(rulebook, proc, situation, outcomes)
         due_of[pid] = due
+        chosen_of[pid] = chosen
         # the date the due date counts from: the event date or the fact the law names (死亡日, 引越しの日)
         from_fact = chosen.start if chosen.start != "event_date" and situation.values.get(chosen.start) else "event_date"
         from_day = situation.event_date if from_fact == "event_date" else situation.values[from_fact]
-        dept, counter = kb.counters[proc.counter]
-        listed[pid] = {
-            "id": pid,
-            "name": proc.name.get(loc),
-            "status": d.status,
-            "department": dept.name.get(loc),
-            "counter": counter.name.get(loc),
-            "counter_id": counter.id,
-            "due_date": due.isoformat() if due else None,
-            "due_from": {"fact": from_fact, "date": from_day.isoformat()} if due else None,
-            "deadline": chosen.text.get(loc),
-            "deadline_notes": deadline_notes,
-            "members": d.members,
-            "newborn": d.newborn,
-            "bring": _bring(rulebook, proc, d, situation, outcomes, real),
-            "why": _texts(d.why),
-            "place": places.place_of(rulebook, proc, loc),
-            "fees": places.fees_on(proc, due or situation.event_date, loc),
-            "fee_date": (due or situation.event_date).isoformat() if (due or situation.event_date) else None,
-            "online": {"url": f"/apply/{pid}", "available": _online(proc, outcomes)},
-            "reserve": {"url": f"/reserve?procedures={pid}", "available": proc.reservable},
-            "verified": proc.verified,
-            "source_url": str(proc.source_url),
-        }
-
-    counter_rank = rulebook.counter_rank
+        template = _entry_template(rulebook, proc, loc)
+        place = template["place"]  # the procedure's place (places.place_of), copied below
+        entry = listed[pid] = template.copy()  # every key, in order
+        entry["status"] = d.status
+        if due:
+            entry["due_date"] = due.isoformat()
+            entry["due_from"] = {"fact": from_fact, "date": from_day.isoformat()}
+        entry["deadline"] = chosen.text.get(loc)
+        entry["deadline_notes"] = deadline_notes
+        entry["members"] = d.members
+        entry["newborn"] = d.newborn
+        entry["bring"] = _bring(rulebook, proc, d, situation, outcomes, real)
+        entry["why"] = _texts(d.why)
+        entry["place"] = places.copy_place(place)
+        fee_day = due or situation.event_date
+        entry["fees"] = places.fees_on(proc, fee_day, loc)
+        entry["fee_date"] = fee_day.isoformat() if fee_day else None
+        entry["online"] = {"url": entry["online"], "available": _online(proc, outcomes)}
+        entry["reserve"] = {"url": entry["reserve"], "available": proc.reservable}
 
     def plan_of(ids: list[str]) -> list[list[str]]:
-        return order_procedures(
-            kb.graph, ids,
-            counter_rank=lambda c: counter_rank[c],
-            due_rank=lambda p: (0 if listed[p]["status"] == REQUIRED else 1,
-                                due_of[p].timetuple()[:3] if due_of[p] else _FAR),
-            stage=lambda c: rulebook.counter_stage[c],
-            building=lambda c: rulebook.counter_building[c],
-        )
+        return _plan(rulebook, ids, {p: (0 if listed[p]["status"] == REQUIRED else 1, due_of[p] or _FAR) for p in ids})
 
     city = [pid for pid in listed if not listed[pid]["place"]["offsite"]]
     ordered: list[dict[str, Any]] = []
@@ -595,8 +644,7 @@ def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = 
         "at_new_city": _at_new_city(rulebook, situation, outcomes, real),
         "ruleset_version": rulebook.version,
     }
-    closed = places.closed_days(rulebook, situation, ordered,
-                                 lambda pid: _deadline(rulebook, kb.procedures[pid], situation, outcomes)[0])
+    closed = places.closed_days(rulebook, situation, ordered, chosen_of.__getitem__)
     if closed:
         result["closed_days"] = closed
     if situation.explain:
@@ -624,7 +672,6 @@ _BELONGS: dict[tuple[str, str], set[str]] = {}  # (ruleset version, event) -> pa
 def _belonging(rulebook: Rulebook, event: str) -> set[str]:
     key = (rulebook.version, event)
     if key not in _BELONGS:
-        from rules.check import read_facts
         asked = [rulebook.kb.questions[q].fact for q in rulebook.kb.events[event].questions
                  if q in rulebook.kb.questions]
         if len(_BELONGS) > 64:  # old generations
@@ -636,8 +683,7 @@ def _belonging(rulebook: Rulebook, event: str) -> set[str]:
 def _safety_net(rulebook: Rulebook, situation: Situation) -> tuple[Situation, list[str], list[dict[str, Any]]]:
     """Warnings about the answers as given, then the situation without the facts that do not
     belong to the event (listed as ignored; they are read by no rule, so nothing else changes)."""
-    dates = [p for p, f in rulebook.vocab.household.items() if f.type == "date"]
-    warnings = answer_checks.answer_warnings(situation, rulebook.vocab, dates)
+    warnings = answer_checks.answer_warnings(situation, rulebook.vocab, rulebook.household_dates)
     checked, ignored = answer_checks.without_foreign_facts(
         situation, _belonging(rulebook, situation.event), rulebook.vocab.member)
     return checked, ignored, warnings

@@ -19,8 +19,12 @@ _PLACES: Memo[dict[str, Any]] = Memo(4096)  # (rulebook, procedure, locale) -> i
 
 def place_of(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
     """``_build_place``, built once per (rulebook, procedure, locale) and copied for each answer."""
-    hit = _PLACES.get((id(rulebook), proc.id, loc), rulebook, lambda: _build_place(rulebook, proc, loc))
-    return {**hit, "closed_days": [dict(c) for c in hit["closed_days"]]}
+    return copy_place(_PLACES.get((id(rulebook), proc.id, loc), rulebook, lambda: _build_place(rulebook, proc, loc)))
+
+
+def copy_place(place: dict[str, Any]) -> dict[str, Any]:
+    """An answer's own copy of a place ``place_of`` built (nothing of it is shared)."""
+    return {**place, "closed_days": [dict(c) for c in place["closed_days"]]}
 
 
 def _build_place(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
@@ -146,7 +150,7 @@ def closed_days(rulebook: Rulebook, situation: Situation, ordered: list[dict[str
     if kind:
         days.append({"date": situation.event_date.isoformat(), "kind": kind, "of": "event_date"})
     # a deadline's last day on a closed day matters where some counter takes the procedure that day
-    takeable = {pid for _, c in rulebook.kb.counters.values() if c.closed_days for pid in c.closed_days.procedures}
+    takeable = rulebook.takeable_on_closed_days
     for p in ordered:
         if p["id"] not in takeable:
             continue

@@ -1,4 +1,4 @@
-"""Reading a guidance request (shared/domain/facts.md) into a situation the engine can decide.
+"""Reading a guidance request (docs/guidance-api.md, docs/facts.md) into a situation the engine can decide.
 
 Validation is driven by the facts vocabulary, so a new fact needs no code here. Every problem
 is reported per field, in Japanese and English; nothing raises past ``InvalidRequest``.
@@ -113,11 +113,6 @@ def _mapping(raw: Any, name: str, errors: dict[str, dict[str, str]]) -> dict[str
 
 def _unknown_key(name: str, errors: dict[str, dict[str, str]]) -> None:
     errors[name] = _msg("この項目はありません。項目名を確かめてください。", "There is no such field; check its name.")
-
-
-def today_in_japan() -> dt.date:
-    """Today's date in Japan: what a caller passes as ``today`` when the request has no ``as_of``."""
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=9))).date()
 
 
 def read_request(body: Any, vocab: Vocabulary, events: set[str], today: dt.date | None = None) -> Situation:

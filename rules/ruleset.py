@@ -34,7 +34,7 @@ from knowledge.loader import KnowledgeBase, read_doc, validate_doc
 from knowledge.schema import ID_PATTERN, STAGES, Strict, Text
 from knowledge.yamlfile import KnowledgeError, YamlDoc
 from rules.compiler import Clause
-from rules.conditions import Cond, ConditionError, atoms_of, parse
+from rules.conditions import Cond, ConditionError, atoms_of, parse, reads
 from rules.engine import RuleEngine
 from rules.vocabulary import Vocabulary, load_vocabulary
 
@@ -49,7 +49,7 @@ class RuleDef(Strict):
     # members[], who are the parents), named 「生まれた子」 and counted as one person
     concerns: Literal["all", "matched", "none", "newborn"] | None = None
     # new_city: done at the new municipality after a move out (at_new_city[] of the response),
-    # never at this city's counters (shared/domain/facts.md, "Where the procedures take place")
+    # never at this city's counters (docs/guidance-api.md, `at_new_city[]`)
     place: Literal["city", "new_city"] = "city"
     # conditions never put into words (guards against impossible cases): fact paths as written
     # in ``when`` (deceased.age) or ``member`` (age)
@@ -78,9 +78,14 @@ class Rule:
     quiet: frozenset[str] = frozenset()  # fact paths left out of the reason
     why: dict[str, str] | None = field(default=None, hash=False, compare=False)  # curated clause
 
-    @property
+    @cached_property  # read for every rule of every evaluation (frozen: cached in the instance dict)
     def tag(self) -> str:
         return f"rule:{self.id}"
+
+    @cached_property  # the reasons' memo key reads these for every rule that fired
+    def reads(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The answers its household and its member conditions read (``rules.conditions.reads``)."""
+        return reads(self.household), (reads(self.member) if self.member is not None else ())
 
 
 @dataclass
@@ -89,6 +94,11 @@ class EventRules:
     rules: list[Rule]
     engine: RuleEngine
     clauses: dict[str, Clause] = field(default_factory=dict)
+
+    @cached_property
+    def placeholders(self) -> int:
+        """How many unanswered people stand in when no members are given: enough for any rule."""
+        return max([r.at_least for r in self.rules if r.member is not None] or [1])
 
 
 @dataclass
@@ -117,6 +127,28 @@ class Rulebook:
     def counter_building(self) -> dict[str, str | None]:
         """Counter -> its building (the Japanese name as the key), None when the pack does not say."""
         return {cid: c.building.ja if c.building else None for cid, (_, c) in self.kb.counters.items()}
+
+    @cached_property
+    def source_urls(self) -> dict[str, str]:
+        """Procedure id -> its source address as text (made once, not per evaluation)."""
+        return {pid: str(p.source_url) for pid, p in self.kb.procedures.items()}
+
+    @cached_property
+    def household_dates(self) -> list[str]:
+        """The household facts that are dates (the answers' checks read them)."""
+        return [p for p, f in self.vocab.household.items() if f.type == "date"]
+
+    @cached_property
+    def takeable_on_closed_days(self) -> frozenset[str]:
+        """Procedures some counter takes on closed days (pack: counters' ``closed_days``)."""
+        return frozenset(pid for _, c in self.kb.counters.values() if c.closed_days for pid in c.closed_days.procedures)
+
+    @cached_property
+    def bring_tags(self) -> dict[str, tuple[str, ...]]:
+        """Procedure id -> the engine's tags of its things to bring that have a condition, in order
+        (made once; the others have no clause, so no outcome)."""
+        return {pid: tuple(f"bring:{pid}:{i}" for i in range(len(p.bring)) if (pid, i) in self.bring_clauses)
+                for pid, p in self.kb.procedures.items()}
 
     def rules_for(self, event: str) -> EventRules:
         return self.events[event]
@@ -203,7 +235,7 @@ def read_rule_files(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]) -
 
 def build_rulebook(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> Rulebook:
     """Validate everything and compile one engine per life event; raise KnowledgeError if wrong."""
-    vocab = vocab or load_vocabulary()
+    vocab = vocab or load_vocabulary(city={lang: kb.pack.words(lang) for lang in ("ja", "en", "easy")})
     problems: list[str] = []
     bring, deadline, online = _knowledge_clauses(kb, vocab, problems)
     by_event = read_rule_files(kb, vocab, problems)

@@ -1,4 +1,4 @@
-"""Scenario tests for rule files, in the format of shared/domain/scenarios.yaml.
+"""Scenario tests for rule files, in the format of tests/reference/scenarios.yaml.
 
 Each scenario: ``name``, ``request`` (a guidance request) and ``expect`` with ``include``
 (listed as required), ``conditional`` (listed as conditional), ``exclude`` (not listed) and

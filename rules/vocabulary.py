@@ -80,8 +80,26 @@ def _fact(scope: str, path: str, raw: dict[str, Any]) -> FactDef:
     )
 
 
-def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+CITY_PLACEHOLDER = "$city"
+LANGUAGES = ("ja", "en", "easy")
+# the words when no city is named (a vocabulary read on its own, by tests and tools)
+ANY_CITY = {"ja": "この市", "en": "the city", "easy": "この し"}
+
+
+def _with_city(node: Any, city: dict[str, str], language: str | None = None) -> Any:
+    """``node`` with every ``$city`` replaced by the city's name in the phrase's language."""
+    if isinstance(node, dict):
+        return {k: _with_city(v, city, k if k in LANGUAGES else language) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_with_city(v, city, language) for v in node]
+    if isinstance(node, str) and language and CITY_PLACEHOLDER in node:
+        return node.replace(CITY_PLACEHOLDER, city[language])
+    return node
+
+
+def load_vocabulary(path: Path = VOCABULARY_FILE, city: dict[str, str] | None = None) -> Vocabulary:
+    """The vocabulary, its phrases naming ``city`` ({ja, en, easy}: the pack's name in running text)."""
+    raw = _with_city(yaml.safe_load(path.read_text(encoding="utf-8")), city or ANY_CITY)
     return Vocabulary(
         household={p: _fact("household", p, d) for p, d in raw["household"].items()},
         member={p: _fact("member", p, d) for p, d in raw["member"].items()},

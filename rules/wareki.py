@@ -10,7 +10,7 @@ import unicodedata
 from datetime import date
 from typing import NamedTuple
 
-__all__ = ["ERAS", "WarekiError", "format_date", "parse_wareki", "to_wareki"]
+__all__ = ["ERAS", "WarekiError", "format_date", "parse_wareki", "to_wareki", "wareki_year", "ymd_with_wareki"]
 
 
 class Era(NamedTuple):
@@ -61,6 +61,17 @@ def to_wareki(d: date, with_weekday: bool = True) -> str:
     era = _era_of(d)
     text = f"{era.name}{_era_year(d.year - era.start.year + 1)}年{d.month}月{d.day}日"
     return f"{text}（{WEEKDAYS_JA[d.weekday()]}）" if with_weekday else text
+
+
+def ymd_with_wareki(d: date) -> str:
+    """date(2026, 4, 1) → 「2026年4月1日（令和8年4月1日）」; before 明治 the 西暦 alone."""
+    return f"{_ymd(d)}（{to_wareki(d, with_weekday=False)}）" if d >= ERAS[-1].start else _ymd(d)
+
+
+def wareki_year(year: int) -> str:
+    """2026 → 「令和8年」: the era in force on the year's last day (2019 → 令和元年)."""
+    era = _era_of(date(year, 12, 31))
+    return f"{era.name}{_era_year(year - era.start.year + 1)}年"
 
 
 def format_date(d: date, locale: str) -> str:

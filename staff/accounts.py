@@ -1,10 +1,13 @@
-"""Rules for staff accounts that do not depend on Flask: which departments a role needs, and
+"""Rules for staff accounts that need no request or database: which departments a role needs, and
 which changes an administrator may not make to their own account."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
+
 from core import policy
+from core.errors import AppError
 
 ROLES_WITH_DEPARTMENTS = (policy.DEPARTMENT, policy.COUNTER)  # their work is scoped to departments
 # Counter staff with no department work at every counter (a 市民センター window takes every
@@ -12,8 +15,14 @@ ROLES_WITH_DEPARTMENTS = (policy.DEPARTMENT, policy.COUNTER)  # their work is sc
 DEPARTMENTS_REQUIRED = (policy.DEPARTMENT,)
 
 
-class AccountProblem(ValueError):
-    """A refused account change; the message is Japanese (translated by the caller)."""
+class AccountProblem(AppError):
+    """A refused choice of departments for an account (shown beside the departments field)."""
+
+    MESSAGES = {"unknown": _l("担当課は一覧から選んでください。"),
+                "missing": _l("所管課職員は、担当課を1つ以上選んでください。")}
+
+    def __init__(self, code: str):
+        super().__init__(code, self.MESSAGES[code], 400, fields={"departments": self.MESSAGES[code]})
 
 
 def clean_departments(role: str, chosen: Iterable[str], known: Iterable[str]) -> list[str]:

@@ -3,35 +3,34 @@ reactivate, password reset (after a confirmation step) and unlock. Every change 
 under its own action name."""
 from __future__ import annotations
 
-import io
-
-import segno
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import select
 
 from core import audit, auth, policy
 from core.db import aware, db
+from core.japan_time import JST
+from core.pack import rulebook
+from core.qr import qr_markup
 from core.staff_models import StaffUser, utcnow
-from guide import rulebook
+from core.words import lang_of
 from staff.accounts import ROLES_WITH_DEPARTMENTS, AccountProblem, clean_departments, self_change_problem
 from staff.forms import ActionForm, EditUserForm, NewUserForm
-from staff.views import JST, bp
+from staff.views import bp
 
 
 def _lang() -> str:
-    return "en" if g.get("locale") == "en" else "ja"
+    return lang_of(g.get("locale", "ja"))
 
 
 def _departments() -> dict[str, str]:
     """Department id → name in the page's language, in the pack's order."""
     lang = _lang()
-    return {d.id: (d.name.en if lang == "en" else d.name.ja) for d in rulebook().kb.departments.values()}
+    return {d.id: d.name.get(lang) for d in rulebook().kb.departments.values()}
 
 
 def _role_choices() -> list[dict[str, str]]:
-    return [{"value": r, "label": policy.ROLE_NAMES[r][_lang()]} for r in policy.ROLES]
+    return [{"value": r, "label": _(policy.ROLE_NAMES[r])} for r in policy.ROLES]
 
 
 def _department_choices(current: list[str]) -> list[dict[str, str]]:
@@ -45,8 +44,6 @@ def _department_choices(current: list[str]) -> list[dict[str, str]]:
 
 def _problem_message(code: str) -> str:
     return {
-        "unknown": _("担当課は一覧から選んでください。"),
-        "missing": _("所管課職員は、担当課を1つ以上選んでください。"),
         "role": _("役割を選んでください。"),
         "self_suspend": _("自分のアカウントは停止できません。"),
         "self_demote": _("自分の役割は変更できません。別のシステム管理者に依頼してください。"),
@@ -62,14 +59,8 @@ def _check_role_and_departments(form) -> list[str] | None:
     try:
         return clean_departments(form.role.data, form.departments.data or [], _departments())
     except AccountProblem as exc:
-        form.departments.errors = [*form.departments.errors, _problem_message(str(exc))]
+        form.departments.errors = [*form.departments.errors, exc.text()]
         return None
-
-
-def _qr(uri: str) -> Markup:
-    out = io.BytesIO()
-    segno.make(uri, error="m").save(out, kind="svg", scale=4, xmldecl=False, svgns=True, title="TOTP")
-    return Markup(out.getvalue().decode())  # noqa: S704  # nosec - segno's own SVG, no user input
 
 
 def _user_or_404(login_id: str) -> StaffUser:
@@ -128,7 +119,7 @@ def user_new():
                 audit.record("staff.account_created", target=f"staff_user:{login_id}",
                              details={"role": user.role, "departments": user.departments})
                 uri = auth.provisioning_uri(user)
-                return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=_qr(uri))
+                return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=qr_markup(uri, title="TOTP"))
     return _render_form("staff/user_new.html", form)
 
 
@@ -216,7 +207,7 @@ def user_reset(login_id: str):
     db.session.commit()
     audit.record("staff.password_reset", target=f"staff_user:{login_id}")
     uri = auth.provisioning_uri(user)
-    return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=_qr(uri), reset=True)
+    return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=qr_markup(uri, title="TOTP"), reset=True)
 
 
 @bp.post("/users/<login_id>/unlock")

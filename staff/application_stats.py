@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import false, select
 
 from core.db import db
+from core.japan_time import JST
+from core.words import N_
+from core.words import text as translate
 from intake import workflow
 from intake.models import Application
 
-JST = dt.timezone(dt.timedelta(hours=9))
 STATUSES = tuple(s for s in workflow.STATUSES if s not in workflow.BEFORE_SUBMISSION)
 
 
@@ -106,6 +108,6 @@ def duration_text(hours: float | None, locale: str = "ja") -> str:
     """48.0 → 「2.0日」, 5.5 → 「5.5時間」; "" when there is nothing to say."""
     if hours is None:
         return ""
-    if locale == "en":
-        return f"{hours / 24:.1f} days" if hours >= 24 else f"{hours:.1f} hours"
-    return f"{hours / 24:.1f}日" if hours >= 24 else f"{hours:.1f}時間"
+    if hours >= 24:
+        return translate(locale, N_("%(days).1f日"), days=hours / 24)
+    return translate(locale, N_("%(hours).1f時間"), hours=hours)

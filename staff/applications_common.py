@@ -20,13 +20,15 @@ from sqlalchemy import select
 
 from core import auth, policy
 from core.db import db
+from core.pack import rulebook
 from core.staff_models import StaffUser
-from guide import rulebook
+from core.words import lang_of
 from intake import applications, workflow
 from intake import identity as id_check
 from intake.applications import ApplicationError
 from intake.forms import Form, load_forms
 from intake.models import Application
+from intake.payments.service import refund
 from knowledge.correction_phrases import FILENAME as PHRASES_FILE
 from knowledge.correction_phrases import PhrasesFile, load_phrases
 from knowledge.loader import PACKS_DIR
@@ -46,11 +48,11 @@ bp.before_request(only_with_policy)  # the staff guard decides first; this bluep
 # --- small helpers ----------------------------------------------------------------------------
 
 def ui_locale() -> str:
-    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+    return lang_of(getattr(g, "locale", "ja"))
 
 
 def error_message(exc: ApplicationError) -> str:
-    return exc.message_en if ui_locale() == "en" else exc.message_ja
+    return exc.text()
 
 
 def staff_actor() -> str:
@@ -175,11 +177,7 @@ def needs_second_approver(form: Form) -> bool:
 
 
 def refund_function():
-    """The payments service's refund (another part of the product); None until it exists."""
-    try:
-        from intake.payments.service import refund
-    except ImportError:
-        return None
+    """The payments service's refund (the one place the console takes it from)."""
     return refund
 
 

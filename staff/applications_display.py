@@ -10,46 +10,44 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core.db import aware
+from core.japan_time import JST
+from core.words import N_, NP_, Message
+from core.words import text as translate
 from intake import identity as id_check
 from intake import jpki, workflow
 from intake.forms import Form, choices_of, is_shown, section_shown
 from intake.forms_schema import Field
-from rules.wareki import to_wareki
+from rules.wareki import ymd_with_wareki
 
-JST = dt.timezone(dt.timedelta(hours=9))
-EMPTY = {"ja": "（未記入）", "en": "(not given)"}
-YES_NO = {"ja": ("はい", "いいえ"), "en": ("Yes", "No")}
-IDENTITY_ITEMS = (("name", {"ja": "氏名", "en": "Name"}), ("birth_date", {"ja": "生年月日", "en": "Date of birth"}),
-                  ("sex", {"ja": "性別", "en": "Sex"}), ("address", {"ja": "住所", "en": "Address"}))
+EMPTY = N_("（未記入）")
+YES, NO = N_("はい"), N_("いいえ")
+IDENTITY_ITEMS = (("name", NP_("identity item", "氏名")), ("birth_date", N_("生年月日")),
+                  ("sex", N_("性別")), ("address", N_("住所")))
 OPTIONAL_ITEMS = frozenset({"sex"})  # compared only where the form asks it
-IDENTITY_WORDS = {True: {"ja": "一致", "en": "Match"}, False: {"ja": "不一致", "en": "Differs"},
-                  None: {"ja": "未記入", "en": "Not on the form"}}
-PAYMENT_TIMING = {
-    "none": {"ja": "手数料なし", "en": "No fee"},
-    "at_submission": {"ja": "申請時に支払い", "en": "Paid when sending"},
-    "after_review": {"ja": "審査後に金額を確定して支払い", "en": "Paid after review"},
+IDENTITY_WORDS = {True: NP_("identity check", "一致"), False: NP_("identity check", "不一致"),
+                  None: NP_("identity check", "未記入")}
+PAYMENT_TIMING = {  # Message: read with .get(locale) like the {ja,en} dicts they were
+    "none": Message(N_("手数料なし")),
+    "at_submission": Message(N_("申請時に支払い")),
+    "after_review": Message(N_("審査後に金額を確定して支払い")),
 }
 PAYMENT_STATE = {
-    "none": {"ja": "支払いなし", "en": "Nothing to pay"},
-    "due": {"ja": "支払い待ち", "en": "Awaiting payment"},
-    "paid": {"ja": "支払い済み", "en": "Paid"},
-    "refunded": {"ja": "返金済み", "en": "Refunded"},
+    "none": Message(N_("支払いなし")),
+    "due": Message(N_("支払い待ち")),
+    "paid": Message(N_("支払い済み")),
+    "refunded": Message(N_("返金済み")),
 }
 EVENT_KINDS = {
-    "status": {"ja": "状態の変更", "en": "Status"},
-    "assign": {"ja": "担当者", "en": "Assignee"},
-    "payment": {"ja": "手数料", "en": "Fee"},
-    "first_approval": {"ja": "一次承認", "en": "First approval"},
-    "signature": {"ja": "電子署名", "en": "Signature"},
-    "signature_check": {"ja": "電子署名の再確認", "en": "Signature re-checked"},
-    "comment": {"ja": "コメント", "en": "Comment"},
-    "internal_note": {"ja": "職員メモ", "en": "Staff note"},
-    "dispatch": {"ja": "郵送済（郵送しました）", "en": "Posted"},  # intake.dispatch
+    "status": NP_("application history", "状態の変更"),
+    "assign": NP_("application history", "担当者"),
+    "payment": NP_("application history", "手数料"),
+    "first_approval": NP_("application history", "一次承認"),
+    "signature": NP_("application history", "電子署名"),
+    "signature_check": NP_("application history", "電子署名の再確認"),
+    "comment": NP_("application history", "コメント"),
+    "internal_note": NP_("application history", "職員メモ"),
+    "dispatch": NP_("application history", "郵送済（郵送しました）"),  # intake.dispatch
 }
-
-
-def _w(words: Mapping[str, str], locale: str) -> str:
-    return words.get(locale) or words["ja"]
 
 
 def jst(moment: dt.datetime | None) -> dt.datetime | None:
@@ -70,7 +68,7 @@ def date_text(value: str, locale: str) -> str:
         return str(value)
     if locale != "ja":
         return day.isoformat()
-    return f"{day.year}年{day.month}月{day.day}日（{to_wareki(day, with_weekday=False)}）"
+    return ymd_with_wareki(day)
 
 
 def postal_text(code: str) -> str:
@@ -95,14 +93,13 @@ def _choice_label(fld: Field, value: Any, locale: str) -> str:
 def value_lines(fld: Field, value: Any, locale: str) -> list[str]:
     """One field's value as the lines a person reads (files are listed separately)."""
     if value is None or value == "" or value == []:
-        return [_w(EMPTY, locale)]
+        return [translate(locale, EMPTY)]
     kind = fld.type
     if kind in ("select", "radio"):
         return [_choice_label(fld, value, locale)]
     if kind == "checkbox":
         if fld.is_boolean:
-            yes, no = YES_NO["en" if locale == "en" else "ja"]
-            return [yes if value is True else no]
+            return [translate(locale, YES if value is True else NO)]
         return ["、".join(_choice_label(fld, v, locale) for v in value)] if isinstance(value, list) else [str(value)]
     if kind == "number":
         return [f"{value}{fld.unit.get(locale) if fld.unit else ''}"]
@@ -146,7 +143,7 @@ def field_sections(form: Form, values: Mapping[str, Any], attachments: Sequence[
                         files.append(att)
             lines = value_lines(fld, value, locale)
             if fld.type == "file" and not files:
-                lines = [_w(EMPTY, locale)]
+                lines = [translate(locale, EMPTY)]
             rows.append({"id": fld.id, "label": fld.label.get(locale), "lines": lines, "files": files})
         if rows:
             out.append({"id": section.id, "title": section.title.get(locale), "rows": rows})
@@ -166,12 +163,12 @@ def signer_rows(signer: Mapping[str, str] | None, locale: str) -> list[tuple[str
         born = jpki.parse_birth_date(birth)
     except ValueError:
         born = None
-    en = locale == "en"
+    names = dict(IDENTITY_ITEMS)
     return [
-        ("Name" if en else "氏名", signer.get("name", "")),
-        ("Date of birth" if en else "生年月日", date_text(born.isoformat(), locale) if born else birth),
-        ("Sex" if en else "性別", jpki.SEX_LABELS.get(signer.get("sex", ""), signer.get("sex", ""))),
-        ("Address" if en else "住所", signer.get("address", "")),
+        (translate(locale, names["name"]), signer.get("name", "")),
+        (translate(locale, names["birth_date"]), date_text(born.isoformat(), locale) if born else birth),
+        (translate(locale, names["sex"]), jpki.SEX_LABELS.get(signer.get("sex", ""), signer.get("sex", ""))),
+        (translate(locale, names["address"]), signer.get("address", "")),
     ]
 
 
@@ -184,7 +181,7 @@ def identity_rows(identity: Mapping[str, bool | None] | None, locale: str) -> li
         result = identity.get(key)
         if key in OPTIONAL_ITEMS and result is None:
             continue
-        out.append((_w(name, locale), _w(IDENTITY_WORDS[result], locale),
+        out.append((translate(locale, name), translate(locale, IDENTITY_WORDS[result]),
                     {True: "match", False: "differs", None: "missing"}[result]))
     return out
 
@@ -204,16 +201,14 @@ def field_checks(identity: Mapping[str, bool | None] | None, signer: Mapping[str
     check sits beside 姓 (it compares 姓+名 together)."""
     if not identity or not signer:
         return {}
-    en = locale == "en"
     card = card_values(signer, locale)
     out: dict[str, dict[str, Any]] = {}
     for key, name in IDENTITY_ITEMS:
         result = identity.get(key)
         if result is None:
             continue
-        text = ("Matches the certificate" if en else "電子証明書と一致") if result else (
-            "Differs from the certificate" if en else "電子証明書と不一致")
-        out[id_check.FIELDS[key][0]] = {"item": _w(name, locale), "ok": bool(result), "text": text,
+        text = translate(locale, N_("電子証明書と一致") if result else N_("電子証明書と不一致"))
+        out[id_check.FIELDS[key][0]] = {"item": translate(locale, name), "ok": bool(result), "text": text,
                                         "card": card.get(key, "")}
     return out
 
@@ -231,7 +226,7 @@ def history_rows(events: Sequence[Any], labels: Mapping[str, str], staff_names: 
     """Each event: when (JST), who, what, the note and the comments per field (with labels)."""
     out = []
     for e in events:
-        what = _w(EVENT_KINDS.get(e.kind, {"ja": e.kind}), locale)
+        what = translate(locale, EVENT_KINDS[e.kind]) if e.kind in EVENT_KINDS else e.kind
         if e.kind == "status" and e.to_status:
             what = (f"{workflow.label(e.from_status, locale)} → {workflow.label(e.to_status, locale)}"
                     if e.from_status else workflow.label(e.to_status, locale))
@@ -241,9 +236,9 @@ def history_rows(events: Sequence[Any], labels: Mapping[str, str], staff_names: 
             login = actor.split(":", 1)[1]
             actor = f"{staff_names.get(login, login)}（{login}）"
         elif actor == "resident":
-            actor = "Resident" if locale == "en" else "申請者"
+            actor = translate(locale, NP_("history actor", "申請者"))
         elif actor == "system":
-            actor = "System" if locale == "en" else "システム"
+            actor = translate(locale, NP_("audit value", "システム"))
         out.append({"at": jst(e.at), "at_text": jst_text(e.at), "actor": actor, "kind": e.kind, "what": what,
                     "note": note_text(e, locale),
                     "comments": [(labels.get(fid, fid), text) for fid, text in comments.items()]})
@@ -255,26 +250,24 @@ def note_text(event: Any, locale: str) -> str:
     note = event.note or ""
     if event.kind == "payment" and note.startswith("fee_confirmed:"):
         amount = note.split(":", 1)[1]
-        return f"Fee confirmed: {amount} yen" if locale == "en" else f"手数料を{int(amount):,}円に確定"
+        return translate(locale, N_("手数料を%(amount)s円に確定"), amount=f"{int(amount):,}")
     if event.kind == "payment" and note == "paid":
-        return "Fee paid" if locale == "en" else "手数料の支払いを確認"
+        return translate(locale, N_("手数料の支払いを確認"))
     if event.kind == "payment" and note.split(":", 1)[0] in ("refunded", "overpaid") and note.split(":", 1)[-1].isdigit():
         kind, amount = note.split(":", 1)
         if kind == "refunded":
-            return f"Refunded: {int(amount):,} yen" if locale == "en" else f"{int(amount):,}円を返金"
-        return (f"Paid {int(amount):,} yen more than the fee (to refund)" if locale == "en"
-                else f"手数料より{int(amount):,}円多く支払われています（返金が必要）")
+            return translate(locale, N_("%(amount)s円を返金"), amount=f"{int(amount):,}")
+        return translate(locale, N_("手数料より%(amount)s円多く支払われています（返金が必要）"), amount=f"{int(amount):,}")
     if event.kind == "status" and note == "resubmitted":
-        return "Corrected and sent again" if locale == "en" else "補正して再提出"
+        return translate(locale, N_("補正して再提出"))
     if event.kind in ("signature", "signature_check") and note.startswith("{"):
         try:
             data = json.loads(note)
         except ValueError:
             return note
         if "superseded" in data:
-            return "Signature replaced (the content changed)" if locale == "en" else "内容の変更で署名を取り消し（再署名が必要）"
+            return translate(locale, N_("内容の変更で署名を取り消し（再署名が必要）"))
         if data.get("ok"):
-            return ("Still valid; not revoked" if locale == "en"
-                    else f"有効（失効していません）。証明書シリアル番号 {data.get('serial') or ''}")
-        return ("Not valid: " if locale == "en" else "確認できませんでした：") + str(data.get("code") or "")
+            return translate(locale, N_("有効（失効していません）。証明書シリアル番号 %(serial)s"), serial=data.get("serial") or "")
+        return translate(locale, N_("確認できませんでした：%(code)s"), code=str(data.get("code") or ""))
     return note

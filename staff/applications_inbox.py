@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, false, or_, select
 
+from core.japan_time import JST
 from intake import processing_time, search_keys, workflow
 from intake.models import Application
 
-JST = dt.timezone(dt.timedelta(hours=9))
 PER_PAGE = 50
 OPEN, ALL = "open", "all"
 LISTED_STATUSES = tuple(s for s in workflow.STATUSES if s not in workflow.BEFORE_SUBMISSION)

@@ -7,15 +7,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Response, abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from core import audit
 from core.csv_export import to_csv, to_csv_shift_jis
 from core.db import db
-from guide import rulebook
+from core.pack import rulebook
 from intake import dispatch, processing_time, workflow
 from intake.models import Application
 from staff import applications_display as show
@@ -170,9 +172,7 @@ def bulk():
     """Several applications at once; what was done and what was refused (and why) per application.
     A form that cannot be done (nothing ticked, no action, no colleague) comes back with the
     ticks, the choices and the filters as they were."""
-    from urllib.parse import parse_qsl
 
-    from werkzeug.datastructures import MultiDict
 
     back = request.form.get("back", "")[:1000]
     f = read_filters(MultiDict(parse_qsl(back)))

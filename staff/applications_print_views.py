@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from core import audit
 from core.csv_export import to_csv, to_csv_shift_jis
 from core.db import db
-from guide import rulebook
+from core.pack import rulebook
 from intake import applications, workflow
 from intake.forms import Form
 from intake.models import Application

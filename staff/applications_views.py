@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.db import db
-from intake import applications, signature_check, workflow
+from intake import applications, staff_actions, workflow
 from intake.applications import ApplicationError
 from intake.forms import Form, fee_quantity, unit_fee
 from intake.models import Application, ApplicationAttachment
@@ -49,7 +49,6 @@ from staff.applications_common import (
     user_departments,
 )
 
-INTERNAL_NOTE = "internal_note"  # an ApplicationEvent kind: staff only, never the resident
 DONE_MESSAGES = {
     "correction": _l("補正を依頼しました。申請者にメールでお知らせします。"),
     "assign": _l("担当者を変更しました。"),
@@ -146,16 +145,12 @@ def change_status(number: str):
         return _refused(app, number, errors, posted, 400)
     if to == workflow.CORRECTION:
         return redirect(url_for("staff_applications.correction", number=number))
-    before = app.status
-    needs_two = needs_second_approver(form)
     try:
-        signature_check.staff_change_status(app, to, actor=staff_actor(), note=note, staff_id=g.staff.id,
-                                            needs_second_approver=needs_two)
+        applications.staff_decision(app, to, actor=staff_actor(), note=note, staff_id=g.staff.id,
+                                    needs_second_approver=needs_second_approver(form))
     except ApplicationError as exc:
         return _refused(app, number, [{"field_id": "note" if exc.code == "reason_required" else "to",
                                        "message": error_message(exc)}], posted)
-    db.session.commit()
-    audit.record("application.status", target=number, details={"from": before, "to": to})
     return redirect(url_for("staff_applications.detail", number=number, done="status"))
 
 
@@ -210,18 +205,15 @@ def correction(number: str):
         errors.append({"field_id": "correction-note", "message": _(
             "申請者へのお知らせを書いてください。メールと状態のページに載ります。")})
     if not errors:
-        before = app.status
         try:
-            applications.change_status(app, workflow.CORRECTION, who=workflow.STAFF, actor=staff_actor(), note=note,
-                                       field_comments=comments, staff_id=g.staff.id,
-                                       needs_second_approver=needs_second_approver(form))
+            applications.staff_decision(app, workflow.CORRECTION, actor=staff_actor(), note=note,
+                                        field_comments=comments, staff_id=g.staff.id,
+                                        needs_second_approver=needs_second_approver(form),
+                                        audit_details={"fields": sorted(comments),
+                                                       "phrases": sorted(k for k in chosen.values() if k)})
         except ApplicationError as exc:
             errors.append({"field_id": "correction-note", "message": error_message(exc)})
         else:
-            db.session.commit()
-            audit.record("application.status", target=number, details={
-                "from": before, "to": workflow.CORRECTION, "fields": sorted(comments),
-                "phrases": sorted(k for k in chosen.values() if k)})
             return redirect(url_for("staff_applications.detail", number=number, done="correction"))
     status = 409 if any(e["field_id"] == "main" for e in errors) else 400
     db.session.rollback()
@@ -245,9 +237,7 @@ def note(number: str):
         return _refused(app, number, [{"field_id": "internal_note", "message": _(
             "%(limit)s文字以内にしてください（今：%(n)s文字）。", limit=f"{MAX_NOTE:,}", n=f"{len(text):,}")}],
             {"internal_note": text}, 400)
-    applications.record_event(app, INTERNAL_NOTE, staff_actor(), note=text)
-    db.session.commit()
-    audit.record("application.note", target=number, details={"length": len(text)})
+    staff_actions.add_note(app, text, staff_actor())
     return redirect(url_for("staff_applications.detail", number=number, done="note"))
 
 
@@ -262,11 +252,7 @@ def assign(number: str):
         return _refused(app, number, [{"field_id": "assignee", "message": _("担当者を選んでください。")}],
                         {"assignee": choice}, 400)
     user = people.get(choice)
-    app.assignee_id = user.id if user else None
-    applications.record_event(app, "assign", staff_actor(), note=user.login_id if user else "-")
-    applications.touch(app)
-    db.session.commit()
-    audit.record("application.assign", target=number, details={"assignee": user.login_id if user else None})
+    staff_actions.assign(app, user.id if user else None, user.login_id if user else None, staff_actor())
     return redirect(url_for("staff_applications.detail", number=number, done="assign"))
 
 
@@ -283,8 +269,6 @@ def first_approval(number: str):
         applications.first_approval(app, g.staff.id, staff_actor())
     except ApplicationError as exc:
         return _refused(app, number, [{"field_id": "to", "message": error_message(exc)}], {})
-    db.session.commit()
-    audit.record("application.first_approval", target=number)
     return redirect(url_for("staff_applications.detail", number=number, done="first_approval"))
 
 
@@ -303,23 +287,21 @@ def confirm_fee(number: str):
         return _refused(app, number, [{"field_id": "amount", "message": _(
             "手数料は0円から1,000,000円までの整数で入力してください（例：1500）。")}], {"amount": raw}, 400)
     try:
-        applications.confirm_fee(app, amount, staff_actor())
+        staff_actions.confirm_fee(app, amount, staff_actor())
     except ApplicationError as exc:
         return _refused(app, number, [{"field_id": "amount", "message": error_message(exc)}], {"amount": raw}, exc.status)
-    db.session.commit()
-    audit.record("application.fee", target=number, details={"amount": amount})
     return redirect(url_for("staff_applications.detail", number=number, done="fee"))
 
 
 @bp.post("/<number>/refund", endpoint="refund")
 def refund(number: str):
     app = load_application(number, lock=True)
-    refund_fn = refund_function()
+    refund_available = refund_function() is not None
     raw, reason = request.form.get("refund_amount", ""), clean_text(request.form.get("reason"), MAX_NOTE)
     posted = {"refund_amount": raw, "reason": reason}
     errors = []
     amount = _yen(raw)
-    if refund_fn is None or app.payment_state != "paid":
+    if not refund_available or app.payment_state != "paid":
         errors.append({"field_id": "refund_amount", "message": _("この申請は返金できません。")})
     elif amount is None or amount <= 0 or amount > (app.fee_amount or 0):
         errors.append({"field_id": "refund_amount", "message": _(
@@ -329,14 +311,9 @@ def refund(number: str):
     if errors:
         return _refused(app, number, errors, posted, 400)
     try:
-        refund_fn(app, amount, reason, staff_actor())
-    except Exception as exc:  # the payments service's own refusals carry a Japanese message
-        message = getattr(exc, "message_ja", None)
-        if message is None:
-            raise
-        return _refused(app, number, [{"field_id": "refund_amount", "message": message}], posted)
-    db.session.commit()
-    audit.record("application.refund", target=number, details={"amount": amount})
+        staff_actions.refund(app, amount, reason, staff_actor())
+    except ApplicationError as exc:  # the payments service's own refusals
+        return _refused(app, number, [{"field_id": "refund_amount", "message": exc.text()}], posted)
     return redirect(url_for("staff_applications.detail", number=number, done="refund"))
 
 

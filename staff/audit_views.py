@@ -25,10 +25,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 
 from core import audit, policy
-from core.audit import JST, AuditRecord
+from core.audit import AuditRecord
 from core.csv_export import ShiftJisUnmappable, shift_jis_unmappable
 from core.db import db
+from core.japan_time import JST
 from core.staff_models import StaffUser
+from core.words import lang_of
+from core.words import text as translate
 from staff import audit_details
 from staff.guard import only_with_policy
 from staff.svg_chart import bar_chart
@@ -226,14 +229,12 @@ def action_name(action: str) -> str:
 
 
 def _ui_locale() -> str:
-    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+    return lang_of(getattr(g, "locale", "ja"))
 
 
 def role_name(role: str) -> str:
-    names = policy.ROLE_NAMES.get(role) or audit_details.VALUE_WORDS.get(role)
-    if not names:
-        return role
-    return names[_ui_locale()]
+    msgid = policy.ROLE_NAMES.get(role) or audit_details.VALUE_WORDS.get(role)
+    return translate(_ui_locale(), msgid) if msgid else role
 
 
 def result_name(result: str) -> str:

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.words import NP_, lang_of
+from core.words import text as translate
 from intake.forms import Form, is_shown
 from knowledge.yamlfile import read_yaml
 from staff import applications_display as show
@@ -32,8 +34,8 @@ class Words(Strict):
     ja: str
     en: str
 
-    def get(self, locale: str) -> str:
-        return self.en if locale == "en" else self.ja
+    def get(self, locale: str) -> str:  # the pack's own field for the language (content, not code words)
+        return getattr(self, lang_of(locale))
 
 
 class When(Strict):
@@ -181,18 +183,29 @@ def postal(code: str) -> str:
 
 # --- the 交付一覧 (daily issue list) -----------------------------------------------------------
 
-YES, NO = {"ja": "あり", "en": "Yes"}, {"ja": "なし", "en": "No"}
-DELIVERY_WORDS = {MAIL: {"ja": "郵送", "en": "By post"}, COUNTER: {"ja": "窓口", "en": "Counter"}}
+YES, NO = NP_("issue list flag", "あり"), NP_("issue list flag", "なし")
+DELIVERY_WORDS = {MAIL: NP_("delivery", "郵送"), COUNTER: NP_("delivery", "窓口")}
+ISSUE_HEADER = (
+    NP_("issue list column", "受付番号"),
+    NP_("issue list column", "証明書の種類"),
+    NP_("issue list column", "対象者の氏名"),
+    NP_("issue list column", "対象者のフリガナ"),
+    NP_("issue list column", "生年月日"),
+    NP_("issue list column", "住所"),
+    NP_("issue list column", "通数"),
+    NP_("issue list column", "本籍・筆頭者の記載"),
+    NP_("issue list column", "続柄の記載"),
+    NP_("issue list column", "マイナンバーの記載"),
+    NP_("issue list column", "住民票コードの記載"),
+    NP_("issue list column", "交付方法"),
+    NP_("issue list column", "宛先・受取窓口"),
+    NP_("issue list column", "手数料（円）"),
+    NP_("issue list column", "支払い"),
+)
 
 
 def issue_header(locale: str) -> list[str]:
-    ja = ["受付番号", "証明書の種類", "対象者の氏名", "対象者のフリガナ", "生年月日", "住所", "通数",
-          "本籍・筆頭者の記載", "続柄の記載", "マイナンバーの記載", "住民票コードの記載", "交付方法", "宛先・受取窓口",
-          "手数料（円）", "支払い"]
-    en = ["Receipt number", "Certificate", "Name", "Name (katakana)", "Date of birth", "Address", "Copies",
-          "Registered domicile shown", "Relationship shown", "My Number shown", "Resident record code shown",
-          "Delivery", "Send to / counter", "Fee (yen)", "Payment"]
-    return en if locale == "en" else ja
+    return [translate(locale, column) for column in ISSUE_HEADER]
 
 
 def issue_rows(number: str, form: Form, cert: Certificate, values: Mapping[str, Any], *, fee: int | None,
@@ -209,14 +222,14 @@ def issue_rows(number: str, form: Form, cert: Certificate, values: Mapping[str, 
         send_to = counter_names.get(cid, cid)
     else:
         send_to = ""
-    flags = [(YES if shown(rule, values) else NO)[locale if locale == "en" else "ja"]
+    flags = [translate(locale, YES if shown(rule, values) else NO)
              for rule in (cert.honseki, cert.relation, cert.mynumber, cert.juminhyo_code)]
     birth = show.date_text(who["birth_date"], locale) if who["birth_date"] else ""
     rows: list[list[object]] = []
     for n, (item, copies) in enumerate(items_of(cert, form, values)):
         rows.append([number, item.label.get(locale), who["name"], who["kana"], birth,
                      " ".join(p for p in (who["address"], who["building"]) if p), copies, *flags,
-                     DELIVERY_WORDS[how][locale if locale == "en" else "ja"] if how else "", send_to,
+                     translate(locale, DELIVERY_WORDS[how]) if how else "", send_to,
                      fee if n == 0 else None, payment if n == 0 else ""])
     return rows
 
@@ -242,12 +255,12 @@ def certificate_paper(form: Form, cert: Certificate, values: Mapping[str, Any], 
     for item, copies in items_of(cert, form, values):
         wanted.append({"label": item.label.get(locale), "copies": copies})
     details = []
-    for rule, label in ((cert.honseki, ("本籍・筆頭者", "Registered domicile")),
-                        (cert.relation, ("世帯主・続柄", "Relationship")),
-                        (cert.mynumber, ("マイナンバー", "My Number")),
-                        (cert.juminhyo_code, ("住民票コード", "Resident record code"))):
+    for rule, label in ((cert.honseki, NP_("certificate paper", "本籍・筆頭者")),
+                        (cert.relation, NP_("certificate paper", "世帯主・続柄")),
+                        (cert.mynumber, NP_("certificate paper", "マイナンバー")),
+                        (cert.juminhyo_code, NP_("certificate paper", "住民票コード"))):
         if rule != "never":
-            details.append({"label": label[1] if locale == "en" else label[0],
+            details.append({"label": translate(locale, label),
                             "shown": shown(rule, values)})
     purpose = ""
     if "purpose" in fields and values.get("purpose"):
@@ -271,7 +284,7 @@ def certificate_paper(form: Form, cert: Certificate, values: Mapping[str, Any], 
         "subject": who, "subject_birth": show.date_text(who["birth_date"], locale) if who["birth_date"] else "",
         "subject_is_applicant": cert.subject == "holder" and holder_prefix(values) == "applicant",
         "wanted": wanted, "details": details, "purpose": purpose, "submit_to": _s(values.get("submit_to")),
-        "delivery": DELIVERY_WORDS[how][locale if locale == "en" else "ja"] if how else "",
+        "delivery": translate(locale, DELIVERY_WORDS[how]) if how else "",
         "mail_to": to, "counter": counter if how == COUNTER else "", "other": other,
     }
 

@@ -23,7 +23,6 @@ from staff.applications_common import (
     procedure_choices,
     staff_actor,
     starter_phrases,
-    ui_locale,
     user_departments,
 )
 
@@ -41,7 +40,7 @@ def _departments() -> list[str]:
 
 
 def _message(exc: phrases.PhraseError) -> str:
-    return exc.message_en if ui_locale() == "en" else exc.message_ja
+    return exc.text()
 
 
 def _page(errors: list[dict[str, str]] | None = None, posted: dict[str, str] | None = None, status: int = 200):

@@ -11,10 +11,12 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
+from core.errors import AppError
 from knowledge.correction_phrases import MAX_PHRASE, PhrasesFile
 
 MAX_PER_DEPARTMENT = 100
@@ -42,10 +44,8 @@ class Choice:
     own: bool  # the department's own (editable) or a starter from the pack
 
 
-class PhraseError(ValueError):
-    def __init__(self, code: str, message_ja: str, message_en: str):
-        super().__init__(code)
-        self.code, self.message_ja, self.message_en = code, message_ja, message_en
+class PhraseError(AppError):
+    """A refused correction phrase (the page shows it beside the field)."""
 
 
 def clean(raw: str | None) -> str:
@@ -57,10 +57,10 @@ def clean(raw: str | None) -> str:
 
 def check(text: str) -> None:
     if not text:
-        raise PhraseError("empty", "定型文を入力してください。", "Enter the phrase.")
+        raise PhraseError("empty", _l("定型文を入力してください。"))
     if len(text) > MAX_PHRASE:
-        raise PhraseError("too_long", f"定型文は{MAX_PHRASE}文字以内にしてください（今：{len(text)}文字）。",
-                          f"Keep the phrase to {MAX_PHRASE} characters (now {len(text)}).")
+        raise PhraseError("too_long", _l("定型文は%(most)s文字以内にしてください（今：%(now)s文字）。",
+                                         most=MAX_PHRASE, now=len(text)))
 
 
 def own_phrases(department_id: str) -> list[CorrectionPhrase]:
@@ -80,8 +80,8 @@ def add(department_id: str, raw: str, actor: str, now: dt.datetime) -> Correctio
     text = clean(raw)
     check(text)
     if len(own_phrases(department_id)) >= MAX_PER_DEPARTMENT:
-        raise PhraseError("too_many", f"定型文は1つの課に{MAX_PER_DEPARTMENT}件までです。使わないものを削除してください。",
-                          f"A department keeps at most {MAX_PER_DEPARTMENT} phrases. Remove some first.")
+        raise PhraseError("too_many", _l("定型文は1つの課に%(most)s件までです。使わないものを削除してください。",
+                                         most=MAX_PER_DEPARTMENT))
     phrase = CorrectionPhrase(department_id=department_id, text=text, created_by=actor[:80],
                               created_at=now, updated_at=now)
     db.session.add(phrase)

@@ -1,21 +1,24 @@
 """Bulk actions of the inbox: assign (to me or a colleague), 発行済・郵送済, 郵送済 (the day it was
 posted, intake.dispatch), 完了 — for several
 applications at once, each through the same intake service as the one-application page
-(``signature_check.staff_change_status`` → ``applications.change_status``: allowed transitions,
+(``applications.change_status``: allowed transitions, the signature re-check before 承認,
 the second approver, history, the resident's e-mail). Each application is done in its own
 savepoint: it is either fully done or not touched, and the others go on. Plain Python (no
-Flask): the view passes in the user and writes the audit records of what was done."""
+Flask): the view passes in the user and writes the audit records of what was done. Each outcome's
+words are a ``core.words.Message``, read by the page in its own language."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core import policy
 from core.db import db
 from core.staff_models import StaffUser
-from intake import applications, dispatch, signature_check, workflow
+from core.words import N_, Message
+from intake import applications, dispatch, workflow
 from intake.applications import ApplicationError
 from intake.models import Application
 
@@ -29,8 +32,7 @@ MAX_BATCH = 100
 class Outcome:
     number: str
     done: bool
-    message_ja: str
-    message_en: str
+    message: Message  # what was done, or why not: ``message.text(locale)``
     before: str | None = None
     after: str | None = None
 
@@ -51,41 +53,37 @@ def run(numbers: Iterable[str], action: str, *, me: StaffUser, departments: list
         app = db.session.scalar(select(Application).where(Application.receipt_number == number).with_for_update())
         if (app is None or app.status in workflow.BEFORE_SUBMISSION
                 or (departments is not None and app.department_id not in departments)):
-            out.append(Outcome(number, False, "この申請は見つかりません（担当課の申請ではありません）。",
-                               "Not found (not an application of your departments)."))
+            out.append(Outcome(number, False, Message(N_("この申請は見つかりません（担当課の申請ではありません）。"))))
             continue
         before = app.status
         savepoint = db.session.begin_nested()
         try:
             if action in (ASSIGN_ME, ASSIGN):
                 if target is None or not may_be_assigned(target, app, me):
-                    raise ApplicationError("assignee", "この人は、この申請の担当者にできません。",
-                                           "This person cannot be assigned to this application.")
+                    raise ApplicationError("assignee", _l("この人は、この申請の担当者にできません。"))
                 if app.status in workflow.CLOSED:
-                    raise ApplicationError("closed", "終わった申請の担当者は変えられません。",
-                                           "A closed application keeps its assignee.")
+                    raise ApplicationError("closed", _l("終わった申請の担当者は変えられません。"))
                 if app.assignee_id == target.id:
                     savepoint.rollback()
-                    out.append(Outcome(number, True, f"すでに{target.display_name}さんの担当です。",
-                                       f"Already assigned to {target.display_name}.", before, before))
+                    out.append(Outcome(number, True, Message(N_("すでに%(name)sさんの担当です。"),
+                                                             name=target.display_name), before, before))
                     continue
                 app.assignee_id = target.id
                 applications.record_event(app, "assign", actor, note=target.login_id)
                 applications.touch(app)
-                message = (f"{target.display_name}さんを担当者にしました。", f"Assigned to {target.display_name}.")
+                message = Message(N_("%(name)sさんを担当者にしました。"), name=target.display_name)
             elif action == POSTED:
                 dispatch.record_dispatch(app, actor)
-                message = ("郵送済にしました。申請者にメールでお知らせします。", "Marked as posted; the applicant is told by e-mail.")
+                message = Message(N_("郵送済にしました。申請者にメールでお知らせします。"))
             else:
                 to = TO_STATUS[action]
-                signature_check.staff_change_status(app, to, actor=actor, staff_id=me.id,
-                                                    needs_second_approver=second_approver(app.procedure_id))
-                message = (f"「{workflow.label(to)}」にしました。申請者にメールでお知らせします。",
-                           f"Now “{workflow.label(to, 'en')}”; the applicant is told by e-mail.")
+                applications.change_status(app, to, who=workflow.STAFF, actor=actor, staff_id=me.id,
+                                           needs_second_approver=second_approver(app.procedure_id))
+                message = Message(N_("「%(status)s」にしました。申請者にメールでお知らせします。"), status=workflow.LABELS[to])
             savepoint.commit()
         except ApplicationError as exc:
             savepoint.rollback()
-            out.append(Outcome(number, False, exc.message_ja, exc.message_en, before, before))
+            out.append(Outcome(number, False, exc.as_message(), before, before))
             continue
-        out.append(Outcome(number, True, *message, before, app.status))
+        out.append(Outcome(number, True, message, before, app.status))
     return out

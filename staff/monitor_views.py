@@ -8,9 +8,9 @@ from flask import Blueprint, abort, g, redirect, render_template, url_for
 
 from core import alerts, audit, policy
 from core.db import db
+from core.japan_time import JST
 
 bp = Blueprint("staff_monitor", __name__, url_prefix="/staff/monitor", template_folder="templates")
-JST = dt.timezone(dt.timedelta(hours=9))
 
 
 def _local(moment: dt.datetime | None) -> str:

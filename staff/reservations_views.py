@@ -7,50 +7,57 @@ hours and closures of a day (reservations/overrides.py), plus the statistics.
 Who: see core/policy.py. Counter and department staff see the counters of their departments (a
 counter member without departments works at every counter, as at a 市民センター); administrators
 all. Pages that show names are written to the audit log; so are check-ins, no-shows, bookings,
-cancellations, exports and every change of the calendar (with the day before and after).
+cancellations, exports and every change of the calendar (with the day before and after). The
+changes themselves, with their commit and audit record, are reservations/staff_actions.py.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from core import audit, policy
 from core.csv_export import to_csv, to_csv_shift_jis
 from core.db import db
-from guide import rulebook
-from reservations import booking, frontdesk, links, month, notify, overrides
+from core.japan_time import JST
+from core.pack import rulebook
+from core.words import NP_, lang_of
+from core.words import text as translate
+from reservations import booking, frontdesk, month, overrides
 from reservations import models as m
 from reservations import queue as walkin
+from reservations import staff_actions as actions
 from reservations.current import catalog as current_catalog
 from reservations.loader import Catalog
+from reservations.person import check_person
 from staff import reservation_stats as rstats
 from staff.guard import only_with_policy
+from staff.stats_views import _date_label, read_query
 from staff.svg_chart import bar_chart
 
 bp = Blueprint("staff_reservations", __name__, url_prefix="/staff/reservations", template_folder="templates")
 
-JST = dt.timezone(dt.timedelta(hours=9))
 ISO_DAY = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
-KANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]+$")
+PHONE_FORM_FIELDS = {"phone": "phone_number"}  # check_person's field → the phone page's input
 MAX_TEXT = 100
-STATUS_LABELS = {
-    m.HELD: {"ja": "仮押さえ", "en": "Held"},
-    m.CONFIRMED: {"ja": "予約済み", "en": "Booked"},
-    m.CHECKED_IN: {"ja": "受付済み", "en": "Checked in"},
-    m.NO_SHOW: {"ja": "来庁なし", "en": "No-show"},
-    m.CANCELLED: {"ja": "取消し", "en": "Cancelled"},
-    m.EXPIRED: {"ja": "期限切れ", "en": "Expired"},
+STATUS_LABELS = {  # lazy: translated in the page's locale when shown
+    m.HELD: _l("仮押さえ"),
+    m.CONFIRMED: _l("予約済み"),
+    m.CHECKED_IN: _l("受付済み"),
+    m.NO_SHOW: _l("来庁なし"),
+    m.CANCELLED: _l("取消し"),
+    m.EXPIRED: _l("期限切れ"),
 }
-CHANNEL_LABELS = {"web": {"ja": "インターネット", "en": "Web"}, "phone": {"ja": "電話", "en": "Phone"},
-                  "staff": {"ja": "窓口", "en": "Counter"}}
-TICKET_LABELS = {walkin.WAITING: {"ja": "お待ち", "en": "Waiting"}, walkin.CALLED: {"ja": "呼び出し中", "en": "Called"},
-                 walkin.DONE: {"ja": "済み", "en": "Done"}, walkin.NO_SHOW: {"ja": "不在", "en": "Not there"}}
+CHANNEL_LABELS = {"web": lazy_pgettext("reservation channel", "インターネット"), "phone": _l("電話"), "staff": _l("窓口")}
+TICKET_LABELS = {walkin.WAITING: _l("お待ち"), walkin.CALLED: lazy_pgettext("walk-in ticket", "呼び出し中"),
+                 walkin.DONE: _l("済み"), walkin.NO_SHOW: _l("不在")}
 
 
 bp.before_request(only_with_policy)  # the staff guard decides first; this blueprint checks again
@@ -59,11 +66,11 @@ bp.before_request(only_with_policy)  # the staff guard decides first; this bluep
 # --- small helpers ----------------------------------------------------------------------------
 
 def _locale() -> str:
-    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+    return lang_of(getattr(g, "locale", "ja"))
 
 
-def _label(table: dict[str, dict[str, str]], key: str) -> str:
-    return table.get(key, {}).get(_locale(), key)
+def _label(table: Mapping[str, Any], key: str) -> str:
+    return str(table[key]) if key in table else key
 
 
 def _actor() -> str:
@@ -83,8 +90,12 @@ def _jst(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(JST) if moment is not None else None
 
 
+WEEKDAYS = (NP_("short weekday", "月"), NP_("short weekday", "火"), NP_("short weekday", "水"), NP_("short weekday", "木"),
+            NP_("short weekday", "金"), NP_("short weekday", "土"), NP_("short weekday", "日"))
+
+
 def _day_text(day: dt.date) -> str:
-    weekday = ["月", "火", "水", "木", "金", "土", "日"][day.weekday()] if _locale() == "ja" else day.strftime("%a")
+    weekday = translate(_locale(), WEEKDAYS[day.weekday()])
     return _("%(y)s年%(m)s月%(d)s日（%(w)s）", y=day.year, m=day.month, d=day.day, w=weekday)
 
 
@@ -249,30 +260,20 @@ def day_view():
 
 # --- check-in, no-show, cancel ----------------------------------------------------------------
 
-CHECKIN_STATUS = {"empty": 400, "unknown": 404, "other_counter": 409, "not_booked": 409, "cancelled": 409,
-                  "wrong_day": 422, "already": 409}
-
-
 def _refusal(cat: Catalog, exc: frontdesk.FrontDeskError) -> str:
+    """The service's message, or a fuller one naming the counter, day or time of the booking."""
     r = exc.reservation
-    if exc.code == "empty":
-        return _("予約番号を入力するか、QRコードを読み取ってください。")
-    if exc.code == "unknown" or r is None:
-        return _("この予約番号の予約は見つかりません。番号を確かめてください（例：ACD34679）。")
+    if r is None:
+        return exc.text()
     if exc.code == "other_counter":
         return _("この予約は、%(site)sの「%(counter)s」の予約です。そちらの窓口をご案内してください。",
                  site=_site_name(cat, r.site_id), counter=_counter_name(cat, r.counter_id))
-    if exc.code == "not_booked":
-        return _("この予約は確定していません（仮押さえのまま期限が切れました）。")
-    if exc.code == "cancelled":
-        return _("この予約は取り消されています。")
     if exc.code == "wrong_day":
         return _("この予約は%(day)s %(time)sの予約です。今日の予約ではありません。",
                  day=_day_text(r.day), time=_jst(r.start).strftime("%H:%M"))
-    if exc.code == "already":
-        return _("この予約は%(time)sに受付済みです。", time=_jst(r.checked_in_at).strftime("%H:%M")
-                 if r.checked_in_at else "")
-    return _("この予約は受付できません。")
+    if exc.code == "already" and r.checked_in_at:
+        return _("この予約は%(time)sに受付済みです。", time=_jst(r.checked_in_at).strftime("%H:%M"))
+    return exc.text()
 
 
 @bp.post("/checkin", endpoint="checkin")
@@ -282,15 +283,10 @@ def checkin():
     f = DayFilter(cat, request.form)
     typed = _clean(request.form.get("number"), 40)
     try:
-        r = frontdesk.check_in(typed, today=_today(), now=_now(), counters=f.scope)
-    except frontdesk.FrontDeskError as exc:
-        db.session.rollback()
-        audit.record("reservation.checkin", target=frontdesk.clean_number(typed)[:20], result="failed",
-                     details={"reason": exc.code})
+        r = actions.check_in(typed, today=_today(), now=_now(), counters=f.scope)
+    except frontdesk.FrontDeskError as exc:  # rolled back and audited by the service
         return _day_page(cat, f, errors=[_error("number", _refusal(cat, exc))], typed=typed,
-                         refused={"code": exc.code}, status=CHECKIN_STATUS.get(exc.code, 409))
-    db.session.commit()
-    audit.record("reservation.checkin", target=r.number, details={"counter": r.counter_id})
+                         refused={"code": exc.code}, status=exc.status)
     return redirect(url_for("staff_reservations.day", **f.args(done="checked_in", number=r.number)))
 
 
@@ -307,14 +303,9 @@ def no_show(number: str):
     r = _load(number)
     f = DayFilter(cat, request.form)
     try:
-        frontdesk.mark_no_show(r, _now())
+        actions.mark_no_show(r, _now())
     except frontdesk.FrontDeskError as exc:
-        db.session.rollback()
-        message = (_("予約の時間になる前は、来庁なしにできません。") if exc.code == "too_early"
-                   else _("この予約は来庁なしにできません。"))
-        return _day_page(cat, f, errors=[_error("number", message)], status=409)
-    db.session.commit()
-    audit.record("reservation.no_show", target=r.number, details={"counter": r.counter_id})
+        return _day_page(cat, f, errors=[_error("number", exc.text())], status=exc.status)
     return redirect(url_for("staff_reservations.day", **f.args(done="no_show", number=r.number)))
 
 
@@ -327,15 +318,11 @@ def cancel(number: str):
     error = None
     if request.method == "POST":
         try:
-            booking.cancel(cat, r, by_staff=True, now=_now())
-            notify.send_cancelled(cat, r, rulebook().kb)  # the resident's e-mail, if there is one
+            actions.cancel(cat, r, rulebook().kb, _now())  # with the resident's e-mail, if there is one
         except booking.BookingError as exc:
-            db.session.rollback()
             r = _load(number)
-            error = exc.message_en if _locale() == "en" else exc.message_ja
+            error = exc.text()
         else:
-            db.session.commit()
-            audit.record("reservation.cancel", target=r.number, details={"by": "staff", "counter": r.counter_id})
             return redirect(url_for("staff_reservations.day", **f.args(done="cancelled", number=r.number)))
     else:
         audit.record("reservation.view", target=r.number, details={"page": "cancel"})
@@ -355,12 +342,6 @@ def _phone_sites(cat: Catalog, scope: list[str], service_id: str) -> list[dict[s
     service = cat.services.get(service_id)
     ids = [cat.counters[c].site for c in service.counters if c in scope] if service else _sites_of(cat, scope)
     return [{"value": s, "label": _site_name(cat, s)} for s in dict.fromkeys(ids)]
-
-
-def _kana(raw: str | None) -> str:
-    text = unicodedata.normalize("NFKC", raw or "").strip()
-    text = "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)  # ひらがな → カタカナ
-    return " ".join(text.split())[:MAX_TEXT]
 
 
 def _phone_month(text: str | None, first: dt.date, last: dt.date) -> dt.date:
@@ -430,30 +411,18 @@ def phone():
     if request.method == "POST" and ready:  # every field is checked, so one answer lists every problem
         if day is not None and posted["start"] not in {s["value"] for s in slots}:
             errors.append(_error("start", _("時間を選んでください。")))
-        if not posted["name"]:
-            errors.append(_error("name", _("お名前を入力してください。")))
-        kana = _kana(values.get("name_kana"))
-        if not kana or not KANA.match(kana):
-            errors.append(_error("name_kana", _("フリガナをカタカナで入力してください。")))
-        phone_number = booking.normalise_phone(values.get("phone_number"))
-        if not phone_number or not 10 <= len(phone_number) <= 11:
-            errors.append(_error("phone_number", _("電話番号を10けたか11けたの数字で入力してください（例：079-421-2000）。")))
-        email = booking.normalise_email(values.get("email"))
-        if email and ("@" not in email or len(email) > 254):
-            errors.append(_error("email", _("メールアドレスを正しく入力してください（例：name@example.jp）。")))
-        if not errors and day is not None:
+        # the residents' own validator: the same rules and the same messages (the phone required)
+        person, problems = check_person(values.get("name"), values.get("name_kana"), values.get("email"),
+                                        values.get("phone_number"), _locale(), require_phone=True)
+        errors += [_error(PHONE_FORM_FIELDS.get(field, field), message) for field, message in problems.items()]
+        if person is not None and not errors and day is not None:
             try:
-                r = booking.book(cat, service_id, site_id, dt.datetime.fromisoformat(posted["start"]),
-                                 name=posted["name"], name_kana=kana, email=email, phone=phone_number,
-                                 channel="phone", locale="ja", now=_now())
-                notify.send_confirmation(cat, r, links.manage_url(r.number), rulebook().kb)  # when an e-mail was given
+                r = actions.book_by_phone(cat, service_id, site_id, dt.datetime.fromisoformat(posted["start"]),
+                                          name=person.name, name_kana=person.name_kana, email=person.email,
+                                          phone=person.phone, kb=rulebook().kb, now=_now())
             except booking.BookingError as exc:
-                db.session.rollback()
-                errors.append(_error("start", exc.message_en if _locale() == "en" else exc.message_ja))
+                errors.append(_error("start", exc.text()))
             else:
-                db.session.commit()
-                audit.record("reservation.create", target=r.number, details={
-                    "channel": "phone", "service": service_id, "site": site_id, "start": posted["start"]})
                 return redirect(url_for("staff_reservations.day", site=site_id, counter=r.counter_id,
                                         day=r.day.isoformat(), done="booked", number=r.number))
     status = 400 if errors else 200
@@ -548,8 +517,7 @@ def queue_issue():
     counter_id = _queue_counter(cat, request.form.get("counter"))
     if not counter_id:
         abort(404)
-    ticket = walkin.issue(cat.counters[counter_id].site, counter_id, _today(), _now())
-    db.session.commit()
+    ticket = actions.issue_ticket(cat.counters[counter_id].site, counter_id, _today(), _now())
     return redirect(url_for("staff_reservations.queue_ticket", ticket_id=ticket.id,
                             window=_window(request.form.get("window")) or None))
 
@@ -586,8 +554,7 @@ def queue_call():
         abort(404)
     if not window:
         return redirect(url_for("staff_reservations.queue", counter=counter_id, need_window=1))
-    ticket = walkin.call_next(counter_id, _today(), window, _now())
-    db.session.commit()
+    ticket = actions.call_next(counter_id, _today(), window, _now())
     if ticket is None:
         return redirect(url_for("staff_reservations.queue", counter=counter_id, window=window, nobody=1))
     return redirect(url_for("staff_reservations.queue", counter=counter_id, window=window, called=ticket.id))
@@ -595,24 +562,19 @@ def queue_call():
 
 def _finish(ticket_id: int, action) -> Response:
     t = _ticket(ticket_id)
-    try:
-        action(t, _now())
-    except walkin.QueueError:
-        db.session.rollback()  # someone acted first: the page shows where it stands
-    else:
-        db.session.commit()
+    action(t, _now())  # False: someone acted first, and the page shows where it stands
     return redirect(url_for("staff_reservations.queue", counter=t.counter_id,
                             window=_window(request.form.get("window")) or None))
 
 
 @bp.post("/queue/tickets/<int:ticket_id>/done", endpoint="queue_done")
 def queue_done(ticket_id: int):
-    return _finish(ticket_id, walkin.finish)
+    return _finish(ticket_id, actions.finish_ticket)
 
 
 @bp.post("/queue/tickets/<int:ticket_id>/no-show", endpoint="queue_no_show")
 def queue_no_show(ticket_id: int):
-    return _finish(ticket_id, walkin.no_show)
+    return _finish(ticket_id, actions.ticket_no_show)
 
 
 # --- windows, hours and closures of a day ----------------------------------------------------------
@@ -625,9 +587,8 @@ def _calendar_scope(cat: Catalog) -> tuple[list[str], list[str]]:
     return counters, _sites_of(cat, counters) if g.staff.role != policy.ADMIN else list(cat.sites)
 
 
-KIND_LABELS = {overrides.WINDOWS: {"ja": "窓口の数", "en": "Windows"},
-               overrides.HOURS: {"ja": "受付時間", "en": "Opening hours"},
-               overrides.CLOSURE: {"ja": "臨時休業", "en": "Closed"}}
+KIND_LABELS = {overrides.WINDOWS: _l("窓口の数"), overrides.HOURS: _l("受付時間"),
+               overrides.CLOSURE: lazy_pgettext("calendar change", "臨時休業")}
 
 
 def _override_row(cat: Catalog, o: m.CalendarOverride) -> dict[str, Any]:
@@ -671,17 +632,14 @@ def overrides_view():
             elif kind == overrides.HOURS:
                 intervals = overrides.parse_intervals(form["hours"])
         except overrides.OverrideError as exc:
-            errors.append(_error(exc.field, exc.message_en if _locale() == "en" else exc.message_ja))
+            errors.append(_error(exc.field, exc.text()))
         reason = overrides.clean_reason(form["reason"])
         if kind == overrides.CLOSURE and not reason:
             errors.append(_error("reason", _("休業の理由を入力してください。予約の画面に表示されます。")))
         if not errors:
-            o, before, after = overrides.create(cat, kind, target, day, windows=windows, intervals=intervals,
-                                                reason=reason, actor=_actor(), now=_now())
-            db.session.commit()
+            o = actions.set_override(cat, kind, target, day, windows=windows, intervals=intervals,
+                                     reason=reason, actor=_actor(), now=_now())
             site_id = overrides.site_of(cat, o) or target
-            audit.record("reservation.calendar", target=f"{kind}:{target}:{day.isoformat()}", details={
-                "change": "set", "override": o.id, "reason": reason, "before": before, "after": after})
             kept = overrides.affected(site_id, day, target if kind == overrides.WINDOWS else None)
             return redirect(url_for("staff_reservations.overrides", done="set", kept=kept))
     today = _today()
@@ -705,10 +663,7 @@ def override_deactivate(override_id: int):
     o = db.session.get(m.CalendarOverride, override_id)
     if o is None or not o.active or o.target not in set(counters) | set(sites):
         abort(404)
-    before, after = overrides.deactivate(cat, o)
-    db.session.commit()
-    audit.record("reservation.calendar", target=f"{o.kind}:{o.target}:{o.day.isoformat()}", details={
-        "change": "removed", "override": o.id, "before": before, "after": after})
+    actions.remove_override(cat, o)
     return redirect(url_for("staff_reservations.overrides", done="removed"))
 
 
@@ -754,7 +709,6 @@ def _stats_report(cat: Catalog, start: dt.date, end: dt.date) -> dict[str, Any]:
 
 @bp.get("/stats", endpoint="stats")
 def stats():
-    from staff.stats_views import _date_label, read_query
     cat = _catalog()
     query = read_query(request.args)
     report = None if query.errors else _stats_report(cat, query.start, query.end)
@@ -771,7 +725,6 @@ def stats():
 @bp.get("/stats.csv", endpoint="stats_export")
 def stats_export():
     """Long format: one line per number (no names)."""
-    from staff.stats_views import read_query
     cat = _catalog()
     query = read_query(request.args)
     if query.errors:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -17,8 +16,14 @@ from flask import Blueprint, Response, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from core import audit, usage
-from core.csv_export import to_csv
+from core import audit, policy, usage
+from core.csv_export import to_csv, to_csv_shift_jis
+from core.japanese_text import nfkc_text
+from core.pack import rulebook
+from core.words import lang_of
+from intake import workflow
+from reservations.current import catalog
+from staff import application_stats as astats
 from staff import csv_refusal
 from staff.svg_chart import bar_chart
 
@@ -61,21 +66,18 @@ METRICS = {
 
 
 def _locale() -> str:
-    return "en" if getattr(g, "locale", "ja") == "en" else "ja"
+    return lang_of(getattr(g, "locale", "ja"))  # the pack's ja/en field the page reads
 
 
 def _event_names() -> dict[str, str]:
-    from guide import rulebook
     return {eid: e.name.get(_locale()) for eid, e in rulebook().kb.events.items()}
 
 
 def _procedure_names() -> dict[str, str]:
-    from guide import rulebook
     return {pid: p.name.get(_locale()) for pid, p in rulebook().kb.procedures.items()}
 
 
 def _reservation_service_names() -> dict[str, str]:
-    from reservations.current import catalog
     return {sid: s.name.get(_locale()) for sid, s in catalog().services.items()}
 
 
@@ -149,13 +151,9 @@ class Query:
     errors: list[dict[str, str]]
 
 
-def _digits(raw: str | None) -> str:
-    return unicodedata.normalize("NFKC", raw or "").strip()
-
-
 def _read_day(args: Mapping[str, str], name: str, label: str, default: dt.date,
               values: dict[str, str], errors: list[dict[str, str]]) -> dt.date | None:
-    parts = [_digits(args.get(f"{name}-{p}")) for p in ("year", "month", "day")]
+    parts = [nfkc_text(args.get(f"{name}-{p}")) for p in ("year", "month", "day")]
     field = f"{name}-year"
     if any(parts):
         values.update({f"{name}-year": parts[0], f"{name}-month": parts[1], f"{name}-day": parts[2]})
@@ -165,7 +163,7 @@ def _read_day(args: Mapping[str, str], name: str, label: str, default: dt.date,
             return None
         y, m, d = (int(p) for p in parts)
     elif args.get(name):
-        raw = _digits(args.get(name))
+        raw = nfkc_text(args.get(name))
         if not ISO_DATE.match(raw):
             errors.append({"field_id": field, "message": _(
                 "%(label)sの日付が正しくありません。2026年4月1日のように入力してください。", label=label)})
@@ -313,7 +311,6 @@ def export():
 
 def _application_departments() -> list[str] | None:
     """Department staff see their departments' applications; auditors and administrators all."""
-    from core import policy
     staff = getattr(g, "staff", None)
     if staff is None or staff.role in (policy.ADMIN, policy.AUDITOR):
         return None
@@ -321,8 +318,6 @@ def _application_departments() -> list[str] | None:
 
 
 def _application_report(query: Query) -> dict:
-    from intake import workflow
-    from staff import application_stats as astats
 
     stats = astats.collect(query.start, query.end, _application_departments())
     lang = _locale()
@@ -365,9 +360,6 @@ def applications_index():
 @bp.get("/applications.csv", endpoint="applications_export")
 def applications_export():
     """Long format, one line per number: counts per procedure and status, then the times."""
-    from core.csv_export import to_csv_shift_jis
-    from intake import workflow
-    from staff import application_stats as astats
 
     query = read_query(request.args)
     if query.errors:

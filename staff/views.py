@@ -1,35 +1,78 @@
 """Staff login, logout, session keep-alive, console home and account administration."""
 from __future__ import annotations
 
-import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import audit, auth, policy
+from core.alerts import active_alerts
 from core.db import aware, db
-from core.security import limiter
+from core.japan_time import JST
+from core.pack import rulebook
+from core.security import limiter, shared_limits_available
 from core.staff_models import StaffUser, utcnow
+from intake import processing_time
+from reservations.current import catalog as current_catalog
 from staff.forms import LoginForm, PasswordForm, TotpForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
 PRE_AUTH_SECONDS = 300  # the password step is valid this long for the code step
+# the attempt counter shared by the workers (Redis) is down: per-process counts would multiply the
+# guesses an attacker gets, so sign-in waits for it (core/security.shared_limits_available)
+_LIMITS_DOWN = _l("ログイン試行の回数を数える仕組みに接続できないため、いまはログインできません。"
+                  "しばらくしてからお試しいただくか、システム管理者に連絡してください。")
+
+
+NEXT_LIMIT = 2000  # characters of a ``next`` worth following back
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the console (no open redirect)."""
-    if target and target.startswith("/staff") and not urlsplit(target).netloc and "\\" not in target:
-        return target
-    return url_for("staff.home")
+    """Where to go after login or a keepalive (``next`` from a form or the login's query): only a
+    path of this console, with its query string, never another host (no open redirect). Refused,
+    and replaced by the console's home: a scheme or host (``https://evil.example``,
+    ``//evil.example``), a backslash (browsers read ``/\\evil`` as ``//evil``), whitespace or
+    control characters (browsers drop tabs and newlines from URLs; they must never reach the
+    Location header), a path outside /staff; the fragment is dropped."""
+    home = url_for("staff.home")
+    if not target or len(target) > NEXT_LIMIT or "\\" in target or any(c.isspace() or ord(c) < 32 or ord(c) == 127
+                                                                        for c in target):
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not (parts.path == "/staff" or parts.path.startswith("/staff/")) \
+            or parts.path.startswith("//"):
+        return home
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _login_limits(view):
+    """Login attempts are limited per client address and per account, known or not (only failures
+    count against an account: logging in often never runs into it)."""
+    view = limiter.limit(auth.login_limit_per_address, methods=["POST"])(view)
+    return limiter.limit(auth.login_limit_per_account, key_func=auth.login_account_key, methods=["POST"],
+                         deduct_when=auth.login_failed)(view)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@_login_limits
 def login():
     form = LoginForm()
     error = None
+    if request.method == "POST" and not shared_limits_available():
+        return render_template("staff/login.html", form=form, error=_LIMITS_DOWN), 503
     if form.validate_on_submit():
         try:
             user = auth.check_password(form.login_id.data.strip(), form.password.data)
@@ -37,11 +80,11 @@ def login():
             audit.record("login.failure", target=form.login_id.data.strip()[:64], result="failed",
                          details={"step": "password", "reason": exc.reason})
             auth.count_login("failure")
-            error = _("ログインIDまたはパスワードが違います。続けて%(n)s回間違えると、%(m)s分間ログインできなくなります。",
+            # an unknown id, a wrong password and a locked account read alike (no enumeration)
+            error = _("ログインIDまたはパスワードが違うか、アカウントが一時的にロックされています。"
+                      "続けて%(n)s回間違えると、%(m)s分間ログインできなくなります。",
                       n=auth.MAX_FAILURES, m=auth.LOCK_MINUTES)
-            if exc.reason == "locked":
-                error = _("このアカウントは一時的にロックされています。しばらくしてから、もう一度お試しください。")
-            elif exc.reason == "inactive":
+            if exc.reason == "inactive":  # said only after the right password
                 error = _("このアカウントは停止されています。使う必要がある場合は、システム管理者に連絡してください。")
         else:
             db.session.commit()
@@ -60,13 +103,15 @@ def _pending_user() -> StaffUser | None:
 
 
 @bp.route("/login/code", methods=["GET", "POST"], endpoint="login_totp")
-@limiter.limit("10 per minute", methods=["POST"])
+@_login_limits
 def login_totp():
     user = _pending_user()
     if user is None or not user.active:  # suspended between the two steps
         return redirect(url_for("staff.login"))
     form = TotpForm()
     error = None
+    if request.method == "POST" and not shared_limits_available():
+        return render_template("staff/login_totp.html", form=form, error=_LIMITS_DOWN), 503
     if form.validate_on_submit():
         try:
             if auth.is_locked(user, utcnow()):
@@ -122,12 +167,7 @@ def home():
     """Per role, what it can act on (the policy decides which blocks show): applications of the
     user's departments, today's bookings and the walk-in queue of the user's counters, locked
     accounts and security alerts. Each figure links to the filtered list (staff/home_counts.py)."""
-    from flask import current_app
-
-    from core.alerts import active_alerts
-    from guide import rulebook
-    from intake import processing_time
-    from reservations.current import catalog as current_catalog
+    # these modules add their routes to this module's bp at import: importing them above would be a cycle
     from staff import home_counts, inbox_rows
     from staff.applications_common import forms_of_generation, user_departments
     from staff.reservations_views import counter_scope
@@ -170,6 +210,7 @@ def password():
             else:
                 g.staff.password_hash = auth.hash_password(form.new.data)
                 g.staff.must_change_password = False
+                auth.revoke_all_sessions(g.staff, keep=g.staff_session)  # a thief's session ends with the old password
                 db.session.commit()
                 audit.record("staff.password_changed", target=g.staff.login_id)
                 return redirect(url_for("staff.home"))
@@ -185,13 +226,13 @@ MENU = [  # console sections; each shows only where the policy table lets the ro
     ("staff_audit.search", _l("監査ログ")),
     ("staff_stats.index", _l("利用統計")),
     ("staff_reservations.stats", _l("窓口予約の統計")),
+    ("staff_search.misses", _l("見つからなかった検索語")),
     ("staff_monitor.alerts", _l("セキュリティの警告")),
+    ("staff_mail.index", _l("メールのひな形")),
 ]
-JST = dt.timezone(dt.timedelta(hours=9))
 
 
 def _menu() -> list[tuple[str, str]]:
-    from flask import current_app
     user = getattr(g, "staff", None)
     if user is None:
         return []
@@ -202,10 +243,6 @@ def _menu() -> list[tuple[str, str]]:
 def _alerts() -> list:
     user = getattr(g, "staff", None)
     if user is None or user.role not in (policy.ADMIN, policy.AUDITOR):
-        return []
-    try:
-        from core.alerts import active_alerts
-    except ImportError:
         return []
     return list(active_alerts())
 

@@ -1,20 +1,75 @@
-"""Shared fixtures: one app per test session on a fresh SQLite database (upgraded by Alembic)."""
+"""Shared fixtures. One app per engine for the session (its database upgraded once by Alembic),
+and for each test a fresh copy of that database, an empty rate limiter and the same clock: no test
+sees what another left, and none depends on the day it runs. Every HTML page a test renders is
+checked as HTML (tests/html_check.py)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import uuid
 from pathlib import Path
 
 import pytest
+import time_machine
 import yaml
 from sqlalchemy import create_engine, text
 
 from core.config import normalise_database_url
 from knowledge.loader import load_pack
 from rules.ruleset import build_rulebook
+from tests.database_reset import DatabaseSnapshot
+from tests.html_check import CheckedClient
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "domain"
+REFERENCE = Path(__file__).resolve().parent / "reference"  # copies, with their source: reference/README.md
+
+# The instant every test starts at (a Wednesday, 10:00 in Japan, counters open): dates in tests,
+# the reservation horizon and "today" in pages are the same whatever day the suite runs.
+TEST_NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+
+
+def redis_url_for_tests() -> str:
+    """The Redis database the tests may write to and empty (TEST_REDIS_URL; db 15 by default).
+
+    Under pytest-xdist each worker gets its own database below that one (gw1: 14, …), so one
+    worker emptying its database never empties another's counts.
+    """
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    if not worker:
+        return url
+    base, _, number = url.rpartition("/")
+    return f"{base}/{(int(number or 0) - worker) % 16}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Each test, its fixtures included, runs on a clock started at TEST_NOW (ticking, so time
+    still passes within the test). Browser tests keep the real clock (Chromium reads it too), and
+    so do tests marked ``real_clock`` (they start servers in other processes)."""
+    if "browser" in item.keywords or item.get_closest_marker("real_clock"):
+        return (yield)
+    with time_machine.travel(TEST_NOW, tick=True) as clock:
+        item.clock = clock
+        return (yield)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test marked ``postgres`` runs on PostgreSQL only: its SQLite variant (an app fixture's
+    "sqlite" parameter) is deselected rather than skipped, so skips only mean something is missing."""
+    kept, dropped = [], []
+    for item in items:
+        on_sqlite = "sqlite" in getattr(getattr(item, "callspec", None), "params", {}).values()
+        (dropped if on_sqlite and item.get_closest_marker("postgres") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture
+def clock(request):
+    """The test's clock (time_machine coordinates: ``clock.shift(seconds)``, ``clock.move_to(when)``)."""
+    return request.node.clock
 
 
 @pytest.fixture(scope="session")
@@ -51,29 +106,83 @@ def scratch_database(kind: str, directory: Path):
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def app(request, tmp_path_factory):
-    """The app on a fresh database upgraded by Alembic: every test using it runs on both engines."""
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-only-not-secret",
+    "GUIDE_CACHE_SIZE": 0,  # every request really evaluates (purity is tested, not the cache)
+    "USAGE_FLUSH_SECONDS": 0,  # usage counts written at once, so tests can read them
+    "MUNICIPALITY": "kakogawa",  # named, so a MUNICIPALITY in the shell changes no test
+}
+
+
+@contextlib.contextmanager
+def upgraded_app(kind: str, instance: Path, **config):
+    """An app on a new database of ``kind`` upgraded by Alembic, with the HTML-checking test
+    client; yields (app, snapshot of the upgraded database)."""
     from flask_migrate import upgrade
 
     from app import create_app
     from core.db import db
 
-    instance = tmp_path_factory.mktemp(f"instance-{request.param}")
-    with scratch_database(request.param, instance) as url:
-        application = create_app({
-            "TESTING": True,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "test-only-not-secret",
-            "INSTANCE_PATH": str(instance),
-            "GUIDE_CACHE_SIZE": 0,  # every request really evaluates (purity is tested, not the cache)
-            "USAGE_FLUSH_SECONDS": 0,  # usage counts written at once, so tests can read them
-        })
+    with scratch_database(kind, instance) as url:
+        application = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(instance), **config})
+        application.test_client_class = CheckedClient
         with application.app_context():
             upgrade()
-        yield application
+            snapshot = DatabaseSnapshot.take(db, files=(Path(application.config["AUDIT_ANCHOR_PATH"]),))
+        yield application, snapshot
         with application.app_context():
+            db.session.remove()
             db.engine.dispose()
+
+
+@contextlib.contextmanager
+def app_on(kind: str, instance: Path, municipality: str = "kakogawa"):
+    """The app serving ``municipality``'s pack on a fresh ``kind`` database upgraded by Alembic."""
+    with upgraded_app(kind, instance, MUNICIPALITY=municipality) as (application, _snapshot):
+        yield application
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def _session_app(request, tmp_path_factory):
+    with upgraded_app(request.param, tmp_path_factory.mktemp(f"instance-{request.param}")) as made:
+        yield made
+
+
+@pytest.fixture(scope="session")
+def app(_session_app):
+    """The app on a database upgraded by Alembic: every test using it runs on both engines, and
+    finds the database as the upgrade left it (``fresh_state``)."""
+    return _session_app[0]
+
+
+def reset_process_state(app) -> None:
+    """Empty what the app keeps in this process between requests, as a new worker would start:
+    rate-limit counts, alert counts, and the memo of ruleset generations already written (the
+    database that holds their rows was just put back)."""
+    from core import alerts
+    from core.security import limiter
+    from guide import generations
+    with app.app_context():
+        limiter.reset()
+    alerts.reset_counters()
+    generations._recorded.clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_state(request):
+    """Before each test using the session app: its database as Alembic left it, no rate-limit or
+    alert counts. (Autouse fixtures run before the test's other function fixtures, so accounts or
+    rows those make are kept.)"""
+    if "_session_app" not in request.fixturenames:
+        yield
+        return
+    application, snapshot = request.getfixturevalue("_session_app")
+    from core.db import db
+    with application.app_context():
+        snapshot.restore(db)
+    reset_process_state(application)
+    yield
 
 
 @pytest.fixture
@@ -116,11 +225,8 @@ def clear_outbox_and_alerts(app) -> None:
     alerts.reset_counters()
 
 
-def shared_scenarios() -> list[dict]:
-    path = SHARED / "scenarios.yaml"
-    if not path.exists():
-        pytest.skip(f"{path} is not here (shared/ sits beside the project root)")
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def reference_scenarios() -> list[dict]:
+    return yaml.safe_load((REFERENCE / "scenarios.yaml").read_text(encoding="utf-8"))
 
 
 # --- staff accounts -----------------------------------------------------------------------
@@ -152,29 +258,15 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
-def loopback_address() -> str:
-    """A loopback address of its own, so per-address login limits do not spill between tests
-    (the limiter's memory storage is shared by every app of the test session)."""
-    import random
-    return f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(1, 254)}"
-
-
 def fresh_client(app):
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = loopback_address()
-    return client
+    """A new test client (no cookies). The rate limits start empty for each test, so every client
+    may use the default address 127.0.0.1."""
+    return app.test_client()
 
 
 def staff_login(client, login_id: str, secret: str, password: str = STAFF_PASSWORD):
-    """The real login: password page, then the TOTP page. Returns the last response.
-
-    Each client gets its own loopback address, so the per-address login rate limit does not
-    spill from one test to the next."""
-    import random
-
+    """The real login: password page, then the TOTP page. Returns the last response."""
     import pyotp
-    if client.environ_base.get("REMOTE_ADDR", "127.0.0.1") == "127.0.0.1":
-        client.environ_base["REMOTE_ADDR"] = f"127.{random.randint(1, 254)}.{random.randint(1, 254)}.{random.randint(1, 254)}"
     page = client.get("/staff/login").get_data(as_text=True)
     r = client.post("/staff/login", data={"login_id": login_id, "password": password, "csrf_token": csrf_from(page)})
     if r.status_code != 302:

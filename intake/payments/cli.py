@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from core.db import db
+from core.links import external_url
 from intake.payments import service
 from intake.payments.models import Payment
 
@@ -64,8 +65,7 @@ def sandbox_deliver(charge_id: str, url: str) -> None:
             raise click.ClickException(f"no sandbox charge {charge_id}")
         db.session.commit()
         headers, body = sandbox.event_for(charge)
-        from intake import links
-        target = url or links.external_url("payments_api.webhook", provider_name="sandbox")
+        target = url or external_url("payments_api.webhook", provider_name="sandbox")
     if not target.startswith(("http://", "https://")):  # urlopen below: no file:// or other schemes
         raise click.ClickException("the webhook address must be http:// or https://")
     request = urllib.request.Request(target, data=body, headers=headers, method="POST")  # noqa: S310 (checked above)

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.errors import AppError
+
 CREATED, PENDING, PAID, FAILED, CANCELED = "created", "pending", "paid", "failed", "canceled"
 PARTIALLY_REFUNDED, REFUNDED = "partially_refunded", "refunded"
 STATUSES = (CREATED, PENDING, PAID, FAILED, CANCELED, PARTIALLY_REFUNDED, REFUNDED)
@@ -47,20 +49,16 @@ class ChargeStatus:
     at: dt.datetime  # aware: when the charge last changed
 
 
-class WebhookRejected(Exception):
+class WebhookRejected(AppError):
     """Not a genuine, fresh, well-formed event (answered 400, never applied)."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(code)
-        self.code, self.message = code, message
+    status = 400
 
 
-class ProviderError(Exception):
+class ProviderError(AppError):
     """The provider refused or could not be reached (a refund of more than was paid, …)."""
 
-    def __init__(self, code: str, message: str):
-        super().__init__(code)
-        self.code, self.message = code, message
+    status = 502
 
 
 class PaymentProvider(Protocol):

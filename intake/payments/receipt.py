@@ -8,14 +8,14 @@ from functools import lru_cache
 
 from flask import current_app
 
+from core.japan_time import JST
+from core.pack import rulebook
 from intake import applications
 from intake.forms import Form, fee_quantity, load_forms, unit_fee
 from intake.models import Application
 from intake.payments import service
 from intake.payments.models import Payment
-from rules.wareki import format_date, to_wareki
-
-JST = dt.timezone(dt.timedelta(hours=9))
+from rules.wareki import format_date, to_wareki, ymd_with_wareki
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,11 @@ def jst(moment: dt.datetime | None) -> dt.datetime | None:
 
 @lru_cache(maxsize=4)
 def _forms(version: str) -> dict[str, Form]:
-    from guide import rulebook
 
     return load_forms(current_app.config["MUNICIPALITY"], kb=rulebook().kb)
 
 
 def _form(procedure_id: str) -> Form | None:
-    from guide import rulebook
 
     try:
         return _forms(rulebook().version).get(procedure_id)
@@ -91,4 +89,4 @@ def date_text(day: dt.date, locale: str) -> str:
     """ja: 2026年11月27日（令和8年11月27日）; en: 27 November 2026 (with the weekday)."""
     if locale == "en":
         return format_date(day, "en")
-    return f"{day.year}年{day.month}月{day.day}日（{to_wareki(day, with_weekday=False)}）"
+    return ymd_with_wareki(day)

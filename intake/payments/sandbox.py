@@ -21,6 +21,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from core.db import aware
@@ -51,7 +52,7 @@ def _parse_header(value: str) -> tuple[int, list[str]]:
         elif key == "v1" and re.fullmatch(r"[0-9a-f]{64}", val):  # anything else can never match (and
             macs.append(val)                                       # compare_digest takes ASCII only)
     if stamp is None or not macs:
-        raise p.WebhookRejected("signature_malformed", "署名ヘッダーの形式が正しくありません。")
+        raise p.WebhookRejected("signature_malformed", _l("署名ヘッダーの形式が正しくありません。"))
     return stamp, macs
 
 
@@ -75,7 +76,7 @@ class SandboxProvider:
     def create_checkout(self, payment_id: str, amount: int, description: str, return_url: str,
                         cancel_url: str) -> tuple[str, str]:
         if not isinstance(amount, int) or amount <= 0:
-            raise p.ProviderError("amount_invalid", "金額が正しくありません。")
+            raise p.ProviderError("amount_invalid", _l("金額が正しくありません。"))
         now = utcnow()
         charge = SandboxCharge(id=f"cs_{secrets.token_hex(16)}", reference=payment_id, amount=amount,
                                description=description[:200], status="open", refunded_amount=0,
@@ -114,15 +115,15 @@ class SandboxProvider:
     def get_status(self, provider_ref: str) -> p.ChargeStatus:
         charge = self.charge(provider_ref)
         if charge is None:
-            raise p.ProviderError("unknown_charge", "決済が見つかりません。")
+            raise p.ProviderError("unknown_charge", _l("決済が見つかりません。"))
         return p.ChargeStatus(charge_status(charge), charge.amount, charge.refunded_amount, aware(charge.updated_at))
 
     def refund(self, provider_ref: str, amount: int, reason: str) -> str:
         charge = self.charge(provider_ref)
         if charge is None or charge.status != "paid":
-            raise p.ProviderError("not_paid", "支払われていない決済は返金できません。")
+            raise p.ProviderError("not_paid", _l("支払われていない決済は返金できません。"))
         if not isinstance(amount, int) or amount <= 0 or amount > charge.amount - charge.refunded_amount:
-            raise p.ProviderError("refund_too_much", "返金額が支払額の残りを超えています。")
+            raise p.ProviderError("refund_too_much", _l("返金額が支払額の残りを超えています。"))
         charge.refunded_amount += amount
         self._set(charge, "paid")
         return f"re_{secrets.token_hex(12)}"
@@ -141,13 +142,13 @@ class SandboxProvider:
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> p.WebhookEvent:
         header = _header(headers, HEADER)
         if not header:
-            raise p.WebhookRejected("signature_missing", "署名ヘッダーがありません。")
+            raise p.WebhookRejected("signature_missing", _l("署名ヘッダーがありません。"))
         stamp, macs = _parse_header(header)
         expected = hmac.new(self.secret, f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
         if not any(hmac.compare_digest(expected, mac) for mac in macs):
-            raise p.WebhookRejected("signature_invalid", "署名が一致しません。")
+            raise p.WebhookRejected("signature_invalid", _l("署名が一致しません。"))
         if abs(self.clock() - stamp) > self.tolerance:  # a replay of an old (genuine) delivery
-            raise p.WebhookRejected("timestamp_out_of_tolerance", "署名の時刻が古すぎるか、新しすぎます。")
+            raise p.WebhookRejected("timestamp_out_of_tolerance", _l("署名の時刻が古すぎるか、新しすぎます。"))
         return _parse_event(body)
 
 
@@ -166,13 +167,13 @@ def _parse_event(body: bytes) -> p.WebhookEvent:
         fields = (doc["id"], data["charge"], data["reference"])
         amount, refunded, created = data["amount"], data.get("refunded", 0), doc["created"]
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
-        raise p.WebhookRejected("malformed", "イベントの形式が正しくありません。") from None
+        raise p.WebhookRejected("malformed", _l("イベントの形式が正しくありません。")) from None
     if kind not in p.STATUSES or not all(isinstance(f, str) and 0 < len(f) <= 80 for f in fields) \
             or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (amount, refunded, created)):
-        raise p.WebhookRejected("malformed", "イベントの形式が正しくありません。")
+        raise p.WebhookRejected("malformed", _l("イベントの形式が正しくありません。"))
     try:
         occurred = dt.datetime.fromtimestamp(created, dt.UTC)
     except (OverflowError, OSError, ValueError):
-        raise p.WebhookRejected("malformed", "イベントの形式が正しくありません。") from None
+        raise p.WebhookRejected("malformed", _l("イベントの形式が正しくありません。")) from None
     return p.WebhookEvent(event_id=fields[0], kind=kind, provider_ref=fields[1], reference=fields[2], amount=amount,
                           occurred_at=occurred, refunded=refunded)

@@ -26,21 +26,30 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from core import usage
+from core import alerts, audit, usage
 from core.db import db
+from core.japan_time import JST
+from core.links import external_url
+from core.mail_templates import render_mail
 from core.outbox import enqueue_mail
-from intake import applications, workflow
+from core.pack import rulebook
+from core.settings import SettingsError
+from core.words import N_, Message
+from intake import applications, links, workflow
 from intake.applications import ApplicationError, aware, now_utc
 from intake.models import Application
 from intake.payments import provider as p
 from intake.payments.models import Payment, PaymentEvent, PaymentRefund
+from intake.payments.sandbox import SandboxProvider
 
 log = logging.getLogger(__name__)
-JST = dt.timezone(dt.timedelta(hours=9))
 MAX_REASON = 1000
 
 
@@ -59,16 +68,25 @@ def sandbox_secret() -> bytes:
 
 
 def _sandbox() -> p.PaymentProvider:
-    from intake import links
-    from intake.payments.sandbox import SandboxProvider
 
     return SandboxProvider(db.session, sandbox_secret(),
                            tolerance=int(current_app.config.get("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", 300)),
-                           checkout_url_for=lambda charge_id: links.external_url("payments.sandbox_checkout",
+                           checkout_url_for=lambda charge_id: external_url("payments.sandbox_checkout",
                                                                                  charge_id=charge_id))
 
 
 FACTORIES = {"sandbox": _sandbox}  # a real company's adapter is one more entry
+
+
+def check_provider(config: Mapping[str, Any]) -> None:
+    """Refuse at start a PAYMENT_PROVIDER that is not one of FACTORIES (a typo would otherwise
+    start and fail only at the first checkout or webhook). core/settings.py cannot know the names:
+    core never imports intake, so the factory asks here."""
+    name = str(config.get("PAYMENT_PROVIDER") or "")
+    if name not in FACTORIES:
+        known = ", ".join(sorted(FACTORIES))
+        raise SettingsError([f"PAYMENT_PROVIDER {name!r} is not a registered payment provider (known: {known})"],
+                            "invalid settings:")
 
 
 def provider(name: str | None = None) -> p.PaymentProvider:
@@ -117,7 +135,6 @@ def refunds_of(payment: Payment) -> list[PaymentRefund]:
 # --- checkout -------------------------------------------------------------------------------------
 
 def _description(app: Application) -> str:
-    from guide import rulebook
 
     proc = rulebook().kb.procedures.get(app.procedure_id)
     title = proc.name.ja if proc is not None else app.procedure_id
@@ -131,18 +148,15 @@ def start_checkout(app: Application, return_url: str, cancel_url: str) -> str:
     does not start a second payment."""
     amount = (app.fee_amount or 0) - applications.amount_collected(app)  # after a 補正: only the difference
     if app.payment_timing == "after_review" and app.payment_state not in ("due", "paid", "refunded"):
-        raise ApplicationError("fee_not_confirmed", "手数料が確定してからお支払いください。",
-                               "Pay once the department has confirmed the fee.")
+        raise ApplicationError("fee_not_confirmed", _l("手数料が確定してからお支払いください。"))
     if amount <= 0 or app.payment_timing == "none" or app.payment_state == "refunded":
-        raise ApplicationError("nothing_to_pay", "お支払いが必要な手数料はありません。", "There is no fee to pay.")
+        raise ApplicationError("nothing_to_pay", _l("お支払いが必要な手数料はありません。"))
     if app.payment_timing == "after_review" and app.status not in (workflow.SUBMITTED, workflow.REVIEWING,
                                                                    workflow.CORRECTION):
-        raise ApplicationError("nothing_to_pay", "この申請は手続きが終わっているため、お支払いはできません。",
-                               "This application is closed: there is nothing to pay.")
+        raise ApplicationError("nothing_to_pay", _l("この申請は手続きが終わっているため、お支払いはできません。"))
     if app.payment_timing == "at_submission" and (app.status not in (workflow.SIGNED, workflow.CORRECTION)
                                                   or not applications.is_signed(app)):
-        raise ApplicationError("not_signed", "マイナンバーカードで署名してからお支払いください。",
-                               "Sign with your My Number Card before paying.")
+        raise ApplicationError("not_signed", _l("マイナンバーカードで署名してからお支払いください。"))
     chosen = provider()
     for open_one in payments_of(app):
         if open_one.status == p.PENDING and open_one.amount == amount and open_one.provider == chosen.name \
@@ -160,8 +174,7 @@ def start_checkout(app: Application, return_url: str, cancel_url: str) -> str:
         ref, url = chosen.create_checkout(payment.id, amount, _description(app), return_url, cancel_url)
     except p.ProviderError as exc:
         db.session.rollback()
-        raise ApplicationError("provider_error", "決済サービスにつながりませんでした。しばらくしてからもう一度お試しください。",
-                               "The payment service could not be reached. Try again later.", status=502) from exc
+        raise ApplicationError("provider_error", _l("決済サービスにつながりませんでした。しばらくしてからもう一度お試しください。"), status=502) from exc
     payment.provider_ref, payment.status, payment.updated_at = ref, p.PENDING, now_utc()
     db.session.commit()
     return url
@@ -185,10 +198,7 @@ def _insert_event(provider_name: str, event: p.WebhookEvent, payment_id: str | N
     session = db.session
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (insert(PaymentEvent).values(**values)
                 .on_conflict_do_nothing(index_elements=["provider", "event_id"]).returning(PaymentEvent.id))
         return session.execute(stmt).scalar()
@@ -248,11 +258,11 @@ def apply_event(provider_name: str, event: p.WebhookEvent) -> Outcome:
 
 
 def _mismatch(payment: Payment) -> None:
-    from core import alerts
 
     log.error("payment event amount or reference does not match", extra={"payment": payment.id})
-    alerts.raise_soon("payment_mismatch", f"決済（{payment.id}）の通知の金額または参照が一致しません。"
-                                          "決済事業者の管理画面で確認してください。", dedupe_key=f"payment_mismatch:{payment.id}")
+    alerts.raise_soon("payment_mismatch", Message(N_("決済（%(payment)s）の通知の金額または参照が一致しません。"
+                                                     "決済事業者の管理画面で確認してください。"), payment=payment.id),
+                      dedupe_key=f"payment_mismatch:{payment.id}")
 
 
 def _new_receipt_number() -> str:
@@ -290,23 +300,14 @@ def _refunded(app: Application, payment: Payment, amount: int, actor: str, outco
 
 
 def _receipt_url(app: Application) -> str:
-    from intake import links
 
-    return links.external_url("payments.receipt", token=links.status_token(app.id))
+    return external_url("payments.receipt", token=links.status_token(app.id))
 
 
 def _mail_paid(app: Application, payment: Payment) -> None:
-    if app.locale == "en":
-        subject = "[Kakogawa City] We have received your payment"
-        body = (f"We have received {payment.amount:,} yen for application {app.receipt_number or ''}.\n"
-                f"Receipt number: {payment.receipt_number}\nReceipt (keep this link private):\n{_receipt_url(app)}\n\n"
-                "This e-mail was sent automatically. Please do not reply.")
-    else:
-        subject = "【加古川市】手数料のお支払いを確認しました"
-        body = (f"手数料 {payment.amount:,}円 のお支払いを確認しました。\n受付番号：{app.receipt_number or '（送信後に決まります）'}\n"
-                f"領収書番号：{payment.receipt_number}\n領収書（このリンクは他の人に教えないでください）：\n{_receipt_url(app)}\n\n"
-                "このメールは送信専用です。返信はできません。")
-    enqueue_mail(app.email, subject, body, dedupe_key=f"payment-paid:{payment.id}")
+    mail = render_mail("payment_paid", app.locale, amount=payment.amount, number=app.receipt_number or "",
+                       receipt_number=payment.receipt_number, receipt_url=_receipt_url(app))
+    enqueue_mail(app.email, mail.subject, mail.text, html=mail.html, dedupe_key=f"payment-paid:{payment.id}")
 
 
 def record_usage(outcomes: list[Outcome]) -> None:
@@ -322,12 +323,12 @@ def handle_webhook(provider_name: str, headers: Mapping[str, str], body: bytes) 
     try:
         chosen = provider(provider_name)
     except UnknownProvider:
-        return 404, {"error": {"code": "unknown_provider", "message": "この決済事業者は使われていません。"}}
+        return 404, {"error": {"code": "unknown_provider", "message": str(_l("この決済事業者は使われていません。"))}}
     try:
         event = chosen.verify_webhook(headers, body)
     except p.WebhookRejected as exc:
         log.warning("payment webhook rejected", extra={"provider": provider_name, "code": exc.code})
-        return 400, {"error": {"code": exc.code, "message": exc.message}}
+        return 400, exc.body()
     try:
         outcome = apply_event(provider_name, event)
         db.session.commit()
@@ -382,22 +383,19 @@ def refund(app: Application, amount: int, reason: str, actor: str) -> PaymentRef
     ``not_paid``, ``provider_error``) when refused; nothing moves then."""
     reason = (reason or "").strip()
     if not reason:
-        raise ApplicationError("refund_reason_required", "返金の理由を書いてください。住民に伝わります。",
-                               "Write the reason for the refund; the resident will see it.", status=400)
+        raise ApplicationError("refund_reason_required", _l("返金の理由を書いてください。住民に伝わります。"), status=400)
     if len(reason) > MAX_REASON:
-        raise ApplicationError("refund_reason_too_long", f"返金の理由は{MAX_REASON}文字以内で書いてください。",
-                               f"Keep the reason within {MAX_REASON} characters.", status=400)
+        raise ApplicationError("refund_reason_too_long", _l("返金の理由は%(most)s文字以内で書いてください。", most=MAX_REASON),
+                               status=400)
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise ApplicationError("refund_amount_invalid", "返金額は1円以上の整数で入力してください。",
-                               "Enter the refund as a whole number of yen (1 or more).", status=400)
+        raise ApplicationError("refund_amount_invalid", _l("返金額は1円以上の整数で入力してください。"), status=400)
     payment = _refundable(app)
     if payment is None:
-        raise ApplicationError("not_paid", "返金できるお支払いがありません。", "There is no payment to refund.")
+        raise ApplicationError("not_paid", _l("返金できるお支払いがありません。"))
     remaining = payment.amount - payment.refunded_amount
     if amount > remaining:
-        raise ApplicationError("refund_too_much", f"返金額が多すぎます。返金できるのは{remaining:,}円までです。",
-                               f"The refund is too large: at most {remaining:,} yen.", status=400)
-    from core import audit  # fail closed: no money moves unaudited
+        raise ApplicationError("refund_too_much", _l("返金額が多すぎます。返金できるのは%(most)s円までです。",
+                                                     most=f"{remaining:,}"), status=400)
 
     audit.record("payment.refund", target=f"application:{app.id}",
                  details={"payment": payment.id, "amount": amount, "refunded_before": payment.refunded_amount},
@@ -406,8 +404,7 @@ def refund(app: Application, amount: int, reason: str, actor: str) -> PaymentRef
         refund_ref = provider(payment.provider).refund(payment.provider_ref, amount, reason)
     except (UnknownProvider, p.ProviderError) as exc:
         db.session.rollback()
-        raise ApplicationError("provider_error", "決済サービスで返金できませんでした。時間をおいてもう一度お試しください。",
-                               "The payment service could not make the refund. Try again later.", status=502) from exc
+        raise ApplicationError("provider_error", _l("決済サービスで返金できませんでした。時間をおいてもう一度お試しください。"), status=502) from exc
     row = PaymentRefund(payment_id=payment.id, amount=amount, reason=reason, actor=actor[:80],
                         provider_ref=refund_ref, created_at=now_utc())
     db.session.add(row)
@@ -432,16 +429,6 @@ def _refundable(app: Application) -> Payment | None:
 
 
 def _mail_refund(app: Application, payment: Payment, row: PaymentRefund) -> None:
-    if app.locale == "en":
-        subject = f"[Kakogawa City] Application {app.receipt_number or ''}: fee refunded"
-        body = (f"We have refunded {row.amount:,} yen of the fee you paid ({payment.amount:,} yen).\n"
-                f"Reason: {row.reason}\nIt reaches you the way you paid, usually within a few days.\n"
-                f"Receipt (keep this link private):\n{_receipt_url(app)}\n\n"
-                "This e-mail was sent automatically. Please do not reply.")
-    else:
-        subject = f"【加古川市】申請 {app.receipt_number or ''}：手数料を返金しました"
-        body = (f"お支払いいただいた手数料（{payment.amount:,}円）のうち {row.amount:,}円 を返金しました。\n"
-                f"理由：{row.reason}\nお支払いに使った方法で、通常は数日以内に戻ります。\n"
-                f"領収書（このリンクは他の人に教えないでください）：\n{_receipt_url(app)}\n\n"
-                "このメールは送信専用です。返信はできません。")
-    enqueue_mail(app.email, subject, body, dedupe_key=f"payment-refund:{row.id}")
+    mail = render_mail("payment_refunded", app.locale, number=app.receipt_number or "", paid=payment.amount,
+                       amount=row.amount, reason=row.reason, receipt_url=_receipt_url(app))
+    enqueue_mail(app.email, mail.subject, mail.text, html=mail.html, dedupe_key=f"payment-refund:{row.id}")

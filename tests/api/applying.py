@@ -54,20 +54,40 @@ def kenchiku_fields(site_map: list[dict] | None = None) -> dict:
     return fields
 
 
-def upload(client, procedure_id: str, field_id: str, data: bytes, filename: str = "plan.pdf"):
+def upload_draft(client, procedure_id: str) -> str:
+    """This client's upload draft for the procedure (one per client and procedure, made once);
+    "" for a procedure that takes no applications."""
+    drafts = client.__dict__.setdefault("upload_drafts", {})
+    if procedure_id not in drafts:
+        r = client.post("/api/v1/upload-drafts", json={"procedure_id": procedure_id})
+        if r.status_code != 201:
+            return ""
+        drafts[procedure_id] = r.get_json()["draft"]
+    return drafts[procedure_id]
+
+
+def upload(client, procedure_id: str, field_id: str, data: bytes, filename: str = "plan.pdf",
+           draft: str | None = None):
     """multipart/form-data encoded here: the test client would spool a large body to a temporary
-    file that nobody closes (a ResourceWarning), bytes stay in memory."""
+    file that nobody closes (a ResourceWarning), bytes stay in memory. ``draft``: the client's
+    upload draft for the procedure unless given."""
     import io
 
     from werkzeug.datastructures import FileStorage
     from werkzeug.test import encode_multipart
-    boundary, body = encode_multipart({"procedure_id": procedure_id, "field_id": field_id,
+    if draft is None:
+        draft = upload_draft(client, procedure_id)
+    boundary, body = encode_multipart({"procedure_id": procedure_id, "field_id": field_id, "draft": draft,
                                        "file": FileStorage(io.BytesIO(data), filename)})
     return client.post("/api/v1/uploads", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def draft(client, procedure_id: str, fields: dict, email: str = "hanako@example.jp") -> dict:
-    r = client.post("/api/v1/applications", json={"procedure_id": procedure_id, "fields": fields, "email": email})
+    """A draft; with the client's upload draft for the procedure, if it made one."""
+    body = {"procedure_id": procedure_id, "fields": fields, "email": email}
+    if procedure_id in client.__dict__.get("upload_drafts", {}):
+        body["draft"] = client.upload_drafts[procedure_id]
+    r = client.post("/api/v1/applications", json=body)
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
+import os
 import uuid
 
 from reservations.loader import load_catalog
 from reservations.slots import JST
 
 _catalog = None
-_given: set[tuple] = set()  # slots handed out already (two calls in one test never get the same one)
+_given: set[tuple] = set()  # (test, database, counter, unit) handed out: two calls in one test get two slots
 
 
 def catalog():
@@ -32,20 +32,19 @@ def open_days(site_id: str, first: int = 2, last: int | None = None) -> list[dt.
 
 
 def free_slot(app, service_id: str = "tenshutsu", site_id: str = "shiyakusho", *, need: int | None = None):
-    """A random slot in the horizon that no test has touched yet (every web place free)."""
+    """The first slot in the horizon with every web place free that this test was not given yet
+    (each test starts on an empty database, so that is the same slot whenever the test runs)."""
     from reservations import booking
     cat = catalog()
-    days = open_days(site_id)
-    random.shuffle(days)
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
     with app.app_context():
-        for day in days:
-            rows = booking.availability(cat, service_id, site_id, day)
-            random.shuffle(rows)
-            for a in rows:
-                if any((app.config["DATABASE_URL"], a.slot.counter_id, u) in _given for u in a.slot.units):
+        for day in open_days(site_id):
+            for a in booking.availability(cat, service_id, site_id, day):
+                units = [(test, app.config["DATABASE_URL"], a.slot.counter_id, u) for u in a.slot.units]
+                if any(unit in _given for unit in units):
                     continue
                 if a.bookable and a.remaining == len(booking.seat_range(a.slot, "web")) and a.remaining >= (need or 1):
-                    _given.update((app.config["DATABASE_URL"], a.slot.counter_id, u) for u in a.slot.units)
+                    _given.update(units)
                     return a.slot
     raise AssertionError("no free slot left in the horizon")
 

@@ -64,7 +64,8 @@ def test_an_unknown_field_or_procedure_is_refused(app):
     assert r.status_code == 400 and "field_id" in r.get_json()["error"]["fields"]
     r = upload(client, "tennyu_todoke", "site_map", PDF)
     assert r.status_code == 400 and "procedure_id" in r.get_json()["error"]["fields"]
-    r = client.post("/api/v1/uploads", data={"procedure_id": "kenchiku_shinchiku", "field_id": "site_map"})
+    r = client.post("/api/v1/uploads", data={"procedure_id": "kenchiku_shinchiku", "field_id": "site_map",
+                                             "draft": applying.upload_draft(client, "kenchiku_shinchiku")})
     assert r.status_code == 400 and "file" in r.get_json()["error"]["fields"]
     assert upload(client, "kenchiku_shinchiku", "site_map", b"").get_json()["error"]["code"] == "empty_file"
 
@@ -171,3 +172,76 @@ def test_the_status_is_read_with_the_secret_link_token(app, trusted):
     assert client.get(f"/api/v1/applications/{body['id']}/status", query_string={"token": "x"}).status_code == 404
     other = draft(client, "honnin_tsuchi", honnin_fields())
     assert client.get(f"/api/v1/applications/{other['id']}/status", query_string={"token": token}).status_code == 404
+
+
+def test_uploads_are_capped_per_address_in_megabytes(app):
+    """Anonymous uploads: one address has a budget of MiB (each request costs its size, at least
+    1), shared by the API and the application pages; another address is not affected."""
+    app.config["UPLOAD_MIB_PER_ADDRESS"] = "4 per hour"
+    try:
+        client = fresh_client(app)
+        big = PDF + b"\x00" * (2 * 2**20 + 1000)  # 3 MiB of budget
+        assert upload(client, "honnin_tsuchi", "proxy_letter", big).status_code == 201
+        assert upload(client, "honnin_tsuchi", "proxy_letter", PDF).status_code == 201  # 4 of 4
+        r = upload(client, "honnin_tsuchi", "proxy_letter", PDF)
+        assert r.status_code == 429 and r.get_json()["error"]["code"] == "rate_limited"
+        other = fresh_client(app)
+        other.environ_base["REMOTE_ADDR"] = "192.0.2.7"  # another address (TEST-NET-1), its own budget
+        assert upload(other, "honnin_tsuchi", "proxy_letter", PDF).status_code == 201
+    finally:
+        app.config.pop("UPLOAD_MIB_PER_ADDRESS")
+
+
+def test_an_upload_without_an_upload_draft_is_refused(app):
+    """Every anonymous upload belongs to a draft the server issued: none, a forged one or one of
+    another procedure is a 400 that says what to do."""
+    client = fresh_client(app)
+    for token in ("", "forged", applying.upload_draft(client, "kenchiku_shinchiku")):
+        r = upload(client, "honnin_tsuchi", "proxy_letter", PDF, draft=token)
+        err = r.get_json()["error"]
+        assert r.status_code == 400 and err["code"] == "upload_draft_required", token
+        assert "upload-drafts" in err["fields"]["draft"] and "下書き" in err["message"]
+    from flask_babel import force_locale
+
+    from intake.api import NO_DRAFT
+    with app.test_request_context(), force_locale("en"):
+        assert "upload draft" in str(NO_DRAFT)
+    assert client.post("/api/v1/upload-drafts", json={"procedure_id": "tennyu_todoke"}).status_code == 400
+    r = client.post("/api/v1/applications", json={"procedure_id": "honnin_tsuchi", "fields": honnin_fields(),
+                                                  "email": "a@example.jp", "draft": "forged"})
+    assert r.status_code == 400 and "draft" in r.get_json()["error"]["fields"]
+
+
+def test_only_the_draft_an_upload_was_made_for_can_claim_it(app):
+    mine, theirs = fresh_client(app), fresh_client(app)
+    value = upload(mine, "kenchiku_shinchiku", "site_map", PDF).get_json()
+    applying.upload_draft(theirs, "kenchiku_shinchiku")
+    r = theirs.post("/api/v1/applications", json={"procedure_id": "kenchiku_shinchiku", "email": "b@example.jp",
+                                                  "fields": kenchiku_fields([value]),
+                                                  "draft": theirs.upload_drafts["kenchiku_shinchiku"]})
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "attachment_unknown"
+    r = theirs.post("/api/v1/applications", json={"procedure_id": "kenchiku_shinchiku", "email": "b@example.jp",
+                                                  "fields": kenchiku_fields([value])})  # no draft at all
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "attachment_unknown"
+    assert draft(mine, "kenchiku_shinchiku", kenchiku_fields([value]))["status"] == "draft"
+
+
+def test_uploads_are_capped_per_draft_in_files_and_megabytes(app):
+    app.config.update(UPLOAD_FILES_PER_DRAFT=2, UPLOAD_MIB_PER_DRAFT=1)
+    try:
+        client = fresh_client(app)
+        made = client.post("/api/v1/upload-drafts", json={"procedure_id": "kenchiku_shinchiku"}).get_json()
+        assert made["max_files"] == 2 and made["max_bytes"] == 2**20
+        assert upload(client, "kenchiku_shinchiku", "site_map", PDF).status_code == 201
+        assert upload(client, "kenchiku_shinchiku", "site_map", PDF).status_code == 201
+        r = upload(client, "kenchiku_shinchiku", "site_map", PDF)
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "draft_file_count"
+        assert "2件まで" in r.get_json()["error"]["fields"]["file"]
+        half = PDF + b"\x00" * (2**19)
+        other = applying.upload_draft(fresh_client(app), "honnin_tsuchi")  # a new draft starts from zero
+        assert upload(client, "honnin_tsuchi", "proxy_letter", half, draft=other).status_code == 201
+        r = upload(client, "honnin_tsuchi", "proxy_letter", half, draft=other)
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "draft_too_large"
+        assert "1MBまで" in r.get_json()["error"]["message"]
+    finally:
+        app.config.update(UPLOAD_FILES_PER_DRAFT=20, UPLOAD_MIB_PER_DRAFT=50)

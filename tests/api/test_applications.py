@@ -80,10 +80,11 @@ def test_personal_data_of_a_draft_is_encrypted_at_rest(app, client):
     assert "花子" not in flat and "hanako@example.jp" not in flat
 
 
-def _sign(client, draft, cert, chain, *, payload=None):
+def _sign(client, draft, cert, chain, *, payload=None, query=""):
     """Play the signer app: sign the draft's bytes with the card's key and send the certificate."""
     data = payload or base64.b64decode(draft["signing"]["payload"])
-    return client.post(f"/api/v1/applications/{draft['id']}/signature", headers={"X-Application-Key": draft["key"]}, json={
+    return client.post(f"/api/v1/applications/{draft['id']}/signature{query}",
+                       headers={"X-Application-Key": draft["key"]}, json={
         "certificate": cert.pem, "signature": base64.b64encode(devca.sign(data, cert.key)).decode(),
         "chain": list(chain)})
 
@@ -122,6 +123,9 @@ def test_an_untrusted_ca_is_refused(client, trusted, tmp_path):
     cert = other.issue_signing_cert(NAME, ADDRESS, "1985-04-01", "2")
     r = _sign(client, _draft(client), cert, other.chain_pems)
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "certificate_untrusted"
+    assert "署名用電子証明書として確認できませんでした" in r.get_json()["error"]["message"]
+    r = _sign(client, _draft(client), cert, other.chain_pems, query="?lang=en")
+    assert "could not be confirmed as the signing certificate" in r.get_json()["error"]["message"]
 
 
 def test_without_configured_trust_anchors_nothing_is_trusted(client, ca):

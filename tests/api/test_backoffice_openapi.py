@@ -6,7 +6,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from tests.api.applying import bearer, new_client
-from tests.conftest import fresh_client
+from tests.conftest import fresh_client, reset_process_state
 
 APPLICATION_PATHS = {
     "/api/v1/procedures/{id}/form-schema", "/api/v1/uploads", "/api/v1/applications",
@@ -50,31 +50,27 @@ def _refs(node):
             yield from _refs(value)
 
 
-def _run(operation, headers=None):
+def _run(app, operation, headers=None):
     @given(case=operation.as_strategy())
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     def check(case):
-        # Each example from an address of its own: the per-address limits (shared by every app of the
-        # test session) are not what is tested here. Schema-valid is not always acceptable: the form
+        # Each example starts with empty rate limits: the per-address limits are not what is tested
+        # here. Schema-valid is not always acceptable: the form
         # rules of each procedure, the bytes of a file and a signature are checked beyond the schema
         # (they answer 400/422 with a message per field, which the document lists).
-        case.call_and_validate(headers=headers, environ_base={"REMOTE_ADDR": fresh_client_address()},
+        reset_process_state(app)
+        case.call_and_validate(headers=headers,
                                excluded_checks=[schemathesis.checks.positive_data_acceptance])
 
     check()
 
 
-def fresh_client_address() -> str:
-    from tests.conftest import loopback_address
-    return loopback_address()
-
-
 @pytest.mark.parametrize("path", sorted(APPLICATION_PATHS))
-def test_application_operations_conform(api_schema, path):
+def test_application_operations_conform(app, api_schema, path):
     operations = [r.ok() for r in api_schema.get_all_operations() if r.ok().path == path]
     assert operations
     for operation in operations:
-        _run(operation)
+        _run(app, operation)
 
 
 @pytest.mark.parametrize("path", sorted(BACKOFFICE_PATHS))
@@ -84,4 +80,4 @@ def test_backoffice_operations_conform(app, api_schema, path):
     operations = [r.ok() for r in api_schema.get_all_operations() if r.ok().path == path]
     assert operations
     for operation in operations:
-        _run(operation, headers)
+        _run(app, operation, headers)

@@ -2,7 +2,7 @@
 flags against as_of (or today in Japan), and no 5xx for odd dates."""
 import datetime as dt
 
-from rules.request import today_in_japan
+from core.japan_time import today_in_japan
 
 
 def evaluate(client, body):

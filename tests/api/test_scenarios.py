@@ -1,14 +1,13 @@
-"""Every reference scenario (shared/domain/scenarios.yaml) and every scenario file of the pack,
+"""Every reference scenario (tests/reference/scenarios.yaml) and every scenario file of the pack,
 through POST /api/v1/guide/evaluate."""
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import yaml
 
 from knowledge.loader import PACKS_DIR
 from rules.scenarios import check_expectations
-from tests.conftest import shared_scenarios
+from tests.conftest import REFERENCE, reference_scenarios
 
 PACK_SCENARIOS = sorted((PACKS_DIR / "kakogawa" / "scenarios").glob("*.yaml"))
 
@@ -38,7 +37,7 @@ def _run(client, sc):
 
 
 def test_reference_scenarios(client):
-    for sc in shared_scenarios():
+    for sc in reference_scenarios():
         _run(client, sc)
 
 
@@ -57,5 +56,5 @@ def test_at_least_five_own_scenarios_per_event(rulebook):
 
 def test_every_rule_fires_in_some_scenario(rulebook):
     from rules.scenarios import run_scenario_files
-    result = run_scenario_files(rulebook, [*PACK_SCENARIOS, Path(__file__).resolve().parents[3] / "shared" / "domain" / "scenarios.yaml"])
+    result = run_scenario_files(rulebook, [*PACK_SCENARIOS, REFERENCE / "scenarios.yaml"])
     assert result.unfired_rules == []

@@ -23,9 +23,24 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def app(request, tmp_path_factory):
+    """Each browser module has an app and a database of its own (upgraded by Alembic): what a
+    module seeds, and what its pages change, no other module sees."""
+    from tests.conftest import upgraded_app
+
+    instance = tmp_path_factory.mktemp(f"browser-{request.param}")
+    with upgraded_app(request.param, instance) as (application, _snapshot):
+        yield application
+
+
+@pytest.fixture(scope="module")
 def live_server(app):
+    """The module's app served on a free loopback port, for this module only."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # links for residents (mails, QR codes, the booking's own page) come from PUBLIC_BASE_URL only,
+    # as in production, where it names the site's address: here, this server's
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -56,3 +71,10 @@ def desktop(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """axe-core, injected into the pages it checks (see tests/browser/axe_check.py)."""
+    from axe_playwright_python.sync_playwright import Axe
+    return Axe()

@@ -1,11 +1,11 @@
 """Every page of the guide: zero axe-core violations for WCAG 2.1 A/AA, usable at 375 px and at
 200 % zoom (no sideways scrolling), in Japanese and English."""
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.axe_check import violations
 
 pytestmark = pytest.mark.browser
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 FAMILY = ("date=2026-04-01&n=2&m0.relation=self&m0.age=35&m0.insurance=kokuho&m0.mynumber_card=yes"
           "&m1.relation=child&m1.age=8&m1.school=elementary&m1.public_school=yes&f.dog=yes")
 PAGES = [
@@ -30,23 +30,12 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def axe():
-    return Axe()
-
-
-def _violations(axe, page):
-    results = axe.run(page, options=WCAG)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}x: {v['nodes'][0]['target']})"
-            for v in results.response["violations"]]
-
-
 @pytest.mark.parametrize("path", PAGES)
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_no_axe_violations_on_a_phone(phone, live_server, axe, path, lang):
     sep = "&" if "?" in path else "?"
     phone.goto(f"{live_server}{path}{sep}lang={lang}")
-    assert _violations(axe, phone) == []
+    assert violations(axe, phone) == []
     assert phone.evaluate("document.documentElement.lang") == lang
 
 
@@ -63,7 +52,7 @@ def test_usable_at_320_px_and_at_200_percent_zoom(browser, live_server, path, ax
         page = context.new_page()
         page.goto(live_server + path)
         assert _no_sideways_scroll(page), f"horizontal scrolling at {width}px"
-        assert _violations(axe, page) == []
+        assert violations(axe, page) == []
         context.close()
 
 
@@ -77,3 +66,4 @@ def test_text_grows_with_the_browser_font_size(browser, live_server):
     assert bigger >= base * 1.9  # sizes are in rem
     assert _no_sideways_scroll(page)
     context.close()
+

@@ -59,6 +59,7 @@ def console(tmp_path_factory, forms, ca, card_key):
     add_booking(app)
     add_booking(app, status="checked_in")
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links for residents
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield app, f"http://127.0.0.1:{server.server_port}"

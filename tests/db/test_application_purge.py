@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import update
 
 from core.db import db
+from core.uploads import DraftCaps
 from intake import applications as svc
 from intake.forms import load_forms
 from intake.models import Application, ApplicationAttachment
@@ -26,8 +27,9 @@ def _age(model, ident, column="created_at"):
 
 def test_purge_deletes_only_what_nobody_will_use(app, form):
     with app.test_request_context("/"):
-        old_upload = svc.store_upload(form, "proxy_letter", "a.pdf", PDF)
-        new_upload = svc.store_upload(form, "proxy_letter", "b.pdf", PDF)
+        caps = DraftCaps(files=20, bytes=50 * 2**20)
+        old_upload = svc.store_upload(form, "proxy_letter", "a.pdf", PDF, draft="u:old", caps=caps)
+        new_upload = svc.store_upload(form, "proxy_letter", "b.pdf", PDF, draft="u:new", caps=caps)
         _age(ApplicationAttachment, old_upload.id)
         old_draft = svc.new_application(form, {}, "old@example.jp")
         paid_draft = svc.new_application(form, {}, "paid@example.jp")
@@ -53,3 +55,30 @@ def test_purge_deletes_only_what_nobody_will_use(app, form):
         assert db.session.get(Application, ids["old"]) is None
         for kept in ("paid", "recent", "sent"):
             assert db.session.get(Application, ids[kept]) is not None, kept
+
+
+def test_unclaimed_bytes_go_after_the_retention_and_claimed_ones_stay(app, form):
+    """Default retention: 6 hours (the purge runs hourly). A pending upload older than that goes,
+    a newer one and a claimed one stay."""
+    assert app.config["UPLOAD_RETENTION_HOURS"] == 6
+    seven_hours_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=7)
+    caps = DraftCaps(files=20, bytes=50 * 2**20)
+    with app.test_request_context("/"):
+        owner = svc.new_application(form, {}, "owner@example.jp")
+        draft = svc.web_upload_draft(owner)
+        stale = svc.store_upload(form, "proxy_letter", "a.pdf", PDF, draft=draft, caps=caps)
+        fresh = svc.store_upload(form, "proxy_letter", "b.pdf", PDF, draft=draft, caps=caps)
+        claimed = svc.store_upload(form, "proxy_letter", "c.pdf", PDF, draft=draft, caps=caps)
+        claimed.application_id = owner.id
+        db.session.flush()
+        for one in (stale, claimed):
+            db.session.execute(update(ApplicationAttachment).where(ApplicationAttachment.id == one.id)
+                               .values(created_at=seven_hours_ago))
+        db.session.commit()
+        ids = stale.id, fresh.id, claimed.id
+    result = app.test_cli_runner().invoke(args=["applications", "purge"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.get(ApplicationAttachment, ids[0]) is None
+        assert db.session.get(ApplicationAttachment, ids[1]) is not None
+        assert db.session.get(ApplicationAttachment, ids[2]).data == PDF

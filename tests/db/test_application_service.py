@@ -11,12 +11,14 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.outbox import OutboxMessage
+from core.uploads import DraftCaps
 from intake import applications as svc
 from intake import jpki, workflow
 from intake.forms import load_forms
 from intake.models import Application, ApplicationEvent
 
 PDF = b"%PDF-1.4\n" + b"0" * 2000
+CAPS = DraftCaps(files=20, bytes=50 * 2**20)
 FIELDS = {
     "applicant_family_name": "加古川", "applicant_given_name": "花子",
     "applicant_family_kana": "カコガワ", "applicant_given_kana": "ハナコ",
@@ -44,7 +46,7 @@ def ctx(app):
 def _signed(form, fields=FIELDS, email="hanako@example.jp") -> Application:
     app = svc.new_application(form, fields, email)
     svc.prepare_signing(app, form)
-    verification = jpki.Verification(ok=True, code=None, message_ja=None,
+    verification = jpki.Verification(ok=True, code=None, message=None,
                                      signer={"name": "加古川 花子", "address": "兵庫県加古川市加古川町北在家2000",
                                              "birth_date": "S19850401", "sex": "2"},
                                      serial="0A1B", issuer="CN=dev")
@@ -88,9 +90,8 @@ def test_submit_needs_the_fee_paid_then_gives_one_receipt_number(ctx, forms):
     assert app.receipt_number == number and _mails_for(app.id) == 1
 
 
+@pytest.mark.postgres  # row locks: PostgreSQL (SQLite serialises writers anyway)
 def test_two_workers_submitting_at_once_send_it_once(app, forms):
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("row locks: PostgreSQL (SQLite serialises writers anyway)")
     with app.test_request_context("/"):
         application = _signed(forms["juminhyo_utsushi"])
         _pay(application)
@@ -124,9 +125,9 @@ def test_changing_the_content_drops_the_signature(ctx, forms):
 
 def test_attachments_are_claimed_and_their_digest_is_signed(ctx, forms):
     form = forms["juminhyo_utsushi"]
-    upload = svc.store_upload(form, "proxy_letter", "委任状.pdf", PDF)
+    upload = svc.store_upload(form, "proxy_letter", "委任状.pdf", PDF, draft="u:one", caps=CAPS)
     fields = {**FIELDS, "applicant_role": "proxy", "proxy_letter": [svc.file_value(upload)]}
-    app = svc.new_application(form, fields, "a@example.jp")
+    app = svc.new_application(form, fields, "a@example.jp", upload_draft="u:one")
     assert upload.application_id == app.id
     svc.prepare_signing(app, form)
     assert upload.sha256 in app.payload
@@ -138,13 +139,57 @@ def test_attachments_are_claimed_and_their_digest_is_signed(ctx, forms):
     assert svc.attachments(app) == []
 
 
+def test_only_the_files_the_answers_refer_to_are_signed(ctx, forms):
+    """A file of this application that no answer refers to (replaced, or its field now hidden)
+    is no part of the signed payload, even while it is still stored."""
+    form = forms["juminhyo_utsushi"]
+    app = svc.new_application(form, {}, "a@example.jp")
+    draft = svc.web_upload_draft(app)
+    kept = svc.store_upload(form, "proxy_letter", "委任状.pdf", PDF, draft=draft, caps=CAPS)
+    extra = svc.store_upload(form, "proxy_letter", "別.pdf", PDF + b"other", draft=draft, caps=CAPS)
+    svc.save_fields(app, form, {**FIELDS, "applicant_role": "proxy", "proxy_letter": [svc.file_value(kept)]})
+    assert extra.application_id is None  # pending: uploaded, never referred to
+    extra.application_id = app.id  # even if it were this application's
+    db.session.flush()
+    payload = svc.prepare_signing(app, form).decode()
+    assert kept.sha256 in payload and extra.sha256 not in payload and extra.name not in payload
+
+
+def test_a_page_upload_is_claimed_only_by_the_application_it_was_made_on(ctx, forms):
+    form = forms["juminhyo_utsushi"]
+    mine, theirs = svc.new_application(form, {}, "a@example.jp"), svc.new_application(form, {}, "b@example.jp")
+    upload = svc.store_upload(form, "proxy_letter", "委任状.pdf", PDF, draft=svc.web_upload_draft(mine), caps=CAPS)
+    fields = {**FIELDS, "applicant_role": "proxy", "proxy_letter": [svc.file_value(upload)]}
+    with pytest.raises(svc.ApplicationError) as taken:
+        svc.save_fields(theirs, form, fields)
+    assert taken.value.code == "attachment_unknown" and taken.value.status == 400
+    svc.save_fields(mine, form, fields)
+    assert upload.application_id == mine.id
+
+
+def test_a_draft_holds_a_capped_number_of_files_and_bytes(ctx, forms):
+    form = forms["juminhyo_utsushi"]
+    caps = DraftCaps(files=2, bytes=len(PDF) * 3)
+    for _ in range(2):
+        svc.store_upload(form, "proxy_letter", "a.pdf", PDF, draft="u:full", caps=caps)
+    with pytest.raises(svc.ApplicationError) as count:
+        svc.store_upload(form, "proxy_letter", "a.pdf", PDF, draft="u:full", caps=caps)
+    assert count.value.code == "draft_file_count" and "2件" in count.value.text_in("ja") \
+        and "2 files" in count.value.text_in("en")
+    svc.store_upload(form, "proxy_letter", "a.pdf", PDF * 2, draft="u:big", caps=caps)
+    with pytest.raises(svc.ApplicationError) as size:
+        svc.store_upload(form, "proxy_letter", "a.pdf", PDF * 2, draft="u:big", caps=caps)
+    assert size.value.code == "draft_too_large" and size.value.status == 400
+    svc.store_upload(form, "proxy_letter", "a.pdf", PDF, draft="u:other", caps=caps)  # another draft: its own caps
+
+
 def test_uploads_are_checked_against_the_field_rules(ctx, forms):
     form = next(f for f in forms.values() if "proxy_letter" in f.fields)
     with pytest.raises(svc.ApplicationError) as wrong:
-        svc.store_upload(form, "proxy_letter", "a.txt", b"hello world, not a pdf")
-    assert wrong.value.code == "file_type" and "PDF" in wrong.value.message_ja
+        svc.store_upload(form, "proxy_letter", "a.txt", b"hello world, not a pdf", draft="u:x", caps=CAPS)
+    assert wrong.value.code == "file_type" and "PDF" in wrong.value.text()
     with pytest.raises(svc.ApplicationError) as unknown:
-        svc.store_upload(form, "applicant_phone", "a.pdf", PDF)
+        svc.store_upload(form, "applicant_phone", "a.pdf", PDF, draft="u:x", caps=CAPS)
     assert unknown.value.code == "unknown_field"
 
 
@@ -163,7 +208,7 @@ def test_correction_then_resubmission_counts_a_revision(ctx, forms):
         svc.submit(app, "second")  # not signed again yet
     app2 = app
     svc.prepare_signing(app2, form)
-    svc.record_signature(app2, jpki.Verification(ok=True, code=None, message_ja=None, signer={}, serial="1",
+    svc.record_signature(app2, jpki.Verification(ok=True, code=None, message=None, signer={}, serial="1",
                                                  issuer="CN=dev"), "pem", "c2ln", dt.datetime.now(dt.UTC))
     assert svc.submit(app2, "second") is True and app2.revision == 2 and app2.status == workflow.SUBMITTED
 

@@ -37,7 +37,8 @@ def audit_app(request, tmp_path_factory):
     instance = tmp_path_factory.mktemp(f"audit-{request.param}")
     with scratch_database(request.param, instance) as url:
         application = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test", "INSTANCE_PATH": str(instance),
-                                  "GUIDE_CACHE_SIZE": 0})
+                                  "GUIDE_CACHE_SIZE": 0,
+                                  "AUDIT_ANCHOR_EVERY": 50})  # sparse anchors, to see what each one catches
 
         @application.get("/_audit_test/fails")
         def _fails():
@@ -202,22 +203,20 @@ def test_the_apps_connection_cannot_update_or_delete_audit_rows(app, monkeypatch
     assert cli(app, "verify").exit_code == 0
 
 
+@pytest.mark.postgres  # TRUNCATE is PostgreSQL's
 def test_truncate_is_refused_on_postgresql(app):
     write(app, 2)
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("TRUNCATE is PostgreSQL's")
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(text("TRUNCATE audit_record"))
         db.session.rollback()
     assert len(rows(app)) == 2
 
 
+@pytest.mark.postgres  # privileges are PostgreSQL's
 def test_postgresql_revokes_update_and_delete_from_public(app):
     write(app, 2)
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("privileges are PostgreSQL's")
         granted = db.session.execute(text(
             "SELECT privilege_type FROM information_schema.role_table_grants "
             "WHERE table_name = 'audit_record' AND grantee = 'PUBLIC'")).scalars().all()
@@ -297,6 +296,33 @@ def test_an_anchor_is_written_every_50_records_and_catches_a_truncated_tail(app)
     result = cli(app, "verify")
     assert result.exit_code == 1
     assert "records after id 80 are missing: the anchor says 100 records" in result.output
+
+
+def test_by_default_every_record_is_anchored_so_deleting_the_newest_records_is_caught(app, monkeypatch):
+    from core.config import load_config
+
+    assert load_config({"INSTANCE_PATH": app.config["INSTANCE_PATH"]})["AUDIT_ANCHOR_EVERY"] == 1
+    monkeypatch.setitem(app.config, "AUDIT_ANCHOR_EVERY", 1)
+    write(app, 7)
+    assert cli(app, "verify").exit_code == 0
+    with unguarded(app) as conn:
+        conn.exec_driver_sql("DELETE FROM audit_record WHERE id > 5")  # the two newest
+    result = cli(app, "verify")
+    assert result.exit_code == 1
+    assert "records after id 5 are missing: the anchor says 7 records (last id 7" in result.output
+    with unguarded(app) as conn:
+        conn.exec_driver_sql("DELETE FROM audit_record WHERE id = 5")  # and just the newest one
+    assert "records after id 4 are missing" in cli(app, "verify").output
+
+
+def test_an_anchor_counts_the_records_after_the_purge_point(app, monkeypatch):
+    now = dt.datetime.now(dt.UTC)
+    write_at(app, monkeypatch, now - dt.timedelta(days=365 * 6), 4, "old")
+    assert "purged 4 record(s)" in cli(app, "purge").output  # leaves ids 5 (its own record) onwards
+    monkeypatch.setitem(app.config, "AUDIT_ANCHOR_EVERY", 1)
+    write(app, 2)
+    last = json.loads(Path(app.config["AUDIT_ANCHOR_PATH"]).read_text().splitlines()[-1])
+    assert (last["last_id"], last["count"]) == (7, 3) == (rows(app)[-1].id, len(rows(app)))
 
 
 def test_flask_audit_anchor_appends_the_current_state(app):

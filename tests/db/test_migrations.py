@@ -42,3 +42,33 @@ def test_single_migration_head():
     cfg = Config()
     cfg.set_main_option("script_location", os.path.join(here, "migrations"))
     assert len(ScriptDirectory.from_config(cfg).get_heads()) == 1
+
+
+def test_0014_keeps_the_text_of_older_security_alerts(database_url, tmp_path):
+    """Alerts written before msgids were stored keep their Japanese text and read it in every
+    language; the new columns take the msgid and its variables; downgrading gives text back."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app import create_app
+    from core import alerts
+    from core.words import Message
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        upgrade(revision="0013")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO security_alert (kind, message, dedupe_key) "
+                              "VALUES ('server_error', 'サーバーエラーが5分間に10回発生しました。', 'old')"))
+        upgrade()
+        old = db.session.scalars(db.select(alerts.SecurityAlert)).one()
+        assert (old.message_id, old.message_vars) == (None, None)
+        assert old.message_in("en") == "サーバーエラーが5分間に10回発生しました。"
+        assert alerts.raise_alert("server_error", Message(alerts._MESSAGES["server_error"], minutes=5, count=11),
+                                  dedupe_key="new") is not None
+        db.session.remove()
+        downgrade(revision="0013")
+        with db.engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT dedupe_key, message FROM security_alert")).all())
+        assert rows == {"old": "サーバーエラーが5分間に10回発生しました。", "new": alerts._MESSAGES["server_error"]}
+        db.engine.dispose()

@@ -131,7 +131,11 @@ def test_committed_mail_is_delivered_once_even_when_the_worker_runs_twice(mail_a
     assert b"=?utf-8?b?" in header_block.lower()
     message = smtp.inbox.messages()[0]
     assert message["Subject"] == SUBJECT
-    assert message["From"] == mail_app.config["MAIL_FROM"]
+    # MAIL_FROM is not set: the sender is the pack's own (pack.yaml mail_from), named by the city
+    assert not mail_app.config["MAIL_FROM"]
+    [sender] = message["From"].addresses  # the city's name as an RFC 2047 display name
+    assert sender.addr_spec == mail_app.extensions["rulebook"].current.kb.pack.mail_from
+    assert sender.display_name == "加古川市"
     assert message["To"] == "taro@example.jp"
     assert message["Message-ID"].startswith("<outbox.") and message["Date"]
     assert message.get_content_type() == "text/plain"
@@ -260,7 +264,9 @@ def test_a_permanent_refusal_fails_at_once_and_alerts_the_administrators(mail_ap
     assert "550" in failed.last_error and "taro" not in failed.last_error  # no address in the error
     with mail_app.app_context():
         [alert] = db.session.scalars(select(alerts.SecurityAlert)).all()
-        assert alert.kind == "mail_failed" and f"{failed.id}" in alert.message and "taro" not in alert.message
+        message = alert.message_in("ja")
+        assert alert.kind == "mail_failed" and f"{failed.id}" in message and "taro" not in message
+        assert f"outbox number {failed.id}" in alert.message_in("en")
         alert_mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id != failed.id)).one()
         assert alert_mail.recipient == "admin@city.example.jp" and alert_mail.status == "sent"  # same pass
     assert [r for r, _ in smtp.inbox.received] == [["admin@city.example.jp"]]

@@ -78,6 +78,7 @@ def _a_slot():
 
 
 @pytest.mark.postgres
+@pytest.mark.real_clock  # the gunicorn workers book on the real day
 def test_gunicorn_workers_on_postgresql_never_overbook(tmp_path):
     postgres_url()  # skips without PostgreSQL (fails where REQUIRE_POSTGRES is set)
     slot, k = _a_slot()

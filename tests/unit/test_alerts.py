@@ -2,8 +2,7 @@
 5-minute window, one alert and one mail per burst, counting in the process and through Redis
 (shared by workers), and the audit-chain check (core.monitoring.check_audit_chain)."""
 import datetime as dt
-import math
-import uuid
+import os
 
 import pytest
 import time_machine
@@ -13,8 +12,10 @@ from core import alerts, monitoring
 from core.audit_chain import VerifyResult
 from core.db import db
 from core.outbox import OutboxMessage
+from core.words import N_, Message
+from tests.conftest import redis_url_for_tests
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = redis_url_for_tests()
 # the start of a 5-minute window, so a test's events never straddle two windows
 T0 = dt.datetime(2026, 12, 1, 1, 0, 2, tzinfo=dt.UTC)
 
@@ -35,7 +36,11 @@ def monitor(request, app, monkeypatch):
         if not redis_available():
             pytest.skip("Redis is not reachable at " + REDIS_URL)
         monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
-        monkeypatch.setitem(app.config, "ALERTS_REDIS_PREFIX", f"test:alerts:{uuid.uuid4().hex[:8]}:")
+        # a prefix per xdist worker, emptied first: the counts of an earlier run are in Redis still
+        monkeypatch.setitem(app.config, "ALERTS_REDIS_PREFIX",
+                            f"test:alerts:{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:")
+        with app.app_context():
+            alerts.reset_counters()
     else:
         monkeypatch.setitem(app.config, "REDIS_URL", "")
     monkeypatch.setitem(app.config, "ADMIN_EMAILS", "admin1@city.example.jp, admin2@city.example.jp")
@@ -49,10 +54,10 @@ def monitor(request, app, monkeypatch):
         alerts.reset_counters()  # flushes this test's Redis keys too
 
 
-def alert_rows(app):
+def alert_rows(app, locale="ja"):
     with app.app_context():
-        return db.session.execute(select(alerts.SecurityAlert.kind, alerts.SecurityAlert.message)
-                                  .order_by(alerts.SecurityAlert.id)).all()
+        return [(a.kind, a.message_in(locale)) for a in
+                db.session.scalars(select(alerts.SecurityAlert).order_by(alerts.SecurityAlert.id))]
 
 
 def mails(app):
@@ -157,9 +162,9 @@ def test_inside_a_request_the_alert_is_written_when_the_request_ends(monitor):
 
 def test_raise_alert_directly_and_acknowledge(monitor):
     with monitor.app_context():
-        first = alerts.raise_alert("audit_chain", "監査ログの検証に失敗しました。", dedupe_key="audit_chain:x")
+        first = alerts.raise_alert("audit_chain", Message(N_("記録の改ざん")), dedupe_key="audit_chain:x")
         assert first is not None
-        assert alerts.raise_alert("audit_chain", "監査ログの検証に失敗しました。", dedupe_key="audit_chain:x") is None
+        assert alerts.raise_alert("audit_chain", Message(N_("記録の改ざん")), dedupe_key="audit_chain:x") is None
         assert [a.id for a in alerts.active_alerts()] == [first]
         assert alerts.acknowledge(first, "admin.yamada")
         db.session.commit()
@@ -173,7 +178,7 @@ def test_raise_alert_directly_and_acknowledge(monitor):
 def test_without_admin_addresses_the_banner_still_appears(monitor, monkeypatch):
     monkeypatch.setitem(monitor.config, "ADMIN_EMAILS", "")
     with monitor.app_context():
-        assert alerts.raise_alert("server_error", "テスト") is not None
+        assert alerts.raise_alert("server_error", Message(N_("記録の改ざん"))) is not None
     assert mails(monitor) == []
     assert len(alert_rows(monitor)) == 1
 
@@ -191,8 +196,57 @@ def test_audit_chain_check_sets_the_gauge_and_alerts_once(monitor, monkeypatch):
         assert monitoring.AUDIT_CHAIN_OK._value.get() == 0
     [(kind, message)] = alert_rows(monitor)
     assert kind == "audit_chain" and "記録の改ざん" in message and "記録番号 5" in message
+    [(_, message)] = alert_rows(monitor, "en")  # the problem inside the sentence reads in English too
+    assert "tamper check" in message and "a record altered, record 5" in message and "記録" not in message
+
+
+# --- the words: a msgid and its variables, read in the reader's language -------------------------
+
+def test_an_alert_is_stored_as_a_msgid_and_variables_and_read_in_each_language(monitor):
+    with time_machine.travel(T0, tick=True), monitor.app_context():
+        for _ in range(10):
+            alerts.note("login_failure")
+        [alert] = db.session.scalars(select(alerts.SecurityAlert)).all()
+        assert alert.message is None and alert.message_id == alerts._MESSAGES["login_failure"]
+        assert alert.message_vars == '{"count": 10, "minutes": 5}'
+        assert alert.message_in("ja").startswith("職員ログインの失敗が5分間に10回ありました")
+        assert alert.message_in("en").startswith("10 failed staff logins in 5 minutes")
+    subjects_and_bodies = [(s, b) for _, s, b in mails(monitor)]
+    assert subjects_and_bodies and all("ログイン失敗の急増" in s and "職員ログインの失敗が5分間に10回" in b
+                                       and "failed" not in b for s, b in subjects_and_bodies)  # the mail: Japanese
+
+
+def test_an_older_alert_keeps_its_text_and_a_broken_one_never_fails(monitor):
     with monitor.app_context():
-        monkeypatch.delattr(audit, "verify_chain")
-        monkeypatch.delattr(audit, "verify", raising=False)
-        assert monitoring.check_audit_chain() is None  # no verifier: unknown, not "broken"
-        assert math.isnan(monitoring.AUDIT_CHAIN_OK._value.get())
+        old = alerts.SecurityAlert(kind="server_error", message="サーバーエラーが5分間に10回発生しました。")
+        assert old.message_in("en") == old.message_in("ja") == "サーバーエラーが5分間に10回発生しました。"
+        broken = alerts.SecurityAlert(kind="server_error", message_id=alerts._MESSAGES["server_error"],
+                                      message_vars='{"count": 3}')  # "minutes" missing
+        assert broken.message_in("en") == alerts._MESSAGES["server_error"]
+
+
+def test_raise_alert_wants_a_message_it_can_store(monitor):
+    with monitor.app_context():
+        for wrong in ("監査ログの検証に失敗しました。", Message(("context", "受付")), Message(N_("%(x)s"), x=object())):
+            with pytest.raises(TypeError):
+                alerts.raise_alert("audit_chain", wrong)
+            with pytest.raises(TypeError):
+                alerts.raise_soon("audit_chain", wrong)
+    assert alert_rows(monitor) == []
+
+
+def test_every_kind_has_a_title_in_english():
+    from core.words import text
+    assert all(text("en", title) != title for title in alerts.TITLES.values())
+
+
+def test_a_payment_notice_that_does_not_match_alerts_in_both_languages(monitor):
+    from types import SimpleNamespace
+
+    from intake.payments import service
+    with monitor.app_context():
+        service._mismatch(SimpleNamespace(id=42))
+        [alert] = db.session.scalars(select(alerts.SecurityAlert)).all()
+        assert alert.title_in("en") == "Payment notice mismatch" and alert.title_in("ja") == "決済通知の不一致"
+        assert "notice for payment 42 does not match" in alert.message_in("en")
+        assert alert.message_in("ja").startswith("決済（42）の通知の金額または参照が一致しません。")

@@ -243,3 +243,20 @@ def test_holidays_read_by_month_are_jpholidays_days():
             "year_end" if (day.month, day.day) >= (12, 29) or (day.month, day.day) <= (1, 3)
             else "holiday" if jpholiday.is_holiday(day) else "weekend" if day.weekday() >= 5 else None), day
         day += _dt.timedelta(days=1)
+
+
+def test_periods_and_due_dates_are_worked_out_once_per_start_day():
+    """Every answer asks for the same few periods again (issue 10): the second ask is a lookup,
+    and a wrong ask still raises each time."""
+    from rules import calendar as cal
+
+    start = date(2026, 12, 28)
+    assert cal.due_date("days", 14, start) is cal.due_date("days", 14, start)
+    assert cal.period_end("months", 3, start) is cal.period_end("months", 3, start)
+    assert cal.due_date("days", 14, start) == date(2027, 1, 12)  # 1/11 成人の日 is closed
+    cal.due_date("days", 1, start)
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            cal.due_date("days", None, start)
+        with pytest.raises(ValueError):  # True == 1, but it is not an amount (typed memo)
+            cal.due_date("days", True, start)

@@ -77,3 +77,12 @@ def test_each_unmappable_character_is_reported_with_row_column_and_code_point():
         to_csv_shift_jis(rows)
     assert refused.value.problems == problems and "U+20BB7" in str(refused.value)
     assert "𠮷田 太郎" in to_csv(rows).decode("utf-8")  # the UTF-8 file keeps everything
+
+
+@pytest.mark.parametrize("cell", ["\u2212" + "1+1", "\u2212SUM(A1)"])
+def test_shift_jis_neutralises_what_the_encoding_turns_into_a_formula(cell):
+    """U+2212 MINUS SIGN is not a formula start, but cp932 stores it as 0x817C, which a
+    spreadsheet reads as － (U+FF0D): the quote must be there in the Shift_JIS file."""
+    from core.csv_export import to_csv_shift_jis
+    cells = list(csv.reader(io.StringIO(to_csv_shift_jis([[cell]]).decode("cp932"), newline="")))
+    assert cells == [["'" + "\uff0d" + cell[1:]]]

@@ -184,6 +184,52 @@ def test_values_that_look_like_member_indexes_are_not_read_as_members():
     assert out["dog"].definite_members == {0}
 
 
+def test_facts_reach_durable_as_compact_json_with_the_same_outcomes(monkeypatch):
+    """The facts are encoded with orjson (issue 10: about 6x faster than json.dumps for the
+    same text without spaces); durable reads them the same, Japanese text included."""
+    import json
+
+    import rules.engine as engine_module
+
+    sent: list[str] = []
+    real_assert = engine_module.native.assert_facts
+
+    def spy(handle, payload):
+        sent.append(payload)
+        return real_assert(handle, payload)
+
+    monkeypatch.setattr(engine_module.native, "assert_facts", spy)
+    h = {"facts__dog": True, "deceased__insurance": "kokuho", "note": "日本語の「メモ」"}
+    members = [{"age": 70, "insurance": "kokuho"}, {"age": 10}]
+    out = ENGINE.decide(h, members)
+    assert len(sent) == 1 and ", " not in sent[0] and '": ' not in sent[0]
+    facts = json.loads(sent[0])
+    assert [f["kind"] for f in facts] == ["household", "member", "member"] and facts[0]["note"] == "日本語の「メモ」"
+    assert out["household_only"].definite and out["household_and_member"].definite_members == {0}
+    assert out["member_only"].definite_members == {0} and out["member_only"].possible
+
+
+def test_member_facts_carry_only_the_household_answers_some_member_pattern_tests(monkeypatch):
+    """Fewer attributes to parse and read back (issue 10); the property test above checks that
+    what fires is unchanged."""
+    import json
+
+    import rules.engine as engine_module
+    from rules.compiler import compile_clauses, member_attributes
+
+    carried = member_attributes(compile_clauses(CLAUSES))
+    assert {"facts__dog", "deceased__householder", "age", "insurance", "kind"} <= carried
+    assert "deceased__age" not in carried  # only in BIG_HOUSEHOLD, which is joined: tested on the household fact
+    sent: list[str] = []
+    real_assert = engine_module.native.assert_facts
+    monkeypatch.setattr(engine_module.native, "assert_facts", lambda h, p: (sent.append(p), real_assert(h, p))[1])
+    out = ENGINE.decide({"facts__dog": True, "deceased__age": 80, "note": "x"}, [{"age": 40, "insurance": "kokuho"}])
+    household, member = json.loads(sent[0])
+    assert household["deceased__age"] == 80 and household["note"] == "x"
+    assert member["facts__dog"] is True and "deceased__age" not in member and "note" not in member
+    assert out["household_and_member"].definite_members == {0} and out["big_household_and_member"].definite
+
+
 def test_large_conditions_fall_back_to_a_join_and_small_ones_do_not():
     from rules.compiler import compile_clauses
 

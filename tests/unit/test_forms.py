@@ -26,9 +26,9 @@ from intake.forms import (
 from intake.forms_schema import IDENTITY_FIELDS, FiscalYears, fiscal_year_choices
 from knowledge.loader import load_pack
 from knowledge.yamlfile import KnowledgeError
-from tests.conftest import edit_file, line_of
+from tests.conftest import REFERENCE, edit_file, line_of
 
-PROCEDURES_MD = Path(__file__).resolve().parents[3] / "shared" / "domain" / "procedures.md"
+PROCEDURES_MD = REFERENCE / "procedures.md"
 ONLINE_13 = {
     "juminhyo_utsushi", "inkan_shomei", "tenshutsu_todoke", "koseki_tohon", "koseki_fuhyo", "joseki_tohon",
     "dokushin_shomei", "mibun_shomei", "honnin_tsuchi", "rinji_unko", "kenchiku_shinchiku",
@@ -91,8 +91,6 @@ def test_every_form_is_an_online_procedure_of_the_pack_and_every_online_procedur
 
 
 def test_the_forms_are_the_catalogue_of_online_procedures(forms):
-    if not PROCEDURES_MD.exists():
-        pytest.skip("shared/domain/procedures.md is not beside the project")
     text = PROCEDURES_MD.read_text(encoding="utf-8")
     table = text.split("## オンライン申請の対象手続", 1)[1].split("\n## ", 1)[0]
     assert set(re.findall(r"^\| `([a-z_]+)` \|", table, re.M)) == set(forms)
@@ -415,6 +413,43 @@ def test_fiscal_years_follow_the_date():
     assert fiscal_year_choices(FiscalYears(count=1), dt.date(2019, 4, 1))[0].label.ja.startswith("令和元年度")
 
 
+def test_built_in_labels_read_as_before_in_japanese_and_english_from_the_catalogs(forms):
+    """The generated sections' words are catalog msgids (core.words), read per language like the
+    pack's own Texts: the pages and the JSON Schema say what the inline (ja, en) pairs said."""
+    form = forms["juminhyo_utsushi"]
+    f = form.fields
+    pairs = {
+        (f["applicant_family_name"].label, "姓", "Family name"),
+        (f["applicant_given_kana"].label, "名（フリガナ）", "Given name in katakana"),
+        (f["applicant_address"].label, "住所（住民登録をしている住所）", "Registered address"),
+        (f["applicant_phone"].hint, "日中に連絡がとれる番号です。ハイフンはなくてもかまいません。",
+         "A number we can call in the daytime. Hyphens are optional."),
+        (f["applicant_role"].choices[-1].label, "代理人", "A proxy"),
+        (f["proxy_letter"].label, "委任状", "Letter of proxy"),
+        # the same Japanese reads differently as a field and as a page title (msgctxt "form field")
+        (f["purpose"].label, "使いみち", "What you need it for"),
+        (f["delivery"].label, "受け取り方法", "How to receive it"),
+        (f["delivery"].choices[0].label, "郵送", "By post"),
+        (f["purpose"].choices[-1].label, "その他", "Other"),
+    }
+    for words, ja, en in pairs:
+        assert (words.get("ja"), words.get("en"), words.get("easy")) == (ja, en, ja)
+    titles = {s.id: (s.title.get("ja"), s.title.get("en")) for s in form.sections}
+    assert form.sections[0].intro.get("en").startswith("The person who signs with their My Number Card.")
+    assert titles["principal"] == ("頼んだ人（委任者）", "The person who asked you (principal)")
+    assert titles["finish"] == ("使いみちと受け取り方法", "Purpose and delivery")
+    ja, en = (to_json_schema(form, locale, TODAY)["properties"] for locale in ("ja", "en"))
+    assert (ja["applicant_family_name"]["title"], en["applicant_family_name"]["title"]) == ("姓", "Family name")
+    assert (ja["submit_to"]["title"], en["submit_to"]["title"]) == ("提出先", "Where you will submit it")
+    assert en["applicant_birth_date"]["description"] == "For example 1985-04-01."
+    rules = FiscalYears(count=1, available_from="06-01", income_note=True)
+    [june] = fiscal_year_choices(rules, dt.date(2026, 6, 1))
+    assert (june.label.get("ja"), june.label.get("en")) == ("令和8年度（2026年度）：2025年1月〜12月の所得",
+                                                            "Fiscal year 2026 (income of 2025)")
+    [plain] = fiscal_year_choices(FiscalYears(count=1), dt.date(2026, 4, 1))
+    assert (plain.label.get("ja"), plain.label.get("en")) == ("令和8年度（2026年度）", "Fiscal year 2026")
+
+
 def test_fiscal_year_choices_are_computed_for_the_schema(forms):
     field = forms["shotoku_kazei_shomei"].fields["fiscal_years"]
     assert [c.value for c in choices_of(field, TODAY)][:2] == ["2026", "2025"]
@@ -427,6 +462,20 @@ def test_the_temporary_permit_lasts_five_days_at_most_and_is_insured(forms):
     assert set(date_problems(form, ok | {"unko_end": "2026-07-06", "insurance_end": "2026-07-31"})) == {"unko_end"}
     assert set(date_problems(form, ok | {"unko_end": "2026-06-30"})) == {"unko_end"}  # before the start
     assert set(date_problems(form, ok | {"insurance_end": "2026-07-05"})) == {"insurance_end"}
+
+
+def test_date_rules_without_a_message_of_their_own_name_the_fields_in_each_language(forms):
+    """Catalog msgids with the fields' labels as variables (the Japanese once showed the labels'
+    Python repr: 「ja='完成予定日' en=…は、…」)."""
+    form = forms["kenchiku_shinchiku"]
+    [rule] = form.definition.date_rules
+    start, end = (form.fields[f].label for f in (rule.start, rule.end))
+    [message] = date_problems(form, {rule.start: "2026-07-02", rule.end: "2026-07-01"}).values()
+    assert message.get("ja") == f"{end.ja}は、{start.ja}以降の日にしてください。"
+    assert message.get("en") == f"“{end.en}” must be on or after “{start.en}”."
+    [message] = date_problems(form, {rule.start: "2016-07-02", rule.end: "2026-07-01"}).values()
+    assert message.get("ja") == f"{start.ja}から{end.ja}までは、{rule.max_days}日以内にしてください。"
+    assert message.get("en") == f"From “{start.en}” to “{end.en}”: {rule.max_days} days at most."
 
 
 def test_input_is_normalised_as_ui_md_says(forms):

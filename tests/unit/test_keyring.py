@@ -224,13 +224,22 @@ def test_data_keys_win_and_newest_is_last(tmp_path, caplog, no_key_env, logger):
     assert with_blind.blind_index("a@b.jp", "email") == Keyring([("x", K2)], BLIND).blind_index("a@b.jp", "email")
 
 
-def test_blind_index_key_from_the_environment(tmp_path, monkeypatch, no_key_env):
+def test_blind_index_key_comes_from_the_settings_not_from_the_environment(tmp_path, monkeypatch, no_key_env):
+    """One settings object (core/settings.py) reads the environment; the keyring reads only the
+    config it is given, so a BLIND_INDEX_KEY the settings did not carry is never used."""
+    from core.config import load_config
     monkeypatch.setenv("BLIND_INDEX_KEY", b64(BLIND))
     ring = load_keyring({"INSTANCE_PATH": str(tmp_path), "DATA_KEYS": f"k1:{b64(K1)}"})
+    assert ring.blind_index("x", "name") == Keyring([("k1", K1)]).blind_index("x", "name")  # derived, not BLIND
+    assert ring.blind_index("x", "name") != Keyring([("k2", K2)], BLIND).blind_index("x", "name")
+    config = load_config({"INSTANCE_PATH": str(tmp_path), "DATA_KEYS": f"k1:{b64(K1)}"})
+    assert config["BLIND_INDEX_KEY"] == b64(BLIND)  # the settings declare it and read it
+    ring = load_keyring(config)
     assert ring.blind_index("x", "name") == Keyring([("k2", K2)], BLIND).blind_index("x", "name")
-    monkeypatch.setenv("BLIND_INDEX_KEY", "short")
     with pytest.raises(KeyConfigError):
-        load_keyring({"INSTANCE_PATH": str(tmp_path), "DATA_KEYS": f"k1:{b64(K1)}"})
+        load_keyring({"INSTANCE_PATH": str(tmp_path), "DATA_KEYS": f"k1:{b64(K1)}", "BLIND_INDEX_KEY": "short"})
+    from core.settings import Settings
+    assert "BLIND_INDEX_KEY" in Settings.model_fields
 
 
 def test_configured_key_file(tmp_path, caplog, no_key_env, logger):

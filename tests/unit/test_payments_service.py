@@ -311,7 +311,7 @@ def test_refunds_that_are_refused_move_nothing(ctx, amount, reason, code):
     app, payment = _paid_application()
     with pytest.raises(ApplicationError) as err:
         service.refund(app, amount, reason, actor="staff:tanaka")
-    assert err.value.code == code and err.value.message_ja
+    assert err.value.code == code and err.value.text()
     payment = fresh(Payment, payment.id)
     assert (payment.status, payment.refunded_amount) == ("paid", 0)
     assert fresh(SandboxCharge, payment.provider_ref).refunded_amount == 0

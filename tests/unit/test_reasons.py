@@ -298,7 +298,7 @@ def test_the_sample_for_a_human_renders(rulebook):
     """docs/reasons-sample.md comes from bench/reasons_sample.py: its households still evaluate,
     and every reason in it passes the same checks."""
     from bench.reasons_sample import HOUSEHOLDS, render
-    text = render()
+    text = render(rulebook)
     assert text.count("\n## ") == len(HOUSEHOLDS) >= 12
     for _, request in HOUSEHOLDS:
         for loc in LOCALES:

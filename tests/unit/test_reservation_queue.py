@@ -95,13 +95,9 @@ def test_estimated_wait_falls_back_then_uses_todays_average_and_the_windows_serv
         assert walkin.estimated_wait("kokuho", DAY, 30, now=now).minutes == 0  # nobody waits
 
 
-def _on_postgres(app) -> None:
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("threads writing at once: PostgreSQL (SQLite serialises writers by locking the file)")
-
-
+# threads writing at once: PostgreSQL only (SQLite serialises writers by locking the file)
+@pytest.mark.postgres
 def test_concurrent_issuing_gives_unique_consecutive_numbers(app):
-    _on_postgres(app)
     threads, per_thread = 8, 6
     barrier = threading.Barrier(threads)
     errors: list[BaseException] = []
@@ -128,8 +124,8 @@ def test_concurrent_issuing_gives_unique_consecutive_numbers(app):
     assert numbers == list(range(1, threads * per_thread + 1))
 
 
+@pytest.mark.postgres
 def test_two_windows_calling_at_once_never_call_the_same_person(app):
-    _on_postgres(app)
     with app.app_context():
         _issue(3)
     barrier = threading.Barrier(6)

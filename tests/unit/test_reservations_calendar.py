@@ -161,3 +161,20 @@ def test_a_site_open_at_year_end():
 def test_lunch_break_intervals():
     plan = day_plan(make_catalog(), "honcho", D("2026-11-30"))
     assert plan.intervals == [(T("09:00"), T("12:00")), (T("13:00"), T("17:00"))]
+
+
+@pytest.mark.parametrize(("day", "ja", "en"), [
+    ("2026-12-02", "休み（停電）", "Closed: Power cut"),
+    ("2026-12-31", "年末年始", "Closed for the New Year holidays"),
+    ("2026-05-04", "祝日（みどりの日）", "National holiday"),
+    ("2026-12-05", "土曜日は休み", "Closed on Saturdays"),
+    ("2026-12-06", "日曜日は休み", "Closed on Sundays"),
+    ("2026-12-03", None, None),
+])
+def test_closed_days_in_words_from_the_catalogs(day, ja, en):
+    """reservations.wording: msgids in the Babel catalogs, no inline language branch."""
+    from reservations.wording import closed_text
+
+    cat = make_catalog(closures=[{"start": "2026-12-02", "end": "2026-12-02", "reason": {"ja": "停電", "en": "Power cut"}}])
+    assert closed_text(cat, "honcho", D(day), "ja") == ja
+    assert closed_text(cat, "honcho", D(day), "en") == en

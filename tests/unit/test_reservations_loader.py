@@ -5,9 +5,10 @@ import re
 import pytest
 from flask import Flask
 
-from guide.cli import _check_reservations, register_cli
+from guide.cli import knowledge_cli
 from knowledge.loader import load_pack
 from knowledge.yamlfile import KnowledgeError
+from reservations.cli import check_reservations
 from reservations.loader import load_catalog
 from tests.conftest import edit_file, line_of
 
@@ -152,7 +153,8 @@ def test_syntax_and_missing_file(pack, kb):
 def test_knowledge_check_prints_the_counts(kb):
     app = Flask(__name__)
     app.config["MUNICIPALITY"] = "kakogawa"
-    register_cli(app)
+    app.cli.add_command(knowledge_cli)
+    app.extensions["knowledge_checks"] = (check_reservations,)  # as the app factory does
     result = app.test_cli_runner().invoke(args=["knowledge", "check"])
     assert result.exit_code == 0, result.output
     assert "OK: reservations: 4 sites, 8 counters, 15 services, 1 closures, 1 seasons" in result.output
@@ -161,12 +163,12 @@ def test_knowledge_check_prints_the_counts(kb):
 def test_knowledge_check_fails_on_a_broken_file(pack, capsys):
     edit_file(pack / "reservations.yaml", "procedures: [shibo_todoke, kaso_kyoka]", "procedures: [shibo_todoke, kaso_kyouka]")
     with pytest.raises(SystemExit) as exc:
-        _check_reservations(load_pack("kakogawa", pack.parent))
+        check_reservations(load_pack("kakogawa", pack.parent))
     assert exc.value.code == 1
     assert "unknown procedure 'kaso_kyouka'" in capsys.readouterr().err
 
 
 def test_knowledge_check_without_a_reservations_file(pack, capsys):
     (pack / "reservations.yaml").unlink()
-    _check_reservations(load_pack("kakogawa", pack.parent))
+    check_reservations(load_pack("kakogawa", pack.parent))
     assert "counter reservations are off" in capsys.readouterr().out

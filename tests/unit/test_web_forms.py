@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from core.errors import AppError
 from intake import web_forms
 from intake.forms import load_forms
 from rules.wareki import WarekiError
@@ -129,12 +130,9 @@ def test_stored_values_round_trip_through_the_page(forms):
 def test_uploads_go_through_the_store_and_its_refusals_are_field_errors(forms):
     form = forms["juminhyo_utsushi"]
 
-    class Refused(Exception):
-        message_ja = "このファイルの形式は受け付けていません。"
-
     def store(field_id, filename, data):
         if data.startswith(b"MZ"):
-            raise Refused()
+            raise AppError("file_type", "このファイルの形式は受け付けていません。")
         return SimpleNamespace(name="ab" * 16, kind="png", size=len(data), sha256="0" * 64, filename=filename)
 
     upload = SimpleNamespace(filename="a.png", read=lambda: b"\x89PNG....")

@@ -5,18 +5,20 @@ signed applications in test_staff_inbox.py."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
-import secrets
 import uuid
 
 from core.db import db
+from core.japan_time import JST
 from intake import search_keys, workflow
 from intake.models import Application, ApplicationEvent
 from rules.calendar import is_open_day
 
-JST = dt.timezone(dt.timedelta(hours=9))
 PROCEDURE_DEPARTMENT = {"juminhyo_utsushi": "shimin", "koseki_tohon": "shimin", "inkan_shomei": "shimin",
                         "kenchiku_shinchiku": "kenchiku"}
+_serial = itertools.count(1)  # receipt numbers of seeded applications: unique in any database of the run
+_families = itertools.count()
 
 
 def open_days_ago(n: int, today: dt.date | None = None) -> dt.datetime:
@@ -40,7 +42,7 @@ def seed(app, *, procedure="juminhyo_utsushi", status=workflow.SUBMITTED, family
         submitted_at = submitted_at or now
         fields = {"applicant_family_name": family, "applicant_given_name": given,
                   "applicant_family_kana": family_kana, "applicant_given_kana": given_kana, **(fields or {})}
-        number = f"{submitted_at.astimezone(JST):%y%m%d}-{secrets.randbelow(10**6):06d}"
+        number = f"{submitted_at.astimezone(JST):%y%m%d}-{next(_serial):06d}"
         a = Application(id=str(uuid.uuid4()), procedure_id=procedure, status=status,
                         fields_json=json.dumps(fields, ensure_ascii=False), email="inbox@example.jp",
                         email_index="0" * 64, created_at=submitted_at, payload="{}",
@@ -70,6 +72,9 @@ def staff_id(app, login_id: str, display_name: str | None = None) -> int:
 
 
 def unique_family() -> tuple[str, str]:
-    """A family name (kanji, katakana) no other test uses: tests share one database per engine."""
+    """A family name (kanji, katakana) unlike the others of the test (a search finds only its own),
+    the next of a fixed sequence."""
     kanji, kana = "山川田中木本村井上下石松竹梅森林", "アイウエオカキクケコサシスセソタチツテト"
-    return ("".join(secrets.choice(kanji) for _ in range(5)), "".join(secrets.choice(kana) for _ in range(7)))
+    n = next(_families)
+    return ("".join(kanji[(n // len(kanji) ** i + i) % len(kanji)] for i in range(5)),
+            "".join(kana[(n // len(kana) ** i + 3 * i) % len(kana)] for i in range(7)))

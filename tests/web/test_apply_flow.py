@@ -281,6 +281,9 @@ def test_the_dev_signer_never_bypasses_verification(app, client, dev_signer, tmp
     assert r.status_code == 302 and r.location.endswith("/sign")
     html = client.get(path_of(r.location)).get_data(as_text=True)
     assert "署名を受け付けられませんでした" in html and "署名用電子証明書として確認できませんでした" in html
+    english = client.get(path_of(r.location) + "?lang=en").get_data(as_text=True)
+    assert "could not be confirmed as the signing certificate" in english  # the reason in the page's language
+    assert "署名用電子証明書として確認できませんでした" not in english
     stored = _application(app, app_id)
     assert stored.status == "draft" and stored.last_signature_error == "certificate_untrusted"
 

@@ -120,6 +120,27 @@ def test_file_of_the_wrong_type_is_refused_and_a_good_one_is_kept(app, client):
     assert r.status_code == 200 and "委任状.png" not in r.get_data(as_text=True)
 
 
+def test_page_uploads_are_capped_per_application_and_bound_to_it(app, client):
+    """Files chosen on an application's pages belong to that application: its caps count them,
+    and another application's page cannot keep them by name."""
+    form = forms_of()["juminhyo_utsushi"]
+    _first, principal = _to_principal(client)
+    app.config["UPLOAD_FILES_PER_DRAFT"] = 1
+    try:
+        data = _principal_inputs(form) | {"proxy_letter": (io.BytesIO(PNG), "委任状.png")}
+        del data["principal_given_name"]
+        html = post_section(client, principal, data).get_data(as_text=True)
+        keep = re.search(r'name="proxy_letter-keep" value="([0-9a-f]+)"', html).group(1)
+        r = post_section(client, principal, _principal_inputs(form) | {
+            "proxy_letter-keep": keep, "proxy_letter": (io.BytesIO(PNG), "二通目.png")})
+        assert r.status_code == 400 and "ひとつの申請に付けられるファイルは1件までです" in r.get_data(as_text=True)
+    finally:
+        app.config["UPLOAD_FILES_PER_DRAFT"] = 20
+    _, other_principal = _to_principal(client)
+    r = post_section(client, other_principal, _principal_inputs(form) | {"proxy_letter-keep": keep})
+    assert r.status_code == 400 and "委任状.png" not in r.get_data(as_text=True)
+
+
 def test_a_required_file_missing_is_an_error(client):
     form = forms_of()["juminhyo_utsushi"]
     _first, principal = _to_principal(client)

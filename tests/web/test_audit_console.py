@@ -16,15 +16,13 @@ from sqlalchemy import select
 from core import audit
 from core.audit import AuditRecord
 from core.db import db
+from core.japan_time import today_in_japan
 
 
 @pytest.fixture
-def login(request, app):
-    """staff_client(role) from tests/conftest.py (the lead's fixture): a logged-in test client."""
-    try:
-        return request.getfixturevalue("staff_client")
-    except pytest.FixtureLookupError:
-        pytest.skip("staff login not ready")
+def login(staff_client):
+    """staff_client(role) from tests/conftest.py: a logged-in test client."""
+    return staff_client
 
 
 def tag() -> str:
@@ -101,7 +99,7 @@ def test_search_by_period_in_japan_time(app, login):
     import datetime as dt
     t = tag()
     write(app, "staff.view", f"t-{t}")
-    today = dt.datetime.now(audit.JST).date()
+    today = today_in_japan()
     client = login("auditor")
     html = client.get("/staff/audit/", query_string={"target": f"t-{t}", "from": today.isoformat(),
                                                      "to": today.isoformat()}).get_data(as_text=True)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from core import alerts, policy
 from core.db import db
 from core.outbox import OutboxMessage, enqueue_mail
+from core.words import Message
 from tests.conftest import clear_outbox_and_alerts, csrf_from, scratch_database
 
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.7"}  # not in METRICS_NETWORKS (127.0.0.0/8, ::1)
@@ -58,10 +59,11 @@ def test_readyz_and_metrics_only_inside_the_metrics_networks(client):
 
 
 def test_readyz_reports_redis_when_configured(client, app, monkeypatch):
-    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    from tests.conftest import redis_url_for_tests
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url_for_tests())
     try:
         import redis
-        redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=0.5).ping()
+        redis.Redis.from_url(redis_url_for_tests(), socket_connect_timeout=0.5).ping()
     except Exception:
         pytest.skip("Redis is not reachable")
     assert client.get("/readyz").get_json()["checks"] == {"database": "ok", "redis": "ok"}
@@ -202,10 +204,13 @@ def test_metrics_in_multiprocess_mode(tmp_path):
 
 def test_alert_page_roles_and_acknowledge(app, clean, staff_client):
     with app.app_context():
-        alert_id = alerts.raise_alert("login_failure", "職員ログインの失敗が5分間に12回ありました。")
+        alert_id = alerts.raise_alert("login_failure", Message(alerts._MESSAGES["login_failure"], minutes=5, count=12))
     admin = staff_client(policy.ADMIN)
     home = admin.get("/staff/").get_data(as_text=True)
-    assert "職員ログインの失敗が5分間に12回ありました。" in home  # the banner on every console page
+    assert "職員ログインの失敗が5分間に12回ありました" in home  # the banner on every console page
+    english = admin.get("/staff/?lang=en").get_data(as_text=True)
+    assert "12 failed staff logins in 5 minutes" in english and "職員ログインの失敗" not in english
+    admin.get("/staff/?lang=ja")  # back to Japanese (the choice is kept in a cookie)
     page = admin.get("/staff/monitor/alerts")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -18,7 +18,7 @@ def test_start_page_lists_the_life_events_with_deep_links(client):
     html = client.get("/guide/").get_data(as_text=True)
     for event in ("moving_in", "moving_within", "moving_out", "birth", "death", "marriage", "divorce"):
         assert f'href="/guide/{event}"' in html
-    assert client.get("/").status_code == 302
+    assert client.get("/").status_code == 200  # the home page (tests/web/test_site_pages.py)
 
 
 def test_deep_link_per_event(client):
@@ -107,6 +107,18 @@ def test_ics_of_the_due_dates_parses(client):
     events = {str(e["summary"]): e.decoded("dtstart").isoformat() for e in cal.walk("VEVENT")}
     assert events["期限：出生届"] == "2026-05-11"
     assert events["期限：児童手当 認定請求"] == "2026-05-12"
+    body = r.get_data(as_text=True).replace("\r\n ", "")  # unfolded
+    assert "/guide/birth/result?" in body and "result.ics?" not in body  # each event leads back to the result
+
+
+def test_ics_in_english_has_no_japanese_words_of_its_own(client):
+    r = client.get("/guide/birth/result.ics?date=2026-04-27&n=1&m0.relation=self&f.first_child=yes&lang=en")
+    cal = Calendar.from_ical(r.data)
+    assert str(cal["x-wr-calname"]).endswith("(deadlines)")
+    summaries = [str(e["summary"]) for e in cal.walk("VEVENT")]
+    assert summaries and all(s.startswith("Due: ") for s in summaries)
+    descriptions = "\n".join(str(e["description"]) for e in cal.walk("VEVENT"))
+    assert "窓口：" not in descriptions and "Counter: " in descriptions and "\n- " in descriptions
 
 
 def test_qr_code_is_an_svg_of_the_result_url(client):

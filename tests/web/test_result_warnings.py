@@ -3,7 +3,7 @@ the card of a procedure whose due date has passed, says so in words (not only by
 import datetime as dt
 import re
 
-from rules.request import today_in_japan
+from core.japan_time import today_in_japan
 
 
 def test_past_due_dates_are_said_above_the_list_and_on_the_card(client):

@@ -46,7 +46,8 @@ def test_no_inline_scripts_or_styles_in_pages(client):
 def test_https_is_forced_with_hsts(tmp_path):
     from app import create_app
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}", "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path),
-                      "FORCE_HTTPS": True})
+                      "FORCE_HTTPS": True, "ENV": "development",  # HTTPS without the production refusals
+                      "PUBLIC_BASE_URL": "https://guide.example.jp"})
     client = app.test_client()
     r = client.get("/guide/?lang=ja", base_url="http://localhost")
     assert r.status_code == 301 and r.location.startswith("https://")

@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import json
 import re
-import secrets
 import uuid
 
 import pytest
@@ -22,6 +21,7 @@ from sqlalchemy import select, update
 from core import policy
 from core.audit import AuditRecord
 from core.db import db
+from core.uploads import draft_caps
 from intake import applications as svc
 from intake import devca, jpki, workflow
 from intake.models import Application, ApplicationAttachment
@@ -58,10 +58,12 @@ def submitted(app, forms, ca, cert, pid="juminhyo_utsushi", fields=None, *, paid
     form = forms[pid]
     fields = dict(fields or (FIELDS if pid == "juminhyo_utsushi" else APPLICANT))
     with app.test_request_context("/"):
+        upload_draft = f"u:{uuid.uuid4().hex}"
         if attach:
-            upload = svc.store_upload(form, "proxy_letter", "委任状.pdf", PDF)
+            upload = svc.store_upload(form, "proxy_letter", "委任状.pdf", PDF, draft=upload_draft,
+                                      caps=draft_caps())
             fields.update(applicant_role="proxy", proxy_letter=[svc.file_value(upload)])
-        application = svc.new_application(form, fields, "hanako@example.jp")
+        application = svc.new_application(form, fields, "hanako@example.jp", upload_draft=upload_draft)
         _sign(application, form, ca, cert)
         if paid and svc.payment_needed_before_submit(application):  # the fee collected, as a webhook leaves it
             from intake.payments.models import Payment
@@ -86,17 +88,16 @@ def _cert(ca, card_key, **kw):
     return ca.issue_signing_cert(NAME, ADDRESS, "1985-04-01", "2", key=card_key, write=False, **kw)
 
 
-_clients: dict = {}
-
-
 @pytest.fixture
-def staff(app, staff_client):
-    """staff(role, departments) -> a logged-in client (one per app, role and departments)."""
+def staff(staff_client):
+    """staff(role, departments) -> a logged-in client (one per role and departments in a test)."""
+    clients = {}
+
     def get(role=policy.DEPARTMENT, departments="shimin", name=""):
-        key = (id(app), role, departments, name)
-        if key not in _clients:
-            _clients[key] = staff_client(role, departments)
-        return _clients[key]
+        key = (role, departments, name)
+        if key not in clients:
+            clients[key] = staff_client(role, departments)
+        return clients[key]
     return get
 
 
@@ -152,9 +153,8 @@ def test_inbox_filters_status_procedure_assignee_number_and_dates(app, forms, tr
     cert = _cert(trusted, card_key)
     first, second = submitted(app, forms, trusted, cert), submitted(app, forms, trusted, cert)
     koseki = submitted(app, forms, trusted, cert, "koseki_tohon", {**APPLICANT}, paid=True)
-    # A past day of their own, a minute apart (the first one first): the tests share one database,
-    # and today's inbox holds every other test's applications too.
-    day = dt.date(2001, 1, 1) + dt.timedelta(days=secrets.randbelow(8000))
+    # A past day, a minute apart (the first one first): the three are that day's only applications.
+    day = dt.date(2020, 6, 1)
     nine = dt.datetime.combine(day, dt.time(9), dt.timezone(dt.timedelta(hours=9)))
     with app.app_context():
         for i, number in enumerate((first, second, koseki)):
@@ -286,6 +286,40 @@ def test_approval_rechecks_revocation_and_refuses_a_certificate_revoked_since(ap
     assert application.status == workflow.REVIEWING and application.decided_at is None
     assert "電子署名の再確認" in body and "certificate_revoked" in body  # in the history
     assert _audited(app, "application.signature_check", number) == 1
+
+
+@pytest.mark.parametrize("caller", ["change_status", "staff_decision"])
+def test_no_caller_of_the_service_approves_past_a_revoked_certificate(app, forms, trusted, caller):
+    """The re-check lives in the service itself: calling it straight (a script, a new view, the
+    bulk inbox) refuses a certificate revoked since signing as the console does."""
+    from intake.applications import ApplicationError
+    cert = trusted.issue_signing_cert(NAME, ADDRESS, "1985-04-01", "2", write=False)
+    number = submitted(app, forms, trusted, cert)
+    trusted.revoke(cert.serial)
+    with app.test_request_context("/"):
+        application = db.session.scalar(select(Application).where(Application.receipt_number == number))
+        svc.change_status(application, workflow.REVIEWING, who=workflow.STAFF, actor="staff:t")
+        db.session.commit()
+        with pytest.raises(ApplicationError) as refused:
+            if caller == "change_status":
+                svc.change_status(application, workflow.APPROVED, who=workflow.STAFF, actor="staff:t", staff_id=1)
+            else:
+                svc.staff_decision(application, workflow.APPROVED, actor="staff:t", staff_id=1)
+        assert refused.value.code == jpki.CERTIFICATE_REVOKED
+        db.session.rollback()
+    assert _get(app, number).status == workflow.REVIEWING
+    assert _audited(app, "application.signature_check", number) == 1
+    assert _audited(app, "application.status", number) == 0
+
+
+def test_a_staff_decision_commits_and_is_audited_by_the_service(app, forms, trusted, card_key):
+    number = submitted(app, forms, trusted, _cert(trusted, card_key))
+    with app.test_request_context("/"):
+        application = db.session.scalar(select(Application).where(Application.receipt_number == number))
+        svc.staff_decision(application, workflow.REVIEWING, actor="staff:t", staff_id=1)
+        db.session.rollback()  # nothing left to lose: the service committed
+    assert _get(app, number).status == workflow.REVIEWING
+    assert _audited(app, "application.status", number) == 1
 
 
 def test_approval_stores_fresh_revocation_evidence(app, forms, trusted, card_key, staff):

@@ -1,12 +1,14 @@
 """Staff access controls (OWASP ASVS L2 items): each test would fail without its control."""
 import re
+import uuid
+from urllib.parse import quote
 
 import pyotp
 import pytest
 import time_machine
 
 from core import policy
-from tests.conftest import STAFF_PASSWORD, csrf_from, fresh_client, loopback_address, make_staff, staff_login
+from tests.conftest import STAFF_PASSWORD, csrf_from, fresh_client, make_staff, redis_url_for_tests, staff_login
 
 
 def _cookie(client, name):
@@ -124,12 +126,13 @@ def test_lockout_after_five_failures_even_with_the_right_password(app):
 
 def test_login_is_rate_limited_per_ip(app):
     client = fresh_client(app)
-    address = loopback_address()
+    address = "127.0.0.2"
     statuses = []
     for _ in range(12):
         page = client.get("/staff/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
         r = client.post("/staff/login", environ_base={"REMOTE_ADDR": address},
-                        data={"login_id": "nobody", "password": "x" * 12, "csrf_token": csrf_from(page)})
+                        data={"login_id": f"nobody.{uuid.uuid4().hex[:8]}",  # new ids: only the address repeats
+                              "password": "x" * 12, "csrf_token": csrf_from(page)})
         statuses.append(r.status_code)
     assert statuses[-1] == 429 and 429 not in statuses[:10]
     assert "Retry-After" in r.headers
@@ -256,12 +259,12 @@ def test_staff_names_and_totp_secrets_are_encrypted_at_rest(app):
 def test_login_rate_limit_is_shared_by_workers_through_redis(tmp_path):
     """Two app instances (two workers, or two hosts) count one address's attempts together."""
     import os
-    import uuid
 
     import redis
 
     from app import create_app
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    from core.security import limiter
+    url = redis_url_for_tests()
     try:
         redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
     except redis.RedisError:
@@ -271,11 +274,50 @@ def test_login_rate_limit_is_shared_by_workers_through_redis(tmp_path):
     workers = [create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "SECRET_KEY": "x",
                            "INSTANCE_PATH": str(tmp_path), "REDIS_URL": url, "WTF_CSRF_ENABLED": False})
                for _ in range(2)]
-    address = f"127.{uuid.uuid4().int % 250 + 1}.{uuid.uuid4().int % 250 + 1}.{uuid.uuid4().int % 250 + 1}"
+    with workers[0].app_context():
+        limiter.reset()  # the counts of an earlier run are in Redis still
+    address = "127.0.0.3"
     statuses = []
     for i in range(12):
         client = workers[i % 2].test_client()
         r = client.post("/staff/login", environ_base={"REMOTE_ADDR": address},
-                        data={"login_id": "nobody", "password": "x" * 12})
+                        data={"login_id": f"nobody.{uuid.uuid4().hex[:8]}", "password": "x" * 12})
         statuses.append(r.status_code)
     assert statuses[:10].count(429) == 0 and statuses[10] == 429 and statuses[11] == 429
+
+
+@pytest.mark.parametrize("hostile", [
+    "https://evil.example/staff/", "//evil.example/staff/", "/\\evil.example", "/staff\\..\\evil", "\\\\evil.example",
+    "/staff/\r\nLocation: https://evil.example", "/staff/\t//evil.example", "https:/staff/", "/guide/birth/result",
+    "/staffroom", "javascript:alert(1)", "/staff/" + "a" * 3000, "",
+])
+def test_the_keepalive_follows_only_a_path_of_the_console(staff_client, hostile):
+    """The session-timeout form's hidden ``next`` (staff/base.html) goes back only to a path of the
+    console: a hostile value sends the member of staff to the console's home instead."""
+    client = staff_client(policy.AUDITOR)
+    html = client.get("/staff/").get_data(as_text=True)
+    r = client.post("/staff/keepalive", data={"csrf_token": csrf_from(html), "next": hostile})
+    assert r.status_code == 302 and r.headers["Location"] == "/staff/"
+
+
+def test_the_keepalive_goes_back_to_the_page_with_its_query(staff_client):
+    client = staff_client(policy.ADMIN)
+    html = client.get("/staff/?view=counts&page=1").get_data(as_text=True)
+    assert 'name="next" value="/staff/?view=counts&amp;page=1"' in html
+    r = client.post("/staff/keepalive", data={"csrf_token": csrf_from(html),
+                                              "next": "/staff/audit/?action=staff.view&page=1#top"})
+    assert r.status_code == 302 and r.headers["Location"] == "/staff/audit/?action=staff.view&page=1"
+
+
+def test_the_login_follows_only_a_path_of_the_console(app):
+    """``/staff/login?next=…`` (set by the guard) is checked the same way before the TOTP step."""
+    for target, expected in (("https://evil.example/", "/staff/"), ("/staff/stats/?from=2026-04-01", "/staff/stats/?from=2026-04-01")):
+        login_id, secret = make_staff(app, policy.AUDITOR)  # one account each: a TOTP code is used once
+        client = fresh_client(app)
+        page = client.get("/staff/login").get_data(as_text=True)
+        r = client.post(f"/staff/login?next={quote(target, safe='')}", data={
+            "login_id": login_id, "password": STAFF_PASSWORD, "csrf_token": csrf_from(page)})
+        assert r.status_code == 302
+        page = client.get("/staff/login/code").get_data(as_text=True)
+        r = client.post("/staff/login/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page)})
+        assert r.status_code == 302 and r.headers["Location"] == expected

@@ -309,6 +309,26 @@ def test_posted_is_recorded_once_for_issued_mail_applications_and_the_resident_s
     assert "郵送済（郵送しました）" in detail
 
 
+def test_bulk_outcomes_read_in_the_pages_language(app, staff):
+    """Each outcome is one Message, read in the page's language: the service's refusals (a
+    workflow Message, a lazy_gettext string), the not-found and the done lines, with their variables."""
+    family, kana = unique_family()
+    ok = seed(app, family=family, family_kana=kana, status=workflow.APPROVED)
+    early = seed(app, family=family, family_kana=kana, status=workflow.SUBMITTED)
+    elsewhere = seed(app, family=family, family_kana=kana, status=workflow.APPROVED, procedure="kenchiku_shinchiku")
+    closed = seed(app, family=family, family_kana=kana, status=workflow.COMPLETED)
+    client = staff(name="inbox-en")
+    html = _bulk(client, [ok, early, elsewhere], "issued", query=f"lang=en&name={family}").get_data(as_text=True)
+    assert "Now “Issued / posted”; the applicant is told by e-mail." in _item(html, ok)
+    assert "An application cannot move from “Received” to “Issued / posted”." in _item(html, early)
+    assert "Not found (not an application of your departments)." in _item(html, elsewhere)
+    html = _bulk(client, [closed, ok], "assign_me", query=f"lang=en&name={family}").get_data(as_text=True)
+    assert "A closed application keeps its assignee." in _item(html, closed)
+    assert re.search(r"Assigned to [^<]+\.", _item(html, ok)) and "担当者にしました" not in html
+    html = _bulk(client, [ok], "assign_me", query=f"lang=ja&name={family}").get_data(as_text=True)
+    assert "さんの担当です。" in _item(html, ok)  # and back in Japanese
+
+
 def _item(html: str, number: str) -> str:
     match = re.search(r"<li><strong>" + re.escape(number) + r"</strong>.*?</li>", html, re.S)
     assert match, number

@@ -10,6 +10,7 @@ import pytest
 
 from core import policy
 from core.db import db
+from core.japan_time import JST
 from reservations import booking, overrides
 from reservations import models as m
 from reservations.loader import load_catalog
@@ -48,7 +49,7 @@ def test_a_closure_removes_the_days_slots_and_hold_refuses(app, staff_client, ca
     assert r.status_code == 302
     assert _slots(app, cat, day) == []
     with app.app_context():
-        start = dt.datetime.combine(day, dt.time(9, 0), booking.JST)
+        start = dt.datetime.combine(day, dt.time(9, 0), JST)
         with pytest.raises(booking.BookingError) as refused:
             booking.hold(cat, "tenshutsu", "shiyakusho", start, now=start - dt.timedelta(days=2))
         db.session.rollback()

@@ -13,9 +13,9 @@ import pytest
 
 from core import policy
 from core.db import db
+from core.japan_time import JST
 from reservations import models as m
 from reservations import queue as walkin
-from reservations.slots import JST
 from tests.conftest import csrf_from, fresh_client
 from tests.web.staff_reservations_helpers import add_booking, audits, clean, today
 

@@ -9,22 +9,16 @@ import pytest
 
 from core import policy, usage
 
-_clients: dict = {}  # one login per role and app: the login form is rate limited per IP
-
 
 @pytest.fixture
-def console(request, app):
-    """console(role) -> a logged-in test client (the lead's staff_client fixture)."""
-    try:
-        make = request.getfixturevalue("staff_client")
-    except pytest.FixtureLookupError:
-        pytest.skip("staff login not ready")
+def console(staff_client):
+    """console(role) -> a logged-in test client (one per role in a test)."""
+    clients = {}
 
     def get(role: str = policy.AUDITOR):
-        key = (id(app), role)
-        if key not in _clients:
-            _clients[key] = make(role)
-        return _clients[key]
+        if role not in clients:
+            clients[role] = staff_client(role)
+        return clients[role]
     return get
 
 

@@ -1,0 +1,84 @@
+"""One locale choice for every API (docs/api-conventions.md): the body's ``locale``, then
+``?lang=``, then the ``lang`` cookie, then Accept-Language, then Japanese. Each step is shown to
+win over every later one, on three APIs (guidance, reservations, online applications), through
+the message of a refusal and of its fields."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import fresh_client
+
+JA, EN = "入力内容を確認してください。", "Check the request."
+
+# (path, a body refused with "invalid request", its field whose message must follow the choice)
+APIS = {
+    "guide": ("/api/v1/guide/evaluate", {"event": "no_such_event"}, None),
+    "reservations": ("/api/v1/reservations", {"service_id": "no_such_service"}, ("service_id", "この手続きは予約できません。",
+                                                                                  "No such service.")),
+    "applications": ("/api/v1/applications", {"procedure_id": "no_such_procedure"},
+                     ("procedure_id", "オンラインで申請できる手続きを指定してください。",
+                      "Give a procedure that can be applied for online.")),
+}
+
+
+def _ask(app, api: str, *, body_locale=None, lang=None, cookie=None, accept=None):
+    path, body, _field = APIS[api]
+    client = fresh_client(app)
+    if cookie:
+        client.set_cookie("lang", cookie)
+    if body_locale:
+        body = {**body, "locale": body_locale}
+    query = f"?lang={lang}" if lang else ""
+    headers = {"Accept-Language": accept} if accept else {}
+    r = client.post(path + query, json=body, headers=headers)
+    assert r.status_code == 400, r.get_data(as_text=True)
+    return r.get_json()["error"]
+
+
+def _is(error: dict, api: str, locale: str) -> None:
+    assert error["message"] == (EN if locale == "en" else JA)
+    field = APIS[api][2]
+    if field is not None:
+        name, ja, en = field
+        assert error["fields"][name] == (en if locale == "en" else ja)
+
+
+@pytest.mark.parametrize("api", sorted(APIS))
+def test_the_body_locale_comes_first(app, api):
+    _is(_ask(app, api, body_locale="en", lang="ja", cookie="ja", accept="ja"), api, "en")
+    _is(_ask(app, api, body_locale="ja", lang="en", cookie="en", accept="en"), api, "ja")
+
+
+@pytest.mark.parametrize("api", sorted(APIS))
+def test_then_the_lang_parameter(app, api):
+    _is(_ask(app, api, lang="en", cookie="ja", accept="ja"), api, "en")
+    _is(_ask(app, api, lang="ja", cookie="en", accept="en"), api, "ja")
+
+
+@pytest.mark.parametrize("api", sorted(APIS))
+def test_then_the_cookie(app, api):
+    _is(_ask(app, api, cookie="en", accept="ja"), api, "en")
+    _is(_ask(app, api, cookie="ja", accept="en"), api, "ja")
+
+
+@pytest.mark.parametrize("api", sorted(APIS))
+def test_then_accept_language_then_japanese(app, api):
+    _is(_ask(app, api, accept="en-GB,en;q=0.9"), api, "en")
+    _is(_ask(app, api), api, "ja")
+
+
+@pytest.mark.parametrize("api", sorted(APIS))
+def test_values_other_than_ja_and_en_are_passed_over(app, api):
+    _is(_ask(app, api, body_locale="fr", lang="de", cookie="zh", accept="en"), api, "en")
+
+
+def test_a_get_api_follows_the_same_choice(app):
+    """GETs have no body: ?lang= (kept in the cookie), the cookie, Accept-Language decide."""
+    client = fresh_client(app)
+    assert client.get("/api/v1/procedures/no_such").get_json()["error"] == {
+        "code": "not_found", "message": "その手続きは見つかりません。"}
+    assert client.get("/api/v1/procedures/no_such?lang=en").get_json()["error"]["message"] == "No such procedure."
+    assert client.get("/api/v1/procedures/no_such").get_json()["error"]["message"] == "No such procedure."  # cookie
+    services = fresh_client(app).get("/api/v1/reservations/services",
+                                     headers={"Accept-Language": "en"}).get_json()["services"]
+    assert services[0]["name"].startswith("Moving")  # the reservations API once read ?lang= only
