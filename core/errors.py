@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from core.db import db
-from core.i18n import message_of
+from core.i18n import force_locale, message_of
 from core.words import Message
 
 log = logging.getLogger(__name__)

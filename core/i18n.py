@@ -1,6 +1,11 @@
 """Locale choice, one for pages and APIs alike: a JSON body's ``locale``, then ?lang= (kept in a
-cookie), then the cookie, then Accept-Language; Japanese when none names ja or en
-(docs/api-conventions.md).
+cookie), then the cookie, then Accept-Language; Japanese when none names a language the site
+speaks (core.languages: ja, easy, en, zh, ko, vi, pt; docs/api-conventions.md).
+
+The locale is one of the site's codes (``easy`` is no CLDR locale): flask-babel reads its catalog
+through ``CodeDomain`` (core.words.catalog, with each language's fallback) and formats dates with
+the code's CLDR locale. ``force_locale(code)`` reads words in another language for a while (a
+mail in the resident's language, a form's error).
 
 Templates translate through Babel's catalog resolved ONCE per page: flask-babel's own template
 callables look up the request context, the domain, the locale and the catalog cache again on
@@ -10,20 +15,43 @@ behaviour (jinja's "newstyle" gettext: autoescaped, always %-formatted) on one c
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import flask_babel
 from babel.support import NullTranslations
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, LazyString, get_locale, get_translations, gettext, pgettext
+from flask_babel import Babel, Domain, LazyString, get_translations, gettext, pgettext
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
-from core.words import Message
+from core.furigana import has_notation, ruby_html, with_readings
+from core.languages import CODES, JAPANESE, LANGUAGES, babel_locale, html_lang, language, normalise, pick
+from core.words import Message, catalog
 
-LOCALES = ("ja", "en")
+LOCALES = CODES
 COOKIE = "lang"
-babel = Babel()
+# what Accept-Language may choose (やさしい日本語 has no tag of its own: it is chosen on the page)
+_ACCEPTED = tuple(language.html for language in LANGUAGES if language.code != "easy") + ("zh", "pt")
+
+
+class CodeDomain(Domain):
+    """flask-babel's domain, reading the catalog of the site's language code (core.words)."""
+
+    def get_translations(self):
+        return catalog(current_locale())
+
+
+class CityBabel(Babel):
+    @cached_property
+    def domain_instance(self):
+        return CodeDomain()
+
+
+babel = CityBabel()
 
 
 def _body_locale() -> str | None:
@@ -43,22 +71,55 @@ def select_locale() -> str:
     cookie, Accept-Language, ja (also outside a request: a CLI command, a test of a service)."""
     if not has_request_context():
         return "ja"
-    asked = _body_locale()
-    if asked in LOCALES:
-        return asked
-    asked = request.args.get("lang")
-    if asked in LOCALES:
-        return asked
-    kept = request.cookies.get(COOKIE)
-    if kept in LOCALES:
-        return kept
-    return request.accept_languages.best_match(LOCALES, default="ja") or "ja"
+    code = None
+    for asked in (_body_locale(), request.args.get("lang"), request.cookies.get(COOKIE)):
+        code = normalise(asked)
+        if code:
+            break
+    code = code or normalise(request.accept_languages.best_match(_ACCEPTED, default="ja")) or "ja"
+    return pick(code, CONSOLE) if _in_console() else code
+
+
+# The staff console is written for the city's staff in Japanese and English; a resident's
+# language chosen on the public site reads there as its fallback (English, or Japanese).
+CONSOLE = ("ja", "en")
+
+
+def _in_console() -> bool:
+    return request.path.startswith("/staff")
 
 
 def locale_url(code: str) -> str:
     """The current page in another language (answers in the query are kept)."""
+    return _with_arg("lang", code)
+
+
+RUBY_COOKIE = "ruby"
+
+
+def ruby_off() -> bool:
+    """やさしい日本語's furigana hidden: ?ruby=off, kept in a cookie until ?ruby=on."""
+    asked = request.args.get("ruby")
+    if asked in ("on", "off"):
+        return asked == "off"
+    return request.cookies.get(RUBY_COOKIE) == "off"
+
+
+def ruby_url(state: str) -> str:
+    return _with_arg("ruby", state)
+
+
+def japanese_only() -> Markup:
+    """After a link to a page only in Japanese (the city's own pages), on a page in another
+    language: say so before the reader follows it."""
+    if current_locale() in JAPANESE:
+        return Markup("")
+    return Markup('<span class="japanese-only">%s</span>') % gettext("（日本語のページ）")
+
+
+def _with_arg(name: str, value: str) -> str:
     args = request.args.to_dict(flat=False)
-    args["lang"] = [code]
+    args[name] = [value]
     # the path as the browser sent it, percent-encoded again: a hostile path (a NUL, a space)
     # never lands raw in the page's HTML
     return f"{quote(request.path, safe='/:@!$&()*+,;=-._~')}?{urlencode(args, doseq=True)}"
@@ -115,7 +176,7 @@ def bound_gettext(catalog: NullTranslations) -> dict[str, Any]:
 
 
 def init_i18n(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale,
+    babel.init_app(app, locale_selector=lambda: babel_locale(current_locale()),
                    default_translation_directories=str(app.root_path + "/translations"))
 
     @app.before_request
@@ -124,26 +185,76 @@ def init_i18n(app: Flask) -> None:
 
     @app.after_request
     def _keep_choice(response):
-        asked = request.args.get("lang")
-        if asked in LOCALES and request.cookies.get(COOKIE) != asked:
+        asked = normalise(request.args.get("lang"))
+        if asked and request.cookies.get(COOKIE) != asked:
             response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax",
+                                secure=request.is_secure, httponly=True)
+        ruby = request.args.get("ruby")
+        if ruby in ("on", "off") and request.cookies.get(RUBY_COOKIE) != ruby:
+            response.set_cookie(RUBY_COOKIE, ruby, max_age=365 * 24 * 3600, samesite="Lax",
                                 secure=request.is_secure, httponly=True)
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")
         return response
 
+    @app.after_request
+    def _furigana(response):
+        """やさしい日本語: {漢字|かんじ} becomes <ruby> in a page, 漢字（かんじ） in JSON and text."""
+        if not language(current_locale()).easy or response.direct_passthrough or response.is_streamed:
+            return response
+        if (response.charset or "utf-8").lower() != "utf-8":
+            return response  # a Shift_JIS file for the city's systems holds no easy Japanese
+        if response.mimetype == "text/html":
+            body = response.get_data(as_text=True)
+            if has_notation(body):
+                response.set_data(ruby_html(body))
+        elif response.mimetype in ("application/json", "text/plain", "text/calendar", "text/csv"):
+            body = response.get_data(as_text=True)
+            if has_notation(body):
+                response.set_data(with_readings(body))
+        return response
+
     @app.context_processor
     def _locale_globals():
         # the page's catalog, resolved once by flask-babel (so force_locale() is honoured)
-        return {"current_locale": getattr(g, "locale", "ja"), "locale_url": locale_url,
+        code = current_locale()
+        offered = LANGUAGES if not _in_console() else tuple(x for x in LANGUAGES if x.code in CONSOLE)
+        return {"current_locale": code, "locale_url": locale_url, "html_lang": html_lang(code),
+                "site_languages": offered, "ruby_switch": language(code).easy,
+                "ruby_off": language(code).easy and ruby_off(),
+                "ruby_url": ruby_url, "japanese_only": japanese_only,
                 **bound_gettext(get_translations())}
 
 
 def current_locale() -> str:
-    """The locale text is read in now: select_locale's choice for the request (force_locale
-    honoured); Japanese outside a request."""
-    locale = get_locale()
-    return locale.language if locale is not None and locale.language in LOCALES else "ja"
+    """The language text is read in now: the innermost ``force_locale``, else the request's
+    choice (select_locale); Japanese outside a request."""
+    if not has_request_context():
+        return "ja"
+    forced = g.get("forced_locales")
+    if forced:
+        return forced[-1]
+    chosen = g.get("locale")
+    if chosen is None:
+        chosen = g.locale = select_locale()
+    return chosen
+
+
+@contextmanager
+def force_locale(code: str) -> Iterator[None]:
+    """Words (gettext, lazy strings, dates) in ``code`` inside the block: a mail in the
+    resident's language from a clerk's click, a form's error in the form's language."""
+    code = normalise(code) or "ja"
+    if not has_request_context():
+        yield
+        return
+    stack = g.setdefault("forced_locales", [])
+    stack.append(code)
+    try:
+        with flask_babel.force_locale(babel_locale(code)):
+            yield
+    finally:
+        stack.pop()
 
 
 class LazyMessage(LazyString):

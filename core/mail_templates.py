@@ -19,18 +19,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from babel.support import NullTranslations, Translations
 from flask import current_app
 from jinja2 import Environment, StrictUndefined
 
 from core.city import city_name as _city_name
+from core.furigana import plain, ruby_html, with_readings
 from core.i18n import bound_gettext
+from core.languages import CODES, html_lang, normalise
+from core.words import catalog
 
 MAIL_DIR = "mail"
-LOCALES = ("ja", "en")
+LOCALES = CODES
 _LINK_LIKE = re.compile(r"[a-z][a-z0-9+.-]*:|www\.|[a-z0-9-]\.[a-z0-9-]|@|/", re.IGNORECASE)
 
 
@@ -57,7 +58,7 @@ def person(name: object) -> str:
 
 
 def locale_of(value: str | None) -> str:
-    return value if value in LOCALES else "ja"
+    return normalise(value) or "ja"
 
 
 def city_name(locale: str = "ja") -> str:
@@ -79,15 +80,6 @@ def _environment() -> Environment:
         env = current_app.jinja_env.overlay(undefined=StrictUndefined)
         current_app.extensions["mail_templates"] = env
     return env
-
-
-def _catalog(locale: str) -> NullTranslations:
-    catalogs = current_app.extensions.setdefault("mail_catalogs", {})
-    catalog = catalogs.get(locale)
-    if catalog is None:
-        directory = str(Path(current_app.root_path) / "translations")
-        catalog = catalogs[locale] = Translations.load(directory, [locale], "messages")
-    return catalog
 
 
 def _mail_files() -> list[str]:
@@ -115,14 +107,16 @@ def render_mail(template: str, locale: str | None, /, **context: Any) -> Mail:
     """The subject, text body and (when the message has one) HTML body of ``template``."""
     env = _environment()
     lang = locale_of(locale)
-    values = {"city": city_name(lang), "person": person, "mail_locale": lang, **context,
-              **bound_gettext(_catalog(lang))}
+    values = {"city": city_name(lang), "person": person, "mail_locale": lang,
+              "mail_html_lang": html_lang(lang), **context, **bound_gettext(catalog(lang))}
     subject = " ".join(env.get_template(f"{MAIL_DIR}/{template}.subject.txt").render(values).split())
-    values["subject"] = subject  # the HTML's <title>, escaped there
-    text = _tidy(env.get_template(f"{MAIL_DIR}/{template}.txt").render(values))
+    values["subject"] = plain(subject)  # the HTML's <title>, escaped there
+    # やさしい日本語's furigana: the kanji alone in the subject, readings in brackets in the text,
+    # <ruby> in the HTML (core.furigana)
+    text = with_readings(_tidy(env.get_template(f"{MAIL_DIR}/{template}.txt").render(values)))
     html_name = f"{MAIL_DIR}/{template}.html"
-    html = env.get_template(html_name).render(values) if html_name in _html_templates() else None
-    return Mail(subject=subject, text=text, html=html)
+    html = ruby_html(env.get_template(html_name).render(values)) if html_name in _html_templates() else None
+    return Mail(subject=plain(subject), text=text, html=html)
 
 
 def _html_templates() -> frozenset[str]:

@@ -9,8 +9,9 @@ mail written later) receive the locale as an argument; they mark their Japanese 
     text("en", LABEL) → "Received";  text("ja", LABEL) → "受付"
     text("en", N_("%(n)d件"), n=3)
 
-Japanese is the source language: no catalog, the msgid is the text. A locale without a catalog
-falls back to Japanese. Variables use %-format, as flask_babel's gettext does.
+Japanese is the source language: no catalog, the msgid is the text. A word missing from a
+language's catalog is read in that language's fallback (core.languages: zh, ko, vi, pt → English;
+やさしい日本語 and English → Japanese). Variables use %-format, as flask_babel's gettext does.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import NullTranslations, Translations
+
+from core.languages import BY_CODE, pick
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
@@ -39,10 +42,18 @@ def NP_(context: str, msgid: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=16)
 def catalog(locale: str) -> NullTranslations:
-    """The compiled catalog of ``locale`` (loaded once per process); Japanese has none."""
-    if not locale or locale == "ja" or not locale.replace("_", "").isalnum():
+    """The compiled catalog of ``locale`` (loaded once per process), falling back word by word
+    to its fallback language's; Japanese (no fallback: the msgids are its words) and a code the
+    site does not speak have none."""
+    language = BY_CODE.get(locale)
+    if language is None or language.fallback is None:
         return NullTranslations()
-    return Translations.load(str(TRANSLATIONS), [locale])
+    below = catalog(language.fallback)
+    found = Translations.load(str(TRANSLATIONS), [locale])
+    if not isinstance(found, Translations):  # no compiled catalog yet: the fallback's words
+        return below
+    found.add_fallback(below)
+    return found
 
 
 def text(locale: str, msgid: Msgid, **variables: Any) -> str:
@@ -66,9 +77,11 @@ def _per_language(value: Any) -> bool:
 
 
 def lang_of(locale: str, offered: tuple[str, ...] = ("ja", "en")) -> str:
-    """The locale when ``offered`` has it, else Japanese: which per-language field of content
-    (a pack's ``ja``/``en``, a date format) a page in ``locale`` reads."""
-    return locale if locale in offered else "ja"
+    """Which per-language field of content (a mapping with ``offered``'s keys: ``ja``/``en``, or
+    more) a page in ``locale`` reads: the locale when offered, else its fallback's (zh, ko, vi, pt
+    read English; やさしい日本語 reads Japanese), else Japanese (core.languages.pick). A pack's
+    ``Text`` needs none of this: ``text.get(locale)`` follows the same order over all languages."""
+    return pick(locale, offered)
 
 
 class Message:

@@ -58,7 +58,7 @@ def _t(key: str, locale: str, **kw: Any) -> str:
 
 
 def choice_items(question: Question, fact: FactDef | None, locale: str, allowed: list[str]) -> list[dict[str, str]]:
-    lang = lang_of(locale)
+    lang = locale  # pack texts and catalog words follow each language's fallback themselves
     labels: dict[str, str] = {}
     if question.choices:
         for c in question.choices:
@@ -66,7 +66,7 @@ def choice_items(question: Question, fact: FactDef | None, locale: str, allowed:
     elif fact is not None and fact.type == "bool":
         labels = {flow.YES: _t("yes", lang), flow.NO: _t("no", lang)}
     elif fact is not None:
-        labels = {v: words[lang] for v, words in fact.values.items()}
+        labels = {v: words[lang_of(locale, tuple(words))] for v, words in fact.values.items()}
     labels[UNKNOWN] = _t("unknown", lang)
     return [{"value": v, "label": labels[v]} for v in allowed if v in labels]
 
@@ -77,7 +77,7 @@ def display_value(question: Question, fact: FactDef | None, raw: str | None, loc
     if question.fact == "event_date" or (fact is not None and fact.type == "date"):
         if raw == UNKNOWN:
             return _t("date_unknown", locale)
-        return format_date(dt.date.fromisoformat(raw), lang_of(locale))
+        return format_date(dt.date.fromisoformat(raw), locale)
     if question.fact == "members":
         return _t("people", locale, count=raw)
     if fact is not None and fact.type == "int":
@@ -90,7 +90,7 @@ def answer_rows(book, event: LifeEvent, answers: dict[str, str], steps: list[flo
                 change_url: Callable[[str], str]) -> list[dict[str, Any]]:
     """Check-your-answers rows; each 「変更」 link names what it changes (for screen readers)."""
     rows: list[dict[str, Any]] = []
-    lang = lang_of(locale)
+    lang = locale
     for step in steps:
         if step.kind in ("person", "person_more"):
             questions = flow.person_questions(book.kb, book.vocab, event, answers, step)
@@ -116,7 +116,8 @@ def _person_words(i: int, answers: dict[str, str], book, locale: str) -> str:
     bits = []
     rel = answers.get(f"m{i}.relation")
     if rel and rel in book.vocab.member["relation"].values:
-        bits.append(book.vocab.member["relation"].values[rel][lang_of(locale)])
+        words = book.vocab.member["relation"].values[rel]
+        bits.append(words[lang_of(locale, tuple(words))])
     if answers.get(f"m{i}.age"):
         bits.append(_t("age", locale, n=answers[f"m{i}.age"]))
     return _t("person_with", locale, who=who, bits=_t("list_sep", locale).join(bits)) if bits else who
@@ -181,7 +182,7 @@ def closed_day_view(data: dict[str, Any], locale: str) -> dict[str, Any] | None:
     closed = data.get("closed_days")
     if not closed:
         return None
-    lang = lang_of(locale)
+    lang = locale
     names = {p["id"]: p["name"] for p in data["procedures"]}
     lines = []
     for d in closed["dates"]:
@@ -207,7 +208,7 @@ def closed_day_view(data: dict[str, Any], locale: str) -> dict[str, Any] | None:
 def due_bases(book, event: LifeEvent, data: dict[str, Any], locale: str) -> list[dict[str, str]]:
     """The dates the due dates count from, each with its label (「亡くなった日」, the event's date
     label), in the order the procedures use them: one line on the result page names them all."""
-    lang = lang_of(locale, ("ja", "en", "easy"))
+    lang = locale
     seen: dict[str, dict[str, str]] = {}
     for p in data["procedures"]:
         base = p.get("due_from")
@@ -218,17 +219,17 @@ def due_bases(book, event: LifeEvent, data: dict[str, Any], locale: str) -> list
         else:
             fact = book.vocab.household.get(base["fact"])
             words = fact.label if fact is not None else {}
-            label = words.get(lang) or words.get("ja") or base["fact"]
+            label = words.get(lang_of(locale, tuple(words))) or words.get("ja") or base["fact"]
         label = label[:1].upper() + label[1:]  # "Date of death" in English; Japanese has no capitals
         seen[base["fact"]] = {"label": label,
-                              "date": format_date(dt.date.fromisoformat(base["date"]), lang_of(locale))}
+                              "date": format_date(dt.date.fromisoformat(base["date"]), locale)}
     return list(seen.values())
 
 
 def often_needed(book, data: dict[str, Any], locale: str) -> list[dict[str, Any]]:
     """The certificates a result implies (pack: ``often_needed`` of the procedures it lists), each
     once, in the order of the result, with what it is needed for; none the result lists itself."""
-    lang = lang_of(locale)
+    lang = locale
     listed = [p["id"] for p in data["procedures"]]
     out: dict[str, dict[str, Any]] = {}
     for pid in listed:
@@ -267,7 +268,7 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
     event_date = data.get("event_date")
     checklist = data["checklist"]
     return {"visits": visits, "offices": offices, "required": required,
-            "event_date_display": format_date(dt.date.fromisoformat(event_date), lang_of(locale))
+            "event_date_display": format_date(dt.date.fromisoformat(event_date), locale)
             if event_date else None,
             "conditional": len(data["procedures"]) - required,
             "checklist": [c for c in checklist if c.get("kind", "document") == "document"],
@@ -283,6 +284,6 @@ def _dated(p: dict[str, Any], locale: str) -> dict[str, Any]:
     p = dict(p)
     if p.get("due_date"):
         day = dt.date.fromisoformat(p["due_date"])
-        p["due_display"] = format_date(day, lang_of(locale))
+        p["due_display"] = format_date(day, locale)
         p["due_wareki"] = to_wareki(day)
     return p

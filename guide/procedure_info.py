@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from core.words import N_, lang_of
+from core.words import N_
 from core.words import text as translate
 from guide.presenter import fee_lines, window_words
 from knowledge.schema import Procedure
@@ -83,7 +83,7 @@ def _place(book: Rulebook, proc: Procedure, loc: str) -> dict[str, Any]:
 
 def procedure_view(book: Rulebook, proc: Procedure, locale: str, today: dt.date) -> dict[str, Any]:
     """What the procedure's page shows, in ``locale`` (ja or en; pack texts fall back to ja)."""
-    loc = lang_of(locale)
+    loc = locale  # pack texts and catalog words follow each language's fallback themselves
     kb = book.kb
     listed = _listed_by_event(book, loc).get(proc.id, {})
     events = [{"id": eid, "name": kb.events[eid].name.get(loc), **listed[eid]}
@@ -125,7 +125,7 @@ def _needed(book: Rulebook, pid: str, why: str, loc: str) -> dict[str, Any]:
 
 def procedure_index(book: Rulebook, locale: str) -> list[dict[str, Any]]:
     """Every procedure, grouped by department in the pack's order (departments.yaml)."""
-    loc = lang_of(locale)
+    loc = locale  # pack texts and catalog words follow each language's fallback themselves
     groups: dict[str, dict[str, Any]] = {}
     for dept_id, dept in book.kb.departments.items():
         groups[dept_id] = {"id": dept_id, "name": dept.name.get(loc), "procedures": []}

@@ -12,7 +12,7 @@ from core.japan_time import today_in_japan
 from core.links import external_url
 from core.pack import rulebook
 from core.usage import note_procedures
-from core.words import Message, lang_of
+from core.words import Message
 from guide import flow
 from guide.answers import allowed_values, read_age, read_choice, read_count, read_date, read_question
 from guide.calendar_export import result_ics
@@ -227,7 +227,7 @@ def check(event_id: str):
 
 
 def _evaluate(book, event, answers: dict[str, str]):
-    body = flow.to_request(event, answers, book.vocab, lang_of(g.locale))
+    body = flow.to_request(event, answers, book.vocab, g.locale)
     try:
         situation = read_request(body, book.vocab, set(book.events), today=today_in_japan())
     except InvalidRequest:

@@ -33,7 +33,6 @@ from core.links import external_url
 from core.pack import rulebook
 from core.security import limiter
 from core.uploads import draft_caps, upload_limit
-from core.words import lang_of
 from core.words import text as translate
 from intake import applications, devca, dispatch, jpki, links, postcode, web_forms, workflow
 from intake.forms import Form, fee_total, is_shown, load_forms, section_shown, unit_fee
@@ -63,7 +62,7 @@ def _form(pid: str) -> Form | None:
 
 
 def _locale() -> str:
-    return lang_of(getattr(g, "locale", "ja"))  # the pack's ja/en field the page reads
+    return getattr(g, "locale", "ja")  # the page's language: pack texts and words fall back themselves
 
 
 def _today() -> dt.date:

@@ -19,13 +19,16 @@ from knowledge.schema import (
     DepartmentsFile,
     EventsFile,
     FilerIdentity,
+    GlossaryFile,
     LifeEvent,
     PackFile,
     Procedure,
     Question,
     QuestionsFile,
     Site,
+    TranslationsFile,
 )
+from knowledge.translations import translation_files
 from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
@@ -95,6 +98,15 @@ def load_pack(name: str | None = None, packs_dir: Path = PACKS_DIR) -> Knowledge
         return (validate_doc(doc, model, problems) if doc else None), doc
 
     pack, pack_doc = one("pack.yaml", PackFile)
+    for path in translation_files(directory):  # the texts' other languages (read into every file)
+        digest.update(path.read_bytes())
+        doc = read_doc(path, problems)
+        if doc is not None:
+            validate_doc(doc, TranslationsFile, problems)
+            if doc.data and isinstance(doc.data, dict) and f"{doc.data.get('language')}.yaml" != path.name:
+                problems.append(doc.problem(("language",), f"the language must match the file name '{path.stem}'"))
+    if (directory / "glossary.yaml").exists():
+        one("glossary.yaml", GlossaryFile)
     deps_file, deps_doc = one("departments.yaml", DepartmentsFile)
     bring_file, bring_doc = one("bring.yaml", BringFile)
     events_file, events_doc = one("events.yaml", EventsFile)

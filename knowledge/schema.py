@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from core.languages import CODES, reading_order
+
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 
@@ -20,21 +22,36 @@ class Strict(BaseModel):
 
 
 class Text(Strict):
-    """A text in Japanese, English and (optionally) やさしい日本語."""
+    """A text in Japanese and English, and optionally in the pack's other languages (やさしい日本語,
+    zh, ko, vi, pt): written inline, or kept in the pack's ``translations/<code>.yaml`` (keyed by
+    the Japanese; knowledge.translations). A missing language reads its fallback (core.languages)."""
 
     ja: str = Field(min_length=1)
     en: str = Field(min_length=1)
-    easy: str | None = None  # やさしい日本語
+    easy: str | None = None  # やさしい日本語 ({漢字|かんじ} marks furigana)
+    zh: str | None = None
+    ko: str | None = None
+    vi: str | None = None
+    pt: str | None = None
 
     def get(self, locale: str) -> str:
-        if locale == "easy":
-            return self.easy or self.ja
-        return self.en if locale == "en" else self.ja
+        for code in reading_order(locale):
+            found = getattr(self, code, None) if code in TEXT_LANGUAGES else None
+            if found:
+                return found
+        return self.ja
+
+    def has(self, locale: str) -> bool:
+        """Written in ``locale`` itself (not read from a fallback)."""
+        return locale in TEXT_LANGUAGES and bool(getattr(self, locale))
 
     def text(self, locale: str) -> str:
         """As ``get``: a pack's text is read like a ``core.words.Message``, so it can be one's variable
         (「%(label)sは…」 with the field's label in the message's language)."""
         return self.get(locale)
+
+
+TEXT_LANGUAGES = tuple(Text.model_fields)
 
 
 class Sourced(Strict):
@@ -387,7 +404,62 @@ class PackFile(Strict):
     contact_department: str  # the department residents ask about the site (accessibility page)
     sample_resident: SampleResident
     sources: dict[str, HttpUrl] = {}
+    # the languages the city's texts are written in (each has translations/<code>.yaml or inline
+    # words; tests/unit/test_pack_translations.py holds every procedure to it); ja and en always
+    languages: list[str] = ["ja", "en"]
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        unknown = [code for code in value if code not in CODES]
+        if unknown:
+            raise ValueError(f"unknown language {unknown}: the site speaks {list(CODES)}")
+        if "ja" not in value or "en" not in value or len(set(value)) != len(value):
+            raise ValueError("list ja and en, each language once")
+        return value
 
     def words(self, locale: str) -> str:
         """The name in running text, in ``locale``."""
         return (self.name_in_text or self.name).get(locale)
+
+
+# --- translations and the glossary ---------------------------------------------------------
+
+
+class TranslationsFile(Strict):
+    """``translations/<code>.yaml``: the pack's Japanese texts in one more language."""
+
+    language: Literal["easy", "zh", "ko", "vi", "pt"]
+    texts: dict[str, str]  # the Japanese, exactly as in the pack → its translation
+    # the guide's generated reasons (rules/wording.py writes them in ja, en and easy): the
+    # Japanese reason → its words in this language (a reason not listed is read in English)
+    reasons: dict[str, str] = {}
+
+    @field_validator("texts", "reasons")
+    @classmethod
+    def _no_blank(cls, value: dict[str, str]) -> dict[str, str]:
+        blank = [k for k, v in value.items() if not v.strip()]
+        if blank:
+            raise ValueError(f"empty translation of {blank[:3]}")
+        return value
+
+
+class GlossaryTerm(Strict):
+    """A key term and the forms a translation of a text containing it may use, per language."""
+
+    ja: str = Field(min_length=1)
+    en: list[str] = Field(min_length=1)
+    easy: list[str] = []
+    zh: list[str] = []
+    ko: list[str] = []
+    vi: list[str] = []
+    pt: list[str] = []
+
+    def accepted(self, code: str) -> list[str]:
+        return list(getattr(self, code, []) or [])
+
+
+class GlossaryFile(Strict):
+    source: str
+    checked_on: dt.date
+    terms: list[GlossaryTerm]

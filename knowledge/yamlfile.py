@@ -1,4 +1,5 @@
-"""YAML reading that remembers the line of every value, so errors can name file, line and field."""
+"""YAML reading that remembers the line of every value, so errors can name file, line and field;
+a pack file's texts come back with the pack's translations filled in (knowledge.translations)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from knowledge.translations import DIRECTORY, fill_in, pack_directory, translations_of
 
 
 class KnowledgeError(ValueError):
@@ -64,4 +67,7 @@ def read_yaml(path: Path) -> YamlDoc:
         raise KnowledgeError([p.replace("{path}", str(path)) for p in exc.problems]) from None
     finally:
         loader.dispose()
+    pack = pack_directory(path)
+    if pack is not None and path.parent.name != DIRECTORY:  # the pack's texts in its other languages
+        fill_in(data, translations_of(pack))
     return YamlDoc(path=path, data=data, lines=lines)

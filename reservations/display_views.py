@@ -16,7 +16,6 @@ import datetime as dt
 
 from flask import Blueprint, abort, g, render_template, request
 
-from core.words import lang_of
 from reservations import queue as walkin
 from reservations.current import catalog as current_catalog
 from reservations.loader import Catalog
@@ -29,7 +28,7 @@ SHOWN_CURRENT = 4  # at most this many numbers in very large type
 
 
 def _locale() -> str:
-    return lang_of(getattr(g, "locale", "ja"))  # the pack's ja/en field the page reads
+    return getattr(g, "locale", "ja")  # the page's language: pack texts fall back themselves
 
 
 def board(cat: Catalog, site_id: str, now: dt.datetime | None = None) -> dict:

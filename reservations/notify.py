@@ -14,7 +14,7 @@ from core.city import city
 from core.japan_time import JST
 from core.mail_templates import Mail, locale_of, render_mail
 from core.outbox import enqueue_mail
-from core.words import N_, NP_, lang_of
+from core.words import N_, NP_
 from core.words import text as translate
 from knowledge.loader import KnowledgeBase
 from reservations import models as m
@@ -46,7 +46,7 @@ def _hm(moment: dt.datetime) -> str:
 
 
 def describe(catalog: Catalog, r: m.Reservation, locale: str = "ja", kb: KnowledgeBase | None = None) -> Description:
-    lang = lang_of(locale)
+    lang = locale_of(locale)
     start, end = aware(r.start).astimezone(JST), aware(r.end).astimezone(JST)
     # one visit may do several services at this counter (the guide's procedures): name them all
     services = [catalog.services[s] for s in visit_services(catalog, r.service_id, r.site_id,

@@ -27,7 +27,6 @@ from core.japan_time import JST
 from core.pack import rulebook
 from core.qr import labelled_qr
 from core.security import limiter
-from core.words import lang_of
 from reservations import booking, links, month, notify, overrides
 from reservations import models as m
 from reservations.booking import BookingError, aware
@@ -51,7 +50,7 @@ def _reserve_date(day: dt.date) -> str:
 
 
 def _locale() -> str:
-    return lang_of(getattr(g, "locale", "ja"))  # the pack's ja/en field the page reads
+    return getattr(g, "locale", "ja")  # the page's language: pack texts and words fall back themselves
 
 
 def _procedures() -> list[str]:

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from core.languages import pick
 from rules.conditions import Constraint, atoms_of, constraints, violations
 from rules.request import Situation
 
@@ -94,7 +95,7 @@ OVERDUE_NOTE = ("期限を過ぎています。早めに手続きしてくださ
 
 
 def _text(texts: tuple[str, str, str], locale: str, **slots: Any) -> str:
-    return texts[{"ja": 0, "en": 1, "easy": 2}.get(locale, 0)].format(**slots)
+    return texts[("ja", "en", "easy").index(pick(locale, ("ja", "en", "easy")))].format(**slots)
 
 
 def warning(code: str, locale: str, fields: list[str], **slots: Any) -> dict[str, Any]:

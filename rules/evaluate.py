@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
+from knowledge.translations import reasons_of
 from rules import answer_checks, calendar, places, wording
 from rules.check import read_facts
 from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, sort_atoms
@@ -569,6 +570,36 @@ def _entry_template(rulebook: Rulebook, proc: Procedure, loc: str) -> dict[str, 
 
 def evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None = None) -> dict[str, Any]:
     """The guidance for ``situation``; ``trace``, if given, collects the ids of rules that held."""
+    if situation.locale not in wording.LOCALES:  # zh, ko, vi, pt: the reasons from the pack's table
+        return _with_table_reasons(rulebook, situation, trace)
+    return _evaluate(rulebook, situation, trace)
+
+
+_REASON_FIELDS = ("why", "deadline_notes")
+
+
+def _with_table_reasons(rulebook: Rulebook, situation: Situation, trace: set[str] | None) -> dict[str, Any]:
+    """The result in a language rules/wording.py does not write: the pack's texts in it (names,
+    deadlines, what to bring), and each generated reason looked up by its Japanese words in the
+    pack's ``translations/<code>.yaml`` ``reasons`` (the English reason where none is written)."""
+    result = _evaluate(rulebook, situation, trace)
+    table = reasons_of(rulebook.kb.directory).get(situation.locale)
+    if not table:
+        return result
+    japanese = _evaluate(rulebook, replace(situation, locale="ja"), None)
+    for section in ("procedures", "at_new_city", "not_applicable"):
+        said = {entry["id"]: entry for entry in japanese.get(section, [])}
+        for entry in result.get(section, []):
+            ja = said.get(entry["id"])
+            for name in _REASON_FIELDS:
+                if ja is None or name not in entry or len(ja.get(name, ())) != len(entry[name]):
+                    continue
+                entry[name] = [table.get(j, own) if isinstance(j, str) else own
+                               for j, own in zip(ja[name], entry[name], strict=True)]
+    return result
+
+
+def _evaluate(rulebook: Rulebook, situation: Situation, trace: set[str] | None) -> dict[str, Any]:
     situation, ignored, warnings = _safety_net(rulebook, situation)
     er = rulebook.rules_for(situation.event)
     household, members, real = _with_derived_facts(rulebook, situation, *_engine_facts(situation, er.placeholders))

@@ -9,9 +9,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from core.languages import CODES
 from rules.vocabulary import UNKNOWN, FactDef, Vocabulary
 
-LOCALES = ("ja", "en", "easy")
+LOCALES = CODES
 MAX_MEMBERS = 20
 
 
@@ -155,7 +156,7 @@ def read_request(body: Any, vocab: Vocabulary, events: set[str], today: dt.date 
 
     locale = body.get("locale", "ja")
     if locale not in LOCALES:
-        errors["locale"] = _msg("ja、en、easy のどれかで指定してください。", "Use ja, en or easy.")
+        errors["locale"] = _msg(f"{'、'.join(LOCALES)} のどれかで指定してください。", f"Use one of {', '.join(LOCALES)}.")
     explain = body.get("explain", False)
     if not isinstance(explain, bool):
         errors["explain"] = _msg("true か false で指定してください。", "Use true or false.")

@@ -10,6 +10,10 @@ import unicodedata
 from datetime import date
 from typing import NamedTuple
 
+from babel import dates as babel_dates
+
+from core.languages import babel_locale, normalise
+
 __all__ = ["ERAS", "WarekiError", "format_date", "parse_wareki", "to_wareki", "wareki_year", "ymd_with_wareki"]
 
 
@@ -75,13 +79,17 @@ def wareki_year(year: int) -> str:
 
 
 def format_date(d: date, locale: str) -> str:
-    """ja → 「2026年4月15日（水）」, en → "Wed 15 April 2026" (locales like "en-GB" accepted)."""
-    lang = locale.replace("-", "_").split("_")[0].lower()
-    if lang == "ja":
+    """ja and easy → 「2026年4月15日（水）」, en → "Wed 15 April 2026" (locales like "en-GB"
+    accepted), zh, ko, vi, pt → CLDR's full date in that language (「2026年4月15日星期三」,
+    "2026년 4월 15일 수요일", "Thứ Tư, 15 tháng 4, 2026", "quarta-feira, 15 de abril de 2026")."""
+    code = normalise(locale) or normalise(locale.replace("_", "-").split("-")[0])
+    if code in ("ja", "easy"):
         return f"{_ymd(d)}（{WEEKDAYS_JA[d.weekday()]}）"
-    if lang == "en":
+    if code == "en":
         return f"{_WEEKDAYS_EN[d.weekday()]} {d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
-    raise ValueError(f"unsupported locale: {locale!r}")
+    if code is None:
+        raise ValueError(f"unsupported locale: {locale!r}")
+    return babel_dates.format_date(d, "full", locale=babel_locale(code))
 
 
 def _number(value: int | str, what: str) -> int:

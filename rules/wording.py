@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from core.languages import pick
 from rules.conditions import Atom
 
 MAX_CONDITIONS = 2
@@ -41,7 +42,9 @@ _EN_PLURAL = {"is": "are", "was": "were", "has": "have", "does": "do"}
 
 
 def _lang(locale: str) -> str:
-    return locale if locale in LOCALES else "ja"
+    """The language the grammar writes for ``locale``: its own, else its fallback's (zh, ko, vi
+    and pt read English here; rules.evaluate swaps in the pack's translated reasons)."""
+    return pick(locale, LOCALES)
 
 
 def words(entry: dict[str, Any] | None, locale: str) -> str:
@@ -761,7 +764,7 @@ def counted_from_event_date(fact: Any, event_date_label: Any, locale: str) -> st
     """The note when a deadline's own start date was not given (転出予定日, 死亡日 …)."""
     loc = _lang(locale)
     label = words(fact.label, loc) or {"en": "date", "ja": "日付", "easy": "ひづけ"}[loc]
-    since = event_date_label.get(locale)
+    since = event_date_label.get(loc)
     if loc == "en":
         since = since[:1].lower() + since[1:]
         since = since if since.startswith("the ") else "the " + since

@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.words import NP_, lang_of
+from core.words import NP_
 from core.words import text as translate
 from intake.forms import Form, is_shown
+from knowledge.schema import Text
 from knowledge.yamlfile import read_yaml
 from staff import applications_display as show
 
@@ -28,14 +29,6 @@ MAIL, COUNTER = "mail", "counter"
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Words(Strict):
-    ja: str
-    en: str
-
-    def get(self, locale: str) -> str:  # the pack's own field for the language (content, not code words)
-        return getattr(self, lang_of(locale))
 
 
 class When(Strict):
@@ -49,7 +42,7 @@ class Shown(Strict):
 
 
 class Item(Strict):
-    label: Words
+    label: Text  # the pack's words, in every language it has
     copies: str  # the field holding the 通数
     when: When | None = None
 

@@ -8,6 +8,7 @@ import pathlib
 import pytest
 
 from intake.forms import load_forms
+from knowledge.schema import Text
 from staff import certificates as c
 from staff.audit_details import detail_lines, details_text
 
@@ -35,9 +36,9 @@ def test_every_form_that_issues_copies_is_a_certificate_in_the_mapping(certs, fo
 
 
 def test_a_broken_mapping_is_reported(forms):
-    bad = {"juminhyo_utsushi": c.Certificate(items=[c.Item(label=c.Words(ja="x", en="x"), copies="nope")],
+    bad = {"juminhyo_utsushi": c.Certificate(items=[c.Item(label=Text(ja="x", en="x"), copies="nope")],
                                              honseki=c.Shown(field="missing", when="include")),
-           "no_such_form": c.Certificate(items=[c.Item(label=c.Words(ja="x", en="x"), copies="copies")])}
+           "no_such_form": c.Certificate(items=[c.Item(label=Text(ja="x", en="x"), copies="copies")])}
     assert c.check_against_forms(bad, forms) == [
         "juminhyo_utsushi: no field 'nope'", "juminhyo_utsushi: no field 'missing'", "no_such_form: no such form"]
 
