@@ -23,7 +23,7 @@ from urllib.parse import quote, urlencode
 
 import flask_babel
 from babel.support import NullTranslations
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from flask_babel import Babel, Domain, LazyString, get_translations, gettext, pgettext
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -35,7 +35,7 @@ from core.words import Message, catalog
 LOCALES = CODES
 COOKIE = "lang"
 # what Accept-Language may choose (やさしい日本語 has no tag of its own: it is chosen on the page)
-_ACCEPTED = tuple(language.html for language in LANGUAGES if language.code != "easy") + ("zh", "pt")
+_ACCEPTED = tuple(language.html for language in LANGUAGES if not language.easy) + ("zh", "pt")
 
 
 class CodeDomain(Domain):
@@ -202,7 +202,7 @@ def init_i18n(app: Flask) -> None:
         """やさしい日本語: {漢字|かんじ} becomes <ruby> in a page, 漢字（かんじ） in JSON and text."""
         if not language(current_locale()).easy or response.direct_passthrough or response.is_streamed:
             return response
-        if (response.charset or "utf-8").lower() != "utf-8":
+        if response.mimetype_params.get("charset", "utf-8").lower() != "utf-8":
             return response  # a Shift_JIS file for the city's systems holds no easy Japanese
         if response.mimetype == "text/html":
             body = response.get_data(as_text=True)
@@ -229,11 +229,13 @@ def init_i18n(app: Flask) -> None:
 def current_locale() -> str:
     """The language text is read in now: the innermost ``force_locale``, else the request's
     choice (select_locale); Japanese outside a request."""
-    if not has_request_context():
+    if not has_app_context():
         return "ja"
     forced = g.get("forced_locales")
     if forced:
         return forced[-1]
+    if not has_request_context():
+        return "ja"
     chosen = g.get("locale")
     if chosen is None:
         chosen = g.locale = select_locale()
@@ -245,7 +247,7 @@ def force_locale(code: str) -> Iterator[None]:
     """Words (gettext, lazy strings, dates) in ``code`` inside the block: a mail in the
     resident's language from a clerk's click, a form's error in the form's language."""
     code = normalise(code) or "ja"
-    if not has_request_context():
+    if not has_app_context():
         yield
         return
     stack = g.setdefault("forced_locales", [])

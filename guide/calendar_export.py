@@ -7,6 +7,7 @@ from typing import Any
 
 from icalendar import Calendar, Event
 
+from core.furigana import with_readings
 from core.words import N_, NP_, text
 from knowledge.schema import PackFile
 
@@ -22,7 +23,9 @@ def result_ics(result: dict[str, Any], title: str, url: str, pack: PackFile, loc
     cal = Calendar()
     cal.add("prodid", f"-//{pack.name.en}//Procedure guide//JA")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", text(locale, CALENDAR_NAME, title=title))
+    # やさしい日本語's furigana as 漢字（かんじ）: a calendar shows no ruby, and the file's lines are
+    # folded, so the page's after-request pass could not find a notation cut in two
+    cal.add("x-wr-calname", with_readings(text(locale, CALENDAR_NAME, title=title)))
     stamp = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # fixed: the file is a pure function of the answers
     for p in result["procedures"]:
         if not p.get("due_date"):
@@ -32,11 +35,11 @@ def result_ics(result: dict[str, Any], title: str, url: str, pack: PackFile, loc
         uid = hashlib.sha256(f"{result['event']}|{result.get('event_date')}|{p['id']}".encode()).hexdigest()[:24]
         ev.add("uid", f"{uid}@guide.{pack.domain}")
         ev.add("dtstamp", stamp)
-        ev.add("summary", text(locale, SUMMARY, procedure=p["name"]))
+        ev.add("summary", with_readings(text(locale, SUMMARY, procedure=p["name"])))
         ev.add("dtstart", day)
         ev.add("dtend", day + dt.timedelta(days=1))
         lines = [p["deadline"], text(locale, COUNTER, counter=p["counter"])] + [text(locale, BULLET) + b["name"] for b in p["bring"]]
-        ev.add("description", "\n".join(lines) + f"\n{url}")
+        ev.add("description", with_readings("\n".join(lines)) + f"\n{url}")
         ev.add("url", url)
         cal.add_component(ev)
     return cal.to_ical()

@@ -3,10 +3,10 @@ elsewhere, messages read in the request's language when the answer is written, a
 services' refusals as members of the family with their codes and statuses."""
 from __future__ import annotations
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from core.errors import AppError, refusal_response
+from core.i18n import force_locale
 from intake.applications import ApplicationError
 from intake.payments.provider import ProviderError
 from reservations.booking import BookingError, SlotFull, rule_error

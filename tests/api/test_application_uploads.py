@@ -201,8 +201,7 @@ def test_an_upload_without_an_upload_draft_is_refused(app):
         err = r.get_json()["error"]
         assert r.status_code == 400 and err["code"] == "upload_draft_required", token
         assert "upload-drafts" in err["fields"]["draft"] and "下書き" in err["message"]
-    from flask_babel import force_locale
-
+    from core.i18n import force_locale
     from intake.api import NO_DRAFT
     with app.test_request_context(), force_locale("en"):
         assert "upload draft" in str(NO_DRAFT)

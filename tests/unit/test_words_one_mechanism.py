@@ -25,8 +25,7 @@ PAIR = re.compile(r"""\b\w+_(?:ja|en)\b""", re.IGNORECASE)
 
 # file → (most branches, most {"ja": dicts or ja= calls, most *_ja/*_en names), why they stay
 ALLOWED: dict[str, tuple[int, int, int, str]] = {
-    "core/words.py": (1, 1, 0, "Japanese is the source language and has no catalog; a docstring names the "
-                               "{\"ja\": …} mapping Message replaces"),
+    "core/words.py": (0, 1, 0, "a docstring names the {\"ja\": …} mapping Message replaces"),
     "intake/api.py": (0, 1, 0, "status label per language in the API's JSON (a contract: {ja, en})"),
     "intake/backoffice.py": (0, 3, 0, "status labels per language in the back-office JSON (a contract: {ja, en})"),
     "intake/openapi_parts.py": (0, 1, 0, "the schema of that {ja, en} label (a contract)"),

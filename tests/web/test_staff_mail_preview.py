@@ -8,7 +8,7 @@ import re
 from core import policy
 
 
-def test_an_administrator_reads_every_template_in_both_languages(app, staff_client):
+def test_an_administrator_reads_every_template_in_every_language(app, staff_client):
     from core.mail_templates import names
     client = staff_client(policy.ADMIN)
     index = client.get("/staff/mail-templates/")
@@ -25,7 +25,8 @@ def test_an_administrator_reads_every_template_in_both_languages(app, staff_clie
         assert 'lang="ja"' in page and 'lang="en"' in page
     moved = client.get("/staff/mail-templates/reservation_moved").get_data(as_text=True)
     frames = re.findall(r'<iframe class="mail-preview" sandbox srcdoc="([^"]*)"', moved)
-    assert len(frames) == 2 and all("<ul>" in html_lib.unescape(f) for f in frames)  # the HTML, escaped once
+    assert len(frames) == 7 and all("<ul>" in html_lib.unescape(f) for f in frames)  # every language; the HTML, escaped once
+    assert all(f'lang="{tag}"' in moved for tag in ("ja", "en", "zh-Hans", "ko", "vi", "pt-BR"))
     assert "Dear 山田 太郎," in moved and "山田 太郎 様" in moved
 
 
