@@ -2,6 +2,7 @@
 pack through ``app.extensions["knowledge_checks"]`` (filled by the app factory)."""
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -13,7 +14,7 @@ from knowledge.loader import load_pack
 from knowledge.yamlfile import KnowledgeError
 from rules.check import check_rulebook
 from rules.ruleset import build_rulebook
-from rules.scenarios import run_scenario_files, scenario_files
+from rules.scenarios import run_scenario_files, scenario_files, untranslated_reasons
 
 knowledge_cli = AppGroup("knowledge", help="Curated content: procedures, counters, questions.")
 rules_cli = AppGroup("rules", help="Rule files: static checks and scenario tests.")
@@ -43,6 +44,18 @@ def knowledge_check() -> None:
     _check_phrases(kb)
     for check in current_app.extensions.get("knowledge_checks", ()):  # each service checks its own files
         check(kb)
+
+
+@knowledge_cli.command("reasons")
+@click.option("--language", "code", required=True, help="zh, ko, vi or pt: a language the guide's reasons are translated into")
+def knowledge_reasons(code: str) -> None:
+    """The reasons the pack's scenarios reach that translations/<language>.yaml does not translate
+    yet, as lines to add under its ``reasons:`` (Japanese: English, for the translator)."""
+    missing = untranslated_reasons(_load(), [code])[code]
+    for ja, en in missing:
+        click.echo(f"  {json.dumps(ja, ensure_ascii=False)}: {json.dumps(en, ensure_ascii=False)}  # to translate")
+    click.echo(f"{len(missing)} reason(s) without a {code} translation.", err=True)
+    sys.exit(1 if missing else 0)
 
 
 def _check_phrases(kb) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from knowledge.loader import KnowledgeBase
+from knowledge.translations import reasons_of
 from rules.evaluate import evaluate
 from rules.request import InvalidRequest, read_request
 from rules.ruleset import Rulebook
@@ -144,3 +145,30 @@ def run_scenario_files(book: Rulebook, paths: list[Path | str]) -> ScenarioResul
     every = [r.id for er in book.events.values() for r in er.rules]
     total.unfired_rules = [r for r in every if r not in total.fired_rules]
     return total
+
+
+def untranslated_reasons(book: Rulebook, codes: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Per language of ``codes``: the reasons (and deadline notes) the pack's scenarios make the
+    guide write, in Japanese with their English, that the pack's ``translations/<code>.yaml`` has
+    no ``reasons`` entry for (a translator's list: those are shown in English to that reader)."""
+    said_ja: dict[str, str] = {}
+    for path in scenario_files(book.kb):
+        for sc in yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []:
+            said = {}
+            for locale in ("ja", "en"):
+                try:
+                    situation = read_request({**sc["request"], "locale": locale, "explain": True},
+                                             book.vocab, set(book.events))
+                except InvalidRequest:
+                    break
+                said[locale] = evaluate(book, situation)
+            if len(said) < 2:
+                continue
+            for section in ("procedures", "at_new_city", "not_applicable"):
+                for ja, en in zip(said["ja"].get(section, []), said["en"].get(section, []), strict=True):
+                    for name in ("why", "deadline_notes"):
+                        for j, e in zip(ja.get(name, []), en.get(name, []), strict=False):
+                            if isinstance(j, str):
+                                said_ja.setdefault(j, e)
+    tables = reasons_of(book.kb.directory)
+    return {code: [(j, e) for j, e in said_ja.items() if j not in tables.get(code, {})] for code in codes}

@@ -57,8 +57,14 @@ def test_every_procedure_has_its_name_and_description_in_every_language(name):
 
 @pytest.mark.parametrize("name", PACKS)
 def test_no_translation_is_kept_for_a_text_that_is_gone(name):
-    kb = load_pack(name)
+    from rules.ruleset import build_rulebook
+    book = build_rulebook(load_pack(name))
+    kb = book.kb
     japanese = {text["ja"] for _where, text in _texts(kb.directory)}
+    # and the facts' own words (knowledge/facts.yaml writes ja, en and easy; guide.presenter.fact_words)
+    for scope in (book.vocab.household, book.vocab.member):
+        for fact in scope.values():
+            japanese |= {fact.label.get("ja")} | {words.get("ja") for words in fact.values.values()}
     for path in translation_files(kb.directory):
         data = TranslationsFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         stale = sorted(set(data.texts) - japanese)
@@ -117,3 +123,14 @@ def test_a_misused_term_is_found():
     assert misused_terms(found.terms, [("在留カードを持ってきてください。", "vi", "Hãy mang theo thẻ căn cước.")]) == [
         ("在留カードを持ってきてください。", "vi", "在留カード")]
     assert misused_terms(found.terms, [("在留カード", "vi", "Thẻ cư trú")]) == []
+
+
+def test_every_reason_the_scenarios_reach_is_translated():
+    """The reasons the guide writes in ja, en and easy; the other languages of the pack read them
+    from its table (a reason missing there would be shown in English)."""
+    from rules.ruleset import build_rulebook
+    from rules.scenarios import untranslated_reasons
+    book = build_rulebook(load_pack("kakogawa"))
+    tabled = [code for code in book.kb.pack.languages if code not in ("ja", "en", "easy")]
+    assert tabled == ["zh", "ko", "vi", "pt"]
+    assert untranslated_reasons(book, tabled) == {code: [] for code in tabled}
