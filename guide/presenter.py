@@ -177,6 +177,9 @@ def _place_lines(place: dict[str, Any], locale: str) -> dict[str, Any]:
 
 def _card(p: dict[str, Any], answers: dict[str, str], book, locale: str) -> dict[str, Any]:
     p = _dated(p, locale)
+    # the name the counter uses, beside a translated one (None when the card reads it already)
+    proc = book.kb.procedures.get(p["id"])
+    p["official_name"] = proc.name.ja if proc is not None and proc.name.ja not in p["name"] else None
     p["member_words"] = [_person_words(i, answers, book, locale) for i in p["members"]]
     if p.get("newborn"):  # the child a birth brings: not one of the answered persons
         p["member_words"].append(_t("newborn", locale))

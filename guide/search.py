@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Literal
 
 from rapidfuzz import fuzz, process
 
+from core.furigana import NOTATION, has_notation, plain
 from core.japanese_text import fold_text, loose_kana, romaji_to_hiragana
 from knowledge.loader import KnowledgeBase, read_doc, validate_doc
-from knowledge.schema import SearchWords, Strict, Text
+from knowledge.schema import TEXT_LANGUAGES, SearchWords, Strict, Text
 
 if TYPE_CHECKING:
     from rules.ruleset import Rulebook
@@ -175,8 +176,14 @@ def _search_words(entry: Entry, words: SearchWords | None, weight: float = 1.0) 
 
 
 def _names(entry: Entry, name: Text, weight: float = 1.0) -> None:
-    for word in (name.ja, name.en, name.easy):
-        entry.add(word, weight)
+    """Every language the name is written in (やさしい日本語's furigana as its kana: 「{転入届|てんにゅうとどけ}」
+    is found as てんにゅうとどけ and as 転入届)."""
+    for code in TEXT_LANGUAGES:
+        word = getattr(name, code, None)
+        if word:
+            entry.add(NOTATION.sub(r"\2", word) if has_notation(word) else word, weight)
+            if has_notation(word):
+                entry.add(plain(word), weight)
 
 
 def read_form_titles(kb: KnowledgeBase) -> dict[str, Text]:

@@ -1,6 +1,6 @@
 // The widget snippet for the city's homepage (docs/embedding.md):
 //   <script src="https://<guide>/embed.js" data-widget="events|search|guide" data-event="moving_in"
-//           data-lang="ja" async></script>
+//           data-lang="ja|easy|en|zh|ko|vi|pt" async></script>
 // finds its own <script> element, puts an iframe of the widget right after it (from the origin
 // this script was loaded from) and sizes the iframe to its content: the framed page posts
 // {type: "guide-widget:height", height} (static/js/embed-frame.js). Messages are accepted only
@@ -11,10 +11,23 @@
   var MIN_HEIGHT = 120;
   var MAX_HEIGHT = 6000;
   var WIDGETS = { events: "/embed/events", search: "/embed/search", guide: "/embed/guide/" };
+  // the frame's accessible name before its page loads, per language of the site (core/languages.py)
   var TITLES = {
     ja: { events: "くらしの手続きガイド：できごとを選ぶ", search: "手続きを探す", guide: "くらしの手続きガイド" },
-    en: { events: "Procedures guide: choose a life event", search: "Find a procedure", guide: "Procedures guide" }
+    easy: { events: "てつづきの あんない：できごとを えらぶ", search: "てつづきを さがす", guide: "てつづきの あんない" },
+    en: { events: "Procedures guide: choose a life event", search: "Find a procedure", guide: "Procedures guide" },
+    zh: { events: "手续指南：选择生活事项", search: "查找手续", guide: "手续指南" },
+    ko: { events: "절차 안내: 생활 사건 선택", search: "절차 찾기", guide: "절차 안내" },
+    vi: { events: "Hướng dẫn thủ tục: chọn sự kiện", search: "Tìm thủ tục", guide: "Hướng dẫn thủ tục" },
+    pt: { events: "Guia de procedimentos: escolha um evento", search: "Buscar procedimento", guide: "Guia de procedimentos" }
   };
+  var ALIASES = { "zh-hans": "zh", "zh-cn": "zh", "pt-br": "pt" };
+
+  function language(asked) {
+    var code = (asked || "ja").toLowerCase();
+    code = ALIASES[code] || code;
+    return Object.prototype.hasOwnProperty.call(TITLES, code) ? code : "ja";
+  }
 
   function scripts() {
     var found = [];
@@ -38,7 +51,7 @@
     }
     var widget = script.getAttribute("data-widget");
     var event = script.getAttribute("data-event") || "";
-    var lang = script.getAttribute("data-lang") === "en" ? "en" : "ja";
+    var lang = language(script.getAttribute("data-lang"));
     if (!Object.prototype.hasOwnProperty.call(WIDGETS, widget) || (widget === "guide" && !/^[a-z0-9_]+$/.test(event))) {
       return;
     }

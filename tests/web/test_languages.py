@@ -131,3 +131,18 @@ def test_the_reasons_are_read_in_the_language_of_the_page(app, code):
     pairs = [(j, w) for p, q in zip(japanese["procedures"], said["procedures"], strict=True)
              for j, w in zip(p["why"], q["why"], strict=True)]
     assert pairs and all(w == table[j] for j, w in pairs)
+
+
+@pytest.mark.parametrize("code", ["easy", "zh", "ko", "vi", "pt"])
+def test_a_widget_keeps_its_language_in_every_link(app, code):
+    html = fresh_client(app).get(f"/embed/events?lang={code}").get_data(as_text=True)
+    links = re.findall(r'<a [^>]*href="([^"]+)"', html.split("<main")[1])
+    assert links and all(f"lang={code}" in link for link in links if link.startswith("/"))
+    assert _lang_attr(html) == {"zh": "zh-Hans", "pt": "pt-BR", "easy": "ja"}.get(code, code)
+
+
+def test_the_widget_script_knows_every_language():
+    from pathlib import Path
+    script = (Path(__file__).resolve().parents[2] / "static" / "js" / "embed.js").read_text(encoding="utf-8")
+    titles = script.split("var TITLES = {")[1].split("};")[0]
+    assert all(re.search(rf"\b{language.code}: {{ events:", titles) for language in LANGUAGES)
