@@ -9,7 +9,11 @@ import pytest
 
 from core.languages import LANGUAGES
 from tests.browser.axe_check import violations
-from tests.browser.test_accessibility import FAMILY, PAGES
+from tests.browser.test_accessibility import FAMILY
+from tests.browser.test_accessibility import PAGES as GUIDE_PAGES
+from tests.browser.test_site_pages_browser import PAGES as SITE_PAGES
+
+PAGES = GUIDE_PAGES + [page for page in SITE_PAGES if page not in GUIDE_PAGES] + ["/search?q=jumin"]
 
 pytestmark = pytest.mark.browser
 
