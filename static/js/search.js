@@ -129,6 +129,11 @@
     }
   });
   input.addEventListener("blur", function () {
-    window.setTimeout(close, 100);
+    // after a click on a suggestion has been handled; not when the box has the focus again
+    window.setTimeout(function () {
+      if (document.activeElement !== input) {
+        close();
+      }
+    }, 100);
   });
 }());
