@@ -2,14 +2,71 @@
 another service. The holder is put in ``app.extensions["rulebook"]`` by the app factory (app.py)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import current_app
+from flask import Flask, current_app, g
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.db import db
+from core.models import PackVersion
+from core.pack_versions import current_query, files_of, materialise, now_utc
 
 if TYPE_CHECKING:  # type only: at run time core stays below rules
     from rules.ruleset import Rulebook
 
 
 def rulebook() -> Rulebook:
-    """The current generation; take it once per request and use that one throughout."""
+    """The current generation; take it once per request and use that one throughout. A curator
+    previewing a draft (staff/content_preview.py) gets the draft's rulebook instead."""
+    preview = g.get("pack_preview")
+    if preview is not None:
+        return preview
     return current_app.extensions["rulebook"].maybe_reload()
+
+
+class PackSource:
+    """Where the served pack comes from: the version in force in the database, else (no version
+    published yet, or no database) the repository's files, as before versions existed.
+
+    ``fingerprint`` is the holder's change detector: one indexed query per check, so every
+    worker on every host switches within ``RULES_RELOAD_SECONDS`` of a publish, a rollback or a
+    scheduled version's start. ``packs_dir`` is where the loader then reads it from."""
+
+    def __init__(self, app: Flask, municipality: str, repository: Path, files_fingerprint: Callable[[], tuple]):
+        self._app = app
+        self._municipality = municipality
+        self._repository = repository  # the packs folder of the repository (knowledge/packs)
+        self._files_fingerprint = files_fingerprint
+        self._target: tuple[int, int, str] | None = None  # (id, number, digest) of the version to load
+        self.number: int | None = None  # the version served now (None: the repository's files)
+
+    def fingerprint(self) -> tuple:
+        self._target = self._in_force()
+        if self._target is not None:
+            return ("db", *self._target)
+        return ("files", self._files_fingerprint())
+
+    def packs_dir(self) -> Path:
+        target = self._target
+        self.number = target[1] if target else None
+        if target is None:
+            return self._repository
+        with self._app.app_context():
+            version = db.session.get(PackVersion, target[0])
+            files = files_of(version) if version is not None else {}
+            db.session.remove()
+        if not files:
+            return self._repository
+        return materialise(Path(self._app.instance_path) / "pack-versions", self._municipality, files)
+
+    def _in_force(self) -> tuple[int, int, str] | None:
+        try:
+            with self._app.app_context(), db.engine.connect() as conn:
+                query = current_query(self._municipality, now_utc()).with_only_columns(
+                    PackVersion.id, PackVersion.number, PackVersion.digest)
+                row = conn.execute(query).first()
+        except SQLAlchemyError:  # no database yet (before `flask db upgrade`): the files serve
+            return None
+        return (row.id, row.number, row.digest) if row else None

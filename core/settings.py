@@ -66,8 +66,12 @@ class Settings(BaseSettings):
     # --- the guide -------------------------------------------------------------------------
     GUIDE_CACHE_SIZE: int = Field(4096, ge=0, description="Results kept per worker for repeated answers "
                                   "(0 turns the cache off).")
-    RULES_RELOAD_SECONDS: float = Field(10, ge=0, description="How often a worker looks for edited knowledge "
-                                        "files (0: only at start).")
+    RULES_RELOAD_SECONDS: float = Field(10, ge=0, description="How often a worker looks for a newly "
+                                        "published version of the pack (or, before any, for edited knowledge "
+                                        "files); 0: only at start.")
+    GUIDE_SAMPLE_EVERY: int = Field(20, ge=0, description="Keep the answers (never names or addresses: the guide "
+                                    "asks for none) of one questionnaire in this many, for the curators' impact "
+                                    "preview (0: none).")
     EMBED_ALLOWED_ORIGINS: str = Field("", description="Comma-separated origins that may frame the guide (CSP "
                                        "frame-ancestors). Empty: the origin of the pack's city homepage.")
     # --- networks and limits ---------------------------------------------------------------

@@ -10,9 +10,11 @@ from flask_babel import lazy_gettext as _l
 from core.errors import AppError
 from core.i18n import current_locale
 from core.japan_time import JST, today_in_japan
+from core.languages import pick
 from core.pack import rulebook
 from core.security import log_fields
 from core.usage import note_procedures
+from guide import answer_samples
 from guide.openapi import openapi_document
 from guide.serialize import event_summary, procedure_detail, procedure_summary
 from rules.cache import ResultCache
@@ -32,8 +34,10 @@ def evaluate_guide():
         # today (Japan) unless the body gives as_of: part of the situation, so of the cache key
         situation = read_request(body, book.vocab, set(book.events), today=today_in_japan())
     except InvalidRequest as exc:  # rules/ is plain Python: its messages come in both languages
-        fields = {name: msg[current_locale()] for name, msg in exc.errors.items()}
+        # in ja or en: the other languages read their fallback (core/languages.py)
+        fields = {name: msg[pick(current_locale(), tuple(msg))] for name, msg in exc.errors.items()}
         raise AppError("invalid_request", _l("入力内容を確認してください。"), fields=fields) from exc
+    answer_samples.note(body)  # for the curators' impact preview: the answers only
     body_bytes, listed = _results().get_or_compute(situation.cache_key(book.version), lambda: _answer(book, situation))
     note_procedures(listed)  # usage statistics: counts only
     log_fields(event=situation.event, ruleset_version=book.version)  # on the request's access-log line

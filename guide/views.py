@@ -11,9 +11,10 @@ from core.i18n import LOCALES
 from core.japan_time import today_in_japan
 from core.links import external_url
 from core.pack import rulebook
+from core.security import log_fields
 from core.usage import note_procedures
 from core.words import Message
-from guide import flow
+from guide import answer_samples, flow
 from guide.answers import allowed_values, read_age, read_choice, read_count, read_date, read_question
 from guide.calendar_export import result_ics
 from guide.presenter import answer_rows, choice_items, present_result
@@ -233,6 +234,7 @@ def _evaluate(book, event, answers: dict[str, str]):
         situation = read_request(body, book.vocab, set(book.events), today=today_in_japan())
     except InvalidRequest:
         abort(400)
+    answer_samples.note(body)  # for the curators' impact preview: the answers only
     return evaluate(book, situation)
 
 
@@ -242,6 +244,7 @@ def result(event_id: str):
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
     data = _evaluate(book, event, answers)
     note_procedures(p["id"] for p in data["procedures"])  # usage statistics: counts only
+    log_fields(event=event.id, ruleset_version=book.version)  # the version this page was made with
     query = _query(answers)  # built once: every link of the page carries the same answers
     view = present_result(book, event, data, answers, g.locale)
     self_url = _public_url("guide.result", answers, query, event_id=event.id)

@@ -101,7 +101,7 @@ def load_forms(name: str | None = None, packs_dir: Path = PACKS_DIR, kb: Knowled
     """Every ``forms/*.yaml`` of the pack, validated and checked against the pack's procedures."""
     name = name or default_pack_name()  # MUNICIPALITY's pack
     kb = kb or load_pack(name, packs_dir)
-    directory = forms_dir(name, packs_dir)
+    directory = kb.directory / "forms"  # the version the pack was loaded from (a published one, or the files)
     problems: list[str] = []
     forms: dict[str, Form] = {}
     for path in sorted(directory.glob("*.yaml")):
@@ -667,3 +667,13 @@ def _max_length(fld: Field) -> int:
 
 def _num(x: float) -> int | float:
     return int(x) if float(x).is_integer() else x
+
+
+def form_problems(kb: KnowledgeBase) -> list[str]:
+    """The problems of the pack's forms (schema and checks against its procedures): what a
+    curator's version must be free of before it is published (staff/content.py)."""
+    try:
+        load_forms(kb.directory.name, kb.directory.parent, kb=kb)
+    except KnowledgeError as exc:
+        return list(exc.problems)
+    return []

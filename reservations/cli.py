@@ -73,7 +73,7 @@ def check_reservations(kb: KnowledgeBase) -> None:
         return
     try:
         catalog = load_catalog(kb.directory.name, kb.directory.parent, kb=kb)
-    except KnowledgeError as exc:
+    except KnowledgeError as exc:  # the same problems reservation_problems gives the console
         for problem in exc.problems:
             click.echo(problem, err=True)
         click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
@@ -81,6 +81,18 @@ def check_reservations(kb: KnowledgeBase) -> None:
     click.echo(f"OK: reservations: {len(catalog.sites)} sites, {len(catalog.counters)} counters, "
                f"{len(catalog.services)} services, {len(catalog.closures)} closures, "
                f"{len(catalog.seasons)} seasons (version {catalog.version}).")
+
+
+def reservation_problems(kb: KnowledgeBase) -> list[str]:
+    """The problems of reservations.yaml against the pack (none without the file): what a
+    curator's version must be free of before it is published (staff/content.py)."""
+    if not (kb.directory / RESERVATIONS_FILE).exists():
+        return []
+    try:
+        load_catalog(kb.directory.name, kb.directory.parent, kb=kb)
+    except KnowledgeError as exc:
+        return list(exc.problems)
+    return []
 
 
 @reservations_cli.command("remind")

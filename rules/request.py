@@ -127,7 +127,7 @@ def read_request(body: Any, vocab: Vocabulary, events: set[str], today: dt.date 
             _unknown_key(key, errors)
 
     event = body.get("event")
-    if event not in events:
+    if not isinstance(event, str) or event not in events:  # a list or a mapping is no event (and no set key)
         errors["event"] = _msg(f"次のどれかで指定してください：{', '.join(sorted(events))}",
                                f"Use one of: {', '.join(sorted(events))}.")
     event_date = _top_level_date(body, "event_date", errors)

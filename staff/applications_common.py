@@ -31,7 +31,6 @@ from intake.models import Application
 from intake.payments.service import refund
 from knowledge.correction_phrases import FILENAME as PHRASES_FILE
 from knowledge.correction_phrases import PhrasesFile, load_phrases
-from knowledge.loader import PACKS_DIR
 from knowledge.yamlfile import KnowledgeError
 from staff import applications_display as show
 from staff.guard import only_with_policy
@@ -74,14 +73,15 @@ def forms_of_generation(version: str, municipality: str) -> dict[str, Form]:
 def phrases_of_generation(version: str, municipality: str, stamp: int) -> PhrasesFile:
     """The pack's starter 定型文 (checked against the generation's departments); ``stamp``: the
     file's modification time, so an edited file is read again without a restart."""
-    return load_phrases(municipality, department_ids=set(rulebook().kb.departments))
+    kb = rulebook().kb
+    return load_phrases(kb.directory.name, kb.directory.parent, department_ids=set(kb.departments))
 
 
 def starter_phrases() -> PhrasesFile:
     """The starters; a broken file is logged and offers none (reviews go on; the curator's
     check and tests/unit/test_correction_phrases.py name the file, line and field)."""
     municipality = current_app.config["MUNICIPALITY"]
-    path = PACKS_DIR / municipality / PHRASES_FILE
+    path = rulebook().kb.directory / PHRASES_FILE
     stamp = path.stat().st_mtime_ns if path.exists() else 0
     try:
         return phrases_of_generation(rulebook().version, municipality, stamp)

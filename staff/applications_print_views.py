@@ -18,7 +18,7 @@ import re
 import unicodedata
 from typing import Any
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -57,7 +57,8 @@ _DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 def _certs() -> dict[str, certificates.Certificate]:
-    return certificates.load_certificates(current_app.config["MUNICIPALITY"])
+    directory = rulebook().kb.directory  # the served version's folder
+    return certificates.load_certificates(directory.name, directory.parent)
 
 
 def _counter_names(form: Form) -> dict[str, str]:

@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core import audit, auth, policy
 from core.db import db
+from core.pack_versions import VersionError
 from core.staff_models import StaffUser
+from staff import content
 
 staff_cli = AppGroup("staff", help="Staff accounts.")
+content_cli = AppGroup("content", help="Versions of the city's pack (the curators' console does the same).")
 
 
 @staff_cli.command("create-admin")
@@ -34,3 +38,27 @@ def create_admin(login_id: str, display_name: str, password: str) -> None:
     click.echo("Add this account to an authenticator app (TOTP) before the first login:")
     click.echo(f"  secret: {user.totp_secret}")
     click.echo(f"  URI:    {auth.provisioning_uri(user)}")
+
+
+@content_cli.command("import")
+@click.option("--reason", required=True, help="Why, as curators will read it in the history (e.g. the release)")
+def import_files(reason: str) -> None:
+    """Publish the repository's pack files as the next version, if they pass every check."""
+    try:
+        version = content.import_repository("system", "cli", reason)
+    except VersionError as exc:
+        for draft in content.store.drafts(current_app.config["MUNICIPALITY"], "system")[:1]:
+            for problem in content.check(draft).problems:
+                click.echo(problem, err=True)
+        raise click.ClickException(exc.text()) from None
+    if version is None:
+        click.echo("The version in force holds these files already: nothing published.")
+        return
+    click.echo(f"v{version.number} published (ruleset {version.ruleset_version}).")
+
+
+@content_cli.command("history")
+def history() -> None:
+    """The versions, newest first."""
+    for v in content.history():
+        click.echo(f"v{v.number}\t{v.state}\t{v.effective_from:%Y-%m-%d %H:%M}\t{v.published_by}\t{v.reason}")

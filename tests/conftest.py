@@ -167,6 +167,9 @@ def reset_process_state(app) -> None:
         limiter.reset()
     alerts.reset_counters()
     generations._recorded.clear()
+    if app.extensions["pack_source"].number is not None:  # a test published a version: back to the files
+        with app.app_context():
+            app.extensions["rulebook"].refresh()
 
 
 @pytest.fixture(autouse=True)

@@ -82,3 +82,21 @@ def test_a_get_api_follows_the_same_choice(app):
     services = fresh_client(app).get("/api/v1/reservations/services",
                                      headers={"Accept-Language": "en"}).get_json()["services"]
     assert services[0]["name"].startswith("Moving")  # the reservations API once read ?lang= only
+
+
+BAD_BODIES = [
+    {"event": "moving_in", "event_date": "2026-13-01"},
+    {"event": "moving_in", "event_date": "2026-04-01", "members": [{"relation": "self", "age": "forty"}]},
+    {"event": "no_such_event"},
+    {"event": ["moving_in"]},  # not a string: once a TypeError (500)
+    {"event": {"a": 1}},
+]
+
+
+@pytest.mark.parametrize("locale", ["ja", "easy", "en", "zh", "ko", "vi", "pt"])
+@pytest.mark.parametrize("body", BAD_BODIES)
+def test_a_bad_request_is_refused_in_every_language_never_a_500(client, locale, body):
+    response = client.post("/api/v1/guide/evaluate", json={**body, "locale": locale})
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_request" and error["fields"]

@@ -1,0 +1,61 @@
+"""Every check a pack must pass before it serves residents, in one call: the same checks as
+``flask knowledge check``, ``flask rules check`` and ``flask rules test`` (guide/cli.py), for a
+pack in any folder (the repository's, or a curator's draft written out by core/pack_versions.py).
+
+The services' own files (reservations, forms) are checked by the functions they contribute
+(``app.extensions["pack_checks"]``, each ``(kb) -> problems``), passed in as ``extra``."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.correction_phrases import load_phrases
+from knowledge.loader import KnowledgeBase, load_pack
+from knowledge.yamlfile import KnowledgeError
+from rules.check import check_rulebook
+from rules.ruleset import Rulebook, build_rulebook
+from rules.scenarios import run_scenario_files, scenario_files
+
+PackCheckFn = Callable[[KnowledgeBase], list[str]]
+
+
+@dataclass
+class PackCheck:
+    problems: list[str] = field(default_factory=list)  # each "file:line: field: message" where known
+    warnings: list[str] = field(default_factory=list)
+    scenarios_total: int = 0
+    scenarios_passed: int = 0
+    rules_total: int = 0
+    rules_fired: int = 0
+    book: Rulebook | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.book is not None
+
+
+def check_pack(name: str, packs_dir: Path, extra: Iterable[PackCheckFn] = ()) -> PackCheck:
+    out = PackCheck()
+    try:
+        book = build_rulebook(load_pack(name, packs_dir))
+    except KnowledgeError as exc:  # schema, cross-references, rule syntax: file, line and field
+        out.problems.extend(exc.problems)
+        return out
+    kb = book.kb
+    try:
+        load_phrases(kb.directory.name, kb.directory.parent, department_ids=set(kb.departments))
+    except KnowledgeError as exc:
+        out.problems.extend(exc.problems)
+    for check in extra:
+        out.problems.extend(check(kb))
+    report = check_rulebook(book)
+    out.problems.extend(f"rules: {line}" for line in report.errors)
+    out.warnings.extend(report.warnings)
+    result = run_scenario_files(book, scenario_files(kb))
+    out.problems.extend(f"scenario: {line}" for line in result.failures)
+    out.scenarios_total, out.scenarios_passed = result.total, result.passed
+    out.rules_total = sum(len(er.rules) for er in book.events.values())
+    out.rules_fired = len(result.fired_rules)
+    out.book = book
+    return out

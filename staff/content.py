@@ -1,0 +1,241 @@
+"""Curators' versions of the pack: drafts, the checks, the impact, publishing, scheduling and
+rollback. Every way to change what residents are told goes through here, so none can skip the
+checks (the same as ``flask knowledge check``, ``rules check`` and ``rules test``), the reason or
+the audit record. Storage is core/pack_versions.py; the served version is picked by core/pack.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from core import audit
+from core import pack_versions as store
+from core.db import db
+from core.japan_time import today_in_japan
+from core.models import GuideAnswerSample, PackVersion
+from core.pack import rulebook
+from knowledge.loader import PACKS_DIR
+from rules.impact import Change, compare
+from rules.pack_check import PackCheck, check_pack
+from rules.ruleset import Rulebook
+
+SAMPLE_KEEP = 500  # recent questionnaires kept for the impact preview
+_checked: OrderedDict[tuple[str, str], PackCheck] = OrderedDict()  # (municipality, digest) -> its checks
+_CHECKED_KEEP = 4
+
+
+def _municipality() -> str:
+    return current_app.config["MUNICIPALITY"]
+
+
+def _root() -> Path:
+    return Path(current_app.instance_path) / "pack-versions"
+
+
+def in_force() -> PackVersion:
+    """The version residents are served now; the repository's files become v1 the first time."""
+    municipality = _municipality()
+    version = store.current(municipality)
+    if version is None:
+        version = store.ensure_first_version(municipality, PACKS_DIR / municipality, rulebook().version)
+        db.session.commit()
+    return version
+
+
+def new_draft(actor: str, base_number: int | None = None) -> PackVersion:
+    base = store.by_number(_municipality(), base_number) if base_number else in_force()
+    draft = store.start_draft(_municipality(), actor, base)
+    db.session.commit()
+    return draft
+
+
+def draft(draft_id: int, actor: str) -> PackVersion:
+    return store.draft_of(_municipality(), draft_id, actor)
+
+
+def save_file(d: PackVersion, path: str, content: bytes) -> str:
+    path = store.put_file(d, path, content)
+    db.session.commit()
+    return path
+
+
+def remove_file(d: PackVersion, path: str) -> None:
+    store.remove_file(d, path)
+    db.session.commit()
+
+
+def discard(d: PackVersion) -> None:
+    store.discard(d)
+    db.session.commit()
+
+
+def check(version: PackVersion) -> PackCheck:
+    """The checks of a version's files (remembered per content: a draft is checked once per edit)."""
+    key = (version.municipality, version.digest)
+    if key in _checked:
+        _checked.move_to_end(key)
+        return _checked[key]
+    packs_dir = store.materialise(_root(), version.municipality, store.files_of(version))
+    result = check_pack(version.municipality, packs_dir, current_app.extensions.get("pack_checks", ()))
+    _checked[key] = result
+    while len(_checked) > _CHECKED_KEEP:
+        _checked.popitem(last=False)
+    return result
+
+
+def draft_rulebook(version: PackVersion) -> Rulebook | None:
+    """The rulebook of a version, for the preview (None when the version does not load)."""
+    return check(version).book
+
+
+def impact(d: PackVersion, today: dt.date | None = None) -> tuple[int, list[Change], int, list[Change]]:
+    """What the draft changes against the version in force: (scenarios compared, their changes,
+    recent questionnaires compared, their changes)."""
+    after = draft_rulebook(d)
+    if after is None:
+        return 0, [], 0, []
+    before = rulebook()
+    today = today or today_in_japan()
+    scenarios = _scenario_requests(after) + [r for r in _scenario_requests(before) if r not in _scenario_requests(after)]
+    n_scen, scen_changes = compare(before, after, scenarios, today)
+    samples = [(f"回答例 {row.id}", json.loads(row.request_json)) for row in db.session.scalars(
+        select(GuideAnswerSample).order_by(GuideAnswerSample.id.desc()).limit(SAMPLE_KEEP))]
+    n_samp, samp_changes = compare(before, after, samples, today)
+    return n_scen, scen_changes, n_samp, samp_changes
+
+
+def _scenario_requests(book: Rulebook) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for path in sorted((book.kb.directory / "scenarios").glob("*.yaml")):
+        for scenario in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            out.append((str(scenario.get("name", path.stem)), scenario.get("request") or {}))
+    return out
+
+
+def publish(d: PackVersion, actor: str, role: str, reason: str, effective_from: dt.datetime | None) -> PackVersion:
+    """The draft becomes the next version, at once or from ``effective_from``, if it passes every
+    check; audited either way."""
+    result = check(d)
+    if not result.ok:
+        audit.record("content.publish", target=f"draft {d.id}", result="denied", actor=actor, role=role,
+                     details={"problems": len(result.problems), "first": (result.problems or [""])[0][:300]})
+        raise store.VersionError("pack_checks_failed", _l("確認で問題が見つかったため、公開できません。問題を直してください。"), 409)
+    base = d.base_number
+    version = store.mark_published(d, actor, reason, effective_from, result.book.version if result.book else "")
+    db.session.commit()
+    audit.record("content.publish", target=f"v{version.number}", actor=actor, role=role,
+                 details={"reason": version.reason[:300], "base": base, "ruleset_version": version.ruleset_version,
+                          "effective_from": store.aware(version.effective_from).isoformat()})
+    _serve_now()
+    return version
+
+
+def _serve_now() -> None:
+    """This process switches at once; the others within RULES_RELOAD_SECONDS (core/pack.py)."""
+    current_app.extensions["rulebook"].refresh()
+
+
+def import_repository(actor: str, role: str, reason: str) -> PackVersion | None:
+    """The repository's files (a new release of the product's pack) as the next version, through
+    the same checks: once versions live in the database, changed files on disk serve nobody
+    until they are imported (``flask content import``)."""
+    files = store.repository_files(PACKS_DIR / _municipality())
+    if store.digest_of(files) == in_force().digest:
+        return None  # the version in force holds these files already
+    d = store.start_draft(_municipality(), actor, in_force())
+    for path in set(file_list(d)) - set(files):
+        store.remove_file(d, path)
+    for path, data in files.items():
+        store.put_file(d, path, data)
+    db.session.commit()
+    return publish(d, actor, role, reason, None)
+
+
+def rollback(number: int, actor: str, role: str, reason: str = "") -> PackVersion:
+    """One click: a new version with the files of version ``number``, in force at once."""
+    target = store.by_number(_municipality(), number)
+    version = store.copy_as_rollback(target, actor, reason)
+    db.session.commit()
+    audit.record("content.rollback", target=f"v{version.number}", actor=actor, role=role,
+                 details={"restores": number, "reason": version.reason[:300]})
+    _serve_now()
+    return version
+
+
+def withdraw(number: int, actor: str, role: str) -> PackVersion:
+    version = store.withdraw(store.by_number(_municipality(), number), actor)
+    db.session.commit()
+    audit.record("content.withdraw", target=f"v{number}", actor=actor, role=role)
+    return version
+
+
+def history() -> list[PackVersion]:
+    in_force()
+    return store.published(_municipality())
+
+
+def changes_of(version: PackVersion) -> list[store.FileChange]:
+    """A version's changes against the one it started from (a rollback: against the one before it)."""
+    base_number = version.base_number if version.number is None or version.base_number else (version.number or 1) - 1
+    if not base_number:
+        return []
+    base = store.by_number(version.municipality, base_number)
+    return store.changes(store.files_of(base), store.files_of(version))
+
+
+def file_list(version: PackVersion) -> list[str]:
+    return sorted(store.shas_of(version))
+
+
+def read_file(version: PackVersion, path: str) -> str | None:
+    content = store.files_of(version).get(store.check_path(path))
+    return content.decode("utf-8") if content is not None else None
+
+
+def search(version: PackVersion, words: str) -> list[tuple[str, int, str]]:
+    """(file, line, text) of every line holding ``words`` (case-insensitive), file names too."""
+    needle = words.strip().casefold()
+    if not needle:
+        return []
+    found: list[tuple[str, int, str]] = []
+    for path, content in sorted(store.files_of(version).items()):
+        if needle in path.casefold():
+            found.append((path, 1, path))
+        for n, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
+            if needle in line.casefold():
+                found.append((path, n, line.strip()[:200]))
+        if len(found) > 500:
+            break
+    return found
+
+
+PREVIEW_SECONDS = 3600
+
+
+def preview_token(d: PackVersion) -> str:
+    """A signed, short-lived token that shows the resident's pages with this draft (no personal
+    data is in a draft; the token names the draft and its content, and expires in an hour)."""
+    return URLSafeTimedSerializer(current_app.secret_key, salt="pack-preview").dumps([d.id, d.digest])
+
+
+def preview_rulebook(token: str) -> tuple[PackVersion, Rulebook] | None:
+    """The draft and its rulebook a preview token names, while it is valid and the draft unchanged."""
+    try:
+        draft_id, digest = URLSafeTimedSerializer(current_app.secret_key, salt="pack-preview").loads(
+            token, max_age=PREVIEW_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    version = db.session.get(PackVersion, draft_id) if isinstance(draft_id, int) else None
+    if version is None or version.digest != digest or version.municipality != _municipality():
+        return None
+    book = draft_rulebook(version)
+    return (version, book) if book is not None else None
