@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core.furigana import NOTATION
 from core.i18n import LOCALES
 from core.japan_time import today_in_japan
 from core.links import external_url
@@ -276,7 +277,8 @@ def _result_page(book, event, answers: dict[str, str], data: dict, *, errors: di
 def _missing_choices(book, listed: set[str]) -> list[dict[str, str]]:
     """The pack's procedures this result did not list, by name (the second question's choices)."""
     names = ((pid, p.name.get(g.locale)) for pid, p in book.kb.procedures.items() if pid not in listed)
-    return [{"value": pid, "label": name} for pid, name in sorted(names, key=lambda item: item[1])]
+    # in the order of their names as read (やさしい日本語: by the furigana's readings)
+    return [{"value": pid, "label": name} for pid, name in sorted(names, key=lambda item: NOTATION.sub(r"\2", item[1]))]
 
 
 @bp.post("/<event_id>/result/feedback")

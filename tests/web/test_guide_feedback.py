@@ -73,6 +73,7 @@ def test_thanks_then_the_missing_procedure_on_the_same_result(app, client):
     assert r.status_code == 303 and r.headers["Location"].endswith("&feedback=done#feedback")
     done = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "ご意見ありがとうございました" in done and 'name="missing"' not in done
+    assert 'class="notification notification--success"' in done
     r = client.post(ACTION, data={"missing": "other", "missing-note": "  犬の 登録\u3000の変更 ",
                                   "csrf_token": csrf_from(html)})
     assert r.status_code == 303
@@ -142,7 +143,8 @@ def test_broken_bytes_in_the_body_never_give_500(app, client, raw):
 
 def test_without_csrf_token_the_post_is_refused(app, client):
     client.get(RESULT)
-    assert client.post(ACTION, data={"helpful": "yes"}).status_code == 400
+    r = client.post(ACTION, data={"helpful": "yes"})
+    assert r.status_code == 400 and "入力内容を読み取れませんでした" in r.get_data(as_text=True)
     assert client.post(ACTION, data={"helpful": "yes", "csrf_token": "forged"}).status_code == 400
     assert _rows(app) == []
 
@@ -157,6 +159,7 @@ def test_posts_are_limited_per_address(app, client):
     token = _token(client)
     codes = [client.post(ACTION, data={"helpful": "yes", "csrf_token": token}).status_code for _ in range(21)]
     assert codes[:20] == [303] * 20 and codes[20] == 429
+    assert "しばらくお待ちください" in client.post(ACTION, data={"helpful": "no", "csrf_token": token}).get_data(as_text=True)
     assert len(_rows(app)) == 20
 
 
