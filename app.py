@@ -24,7 +24,7 @@ from core.templating import Environment
 from guide import api as guide_api
 from guide import embed_views, procedure_pages, search_views
 from guide import views as guide_views
-from guide.cli import knowledge_cli, rules_cli
+from guide.cli import feedback_cli, knowledge_cli, rules_cli
 from guide.generations import record_generation
 from guide.search_openapi import add_search_api
 from intake import api as intake_api
@@ -153,7 +153,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """Every ``flask <group>`` command (``flask worker`` and ``flask outbox`` come with core.outbox)."""
-    for group in (audit.audit_cli, crypto.keys_cli, staff_cli, knowledge_cli, rules_cli, jpki_cli,
+    for group in (audit.audit_cli, crypto.keys_cli, staff_cli, knowledge_cli, rules_cli, feedback_cli, jpki_cli,
                   applications_cli, payments_cli, backoffice_cli, reservations_cli):
         app.cli.add_command(group)
 

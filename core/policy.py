@@ -99,8 +99,9 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_reservations.override_deactivate": frozenset({DEPARTMENT, ADMIN}),
     "staff_reservations.stats": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
     "staff_reservations.stats_export": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
-    # --- searches without a good result (staff/search_views.py): words only ---
+    # --- what residents could not find (staff/search_views.py): words and answers only ---
     "staff_search.misses": frozenset({CURATOR, ADMIN}),
+    "staff_search.feedback": frozenset({CURATOR, ADMIN}),  # answers on result pages (guide/feedback.py): no personal data
     # --- mail templates (staff/mail_preview_views.py): read-only previews with sample data ---
     "staff_mail.index": frozenset({ADMIN}),
     "staff_mail.preview": frozenset({ADMIN}),

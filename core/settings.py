@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     # --- usage statistics ------------------------------------------------------------------
     USAGE_STATISTICS: bool = Field(True, description="Count anonymous usage (the statistics pages stay either way).")
     USAGE_FLUSH_SECONDS: float = Field(10, ge=0, description="Usage counts are written this often (0: at once).")
+    FEEDBACK_RETENTION_DAYS: int = Field(730, ge=1, description="Residents' answers on result pages "
+                                         "(「この一覧は役に立ちましたか」) are kept this many days "
+                                         "(`flask feedback purge`, run daily).")
     # --- online applications ---------------------------------------------------------------
     JPKI_TRUST_ANCHORS: str = Field("", description="PEM bundle of the JPKI trust anchors.")
     JPKI_CRL_SOURCES: str = Field("", description="Comma-separated CRL paths.")

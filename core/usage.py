@@ -19,6 +19,7 @@ What the guide records (wired in ``init_usage`` by an ``after_request`` hook, 20
 | ``api_evaluate``    | life event id | ``POST /api/v1/guide/evaluate`` (``api.evaluate_guide``)   |
 | ``procedures_listed``| procedure id | each procedure a view passed to ``note_procedures(ids)``   |
 | ``search``          | ""            | ``record("guide", "search")`` from the search view (later) |
+| ``feedback``        | life event id | 「この一覧は役に立ちましたか」 answered (``guide.feedback``)  |
 
 Reading (the staff console): ``service_totals``, ``daily_totals``, ``dimension_totals``, ``rows``.
 """

@@ -1,7 +1,8 @@
-"""flask knowledge check / flask rules check / flask rules test. Other services check their own files of the
+"""flask knowledge check / flask rules check / flask rules test / flask feedback purge. Other services check their own files of the
 pack through ``app.extensions["knowledge_checks"]`` (filled by the app factory)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
@@ -9,6 +10,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core.usage import today
+from guide import feedback
 from knowledge.correction_phrases import load_phrases
 from knowledge.loader import load_pack
 from knowledge.yamlfile import KnowledgeError
@@ -18,6 +21,16 @@ from rules.scenarios import run_scenario_files, scenario_files, untranslated_rea
 
 knowledge_cli = AppGroup("knowledge", help="Curated content: procedures, counters, questions.")
 rules_cli = AppGroup("rules", help="Rule files: static checks and scenario tests.")
+feedback_cli = AppGroup("feedback", help="Residents' answers on result pages: housekeeping.")
+
+
+@feedback_cli.command("purge")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Keep this many days (default FEEDBACK_RETENTION_DAYS).")
+def feedback_purge(days: int | None) -> None:
+    """Delete answers older than FEEDBACK_RETENTION_DAYS (2 years). Run daily from cron."""
+    keep = days or current_app.config["FEEDBACK_RETENTION_DAYS"]
+    click.echo(f"deleted: {feedback.purge(today() - dt.timedelta(days=keep))} answer(s)")
 
 
 def _load():

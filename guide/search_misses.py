@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_WORDS = 100
 _DIGITS = re.compile(r"\d{4,}")
 _ADDRESS = re.compile(r"@|https?:|www\.|\.(com|jp|net|org)\b", re.IGNORECASE)
+_KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")  # 〇九〇… is a phone number too
 
 
 class SearchMiss(db.Model):
@@ -47,11 +48,20 @@ def miss_words(query: str) -> str | None:
     name or reach a person: an e-mail address, a phone or My Number, a web address) or are empty."""
     typed = nfkc_text(query)
     words = fold_text(typed)[:MAX_WORDS].strip()
-    if not words or _ADDRESS.search(typed):
-        return None
-    if _DIGITS.search(normalize_digits(typed)) or _DIGITS.search(words.replace(" ", "")):
+    if not words or may_reach_a_person(typed):
         return None
     return words
+
+
+def may_reach_a_person(text: str) -> bool:
+    """Could ``text`` name or reach a person? An e-mail or web address, or 4 digits or more in a
+    row once spaces, hyphens and brackets are dropped (phone numbers, マイナンバー, postcodes, card
+    and application numbers; 〇九〇… in kanji too). Also read by guide/feedback.py for the residents' own words."""
+    typed = nfkc_text(text)
+    if _ADDRESS.search(typed):
+        return True
+    digits = normalize_digits(typed.translate(_KANJI_DIGITS))
+    return bool(_DIGITS.search(digits) or _DIGITS.search(fold_text(typed).replace(" ", "")))
 
 
 def record_miss(query: str, *, day: dt.date | None = None) -> bool:

@@ -7,14 +7,17 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core.furigana import NOTATION
 from core.i18n import LOCALES
 from core.japan_time import today_in_japan
 from core.links import external_url
 from core.pack import rulebook
-from core.security import log_fields
+from core.security import limiter, log_fields
 from core.usage import note_procedures
+from core.usage import record as record_usage
 from core.words import Message
 from guide import answer_samples, flow
+from guide import feedback as feedback_service
 from guide.answers import allowed_values, read_age, read_choice, read_count, read_date, read_question
 from guide.calendar_export import result_ics
 from guide.presenter import answer_rows, choice_items, present_result
@@ -245,15 +248,70 @@ def result(event_id: str):
     data = _evaluate(book, event, answers)
     note_procedures(p["id"] for p in data["procedures"])  # usage statistics: counts only
     log_fields(event=event.id, ruleset_version=book.version)  # the version this page was made with
+    return _result_page(book, event, answers, data)
+
+
+def _result_page(book, event, answers: dict[str, str], data: dict, *, errors: dict[str, Message] | None = None,
+                 values: dict[str, str] | None = None):
     query = _query(answers)  # built once: every link of the page carries the same answers
     view = present_result(book, event, data, answers, g.locale)
     self_url = _public_url("guide.result", answers, query, event_id=event.id)
+    stage = request.args.get("feedback") if request.method == "GET" else "thanks"
+    listed = {p["id"] for p in data["procedures"]}
+    feedback = {
+        # a page framed by another site cannot post back: its browser keeps no cookie for us there
+        "shown": not (request.headers.get("Sec-Fetch-Dest") == "iframe"
+                      and request.headers.get("Sec-Fetch-Site") == "cross-site"),
+        "stage": stage if stage in ("thanks", "done") else None,
+        "action": _url("guide.feedback", answers, query, event_id=event.id),
+        "choices": _missing_choices(book, listed), "other": feedback_service.OTHER,
+        "max_note": feedback_service.MAX_NOTE,
+        "errors": _error_list(errors or {}), "field_errors": _field_errors(errors or {}), "values": values or {},
+    }
     return render_template(
-        "guide/result.html", event=event, result=data, view=view, self_url=self_url,
+        "guide/result.html", event=event, result=data, view=view, self_url=self_url, feedback=feedback,
         check_url=_url("guide.check", answers, query, event_id=event.id),
         ics_url=_url("guide.result_ics", answers, query, event_id=event.id),
         qr_url=_url("guide.result_qr", answers, query, event_id=event.id),
-    )
+    ), 400 if errors else 200
+
+
+def _missing_choices(book, listed: set[str]) -> list[dict[str, str]]:
+    """The pack's procedures this result did not list, by name (the second question's choices)."""
+    names = ((pid, p.name.get(g.locale)) for pid, p in book.kb.procedures.items() if pid not in listed)
+    # in the order of their names as read (やさしい日本語: by the furigana's readings)
+    return [{"value": pid, "label": name} for pid, name in sorted(names, key=lambda item: NOTATION.sub(r"\2", item[1]))]
+
+
+@bp.post("/<event_id>/result/feedback")
+@limiter.limit("20 per minute;200 per day")  # per address, as other anonymous posts
+def feedback(event_id: str):
+    """「この一覧は役に立ちましたか」 (buttons ``helpful=yes|no``), then 「足りない手続きはありましたか」
+    (``missing``, ``missing-note``): each kept as its own row without personal data
+    (guide/feedback.py), then back to the same result (its answers are in this URL's query)."""
+    book, event = event_or_404(event_id)
+    answers = flow.clean(_answers(), book.kb, book.vocab, event)
+    data = _evaluate(book, event, answers)
+    listed = [p["id"] for p in data["procedures"]]
+    kept = {"event": event.id, "version": data["ruleset_version"], "listed": listed, "language": g.locale}
+    if "helpful" in request.form:
+        helpful = feedback_service.read_helpful(request.form["helpful"])
+        if helpful is None:
+            abort(400)
+        feedback_service.record(helpful=helpful, **kept)
+        record_usage("guide", "feedback", event.id)
+        stage = "thanks"
+    else:
+        choices = [c["value"] for c in _missing_choices(book, set(listed))]
+        try:
+            missing = feedback_service.read_missing(request.form, choices)
+        except feedback_service.FeedbackInvalid as exc:
+            values = {k: request.form.get(k, "")[:feedback_service.MAX_NOTE * 2] for k in ("missing", "missing-note")}
+            return _result_page(book, event, answers, data, errors=exc.messages, values=values)
+        feedback_service.record(missing=missing, **kept)
+        stage = "done"
+    query = _query(answers, feedback=stage)
+    return redirect(_url("guide.result", answers, query, event_id=event.id) + "#feedback", code=303)
 
 
 @bp.get("/<event_id>/result.ics", endpoint="result_ics")

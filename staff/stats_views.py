@@ -46,6 +46,7 @@ METRICS = {
         ("api_evaluate", _l("APIでの判定")),
         ("procedures_listed", _l("表示された手続き")),
         ("search", _l("検索")),
+        ("feedback", _l("結果への評価")),
     ],
     "apply": [
         ("started", _l("申請の開始")),
@@ -99,7 +100,7 @@ class Breakdown:
 BREAKDOWNS: dict[str, list[Breakdown]] = {
     "guide": [
         Breakdown("event", _l("ライフイベント別"), _l("ライフイベント"),
-                  ("session_started", "session_finished", "api_evaluate"), "session_started",
+                  ("session_started", "session_finished", "api_evaluate", "feedback"), "session_started",
                   _l("ライフイベント別の案内の開始数"), _event_names, all_names=True),
         Breakdown("procedure", _l("手続き別"), _l("手続き"), ("procedures_listed",), "procedures_listed",
                   _l("手続き別の表示回数（上位15件）"), _procedure_names, all_names=False, chart_top=15),

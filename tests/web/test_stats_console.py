@@ -46,21 +46,22 @@ def test_counts_per_day_and_per_life_event_with_a_chart_beside_each_table(consol
     d1, d2 = dt.date(2001, 4, 1), dt.date(2001, 4, 2)
     seed(app, [(d1, "guide", "session_started", "moving_in", 3), (d1, "guide", "session_finished", "moving_in", 2),
                (d2, "guide", "session_started", "death", 1), (d2, "guide", "api_evaluate", "death", 4),
-               (d2, "guide", "procedures_listed", "tennyu_todoke", 5), (d1, "guide", "search", "", 7)])
+               (d2, "guide", "procedures_listed", "tennyu_todoke", 5), (d1, "guide", "search", "", 7),
+               (d2, "guide", "feedback", "death", 2)])
     r, html = page(console(), **{"from": "2001-04-01", "to": "2001-04-03", "service": "guide"})
     assert r.status_code == 200
     period = "2001年4月1日〜2001年4月3日"
     assert cells(html, f"日別の件数（手続きガイド、{period}）") == [
-        ["日付", "案内の開始", "結果の表示", "APIでの判定", "表示された手続き", "検索"],
-        ["2001年4月1日", "3", "2", "0", "0", "7"],
-        ["2001年4月2日", "1", "0", "4", "5", "0"],
-        ["2001年4月3日", "0", "0", "0", "0", "0"],
-        ["合計", "4", "2", "4", "5", "7"],
+        ["日付", "案内の開始", "結果の表示", "APIでの判定", "表示された手続き", "検索", "結果への評価"],
+        ["2001年4月1日", "3", "2", "0", "0", "7", "0"],
+        ["2001年4月2日", "1", "0", "4", "5", "0", "2"],
+        ["2001年4月3日", "0", "0", "0", "0", "0", "0"],
+        ["合計", "4", "2", "4", "5", "7", "2"],
     ]
     events = cells(html, f"ライフイベント別の件数（{period}）")
     moving_in, death = (rulebook.kb.events[e].name.ja for e in ("moving_in", "death"))
-    assert events[0] == ["ライフイベント", "案内の開始", "結果の表示", "APIでの判定"]
-    assert [moving_in, "3", "2", "0"] in events and [death, "1", "0", "4"] in events
+    assert events[0] == ["ライフイベント", "案内の開始", "結果の表示", "APIでの判定", "結果への評価"]
+    assert [moving_in, "3", "2", "0", "0"] in events and [death, "1", "0", "4", "2"] in events
     assert len(events) == len(rulebook.kb.events) + 2  # every life event, with 0 where none, and the total
     assert cells(html, f"手続き別の件数（{period}）")[1] == [rulebook.kb.procedures["tennyu_todoke"].name.ja, "5"]
     summary = cells(html, f"サービス別・指標別の合計（{period}）")
