@@ -101,6 +101,10 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_reservations.stats_export": frozenset({AUDITOR, ADMIN, DEPARTMENT}),
     # --- searches without a good result (staff/search_views.py): words only ---
     "staff_search.misses": frozenset({CURATOR, ADMIN}),
+    # --- the rules' drawings (staff/rule_graph_views.py): the loaded pack, read-only ---
+    "staff_rule_graph.index": frozenset({CURATOR, ADMIN}),
+    "staff_rule_graph.event": frozenset({CURATOR, ADMIN}),
+    "staff_rule_graph.download": frozenset({CURATOR, ADMIN}),
     # --- mail templates (staff/mail_preview_views.py): read-only previews with sample data ---
     "staff_mail.index": frozenset({ADMIN}),
     "staff_mail.preview": frozenset({ADMIN}),

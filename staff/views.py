@@ -227,6 +227,7 @@ MENU = [  # console sections; each shows only where the policy table lets the ro
     ("staff_stats.index", _l("利用統計")),
     ("staff_reservations.stats", _l("窓口予約の統計")),
     ("staff_search.misses", _l("見つからなかった検索語")),
+    ("staff_rule_graph.index", _l("ルールの関係図")),
     ("staff_monitor.alerts", _l("セキュリティの警告")),
     ("staff_mail.index", _l("メールのひな形")),
 ]
