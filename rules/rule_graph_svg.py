@@ -106,26 +106,30 @@ def _by_barycentre(layer: list[str], neighbours, fixed: list[str]) -> list[str]:
 
 def _transpose(layers: list[list[str]], graph: nx.DiGraph) -> None:
     """Swap neighbours in a column while that crosses fewer edges (with both neighbouring columns)."""
+    before = {n: list(graph.predecessors(n)) for n in graph}
+    after = {n: list(graph.successors(n)) for n in graph}
+    pos = [{n: i for i, n in enumerate(layer)} for layer in layers]
+
     def pair_crossings(u: str, v: str, index: int) -> int:
+        """Crossings of u's edges with v's when u is above v."""
         n = 0
-        for other, neighbours in ((index - 1, graph.predecessors), (index + 1, graph.successors)):
-            if not 0 <= other < len(layers):
-                continue
-            pos = {m: i for i, m in enumerate(layers[other])}
-            pu = [pos[m] for m in neighbours(u) if m in pos]
-            pv = [pos[m] for m in neighbours(v) if m in pos]
-            n += sum(1 for a in pu for b in pv if a > b)
+        for other, neighbours in ((index - 1, before), (index + 1, after)):
+            if 0 <= other < len(layers):
+                places = pos[other]
+                pv = [places[m] for m in neighbours[v] if m in places]
+                n += sum(1 for m in neighbours[u] if m in places for b in pv if places[m] > b)
         return n
-    improved = True
-    rounds = 0
-    while improved and rounds < 20:
-        improved, rounds = False, rounds + 1
+    for _round in range(20):
+        improved = False
         for index, layer in enumerate(layers):
             for i in range(len(layer) - 1):
                 u, v = layer[i], layer[i + 1]
                 if pair_crossings(v, u, index) < pair_crossings(u, v, index):
                     layer[i], layer[i + 1] = v, u
+                    pos[index][u], pos[index][v] = i + 1, i
                     improved = True
+        if not improved:
+            break
 
 
 def order(graph: nx.DiGraph) -> list[list[str]]:
