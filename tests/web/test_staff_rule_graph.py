@@ -31,7 +31,7 @@ def test_curators_and_admins_see_every_event_and_the_home_links_to_it(staff_clie
     assert "<h1>ルールの関係図</h1>" in html
     links = re.findall(r'href="/staff/rule-graph/(\w+)" lang="ja">([^<]+)</a>', html)
     assert [e for e, _name in links] == list(EVENTS)
-    assert ("divorce", "離婚") in links or any(e == "divorce" and "離婚" in n for e, n in links)
+    assert dict(links)["divorce"].startswith("離婚")
     # divorce: 23 questions, 40 rules, 23 procedures, nothing marked
     row = re.search(r'href="/staff/rule-graph/divorce".*?</tr>', html, re.S).group(0)
     assert re.findall(r'<td class="numeric">(\d+)</td>', row) == ["23", "40", "23", "0"]
