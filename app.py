@@ -52,6 +52,7 @@ from staff import audit_views as staff_audit
 from staff import mail_preview_views as staff_mail
 from staff import monitor_views as staff_monitor
 from staff import reservations_views as staff_reservations
+from staff import rule_graph_views as staff_rule_graph
 from staff import search_views as staff_search
 from staff import stats_views as staff_stats
 from staff import views as staff_views
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(display_views.bp)
     app.register_blueprint(staff_mail.bp)
     app.register_blueprint(staff_search.bp)
+    app.register_blueprint(staff_rule_graph.bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -102,6 +102,10 @@ POLICY: dict[str, frozenset[str] | str] = {
     # --- what residents could not find (staff/search_views.py): words and answers only ---
     "staff_search.misses": frozenset({CURATOR, ADMIN}),
     "staff_search.feedback": frozenset({CURATOR, ADMIN}),  # answers on result pages (guide/feedback.py): no personal data
+    # --- the rules' drawings (staff/rule_graph_views.py): the loaded pack, read-only ---
+    "staff_rule_graph.index": frozenset({CURATOR, ADMIN}),
+    "staff_rule_graph.event": frozenset({CURATOR, ADMIN}),
+    "staff_rule_graph.download": frozenset({CURATOR, ADMIN}),
     # --- mail templates (staff/mail_preview_views.py): read-only previews with sample data ---
     "staff_mail.index": frozenset({ADMIN}),
     "staff_mail.preview": frozenset({ADMIN}),

@@ -1,4 +1,4 @@
-"""flask knowledge check / flask rules check / flask rules test / flask feedback purge. Other services check their own files of the
+"""flask knowledge check / flask rules check / flask rules test / flask rules graph / flask feedback purge. Other services check their own files of the
 pack through ``app.extensions["knowledge_checks"]`` (filled by the app factory)."""
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from guide import feedback
 from knowledge.correction_phrases import load_phrases
 from knowledge.loader import load_pack
 from knowledge.yamlfile import KnowledgeError
-from rules.check import check_rulebook
+from rules.check import check_rulebook, unreached_procedures
+from rules.rule_graph import NEVER_FIRES, UNFIRED, UNREACHABLE, UNREAD, counts, event_graph, marked, unfired_rules
+from rules.rule_graph_svg import Words, draw
 from rules.ruleset import build_rulebook
 from rules.scenarios import run_scenario_files, scenario_files, untranslated_reasons
 
@@ -117,3 +119,31 @@ def rules_test(paths: tuple[str, ...]) -> None:
         click.echo(f"  never fired: {rid}")
     if result.failures:
         sys.exit(1)
+
+
+@rules_cli.command("graph")
+@click.argument("event")
+@click.option("--svg", "svg_path", type=click.Path(dir_okay=False, writable=True),
+              help="Write the drawing (questions → rules → procedures) to this SVG file.")
+def rules_graph(event: str, svg_path: str | None) -> None:
+    """A life event's questions → rules → procedures: counts, unread questions, unreachable
+    procedures (the staff console shows the same: /staff/rule-graph/)."""
+    book = _load()
+    if event not in book.events:
+        raise click.BadParameter(f"unknown life event '{event}' (one of: {', '.join(book.events)})", param_hint="EVENT")
+    graph = event_graph(book, event, unfired=unfired_rules(book))
+    n = counts(graph)
+    click.echo(f"{event}: {n['question']} questions, {n['rule']} rules, {n['procedure']} procedures; "
+               f"{n['warnings']} marked.")
+    for mark, ids in (("unread question", marked(graph, UNREAD)), ("unreachable procedure", marked(graph, UNREACHABLE)),
+                      ("never fires", marked(graph, NEVER_FIRES)), ("no scenario fires", marked(graph, UNFIRED))):
+        for item in ids:
+            click.echo(f"  {mark}: {item}")
+    for pid in unreached_procedures(book):
+        click.echo(f"  no rule of any event reaches: {pid}")
+    if svg_path:
+        words = Words(title=f"{graph.graph['name']}の質問・ルール・手続きの関係図",
+                      desc=f"質問{n['question']}件、ルール{n['rule']}件、手続き{n['procedure']}件。印の付いた項目は{n['warnings']}件です。")
+        with open(svg_path, "w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0" encoding="UTF-8"?>\n' + draw(graph, words))
+        click.echo(f"Wrote {svg_path}.")

@@ -70,34 +70,68 @@ def _with_requirements(atoms):
                 yield from atoms_of(c.requires)
 
 
+ALWAYS_READ = frozenset({"event_date", "members", "member.relation"})  # asked where no rule reads them:
+# the date counts deadlines, the members are the people of the result; relation labels them on it
+
+
+def rule_reads(rule) -> set[str]:
+    """The facts a rule's conditions read, as questions name them (``member.<path>`` for a
+    person's); a derived atom (an age constraint's Fit) reads the facts it is computed from."""
+    return ({a.fact.path for a in _with_requirements(atoms_of(rule.household))}
+            | {f"member.{a.fact.path}" for a in _with_requirements(atoms_of(rule.member))})
+
+
+def never_fires(rule) -> bool:
+    """No answers can make the rule hold (its conditions contradict each other)."""
+    return not satisfiable(rule.household) or not satisfiable(rule.member)
+
+
+def _deadline_starts(book: Rulebook, event: str) -> set[str]:
+    """The dates the deadlines of the event's procedures count from, besides the event's date."""
+    starts: set[str] = set()
+    for r in book.events[event].rules:
+        deadline = book.kb.procedures[r.procedure].deadline
+        starts |= {d.start for d in (deadline, *deadline.variants)} - {"event_date"}
+    return starts
+
+
+def unread_questions(book: Rulebook, event: str) -> list[str]:
+    """The ids of the questions ``event`` asks that nothing reads: no rule, thing to bring,
+    deadline (variant or start date) or other question's ``ask_if``."""
+    read = read_facts(book, event) | ALWAYS_READ | _deadline_starts(book, event)
+    kb = book.kb
+    return [qid for qid in kb.events[event].questions
+            if kb.questions[qid].fact not in read and not _used_by_ask_if(book, event, kb.questions[qid].fact)]
+
+
+def unreached_procedures(book: Rulebook) -> list[str]:
+    """The procedures of the pack that no rule of any life event lists (standalone ones aside:
+    they have their own page and are reached by search, never by a rule)."""
+    reached = {r.procedure for er in book.events.values() for r in er.rules}
+    return [pid for pid, proc in book.kb.procedures.items() if pid not in reached and not proc.standalone]
+
+
 def check_rulebook(book: Rulebook) -> CheckReport:
     report = CheckReport()
     kb = book.kb
     for event, er in book.events.items():
         for rule in er.rules:
-            where = f"{rule.file.name}:{rule.line}: rule {rule.id}"
-            if not satisfiable(rule.household) or not satisfiable(rule.member):
-                report.errors.append(f"{where}: can never fire (its conditions contradict each other)")
-        # relation labels the people on the result page, so it is asked even where no rule reads it
-        read = read_facts(book, event) | {"event_date", "members", "member.relation"}
-        for r in er.rules:  # a date a deadline counts from is read too
+            if never_fires(rule):
+                report.errors.append(f"{rule.file.name}:{rule.line}: rule {rule.id}: "
+                                     "can never fire (its conditions contradict each other)")
+        for r in er.rules:  # a date a deadline counts from must be a date fact (it is read: unread_questions)
             deadline = kb.procedures[r.procedure].deadline
             for start in {d.start for d in (deadline, *deadline.variants)} - {"event_date"}:
                 fact = book.vocab.household.get(start)
                 if fact is None or fact.type != "date":
                     report.errors.append(f"procedures/{r.procedure}.yaml: deadline start '{start}' is not a date fact")
-                read.add(start)
-        for qid in kb.events[event].questions:
-            q = kb.questions[qid]
-            if q.fact not in read and not _used_by_ask_if(book, event, q.fact):
-                report.warnings.append(f"events.yaml: {event}: question '{qid}' ({q.fact}) is read by no rule")
+        for qid in unread_questions(book, event):
+            report.warnings.append(f"events.yaml: {event}: question '{qid}' ({kb.questions[qid].fact}) is read by no rule")
         if not er.rules:
             report.warnings.append(f"life event '{event}' has no rule file")
 
-    reached = {r.procedure for er in book.events.values() for r in er.rules}
-    for pid, proc in kb.procedures.items():
-        if pid not in reached and not proc.standalone:
-            report.warnings.append(f"procedures/{pid}.yaml: no rule reaches this procedure")
+    for pid in unreached_procedures(book):
+        report.warnings.append(f"procedures/{pid}.yaml: no rule reaches this procedure")
 
     asked = {qid for e in kb.events.values() for qid in e.questions}
     for qid, q in kb.questions.items():

@@ -228,6 +228,7 @@ MENU = [  # console sections; each shows only where the policy table lets the ro
     ("staff_reservations.stats", _l("窓口予約の統計")),
     ("staff_search.misses", _l("見つからなかった検索語")),
     ("staff_search.feedback", _l("結果ページへの評価")),
+    ("staff_rule_graph.index", _l("ルールの関係図")),
     ("staff_monitor.alerts", _l("セキュリティの警告")),
     ("staff_mail.index", _l("メールのひな形")),
 ]
