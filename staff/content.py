@@ -105,7 +105,9 @@ def impact(d: PackVersion, today: dt.date | None = None) -> tuple[int, list[Chan
         return 0, [], 0, []
     before = rulebook()
     today = today or today_in_japan()
-    scenarios = _scenario_requests(after) + [r for r in _scenario_requests(before) if r not in _scenario_requests(after)]
+    scenarios = _scenario_requests(after)
+    names = {name for name, _ in scenarios}
+    scenarios += [(name, body) for name, body in _scenario_requests(before) if name not in names]  # removed ones too
     n_scen, scen_changes = compare(before, after, scenarios, today)
     samples = [(f"回答例 {row.id}", json.loads(row.request_json)) for row in db.session.scalars(
         select(GuideAnswerSample).order_by(GuideAnswerSample.id.desc()).limit(SAMPLE_KEEP))]
