@@ -49,6 +49,7 @@ from rules.vocabulary import VOCABULARY_FILE
 from staff import applications_list_views, applications_print_views  # noqa: F401  (their routes join the blueprint)
 from staff import applications_views as staff_applications
 from staff import audit_views as staff_audit
+from staff import content_views as staff_content
 from staff import mail_preview_views as staff_mail
 from staff import monitor_views as staff_monitor
 from staff import reservations_views as staff_reservations
@@ -149,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(display_views.bp)
     app.register_blueprint(staff_mail.bp)
     app.register_blueprint(staff_search.bp)
+    app.register_blueprint(staff_content.bp)  # /staff/content: the curators' versions of the pack
 
 
 def register_cli(app: Flask) -> None:
