@@ -17,7 +17,7 @@ from core.config import load_config
 from core.db import db, migrate
 from core.errors import init_errors
 from core.i18n import init_i18n
-from core.pack import rulebook
+from core.pack import PackSource, rulebook
 from core.platform import init_platform
 from core.security import csrf
 from core.templating import Environment
@@ -32,6 +32,7 @@ from intake import backoffice
 from intake import views as intake_views
 from intake.backoffice_cli import backoffice_cli
 from intake.cli import applications_cli, jpki_cli
+from intake.forms import form_problems
 from intake.openapi_parts import add_application_api
 from intake.payments import views as payment_views
 from intake.payments.cli import payments_cli
@@ -40,15 +41,16 @@ from knowledge.loader import PACKS_DIR, default_pack_name, load_pack
 from reservations import api as reservations_api
 from reservations import display_views
 from reservations import views as reservations_views
-from reservations.cli import check_reservations, reservations_cli
+from reservations.cli import check_reservations, reservation_problems, reservations_cli
 from reservations.openapi_parts import add_reservation_api
 from rules.generation import RulebookHolder, files_fingerprint
 from rules.ruleset import Rulebook, build_rulebook
 from rules.scenarios import run_scenario_files, scenario_files
 from rules.vocabulary import VOCABULARY_FILE
-from staff import applications_list_views, applications_print_views  # noqa: F401  (their routes join the blueprint)
+from staff import applications_list_views, applications_print_views, content_preview  # noqa: F401  (their routes join the blueprint)
 from staff import applications_views as staff_applications
 from staff import audit_views as staff_audit
+from staff import content_views as staff_content
 from staff import mail_preview_views as staff_mail
 from staff import monitor_views as staff_monitor
 from staff import reservations_views as staff_reservations
@@ -56,7 +58,7 @@ from staff import rule_graph_views as staff_rule_graph
 from staff import search_views as staff_search
 from staff import stats_views as staff_stats
 from staff import views as staff_views
-from staff.cli import staff_cli
+from staff.cli import content_cli, staff_cli
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -81,6 +83,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # what each service adds to the shared OpenAPI document and to `flask knowledge check`
     app.extensions["openapi_parts"] = (add_search_api, add_application_api, add_reservation_api)
     app.extensions["knowledge_checks"] = (check_reservations,)
+    # what each service checks in a curator's version before it is published (staff/content.py)
+    app.extensions["pack_checks"] = (reservation_problems, form_problems)
     init_errors(app)
 
     @app.get("/accessibility")
@@ -93,10 +97,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def init_pack(app: Flask) -> None:
     """The city's pack, loaded and reloaded by generation; services read it through ``core.pack.rulebook()``."""
     municipality = app.config["MUNICIPALITY"]
+    # the version in force in the database (published on the console), else the repository's files
+    source = PackSource(app, municipality, PACKS_DIR,
+                        lambda: files_fingerprint(PACKS_DIR / municipality, VOCABULARY_FILE.parent))
+    app.extensions["pack_source"] = source
     app.extensions["rulebook"] = RulebookHolder(
-        lambda: build_rulebook(load_pack(municipality)),
+        lambda: build_rulebook(load_pack(municipality, source.packs_dir())),
         verify=_scenario_failures,
-        fingerprint=lambda: files_fingerprint(PACKS_DIR / municipality, VOCABULARY_FILE.parent),
+        fingerprint=source.fingerprint,
         interval=app.config["RULES_RELOAD_SECONDS"],
         on_change=_audit_rules_change,
     )
@@ -149,13 +157,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_reservations.bp)
     app.register_blueprint(display_views.bp)
     app.register_blueprint(staff_mail.bp)
+    app.register_blueprint(content_preview.bp)  # /preview/…: a curator's draft on the residents' pages
     app.register_blueprint(staff_search.bp)
     app.register_blueprint(staff_rule_graph.bp)
+    app.register_blueprint(staff_content.bp)  # /staff/content: the curators' versions of the pack
 
 
 def register_cli(app: Flask) -> None:
     """Every ``flask <group>`` command (``flask worker`` and ``flask outbox`` come with core.outbox)."""
-    for group in (audit.audit_cli, crypto.keys_cli, staff_cli, knowledge_cli, rules_cli, feedback_cli, jpki_cli,
-                  applications_cli, payments_cli, backoffice_cli, reservations_cli):
+    for group in (audit.audit_cli, crypto.keys_cli, staff_cli, content_cli, knowledge_cli, rules_cli, feedback_cli,
+                  jpki_cli, applications_cli, payments_cli, backoffice_cli, reservations_cli):
         app.cli.add_command(group)
 

@@ -109,6 +109,28 @@ POLICY: dict[str, frozenset[str] | str] = {
     # --- mail templates (staff/mail_preview_views.py): read-only previews with sample data ---
     "staff_mail.index": frozenset({ADMIN}),
     "staff_mail.preview": frozenset({ADMIN}),
+    # --- the curators' console: versions of the pack (staff/content_views.py) ---
+    # Curators and administrators change, check, publish, schedule, withdraw and roll back;
+    # auditors read the history and what each version changed (the audit log has the rest).
+    "staff_content.index": frozenset({CURATOR, ADMIN}),
+    "staff_content.new_draft": frozenset({CURATOR, ADMIN}),
+    "staff_content.discard": frozenset({CURATOR, ADMIN}),
+    "staff_content.files": frozenset({CURATOR, ADMIN}),
+    "staff_content.view_file": frozenset({CURATOR, ADMIN}),
+    "staff_content.draft": frozenset({CURATOR, ADMIN}),
+    "staff_content.check": frozenset({CURATOR, ADMIN}),
+    "staff_content.add_file": frozenset({CURATOR, ADMIN}),
+    "staff_content.upload": frozenset({CURATOR, ADMIN}),
+    "staff_content.remove": frozenset({CURATOR, ADMIN}),
+    "staff_content.publish": frozenset({CURATOR, ADMIN}),
+    "staff_content.editor": frozenset({CURATOR, ADMIN}),
+    "staff_content.save": frozenset({CURATOR, ADMIN}),
+    "staff_content.add_fee": frozenset({CURATOR, ADMIN}),
+    "staff_content.history": frozenset({CURATOR, ADMIN, AUDITOR}),
+    "staff_content.changes": frozenset({CURATOR, ADMIN, AUDITOR}),
+    "staff_content.withdraw": frozenset({CURATOR, ADMIN}),
+    "staff_content.rollback_confirm": frozenset({CURATOR, ADMIN}),
+    "staff_content.rollback": frozenset({CURATOR, ADMIN}),
     # --- monitoring (staff alerts) ---
     "staff_monitor.alerts": frozenset({ADMIN, AUDITOR}),
     "staff_monitor.acknowledge": frozenset({ADMIN}),  # auditors only read

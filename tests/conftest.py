@@ -167,7 +167,8 @@ def reset_process_state(app) -> None:
         limiter.reset()
     alerts.reset_counters()
     generations._recorded.clear()
-    if app.extensions["pack_source"].number is not None:  # a test published a version: back to the files
+    source = app.extensions.get("pack_source")
+    if source is not None and source.number is not None:  # a test published a version: back to the files
         with app.app_context():
             app.extensions["rulebook"].refresh()
 

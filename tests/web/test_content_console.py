@@ -1,0 +1,305 @@
+"""The curators' console (/staff/content, staff/content_views.py): drafts, the editor and the fees
+form, the checks and the impact, publishing now or from a day, withdrawing, the history with its
+diffs, rollback, and who may do what (core/policy.py)."""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import yaml
+
+from core import policy
+from tests.conftest import csrf_from
+
+FEE_FILE = "procedures/juminhyo_utsushi.yaml"
+LISTED_FILE = "procedures/tenshutsu_todoke.yaml"  # listed by the 転出 scenarios, with a fee of 0 yen
+
+
+@pytest.fixture
+def served_back(_session_app):
+    """A test that makes the app serve a published version puts the repository's pack back after."""
+    yield
+    application, snapshot = _session_app
+    from core.db import db
+    with application.app_context():
+        snapshot.restore(db)
+        application.extensions["rulebook"].refresh()
+
+
+def _post(client, url: str, data: dict | None = None, page: str = "/staff/content/", **kw):
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **(data or {})}, **kw)
+
+
+def _new_draft(client) -> tuple[int, str]:
+    r = _post(client, "/staff/content/drafts")
+    assert r.status_code == 302, r.status_code
+    draft_id = int(re.search(r"/drafts/(\d+)$", r.location)[1])
+    return draft_id, f"/staff/content/drafts/{draft_id}"
+
+
+def _file(client, draft_url: str, path: str) -> str:
+    html = client.get(f"{draft_url}/file/{path}").get_data(as_text=True)
+    found = re.search(r'<textarea[^>]*id="content"[^>]*>(.*?)</textarea>', html, re.S)
+    assert found, html[:500]
+    import html as htmlmod
+    return htmlmod.unescape(found[1])
+
+
+def _save(client, draft_url: str, path: str, text: str):
+    return _post(client, f"{draft_url}/file/{path}", {"content": text}, page=f"{draft_url}/file/{path}")
+
+
+def _publish(client, draft_url: str, reason: str, **extra):
+    return _post(client, f"{draft_url}/publish", {"reason": reason, "when": "now", **extra}, page=draft_url)
+
+
+def test_overview_shows_the_version_in_force_and_makes_a_draft(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    html = client.get("/staff/content/").get_data(as_text=True)
+    assert "公開中の版" in html and "v1" in html and "リポジトリのファイル" in html
+    assert "新しい下書きを作る" in html
+    assert 'href="/staff/content/"' in client.get("/staff/").get_data(as_text=True)  # on the console home
+    _draft_id, url = _new_draft(client)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "v1 をもとにした下書き" in page.get_data(as_text=True)
+    assert "変更したファイルはありません" in page.get_data(as_text=True)
+    assert f'href="{url}"' in client.get("/staff/content/").get_data(as_text=True)  # my drafts
+
+
+def test_browse_search_and_read_a_file(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    html = client.get("/staff/content/files").get_data(as_text=True)
+    assert "procedures/" in html and FEE_FILE in html
+    html = client.get("/staff/content/files?q=amount_yen").get_data(as_text=True)
+    assert FEE_FILE in html and "amount_yen: 300" in html
+    page = client.get(f"/staff/content/v/1/file/{FEE_FILE}")
+    assert page.status_code == 200
+    assert '<pre class="code code--numbered"' in page.get_data(as_text=True)
+    assert 'id="L28"' in page.get_data(as_text=True)
+
+
+def test_a_fee_from_a_future_day_ends_the_open_fee_and_the_change_is_published(app, staff_client, served_back):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    editor = client.get(f"{url}/file/{FEE_FILE}").get_data(as_text=True)
+    assert "手数料を追加" in editor and "コメントは消えます" in editor and 'spellcheck="false"' in editor
+
+    r = _post(client, f"{url}/fees/{FEE_FILE}", {"amount_yen": "３５０円", "unit_ja": "1通", "unit_en": "per copy",
+                                                 "channel": "any", "valid_from": "2027-04-01"}, page=url)
+    assert r.status_code == 400 and "0 以上の整数" in r.get_data(as_text=True)
+    r = _post(client, f"{url}/fees/{FEE_FILE}", {"amount_yen": "350", "unit_ja": "1通", "unit_en": "per copy",
+                                                 "channel": "any", "valid_from": "2026-01-01"}, page=url)
+    assert r.status_code == 400 and "明日以降" in r.get_data(as_text=True)
+    r = _post(client, f"{url}/fees/{FEE_FILE}", {"amount_yen": "350", "unit_ja": "1通", "unit_en": "per copy",
+                                                 "channel": "any", "valid_from": "2027-04-01"}, page=url)
+    assert r.status_code == 302
+    fees = yaml.safe_load(_file(client, url, FEE_FILE))["fees"]
+    assert [(f["amount_yen"], str(f["valid_from"]), str(f.get("valid_to"))) for f in fees] == [
+        (300, "2000-04-01", "2027-03-31"), (350, "2027-04-01", "None")]
+    assert "2027-03-31" in client.get(url).get_data(as_text=True)  # the diff
+
+    html = client.get(f"{url}/check").get_data(as_text=True)
+    assert "問題は見つかりませんでした" in html
+    assert "この変更で結果が変わるシナリオ" in html
+
+    r = _publish(client, url, "")
+    assert r.status_code == 400 and "公開の理由を書いてください" in r.get_data(as_text=True)
+    r = _publish(client, url, "住民票の写しの手数料を2027年4月1日から350円に改定")
+    assert r.status_code == 302
+    assert "v2 を公開しました" in client.get(r.location).get_data(as_text=True)
+
+    from core import pack_versions
+    with app.app_context():
+        assert pack_versions.current("kakogawa").number == 2
+    app.extensions["rulebook"].refresh()  # what every worker does within RULES_RELOAD_SECONDS
+    assert app.extensions["pack_source"].number == 2
+    fees = app.extensions["rulebook"].current.kb.procedures["juminhyo_utsushi"].fees
+    assert [f.amount_yen for f in fees] == [300, 350]
+
+    history = client.get("/staff/content/history").get_data(as_text=True)
+    assert "住民票の写しの手数料" in history and "公開中" in history
+    changes = client.get("/staff/content/v/2/changes").get_data(as_text=True)
+    assert "+  valid_to: 2027-03-31" in changes or "valid_to: 2027-03-31" in changes
+
+
+def test_the_impact_lists_the_scenarios_a_change_alters(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    text = _file(client, url, LISTED_FILE)
+    assert _save(client, url, LISTED_FILE, text.replace("amount_yen: 0", "amount_yen: 100", 1)).status_code == 302
+    saved = client.get(f"{url}/file/{LISTED_FILE}?done=saved").get_data(as_text=True)
+    assert "保存しました。「確認する」で問題がないか調べてください。" in saved
+    html = client.get(f"{url}/check").get_data(as_text=True)
+    found = re.search(r"この変更で結果が変わるシナリオ：(\d+)件", html)
+    assert found and int(found[1]) > 0, html[html.find("impact-title"):][:800]
+    assert "tenshutsu_todoke 手数料 0円" in html and "100円" in html
+
+
+def test_a_broken_file_shows_file_line_problems_and_cannot_be_published(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    text = _file(client, url, FEE_FILE)
+    assert _save(client, url, FEE_FILE, text.replace("amount_yen: 300", "amount_yen: -300", 1)).status_code == 302
+    html = client.get(f"{url}/check").get_data(as_text=True)
+    assert "次の問題を直すと公開できます" in html
+    row = re.search(r"<tr>\s*<td><a[^>]*>(procedures/juminhyo_utsushi\.yaml)</a></td>\s*<td[^>]*>(\d+)</td>\s*"
+                    r"<td[^>]*>([^<]*)</td>", html)
+    assert row, html[html.find("problems-caption"):][:1000]
+    assert row[2] == "28" and row[3] == "fees.0.amount_yen"
+    assert "pack-versions" not in html
+
+    r = _publish(client, url, "手数料の改定（壊れた版）")
+    assert r.status_code == 409
+    body = r.get_data(as_text=True)
+    assert "公開できません" in body and "手数料の改定（壊れた版）" in body  # the reason is kept
+    from core import pack_versions
+    with app.app_context():
+        assert pack_versions.current("kakogawa").number == 1
+
+
+def test_a_scheduled_version_waits_for_its_day_and_can_be_withdrawn(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    text = _file(client, url, FEE_FILE)
+    _save(client, url, FEE_FILE, text.replace("ja: 1通", "ja: １通", 1))
+    r = _publish(client, url, "4月1日から", when="date", effective_on="2026-12-01")
+    assert r.status_code == 400 and "明日以降" in r.get_data(as_text=True)
+    r = _publish(client, url, "4月1日から", when="date", effective_on="2027-04-01")
+    assert r.status_code == 302
+    assert "2027-04-01 00:00 から使われます" in client.get(r.location).get_data(as_text=True)
+    from core import pack_versions
+    with app.app_context():
+        version = pack_versions.by_number("kakogawa", 2)
+        assert pack_versions.aware(version.effective_from).isoformat() == "2027-03-31T15:00:00+00:00"
+        assert pack_versions.current("kakogawa").number == 1
+    overview = client.get("/staff/content/").get_data(as_text=True)
+    assert "v2 を取り下げる" in overview
+    assert "予約" in client.get("/staff/content/history").get_data(as_text=True)
+    r = _post(client, "/staff/content/v/2/withdraw")
+    assert r.status_code == 302
+    history = client.get(r.location).get_data(as_text=True)
+    assert "v2 の予約を取り下げました" in history and "取り下げ" in history
+    assert _post(client, "/staff/content/v/2/withdraw").status_code == 409
+
+
+def test_rollback_is_a_new_version_with_the_old_files(app, staff_client, served_back):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    text = _file(client, url, FEE_FILE)
+    _save(client, url, FEE_FILE, text.replace("ja: 1通", "ja: １通", 1))
+    assert _publish(client, url, "単位の表記").status_code == 302
+    history = client.get("/staff/content/history").get_data(as_text=True)
+    assert "v1 に戻す" in history
+    confirm = client.get("/staff/content/v/1/rollback")
+    assert confirm.status_code == 200 and "v1 に戻す" in confirm.get_data(as_text=True)
+    r = _post(client, "/staff/content/v/1/rollback", {"reason": ""}, page="/staff/content/v/1/rollback")
+    assert r.status_code == 302
+    html = client.get(r.location).get_data(as_text=True)
+    assert "v3 として戻しました" in html
+    from core import pack_versions
+    with app.app_context():
+        v3 = pack_versions.current("kakogawa")
+        assert (v3.number, v3.restores_number, v3.reason) == (3, 1, "v1 に戻す")
+        assert v3.digest == pack_versions.by_number("kakogawa", 1).digest
+    changes = client.get("/staff/content/v/3/changes").get_data(as_text=True)
+    assert "-    ja: １通" in changes and "+    ja: 1通" in changes
+
+
+def test_the_auditor_reads_the_history_and_diffs_only(app, staff_client):
+    curator = staff_client(policy.CURATOR)
+    curator.get("/staff/content/")  # v1
+    auditor = staff_client(policy.AUDITOR)
+    history = auditor.get("/staff/content/history")
+    assert history.status_code == 200
+    assert "に戻す" not in history.get_data(as_text=True)
+    assert auditor.get("/staff/content/v/1/changes").status_code == 200
+    assert auditor.get("/staff/content/").status_code == 403
+    assert auditor.get("/staff/content/v/1/rollback").status_code == 403
+    token = csrf_from(history.get_data(as_text=True))
+    for url in ("/staff/content/drafts", "/staff/content/v/1/rollback", "/staff/content/v/1/withdraw"):
+        assert auditor.post(url, data={"csrf_token": token}).status_code == 403, url
+    home = auditor.get("/staff/").get_data(as_text=True)
+    assert 'href="/staff/content/history"' in home and 'href="/staff/content/"' not in home
+
+
+def test_counter_staff_get_403_everywhere(app, staff_client):
+    client = staff_client(policy.COUNTER)
+    for url in ("/staff/content/", "/staff/content/history", "/staff/content/files", "/staff/content/v/1/changes",
+                f"/staff/content/v/1/file/{FEE_FILE}", "/staff/content/drafts/1"):
+        assert client.get(url).status_code == 403, url
+    token = csrf_from(client.get("/staff/").get_data(as_text=True))
+    assert client.post("/staff/content/drafts", data={"csrf_token": token}).status_code == 403
+    assert "/staff/content" not in client.get("/staff/").get_data(as_text=True)
+
+
+def test_paths_outside_the_pack_are_refused(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    assert client.get("/staff/content/v/1/file/../app.py").status_code == 400
+    assert client.get("/staff/content/v/1/file/%2Fetc%2Fpasswd", follow_redirects=True).status_code == 400
+    assert client.get(f"{url}/file/../app.py").status_code == 400
+    for bad in ("../app.py", "/etc/passwd", "procedures/../../app.py", "static/x.yaml"):
+        r = _post(client, f"{url}/files", {"path": bad, "content": "a: 1\n"}, page=url)
+        assert r.status_code == 400, bad
+        assert "このファイル名は使えません" in r.get_data(as_text=True)
+    r = _post(client, f"{url}/files", {"path": "procedures/new_one.yaml", "content": "id: new_one\n"}, page=url)
+    assert r.status_code == 302 and r.location.endswith(f"{url}/file/procedures/new_one.yaml?done=saved")
+
+
+def test_another_curators_draft_is_not_found(app, staff_client):
+    mine = staff_client(policy.CURATOR)
+    _id, url = _new_draft(mine)
+    other = staff_client(policy.CURATOR)
+    assert other.get(url).status_code == 404
+    assert other.get(f"{url}/file/{FEE_FILE}").status_code == 404
+    assert other.get(f"/staff/content/files?draft={_id}").status_code == 404
+    assert _post(other, f"{url}/publish", {"reason": "x", "when": "now"}).status_code == 404
+    assert _post(other, f"{url}/discard").status_code == 404
+    assert mine.get(url).status_code == 200
+
+
+BOUNDARY = "content-console-test"
+
+
+def _multipart(token: str, name: str, data: bytes) -> bytes:
+    """The body as bytes (the test client spools a large one it builds to a file it never closes)."""
+    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'.encode(),
+             f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="folder"\r\n\r\nprocedures\r\n'.encode(),
+             f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+             f'Content-Type: application/yaml\r\n\r\n'.encode() + data + b"\r\n", f"--{BOUNDARY}--\r\n".encode()]
+    return b"".join(parts)
+
+
+def test_upload_replaces_a_file_and_refuses_oversized_ones(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    text = _file(client, url, FEE_FILE).replace("ja: 1通", "ja: １通", 1)
+    r = client.post(f"{url}/upload", data={"csrf_token": token, "folder": "procedures",
+                                           "file": (io.BytesIO(text.encode()), "juminhyo_utsushi.yaml")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 302 and r.location.endswith(f"/file/{FEE_FILE}?done=saved")
+    assert "１通" in _file(client, url, FEE_FILE)
+    big = b"a: " + b"x" * 2_100_000 + b"\n"
+    r = client.post(f"{url}/upload", data=_multipart(token, "big.yaml", big),
+                    content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    assert r.status_code == 413
+    assert "ファイルが大きすぎます（2 MB まで）" in r.get_data(as_text=True)
+    r = client.post(f"{url}/upload", data={"csrf_token": token, "folder": "",
+                                           "file": (io.BytesIO(b"x"), "notes.txt")}, content_type="multipart/form-data")
+    assert r.status_code == 400 and ".yaml" in r.get_data(as_text=True)
+
+
+def test_discard_and_remove(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _draft_id, url = _new_draft(client)
+    r = _post(client, f"{url}/remove", {"remove-path": "procedures/gentsuki_haisha.yaml"}, page=url)
+    assert r.status_code == 302
+    assert "procedures/gentsuki_haisha.yaml（削除）" in client.get(url).get_data(as_text=True)
+    assert _post(client, f"{url}/remove", {"remove-path": ""}, page=url).status_code == 400
+    r = _post(client, f"{url}/discard", page=url)
+    assert r.status_code == 302 and "下書きを削除しました" in client.get(r.location).get_data(as_text=True)
+    assert client.get(url).status_code == 404
