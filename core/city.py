@@ -6,6 +6,7 @@ seen with the next generation like every other file of the pack.
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, has_request_context
@@ -53,10 +54,25 @@ def city_contact(locale: str | None = None) -> str:
     return kb.departments[kb.pack.contact_department].name.get(locale or _page_locale())
 
 
+GENERIC_PHONE, GENERIC_POSTCODE = "03-1234-5678", "100-0001"  # a pack without a city hall's
+
+
+def example_phone() -> str:
+    """The example under phone fields: the city hall's own number (departments.yaml city_hall)."""
+    hall = current_app.extensions["rulebook"].current.kb.city_hall
+    return hall.phone if hall and hall.phone else GENERIC_PHONE
+
+
+def example_postcode() -> str:
+    """The example under postcode fields: the city hall's own (from its address)."""
+    found = re.search(r"(\d{3}-\d{4})", city_address("ja"))
+    return found.group(1) if found else GENERIC_POSTCODE
+
+
 def init_city(app: Flask) -> None:
     @app.context_processor
     def _city_globals() -> dict[str, Any]:
         # `city` (the pack's PackFile), `city_name` (its name in the page's language),
         # `city_address` (the city hall's), `city_contact` (the department to ask)
         return {"city": city(), "city_name": city_name(), "city_address": city_address(),
-                "city_contact": city_contact()}
+                "city_contact": city_contact(), "example_phone": example_phone, "example_postcode": example_postcode}

@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field as WTField
 from wtforms import Form as WTForm
 
+from core.city import example_phone, example_postcode
 from core.errors import AppError
 from intake.forms import (
     DEFAULT_MAX_LENGTH,
@@ -188,10 +189,10 @@ class ScalarField(SpecField):
             return self._number_problems(value)
         if t == "postal_code":
             return [] if re.match(POSTAL_CODE_PATTERN, value) else [
-                _("%(label)sを7桁の数字で入力してください（例：675-8501）。", label=label)]
+                _("%(label)sを7桁の数字で入力してください（例：%(example)s）。", label=label, example=example_postcode())]
         if t == "phone":
             return [] if re.match(PHONE_PATTERN, value) else [
-                _("%(label)sを市外局番から数字で入力してください（例：079-421-2000）。", label=label)]
+                _("%(label)sを市外局番から数字で入力してください（例：%(example)s）。", label=label, example=example_phone())]
         if t == "email":
             if not EMAIL.match(value) or len(value) > DEFAULT_MAX_LENGTH["email"]:
                 return [_("%(label)sを正しく入力してください（例：taro@example.jp）。", label=label)]
@@ -343,7 +344,7 @@ class AddressField(SpecField):
                                          _("%(label)sの%(part)sを入力してください。", label=self.title, part=what))
         code = data.get("postal_code")
         if code and "postal_code" not in self.part_errors and not re.match(POSTAL_CODE_PATTERN, code):
-            self.part_errors["postal_code"] = _("郵便番号を7桁の数字で入力してください（例：675-8501）。")
+            self.part_errors["postal_code"] = _("郵便番号を7桁の数字で入力してください（例：%(example)s）。", example=example_postcode())
         if data.get("prefecture") and data["prefecture"] not in PREFECTURES:
             self.part_errors["prefecture"] = _("都道府県は一覧から選んでください。")
         for key, _token, label, limit in self.part_labels():

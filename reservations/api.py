@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import usage
+from core.city import example_phone
 from core.db import db
 from core.errors import AppError
 from core.i18n import current_locale
@@ -145,7 +146,8 @@ def create():
     if body.get("locale") not in (None, "ja", "en"):
         fields["locale"] = _l("ja か en を指定してください。")
     person, person_errors = check_person(*(body.get(k) if isinstance(body.get(k), str) else None
-                                           for k in ("name", "name_kana", "email", "phone")), locale=lang)
+                                           for k in ("name", "name_kana", "email", "phone")), locale=lang,
+                                         phone_example=example_phone())
     for key, message in person_errors.items():
         fields.setdefault(key, message)
     if fields or person is None or start is None:

@@ -25,7 +25,7 @@ MESSAGES = {  # msgids, in the caller's locale by core.words
     "contact_required": N_("メールアドレスか電話番号の、どちらかを入力してください。"),
     "phone_required": N_("電話番号を入力してください。"),
     "email_format": N_("メールアドレスの形式が正しくありません（例：name@example.jp）。"),
-    "phone_format": N_("電話番号は、市外局番から数字で入力してください（例：079-421-2000）。"),
+    "phone_format": N_("電話番号は、市外局番から数字で入力してください（例：%(example)s）。"),
 }
 
 
@@ -37,12 +37,13 @@ class Person:
     phone: str | None
 
 
-def _message(key: str, locale: str) -> str:
-    return translate(locale, MESSAGES[key], max=MAX_NAME)
+def _message(key: str, locale: str, example: str = "") -> str:
+    return translate(locale, MESSAGES[key], max=MAX_NAME, example=example)
 
 
 def check_person(name: object, name_kana: object, email: object, phone: object,
-                 locale: str = "ja", *, require_phone: bool = False) -> tuple[Person | None, dict[str, str]]:
+                 locale: str = "ja", *, require_phone: bool = False,
+                 phone_example: str = "03-1234-5678") -> tuple[Person | None, dict[str, str]]:
     """(the normalised person, {}) or (None, {field: message}). ``require_phone``: a booking
     taken on the phone (staff), where the number is how the city calls back."""
     errors: dict[str, str] = {}
@@ -66,7 +67,7 @@ def check_person(name: object, name_kana: object, email: object, phone: object,
     if mail and (len(mail) > 254 or not EMAIL.match(mail)):
         errors["email"] = _message("email_format", locale)
     if tel and not PHONE.match(tel):
-        errors["phone"] = _message("phone_format", locale)
+        errors["phone"] = _message("phone_format", locale, phone_example)  # the city's own number (core.city)
     if require_phone and not tel:
         errors["phone"] = _message("phone_required", locale)
     elif not mail and not tel:

@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core import usage
+from core.city import example_phone
 from core.db import db
 from core.japan_time import JST
 from core.pack import rulebook
@@ -335,7 +336,7 @@ def details(number: str):
     if request.method == "POST":
         values = {k: request.form.get(k, "")[:300] for k in values}
         person, errors = check_person(values["name"], values["name_kana"], values["email"], values["phone"],
-                                      locale=_locale())
+                                      locale=_locale(), phone_example=example_phone())
         if person is not None:
             r.name, r.name_kana, r.email, r.phone = person.name, person.name_kana, person.email, person.phone
             db.session.commit()

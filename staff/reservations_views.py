@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from core import audit, policy
+from core.city import example_phone
 from core.csv_export import to_csv, to_csv_shift_jis
 from core.db import db
 from core.japan_time import JST
@@ -413,7 +414,8 @@ def phone():
             errors.append(_error("start", _("時間を選んでください。")))
         # the residents' own validator: the same rules and the same messages (the phone required)
         person, problems = check_person(values.get("name"), values.get("name_kana"), values.get("email"),
-                                        values.get("phone_number"), _locale(), require_phone=True)
+                                        values.get("phone_number"), _locale(), require_phone=True,
+                                        phone_example=example_phone())
         errors += [_error(PHONE_FORM_FIELDS.get(field, field), message) for field, message in problems.items()]
         if person is not None and not errors and day is not None:
             try:

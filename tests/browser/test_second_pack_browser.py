@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from tests.conftest import app_on
 
 pytestmark = [pytest.mark.browser, pytest.mark.second_pack]
-FIRST_CITY = re.compile(r"加古川|かこがわ|カコガワ|kakogawa", re.IGNORECASE)
+FIRST_CITY = re.compile(r"加古川|かこがわ|カコガワ|kakogawa|079-421|675-8501", re.IGNORECASE)  # its name, its phone, its postcode
 MOVING_IN = ("date=2026-04-01&f.from_abroad=no&n=2&m0.relation=self&m0.age=35&m0.insurance=kokuho"
              "&m0.mynumber_card=yes&m1.relation=child&m1.age=8&m1.insurance=kokuho&f.seal_registration_wanted=yes")
 MOVING_OUT = "date=2026-04-01&n=1&m0.relation=self&m0.age=40&m0.insurance=kokuho&m0.seal_registered=yes&f.to_abroad=no"

@@ -13,7 +13,7 @@ from tests.conftest import app_on, fresh_client
 from tests.web.site_links import SERVICES, internal_links, status_of
 
 pytestmark = pytest.mark.second_pack
-FIRST_CITY = re.compile(r"加古川|かこがわ|カコガワ|kakogawa", re.IGNORECASE)
+FIRST_CITY = re.compile(r"加古川|かこがわ|カコガワ|kakogawa|079-421|675-8501", re.IGNORECASE)  # its name, its phone, its postcode
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
