@@ -20,7 +20,7 @@ from core.i18n import init_i18n
 from core.pack import rulebook
 from core.platform import init_platform
 from core.security import csrf
-from core.templating import Environment
+from core.templating import Environment, init_templating
 from guide import api as guide_api
 from guide import embed_views, procedure_pages, search_views
 from guide import views as guide_views
@@ -81,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["openapi_parts"] = (add_search_api, add_application_api, add_reservation_api)
     app.extensions["knowledge_checks"] = (check_reservations,)
     init_errors(app)
+    init_templating(app)  # the templates' url_for memoised (core/templating.py)
 
     @app.get("/accessibility")
     def accessibility():
