@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
+from flask import url_for as flask_url_for
 from flask.templating import Environment as FlaskEnvironment
 
 _DICT_NAMES = frozenset(dir(dict))
@@ -62,5 +63,12 @@ def memoised_url_for(app: Flask) -> Callable[..., str]:
 
 
 def init_templating(app: Flask) -> None:
-    """After every blueprint is registered: the templates build URLs through the memo."""
-    app.jinja_env.globals["url_for"] = memoised_url_for(app)
+    """After every blueprint is registered: the templates build URLs through the memo (and views
+    through ``url_for_memoised``)."""
+    app.extensions["url_for_memo"] = app.jinja_env.globals["url_for"] = memoised_url_for(app)
+
+
+def url_for_memoised(endpoint: str, /, **values: Any) -> str:
+    """Flask's ``url_for`` for a view's links, through the app's memo (``memoised_url_for``)."""
+    memo = current_app.extensions.get("url_for_memo")
+    return memo(endpoint, **values) if memo is not None else flask_url_for(endpoint, **values)

@@ -11,6 +11,7 @@ from core.i18n import LOCALES
 from core.japan_time import today_in_japan
 from core.links import external_url
 from core.pack import rulebook
+from core.templating import url_for_memoised
 from core.usage import note_procedures
 from core.words import Message
 from guide import flow
@@ -50,7 +51,7 @@ def _url(endpoint: str, answers: dict[str, str], query: str | None = None, **kwa
     """``endpoint``'s URL with the answers in the query; ``query``: the same answers' query
     already built (a page with several links to the same answers builds it once)."""
     extra = {k: kwargs.pop(k) for k in ("return_to",) if k in kwargs}
-    base = url_for(endpoint, **kwargs)
+    base = url_for_memoised(endpoint, **kwargs)
     if query is None:
         query = _query(answers, **({"return": extra["return_to"]} if extra.get("return_to") else {}))
     query = "&".join(part for part in (query, _kept_lang()) if part)
