@@ -189,7 +189,7 @@ def _field(book, question, key: str) -> dict:
     return {
         "key": key, "question": question, "type": fact.type if fact else "int",
         "text": question.text.get(loc), "hint": question.hint.get(loc) if question.hint else None,
-        "choices": choice_items(question, fact, loc, allowed_values(question, fact), book.kb.directory)
+        "choices": choice_items(question, fact, loc, allowed_values(question, fact), book.kb.translated_texts)
         if fact and fact.type in ("bool", "enum") else [],
         "unknown_allowed": question.unknown_allowed,
     }
