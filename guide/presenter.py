@@ -49,6 +49,7 @@ UI = {
     "list_sep": N_("・"),
     "window": N_("%(number)s番窓口"),
     "brackets": N_("（%(text)s）"),
+    "named": N_("（%(name)s）"),  # after a link's words, for screen readers: which procedure or counter
     "place_sep": N_(" "),
 }
 
@@ -195,6 +196,10 @@ def _card(p: dict[str, Any], answers: dict[str, str], book, locale: str) -> dict
     if not place.get("verified", True):
         notes.append(_t("unconfirmed_office" if place.get("offsite") else "unconfirmed_place", locale))
     p["unconfirmed"] = notes
+    # the hidden words after the card's links (the catalog's brackets hold no markup: the page
+    # escapes the whole text as the template's _() escaped the name)
+    p["counter_named"] = _t("named", locale, name=p["counter"])
+    p["name_named"] = _t("named", locale, name=p["name"])
     return p
 
 
