@@ -40,7 +40,7 @@ def memoised_url_for(app: Flask) -> Callable[..., str]:
     absent here; checked on each call), a URL built inside a request depends only on the script
     root, the endpoint and its values.
     Anything else (a blueprint-relative endpoint, ``_external``, ``_anchor`` …, outside a
-    request, unhashable values) goes to Flask's ``url_for`` every time."""
+    request, values other than text) goes to Flask's ``url_for`` every time."""
     build = app.url_for
     memo: dict[tuple, str] = {}
 
@@ -48,11 +48,10 @@ def memoised_url_for(app: Flask) -> Callable[..., str]:
         if (endpoint[:1] == "." or not has_request_context() or any(k[:1] == "_" for k in values)
                 or app.config["SERVER_NAME"] or app.url_map.host_matching or any(app.url_default_functions.values())):
             return build(endpoint, **values)  # URLs that may depend on more than the values
-        try:
-            key = (request.script_root, endpoint, *sorted(values.items()))
-            url = memo.get(key)
-        except TypeError:  # an unhashable value
-            return build(endpoint, **values)
+        if not all(type(v) is str for v in values.values()):
+            return build(endpoint, **values)  # only text values: 1, 1.0 and True are one key
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        url = memo.get(key)
         if url is None:
             url = build(endpoint, **values)
             if len(memo) >= _URL_MEMO_SIZE:
