@@ -20,7 +20,7 @@ from core.i18n import init_i18n
 from core.pack import PackSource, rulebook
 from core.platform import init_platform
 from core.security import csrf
-from core.templating import Environment
+from core.templating import Environment, init_templating
 from guide import api as guide_api
 from guide import embed_views, procedure_pages, search_views
 from guide import views as guide_views
@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # what each service checks in a curator's version before it is published (staff/content.py)
     app.extensions["pack_checks"] = (reservation_problems, form_problems)
     init_errors(app)
+    init_templating(app)  # the templates' url_for memoised (core/templating.py)
 
     @app.get("/accessibility")
     def accessibility():

@@ -434,9 +434,29 @@ engine: evaluation is a pure function of the request and the ruleset version (pa
   facts, the procedures some counter takes on closed days, the new-city rules of an event) is
   made once per rulebook; the closed-day check reuses the deadlines already chosen; the
   not-applicable list is built only when `explain` asks for it.
-- What remains is mostly outside the engine: the Python of `rules/evaluate.py` and the modules
-  it calls (see the engine's share above), the response's JSON, and on the page the rendering of
-  `result.html` (about 40% of a page in process).
+- Then (2026-12-03, the issue's last point): what a first answer does that the bare request
+  does not, in smaller pieces. The language switch's links and the furigana switch each encoded
+  the whole query again (about 260 `quote` calls per page): the path and each argument are now
+  encoded once per request and only the changed argument per link (`core/i18n.py`). The
+  templates' `url_for` (about 20 per result page, some 25 µs each in Flask: static files, one
+  link per procedure, the header's menu) is memoised per (script root, endpoint, values) while
+  the app has no host or subdomain rules, `SERVER_NAME` or URL defaults (`core/templating.py`;
+  the views' own links go through it too). `_()` with variables keeps its translated format
+  per catalog; `japanese_only()` is made once per page; a card's hidden link words come from the
+  presenter (one format per card instead of three template calls with Markup formatting); a
+  language's fallback chain (`reading_order`, about 20 per evaluation) is made once per code;
+  the household's answer keys once per vocabulary. The evaluate body is not depth-counted when
+  it has fewer brackets than the limit, nor walked for NUL and surrogates when it holds no `\\u`
+  escape, NUL byte or 0xED byte (`core/input_guard.py`, the same refusals). For zh, ko, vi and
+  pt, each `translations/<code>.yaml` is parsed once for its texts and its reasons and kept on
+  the knowledge base when the pack loads (no request stats the files per fact word or
+  evaluation any more). Result pages and API answers are the same bytes (700 never-seen
+  requests in all seven languages compared with the code before).
+- What remains: on the page the rendering of `result.html` (about 40% of a page in process;
+  the procedure card alone about 0.85 ms of a 4.3 ms page: some 85 escapes and a dozen calls
+  per card), the evaluation (about 0.54 ms in process), `base.html`; the response's JSON. For
+  zh, ko, vi and pt an evaluation still runs twice to find the Japanese words of each reason
+  (carrying them on each `Reason` in `rules/wording.py` is not done).
 """
 
 

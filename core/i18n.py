@@ -114,15 +114,48 @@ def japanese_only() -> Markup:
     language: say so before the reader follows it."""
     if current_locale() in JAPANESE:
         return Markup("")
-    return Markup('<span class="japanese-only">%s</span>') % gettext("（日本語のページ）")
+    return _japanese_only_mark(gettext("（日本語のページ）"))
+
+
+def _japanese_only_mark(words: str) -> Markup:
+    return Markup('<span class="japanese-only">%s</span>') % words
+
+
+def _bound_japanese_only(code: str, catalog: NullTranslations):
+    """``japanese_only`` for a page read in ``code`` from ``catalog``: the same mark, made once."""
+    mark = Markup("") if code in JAPANESE else _japanese_only_mark(catalog.ugettext("（日本語のページ）"))
+
+    def japanese_only() -> Markup:
+        return mark
+    return japanese_only
 
 
 def _with_arg(name: str, value: str) -> str:
-    args = request.args.to_dict(flat=False)
-    args[name] = [value]
-    # the path as the browser sent it, percent-encoded again: a hostile path (a NUL, a space)
-    # never lands raw in the page's HTML
-    return f"{quote(request.path, safe='/:@!$&()*+,;=-._~')}?{urlencode(args, doseq=True)}"
+    """The current path and query with ``name`` set to ``value`` (in its place, or last).
+
+    A page links to itself once per language and for the furigana switch: the path and each
+    query argument are percent-encoded once per request (kept on the request) and only the
+    changed argument is encoded per link (the same text as ``urlencode`` of the whole query)."""
+    path, parts = _encoded_query()
+    changed = urlencode({name: [value]}, doseq=True)
+    if name in parts:
+        query = "&".join(changed if key == name else part for key, part in parts.items())
+    else:
+        query = "&".join((*parts.values(), changed))
+    return f"{path}?{query}"
+
+
+def _encoded_query() -> tuple[str, dict[str, str]]:
+    """The request's path and ``{argument: its encoded pairs}``, made once per request."""
+    req = request._get_current_object()
+    cached = getattr(req, "_encoded_query", None)
+    if cached is None:
+        # the path as the browser sent it, percent-encoded again: a hostile path (a NUL, a space)
+        # never lands raw in the page's HTML
+        path = quote(req.path, safe='/:@!$&()*+,;=-._~')
+        cached = req._encoded_query = (path, {key: urlencode({key: values}, doseq=True)
+                                              for key, values in req.args.lists()})
+    return cached
 
 
 _BOUND: weakref.WeakKeyDictionary[NullTranslations, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -133,11 +166,13 @@ def bound_gettext(catalog: NullTranslations) -> dict[str, Any]:
     """Template callables bound to one Babel catalog, with jinja2.ext's newstyle semantics.
 
     Made once per catalog (flask-babel keeps one per locale for the life of the process); a
-    string without variables is translated, escaped and formatted once and then reused."""
+    string without variables is translated, escaped and formatted once and then reused; one with
+    variables is translated (and marked safe) once, and formatted on each call."""
     bound = _BOUND.get(catalog)
     if bound is not None:
         return bound
     plain: dict[tuple[str, bool], str] = {}
+    formats: dict[tuple[str, bool], str] = {}  # the translated format of a string with variables
 
     def _finish(eval_ctx, rv: str, variables: dict[str, Any]) -> str:
         if eval_ctx.autoescape:
@@ -146,9 +181,16 @@ def bound_gettext(catalog: NullTranslations) -> dict[str, Any]:
 
     @pass_eval_context
     def gettext(eval_ctx, __string: str, **variables: Any) -> str:
-        if variables:
-            return _finish(eval_ctx, catalog.ugettext(__string), variables)
         key = (__string, eval_ctx.autoescape)
+        if variables:
+            rv = formats.get(key)
+            if rv is None:
+                rv = catalog.ugettext(__string)
+                if eval_ctx.autoescape:
+                    rv = Markup(rv)  # noqa: S704  # nosec B704 - as in _finish
+                if len(formats) < _PLAIN_CACHE_SIZE:
+                    formats[key] = rv
+            return rv % variables
         rv = plain.get(key)
         if rv is None:
             rv = _finish(eval_ctx, catalog.ugettext(__string), variables)
@@ -218,12 +260,13 @@ def init_i18n(app: Flask) -> None:
     def _locale_globals():
         # the page's catalog, resolved once by flask-babel (so force_locale() is honoured)
         code = current_locale()
+        translations = get_translations()
         offered = LANGUAGES if not _in_console() else tuple(x for x in LANGUAGES if x.code in CONSOLE)
         return {"current_locale": code, "locale_url": locale_url, "html_lang": html_lang(code),
                 "site_languages": offered, "ruby_switch": language(code).easy,
                 "ruby_off": language(code).easy and ruby_off(),
-                "ruby_url": ruby_url, "japanese_only": japanese_only,
-                **bound_gettext(get_translations())}
+                "ruby_url": ruby_url, "japanese_only": _bound_japanese_only(code, translations),
+                **bound_gettext(translations)}
 
 
 def current_locale() -> str:

@@ -60,14 +60,25 @@ def check_json_body(raw: bytes, parse=json.loads) -> None:
     """Raise HostileInput for a body too large, too deep, or carrying NUL or lone surrogates.
     A body that is simply not JSON is left to the view (which answers its own invalid_json).
     ``parse`` may keep what it parsed (the request's own cache: the view reads the same value)."""
-    if len(raw) > MAX_JSON_BYTES or json_depth(raw) > MAX_JSON_DEPTH:
+    if len(raw) > MAX_JSON_BYTES:
+        raise HostileInput()
+    # fewer opening brackets than the limit (inside strings too): no need to count the depth
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and json_depth(raw) > MAX_JSON_DEPTH:
         raise HostileInput()
     try:
         value = parse(raw)
     except ValueError:
         return
-    if has_bad_chars(json_strings(value)):
+    if _may_hold_bad_chars(raw) and has_bad_chars(json_strings(value)):
         raise HostileInput()
+
+
+def _may_hold_bad_chars(raw: bytes) -> bool:
+    """Whether a parsed string of ``raw`` could hold NUL or a surrogate: only through a ``\\u``
+    escape, a NUL byte (also in every UTF-16 or UTF-32 body) or a UTF-8-encoded surrogate (lead
+    byte 0xED, which json decodes with ``surrogatepass``). Most bodies have none of them, and
+    their strings need not be walked."""
+    return b"\\u" in raw or b"\x00" in raw or b"\xed" in raw
 
 
 def check_request() -> None:

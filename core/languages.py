@@ -11,6 +11,7 @@ Plain Python (no Flask): rules, knowledge and services read it too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,10 @@ def babel_locale(code: str) -> str:
     return language(code).babel
 
 
+@lru_cache(maxsize=64)
 def reading_order(code: str) -> tuple[str, ...]:
-    """``code`` then its fallbacks, ending in Japanese: where a text is looked for."""
+    """``code`` then its fallbacks, ending in Japanese: where a text is looked for (made once
+    per code: a result reads it for every text it shows)."""
     order: list[str] = []
     current: str | None = language(code).code
     while current is not None and current not in order:

@@ -85,13 +85,33 @@ def typed(fact: FactDef, raw: str | None) -> Any:
     return raw if raw in fact.values else None
 
 
+_ANSWER_KEYS: dict[int, tuple[Vocabulary, list[tuple[str, str, FactDef]]]] = {}
+
+
+def _household_keys(vocab: Vocabulary) -> list[tuple[str, str, FactDef]]:
+    """(fact path, its answer key, its definition) of every household fact a page asks (``f.*``
+    for facts, ``d.*`` about the person who died), in the vocabulary's order: made once per
+    vocabulary (the vocabulary is kept with it, so an id is never reused meanwhile)."""
+    hit = _ANSWER_KEYS.get(id(vocab))
+    if hit is None or hit[0] is not vocab:
+        keys = []
+        for path, fact in vocab.household.items():
+            group, _, name = path.partition(".")
+            if group in ("facts", "deceased"):
+                keys.append((path, f"{'f' if group == 'facts' else 'd'}.{name}", fact))
+        if len(_ANSWER_KEYS) > 64:
+            _ANSWER_KEYS.clear()
+        hit = _ANSWER_KEYS[id(vocab)] = (vocab, keys)
+    return hit[1]
+
+
 def household_values(event: str, answers: dict[str, str], vocab: Vocabulary) -> dict[str, Any]:
     values: dict[str, Any] = {"event": event}
-    for path, fact in vocab.household.items():
-        group, _, name = path.partition(".")
-        if group not in ("facts", "deceased"):
-            continue
-        v = typed(fact, answers.get(f"{'f' if group == 'facts' else 'd'}.{name}"))
+    for path, key, fact in _household_keys(vocab):
+        raw = answers.get(key)
+        if raw is None:
+            continue  # typed(fact, None) is None
+        v = typed(fact, raw)
         if v is not None:
             values[path] = v
     return values

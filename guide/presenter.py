@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from core.words import N_, lang_of
@@ -12,7 +11,6 @@ from core.words import text as translate
 from guide import flow
 from guide.answers import allowed_values
 from knowledge.schema import LifeEvent, Question
-from knowledge.translations import translations_of
 from rules.vocabulary import UNKNOWN, FactDef
 from rules.wareki import format_date, to_wareki
 
@@ -51,17 +49,21 @@ UI = {
     "list_sep": N_("・"),
     "window": N_("%(number)s番窓口"),
     "brackets": N_("（%(text)s）"),
+    "named": N_("（%(name)s）"),  # after a link's words, for screen readers: which procedure or counter
     "place_sep": N_(" "),
 }
 
 
-def fact_words(pack: Path | None, words: Mapping[str, str], locale: str) -> str:
+Translated = Mapping[str, Mapping[str, str]]  # a pack's translated texts: {code: {ja: words}}
+
+
+def fact_words(translated: Translated | None, words: Mapping[str, str], locale: str) -> str:
     """A fact's words (knowledge/facts.yaml writes ja, en and easy) in ``locale``: its own; else
     the pack's translation of its Japanese (translations/<code>.yaml ``texts``); else the
     language's fallback's."""
     if words.get(locale):
         return words[locale]
-    found = translations_of(pack).get(locale, {}).get(words.get("ja", "")) if pack else None
+    found = translated.get(locale, {}).get(words.get("ja", "")) if translated else None
     return found or words.get(lang_of(locale, tuple(words))) or words.get("ja", "")
 
 
@@ -70,8 +72,8 @@ def _t(key: str, locale: str, **kw: Any) -> str:
 
 
 def choice_items(question: Question, fact: FactDef | None, locale: str, allowed: list[str],
-                 pack: Path | None = None) -> list[dict[str, str]]:
-    """The choices of a question; ``pack`` (its folder) translates the facts' own words into the
+                 translated: Translated | None = None) -> list[dict[str, str]]:
+    """The choices of a question; ``translated`` (the pack's ``translated_texts``) translates the facts' own words into the
     languages facts.yaml does not write."""
     lang = locale  # pack texts and catalog words follow each language's fallback themselves
     labels: dict[str, str] = {}
@@ -81,13 +83,13 @@ def choice_items(question: Question, fact: FactDef | None, locale: str, allowed:
     elif fact is not None and fact.type == "bool":
         labels = {flow.YES: _t("yes", lang), flow.NO: _t("no", lang)}
     elif fact is not None:
-        labels = {v: fact_words(pack, words, locale) for v, words in fact.values.items()}
+        labels = {v: fact_words(translated, words, locale) for v, words in fact.values.items()}
     labels[UNKNOWN] = _t("unknown", lang)
     return [{"value": v, "label": labels[v]} for v in allowed if v in labels]
 
 
 def display_value(question: Question, fact: FactDef | None, raw: str | None, locale: str,
-                  pack: Path | None = None) -> str:
+                  translated: Translated | None = None) -> str:
     if raw is None or raw == "":
         return _t("not_answered", locale)
     if question.fact == "event_date" or (fact is not None and fact.type == "date"):
@@ -98,7 +100,7 @@ def display_value(question: Question, fact: FactDef | None, raw: str | None, loc
         return _t("people", locale, count=raw)
     if fact is not None and fact.type == "int":
         return _t("age", locale, n=raw)
-    items = choice_items(question, fact, locale, allowed_values(question, fact), pack)
+    items = choice_items(question, fact, locale, allowed_values(question, fact), translated)
     return next((i["label"] for i in items if i["value"] == raw), raw)
 
 
@@ -115,7 +117,7 @@ def answer_rows(book, event: LifeEvent, answers: dict[str, str], steps: list[flo
                 key = flow.key_for(q, step.person)
                 fact = flow.fact_def(book.vocab, q)
                 label = _t("answer_row", locale, who=who, question=q.text.get(lang))
-                rows.append({"key": label, "value": display_value(q, fact, answers.get(key), locale, book.kb.directory),
+                rows.append({"key": label, "value": display_value(q, fact, answers.get(key), locale, book.kb.translated_texts),
                              "change_href": change_url(step.key), "change_hidden": label})
             continue
         q = step.question
@@ -123,7 +125,7 @@ def answer_rows(book, event: LifeEvent, answers: dict[str, str], steps: list[flo
         key = flow.key_for(q)
         text = event.date_label.get(lang) if step.kind == "date" else q.text.get(lang)
         rows.append({"key": text, "value": display_value(q, flow.fact_def(book.vocab, q), answers.get(key), locale,
-                                                                    book.kb.directory),
+                                                                    book.kb.translated_texts),
                      "change_href": change_url(step.key), "change_hidden": text})
     return rows
 
@@ -133,7 +135,7 @@ def _person_words(i: int, answers: dict[str, str], book, locale: str) -> str:
     bits = []
     rel = answers.get(f"m{i}.relation")
     if rel and rel in book.vocab.member["relation"].values:
-        bits.append(fact_words(book.kb.directory, book.vocab.member["relation"].values[rel], locale))
+        bits.append(fact_words(book.kb.translated_texts, book.vocab.member["relation"].values[rel], locale))
     if answers.get(f"m{i}.age"):
         bits.append(_t("age", locale, n=answers[f"m{i}.age"]))
     return _t("person_with", locale, who=who, bits=_t("list_sep", locale).join(bits)) if bits else who
@@ -194,6 +196,10 @@ def _card(p: dict[str, Any], answers: dict[str, str], book, locale: str) -> dict
     if not place.get("verified", True):
         notes.append(_t("unconfirmed_office" if place.get("offsite") else "unconfirmed_place", locale))
     p["unconfirmed"] = notes
+    # the hidden words after the card's links (the catalog's brackets hold no markup: the page
+    # escapes the whole text as the template's _() escaped the name)
+    p["counter_named"] = _t("named", locale, name=p["counter"])
+    p["name_named"] = _t("named", locale, name=p["name"])
     return p
 
 
@@ -238,7 +244,7 @@ def due_bases(book, event: LifeEvent, data: dict[str, Any], locale: str) -> list
         else:
             fact = book.vocab.household.get(base["fact"])
             words = fact.label if fact is not None else {}
-            label = fact_words(book.kb.directory, words, locale) if words else base["fact"]
+            label = fact_words(book.kb.translated_texts, words, locale) if words else base["fact"]
         label = label[:1].upper() + label[1:]  # "Date of death" in English; Japanese has no capitals
         seen[base["fact"]] = {"label": label,
                               "date": format_date(dt.date.fromisoformat(base["date"]), locale)}

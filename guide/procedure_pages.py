@@ -5,11 +5,12 @@ endpoint name (``intake.apply``, ``reservations.reserve``), resolved when the pa
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 
 from core.japan_time import today_in_japan
 from core.pack import rulebook
+from core.templating import url_for_memoised
 from guide.duration import estimates
 from guide.procedure_info import procedure_index, procedure_view
 
@@ -60,7 +61,7 @@ def site_menu() -> list[dict]:
     items = []
     for endpoint, words, prefix in MENU:
         if endpoint in current_app.view_functions:
-            url = url_for(endpoint)
+            url = url_for_memoised(endpoint)
         else:
             continue
         current = path == prefix or path.startswith(prefix + "/")

@@ -13,6 +13,7 @@ from core.japan_time import today_in_japan
 from core.links import external_url
 from core.pack import rulebook
 from core.security import limiter, log_fields
+from core.templating import url_for_memoised
 from core.usage import note_procedures
 from core.usage import record as record_usage
 from core.words import Message
@@ -54,7 +55,7 @@ def _url(endpoint: str, answers: dict[str, str], query: str | None = None, **kwa
     """``endpoint``'s URL with the answers in the query; ``query``: the same answers' query
     already built (a page with several links to the same answers builds it once)."""
     extra = {k: kwargs.pop(k) for k in ("return_to",) if k in kwargs}
-    base = url_for(endpoint, **kwargs)
+    base = url_for_memoised(endpoint, **kwargs)
     if query is None:
         query = _query(answers, **({"return": extra["return_to"]} if extra.get("return_to") else {}))
     query = "&".join(part for part in (query, _kept_lang()) if part)
@@ -192,7 +193,7 @@ def _field(book, question, key: str) -> dict:
     return {
         "key": key, "question": question, "type": fact.type if fact else "int",
         "text": question.text.get(loc), "hint": question.hint.get(loc) if question.hint else None,
-        "choices": choice_items(question, fact, loc, allowed_values(question, fact), book.kb.directory)
+        "choices": choice_items(question, fact, loc, allowed_values(question, fact), book.kb.translated_texts)
         if fact and fact.type in ("bool", "enum") else [],
         "unknown_allowed": question.unknown_allowed,
     }

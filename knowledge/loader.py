@@ -28,7 +28,7 @@ from knowledge.schema import (
     Site,
     TranslationsFile,
 )
-from knowledge.translations import translation_files
+from knowledge.translations import read_translations, translation_files
 from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
@@ -51,6 +51,10 @@ class KnowledgeBase:
     version: str = ""
     city_hall: Site | None = None  # departments.yaml city_hall: the default place of departments
     filer_identity: FilerIdentity | None = None  # bring.yaml filer_identity
+    # translations/<code>.yaml as loaded with the rest (reloaded with it: the files are in the
+    # digest): {code: {ja: words}} of the texts, and of the generated reasons
+    translated_texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    translated_reasons: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def procedure_doc(self, pid: str) -> YamlDoc:
         return self.docs[pid]
@@ -192,6 +196,7 @@ def load_pack(name: str | None = None, packs_dir: Path = PACKS_DIR) -> Knowledge
     if problems:
         raise KnowledgeError(problems)
 
+    tables = read_translations(directory)
     graph = build_graph(procedures, docs)  # raises KnowledgeError on a cycle
     # each counter visited once, offices outside the city hall last (raises KnowledgeError)
     check_visits(graph, {cid for cid, (d, _) in counters.items() if d.offsite}, docs)
@@ -200,6 +205,7 @@ def load_pack(name: str | None = None, packs_dir: Path = PACKS_DIR) -> Knowledge
         counters=counters, items=items, events=events, questions=questions, graph=graph,
         docs=docs, version=digest.hexdigest()[:16],
         city_hall=deps_file.city_hall, filer_identity=bring_file.filer_identity,
+        translated_texts=tables["texts"], translated_reasons=tables["reasons"],
     )
 
 

@@ -38,26 +38,39 @@ def _stamp(pack: Path) -> tuple[tuple[str, float], ...]:
     return tuple((p.name, p.stat().st_mtime) for p in translation_files(pack))
 
 
+SECTIONS = ("texts", "reasons")
+
+
 @lru_cache(maxsize=16)
-def _read(pack: Path, stamp: tuple[tuple[str, float], ...], section: str) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
+def _read(pack: Path, stamp: tuple[tuple[str, float], ...]) -> dict[str, dict[str, dict[str, str]]]:
+    """``{section: {code: {ja: words}}}``: each file parsed once for both sections."""
+    found: dict[str, dict[str, dict[str, str]]] = {section: {} for section in SECTIONS}
     for path in translation_files(pack):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         code = data.get("language") if isinstance(data, dict) else None
-        texts = data.get(section) if isinstance(data, dict) else None
-        if code in TEXT_KEYS and code not in ("ja", "en") and isinstance(texts, dict):
-            found[code] = {str(k): str(v) for k, v in texts.items() if isinstance(v, str) and v.strip()}
+        if code not in TEXT_KEYS or code in ("ja", "en"):
+            continue
+        for section in SECTIONS:
+            texts = data.get(section)
+            if isinstance(texts, dict):
+                found[section][code] = {str(k): str(v) for k, v in texts.items() if isinstance(v, str) and v.strip()}
     return found
+
+
+def read_translations(pack: Path) -> dict[str, dict[str, dict[str, str]]]:
+    """Both sections of a pack's translation files, ``{"texts": …, "reasons": …}``, as they are
+    now (the loader keeps them with the knowledge base: requests read them there, no file)."""
+    return _read(pack, _stamp(pack))
 
 
 def translations_of(pack: Path) -> dict[str, dict[str, str]]:
     """``{code: {ja: translation}}`` of a pack's texts (read again when a file changes)."""
-    return _read(pack, _stamp(pack), "texts")
+    return read_translations(pack)["texts"]
 
 
 def reasons_of(pack: Path) -> dict[str, dict[str, str]]:
     """``{code: {Japanese reason: its words}}``: the generated reasons in the pack's languages."""
-    return _read(pack, _stamp(pack), "reasons")
+    return read_translations(pack)["reasons"]
 
 
 def fill_in(data: Any, translations: dict[str, dict[str, str]]) -> Any:

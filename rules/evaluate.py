@@ -13,7 +13,6 @@ from typing import Any
 
 from knowledge.graph import order_procedures
 from knowledge.schema import Procedure
-from knowledge.translations import reasons_of
 from rules import answer_checks, calendar, places, wording
 from rules.check import read_facts
 from rules.conditions import Atom, atoms_of, constraints, derived_facts, eval_atom, sort_atoms
@@ -583,7 +582,7 @@ def _with_table_reasons(rulebook: Rulebook, situation: Situation, trace: set[str
     deadlines, what to bring), and each generated reason looked up by its Japanese words in the
     pack's ``translations/<code>.yaml`` ``reasons`` (the English reason where none is written)."""
     result = _evaluate(rulebook, situation, trace)
-    table = reasons_of(rulebook.kb.directory).get(situation.locale)
+    table = rulebook.kb.translated_reasons.get(situation.locale)
     if not table:
         return result
     japanese = _evaluate(rulebook, replace(situation, locale="ja"), None)

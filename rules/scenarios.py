@@ -20,7 +20,6 @@ from typing import Any
 import yaml
 
 from knowledge.loader import KnowledgeBase
-from knowledge.translations import reasons_of
 from rules.evaluate import evaluate
 from rules.request import InvalidRequest, read_request
 from rules.ruleset import Rulebook
@@ -170,5 +169,5 @@ def untranslated_reasons(book: Rulebook, codes: list[str]) -> dict[str, list[tup
                         for j, e in zip(ja.get(name, []), en.get(name, []), strict=False):
                             if isinstance(j, str):
                                 said_ja.setdefault(j, e)
-    tables = reasons_of(book.kb.directory)
+    tables = book.kb.translated_reasons
     return {code: [(j, e) for j, e in said_ja.items() if j not in tables.get(code, {})] for code in codes}

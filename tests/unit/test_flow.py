@@ -54,3 +54,24 @@ def test_answers_become_an_api_request(rulebook):
     assert req["members"] == [{"age": 30}]
     assert req["facts"] == {"dog": True, "moveout_planned_date": "2026-03-31"}
     assert req["event_date"] == "2026-04-01"
+
+
+def test_household_values_read_only_the_asked_keys_in_the_vocabularys_order(rulebook):
+    """The household's typed answers: every ``f.*``/``d.*`` answer of a known fact, typed, in the
+    vocabulary's order (the answer keys are listed once per vocabulary)."""
+    vocab = rulebook.vocab
+    answers, expected = {"n": "1", "m0.age": "3", "f.unknown_fact": "yes"}, {"event": "birth"}
+    for i, (path, fact) in enumerate(reversed(vocab.household.items())):  # given in the other order
+        group, _, name = path.partition(".")
+        if group not in ("facts", "deceased"):
+            continue
+        key = f"{'f' if group == 'facts' else 'd'}.{name}"
+        raw = {"bool": ["yes", "no", "unknown"][i % 3], "int": "42", "date": "2026-04-01"}.get(
+            fact.type, next(iter(fact.values), "x") if fact.values else "x")
+        answers[key] = raw
+        if flow.typed(fact, raw) is not None:
+            expected[path] = flow.typed(fact, raw)
+    got = flow.household_values("birth", answers, vocab)
+    assert got == expected
+    assert list(got) == ["event"] + [p for p in vocab.household if p in expected and p != "event"]
+    assert flow._household_keys(vocab) is flow._household_keys(vocab)

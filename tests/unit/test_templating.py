@@ -1,11 +1,12 @@
 """core.templating: ``a.b`` on a dict reads the key first, with Jinja's own results."""
 from __future__ import annotations
 
+import flask
 import jinja2
 import pytest
 from flask import Flask
 
-from core.templating import Environment
+from core.templating import Environment, init_templating, memoised_url_for
 
 CASES = [
     ("{{ d.a }}", {"d": {"a": 1}}),
@@ -39,3 +40,68 @@ def test_a_missing_key_is_undefined_and_strict_undefined_still_raises():
 
 def test_the_app_uses_it(app):
     assert isinstance(app.jinja_env, Environment)
+
+
+def _memo_app():
+    app = Flask(__name__)
+    app.jinja_environment = Environment
+
+    @app.get("/p/<pid>")
+    def page(pid):
+        return pid
+
+    bp = flask.Blueprint("b", __name__, url_prefix="/b")
+
+    @bp.get("/x")
+    def x():
+        return "x"
+    app.register_blueprint(bp)
+    init_templating(app)
+    return app
+
+
+URLS = ["{{ url_for('page', pid='a b') }}", "{{ url_for('page', pid='x', q='1&2') }}",
+        "{{ url_for('static', filename='css/app.css') }}", "{{ url_for('b.x') }}",
+        "{{ url_for('page', pid='y', _anchor='top') }}", "{{ url_for('page', pid='y', _external=True) }}"]
+
+
+@pytest.mark.parametrize("source", URLS)
+@pytest.mark.parametrize("root", ["", "/sub"])
+def test_memoised_url_for_builds_flasks_urls(source, root):
+    app = _memo_app()
+    with app.test_request_context("/", environ_base={"SCRIPT_NAME": root}):
+        expected = flask.render_template_string(source.replace("url_for(", "real_url_for("), real_url_for=app.url_for)
+        assert flask.render_template_string(source) == expected  # first built
+        assert flask.render_template_string(source) == expected  # then from the memo
+    with app.test_request_context("/", environ_base={"SCRIPT_NAME": "/other"}):  # another root: its own URLs
+        expected = flask.render_template_string(source.replace("url_for(", "real_url_for("), real_url_for=app.url_for)
+        assert flask.render_template_string(source) == expected
+
+
+def test_a_url_is_built_once_then_read_from_the_memo():
+    app = _memo_app()
+    built = []
+    real = app.url_for
+    app.url_for = lambda endpoint, **values: built.append(endpoint) or real(endpoint, **values)
+    memoised = memoised_url_for(app)
+    with app.test_request_context("/"):
+        for _ in range(3):
+            assert memoised("page", pid="a") == "/p/a"
+            assert memoised("static", filename="x.css") == "/static/x.css"
+        assert memoised(".page", pid="a") == "/p/a"  # relative endpoints: built each time
+    assert built == ["page", "static", ".page"]
+
+
+def test_url_defaults_turn_the_memo_off():
+    app = _memo_app()
+    with app.test_request_context("/"):
+        assert flask.render_template_string("{{ url_for('page', pid='a') }}") == "/p/a"
+    app.url_defaults(lambda endpoint, values: values.setdefault("v", "1") if endpoint == "page" else None)
+    with app.test_request_context("/"):
+        assert flask.render_template_string("{{ url_for('page', pid='a') }}") == "/p/a?v=1"
+
+
+def test_the_app_memoises_its_templates_url_for(app):
+    assert app.jinja_env.globals["url_for"] is not app.url_for
+    with app.test_request_context("/"):
+        assert app.jinja_env.globals["url_for"]("pages.procedure", pid="tennyu") == flask.url_for("pages.procedure", pid="tennyu")

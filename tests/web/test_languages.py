@@ -146,3 +146,28 @@ def test_the_widget_script_knows_every_language():
     script = (Path(__file__).resolve().parents[2] / "static" / "js" / "embed.js").read_text(encoding="utf-8")
     titles = script.split("var TITLES = {")[1].split("};")[0]
     assert all(re.search(rf"\b{language.code}: {{ events:", titles) for language in LANGUAGES)
+
+
+@pytest.mark.parametrize("code", ["zh", "vi"])
+def test_a_request_in_a_pack_language_reads_no_translation_file(app, code, monkeypatch):
+    """The pack's translations/<code>.yaml are read with the pack (knowledge base:
+    translated_texts, translated_reasons), not looked up on disk per fact word or evaluation."""
+    import knowledge.translations
+    from knowledge.loader import load_pack
+    from knowledge.translations import read_translations, reasons_of, translations_of
+
+    kb = load_pack("kakogawa")
+    assert kb.translated_texts == translations_of(kb.directory) and kb.translated_reasons == reasons_of(kb.directory)
+    assert read_translations(kb.directory)["reasons"][code]
+    client = fresh_client(app)
+    client.get("/api/v1/events")  # the rulebook loaded before the files are out of reach
+
+    def no_files(*_args):
+        raise AssertionError("a translation file read during a request")
+    monkeypatch.setattr(knowledge.translations, "translation_files", no_files)
+    body = {"event": "moving_in", "event_date": "2026-04-01", "facts": {"from_abroad": False, "dog": True},
+            "members": [{"relation": "self", "age": 76, "insurance": "kokuho"}], "locale": code}
+    assert client.post("/api/v1/guide/evaluate", json=body).status_code == 200
+    query = "date=2026-04-01&n=1&m0.relation=self&m0.age=76&m0.insurance=kokuho&f.from_abroad=no&f.dog=yes"
+    assert client.get(f"/guide/moving_in/check?{query}&lang={code}").status_code == 200
+    assert client.get(f"/guide/moving_in/result?{query}&lang={code}").status_code == 200
