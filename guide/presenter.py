@@ -11,6 +11,7 @@ from core.words import text as translate
 from guide import flow
 from guide.answers import allowed_values
 from knowledge.schema import LifeEvent, Question
+from rules.places import fees_on
 from rules.vocabulary import UNKNOWN, FactDef
 from rules.wareki import format_date, to_wareki
 
@@ -253,9 +254,12 @@ def due_bases(book, event: LifeEvent, data: dict[str, Any], locale: str) -> list
 
 def often_needed(book, data: dict[str, Any], locale: str) -> list[dict[str, Any]]:
     """The certificates a result implies (pack: ``often_needed`` of the procedures it lists), each
-    once, in the order of the result, with what it is needed for; none the result lists itself."""
+    once, in the order of the result, with what it is needed for and its fee on the day of the
+    event (a fee that changes on 4月1日 shows the new one on a result dated after it); none the
+    result lists itself."""
     lang = locale
     listed = [p["id"] for p in data["procedures"]]
+    fee_day = dt.date.fromisoformat(data["event_date"]) if data.get("event_date") else None
     out: dict[str, dict[str, Any]] = {}
     for pid in listed:
         for needed in book.kb.procedures[pid].often_needed:
@@ -266,7 +270,7 @@ def often_needed(book, data: dict[str, Any], locale: str) -> list[dict[str, Any]
             if entry is None:
                 proc = book.kb.procedures[needed.procedure]
                 out[needed.procedure] = {"id": proc.id, "name": proc.name.get(lang), "online": proc.online,
-                                         "why": [why]}
+                                         "why": [why], "fee_lines": fee_lines(fees_on(proc, fee_day, lang), lang)}
             elif why not in entry["why"]:
                 entry["why"].append(why)
     return list(out.values())

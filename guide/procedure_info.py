@@ -105,6 +105,9 @@ def procedure_view(book: Rulebook, proc: Procedure, locale: str, today: dt.date)
         "bring": [b for b in _bring(book, proc, loc) if b["kind"] == "document"],
         "actions": [b for b in _bring(book, proc, loc) if b["kind"] == "action"],
         "fee_lines": fee_lines(fees, loc),
+        # fees already decided that start later (a new fee from 4月1日): shown with their first day
+        "upcoming_fees": [{"from": format_date(start, loc), "lines": fee_lines(places.fees_on(proc, start, loc), loc)}
+                          for start in sorted({f.valid_from for f in proc.fees if f.valid_from > today})],
         "online": proc.online,
         "reservable": proc.reservable,
         "legal_basis": proc.legal_basis.get(loc) if proc.legal_basis else None,

@@ -193,3 +193,27 @@ def test_flask_content_import_publishes_changed_repository_files_only(versions_a
     (copy / "kakogawa" / FEE_FILE).write_text(text.replace("amount_yen: 0", "amount_yen: [", 1), encoding="utf-8")
     refused = runner.invoke(args=["content", "import", "--reason", "broken"])
     assert refused.exit_code != 0 and "tenshutsu_todoke.yaml" in refused.output
+
+
+def test_a_fee_from_a_date_shows_from_that_date_on_pages_and_results(versions_app):
+    from bench.guide import result_paths
+    with versions_app.test_request_context():
+        draft = content.new_draft("curator.a")
+        text = content.read_file(draft, "procedures/juminhyo_utsushi.yaml")
+        added = text.replace("  valid_from: 2000-04-01\n", "  valid_from: 2000-04-01\n  valid_to: 2027-03-31\n", 1) \
+            .replace("online: true", "- amount_yen: 350\n  unit:\n    ja: 1通\n    en: per copy\n  channel: any\n"
+                     "  valid_from: 2027-04-01\n  source_url: https://www.city.kakogawa.lg.jp/\nonline: true", 1)
+        assert added.count("valid_from") == text.count("valid_from") + 1
+        content.save_file(draft, "procedures/juminhyo_utsushi.yaml", added.encode())
+        assert content.check(draft).ok, content.check(draft).problems[:3]
+        content.publish(draft, "curator.a", "curator", "4月1日から350円", None)
+    client = versions_app.test_client()
+    page = client.get("/procedures/juminhyo_utsushi").get_data(as_text=True)
+    assert "300円" in page and "2027年4月1日" in page and "350円" in page  # today's fee, and the coming one
+    scenario = {"event": "moving_in", "locale": "ja", "facts": {"from_abroad": False},
+                "members": [{"relation": "self", "age": 40, "insurance": "shaho", "mynumber_card": True}]}
+    before = client.get(result_paths([dict(scenario, event_date="2026-12-01")])[0]).get_data(as_text=True)
+    after = client.get(result_paths([dict(scenario, event_date="2027-04-05")])[0]).get_data(as_text=True)
+    needed = re.compile(r'<section aria-labelledby="often-needed-title".*?</section>', re.S)
+    assert "300円" in needed.search(before).group(0) and "350円" not in needed.search(before).group(0)
+    assert "350円" in needed.search(after).group(0)

@@ -32,7 +32,7 @@ def _free_port() -> int:
 def _served(port: int) -> tuple[str, list[int]]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/guide/evaluate", data=orjson.dumps(MOVE_OUT),
                                      headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  loopback test server
+    with urllib.request.urlopen(request, timeout=30) as response:  # a loopback test server
         body = orjson.loads(response.read())
     fees = [f["amount_yen"] for p in body["procedures"] if p["id"] == "tenshutsu_todoke" for f in p["fees"]]
     return body["ruleset_version"], fees
