@@ -92,7 +92,7 @@ _UNFIRED: dict[tuple[str, str], frozenset[str]] = {}
 
 
 def unfired_rules(book: Rulebook) -> frozenset[str]:
-    """The rules no scenario of the pack fires (about a second for a pack of about 190 scenarios: kept per
+    """The rules no scenario of the pack fires (about a second for a full pack: kept per
     loaded generation, which never changes once loaded)."""
     key = (book.version, str(book.kb.directory))
     if key not in _UNFIRED:
