@@ -213,7 +213,7 @@ def draft(draft_id: int):
 def check(draft_id: int):
     d = _draft(draft_id)
     result = content.check(d)
-    return _draft_page(d, result=result, impact=content.impact(d) if result.ok else None)
+    return _draft_page(d, result=result, impact=content.impact(d) if result.book is not None else None)
 
 
 @bp.post("/drafts/<int:draft_id>/files")
