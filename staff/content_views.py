@@ -226,6 +226,9 @@ def add_file(draft_id: int):
         return _draft_page(d, errors=[{"field_id": "path", "message": _("ファイル名を入れてください。")}],
                            posted=posted, status=400)
     try:
+        if content.store.check_path(path) in content.file_list(d):  # adding never replaces: editing does
+            return _draft_page(d, errors=[{"field_id": "path", "message": _(
+                "同じ名前のファイルがあります。変えるときは、一覧の「編集」から開いてください。")}], posted=posted, status=409)
         saved = content.save_file(d, path, text.encode("utf-8"))
     except VersionError as exc:
         return _draft_page(d, errors=[{"field_id": "path", "message": exc.text()}], posted=posted,

@@ -235,6 +235,12 @@ def test_paths_outside_the_pack_are_refused(app, staff_client):
         assert "このファイル名は使えません" in r.get_data(as_text=True)
     r = _post(client, f"{url}/files", {"path": "procedures/new_one.yaml", "content": "id: new_one\n"}, page=url)
     assert r.status_code == 302 and r.location.endswith(f"{url}/file/procedures/new_one.yaml?done=saved")
+    # adding never replaces a file (a curator's walk lost 転居届 that way): editing does
+    r = _post(client, f"{url}/files", {"path": "procedures/tenkyo_todoke.yaml", "content": "id: x\n"}, page=url)
+    assert r.status_code == 409 and "同じ名前のファイルがあります" in r.get_data(as_text=True)
+    assert "id: x" in r.get_data(as_text=True)  # what was typed is kept
+    assert _file(client, url, "procedures/tenkyo_todoke.yaml").startswith("id: tenkyo_todoke") or \
+        "id: tenkyo_todoke" in _file(client, url, "procedures/tenkyo_todoke.yaml")
 
 
 def test_another_curators_draft_is_not_found(app, staff_client):
