@@ -20,13 +20,14 @@ import datetime as dt
 import difflib
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.db import db
 from core.errors import AppError
@@ -37,6 +38,7 @@ DRAFT, PUBLISHED, WITHDRAWN = "draft", "published", "withdrawn"
 FOLDERS = ("procedures", "rules", "scenarios", "forms", "translations")
 SUFFIXES = (".yaml", ".md")
 MAX_FILE_BYTES = 2_000_000
+_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # ids and file names: no spaces, no "..", nothing hidden
 
 
 class VersionError(AppError):
@@ -70,7 +72,7 @@ def check_path(path: str) -> str:
     kinds of file) is refused."""
     pure = PurePosixPath(path.strip().replace("\\", "/"))
     parts = pure.parts
-    bad = (not parts or pure.is_absolute() or any(p in ("", ".", "..") or p.startswith(".") for p in parts)
+    bad = (not parts or pure.is_absolute() or not all(_PART.fullmatch(p) for p in parts)
            or len(parts) > 2 or (len(parts) == 2 and parts[0] not in FOLDERS) or pure.suffix not in SUFFIXES
            or len(str(pure)) > 200)
     if bad:
@@ -255,6 +257,9 @@ def remove_file(draft: PackVersion, path: str) -> None:
 def discard(draft: PackVersion) -> None:
     if draft.state != DRAFT:
         raise _refuse(_l("公開した版は削除できません。"))
+    # its files first: SQLite does not enforce ON DELETE CASCADE, and it may give the draft's id
+    # to the next version, which would then find these rows
+    db.session.execute(delete(PackVersionFile).where(PackVersionFile.version_id == draft.id))
     db.session.delete(draft)
     db.session.flush()
 

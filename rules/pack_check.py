@@ -53,7 +53,8 @@ def check_pack(name: str, packs_dir: Path, extra: Iterable[PackCheckFn] = ()) ->
     out.problems.extend(f"rules: {line}" for line in report.errors)
     out.warnings.extend(report.warnings)
     result = run_scenario_files(book, scenario_files(kb))
-    out.problems.extend(f"scenario: {line}" for line in result.failures)
+    out.problems.extend(result.file_problems)  # already file:line: field: message
+    out.problems.extend(f"scenario: {line}" for line in result.failures if line not in result.file_problems)
     out.scenarios_total, out.scenarios_passed = result.total, result.passed
     out.rules_total = sum(len(er.rules) for er in book.events.values())
     out.rules_fired = len(result.fired_rules)

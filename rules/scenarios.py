@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from knowledge.loader import KnowledgeBase
+from knowledge.yamlfile import KnowledgeError, read_yaml
 from rules.evaluate import evaluate
 from rules.request import InvalidRequest, read_request
 from rules.ruleset import Rulebook
@@ -32,6 +33,7 @@ class ScenarioResult:
     failures: list[str] = field(default_factory=list)
     fired_rules: set[str] = field(default_factory=set)
     unfired_rules: list[str] = field(default_factory=list)
+    file_problems: list[str] = field(default_factory=list)  # "file:line: field: message": a file that does not read
 
 
 def scenario_files(kb: KnowledgeBase) -> list[Path]:
@@ -135,7 +137,18 @@ def run_scenarios(book: Rulebook, scenarios: list[dict[str, Any]], label: str = 
 def run_scenario_files(book: Rulebook, paths: list[Path | str]) -> ScenarioResult:
     total = ScenarioResult()
     for path in paths:
-        scenarios = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []
+        try:  # a curator's broken file is a problem to show, never a crash (staff/content.py)
+            scenarios = read_yaml(Path(path)).data or []
+        except KnowledgeError as exc:
+            total.file_problems += exc.problems
+            total.failures += exc.problems
+            continue
+        if not isinstance(scenarios, list) or not all(
+                isinstance(sc, dict) and isinstance(sc.get("request"), dict) for sc in scenarios):
+            problem = f"{path}:1: (file): a list of scenarios, each with a name and a request, is expected"
+            total.file_problems.append(problem)
+            total.failures.append(problem)
+            continue
         one = run_scenarios(book, scenarios, label=f"{Path(path).name}: ")
         total.total += one.total
         total.passed += one.passed

@@ -118,8 +118,13 @@ def impact(d: PackVersion, today: dt.date | None = None) -> tuple[int, list[Chan
 def _scenario_requests(book: Rulebook) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for path in sorted((book.kb.directory / "scenarios").glob("*.yaml")):
-        for scenario in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            out.append((str(scenario.get("name", path.stem)), scenario.get("request") or {}))
+        try:
+            scenarios = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except yaml.YAMLError:
+            continue  # the checks list the file's problem
+        for scenario in scenarios if isinstance(scenarios, list) else []:
+            if isinstance(scenario, dict) and isinstance(scenario.get("request"), dict):
+                out.append((str(scenario.get("name", path.stem)), scenario["request"]))
     return out
 
 

@@ -213,7 +213,7 @@ def draft(draft_id: int):
 def check(draft_id: int):
     d = _draft(draft_id)
     result = content.check(d)
-    return _draft_page(d, result=result, impact=content.impact(d) if result.ok else None)
+    return _draft_page(d, result=result, impact=content.impact(d) if result.book is not None else None)
 
 
 @bp.post("/drafts/<int:draft_id>/files")
@@ -226,6 +226,9 @@ def add_file(draft_id: int):
         return _draft_page(d, errors=[{"field_id": "path", "message": _("ファイル名を入れてください。")}],
                            posted=posted, status=400)
     try:
+        if content.store.check_path(path) in content.file_list(d):  # adding never replaces: editing does
+            return _draft_page(d, errors=[{"field_id": "path", "message": _(
+                "同じ名前のファイルがあります。変えるときは、一覧の「編集」から開いてください。")}], posted=posted, status=409)
         saved = content.save_file(d, path, text.encode("utf-8"))
     except VersionError as exc:
         return _draft_page(d, errors=[{"field_id": "path", "message": exc.text()}], posted=posted,

@@ -158,7 +158,7 @@ def test_drafts_are_per_curator_and_published_versions_never_change(versions_app
         assert store.drafts("kakogawa", "curator.a") == []
 
 
-@pytest.mark.parametrize("path", ["../app.py", "/etc/passwd", "procedures/../../x.yaml", "core/x.yaml",
+@pytest.mark.parametrize("path", ["../app.py", "/etc/passwd", "procedures/Bad Name.yaml", "procedures/../../x.yaml", "core/x.yaml",
                                   "procedures/a/b.yaml", ".hidden.yaml", "procedures/x.py", "", "procedures/"])
 def test_only_pack_files_can_be_written(path):
     with pytest.raises(store.VersionError) as refused:
@@ -217,3 +217,29 @@ def test_a_fee_from_a_date_shows_from_that_date_on_pages_and_results(versions_ap
     needed = re.compile(r'<section aria-labelledby="often-needed-title".*?</section>', re.S)
     assert "300円" in needed.search(before).group(0) and "350円" not in needed.search(before).group(0)
     assert "350円" in needed.search(after).group(0)
+
+
+def test_a_discarded_draft_leaves_nothing_behind(versions_app):
+    """SQLite enforces no ON DELETE CASCADE and reuses the newest id: a discarded draft's files
+    once made every later draft and rollback fail (found by a curator's walk)."""
+    with versions_app.test_request_context():
+        first = content.new_draft("curator.a")
+        content.discard(first)
+        again = content.new_draft("curator.a")
+        assert content.file_list(again) == content.file_list(content.in_force())
+        content.discard(again)
+        assert content.rollback(1, "curator.a", "curator").number == 2
+
+
+def test_a_broken_scenario_file_is_a_problem_to_show_never_a_crash(versions_app):
+    with versions_app.test_request_context():
+        draft = content.new_draft("curator.a")
+        content.save_file(draft, "scenarios/moving_within.yaml", b"- name: x\n  request: {event: [moving_within\n")
+        result = content.check(draft)
+        assert not result.ok
+        assert any(re.search(r"kakogawa/scenarios/moving_within\.yaml:\d+: \(syntax\)", p) for p in result.problems)
+        assert content.impact(draft, today=dt.date(2026, 12, 2))[0] > 0  # the other files still compared
+        content.save_file(draft, "scenarios/moving_within.yaml", b"name: not a list\n")
+        assert any("a list of scenarios" in p for p in content.check(draft).problems)
+        with pytest.raises(store.VersionError):
+            content.publish(draft, "curator.a", "curator", "test", None)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
 import yaml
 
 from core import policy
@@ -14,17 +13,6 @@ from tests.conftest import csrf_from
 
 FEE_FILE = "procedures/juminhyo_utsushi.yaml"
 LISTED_FILE = "procedures/tenshutsu_todoke.yaml"  # listed by the 転出 scenarios, with a fee of 0 yen
-
-
-@pytest.fixture
-def served_back(_session_app):
-    """A test that makes the app serve a published version puts the repository's pack back after."""
-    yield
-    application, snapshot = _session_app
-    from core.db import db
-    with application.app_context():
-        snapshot.restore(db)
-        application.extensions["rulebook"].refresh()
 
 
 def _post(client, url: str, data: dict | None = None, page: str = "/staff/content/", **kw):
@@ -81,7 +69,7 @@ def test_browse_search_and_read_a_file(app, staff_client):
     assert 'id="L28"' in page.get_data(as_text=True)
 
 
-def test_a_fee_from_a_future_day_ends_the_open_fee_and_the_change_is_published(app, staff_client, served_back):
+def test_a_fee_from_a_future_day_ends_the_open_fee_and_the_change_is_published(app, staff_client):
     client = staff_client(policy.CURATOR)
     _id, url = _new_draft(client)
     editor = client.get(f"{url}/file/{FEE_FILE}").get_data(as_text=True)
@@ -185,7 +173,7 @@ def test_a_scheduled_version_waits_for_its_day_and_can_be_withdrawn(app, staff_c
     assert _post(client, "/staff/content/v/2/withdraw").status_code == 409
 
 
-def test_rollback_is_a_new_version_with_the_old_files(app, staff_client, served_back):
+def test_rollback_is_a_new_version_with_the_old_files(app, staff_client):
     client = staff_client(policy.CURATOR)
     _id, url = _new_draft(client)
     text = _file(client, url, FEE_FILE)
@@ -247,6 +235,12 @@ def test_paths_outside_the_pack_are_refused(app, staff_client):
         assert "このファイル名は使えません" in r.get_data(as_text=True)
     r = _post(client, f"{url}/files", {"path": "procedures/new_one.yaml", "content": "id: new_one\n"}, page=url)
     assert r.status_code == 302 and r.location.endswith(f"{url}/file/procedures/new_one.yaml?done=saved")
+    # adding never replaces a file (a curator's walk lost 転居届 that way): editing does
+    r = _post(client, f"{url}/files", {"path": "procedures/tenkyo_todoke.yaml", "content": "id: x\n"}, page=url)
+    assert r.status_code == 409 and "同じ名前のファイルがあります" in r.get_data(as_text=True)
+    assert "id: x" in r.get_data(as_text=True)  # what was typed is kept
+    assert _file(client, url, "procedures/tenkyo_todoke.yaml").startswith("id: tenkyo_todoke") or \
+        "id: tenkyo_todoke" in _file(client, url, "procedures/tenkyo_todoke.yaml")
 
 
 def test_another_curators_draft_is_not_found(app, staff_client):
