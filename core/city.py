@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, g, has_request_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 
 if TYPE_CHECKING:  # the pack's own model; core reads it through the loaded rulebook only
     from knowledge.schema import PackFile
@@ -59,12 +59,16 @@ GENERIC_PHONE, GENERIC_POSTCODE = "03-1234-5678", "100-0001"  # a pack without a
 
 def example_phone() -> str:
     """The example under phone fields: the city hall's own number (departments.yaml city_hall)."""
+    if not has_app_context() or "rulebook" not in current_app.extensions:  # plain use (tests, tools)
+        return GENERIC_PHONE
     hall = current_app.extensions["rulebook"].current.kb.city_hall
     return hall.phone if hall and hall.phone else GENERIC_PHONE
 
 
 def example_postcode() -> str:
     """The example under postcode fields: the city hall's own (from its address)."""
+    if not has_app_context() or "rulebook" not in current_app.extensions:
+        return GENERIC_POSTCODE
     found = re.search(r"(\d{3}-\d{4})", city_address("ja"))
     return found.group(1) if found else GENERIC_POSTCODE
 

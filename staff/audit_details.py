@@ -53,6 +53,12 @@ KEY_LABELS: dict[str, Msgid] = {
     "payment": NP_("audit record", "支払い"),
     "procedure": NP_("audit record", "手続き"),
     "reason": NP_("audit record", "理由"),
+    "base": NP_("audit record", "元の版"),  # content.publish / rollback (staff/content.py)
+    "restores": NP_("audit record", "戻した版"),
+    "effective_from": NP_("audit record", "使い始める日時"),
+    "problems": NP_("audit record", "問題の数"),
+    "first": NP_("audit record", "最初の問題"),
+    "ruleset_version": NP_("audit record", "ルールの版"),
     "refunded_before": NP_("audit record", "返金済みだった"),
     "refused": NP_("audit record", "断った"),
     "returned": NP_("audit record", "返した件数"),

@@ -117,7 +117,7 @@ def _relative(text: str) -> str:
 
 
 def read_problem(raw: str) -> Problem:
-    """「…/pack-versions/<digest>/kakogawa/procedures/x.yaml:12: fees.0.amount_yen: …」 → its parts."""
+    """「…/pack-versions/<digest>/<city>/procedures/x.yaml:12: fees.0.amount_yen: …」 → its parts."""
     match = _PROBLEM.match(raw.strip())
     if match:
         field, sep, message = match["rest"].partition(": ")
