@@ -98,7 +98,7 @@ def _state(version, in_force_number: int | None) -> str:
 
 
 def _other_links() -> list[tuple[str, str]]:
-    wanted = [("staff_graph.index", _("ルールのつながりの図")), ("staff_feedback.index", _("住民からの感想")),
+    wanted = [("staff_rule_graph.index", _("ルールの関係図")), ("staff_search.feedback", _("結果ページへの評価")),
               ("staff_search.misses", _("見つからなかった検索語"))]
     return [(e, label) for e, label in wanted if e in current_app.view_functions and _can(e)]
 

@@ -226,6 +226,7 @@ MENU = [  # console sections; each shows only where the policy table lets the ro
     ("staff_audit.search", _l("監査ログ")),
     ("staff_stats.index", _l("利用統計")),
     ("staff_reservations.stats", _l("窓口予約の統計")),
+    ("staff_content.index", _l("コンテンツの管理")),
     ("staff_search.misses", _l("見つからなかった検索語")),
     ("staff_search.feedback", _l("結果ページへの評価")),
     ("staff_rule_graph.index", _l("ルールの関係図")),

@@ -54,6 +54,8 @@ def test_a_new_users_walk_on_a_phone(phone, live_server):
     page = phone
     page.goto(live_server + "/")
     page.locator("a.site-header__search").click()
+    page.wait_for_url("**/search")
+    page.wait_for_load_state("load")  # search.js listens from here: keys typed before are never suggested on
     page.locator("#search-q").press_sequentially("かりなんばー")
     page.wait_for_selector("#search-suggestions [role=option]")
     with page.expect_navigation():
