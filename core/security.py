@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from flask import Flask, current_app, g, redirect, request
@@ -100,6 +101,28 @@ def csp_header(nonce: str, frame_ancestors: str) -> str:
         "form-action 'self'",
         f"frame-ancestors {frame_ancestors}",
     ])
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
+
+
+def cross_site_post() -> bool:
+    """A form post that another site's page may have made: the defence against forgery for the
+    anonymous forms that carry no session token (the result page's feedback, so that the result
+    page sets no cookie). The browser says where the post came from: ``Sec-Fetch-Site`` where it
+    sends one, else ``Origin`` (or ``Referer``), which must be this site, as the request reached
+    it or as ``PUBLIC_BASE_URL`` names it. A post with neither header is refused too (OWASP's
+    "verifying origin with standard headers")."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site != "same-origin"
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if not origin or origin == "null":
+        return True
+    ours = {_origin(request.host_url), _origin(current_app.config.get("PUBLIC_BASE_URL") or "")}
+    return _origin(origin) not in ours - {None}
 
 
 def _is_embeddable(path: str) -> bool:

@@ -1,5 +1,6 @@
 """The templates' Jinja environment: ``a.b`` on a plain dict reads the key first; ``url_for``
-builds each URL once (``memoised_url_for``).
+builds each URL once (``memoised_url_for``); ``fragment`` renders a block once per key
+(``memoised_fragment``).
 
 Jinja's ``a.b`` tries ``getattr(a, "b")`` and then ``a["b"]``; on a dict (the guide's answers
 and views are dicts) the attribute lookup fails first, raising and catching an AttributeError,
@@ -9,12 +10,15 @@ Same values, same Undefined, same precedence for the class's names.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from flask import url_for as flask_url_for
 from flask.templating import Environment as FlaskEnvironment
+from markupsafe import Markup
+
+from core.i18n import current_locale
 
 _DICT_NAMES = frozenset(dir(dict))
 
@@ -65,9 +69,43 @@ def init_templating(app: Flask) -> None:
     """After every blueprint is registered: the templates build URLs through the memo (and views
     through ``url_for_memoised``)."""
     app.extensions["url_for_memo"] = app.jinja_env.globals["url_for"] = memoised_url_for(app)
+    app.jinja_env.globals["fragment"] = memoised_fragment(app)
 
 
 def url_for_memoised(endpoint: str, /, **values: Any) -> str:
     """Flask's ``url_for`` for a view's links, through the app's memo (``memoised_url_for``)."""
     memo = current_app.extensions.get("url_for_memo")
     return memo(endpoint, **values) if memo is not None else flask_url_for(endpoint, **values)
+
+
+_FRAGMENT_MEMO_SIZE = 8192  # rendered fragments kept per app; cleared when full
+
+
+class FragmentKeyError(AssertionError):
+    """A fragment rendered differently under the same key: its key misses something it reads."""
+
+
+def memoised_fragment(app: Flask) -> Callable[..., Markup]:
+    """The templates' ``fragment``: ``{% call fragment(name, *what_it_reads) %}…{% endcall %}``
+    renders the block once per key and then reuses its HTML. For the parts of a page that depend
+    only on what the pack says (a procedure's place and links on a result card): per result page
+    they cost as much as the rest of a card. The key is the template's (a name and everything
+    the block reads: the ruleset version, the procedure …), with the page's language and the
+    script root added here. Off while templates reload (development); under ``TESTING`` a hit is
+    rendered again and compared, so a key that leaves out what the block reads fails a test."""
+    memo: dict[tuple, Markup] = {}
+
+    def fragment(*key: Hashable, caller: Callable[[], str]) -> Markup:
+        if app.jinja_env.auto_reload or not has_request_context():
+            return Markup(caller())  # noqa: S704  # nosec B704 - the template's own autoescaped output
+        full = (current_locale(), request.script_root, *key)
+        html = memo.get(full)
+        if html is None:
+            html = Markup(caller())  # noqa: S704  # nosec B704 - as above
+            if len(memo) >= _FRAGMENT_MEMO_SIZE:
+                memo.clear()
+            memo[full] = html
+        elif app.testing and html != caller():
+            raise FragmentKeyError(f"fragment {key!r} renders differently under the same key")
+        return html
+    return fragment

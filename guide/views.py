@@ -12,7 +12,7 @@ from core.i18n import LOCALES
 from core.japan_time import today_in_japan
 from core.links import external_url
 from core.pack import rulebook
-from core.security import limiter, log_fields
+from core.security import cross_site_post, csrf, limiter, log_fields
 from core.templating import url_for_memoised
 from core.usage import note_procedures
 from core.usage import record as record_usage
@@ -258,14 +258,16 @@ def _result_page(book, event, answers: dict[str, str], data: dict, *, errors: di
     view = present_result(book, event, data, answers, g.locale)
     self_url = _public_url("guide.result", answers, query, event_id=event.id)
     stage = request.args.get("feedback") if request.method == "GET" else "thanks"
-    listed = {p["id"] for p in data["procedures"]}
     feedback = {
-        # a page framed by another site cannot post back: its browser keeps no cookie for us there
+        # not in a frame of another site (the city's homepage): the widget stays short
         "shown": not (request.headers.get("Sec-Fetch-Dest") == "iframe"
                       and request.headers.get("Sec-Fetch-Site") == "cross-site"),
         "stage": stage if stage in ("thanks", "done") else None,
         "action": _url("guide.feedback", answers, query, event_id=event.id),
-        "choices": _missing_choices(book, listed), "other": feedback_service.OTHER,
+        # the second question's choices: only its form shows them (sorting every procedure's name
+        # on each result page cost about a tenth of a page)
+        "choices": _missing_choices(book, {p["id"] for p in data["procedures"]}) if stage == "thanks" else [],
+        "other": feedback_service.OTHER,
         "max_note": feedback_service.MAX_NOTE,
         "errors": _error_list(errors or {}), "field_errors": _field_errors(errors or {}), "values": values or {},
     }
@@ -286,10 +288,13 @@ def _missing_choices(book, listed: set[str]) -> list[dict[str, str]]:
 
 @bp.post("/<event_id>/result/feedback")
 @limiter.limit("20 per minute;200 per day")  # per address, as other anonymous posts
+@csrf.exempt  # no session token: cross_site_post() below (a result page sets no cookie)
 def feedback(event_id: str):
     """「この一覧は役に立ちましたか」 (buttons ``helpful=yes|no``), then 「足りない手続きはありましたか」
     (``missing``, ``missing-note``): each kept as its own row without personal data
     (guide/feedback.py), then back to the same result (its answers are in this URL's query)."""
+    if cross_site_post():  # no session token (the result page sets no cookie): where it came from
+        abort(400)
     book, event = event_or_404(event_id)
     answers = flow.clean(_answers(), book.kb, book.vocab, event)
     data = _evaluate(book, event, answers)

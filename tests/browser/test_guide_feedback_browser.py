@@ -51,8 +51,8 @@ def test_the_form_is_not_printed(desktop, live_server):
 
 
 def test_a_result_framed_by_another_site_leaves_the_form_out(app, phone, live_server):
-    """127.0.0.2 is another site than the app's 127.0.0.1: there the browser would not send the
-    guide's cookie with the post, so the form could never pass its CSRF check."""
+    """127.0.0.2 is another site than the app's 127.0.0.1: the city's homepage frames the guide's
+    answers, and the feedback is asked on the guide's own pages (the widget stays short)."""
     html = f'<!DOCTYPE html><html lang="ja"><title>city</title><iframe src="{live_server}{RESULT}"></iframe>'.encode()
 
     class Handler(BaseHTTPRequestHandler):

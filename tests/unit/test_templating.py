@@ -105,3 +105,41 @@ def test_the_app_memoises_its_templates_url_for(app):
     assert app.jinja_env.globals["url_for"] is not app.url_for
     with app.test_request_context("/"):
         assert app.jinja_env.globals["url_for"]("pages.procedure", pid="tennyu") == flask.url_for("pages.procedure", pid="tennyu")
+
+
+BLOCK = "{% call fragment('x', key) %}<b>{{ word }}</b>{{ _('期限') }}{% endcall %}"
+
+
+def test_a_fragment_is_rendered_once_per_key_and_language(app):
+    """Per key (and the page's language, added by the memo): the block runs once, later pages
+    reuse its HTML. Outside TESTING nothing checks a hit again."""
+    app.testing = False
+    try:
+        with app.test_request_context("/"):
+            assert flask.render_template_string(BLOCK, key=1, word="a&b") == "<b>a&amp;b</b>期限"
+            assert flask.render_template_string(BLOCK, key=1, word="other") == "<b>a&amp;b</b>期限"  # the memo's
+            assert flask.render_template_string(BLOCK, key=2, word="other") == "<b>other</b>期限"
+        with app.test_request_context("/?lang=en"):
+            assert flask.render_template_string(BLOCK, key=1, word="en") == "<b>en</b>Deadline"
+    finally:
+        app.testing = True
+
+
+def test_under_testing_a_key_that_leaves_out_what_the_block_reads_fails(app):
+    """Tests render every hit again: a fragment whose key misses something it reads is caught."""
+    from core.templating import FragmentKeyError
+    with app.test_request_context("/"):
+        assert flask.render_template_string(BLOCK, key=3, word="a") == "<b>a</b>期限"
+        assert flask.render_template_string(BLOCK, key=3, word="a") == "<b>a</b>期限"
+        with pytest.raises(FragmentKeyError):
+            flask.render_template_string(BLOCK, key=3, word="b")
+
+
+def test_fragments_are_off_while_templates_reload(app):
+    app.jinja_env.auto_reload = True
+    try:
+        with app.test_request_context("/"):
+            assert flask.render_template_string(BLOCK, key=4, word="a") == "<b>a</b>期限"
+            assert flask.render_template_string(BLOCK, key=4, word="b") == "<b>b</b>期限"
+    finally:
+        app.jinja_env.auto_reload = False

@@ -1,5 +1,6 @@
 """Feedback on a result page (guide/feedback.py): 「この一覧は役に立ちましたか」 はい / いいえ posts
-without JavaScript (CSRF-protected, rate-limited), then 「足りない手続きはありましたか」; each answer
+without JavaScript (refused when the browser says another site made the post; rate-limited; the result
+page sets no cookie), then 「足りない手続きはありましたか」; each answer
 is kept without personal data and the resident comes back to the same result. Curators and
 administrators read the answers beside the searches that found nothing; other roles get 403."""
 import datetime as dt
@@ -13,7 +14,6 @@ from core.db import db
 from core.usage import UsageCount
 from guide import feedback
 from guide.feedback import GuideFeedback
-from tests.conftest import csrf_from
 
 RESULT = "/guide/death/result?d.age=80&date=2026-04-01"
 ACTION = "/guide/death/result/feedback?d.age=80&date=2026-04-01"
@@ -30,8 +30,10 @@ def _listed(html: str) -> list[str]:
     return re.findall(r'<article class="procedure-card" aria-labelledby="proc-([a-z0-9_]+)"', html)
 
 
-def _token(client, url: str = RESULT) -> str:
-    return csrf_from(client.get(url).get_data(as_text=True))
+@pytest.fixture(autouse=True)
+def _same_origin(client):
+    """Posts as a browser makes them from the result page (Sec-Fetch-Site: same-origin)."""
+    client.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
 
 
 def test_the_result_page_asks_and_a_yes_is_kept_without_personal_data(app, client):
@@ -42,7 +44,7 @@ def test_the_result_page_asks_and_a_yes_is_kept_without_personal_data(app, clien
     assert f'action="{ACTION.replace("&", "&amp;")}"' in form
     assert 'name="helpful" value="yes"' in form and 'name="helpful" value="no"' in form
     assert 'class="feedback no-print"' in html  # not on paper
-    r = client.post(ACTION, data={"helpful": "yes", "csrf_token": csrf_from(html)},
+    r = client.post(ACTION, data={"helpful": "yes"},
                     headers={"User-Agent": "Mozilla/5.0", "X-Forwarded-For": "203.0.113.9"})
     assert r.status_code == 303
     assert r.headers["Location"] == "/guide/death/result?d.age=80&date=2026-04-01&feedback=thanks#feedback"
@@ -69,13 +71,12 @@ def test_thanks_then_the_missing_procedure_on_the_same_result(app, client):
     offered = set(re.findall(r'<option value="([a-z0-9_]+)"', section))
     assert offered and not offered & listed and "other" in offered  # the pack's others, and その他
     choice = sorted(offered - {"other"})[0]
-    r = client.post(ACTION, data={"missing": choice, "csrf_token": csrf_from(html)})
+    r = client.post(ACTION, data={"missing": choice})
     assert r.status_code == 303 and r.headers["Location"].endswith("&feedback=done#feedback")
     done = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "ご意見ありがとうございました" in done and 'name="missing"' not in done
     assert 'class="notification notification--success"' in done
-    r = client.post(ACTION, data={"missing": "other", "missing-note": "  犬の 登録\u3000の変更 ",
-                                  "csrf_token": csrf_from(html)})
+    r = client.post(ACTION, data={"missing": "other", "missing-note": "  犬の 登録\u3000の変更 "})
     assert r.status_code == 303
     rows = _rows(app)
     assert [(r.helpful, r.missing, r.note) for r in rows] == [(None, choice, None), (None, None, "犬の 登録 の変更")]
@@ -84,7 +85,7 @@ def test_thanks_then_the_missing_procedure_on_the_same_result(app, client):
 def test_english_answers_are_kept_with_their_language(app, client):
     html = client.get(RESULT + "&lang=en").get_data(as_text=True)
     assert "Was this list useful?" in html
-    r = client.post(ACTION + "&lang=en", data={"helpful": "no", "csrf_token": csrf_from(html)})
+    r = client.post(ACTION + "&lang=en", data={"helpful": "no"})
     assert r.status_code == 303 and "lang=en" in r.headers["Location"]
     assert [(r.helpful, r.language) for r in _rows(app)] == [(False, "en")]
 
@@ -92,8 +93,7 @@ def test_english_answers_are_kept_with_their_language(app, client):
 @pytest.mark.parametrize("note", ["090-1234-5678", "０９０１２３４５６７８", "taro@example.jp", "〒675-8501",
                                   "〇九〇一二三四五六七八", "https://example.jp/x"])
 def test_words_that_may_reach_a_person_are_refused_not_kept(app, client, note):
-    token = _token(client)
-    r = client.post(ACTION, data={"missing": "other", "missing-note": f"犬 {note}", "csrf_token": token})
+    r = client.post(ACTION, data={"missing": "other", "missing-note": f"犬 {note}"})
     assert r.status_code == 400
     html = r.get_data(as_text=True)
     assert "電話番号、メールアドレス、4桁以上の数字は書かないでください。" in html
@@ -111,7 +111,7 @@ def test_words_that_may_reach_a_person_are_refused_not_kept(app, client, note):
     ({"missing": "other", "missing-note": "x" * 100_000}, "missing-note", "200文字以内で書いてください。"),
 ])
 def test_answers_that_cannot_be_kept_say_what_to_do(app, client, data, field, message):
-    r = client.post(ACTION, data={**data, "csrf_token": _token(client)})
+    r = client.post(ACTION, data={**data})
     assert r.status_code == 400
     html = r.get_data(as_text=True)
     assert f'href="#{field}"' in html and message in unescape(html)
@@ -124,7 +124,7 @@ def test_answers_that_cannot_be_kept_say_what_to_do(app, client, data, field, me
     {"missing": "other", "missing-note": "犬\x00"},
 ])
 def test_hostile_posts_get_400_never_500(app, client, data):
-    r = client.post(ACTION, data={**data, "csrf_token": _token(client)})
+    r = client.post(ACTION, data={**data})
     assert r.status_code == 400
     assert _rows(app) == []
 
@@ -134,38 +134,61 @@ def test_hostile_posts_get_400_never_500(app, client, data):
 def test_broken_bytes_in_the_body_never_give_500(app, client, raw):
     """A lone surrogate or bytes that are no UTF-8, percent-encoded in a form body as a script
     would send them: refused, or kept as the harmless text werkzeug reads (never a surrogate)."""
-    token = _token(client)
-    r = client.post(ACTION, data=f"{raw}&csrf_token={token}", content_type="application/x-www-form-urlencoded")
+    r = client.post(ACTION, data=raw, content_type="application/x-www-form-urlencoded")
     assert r.status_code in (303, 400)
     for row in _rows(app):
         assert row.note is None or row.note.encode("utf-8")
 
 
-def test_without_csrf_token_the_post_is_refused(app, client):
-    client.get(RESULT)
-    r = client.post(ACTION, data={"helpful": "yes"})
+def test_the_result_page_sets_no_cookie(client):
+    """Nothing to remember about a resident who reads a result: no session, no token."""
+    fresh = client.application.test_client(use_cookies=False)
+    r = fresh.get(RESULT)
+    assert r.status_code == 200 and r.headers.getlist("Set-Cookie") == []
+    assert "csrf_token" not in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}, {"Sec-Fetch-Site": "none"},
+    {"Sec-Fetch-Site": ""}, {"Origin": "https://evil.example"}, {"Origin": "null"},
+    {"Referer": "https://evil.example/page"}, {"Origin": "http://localhost.evil.example"}, {},
+])
+def test_a_post_another_site_may_have_made_is_refused(app, client, headers):
+    """The browser's own word on where a post came from (Sec-Fetch-Site, else Origin or Referer)
+    stands in for the session token; a post that names no origin at all is refused too."""
+    client.environ_base.pop("HTTP_SEC_FETCH_SITE")
+    r = client.post(ACTION, data={"helpful": "yes"}, headers=headers)
     assert r.status_code == 400 and "入力内容を読み取れませんでした" in r.get_data(as_text=True)
-    assert client.post(ACTION, data={"helpful": "yes", "csrf_token": "forged"}).status_code == 400
     assert _rows(app) == []
 
 
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://localhost"}, {"Referer": "http://localhost/guide/death/result?d.age=80"},
+    {"Origin": "https://guide.city.example"},  # PUBLIC_BASE_URL (behind a proxy that renames the host)
+])
+def test_a_post_from_this_site_is_kept_without_fetch_metadata(app, client, headers):
+    """Browsers that send no Sec-Fetch-Site (plain http outside localhost) send Origin on a post."""
+    client.environ_base.pop("HTTP_SEC_FETCH_SITE")
+    app.config["PUBLIC_BASE_URL"] = "https://guide.city.example/"
+    assert client.post(ACTION, data={"helpful": "yes"}, headers=headers).status_code == 303
+    assert len(_rows(app)) == 1
+
+
 def test_unknown_event_is_404_and_get_is_405(client):
-    token = _token(client)
-    assert client.post("/guide/no_such_event/result/feedback", data={"helpful": "yes", "csrf_token": token}).status_code == 404
+    assert client.post("/guide/no_such_event/result/feedback", data={"helpful": "yes"}).status_code == 404
     assert client.get(ACTION).status_code == 405
 
 
 def test_posts_are_limited_per_address(app, client):
-    token = _token(client)
-    codes = [client.post(ACTION, data={"helpful": "yes", "csrf_token": token}).status_code for _ in range(21)]
+    codes = [client.post(ACTION, data={"helpful": "yes"}).status_code for _ in range(21)]
     assert codes[:20] == [303] * 20 and codes[20] == 429
-    assert "しばらくお待ちください" in client.post(ACTION, data={"helpful": "no", "csrf_token": token}).get_data(as_text=True)
+    assert "しばらくお待ちください" in client.post(ACTION, data={"helpful": "no"}).get_data(as_text=True)
     assert len(_rows(app)) == 20
 
 
 def test_a_page_framed_by_another_site_does_not_offer_the_form(client):
-    """The browser keeps no cookie for this site in another site's frame, so the post could
-    never pass its CSRF check: the form is left out there (Sec-Fetch headers)."""
+    """The city's homepage frames the guide's answers; the feedback is asked on the guide's own
+    pages (Sec-Fetch headers tell a frame of another site)."""
     html = client.get(RESULT, headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "cross-site"}).get_data(as_text=True)
     assert 'id="feedback"' not in html
     html = client.get(RESULT, headers={"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "same-origin"}).get_data(as_text=True)
