@@ -40,6 +40,7 @@ from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import audit
 from core.db import db
 from core.japan_time import JST
 from core.mail_templates import Mail, render_mail
@@ -354,6 +355,16 @@ def acknowledge(alert_id: int, by: str) -> bool:
         .values(acknowledged_at=utcnow(), acknowledged_by=by[:64])
         .execution_options(synchronize_session=False)).rowcount
     return changed == 1
+
+
+def acknowledge_by_staff(alert: SecurityAlert, by: str) -> bool:
+    """:func:`acknowledge`, audited and committed (what the console's button does): False, and
+    nothing recorded, when it had been acknowledged already."""
+    if not acknowledge(alert.id, by):
+        return False
+    audit.record("alert.acknowledge", target=f"security_alert:{alert.id}", details={"kind": alert.kind})
+    db.session.commit()
+    return True
 
 
 def init_alerts(app: Flask) -> None:
