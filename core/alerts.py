@@ -42,7 +42,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core import audit
 from core.db import db
-from core.japan_time import JST
+from core.japan_time import japanese_moment
 from core.mail_templates import Mail, render_mail
 from core.words import N_, Message
 from core.words import text as translate
@@ -243,10 +243,9 @@ MAIL_LOCALE = "ja"  # the administrators' mail: the city's language, whoever rea
 
 def alert_mail(kind: str, message: Message, raised: dt.datetime) -> Mail:
     """The administrators' mail (templates/mail/security_alert.*), in Japanese."""
-    jst = raised.astimezone(JST)
     title = translate(MAIL_LOCALE, TITLES[kind]) if kind in TITLES else kind
     return render_mail("security_alert", MAIL_LOCALE, title=title, message=message.text(MAIL_LOCALE),
-                       moment=f"{jst:%Y年%m月%d日 %H:%M}")
+                       moment=japanese_moment(raised))
 
 
 def _stored(message: Message) -> dict[str, str]:

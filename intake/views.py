@@ -28,7 +28,7 @@ from werkzeug.routing import BuildError
 from core import usage
 from core.city import city
 from core.db import db
-from core.japan_time import JST
+from core.japan_time import JST, japanese_moment, today_in_japan
 from core.links import external_url
 from core.pack import rulebook
 from core.security import limiter
@@ -65,7 +65,7 @@ def _locale() -> str:
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(JST).date()
+    return today_in_japan()
 
 
 @bp.url_value_preprocessor
@@ -512,7 +512,7 @@ def _by_token(token: str) -> tuple[Application, Form]:
 
 def _jst(moment: dt.datetime | None) -> str:
     moment = applications.aware(moment)
-    return moment.astimezone(JST).strftime("%Y年%-m月%-d日 %H:%M") if moment else ""
+    return japanese_moment(moment) if moment else ""
 
 
 @bp.get("/apply/status/<token>")
