@@ -28,7 +28,7 @@ from werkzeug.routing import BuildError
 from core import usage
 from core.city import city
 from core.db import db
-from core.japan_time import JST, japanese_moment, today_in_japan
+from core.japan_time import japanese_moment, today_in_japan
 from core.links import external_url
 from core.pack import rulebook
 from core.security import limiter
