@@ -40,8 +40,9 @@ from sqlalchemy import DateTime, Integer, String, Text, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import audit
 from core.db import db
-from core.japan_time import JST
+from core.japan_time import japanese_moment
 from core.mail_templates import Mail, render_mail
 from core.words import N_, Message
 from core.words import text as translate
@@ -242,10 +243,9 @@ MAIL_LOCALE = "ja"  # the administrators' mail: the city's language, whoever rea
 
 def alert_mail(kind: str, message: Message, raised: dt.datetime) -> Mail:
     """The administrators' mail (templates/mail/security_alert.*), in Japanese."""
-    jst = raised.astimezone(JST)
     title = translate(MAIL_LOCALE, TITLES[kind]) if kind in TITLES else kind
     return render_mail("security_alert", MAIL_LOCALE, title=title, message=message.text(MAIL_LOCALE),
-                       moment=f"{jst:%Y年%m月%d日 %H:%M}")
+                       moment=japanese_moment(raised))
 
 
 def _stored(message: Message) -> dict[str, str]:
@@ -354,6 +354,16 @@ def acknowledge(alert_id: int, by: str) -> bool:
         .values(acknowledged_at=utcnow(), acknowledged_by=by[:64])
         .execution_options(synchronize_session=False)).rowcount
     return changed == 1
+
+
+def acknowledge_by_staff(alert: SecurityAlert, by: str) -> bool:
+    """:func:`acknowledge`, audited and committed (what the console's button does): False, and
+    nothing recorded, when it had been acknowledged already."""
+    if not acknowledge(alert.id, by):
+        return False
+    audit.record("alert.acknowledge", target=f"security_alert:{alert.id}", details={"kind": alert.kind})
+    db.session.commit()
+    return True
 
 
 def init_alerts(app: Flask) -> None:

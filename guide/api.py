@@ -8,9 +8,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 
 from core.errors import AppError
-from core.i18n import current_locale
+from core.i18n import current_locale, lazy_message
 from core.japan_time import JST, today_in_japan
-from core.languages import pick
 from core.pack import rulebook
 from core.security import log_fields
 from core.usage import note_procedures
@@ -33,9 +32,8 @@ def evaluate_guide():
     try:
         # today (Japan) unless the body gives as_of: part of the situation, so of the cache key
         situation = read_request(body, book.vocab, set(book.events), today=today_in_japan())
-    except InvalidRequest as exc:  # rules/ is plain Python: its messages come in both languages
-        # in ja or en: the other languages read their fallback (core/languages.py)
-        fields = {name: msg[pick(current_locale(), tuple(msg))] for name, msg in exc.errors.items()}
+    except InvalidRequest as exc:  # rules/ is plain Python: its messages are read in the request's language
+        fields = {name: lazy_message(msg) for name, msg in exc.errors.items()}
         raise AppError("invalid_request", _l("入力内容を確認してください。"), fields=fields) from exc
     answer_samples.note(body)  # for the curators' impact preview: the answers only
     body_bytes, listed = _results().get_or_compute(situation.cache_key(book.version), lambda: _answer(book, situation))

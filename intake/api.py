@@ -12,7 +12,6 @@ import jsonschema_rs
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.db import db
@@ -22,10 +21,9 @@ from core.japan_time import JST
 from core.pack import rulebook
 from core.security import limiter
 from core.uploads import draft_caps, upload_limit
-from intake import applications, jpki, links, workflow
+from intake import applications, jpki, links, resident_actions, workflow
 from intake.forms import Form, load_forms, to_json_schema
 from intake.models import Application
-from intake.payments.service import start_checkout
 from intake.signature_check import read_files
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
@@ -112,9 +110,7 @@ def create_application():
             problems["draft"] = _l("POST /api/v1/upload-drafts で受け取った、この手続きの draft を送ってください。")
     if problems:
         raise AppError("invalid_request", CHECK_INPUT, fields=problems)
-    application = applications.new_application(form, body["fields"], email, channel="api", upload_draft=upload_draft)
-    payload = applications.prepare_signing(application, form)
-    db.session.commit()
+    application, payload = resident_actions.create_for_signing(form, body["fields"], email, upload_draft)
     return jsonify({"id": application.id, "key": links.api_key(application.id), "status": "draft", "signing": {
         "payload": base64.b64encode(payload).decode(),
         "digest_info": base64.b64encode(jpki.digest_info(payload)).decode()}}), 201
@@ -170,8 +166,7 @@ def sign_application(app_id: str):
     now = dt.datetime.now(dt.UTC)
     result = jpki.verify_signature(application.payload.encode("utf-8"), signature, body["certificate"], chain,
                                    trust_roots=anchors, crls=read_files("JPKI_CRL_SOURCES"), moment=now)
-    applications.record_signature(application, result, body["certificate"], body["signature"], now, chain)
-    db.session.commit()
+    resident_actions.record_signature(application, result, body["certificate"], body["signature"], now, chain)
     if not result.ok:  # read in the request's language
         raise AppError(result.code or "signature_invalid",
                        lazy_message(result.message) if result.message else _l("署名を確認できませんでした。"), 422)
@@ -242,14 +237,13 @@ def upload_attachment():
         choose = _l("ファイルを選んでください。")
         raise AppError("invalid_request", choose, fields={"file": choose})
     try:
-        attachment = applications.store_upload(form, field_id or "", file.filename or "", file.stream.read(),
-                                               draft=upload_draft, caps=draft_caps())
+        attachment = resident_actions.store_upload(form, field_id or "", file.filename or "", file.stream.read(),
+                                                   draft=upload_draft, caps=draft_caps())
     except RequestEntityTooLarge as exc:
         raise _too_large() from exc
     except applications.ApplicationError as exc:
         exc.fields.setdefault("field_id" if exc.code == "unknown_field" else "file", exc.message)
         raise
-    db.session.commit()
     return jsonify(applications.file_value(attachment)), 201
 
 
@@ -261,12 +255,7 @@ def _submitted(application: Application):
 
 def _payment_url(application: Application) -> str | None:
     """A checkout for the fee. After paying, the resident lands on the status page."""
-    back = links.status_url(application.id)
-    try:
-        return start_checkout(application, back, back)
-    except applications.ApplicationError:  # e.g. the provider is unreachable: the 402 still stands
-        db.session.rollback()
-        return None
+    return resident_actions.checkout_after_refusal(application, links.status_url(application.id))
 
 
 @bp.post("/applications/<app_id>/submit")
@@ -286,24 +275,20 @@ def submit_application(app_id: str):
     if db.session.scalar(select(Application.id).where(Application.submit_key == key)) is not None:
         raise reused
     try:
-        sent = applications.submit(application, key)
+        sent = resident_actions.submit(application, key)
     except applications.ApplicationError as exc:
-        db.session.rollback()
         url = _payment_url(application) if exc.code == "payment_required" else None
         if url:
             exc.extra["payment_url"] = url  # beside "error": where the fee can be paid
         raise
-    except IntegrityError as exc:  # the same key, for another application, at the same moment
-        db.session.rollback()
+    except resident_actions.KeyReused as exc:  # the same key, for another application, at the same moment
         raise reused from exc
     if not sent:  # sent before (with another key), or by a racing request
-        db.session.rollback()
         application = db.session.get(Application, app_id)
         if application is not None and application.submit_key == key:
             return _submitted(application)
         raise AppError("already_submitted",
                        _l("この申請は、すでに送られています。状態はメールのリンクから確認できます。"), 409)
-    db.session.commit()
     return _submitted(application)
 
 

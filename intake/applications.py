@@ -350,10 +350,14 @@ def staff_decision(app: Application, to: str, *, actor: str, staff_id: int, note
                    audit_details: Mapping[str, Any] | None = None) -> ApplicationEvent:
     """A member of staff moves the application (the console): the checked move of
     :func:`change_status`, committed, then its audit record — one unit, so no view can forget
-    either. A refusal raises ApplicationError with nothing committed but a failed re-check."""
+    either. A refusal rolls back and raises ApplicationError, nothing committed but a failed re-check."""
     before = app.status
-    event = change_status(app, to, who=workflow.STAFF, actor=actor, note=note, field_comments=field_comments,
-                          staff_id=staff_id, needs_second_approver=needs_second_approver)
+    try:
+        event = change_status(app, to, who=workflow.STAFF, actor=actor, note=note, field_comments=field_comments,
+                              staff_id=staff_id, needs_second_approver=needs_second_approver)
+    except ApplicationError:
+        db.session.rollback()
+        raise
     db.session.commit()
     audit.record("application.status", target=app.receipt_number or "",
                  details={"from": before, "to": to, **(audit_details or {})})
@@ -361,8 +365,9 @@ def staff_decision(app: Application, to: str, *, actor: str, staff_id: int, note
 
 
 def first_approval(app: Application, staff_id: int, actor: str) -> None:
-    """一次承認 by one member of staff (another approves): committed and audited."""
+    """一次承認 by one member of staff (another approves): committed and audited (a refusal rolls back)."""
     if app.status != workflow.REVIEWING:
+        db.session.rollback()
         raise ApplicationError("transition_not_allowed", _l("審査中の申請だけ一次承認できます。"))
     app.first_approver_id = staff_id
     record_event(app, "first_approval", actor)

@@ -1,7 +1,7 @@
 """What a member of staff does to a sent application besides moving it (the console): a note,
 an assignment, the fee, a refund. Each function makes the change, commits, then writes its audit
 record — one unit, like :func:`intake.applications.staff_decision`, so no view can forget either.
-Refusals raise ApplicationError with nothing committed (a refund at the provider excepted: it
+Refusals roll back and raise ApplicationError with nothing committed (a refund at the provider excepted: it
 keeps what the provider answered, see ``intake.payments.service.refund``)."""
 from __future__ import annotations
 
@@ -34,14 +34,22 @@ def assign(app: Application, assignee_id: int | None, assignee_login: str | None
 
 def confirm_fee(app: Application, amount: int, actor: str) -> None:
     """The fee staff fixed after reading the application (see :func:`intake.applications.confirm_fee`)."""
-    applications.confirm_fee(app, amount, actor)
+    try:
+        applications.confirm_fee(app, amount, actor)
+    except applications.ApplicationError:
+        db.session.rollback()
+        raise
     db.session.commit()
     audit.record("application.fee", target=app.receipt_number or "", details={"amount": amount})
 
 
 def refund(app: Application, amount: int, reason: str, actor: str):
     """Give back ``amount`` yen through the payments service; the refund it made is returned."""
-    made = payments.refund(app, amount, reason, actor)
+    try:
+        made = payments.refund(app, amount, reason, actor)
+    except applications.ApplicationError:
+        db.session.rollback()  # what the provider answered is already committed
+        raise
     db.session.commit()
     audit.record("application.refund", target=app.receipt_number or "", details={"amount": amount})
     return made

@@ -28,16 +28,15 @@ from werkzeug.routing import BuildError
 from core import usage
 from core.city import city
 from core.db import db
-from core.japan_time import JST
+from core.japan_time import japanese_moment, today_in_japan
 from core.links import external_url
 from core.pack import rulebook
 from core.security import limiter
 from core.uploads import draft_caps, upload_limit
 from core.words import text as translate
-from intake import applications, devca, dispatch, jpki, links, postcode, web_forms, workflow
+from intake import applications, devca, dispatch, jpki, links, postcode, resident_actions, web_forms, workflow
 from intake.forms import Form, fee_total, is_shown, load_forms, section_shown, unit_fee
 from intake.models import Application, ApplicationAttachment
-from intake.payments.service import start_checkout
 from intake.signature_check import read_files
 
 bp = Blueprint("intake", __name__, template_folder="templates")
@@ -66,7 +65,7 @@ def _locale() -> str:
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(JST).date()
+    return today_in_japan()
 
 
 @bp.url_value_preprocessor
@@ -170,11 +169,9 @@ def _receipt_url(token: str) -> str | None:
 def _start_checkout(app: Application, return_url: str, cancel_url: str):
     """Redirect to the payment provider's checkout."""
     try:
-        url = start_checkout(app, return_url, cancel_url)
+        url = resident_actions.checkout(app, return_url, cancel_url)
     except applications.ApplicationError as exc:
-        db.session.rollback()
         return render_template("intake/message.html", title=_t("お支払いに進めませんでした"), body=exc.text()), exc.status
-    db.session.commit()
     return redirect(url)
 
 
@@ -237,8 +234,7 @@ def start(pid: str):
     email = unicodedata.normalize("NFKC", request.form.get("email", "")).strip()
     if not EMAIL.match(email) or len(email) > 254:
         return _start_page(form, email, _t("メールアドレスを正しく入力してください（例：taro@example.jp）。"), 400)
-    app = applications.new_application(form, {}, email, locale=_locale(), channel="web")
-    db.session.commit()
+    app = resident_actions.start(form, email, locale=_locale(), channel="web")
     _remember(app.id)
     usage.record("apply", "started", pid)
     return redirect(_section_url(app, form.sections[0].id))
@@ -272,45 +268,39 @@ def section(app_id: str, sid: str):
     page.resolve_files(_attachments(app, keep))
     action = request.form.get("action", "continue")
     if page.apply(action):
-        db.session.commit()  # uploads made on the way are kept
+        resident_actions.keep_uploads()
         return _render_section(form, app, sid, page, page.summary())
     ok = page.validate(answers)
     if action == "save":
         return _save_draft(form, app, page, answers)
     if not ok:
-        db.session.commit()
+        resident_actions.keep_uploads()
         return _render_section(form, app, sid, page, page.summary(), 400)
     try:
-        _store_answers(form, app, page, answers)
+        resident_actions.save_answers(app, form, _merged_answers(form, page, answers))
     except applications.ApplicationError as exc:
-        db.session.rollback()
         return _render_section(form, app, sid, page, [{"field_id": "main", "message": exc.text()}], 400)
-    db.session.commit()
     answers = applications.values(app)
     steps = _shown_sections(form, answers)
     later = steps[steps.index(sid) + 1:] if sid in steps else []
     return redirect(_section_url(app, later[0]) if later else url_for("intake.review", app_id=app.id))
 
 
-def _store_answers(form: Form, app: Application, page: web_forms.SectionForm, answers: dict[str, Any],
-                   only_valid: bool = False) -> None:
+def _merged_answers(form: Form, page: web_forms.SectionForm, answers: dict[str, Any],
+                    only_valid: bool = False) -> dict[str, Any]:
+    """The stored answers with this page's over them (``only_valid``: the ones without errors)."""
     fresh = {name: value for name, value in page.values().items()
              if not (only_valid and page[name].errors)}
     merged = {k: v for k, v in answers.items() if k not in fresh or (only_valid and page[k].errors)}
     merged.update({k: v for k, v in fresh.items() if v is not None})
-    applications.save_fields(app, form, web_forms.clean_answers(form, merged))
+    return web_forms.clean_answers(form, merged)
 
 
 def _save_draft(form: Form, app: Application, page: web_forms.SectionForm, answers: dict[str, Any]):
     """下書きを保存: what is valid on this page is kept (missing answers are fine), the link is mailed."""
     skipped = [page[name].title for name in page.values() if page[name].errors
                and not page[name].is_empty()]
-    try:
-        _store_answers(form, app, page, answers, only_valid=True)
-    except applications.ApplicationError:
-        db.session.rollback()
-    applications.send_resume_link(app)
-    db.session.commit()
+    resident_actions.save_draft(app, form, _merged_answers(form, page, answers, only_valid=True))
     return render_template("intake/saved.html", app=app, form=form, skipped=skipped,
                            days=current_app.config["DRAFT_LINK_DAYS"], back=_section_url(app, page.section_id))
 
@@ -391,11 +381,9 @@ def confirm(app_id: str):
         return redirect(url_for("intake.section", app_id=app.id, sid=unfinished, check=1))
     if app.status == workflow.SIGNED:
         return redirect(url_for("intake.sign", app_id=app.id))
-    if app.status == workflow.CORRECTION and app.signature_b64:
-        # a correction is signed again: the old signature goes (kept in the history)
-        applications.save_fields(app, form, applications.values(app))
-    applications.prepare_signing(app, form, _today())
-    db.session.commit()
+    # a correction is signed again: the old signature goes (kept in the history)
+    resident_actions.to_signing(app, form, _today(),
+                                sign_again=app.status == workflow.CORRECTION and bool(app.signature_b64))
     return redirect(url_for("intake.sign", app_id=app.id))
 
 
@@ -448,8 +436,8 @@ def dev_sign(app_id: str):
     now = dt.datetime.now(dt.UTC)
     result = jpki.verify_signature(payload, signature, card.pem, ca.chain_pems, trust_roots=anchors,
                                    crls=read_files("JPKI_CRL_SOURCES"), moment=now)
-    applications.record_signature(app, result, card.pem, base64.b64encode(signature).decode(), now, ca.chain_pems)
-    db.session.commit()
+    resident_actions.record_signature(app, result, card.pem, base64.b64encode(signature).decode(), now,
+                                      ca.chain_pems)
     if not result.ok:
         return redirect(url_for("intake.sign", app_id=app.id))
     if applications.payment_needed_before_submit(app):
@@ -488,15 +476,15 @@ def submit(app_id: str):
     if not SUBMIT_KEY.match(key):
         abort(400)
     try:
-        sent = applications.submit(app, key)
+        sent = resident_actions.submit(app, key)
+    except resident_actions.KeyReused:  # the same key, for another application, at the same moment
+        abort(409)
     except applications.ApplicationError as exc:
-        db.session.rollback()
         if exc.code == "payment_required":
             return redirect(url_for("intake.submit_page", app_id=app.id))
         if exc.code == "not_signed":
             return redirect(url_for("intake.sign", app_id=app.id))
         return render_template("intake/message.html", title=_t("送信できませんでした"), body=exc.text()), exc.status
-    db.session.commit()
     if sent:
         usage.record("apply", "submitted", app.procedure_id)
     return redirect(url_for("intake.done", app_id=app.id))
@@ -524,7 +512,7 @@ def _by_token(token: str) -> tuple[Application, Form]:
 
 def _jst(moment: dt.datetime | None) -> str:
     moment = applications.aware(moment)
-    return moment.astimezone(JST).strftime("%Y年%-m月%-d日 %H:%M") if moment else ""
+    return japanese_moment(moment) if moment else ""
 
 
 @bp.get("/apply/status/<token>")
@@ -580,8 +568,7 @@ def withdraw(token: str):
         return redirect(url_for("intake.status", token=token))
     if request.method == "GET":
         return render_template("intake/withdraw.html", form=form, app=app, token=token)
-    applications.withdraw(app)
-    db.session.commit()
+    resident_actions.withdraw(app)
     usage.record("apply", "withdrawn", app.procedure_id)
     return redirect(url_for("intake.status", token=token))
 

@@ -29,6 +29,7 @@ from wtforms import Form as WTForm
 
 from core.city import example_phone, example_postcode
 from core.errors import AppError
+from core.japan_time import japanese_date
 from intake.forms import (
     DEFAULT_MAX_LENGTH,
     MULTILINE_MAX_LENGTH,
@@ -103,7 +104,7 @@ def _gregorian(year: str, month: str, day: str) -> dt.date:
 def format_date(value: str | dt.date, *, wareki: bool = True) -> str:
     """2023-04-01 → 2023年4月1日（令和5年4月1日）."""
     d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-    return ymd_with_wareki(d) if wareki else f"{d.year}年{d.month}月{d.day}日"
+    return ymd_with_wareki(d) if wareki else japanese_date(d)
 
 
 # --- fields --------------------------------------------------------------------------------------

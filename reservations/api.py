@@ -19,7 +19,7 @@ from core.i18n import current_locale
 from core.japan_time import JST
 from core.pack import rulebook
 from core.security import limiter
-from reservations import booking, links, notify, overrides
+from reservations import booking, links, notify, overrides, resident_actions
 from reservations import models as m
 from reservations.booking import aware, seat_range
 from reservations.calendar import is_closed
@@ -153,11 +153,9 @@ def create():
     if fields or person is None or start is None:
         raise _invalid(fields)
     try:
-        reservation = booking.book(catalog, body["service_id"], body["site_id"], start, name=person.name,
-                                   name_kana=person.name_kana, email=person.email, phone=person.phone, channel="web",
-                                   procedures=[p for p in procedures if p in rulebook().kb.procedures], locale=lang)
-        notify.send_confirmation(catalog, reservation, links.manage_url(reservation.number), rulebook().kb)
-        db.session.commit()
+        reservation = resident_actions.book(catalog, body["service_id"], body["site_id"], start, person,
+                                            procedures=[p for p in procedures if p in rulebook().kb.procedures],
+                                            locale=lang, kb=rulebook().kb)
     except IntegrityError as exc:
         raise _retry() from exc
     usage.record("reserve", "booked", reservation.service_id)
@@ -186,9 +184,7 @@ def cancel_reservation(token: str):
     r = _by_token(token)
     if r is None or r.status in (m.HELD, m.EXPIRED):
         raise _not_found()
-    booking.cancel(catalog, r)
-    notify.send_cancelled(catalog, r, rulebook().kb)
-    db.session.commit()
+    resident_actions.cancel(catalog, r, rulebook().kb)
     usage.record("reserve", "cancelled", r.service_id)
     return jsonify(_describe(catalog, r, lang))
 
@@ -213,9 +209,7 @@ def move_reservation(token: str):
     if fields or start is None:
         raise _invalid(fields)
     try:
-        new = booking.move(catalog, r, start, site_id=site_id)
-        notify.send_moved(catalog, r, new, links.manage_url(new.number), rulebook().kb)
-        db.session.commit()
+        new = resident_actions.move(catalog, r, start, rulebook().kb, site_id=site_id)
     except IntegrityError as exc:
         raise _retry() from exc
     usage.record("reserve", "moved", new.service_id)

@@ -18,8 +18,7 @@ import secrets
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from core import usage
 from core.city import example_phone
@@ -28,7 +27,7 @@ from core.japan_time import JST
 from core.pack import rulebook
 from core.qr import labelled_qr
 from core.security import limiter
-from reservations import booking, links, month, notify, overrides
+from reservations import booking, links, month, notify, overrides, resident_actions
 from reservations import models as m
 from reservations.booking import BookingError, aware
 from reservations.current import catalog as current_catalog
@@ -99,12 +98,6 @@ def _own(number: str) -> m.Reservation:
     if r is None:
         abort(404)
     return r
-
-
-def _drop_hold(r: m.Reservation) -> None:
-    """This browser picked another time: the old hold gives its place back at once."""
-    db.session.execute(delete(m.SeatClaim).where(m.SeatClaim.reservation_id == r.id))
-    r.status = m.EXPIRED
 
 
 def _previous_person() -> m.Reservation | None:
@@ -284,25 +277,14 @@ def times(service_id: str, site_id: str, day: str):
         elif len(hold_key) != HOLD_KEY_LENGTH:
             abort(400)
         else:
-            try:
-                for number in session.get(HOLDS, []):  # one hold per browser at a time
-                    old = booking.by_number(number)
-                    if old is not None and old.status == m.HELD and old.hold_key != hold_key:
-                        _drop_hold(old)
-                r = booking.hold(catalog, service_id, site_id, start, channel="web", procedures=_procedures(),
-                                 locale=_locale(), hold_key=hold_key)
-                previous = _previous_person()
-                if previous is not None and not r.name:  # what was typed for an earlier time is not lost
-                    r.name, r.name_kana, r.email, r.phone = (previous.name, previous.name_kana, previous.email,
-                                                             previous.phone)
-                db.session.commit()
+            try:  # one hold per browser at a time; what was typed for an earlier time is not lost
+                r = resident_actions.hold(catalog, service_id, site_id, start, procedures=_procedures(),
+                                          locale=_locale(), hold_key=hold_key, earlier=session.get(HOLDS, []),
+                                          previous=_previous_person())
             except BookingError as exc:
-                db.session.rollback()
                 errors["start"] = _booking_message(exc)
-            except IntegrityError:  # the same hold key twice at once (a double click): the first one wins
-                db.session.rollback()
-                r = db.session.scalar(select(m.Reservation).where(m.Reservation.hold_key == hold_key))
-                if r is None:
+            else:
+                if r is None:  # the same hold key twice at once, and the first one is gone
                     errors["start"] = _("もう一度、時間を選んでください。")
             if not errors:
                 _remember(r.number)
@@ -338,8 +320,7 @@ def details(number: str):
         person, errors = check_person(values["name"], values["name_kana"], values["email"], values["phone"],
                                       locale=_locale(), phone_example=example_phone())
         if person is not None:
-            r.name, r.name_kana, r.email, r.phone = person.name, person.name_kana, person.email, person.phone
-            db.session.commit()
+            resident_actions.give_details(r, person)
             return redirect(url_for(".confirm", number=number, **_carry()))
     expires = aware(r.hold_expires_at).astimezone(JST) if r.hold_expires_at else None
     return render_template("reservations/details.html", r=r, values=values, errors=errors,
@@ -361,11 +342,8 @@ def confirm(number: str):
     if request.method == "POST":
         catalog = current_catalog()
         try:
-            booking.confirm(catalog, r, name=r.name, name_kana=r.name_kana or "", email=r.email, phone=r.phone)
-            notify.send_confirmation(catalog, r, links.manage_url(r.number), rulebook().kb)
-            db.session.commit()
+            resident_actions.confirm(catalog, r, rulebook().kb)
         except BookingError as exc:
-            db.session.rollback()
             if exc.code == "hold_expired":
                 return _gone(booking.by_number(number))
             problem = _booking_message(exc)
@@ -434,11 +412,8 @@ def cancel(token: str):
     if request.method == "POST":
         catalog = current_catalog()
         try:
-            booking.cancel(catalog, r)
-            notify.send_cancelled(catalog, r, rulebook().kb)
-            db.session.commit()
+            resident_actions.cancel(catalog, r, rulebook().kb)
         except BookingError as exc:
-            db.session.rollback()
             problem = _booking_message(exc)
         else:
             usage.record("reserve", "cancelled", r.service_id)
@@ -477,11 +452,8 @@ def move_times(token: str, day: str):
             errors["start"] = _("時間を選んでください。")
         else:
             try:
-                new = booking.move(catalog, r, start)
-                notify.send_moved(catalog, r, new, links.manage_url(new.number), rulebook().kb)
-                db.session.commit()
-            except BookingError as exc:
-                db.session.rollback()  # the old booking stays as it was
+                new = resident_actions.move(catalog, r, start, rulebook().kb)
+            except BookingError as exc:  # the old booking stays as it was
                 errors["start"] = _booking_message(exc)
             else:
                 usage.record("reserve", "moved", new.service_id)

@@ -3,9 +3,10 @@ due dates already past, and facts that do not belong to the life event.
 
 Plain Python, no Flask. Everything is computed from the request alone (``Situation.today``
 stands for "today"), so the response stays a pure function of the request. The sentences are
-product wording, not city content (no office, fee or procedure is named), so they live here in
-ja / en / やさしい日本語; what a person's age makes impossible is data (``constraints`` in
-knowledge/facts.yaml) and each constraint's ``code`` has its sentence below.
+product wording, not city content (no office, fee or procedure is named), so they are marked
+here and translated in the Babel catalogs like every other word; what a person's age makes
+impossible is data (``constraints`` in knowledge/facts.yaml) and each constraint's ``code`` has
+its sentence below.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from core.languages import pick
+from core.words import N_, text
 from rules.conditions import Constraint, atoms_of, constraints, violations
 from rules.request import Situation
 
@@ -26,149 +27,29 @@ PAST_LIMIT_YEARS = 5
 FUTURE_LIMIT_YEARS = 1
 MARRIAGE_MIN_AGE = 18  # 民法731条 (from 2022-04-01, for both)
 
-# code -> its words per language (the site's languages, core.languages); {…} slots are filled per
-# warning
-MESSAGES: dict[str, dict[str, str]] = {
-    "due_date_past": {
-        "ja": "期限を過ぎている手続きがあります。早めに手続きしてください。",
-        "en": "Some deadlines have already passed. Please do those procedures soon.",
-        "easy": "きげんが すぎた てつづきが あります。はやく てつづきを して ください。",
-        "zh": "有手续已超过期限。请尽早办理。",
-        "ko": "기한이 지난 절차가 있습니다. 빨리 절차를 밟으십시오.",
-        "vi": "Có thủ tục đã quá thời hạn. Vui lòng làm thủ tục sớm.",
-        "pt": "Há procedimentos com o prazo vencido. Faça-os o quanto antes.",
-    },
-    "date_far_past": {
-        "ja": "日付が{years}年以上前です。入力した日付を確かめてください。",
-        "en": "The date is more than {years} years ago. Please check the date you entered.",
-        "easy": "ひづけが {years}ねんいじょう まえです。ひづけを たしかめて ください。",
-        "zh": "该日期在{years}年以前。请确认您输入的日期。",
-        "ko": "날짜가 {years}년 이상 전입니다. 입력한 날짜를 확인하십시오.",
-        "vi": "Ngày này cách đây hơn {years} năm. Vui lòng kiểm tra lại ngày bạn đã nhập.",
-        "pt": "A data é de mais de {years} anos atrás. Verifique a data que você digitou.",
-    },
-    "date_far_future": {
-        "ja": "日付が{years}年以上先です。入力した日付を確かめてください。",
-        "en": "The date is more than {years} year ahead. Please check the date you entered.",
-        "easy": "ひづけが {years}ねんいじょう さきです。ひづけを たしかめて ください。",
-        "zh": "该日期在{years}年以后。请确认您输入的日期。",
-        "ko": "날짜가 {years}년 이상 후입니다. 입력한 날짜를 확인하십시오.",
-        "vi": "Ngày này còn hơn {years} năm nữa mới đến. Vui lòng kiểm tra lại ngày bạn đã nhập.",
-        "pt": "A data está mais de {years} anos à frente. Verifique a data que você digitou.",
-    },
-    "event_date_in_future": {
-        "ja": "まだ来ていない日付です。生まれた日・亡くなった日は、その日の後に届け出ます。日付を確かめてください。",
-        "en": "This date has not come yet. A birth or death is registered after it happens. Please check the date.",
-        "easy": "まだ きていない ひづけです。ひづけを たしかめて ください。",
-        "zh": "该日期尚未到来。出生、死亡须在发生之后申报。请确认日期。",
-        "ko": "아직 오지 않은 날짜입니다. 출생일·사망일은 그날 이후에 신고합니다. 날짜를 확인하십시오.",
-        "vi": "Ngày này vẫn chưa đến. Việc sinh hoặc qua đời được khai báo sau khi sự việc xảy ra. Vui lòng kiểm tra lại ngày.",
-        "pt": "Esta data ainda não chegou. O nascimento ou o falecimento é notificado depois que acontece. Verifique a data.",
-    },
-    "under_marriage_age": {
-        "ja": "結婚できるのは{age}歳からです（民法731条）。年齢を確かめてください。",
-        "en": "Marriage is possible from the age of {age} (Civil Code, Article 731). Please check the age.",
-        "easy": "けっこん できるのは {age}さい からです。ねんれいを たしかめて ください。",
-        "zh": "年满{age}岁才可结婚（民法第731条）。请确认年龄。",
-        "ko": "결혼은 {age}세부터 할 수 있습니다(민법 제731조). 나이를 확인하십시오.",
-        "vi": "Có thể kết hôn từ {age} tuổi (Điều 731 Bộ luật Dân sự). Vui lòng kiểm tra lại tuổi.",
-        "pt": "É possível casar a partir dos {age} anos (Código Civil, artigo 731). Verifique a idade.",
-    },
-    "kouki_under_65": {
-        "ja": "後期高齢者医療に入るのは75歳から（障害の認定を受けた方は65歳から）です。健康保険か年齢の答えを確かめてください。",
-        "en": "The Late-Stage Elderly Medical Care system starts at 75 (at 65 with a disability certification). Please check the health insurance or the age.",
-        "easy": "こうき こうれいしゃ いりょうは 75さい（しょうがいの にんていが ある ひとは 65さい）からです。けんこう ほけんか ねんれいを たしかめて ください。",
-        "zh": "加入后期高龄者医疗须年满75岁（获得残障认定者为65岁）。请确认健康保险或年龄的回答。",
-        "ko": "후기고령자의료에 가입하는 것은 75세부터(장애 인정을 받은 분은 65세부터)입니다. 건강보험 또는 나이에 대한 답변을 확인하십시오.",
-        "vi": "Tham gia y tế cho người cao tuổi giai đoạn sau từ 75 tuổi (người được công nhận khuyết tật thì từ 65 tuổi). Vui lòng kiểm tra lại câu trả lời về bảo hiểm y tế hoặc tuổi.",
-        "pt": "A inscrição no seguro médico para idosos (kōki kōreisha iryō) começa aos 75 anos (aos 65 para quem tem certificação de deficiência). Verifique a resposta sobre o seguro de saúde ou a idade.",
-    },
-    "care_under_40": {
-        "ja": "要介護・要支援の認定を受けられるのは40歳からです（介護保険）。認定か年齢の答えを確かめてください。",
-        "en": "Long-term care certification starts at 40 (long-term care insurance). Please check the certification or the age.",
-        "easy": "かいごの にんていは 40さい からです。にんていか ねんれいを たしかめて ください。",
-        "zh": "年满40岁才可获得需要护理・需要支援的认定（护理保险）。请确认认定或年龄的回答。",
-        "ko": "요개호·요지원 인정을 받을 수 있는 것은 40세부터입니다(개호보험). 인정 또는 나이에 대한 답변을 확인하십시오.",
-        "vi": "Có thể được công nhận cần chăm sóc hoặc cần hỗ trợ từ 40 tuổi (bảo hiểm chăm sóc dài hạn). Vui lòng kiểm tra lại câu trả lời về việc công nhận hoặc tuổi.",
-        "pt": "A certificação de necessidade de cuidados ou de apoio só pode ser obtida a partir dos 40 anos (seguro de cuidados de longa duração). Verifique a resposta sobre a certificação ou a idade.",
-    },
-    "pension_first_age": {
-        "ja": "国民年金の第1号被保険者は20歳から59歳まで（任意加入は64歳まで）です。年金の種別か年齢の答えを確かめてください。",
-        "en": "Category 1 of the National Pension is for ages 20 to 59 (voluntary membership up to 64). Please check the pension category or the age.",
-        "easy": "こくみん ねんきんの だい1ごうは 20さいから 59さい（にんい かにゅうは 64さい）までです。ねんきんの しゅべつか ねんれいを たしかめて ください。",
-        "zh": "国民年金第1号被保险者为20岁至59岁（自愿加入至64岁）。请确认年金类别或年龄的回答。",
-        "ko": "국민연금 제1호 피보험자는 20세부터 59세까지(임의가입은 64세까지)입니다. 연금 종별 또는 나이에 대한 답변을 확인하십시오.",
-        "vi": "Người được bảo hiểm loại 1 của lương hưu quốc dân là người từ 20 đến 59 tuổi (tham gia tự nguyện đến 64 tuổi). Vui lòng kiểm tra lại câu trả lời về loại lương hưu hoặc tuổi.",
-        "pt": "O segurado da categoria 1 da pensão nacional tem de 20 a 59 anos (inscrição voluntária até os 64 anos). Verifique a resposta sobre a categoria de pensão ou a idade.",
-    },
-    "pension_third_age": {
-        "ja": "国民年金の第3号被保険者は20歳から59歳までです。年金の種別か年齢の答えを確かめてください。",
-        "en": "Category 3 of the National Pension is for ages 20 to 59. Please check the pension category or the age.",
-        "easy": "こくみん ねんきんの だい3ごうは 20さいから 59さいまでです。ねんきんの しゅべつか ねんれいを たしかめて ください。",
-        "zh": "国民年金第3号被保险者为20岁至59岁。请确认年金类别或年龄的回答。",
-        "ko": "국민연금 제3호 피보험자는 20세부터 59세까지입니다. 연금 종별 또는 나이에 대한 답변을 확인하십시오.",
-        "vi": "Người được bảo hiểm loại 3 của lương hưu quốc dân là người từ 20 đến 59 tuổi. Vui lòng kiểm tra lại câu trả lời về loại lương hưu hoặc tuổi.",
-        "pt": "O segurado da categoria 3 da pensão nacional tem de 20 a 59 anos. Verifique a resposta sobre a categoria de pensão ou a idade.",
-    },
-    "abroad_with_special_moveout": {
-        "ja": "国外からの転入では、マイナポータルでの転出届（特例転出）はできません。答えを確かめてください。",
-        "en": "Moving in from abroad, there is no online notice of moving out (Mynaportal). Please check your answers.",
-        "easy": "がいこくから ひっこして くる ときは、マイナポータルの てんしゅつとどけは ありません。こたえを たしかめて ください。",
-        "zh": "从国外迁入时，无法通过Mynaportal（マイナポータル）提交迁出申报（特例迁出）。请确认您的回答。",
-        "ko": "국외에서 전입하는 경우에는 마이나포털을 통한 전출신고(특례전출)를 할 수 없습니다. 답변을 확인하십시오.",
-        "vi": "Khi chuyển đến từ nước ngoài, bạn không thể nộp thông báo chuyển đi qua Mynaportal (chuyển đi đặc biệt). Vui lòng kiểm tra lại câu trả lời.",
-        "pt": "Na mudança vinda do exterior, não é possível fazer a notificação de saída da cidade pela Mynaportal (saída especial). Verifique suas respostas.",
-    },
-    "child_not_younger": {
-        "ja": "子どもの年齢が、あなたと同じか上になっています。続柄か年齢の答えを確かめてください。",
-        "en": "A child is as old as or older than you. Please check the relation or the age.",
-        "easy": "こどもの ねんれいが あなたと おなじか うえです。こたえを たしかめて ください。",
-        "zh": "子女的年龄与您相同或比您大。请确认亲属关系或年龄的回答。",
-        "ko": "자녀의 나이가 본인과 같거나 많습니다. 관계 또는 나이에 대한 답변을 확인하십시오.",
-        "vi": "Tuổi của con bằng hoặc lớn hơn tuổi của bạn. Vui lòng kiểm tra lại câu trả lời về quan hệ hoặc tuổi.",
-        "pt": "A idade do filho é igual ou maior que a sua. Verifique a resposta sobre o parentesco ou a idade.",
-    },
-    "parent_not_older": {
-        "ja": "親の年齢が、あなたと同じか下になっています。続柄か年齢の答えを確かめてください。",
-        "en": "A parent is as old as or younger than you. Please check the relation or the age.",
-        "easy": "おやの ねんれいが あなたと おなじか したです。こたえを たしかめて ください。",
-        "zh": "父母的年龄与您相同或比您小。请确认亲属关系或年龄的回答。",
-        "ko": "부모의 나이가 본인과 같거나 적습니다. 관계 또는 나이에 대한 답변을 확인하십시오.",
-        "vi": "Tuổi của cha mẹ bằng hoặc nhỏ hơn tuổi của bạn. Vui lòng kiểm tra lại câu trả lời về quan hệ hoặc tuổi.",
-        "pt": "A idade do pai ou da mãe é igual ou menor que a sua. Verifique a resposta sobre o parentesco ou a idade.",
-    },
-    "death_after_learned": {
-        "ja": "亡くなった日が、亡くなったことを知った日より後になっています。日付を確かめてください。",
-        "en": "The date of death is after the day you learned of it. Please check the dates.",
-        "easy": "なくなった ひが、しった ひより あとに なって います。ひづけを たしかめて ください。",
-        "zh": "死亡日期晚于得知死亡的日期。请确认日期。",
-        "ko": "사망일이 사망 사실을 안 날보다 뒤로 되어 있습니다. 날짜를 확인하십시오.",
-        "vi": "Ngày qua đời sau ngày bạn biết tin qua đời. Vui lòng kiểm tra lại ngày.",
-        "pt": "A data do falecimento é posterior à data em que você soube do falecimento. Verifique as datas.",
-    },
-    "ignored_facts": {
-        "ja": "この手続きの判定に関係しない答えがあったため、使わずに判定しました。",
-        "en": "Some answers do not belong to this life event and were not used.",
-        "easy": "この てつづきに かんけいの ない こたえは つかって いません。",
-        "zh": "有与本手续判定无关的回答，判定时未使用这些回答。",
-        "ko": "이 절차의 판정과 관계없는 답변이 있어 이를 사용하지 않고 판정했습니다.",
-        "vi": "Có câu trả lời không liên quan đến việc xác định thủ tục này, nên đã được bỏ qua khi xác định.",
-        "pt": "Algumas respostas não se relacionam com a avaliação deste procedimento e não foram usadas.",
-    },
+# code -> its sentence (a msgid of the Babel catalogs, read in the request's language by
+# core.words.text); %(…)s slots are filled per warning
+MESSAGES: dict[str, str] = {
+    "due_date_past": N_("期限を過ぎている手続きがあります。早めに手続きしてください。"),
+    "date_far_past": N_("日付が%(years)s年以上前です。入力した日付を確かめてください。"),
+    "date_far_future": N_("日付が%(years)s年以上先です。入力した日付を確かめてください。"),
+    "event_date_in_future": N_("まだ来ていない日付です。生まれた日・亡くなった日は、その日の後に届け出ます。日付を確かめてください。"),
+    "under_marriage_age": N_("結婚できるのは%(age)s歳からです（民法731条）。年齢を確かめてください。"),
+    "kouki_under_65": N_("後期高齢者医療に入るのは75歳から（障害の認定を受けた方は65歳から）です。健康保険か年齢の答えを確かめてください。"),
+    "care_under_40": N_("要介護・要支援の認定を受けられるのは40歳からです（介護保険）。認定か年齢の答えを確かめてください。"),
+    "pension_first_age": N_("国民年金の第1号被保険者は20歳から59歳まで（任意加入は64歳まで）です。年金の種別か年齢の答えを確かめてください。"),
+    "pension_third_age": N_("国民年金の第3号被保険者は20歳から59歳までです。年金の種別か年齢の答えを確かめてください。"),
+    "abroad_with_special_moveout": N_("国外からの転入では、マイナポータルでの転出届（特例転出）はできません。答えを確かめてください。"),
+    "child_not_younger": N_("子どもの年齢が、あなたと同じか上になっています。続柄か年齢の答えを確かめてください。"),
+    "parent_not_older": N_("親の年齢が、あなたと同じか下になっています。続柄か年齢の答えを確かめてください。"),
+    "death_after_learned": N_("亡くなった日が、亡くなったことを知った日より後になっています。日付を確かめてください。"),
+    "ignored_facts": N_("この手続きの判定に関係しない答えがあったため、使わずに判定しました。"),
 }
-OVERDUE_NOTE = {
-    "ja": "期限を過ぎています。早めに手続きしてください。",
-    "en": "The deadline has passed. Please do this soon.",
-    "easy": "きげんが すぎて います。はやく てつづきを して ください。",
-    "zh": "已超过期限。请尽早办理。",
-    "ko": "기한이 지났습니다. 빨리 절차를 밟으십시오.",
-    "vi": "Đã quá thời hạn. Vui lòng làm thủ tục sớm.",
-    "pt": "O prazo já venceu. Faça o procedimento o quanto antes.",
-}
+OVERDUE_NOTE = N_("期限を過ぎています。早めに手続きしてください。")
 
 
-def _text(texts: dict[str, str], locale: str, **slots: Any) -> str:
-    return texts[pick(locale, tuple(texts))].format(**slots)
+def _text(msgid: str, locale: str, **slots: Any) -> str:
+    return text(locale, msgid, **slots)
 
 
 def warning(code: str, locale: str, fields: list[str], **slots: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from babel import dates as babel_dates
 
+from core.japan_time import japanese_date
 from core.languages import babel_locale, normalise
 
 __all__ = ["ERAS", "WarekiError", "format_date", "parse_wareki", "to_wareki", "wareki_year", "ymd_with_wareki"]
@@ -57,7 +58,7 @@ def _era_year(n: int) -> str:
 
 
 def _ymd(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+    return japanese_date(d)
 
 
 def to_wareki(d: date, with_weekday: bool = True) -> str:
@@ -78,18 +79,20 @@ def wareki_year(year: int) -> str:
     return f"{era.name}{_era_year(year - era.start.year + 1)}年"
 
 
-def format_date(d: date, locale: str) -> str:
+def format_date(d: date, locale: str, *, with_weekday: bool = True) -> str:
     """ja and easy → 「2026年4月15日（水）」, en → "Wed 15 April 2026" (locales like "en-GB"
     accepted), zh, ko, vi, pt → CLDR's full date in that language (「2026年4月15日星期三」,
-    "2026년 4월 15일 수요일", "Thứ Tư, 15 tháng 4, 2026", "quarta-feira, 15 de abril de 2026")."""
+    "2026년 4월 15일 수요일", "Thứ Tư, 15 tháng 4, 2026", "quarta-feira, 15 de abril de 2026").
+    ``with_weekday=False``: 「2026年4月15日」, "15 April 2026", CLDR's long date."""
     code = normalise(locale) or normalise(locale.replace("_", "-").split("-")[0])
     if code in ("ja", "easy"):
-        return f"{_ymd(d)}（{WEEKDAYS_JA[d.weekday()]}）"
+        return f"{_ymd(d)}（{WEEKDAYS_JA[d.weekday()]}）" if with_weekday else _ymd(d)
     if code == "en":
-        return f"{_WEEKDAYS_EN[d.weekday()]} {d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+        day = f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+        return f"{_WEEKDAYS_EN[d.weekday()]} {day}" if with_weekday else day
     if code is None:
         raise ValueError(f"unsupported locale: {locale!r}")
-    return babel_dates.format_date(d, "full", locale=babel_locale(code))
+    return babel_dates.format_date(d, "full" if with_weekday else "long", locale=babel_locale(code))
 
 
 def _number(value: int | str, what: str) -> int:

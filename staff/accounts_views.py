@@ -14,6 +14,7 @@ from core.pack import rulebook
 from core.qr import qr_markup
 from core.staff_models import StaffUser, utcnow
 from core.words import lang_of
+from staff import account_actions
 from staff.accounts import ROLES_WITH_DEPARTMENTS, AccountProblem, clean_departments, self_change_problem
 from staff.forms import ActionForm, EditUserForm, NewUserForm
 from staff.views import bp
@@ -106,18 +107,11 @@ def user_new():
         departments = _check_role_and_departments(form)
         if valid and departments is not None:
             login_id = form.login_id.data.strip()
-            if db.session.scalar(select(StaffUser).where(StaffUser.login_id == login_id)):
+            if account_actions.login_taken(login_id):
                 form.login_id.errors = [*form.login_id.errors, _("このログインIDはすでに使われています。")]
             else:
-                temp = auth.temporary_password()
-                user = StaffUser(login_id=login_id, display_name=form.display_name.data.strip(), role=form.role.data,
-                                 departments=",".join(departments), password_hash=auth.hash_password(temp),
-                                 totp_secret=auth.new_totp_secret(), totp_last_step=0, active=True,
-                                 must_change_password=True, failed_logins=0)
-                db.session.add(user)
-                db.session.commit()
-                audit.record("staff.account_created", target=f"staff_user:{login_id}",
-                             details={"role": user.role, "departments": user.departments})
+                user, temp = account_actions.create(login_id, form.display_name.data.strip(), form.role.data,
+                                                    departments)
                 uri = auth.provisioning_uri(user)
                 return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=qr_markup(uri, title="TOTP"))
     return _render_form("staff/user_new.html", form)
@@ -136,17 +130,7 @@ def user_edit(login_id: str):
         if problem:
             form.role.errors = [*form.role.errors, _problem_message(problem)]
         elif valid and departments is not None:
-            before = {"display_name": user.display_name, "role": user.role, "departments": user.departments}
-            user.display_name = form.display_name.data.strip()
-            user.role = form.role.data
-            user.departments = ",".join(departments)
-            after = {"display_name": user.display_name, "role": user.role, "departments": user.departments}
-            changed = sorted(k for k in before if before[k] != after[k])
-            if before["role"] != after["role"] or before["departments"] != after["departments"]:
-                auth.revoke_all_sessions(user)  # new rights take effect at the next login, not mid-session
-            db.session.commit()
-            audit.record("staff.account_updated", target=f"staff_user:{user.login_id}",
-                         details={"changed": changed, "role": user.role, "departments": user.departments})
+            account_actions.update(user, form.display_name.data.strip(), form.role.data, departments)
             return redirect(url_for("staff.users", done="updated"))
     return _render_form("staff/user_edit.html", form, user=user, own=own)
 
@@ -158,14 +142,9 @@ def user_suspend(login_id: str):
         abort(400)
     problem = self_change_problem(g.staff.login_id, user.login_id, "suspend")
     if problem:
-        audit.record("staff.account_suspended", target=f"staff_user:{login_id}", result="denied",
-                     details={"reason": problem})
+        account_actions.refused("account_suspended", login_id, problem)
         return _list(problem=_problem_message(problem), status=400)
-    if user.active:
-        user.active = False
-        auth.revoke_all_sessions(user)  # signed out at once, on every device
-        db.session.commit()
-        audit.record("staff.account_suspended", target=f"staff_user:{login_id}")
+    account_actions.suspend(user)
     return redirect(url_for("staff.users", done="suspended"))
 
 
@@ -174,12 +153,7 @@ def user_reactivate(login_id: str):
     user = _user_or_404(login_id)
     if not ActionForm().validate():
         abort(400)
-    if not user.active:
-        user.active = True
-        user.failed_logins = 0
-        user.locked_until = None
-        db.session.commit()
-        audit.record("staff.account_reactivated", target=f"staff_user:{login_id}")
+    account_actions.reactivate(user)
     return redirect(url_for("staff.users", done="reactivated"))
 
 
@@ -191,21 +165,13 @@ def user_reset(login_id: str):
     problem = self_change_problem(g.staff.login_id, user.login_id, "reset")
     if problem:
         if request.method == "POST":
-            audit.record("staff.password_reset", target=f"staff_user:{login_id}", result="denied",
-                         details={"reason": problem})
+            account_actions.refused("password_reset", login_id, problem)
         return _list(problem=_problem_message(problem), status=400)
     form = ActionForm()
     if request.method == "GET" or not form.validate():
         return render_template("staff/user_reset_confirm.html", user=user, form=form), \
             (400 if request.method == "POST" else 200)
-    temp = auth.temporary_password()
-    user.password_hash = auth.hash_password(temp)
-    user.must_change_password = True
-    user.totp_secret = auth.new_totp_secret()
-    user.totp_last_step = 0
-    auth.revoke_all_sessions(user)
-    db.session.commit()
-    audit.record("staff.password_reset", target=f"staff_user:{login_id}")
+    temp = account_actions.reset_password(user)
     uri = auth.provisioning_uri(user)
     return render_template("staff/user_created.html", user=user, password=temp, uri=uri, qr=qr_markup(uri, title="TOTP"), reset=True)
 
@@ -215,8 +181,5 @@ def user_unlock(login_id: str):
     user = _user_or_404(login_id)
     if not ActionForm().validate():
         abort(400)
-    user.locked_until = None
-    user.failed_logins = 0
-    db.session.commit()
-    audit.record("staff.account_unlocked", target=f"staff_user:{login_id}")
+    account_actions.unlock(user)
     return redirect(url_for("staff.users", done="unlocked"))

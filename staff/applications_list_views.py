@@ -193,20 +193,8 @@ def bulk():
     people = staff_by_id()
     assignee = people.get(int(assignee_id)) if action == inbox_bulk.ASSIGN else None
     forms = _forms()
-    outcomes = inbox_bulk.run(numbers, action, me=g.staff, departments=user_departments(), assignee=assignee,
-                              second_approver=lambda pid: pid in forms and needs_second_approver(forms[pid]))
-    db.session.commit()
-    for o in outcomes:
-        if o.done and action == inbox_bulk.POSTED:
-            audit.record("application.dispatch", target=o.number, details={"bulk": True})
-        elif o.done and o.before != o.after:
-            audit.record("application.status", target=o.number, details={"from": o.before, "to": o.after, "bulk": True})
-        elif o.done and action in (inbox_bulk.ASSIGN, inbox_bulk.ASSIGN_ME):
-            audit.record("application.assign", target=o.number, details={
-                "assignee": (g.staff if action == inbox_bulk.ASSIGN_ME else assignee).login_id, "bulk": True})
-    audit.record("application.bulk", target="inbox", result="ok" if any(o.done for o in outcomes) else "failed",
-                 details={"action": action, "done": [o.number for o in outcomes if o.done],
-                          "refused": [o.number for o in outcomes if not o.done]})
+    outcomes = inbox_bulk.carry_out(numbers, action, me=g.staff, departments=user_departments(), assignee=assignee,
+                                    second_approver=lambda pid: pid in forms and needs_second_approver(forms[pid]))
     return render_inbox(f, 200 if any(o.done for o in outcomes) else 409, outcomes=outcomes, posted=posted)
 
 

@@ -110,8 +110,8 @@ def detail(number: str):
 
 
 def _refused(app: Application, number: str, errors: list[dict[str, str]], posted: dict[str, str], status: int = 409):
-    """The detail page again with the errors and everything typed (nothing lost)."""
-    db.session.rollback()
+    """The detail page again with the errors and everything typed (nothing lost); a refused change
+    was rolled back by the service that refused it, so the page shows what is stored."""
     app = load_application(number)
     audit.record("application.view", target=number, details={"procedure": app.procedure_id, "refused": True})
     return render_template("staff/applications/detail.html", **_detail_context(
@@ -216,7 +216,6 @@ def correction(number: str):
         else:
             return redirect(url_for("staff_applications.detail", number=number, done="correction"))
     status = 409 if any(e["field_id"] == "main" for e in errors) else 400
-    db.session.rollback()
     app = load_application(number)
     audit.record("application.view", target=number, details={"procedure": app.procedure_id, "refused": True})
     # the chosen 定型文 are in the comments now: the selects come back empty (not added twice)

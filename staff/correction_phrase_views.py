@@ -13,7 +13,6 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from core import audit, auth
-from core.db import db
 from intake.applications import now_utc
 from staff import correction_phrases as phrases
 from staff.applications_common import (
@@ -70,13 +69,10 @@ def phrase_add():
     auth.require_department(department)
     raw = request.form.get("text", "")
     try:
-        phrase = phrases.add(department, raw, staff_actor(), now_utc())
+        phrases.save_new(department, raw, staff_actor(), now_utc())
     except phrases.PhraseError as exc:
-        db.session.rollback()
         return _page([{"field_id": f"text-new-{department}", "message": _message(exc)}],
                      {f"text-new-{department}": phrases.clean(raw)[:2000]}, 400)
-    db.session.commit()
-    audit.record("correction_phrase.add", target=f"phrase:{phrase.id}", details={"department": department})
     return redirect(url_for("staff_applications.phrases", done="add", _anchor=f"dep-{department}"))
 
 
@@ -92,13 +88,10 @@ def phrase_edit(phrase_id: int):
     phrase = _own(phrase_id)
     raw = request.form.get("text", "")
     try:
-        phrases.edit(phrase, raw, now_utc())
+        phrases.save_edit(phrase, raw, now_utc())
     except phrases.PhraseError as exc:
-        db.session.rollback()
         return _page([{"field_id": f"text-{phrase_id}", "message": _message(exc)}],
                      {f"text-{phrase_id}": phrases.clean(raw)[:2000]}, 400)
-    db.session.commit()
-    audit.record("correction_phrase.edit", target=f"phrase:{phrase_id}", details={"department": phrase.department_id})
     return redirect(url_for("staff_applications.phrases", done="edit", _anchor=f"dep-{phrase.department_id}"))
 
 
@@ -106,9 +99,7 @@ def phrase_edit(phrase_id: int):
 def phrase_delete(phrase_id: int):
     phrase = _own(phrase_id)
     department = phrase.department_id
-    phrases.remove(phrase)
-    db.session.commit()
-    audit.record("correction_phrase.delete", target=f"phrase:{phrase_id}", details={"department": department})
+    phrases.delete(phrase)
     return redirect(url_for("staff_applications.phrases", done="delete", _anchor=f"dep-{department}"))
 
 

@@ -2,7 +2,10 @@
 (knowledge/packs/<pack>/correction_phrases.yaml) and the department's own phrases, added, edited
 and removed by its staff on the console (staff/correction_phrase_views.py).
 
-Plain Python with SQLAlchemy (no Flask): the views hand in who acts; they audit.
+Plain Python with SQLAlchemy (no Flask): the views hand in who acts. ``add``, ``edit`` and
+``remove`` are the checked steps (flushed, not committed); ``save_new``, ``save_edit`` and
+``delete`` are what the console calls: the step, committed, then its audit record — or, refused,
+rolled back — so no view can forget either.
 A phrase is the department's wording, not personal data: stored as plain text.
 """
 from __future__ import annotations
@@ -15,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import audit
 from core.db import db
 from core.errors import AppError
 from knowledge.correction_phrases import MAX_PHRASE, PhrasesFile
@@ -107,6 +111,34 @@ def edit(phrase: CorrectionPhrase, raw: str, now: dt.datetime) -> None:
 def remove(phrase: CorrectionPhrase) -> None:
     db.session.delete(phrase)
     db.session.flush()
+
+
+def save_new(department_id: str, raw: str, actor: str, now: dt.datetime) -> CorrectionPhrase:
+    try:
+        phrase = add(department_id, raw, actor, now)
+    except PhraseError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    audit.record("correction_phrase.add", target=f"phrase:{phrase.id}", details={"department": department_id})
+    return phrase
+
+
+def save_edit(phrase: CorrectionPhrase, raw: str, now: dt.datetime) -> None:
+    try:
+        edit(phrase, raw, now)
+    except PhraseError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    audit.record("correction_phrase.edit", target=f"phrase:{phrase.id}", details={"department": phrase.department_id})
+
+
+def delete(phrase: CorrectionPhrase) -> None:
+    phrase_id, department = phrase.id, phrase.department_id
+    remove(phrase)
+    db.session.commit()
+    audit.record("correction_phrase.delete", target=f"phrase:{phrase_id}", details={"department": department})
 
 
 def with_phrase(comment: str, phrase: str) -> str:

@@ -4,7 +4,8 @@ applications at once, each through the same intake service as the one-applicatio
 (``applications.change_status``: allowed transitions, the signature re-check before 承認,
 the second approver, history, the resident's e-mail). Each application is done in its own
 savepoint: it is either fully done or not touched, and the others go on. Plain Python (no
-Flask): the view passes in the user and writes the audit records of what was done. Each outcome's
+Flask): the view passes in the user; :func:`carry_out` commits and writes the audit records of
+what was done, so no view can forget either. Each outcome's
 words are a ``core.words.Message``, read by the page in its own language."""
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core import policy
+from core import audit, policy
 from core.db import db
 from core.staff_models import StaffUser
 from core.words import N_, Message
@@ -87,3 +88,24 @@ def run(numbers: Iterable[str], action: str, *, me: StaffUser, departments: list
             continue
         out.append(Outcome(number, True, message, before, app.status))
     return out
+
+
+def carry_out(numbers: Iterable[str], action: str, *, me: StaffUser, departments: list[str] | None,
+              assignee: StaffUser | None = None, second_approver: Callable[[str], bool] = lambda pid: False,
+              ) -> list[Outcome]:
+    """:func:`run`, committed, then audited: a record per application done and one for the batch."""
+    outcomes = run(numbers, action, me=me, departments=departments, assignee=assignee,
+                   second_approver=second_approver)
+    db.session.commit()
+    for o in outcomes:
+        if o.done and action == POSTED:
+            audit.record("application.dispatch", target=o.number, details={"bulk": True})
+        elif o.done and o.before != o.after:
+            audit.record("application.status", target=o.number, details={"from": o.before, "to": o.after, "bulk": True})
+        elif o.done and action in (ASSIGN, ASSIGN_ME):
+            audit.record("application.assign", target=o.number, details={
+                "assignee": (me if action == ASSIGN_ME else assignee).login_id, "bulk": True})
+    audit.record("application.bulk", target="inbox", result="ok" if any(o.done for o in outcomes) else "failed",
+                 details={"action": action, "done": [o.number for o in outcomes if o.done],
+                          "refused": [o.number for o in outcomes if not o.done]})
+    return outcomes

@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, g, redirect, render_template, url_for
 
-from core import alerts, audit, policy
+from core import alerts, policy
 from core.db import db
 from core.japan_time import JST
 
@@ -34,8 +34,6 @@ def acknowledge(alert_id: int):
     alert = db.session.get(alerts.SecurityAlert, alert_id)
     if alert is None:
         abort(404)
-    if alerts.acknowledge(alert_id, g.staff.login_id):
-        audit.record("alert.acknowledge", target=f"security_alert:{alert_id}", details={"kind": alert.kind})
-        db.session.commit()
+    alerts.acknowledge_by_staff(alert, g.staff.login_id)
     return redirect(url_for("staff_monitor.alerts"))
 

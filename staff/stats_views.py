@@ -18,11 +18,13 @@ from flask_babel import lazy_gettext as _l
 
 from core import audit, policy, usage
 from core.csv_export import to_csv, to_csv_shift_jis
+from core.i18n import current_locale
 from core.japanese_text import nfkc_text
 from core.pack import rulebook
 from core.words import lang_of
 from intake import workflow
 from reservations.current import catalog
+from rules.wareki import format_date
 from staff import application_stats as astats
 from staff import csv_refusal
 from staff.svg_chart import bar_chart
@@ -209,7 +211,8 @@ def service_choices() -> list[str]:
 # --- the report ---------------------------------------------------------------------------
 
 def _date_label(day: dt.date) -> str:
-    return _("%(y)s年%(m)s月%(d)s日", y=day.year, m=day.month, d=day.day)
+    """The day in the console's language (rules/wareki.py: 「2026年4月1日」, "1 April 2026")."""
+    return format_date(day, current_locale(), with_weekday=False)
 
 
 def _daily(query: Query, metrics: list[tuple[str, str]], totals: Mapping[tuple[dt.date, str], int]) -> dict:

@@ -27,6 +27,7 @@ from core.security import limiter, shared_limits_available
 from core.staff_models import StaffUser, utcnow
 from intake import processing_time
 from reservations.current import catalog as current_catalog
+from staff import account_actions
 from staff.forms import LoginForm, PasswordForm, TotpForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
@@ -75,11 +76,8 @@ def login():
         return render_template("staff/login.html", form=form, error=_LIMITS_DOWN), 503
     if form.validate_on_submit():
         try:
-            user = auth.check_password(form.login_id.data.strip(), form.password.data)
+            user = account_actions.password_step(form.login_id.data.strip(), form.password.data)
         except auth.LoginError as exc:
-            audit.record("login.failure", target=form.login_id.data.strip()[:64], result="failed",
-                         details={"step": "password", "reason": exc.reason})
-            auth.count_login("failure")
             # an unknown id, a wrong password and a locked account read alike (no enumeration)
             error = _("ログインIDまたはパスワードが違うか、アカウントが一時的にロックされています。"
                       "続けて%(n)s回間違えると、%(m)s分間ログインできなくなります。",
@@ -87,7 +85,6 @@ def login():
             if exc.reason == "inactive":  # said only after the right password
                 error = _("このアカウントは停止されています。使う必要がある場合は、システム管理者に連絡してください。")
         else:
-            db.session.commit()
             session.clear()
             session["pre_auth"] = {"uid": user.id, "at": utcnow().timestamp(), "next": _safe_next(request.args.get("next"))}
             return redirect(url_for("staff.login_totp"))
@@ -114,13 +111,8 @@ def login_totp():
         return render_template("staff/login_totp.html", form=form, error=_LIMITS_DOWN), 503
     if form.validate_on_submit():
         try:
-            if auth.is_locked(user, utcnow()):
-                raise auth.LoginError("locked", user)
-            auth.check_totp(user, form.code.data)
+            account_actions.code_step(user, form.code.data, utcnow())
         except auth.LoginError as exc:
-            audit.record("login.failure", target=user.login_id, result="failed",
-                         details={"step": "totp", "reason": exc.reason}, actor=user.login_id, role=user.role)
-            auth.count_login("failure")
             error = _("確認コードが違います。認証アプリに表示されている6桁の数字を入力してください。")
             if exc.reason == "locked":
                 session.clear()
@@ -129,10 +121,8 @@ def login_totp():
             target = session["pre_auth"].get("next") or url_for("staff.home")
             session.clear()  # nothing of the anonymous session survives the login
             response = make_response(redirect(target))
-            auth.start_session(user, response)
             g.staff = user
-            audit.record("login.success", target=user.login_id, actor=user.login_id, role=user.role)
-            auth.count_login("success")
+            account_actions.signed_in(user, response)
             return response
     status = 400 if (error or form.errors) else 200
     return render_template("staff/login_totp.html", form=form, error=error), status
@@ -141,8 +131,7 @@ def login_totp():
 @bp.post("/logout")
 def logout():
     response = make_response(redirect(url_for("staff.login", logged_out=1)))
-    audit.record("logout", target=g.staff.login_id)
-    auth.end_session(response)
+    account_actions.sign_out(g.staff, response)
     return response
 
 
@@ -208,11 +197,7 @@ def password():
             elif form.new.data != form.confirm.data:
                 error = _("新しいパスワードが確認用と一致しません。")
             else:
-                g.staff.password_hash = auth.hash_password(form.new.data)
-                g.staff.must_change_password = False
-                auth.revoke_all_sessions(g.staff, keep=g.staff_session)  # a thief's session ends with the old password
-                db.session.commit()
-                audit.record("staff.password_changed", target=g.staff.login_id)
+                account_actions.change_own_password(g.staff, form.new.data, keep=g.staff_session)
                 return redirect(url_for("staff.home"))
     return render_template("staff/password.html", form=form, error=error), (400 if error else 200)
 

@@ -94,6 +94,8 @@ def scratch_database(kind: str, directory: Path):
         yield f"sqlite:///{directory / 'test.db'}"
         return
     base = postgres_url()
+    # a database name is the PostgreSQL server's, shared with any other run on it (not a row of a
+    # test's own database): a random name keeps concurrent runs apart
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(normalise_database_url(base), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -239,13 +241,17 @@ STAFF_PASSWORD = "correct-horse-42-battery"
 
 
 def make_staff(app, role: str, login_id: str | None = None, departments: str = "", must_change: bool = False):
-    """A staff account straight in the database; returns (login_id, totp_secret)."""
+    """A staff account straight in the database; returns (login_id, totp_secret). Without a
+    ``login_id``: the role and the account's place among the database's accounts (admin.1,
+    department.2 …): each test starts on an empty database, so the same ids every run."""
+    from sqlalchemy import func, select
+
     from core import auth
     from core.db import db
     from core.staff_models import StaffUser
 
-    login_id = login_id or f"{role}.{uuid.uuid4().hex[:8]}"
     with app.app_context():
+        login_id = login_id or f"{role}.{db.session.scalar(select(func.count()).select_from(StaffUser)) + 1}"
         user = StaffUser(login_id=login_id, display_name=f"テスト {role}", role=role, departments=departments,
                          password_hash=auth.hash_password(STAFF_PASSWORD), totp_secret=auth.new_totp_secret(),
                          totp_last_step=0, active=True, must_change_password=must_change, failed_logins=0)

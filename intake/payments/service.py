@@ -341,6 +341,41 @@ def handle_webhook(provider_name: str, headers: Mapping[str, str], body: bytes) 
 
 # --- reconciliation -------------------------------------------------------------------------------
 
+# --- the sandbox provider's hosted checkout (intake/payments/views.py) ---------------------------
+
+def sandbox_charge(sandbox: SandboxProvider, charge_id: str):
+    """The sandbox's charge, or None; an expiry the sandbox notes on the way is committed."""
+    charge = sandbox.charge(charge_id) if charge_id.startswith("cs_") and len(charge_id) <= 40 else None
+    if charge is not None:
+        db.session.commit()
+    return charge
+
+
+def sandbox_settle(sandbox: SandboxProvider, charge, action: str) -> bool:
+    """The tester pays (``pay``) or cancels at the sandbox's checkout: the company's books first
+    (committed), then its webhook is delivered. False when nothing changed (already paid,
+    canceled or expired)."""
+    changed = sandbox.pay(charge) if action == "pay" else sandbox.cancel(charge)
+    if not changed:
+        return False
+    db.session.commit()
+    deliver_sandbox_event(sandbox, charge)
+    return True
+
+
+def deliver_sandbox_event(sandbox: SandboxProvider, charge) -> int:
+    """The sandbox's webhook, delivered in-process through the very handler the HTTP endpoint
+    uses (same signed body and headers). A failure is logged: reconciliation settles it later."""
+    headers, body = sandbox.event_for(charge)
+    try:
+        status, _ = handle_webhook(sandbox.name, headers, body)
+    except Exception:
+        log.exception("sandbox webhook delivery failed")
+        db.session.rollback()
+        return 500
+    return status
+
+
 def reconcile(older_than_minutes: int = 15) -> dict[str, int]:
     """Ask the provider about payments still open after ``older_than_minutes`` and apply what it
     says (as the event "reconcile:<ref>:<status>"). One commit per payment. Returns counts."""

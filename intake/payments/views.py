@@ -73,10 +73,9 @@ def _sandbox() -> SandboxProvider:
 
 
 def _charge(sandbox: SandboxProvider, charge_id: str):
-    charge = sandbox.charge(charge_id) if charge_id.startswith("cs_") and len(charge_id) <= 40 else None
+    charge = service.sandbox_charge(sandbox, charge_id)
     if charge is None:
         abort(404)
-    db.session.commit()  # an expiry noted by the sandbox
     return charge
 
 
@@ -94,29 +93,10 @@ def sandbox_act(charge_id: str):
     sandbox = _sandbox()
     charge = _charge(sandbox, charge_id)
     action = request.form.get("action")
-    if action == "pay":
-        changed, target = sandbox.pay(charge), charge.return_url
-    elif action == "cancel":
-        changed, target = sandbox.cancel(charge), charge.cancel_url
-    else:
+    if action not in ("pay", "cancel"):
         abort(400)
-    if not changed:  # already paid, canceled or expired: show what happened
+    if not service.sandbox_settle(sandbox, charge, action):  # already paid, canceled or expired: show what happened
         response = current_app.make_response(render_template("payments/sandbox_checkout.html", charge=charge))
         response.headers["Cache-Control"] = "no-store"
         return response
-    db.session.commit()  # the company's books first; then it tells us
-    deliver(sandbox, charge)
-    return redirect(target, code=303)
-
-
-def deliver(sandbox: SandboxProvider, charge) -> int:
-    """The sandbox's webhook, delivered in-process through the very handler the HTTP endpoint
-    uses (same signed body and headers). A failure is logged: reconciliation settles it later."""
-    headers, body = sandbox.event_for(charge)
-    try:
-        status, _ = service.handle_webhook(sandbox.name, headers, body)
-    except Exception:
-        current_app.logger.exception("sandbox webhook delivery failed")
-        db.session.rollback()
-        return 500
-    return status
+    return redirect(charge.return_url if action == "pay" else charge.cancel_url, code=303)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import uuid
 
 import pytest
 
@@ -111,7 +110,7 @@ def api_key(client, app_id: str) -> dict[str, str]:
 
 def submit(client, app_id: str, key: str | None = None):
     return client.post(f"/api/v1/applications/{app_id}/submit",
-                       headers={"Idempotency-Key": key or f"key-{uuid.uuid4().hex}", **api_key(client, app_id)})
+                       headers={"Idempotency-Key": key or f"key-{app_id}", **api_key(client, app_id)})
 
 
 def submitted(client, ca, procedure_id: str = "honnin_tsuchi", fields: dict | None = None,

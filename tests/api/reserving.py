@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 
 from reservations.loader import load_catalog
 from reservations.slots import JST
 
 _catalog = None
 _given: set[tuple] = set()  # (test, database, counter, unit) handed out: two calls in one test get two slots
+_people: dict[str, int] = {}  # test → people handed out: two calls in one test get two people
 
 
 def catalog():
@@ -36,7 +36,7 @@ def free_slot(app, service_id: str = "tenshutsu", site_id: str = "shiyakusho", *
     (each test starts on an empty database, so that is the same slot whenever the test runs)."""
     from reservations import booking
     cat = catalog()
-    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    test = _current_test()
     with app.app_context():
         for day in open_days(site_id):
             for a in booking.availability(cat, service_id, site_id, day):
@@ -49,9 +49,16 @@ def free_slot(app, service_id: str = "tenshutsu", site_id: str = "shiyakusho", *
     raise AssertionError("no free slot left in the horizon")
 
 
+def _current_test() -> str:
+    return os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+
+
 def person(**extra) -> dict:
-    tag = uuid.uuid4().hex[:10]
-    return {"name": "加古川 太郎", "name_kana": "かこがわ たろう", "email": f"r{tag}@example.jp",
+    """A resident who books: the test's first, second … person (each test starts on an empty
+    database, so these are the same people whenever the test runs)."""
+    test = _current_test()
+    n = _people[test] = _people.get(test, 0) + 1
+    return {"name": "加古川 太郎", "name_kana": "かこがわ たろう", "email": f"resident{n}@example.jp",
             "phone": None, **extra}
 
 

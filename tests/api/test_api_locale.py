@@ -100,3 +100,54 @@ def test_a_bad_request_is_refused_in_every_language_never_a_500(client, locale, 
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
     error = response.get_json()["error"]
     assert error["code"] == "invalid_request" and error["fields"]
+
+
+# a field's message from rules/request.py, in every language the site speaks (the Babel catalogs)
+FIELD_WORDS = {
+    "ja": "日付は 2026-04-01 の形で入力してください。",
+    "easy": "ひづけは 2026-04-01 の かたちで いれて ください。",
+    "en": "Give the date as YYYY-MM-DD, e.g. 2026-04-01.",
+    "zh": "请按 2026-04-01 的格式输入日期。",
+    "ko": "날짜는 2026-04-01 형식으로 입력하십시오.",
+    "vi": "Vui lòng nhập ngày theo dạng YYYY-MM-DD, ví dụ 2026-04-01.",
+    "pt": "Informe a data no formato AAAA-MM-DD, por exemplo 2026-04-01.",
+}
+
+
+@pytest.mark.parametrize("locale", sorted(FIELD_WORDS))
+def test_a_fields_message_is_in_the_requested_language_not_only_ja_or_en(client, locale):
+    response = client.post("/api/v1/guide/evaluate",
+                           json={"event": "moving_in", "event_date": "2026-13-01", "locale": locale})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["fields"]["event_date"] == FIELD_WORDS[locale]
+
+
+@pytest.mark.parametrize("locale", ["ja", "easy", "en", "zh", "ko", "vi", "pt"])
+def test_a_numbers_range_and_a_list_of_choices_keep_their_values_in_every_language(client, locale):
+    fields = client.post("/api/v1/guide/evaluate", json={
+        "event": "moving_in", "locale": locale, "members": [{"relation": "cousin", "age": 1000}],
+    }).get_json()["error"]["fields"]
+    assert "0" in fields["members[0].age"] and "130" in fields["members[0].age"]  # the vocabulary's range
+    assert "self, spouse, child, parent, other, unknown" in fields["members[0].relation"]
+    assert len({fields["members[0].age"], fields["members[0].relation"]}) == 2
+
+
+# a warning of rules/answer_checks.py (a date more than 5 years back), in every language
+WARNING_WORDS = {
+    "ja": "日付が5年以上前です。",
+    "easy": "ひづけが 5ねんいじょう まえです。",
+    "en": "The date is more than 5 years ago.",
+    "zh": "该日期在5年以前。",
+    "ko": "날짜가 5년 이상 전입니다.",
+    "vi": "Ngày này cách đây hơn 5 năm.",
+    "pt": "A data é de mais de 5 anos atrás.",
+}
+
+
+@pytest.mark.parametrize("locale", sorted(WARNING_WORDS))
+def test_an_answer_check_warning_is_in_the_requested_language(client, locale):
+    response = client.post("/api/v1/guide/evaluate", json={
+        "event": "moving_in", "event_date": "2001-04-01", "as_of": "2026-12-02", "locale": locale})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    warnings = {w["code"]: w["message"] for w in response.get_json()["warnings"]}
+    assert warnings["date_far_past"].startswith(WARNING_WORDS[locale])

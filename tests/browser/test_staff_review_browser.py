@@ -6,7 +6,7 @@ approving an application and moving to the next one with the keyboard alone."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import itertools
 
 import pytest
 from sqlalchemy import update
@@ -28,11 +28,14 @@ def axe():
     return Axe()
 
 
+_QUEUES = itertools.count(1)  # the module's database is shared by its tests: a department per queue
+
+
 @pytest.fixture
 def queue(app, forms, trusted, card_key):
     """Two applications under review in a department of their own (the clerk's whole queue),
     the older first; returns (department, [older, newer])."""
-    department = f"h1b{uuid.uuid4().hex[:6]}"
+    department = f"h1b{next(_QUEUES)}"
     cert = _cert(trusted, card_key)
     numbers = [submitted(app, forms, trusted, cert) for _ in range(2)]
     base = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)

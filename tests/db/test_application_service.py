@@ -58,7 +58,7 @@ def _pay(app: Application) -> None:
     """The fee collected, as the payment webhook would leave it."""
     from intake.payments.models import Payment
     now = dt.datetime.now(dt.UTC)
-    db.session.add(Payment(id=str(uuid.uuid4()), application_id=app.id, provider="sandbox", amount=app.fee_amount or 0,
+    db.session.add(Payment(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"payment:{app.id}")), application_id=app.id, provider="sandbox", amount=app.fee_amount or 0,
                            status="paid", refunded_amount=0, created_at=now, updated_at=now, paid_at=now))
     app.payment_state = "paid"
 

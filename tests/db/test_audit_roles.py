@@ -28,7 +28,7 @@ def roles(tmp_path_factory):
     from app import create_app
 
     base = postgres_url()
-    suffix = uuid.uuid4().hex[:8]
+    suffix = uuid.uuid4().hex[:8]  # roles are the whole server's, shared with any other run on it: kept apart
     app_role, purge_role = f"t_app_{suffix}", f"t_purge_{suffix}"
     instance = tmp_path_factory.mktemp("audit-roles")
     try:

@@ -1,6 +1,7 @@
 """reservations.booking on both databases: seats never exceed the channel's quota, holds run
 out, per-person rules, cancel and move. Times are passed in (no sleeping)."""
 import datetime as dt
+import os
 
 import pytest
 from sqlalchemy import func, select
@@ -30,9 +31,19 @@ def ctx(app):
         db.session.commit()
 
 
+_emails: dict[str, int] = {}  # test → people who booked in it
+
+
+def _next_email() -> str:
+    """Another person each booking: the test's first, second … (its bookings are cleared after it)."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    n = _emails[test] = _emails.get(test, 0) + 1
+    return f"resident{n}@example.jp"
+
+
 def _book(catalog, start=MONDAY_10, email=None, service="tennyu", channel="web", now=NOW):
     return b.book(catalog, service, "shiyakusho", start, name="加古川 花子", name_kana="カコガワ ハナコ",
-                  email=email or f"{start.minute}-{b.secrets.token_hex(3)}@example.jp", phone=None,
+                  email=email or _next_email(), phone=None,
                   channel=channel, now=now)
 
 

@@ -110,12 +110,10 @@ def deliver(kind: str, charge: SandboxCharge, **kw) -> tuple[int, dict]:
 
 def pay(charge: SandboxCharge) -> None:
     """The resident pays on the sandbox page (its books, then its webhook)."""
-    from intake.payments.views import deliver as deliver_in_process
-
     sandbox = service.provider("sandbox")
     assert sandbox.pay(charge)
     db.session.commit()
-    assert deliver_in_process(sandbox, charge) == 200
+    assert service.deliver_sandbox_event(sandbox, charge) == 200
 
 
 def fresh(model, key):
@@ -219,10 +217,7 @@ def test_a_canceled_checkout_is_canceled_and_a_new_one_can_start(ctx):
     app = signed_application()
     payment, charge = checkout(app)
     sandbox = service.provider("sandbox")
-    assert sandbox.cancel(charge)
-    db.session.commit()
-    from intake.payments.views import deliver as deliver_in_process
-    assert deliver_in_process(sandbox, charge) == 200
+    assert service.sandbox_settle(sandbox, charge, "cancel")  # its books, then its webhook
     assert fresh(Payment, payment.id).status == "canceled"
     _, second = checkout(fresh(Application, app.id))
     assert second.id != charge.id

@@ -43,11 +43,11 @@ def seed(app, *, procedure="juminhyo_utsushi", status=workflow.SUBMITTED, family
         fields = {"applicant_family_name": family, "applicant_given_name": given,
                   "applicant_family_kana": family_kana, "applicant_given_kana": given_kana, **(fields or {})}
         number = f"{submitted_at.astimezone(JST):%y%m%d}-{next(_serial):06d}"
-        a = Application(id=str(uuid.uuid4()), procedure_id=procedure, status=status,
+        a = Application(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"application:{number}")), procedure_id=procedure, status=status,
                         fields_json=json.dumps(fields, ensure_ascii=False), email="inbox@example.jp",
                         email_index="0" * 64, created_at=submitted_at, payload="{}",
                         department_id=PROCEDURE_DEPARTMENT.get(procedure, "shimin"), locale="ja", channel="web",
-                        receipt_number=number, submit_key=uuid.uuid4().hex, updated_at=submitted_at,
+                        receipt_number=number, submit_key=f"key-{number}", updated_at=submitted_at,
                         submitted_at=submitted_at, assignee_id=assignee_id, payment_timing="none",
                         payment_state="none", revision=1)
         db.session.add(a)

@@ -2,7 +2,6 @@
 password reset after a confirmation, own-row refusals, last login, specific audit names.
 Forms are posted the way the browser does: every field of the form."""
 import re
-import uuid
 
 import pytest
 from sqlalchemy import select
@@ -55,7 +54,7 @@ def test_department_user_is_created_with_departments_from_the_pack(app, admin):
 
 
 def test_unknown_department_is_a_400_in_japanese_and_keeps_what_was_typed(app, admin):
-    login_id = f"typo.{uuid.uuid4().hex[:6]}"
+    login_id = "typo.tanaka"
     r = _new_form(admin, login_id, policy.DEPARTMENT, ["shimin", "shimim"], name="誤字 太郎")
     html = r.get_data(as_text=True)
     assert r.status_code == 400 and "担当課は一覧から選んでください。" in html
@@ -64,9 +63,9 @@ def test_unknown_department_is_a_400_in_japanese_and_keeps_what_was_typed(app, a
 
 
 def test_department_staff_need_a_department_and_counter_staff_may_take_every_counter(app, admin):
-    r = _new_form(admin, f"none.{uuid.uuid4().hex[:6]}", policy.DEPARTMENT, [])
+    r = _new_form(admin, "none.suzuki", policy.DEPARTMENT, [])
     assert r.status_code == 400 and "所管課職員は、担当課を1つ以上選んでください" in r.get_data(as_text=True)
-    login_id = f"center.{uuid.uuid4().hex[:6]}"
+    login_id = "center.takahashi"
     assert _new_form(admin, login_id, policy.COUNTER, []).status_code == 200  # a 市民センター window
     assert _user(app, login_id).departments == ""
     html = admin.get("/staff/users").get_data(as_text=True)
@@ -75,10 +74,10 @@ def test_department_staff_need_a_department_and_counter_staff_may_take_every_cou
 
 
 def test_other_roles_keep_no_departments_and_an_unknown_role_is_refused(app, admin):
-    login_id = f"aud.{uuid.uuid4().hex[:6]}"
+    login_id = "aud.ito"
     assert _new_form(admin, login_id, policy.AUDITOR, ["shimin"]).status_code == 200
     assert _user(app, login_id).departments == ""
-    r = _new_form(admin, f"x.{uuid.uuid4().hex[:6]}", "superuser", [])
+    r = _new_form(admin, "x.watanabe", "superuser", [])
     assert r.status_code == 400 and "役割を選んでください。" in r.get_data(as_text=True)
 
 
@@ -191,7 +190,7 @@ def test_unlock_has_its_own_audit_name(app, admin):
 
 
 def test_create_admin_cli_is_audited_as_account_created(app):
-    login_id = f"cli.{uuid.uuid4().hex[:6]}"
+    login_id = "cli.yamamoto"
     result = app.test_cli_runner().invoke(args=["staff", "create-admin", "--login-id", login_id, "--name", "管理 太郎",
                                                 "--password", "first-admin-pass-2026"])
     assert result.exit_code == 0 and _audits(app, "staff.account_created", login_id) == ["ok"]

@@ -16,7 +16,7 @@ import re
 import uuid
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core import policy
 from core.audit import AuditRecord
@@ -58,7 +58,7 @@ def submitted(app, forms, ca, cert, pid="juminhyo_utsushi", fields=None, *, paid
     form = forms[pid]
     fields = dict(fields or (FIELDS if pid == "juminhyo_utsushi" else APPLICANT))
     with app.test_request_context("/"):
-        upload_draft = f"u:{uuid.uuid4().hex}"
+        upload_draft = f"u:draft-{db.session.scalar(select(func.count()).select_from(Application)) + 1}"
         if attach:
             upload = svc.store_upload(form, "proxy_letter", "委任状.pdf", PDF, draft=upload_draft,
                                       caps=draft_caps())
@@ -68,11 +68,12 @@ def submitted(app, forms, ca, cert, pid="juminhyo_utsushi", fields=None, *, paid
         if paid and svc.payment_needed_before_submit(application):  # the fee collected, as a webhook leaves it
             from intake.payments.models import Payment
             now = dt.datetime.now(dt.UTC)
-            db.session.add(Payment(id=str(uuid.uuid4()), application_id=application.id, provider="sandbox",
+            db.session.add(Payment(id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"payment:{application.id}")),
+                                   application_id=application.id, provider="sandbox",
                                    amount=application.fee_amount, status="paid", refunded_amount=0,
                                    created_at=now, updated_at=now, paid_at=now))
             application.payment_state = "paid"
-        assert svc.submit(application, uuid.uuid4().hex)
+        assert svc.submit(application, f"key-{application.id}")
         db.session.commit()
         return application.receipt_number
 
@@ -246,7 +247,7 @@ def test_correction_with_comments_per_field_then_the_resident_resubmits(app, for
         form = forms["juminhyo_utsushi"]
         svc.save_fields(application, form, {**FIELDS, "copies": 1})
         _sign(application, form, trusted, cert)
-        assert svc.submit(application, uuid.uuid4().hex)
+        assert svc.submit(application, f"key-{application.id}-again")
         db.session.commit()
     application = _get(app, number)
     assert application.status == workflow.SUBMITTED and application.revision == 2
