@@ -51,6 +51,7 @@ from staff import applications_list_views, applications_print_views, content_pre
 from staff import applications_views as staff_applications
 from staff import audit_views as staff_audit
 from staff import content_views as staff_content
+from staff import incident_views as staff_incidents
 from staff import mail_preview_views as staff_mail
 from staff import monitor_views as staff_monitor
 from staff import reservations_views as staff_reservations
@@ -136,6 +137,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_views.bp)
     app.register_blueprint(monitoring.bp)  # /healthz /readyz /metrics
     app.register_blueprint(staff_monitor.bp)
+    app.register_blueprint(staff_incidents.bp)  # 障害対応履歴
     app.register_blueprint(staff_stats.bp)
     app.register_blueprint(guide_views.bp)
     app.register_blueprint(procedure_pages.bp)  # /, /procedures/ and the header's menu

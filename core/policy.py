@@ -134,6 +134,12 @@ POLICY: dict[str, frozenset[str] | str] = {
     # --- monitoring (staff alerts) ---
     "staff_monitor.alerts": frozenset({ADMIN, AUDITOR}),
     "staff_monitor.acknowledge": frozenset({ADMIN}),  # auditors only read
+    # --- the incident register, 障害対応履歴 (staff/incident_views.py): administrators record, auditors read ---
+    "staff_incidents.index": frozenset({ADMIN, AUDITOR}),
+    "staff_incidents.new": frozenset({ADMIN}),
+    "staff_incidents.create": frozenset({ADMIN}),
+    "staff_incidents.edit": frozenset({ADMIN}),
+    "staff_incidents.update": frozenset({ADMIN}),
 }
 
 

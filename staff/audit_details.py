@@ -85,6 +85,10 @@ KEY_LABELS: dict[str, Msgid] = {
     "email": NP_("audit record", "メールアドレス"),
     "bulk": NP_("audit record", "一括操作"),
     "done": NP_("audit record", "処理した申請"),
+    "incident_status": NP_("audit record", "障害の状況"),  # the incident register (staff/incidents.py)
+    "was": NP_("audit record", "変更前の状況"),
+    "alert": NP_("audit record", "警告の番号"),
+    "year": NP_("audit record", "年度"),
 }
 
 # code-like values (formats, changes, reasons, roles, results) in words
@@ -128,12 +132,15 @@ VALUE_WORDS: dict[str, Msgid] = {
     "open": NP_("audit value", "対応中（受付〜発行済）"),
     "all": NP_("audit value", "すべて"),
     "anyone": NP_("audit value", "だれでも"),
+    "incident.open": NP_("audit value", "対応中"),
+    "incident.recovered": NP_("audit value", "復旧済み"),
+    "incident.closed": NP_("audit value", "完了"),
     "me": NP_("audit value", "自分"),
     "unassigned": NP_("audit value", "担当者なし"),
     **{code: words.msgid for code, words in workflow.LABELS.items()},
 }
 # keys whose values are identifiers or free text: shown as they are, never translated
-LITERAL_KEYS = frozenset({"file", "receipt", "receipt_numbers", "numbers", "serial", "sha256", "kid",
+LITERAL_KEYS = frozenset({"alert", "year", "file", "receipt", "receipt_numbers", "numbers", "serial", "sha256", "kid",
                           "next_cursor", "application", "attachment", "q", "actor", "target", "ip",
                           "login_id", "display_name", "email", "code_points", "by"})
 # targets written as a word (not a receipt number or path) in words

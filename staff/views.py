@@ -216,6 +216,7 @@ MENU = [  # console sections; each shows only where the policy table lets the ro
     ("staff_search.feedback", _l("結果ページへの評価")),
     ("staff_rule_graph.index", _l("ルールの関係図")),
     ("staff_monitor.alerts", _l("セキュリティの警告")),
+    ("staff_incidents.index", _l("障害対応履歴")),
     ("staff_mail.index", _l("メールのひな形")),
 ]
 
