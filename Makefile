@@ -11,7 +11,7 @@ WORKERS ?= 2
 TEST_PROCESSES ?= 2
 PYTEST_ARGS ?= -n $(TEST_PROCESSES) --dist loadfile
 
-.PHONY: run test lint translations catalogs db clean check-python
+.PHONY: run test lint translations catalogs db clean check-python lock audit
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is needed (durable-rules does not import on 3.13)."; exit 1; }
@@ -27,6 +27,28 @@ $(VENV)/.installed: requirements.txt $(BIN)/activate
 $(VENV)/.dev-installed: requirements-dev.txt requirements.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# Dependencies are pinned with hashes: requirements*.in name what we use, `make lock` compiles them
+# into requirements*.txt (every transitive dependency pinned and hashed; pip then refuses any file
+# whose hash differs). `make audit` checks the pins against PyPI's vulnerability data and fails when
+# it finds one, and also when it cannot reach the data (never a silent pass). docs/ops/dependencies.md.
+TOOLS := .venv-tools
+LOCK := $(TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+
+$(TOOLS)/.installed: requirements-tools.txt | check-python
+	test -x $(TOOLS)/bin/pip || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet -r requirements-tools.txt
+	touch $@
+
+lock: $(TOOLS)/.installed
+	$(LOCK) -o requirements.txt requirements.in
+	$(LOCK) -o requirements-dev.txt requirements-dev.in
+	$(LOCK) -o requirements-tools.txt requirements-tools.in
+
+audit: $(TOOLS)/.installed
+	@$(TOOLS)/bin/pip-audit --strict --disable-pip --progress-spinner off -r requirements.txt -r requirements-dev.txt \
+	  || { echo "make audit: FAILED: a pinned dependency has a known vulnerability, or the vulnerability data could not"; \
+	       echo "be reached (see the lines above). Nothing was passed silently."; exit 1; }
 
 # The product's words (not the tests'): extract the template, bring every language's catalog up to
 # it (no fuzzy guesses, obsolete entries dropped), compile. A new msgid then shows as untranslated
@@ -65,4 +87,4 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/bandit -q -r app.py core guide rules knowledge staff intake reservations --severity-level medium
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) $(TOOLS) instance .pytest_cache .hypothesis .ruff_cache
