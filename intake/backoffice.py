@@ -3,7 +3,9 @@ token, applications changed since a cursor, one application by 受付番号 with
 signature evidence, the statuses, and status changes (the resident gets the e-mail).
 
 Every call is audited with the actor ``backoffice:<client_id>`` and rate-limited per client; a
-client scoped to departments sees only their applications (others answer 404, like staff).
+client scoped to departments sees only their applications (others answer 404, like staff). What
+changes something (a token, a status) is done, committed and audited in intake/backoffice_actions.py;
+the records of what a client reads are written here, where the reading happens.
 """
 from __future__ import annotations
 
@@ -18,11 +20,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from core import audit
 from core.db import db
 from core.errors import AppError, refusal_response
 from core.security import client_ip, limiter
-from intake import applications, backoffice_auth, workflow
+from intake import applications, backoffice_actions, backoffice_auth, workflow
 from intake.api import current_form
 from intake.backoffice_models import BackofficeClient
 from intake.models import Application, ApplicationAttachment, ApplicationEvent
@@ -44,12 +45,9 @@ def _client() -> BackofficeClient:
     return g.backoffice_client
 
 
-def _actor() -> str:
-    return f"backoffice:{_client().client_id}"
-
-
 def _audit(action: str, target: str = "", result: str = "ok", details: dict | None = None) -> None:
-    audit.record(action, target=target, result=result, details=details, actor=_actor(), role="backoffice")
+    """The record of a read (a list, an application, an attachment, the statuses)."""
+    backoffice_actions.record_read(_client(), action, target=target, result=result, details=details)
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -62,11 +60,8 @@ def _iso(moment: dt.datetime | None) -> str | None:
 def _authenticate():
     if request.endpoint == "backoffice_api.token":
         return None
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    client = backoffice_auth.client_for_token(value.strip()) if scheme.lower() == "bearer" else None
+    client = backoffice_actions.authenticate(request.headers.get("Authorization", ""), request.path)
     if client is None:
-        audit.record("backoffice.call", target=request.path, result="denied", actor="anonymous", role="backoffice",
-                     details={"reason": "missing" if not value else "invalid_or_expired"})
         raise AppError("invalid_token", _l("アクセストークンがないか、有効期限が切れています。トークンを取り直してください。"),
                        401, headers={"WWW-Authenticate": 'Bearer realm="backoffice", error="invalid_token"'})
     g.backoffice_client = client
@@ -109,15 +104,10 @@ def token():
         if (client_id or secret) and grant is None:
             raise AppError("invalid_request", _l("grant_type=client_credentials を指定してください。"),
                            fields={"grant_type": _l("client_credentials を指定してください。")})
-    client = backoffice_auth.check_credentials(client_id, secret) if client_id or secret else None
-    if client is None:
-        audit.record("backoffice.token", target=client_id[:64], result="failed", actor="anonymous", role="backoffice")
+    issued = backoffice_actions.issue_token(client_id, secret)
+    if issued is None:
         raise AppError("invalid_client", _l("クライアントIDまたはシークレットが違います。"), 401,
                        headers={"WWW-Authenticate": 'Basic realm="backoffice", charset="UTF-8"'})
-    issued = backoffice_auth.issue_token(client)
-    cid = client.client_id
-    db.session.commit()
-    audit.record("backoffice.token", target=cid, actor=f"backoffice:{cid}", role="backoffice")
     return jsonify({"access_token": issued, "token_type": "Bearer", "expires_in": backoffice_auth.TOKEN_SECONDS}), \
         200, {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -322,26 +312,14 @@ def _status_request(application: Application) -> tuple[dict | None, dict[str, ob
 def change_status(receipt_number: str):
     application = _scoped(receipt_number)
     if application is None:
-        _audit("backoffice.status_change", target=f"receipt:{receipt_number[:40]}", result="denied")
+        backoffice_actions.status_change_not_found(_client(), receipt_number)
         raise AppError("not_found", NO_RECEIPT, 404)
     wanted, problems = _status_request(application)
     if wanted is None:
         raise AppError("invalid_request", _l("入力内容を確認してください。"), fields=problems)
-    before = application.status
-    target = f"application:{application.id}"
-    try:
-        event = applications.change_status(
-            application, wanted["status"], who=workflow.STAFF, actor=_actor(), note=wanted["note"],
-            field_comments=wanted["field_comments"],
-            needs_second_approver=_needs_second_approver(application.procedure_id))
-    except applications.ApplicationError as exc:
-        db.session.rollback()
-        _audit("backoffice.status_change", target=target, result="denied",
-               details={"from": before, "to": wanted["status"], "code": exc.code})
-        raise
-    db.session.commit()
-    _audit("backoffice.status_change", target=target, details={"from": before, "to": application.status,
-                                                                "event": event.id})
+    event = backoffice_actions.change_status(
+        _client(), application, wanted["status"], note=wanted["note"], field_comments=wanted["field_comments"],
+        needs_second_approver=_needs_second_approver(application.procedure_id))
     return jsonify({"receipt_number": application.receipt_number, "status": application.status,
                     "label": {"ja": workflow.label(application.status, "ja"),
                               "en": workflow.label(application.status, "en")},

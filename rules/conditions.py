@@ -215,8 +215,8 @@ _FITS: dict[int, dict[str, Atom]] = {}  # id(constraint table) -> derived fact k
 def _fit_atom(atom: Atom, values: tuple, table: tuple[Constraint, ...]) -> Atom:
     on_fact = tuple(c for c in table if c.fact.path == atom.fact.path and c.fact.scope == atom.fact.scope)
     path = f"fit.{atom.fact.path}.{'_'.join(str(v) for v in values)}"
-    fact = FactDef(path=path, scope=atom.fact.scope, type="bool",
-                   phrases={True: {"ja": "", "en": ""}, False: {"ja": "", "en": ""}})
+    # no words: a derived fact decides but is never said (``Atom.implied``)
+    fact = FactDef(path=path, scope=atom.fact.scope, type="bool", phrases={True: {}, False: {}})
     fit = Atom(fact, "eq", True, implied=True, constraint=Fit(atom.fact, values, on_fact))
     _FITS.setdefault(id(table), {})[fit.key] = fit
     return fit

@@ -36,7 +36,7 @@ from knowledge.yamlfile import KnowledgeError, YamlDoc
 from rules.compiler import Clause
 from rules.conditions import Cond, ConditionError, atoms_of, parse, reads
 from rules.engine import RuleEngine
-from rules.vocabulary import Vocabulary, load_vocabulary
+from rules.vocabulary import LANGUAGES, Vocabulary, load_vocabulary
 
 
 class RuleDef(Strict):
@@ -225,7 +225,7 @@ def read_rule_files(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]) -
             if r.why is not None:
                 if not r.why.easy:
                     problems.append(doc.problem(loc + ("why",), "a curated why needs ja, en and easy"))
-                why = {"ja": r.why.ja, "en": r.why.en, "easy": r.why.easy or r.why.ja}
+                why = {lang: r.why.get(lang) for lang in LANGUAGES}  # the pack's own words (easy: else ja)
             by_event[rf.event].append(Rule(
                 id=rid, event=rf.event, procedure=r.procedure, household=h, member=m,
                 at_least=r.members_at_least, concerns=concerns, line=doc.line_of(loc), file=path,
@@ -235,7 +235,7 @@ def read_rule_files(kb: KnowledgeBase, vocab: Vocabulary, problems: list[str]) -
 
 def build_rulebook(kb: KnowledgeBase, vocab: Vocabulary | None = None) -> Rulebook:
     """Validate everything and compile one engine per life event; raise KnowledgeError if wrong."""
-    vocab = vocab or load_vocabulary(city={lang: kb.pack.words(lang) for lang in ("ja", "en", "easy")})
+    vocab = vocab or load_vocabulary(city={lang: kb.pack.words(lang) for lang in LANGUAGES})
     problems: list[str] = []
     bring, deadline, online = _knowledge_clauses(kb, vocab, problems)
     by_event = read_rule_files(kb, vocab, problems)

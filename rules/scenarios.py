@@ -163,7 +163,7 @@ def untranslated_reasons(book: Rulebook, codes: list[str]) -> dict[str, list[tup
     """Per language of ``codes``: the reasons (and deadline notes) the pack's scenarios make the
     guide write, in Japanese with their English, that the pack's ``translations/<code>.yaml`` has
     no ``reasons`` entry for (a translator's list: those are shown in English to that reader)."""
-    said_ja: dict[str, str] = {}
+    english_of: dict[str, str] = {}  # a reason the guide says in Japanese -> its English
     for path in scenario_files(book.kb):
         for sc in yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []:
             said = {}
@@ -181,6 +181,6 @@ def untranslated_reasons(book: Rulebook, codes: list[str]) -> dict[str, list[tup
                     for name in ("why", "deadline_notes"):
                         for j, e in zip(ja.get(name, []), en.get(name, []), strict=False):
                             if isinstance(j, str):
-                                said_ja.setdefault(j, e)
+                                english_of.setdefault(j, e)
     tables = book.kb.translated_reasons
-    return {code: [(j, e) for j, e in said_ja.items() if j not in tables.get(code, {})] for code in codes}
+    return {code: [(j, e) for j, e in english_of.items() if j not in tables.get(code, {})] for code in codes}

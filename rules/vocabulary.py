@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from core.words import NP_, text
+
 VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "facts.yaml"
 TYPES = ("bool", "enum", "int", "date")
 UNKNOWN = "unknown"  # a legal answer for every enum and bool: 「わからない」
@@ -82,8 +84,13 @@ def _fact(scope: str, path: str, raw: dict[str, Any]) -> FactDef:
 
 CITY_PLACEHOLDER = "$city"
 LANGUAGES = ("ja", "en", "easy")
-# the words when no city is named (a vocabulary read on its own, by tests and tools)
-ANY_CITY = {"ja": "この市", "en": "the city", "easy": "この し"}
+# the words when no city is named (a vocabulary read on its own, by tests and tools), read in
+# each of LANGUAGES from the catalogs (やさしい日本語 as the grammar writes it: no furigana, spaced)
+ANY_CITY = NP_("reason", "この市")
+
+
+def any_city() -> dict[str, str]:
+    return {lang: text(lang, ANY_CITY) for lang in LANGUAGES}
 
 
 def _with_city(node: Any, city: dict[str, str], language: str | None = None) -> Any:
@@ -99,7 +106,7 @@ def _with_city(node: Any, city: dict[str, str], language: str | None = None) -> 
 
 def load_vocabulary(path: Path = VOCABULARY_FILE, city: dict[str, str] | None = None) -> Vocabulary:
     """The vocabulary, its phrases naming ``city`` ({ja, en, easy}: the pack's name in running text)."""
-    raw = _with_city(yaml.safe_load(path.read_text(encoding="utf-8")), city or ANY_CITY)
+    raw = _with_city(yaml.safe_load(path.read_text(encoding="utf-8")), city or any_city())
     return Vocabulary(
         household={p: _fact("household", p, d) for p, d in raw["household"].items()},
         member={p: _fact("member", p, d) for p, d in raw["member"].items()},
