@@ -124,7 +124,7 @@ def drill_command(path: Path | None, keys_path: Path | None, sample: int, keep: 
                                     sample=sample, keep=keep)
     audit.record("backup.drill", target=f"backup:{path.name}", result="ok" if report.ok else "failed",
                  actor="system", role="cli",
-                 details={"file": path.name, "done": sum(s.ok for s in report.steps),
+                 details={"file": path.name, "count": sum(s.ok for s in report.steps),
                           "problems": sum(not s.ok for s in report.steps),
                           "first": next((s.name for s in report.steps if not s.ok), None)})
     if not report.ok:
