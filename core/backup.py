@@ -28,7 +28,7 @@ import os
 import secrets
 import shutil
 import sqlite3
-import subprocess  # nosec B404 (pg_dump / pg_restore with fixed argument lists, never a shell)
+import subprocess  # nosec B404 - pg_dump and pg_restore with fixed argument lists and never a shell
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -136,9 +136,10 @@ def pg_tool(name: str) -> str:
 
 
 def _run(argv: list[str], env: dict[str, str]) -> None:
-    # nosec B603: a fixed argument list (the tool's absolute path, our own options, the database
-    # name from the settings' URL), no shell, the password in the environment
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=DUMP_TIMEOUT, check=False)  # nosec B603
+    # a fixed argument list (the tool's absolute path, our own options, the database name from the
+    # settings' URL), no shell, the password in the environment
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=DUMP_TIMEOUT,  # noqa: S603
+                          check=False)  # nosec B603 - a fixed argument list and no shell
     if done.returncode != 0:
         raise BackupError(f"{Path(argv[0]).name} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 

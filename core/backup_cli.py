@@ -23,6 +23,7 @@ from core import audit, backup, backup_drill, crypto
 from core.db import db
 from core.keyring import KeyConfigError
 
+
 @click.group("backup", cls=AppGroup, invoke_without_command=True)
 @click.pass_context
 @with_appcontext

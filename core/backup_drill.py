@@ -103,12 +103,12 @@ class _Target:
     def create(self) -> None:
         if self._admin is not None:
             with self._admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{self.name}"'))  # nosec B608 (our own generated name)
+                conn.execute(text(f'CREATE DATABASE "{self.name}"'))  # our own generated name
 
     def drop(self) -> None:
         if self._admin is not None:
             with self._admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))  # nosec B608 (ours)
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
             self._admin.dispose()
 
     def display(self) -> str:

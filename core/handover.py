@@ -30,7 +30,6 @@ import datetime as dt
 import decimal
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field

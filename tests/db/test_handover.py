@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
