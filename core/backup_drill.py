@@ -40,8 +40,10 @@ from core.audit import verify_database
 from core.audit_chain import parse_anchors
 from core.config import normalise_database_url
 from core.crypto import encrypted_models
+from core.db import db
 from core.encrypted import encrypted_columns, process_keyring, set_keyring
 from core.keyring import KeyringError
+from core.pack import rulebook
 
 SMOKE_PATHS = ("/healthz", "/readyz", "guide result", "/staff/login")
 
@@ -154,7 +156,6 @@ def _decrypt_sample(engine: Engine, keys: backup.KeysBackup | None, uploads: Pat
 
 
 def _smoke(factory: Callable[[dict[str, Any]], Any], config: dict[str, Any]) -> str:
-    from core.pack import rulebook  # the loaded pack of the drill's app
     previous = process_keyring()
     app = factory(config)
     try:
@@ -178,7 +179,6 @@ def _smoke(factory: Callable[[dict[str, Any]], Any], config: dict[str, Any]) -> 
                 raise StepFailed(f"GET {path}: {response.status_code} (" + ", ".join(results) + ")")
         return ", ".join(results)
     finally:
-        from core.db import db
         with app.app_context():
             db.session.remove()
             for engine in db.engines.values():

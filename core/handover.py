@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from core import audit, backup, crypto
+from core.city import city_name
 from core.db import db
 from core.encrypted import EncryptedType
 from core.japan_time import JST
@@ -381,7 +382,6 @@ def erase_all(config: Mapping[str, Any], operator: str, certificate_dir: Path, e
     erasure = Erasure(municipality=str(config.get("MUNICIPALITY", "")), operator=operator, started=_now())
     erasure.export = dict(export)
     try:
-        from core.city import city_name
         city = city_name("ja")
     except Exception:  # the pack may not load: the certificate names the municipality id then
         city = ""
