@@ -11,7 +11,8 @@ from typing import Any
 from flask import Flask, render_template
 
 import reservations.models  # noqa: F401  (the models above join db.metadata for migrations)
-from core import audit, crypto, monitoring, public_url
+from core import audit, crypto, handover, monitoring, public_url
+from core.backup_cli import backup_cli
 from core.city import init_city
 from core.config import load_config
 from core.db import db, migrate
@@ -168,7 +169,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """Every ``flask <group>`` command (``flask worker`` and ``flask outbox`` come with core.outbox)."""
-    for group in (audit.audit_cli, crypto.keys_cli, staff_cli, content_cli, knowledge_cli, rules_cli, feedback_cli,
-                  jpki_cli, applications_cli, payments_cli, backoffice_cli, reservations_cli):
+    for group in (audit.audit_cli, crypto.keys_cli, backup_cli, staff_cli, content_cli, knowledge_cli, rules_cli,
+                  feedback_cli, jpki_cli, applications_cli, payments_cli, backoffice_cli, reservations_cli):
         app.cli.add_command(group)
+    for command in (handover.export_all_command, handover.erase_all_command):
+        app.cli.add_command(command)
+    app.extensions["app_factory"] = create_app  # the restore drill boots the app on the restored database
 

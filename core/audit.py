@@ -417,18 +417,24 @@ _RECORD_COLUMNS = ("id", "at", "actor", "role", "action", "target", "result", "i
                    "prev_hash", "hash")
 
 
-def verify_chain(anchor_path: str | os.PathLike[str] | None = None) -> VerifyResult:
-    """Walk the whole chain and compare with the anchor file (read first: all it names is committed)."""
-    anchors, bad, exists = read_anchors(anchor_path)
+def verify_database(engine: Engine, key: bytes, anchors: list[Anchor]) -> VerifyResult:
+    """Walk the chain of the database behind ``engine`` with ``key`` (a restored copy too: the
+    restore drill of core/backup_drill.py)."""
     t = AuditRecord.__table__
-    with _snapshot(db.engine) as conn:
+    with _snapshot(engine) as conn:
         start = _chain_start(conn)
         rows = conn.execution_options(yield_per=2000).execute(
             select(*[t.c[name] for name in _RECORD_COLUMNS]).order_by(t.c.id))
         try:
-            result = verify(rows.mappings(), audit_key(), start=start, anchors=anchors)
+            return verify(rows.mappings(), key, start=start, anchors=anchors)
         finally:
             rows.close()  # the server-side cursor, when verify stopped at a problem
+
+
+def verify_chain(anchor_path: str | os.PathLike[str] | None = None) -> VerifyResult:
+    """Walk the whole chain and compare with the anchor file (read first: all it names is committed)."""
+    anchors, bad, exists = read_anchors(anchor_path)
+    result = verify_database(db.engine, audit_key(), anchors)
     if not exists:
         result.warnings.append("no anchor file yet: truncation of the newest records cannot be checked")
     if bad:

@@ -116,6 +116,33 @@ def load_keyring(config: Mapping[str, Any], logger: logging.Logger | logging.Log
     return keyring
 
 
+def key_material(config: Mapping[str, Any]) -> dict[str, str]:
+    """The configured key text itself, for ``flask backup keys`` only: ``data_keys`` (DATA_KEYS, else
+    the key file's lines), ``blind_index_key`` (BLIND_INDEX_KEY, or "" when the spec holds a
+    ``blind:`` line) and ``source``. Never logged, never in a data backup."""
+    spec = str(config.get("DATA_KEYS") or "").strip()
+    source = "DATA_KEYS"
+    if not spec:
+        instance = Path(config.get("INSTANCE_PATH") or ROOT / "instance")
+        path = Path(config.get("DATA_KEY_FILE") or instance / DEV_KEY_FILE_NAME)
+        if not path.exists():
+            raise KeyConfigError(f"the key file {path} does not exist")
+        spec = path.read_text(encoding="utf-8")
+        source = f"key file {path}"
+    parse_key_spec(spec)  # refuse to back up what would not load
+    return {"data_keys": spec.strip(), "blind_index_key": str(config.get("BLIND_INDEX_KEY") or "").strip(),
+            "source": source}
+
+
+def key_files(config: Mapping[str, Any]) -> list[Path]:
+    """The key files this service itself keeps (the data-key file when DATA_KEYS is not set); keys
+    given in the environment are the operator's to remove (``flask erase-all`` says so)."""
+    if str(config.get("DATA_KEYS") or "").strip():
+        return []
+    instance = Path(config.get("INSTANCE_PATH") or ROOT / "instance")
+    return [Path(config.get("DATA_KEY_FILE") or instance / DEV_KEY_FILE_NAME)]
+
+
 def _app_keyring() -> Keyring | None:
     if has_app_context():
         return current_app.extensions.get("keyring")

@@ -65,7 +65,8 @@ from core.keyring import (
 
 __all__ = [
     "BLIND_INDEX_LENGTH", "EncryptedBytes", "EncryptedText", "EncryptedType", "RotationResult",
-    "blind_index", "current_keyring", "encrypted_columns", "rotate", "set_keyring", "set_keyring_lookup",
+    "blind_index", "current_keyring", "encrypted_columns", "process_keyring", "rotate", "set_keyring",
+    "set_keyring_lookup",
     "stored_kids", "use_keyring",
 ]
 
@@ -83,6 +84,11 @@ def set_keyring(keyring: Keyring | None) -> None:
     """The process-wide keyring (init_crypto sets it; scripts and tests may too)."""
     global _default
     _default = keyring
+
+
+def process_keyring() -> Keyring | None:
+    """The process-wide keyring (to put back after a second app was created, e.g. the restore drill)."""
+    return _default
 
 
 def set_keyring_lookup(lookup: Callable[[], Keyring | None] | None) -> None:

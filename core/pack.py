@@ -42,6 +42,11 @@ class PackSource:
         self._target: tuple[int, int, str] | None = None  # (id, number, digest) of the version to load
         self.number: int | None = None  # the version served now (None: the repository's files)
 
+    @property
+    def repository(self) -> Path:
+        """The packs folder of the repository (the files the first version came from)."""
+        return self._repository
+
     def fingerprint(self) -> tuple:
         self._target = self._in_force()
         if self._target is not None:

@@ -140,6 +140,12 @@ class Settings(BaseSettings):
                                         "may upload anonymously, in MiB (limits syntax; API and pages share it).")
     UPLOAD_FILES_PER_DRAFT: int = Field(20, ge=1, description="How many files one draft may hold.")
     UPLOAD_MIB_PER_DRAFT: int = Field(50, ge=1, description="How many MiB of files one draft may hold.")
+    # --- backups and hand-over ------------------------------------------------------------
+    BACKUP_DIR: str = Field("", description="Where `flask backup` writes its backups (a folder per backup with its "
+                            "manifest; mount other storage here). Never the keys: `flask backup keys --out` writes "
+                            "them apart. Empty: `INSTANCE_PATH/backups`.")
+    BACKUP_KEEP: int = Field(14, ge=1, description="How many backups `flask backup` keeps in BACKUP_DIR (older ones "
+                             "are deleted after a new one is complete; daily backups: two weeks).")
     # --- fees ------------------------------------------------------------------------------
     PAYMENT_PROVIDER: str = Field("sandbox", min_length=1, description="The payment company: one of the providers "
                                   "`intake/payments` registers (another name is refused at start); `sandbox` (a "
@@ -187,6 +193,8 @@ class Settings(BaseSettings):
             self.DATABASE_URL = f"sqlite:///{instance / ((self.MUNICIPALITY or 'guide') + '.db')}"
         if not self.AUDIT_ANCHOR_PATH:
             self.AUDIT_ANCHOR_PATH = str(instance / "audit-anchor.log")
+        if not self.BACKUP_DIR:
+            self.BACKUP_DIR = str(instance / "backups")
         if not self.DATA_KEY_FILE:
             self.DATA_KEY_FILE = str(instance / DEV_KEY_FILE_NAME)
         return self

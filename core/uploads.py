@@ -97,8 +97,14 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def folder(config) -> Path:
+    """Where uploads are stored for these settings (UPLOAD_DIR, else INSTANCE_PATH/uploads); backups
+    and the hand-over read it too (core/backup.py, core/handover.py)."""
+    return Path(config.get("UPLOAD_DIR") or Path(config["INSTANCE_PATH"]) / "uploads")
+
+
 def _directory() -> Path:
-    path = Path(current_app.config.get("UPLOAD_DIR") or Path(current_app.instance_path) / "uploads")
+    path = folder(current_app.config)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 

@@ -89,6 +89,8 @@ KEY_LABELS: dict[str, Msgid] = {
     "was": NP_("audit record", "変更前の状況"),
     "alert": NP_("audit record", "警告の番号"),
     "year": NP_("audit record", "年度"),
+    "tables": NP_("audit record", "テーブルの数"),
+    "sums_sha256": NP_("audit record", "SHA256SUMSのSHA-256"),
 }
 
 # code-like values (formats, changes, reasons, roles, results) in words
@@ -142,7 +144,8 @@ VALUE_WORDS: dict[str, Msgid] = {
 # keys whose values are identifiers or free text: shown as they are, never translated
 LITERAL_KEYS = frozenset({"alert", "year", "file", "receipt", "receipt_numbers", "numbers", "serial", "sha256", "kid",
                           "next_cursor", "application", "attachment", "q", "actor", "target", "ip",
-                          "login_id", "display_name", "email", "code_points", "by"})
+                          "login_id", "display_name", "email", "code_points", "by",
+                          "sums_sha256"})
 # targets written as a word (not a receipt number or path) in words
 TARGET_WORDS: dict[str, Msgid] = {
     "inbox": NP_("audit target", "申請の一覧"),
@@ -152,6 +155,8 @@ TARGET_WORDS: dict[str, Msgid] = {
     "reservation_stats": NP_("audit target", "窓口予約の統計"),
     "data_keys": NP_("audit target", "暗号化の鍵"),
     "knowledge": NP_("audit target", "コンテンツ（ルールと手続き）"),
+    "all_data": NP_("audit target", "全データ"),
+    "backup": NP_("audit target", "バックアップ"),
 }
 YES, NO = N_("はい"), N_("いいえ")
 EMPTY = N_("（なし）")
