@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -21,7 +20,9 @@ from flask_babel import lazy_gettext as _l
 from core import policy
 from core.japan_time import JST, today_in_japan
 from core.pack_versions import DRAFT, FOLDERS, MAX_FILE_BYTES, WITHDRAWN, VersionError, aware, now_utc
+from core.words import lang_of
 from staff import content
+from staff.content_problems import read_problem, relative
 from staff.date_fields import parse_iso
 from staff.guard import only_with_policy
 
@@ -42,14 +43,16 @@ STATE_NAMES = {"in_force": _l("公開中"), "scheduled": _l("予約"), "past": _
 KIND_NAMES = {"added": _l("追加"), "changed": _l("変更"), "removed": _l("削除")}
 CHANNELS = (("any", _l("窓口・オンライン")), ("counter", _l("窓口のみ")), ("online", _l("オンラインのみ")))
 PROCEDURE_FILE = re.compile(r"^procedures/[a-z0-9_]+\.yaml$")
-_PROBLEM = re.compile(r"^(?P<file>[^:\n]+?\.(?:yaml|md)):(?:(?P<line>\d+):)?\s*(?P<rest>.*)$", re.S)
-_PACK_FOLDER = re.compile(r"[^\s:]*?pack-versions/[^/\s]+/[^/\s]+/")
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 def _actor() -> str:
     return g.staff.login_id
+
+
+def _locale() -> str:
+    return lang_of(g.get("locale", "ja"))
 
 
 def _can(endpoint: str) -> bool:
@@ -101,33 +104,6 @@ def _other_links() -> list[tuple[str, str]]:
     wanted = [("staff_rule_graph.index", _("ルールの関係図")), ("staff_search.feedback", _("結果ページへの評価")),
               ("staff_search.misses", _("見つからなかった検索語"))]
     return [(e, label) for e, label in wanted if e in current_app.view_functions and _can(e)]
-
-
-@dataclass
-class Problem:
-    file: str
-    line: str
-    field: str
-    message: str
-
-
-def _relative(text: str) -> str:
-    """A path in the pack, without the folder a version was written to."""
-    return _PACK_FOLDER.sub("", text)
-
-
-def read_problem(raw: str) -> Problem:
-    """「…/pack-versions/<digest>/<city>/procedures/x.yaml:12: fees.0.amount_yen: …」 → its parts."""
-    match = _PROBLEM.match(raw.strip())
-    if match:
-        field, sep, message = match["rest"].partition(": ")
-        if not sep:
-            field, message = "", match["rest"]
-        return Problem(_relative(match["file"]), match["line"] or "", field, _relative(message))
-    head, sep, rest = raw.partition(": ")
-    if sep and head in ("rules", "scenario"):
-        return Problem("", "", head, _relative(rest))
-    return Problem("", "", "", _relative(raw))
 
 
 # --- overview -----------------------------------------------------------------------------
@@ -192,11 +168,11 @@ def _draft_page(d, *, result=None, impact=None, errors=None, posted=None, status
     token_link = None
     if "content_preview.start" in current_app.view_functions:
         token_link = url_for("content_preview.start", token=content.preview_token(d), _external=False)
-    problems = [read_problem(p) for p in result.problems] if result is not None else []
+    problems = [read_problem(p, _locale()) for p in result.problems] if result is not None else []
     paths = content.file_list(d)
     return render_template(
         "staff/content/draft.html", draft=d, changes=content.changes_of(d), paths=paths,
-        result=result, problems=problems, warnings=[_relative(w) for w in (result.warnings if result else [])],
+        result=result, problems=problems, warnings=[relative(w) for w in (result.warnings if result else [])],
         impact=impact, errors=errors, field_errors={e["field_id"]: e["message"] for e in errors},
         posted=posted or {}, done=_done() if not errors else None, preview_link=token_link, refused=refused,
         folders=FOLDERS, folder_choices=[{"value": f, "label": f"{f}/"} for f in FOLDERS],

@@ -136,7 +136,8 @@ def test_a_broken_file_shows_file_line_problems_and_cannot_be_published(app, sta
     row = re.search(r"<tr>\s*<td><a[^>]*>(procedures/juminhyo_utsushi\.yaml)</a></td>\s*<td[^>]*>(\d+)</td>\s*"
                     r"<td[^>]*>([^<]*)</td>", html)
     assert row, html[html.find("problems-caption"):][:1000]
-    assert row[2] == "28" and row[3] == "fees.0.amount_yen"
+    assert row[2] == "28" and row[3] == "fees › 1番目 › amount_yen"  # items counted from 1
+    assert "0 以上にしてください。" in html and "Input should be" not in html  # in Japanese
     assert "pack-versions" not in html
 
     r = _publish(client, url, "手数料の改定（壊れた版）")
