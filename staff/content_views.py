@@ -20,8 +20,12 @@ from flask_babel import lazy_gettext as _l
 from core import policy
 from core.japan_time import JST, today_in_japan
 from core.pack_versions import DRAFT, FOLDERS, MAX_FILE_BYTES, WITHDRAWN, VersionError, aware, now_utc
-from core.words import lang_of
+from core.languages import BY_CODE as LANGUAGES_BY_CODE
+from core.words import N_, Message, lang_of
+from core.words import text as in_locale
+from knowledge import yaml_edit
 from staff import content
+from staff import content_forms as forms
 from staff.content_problems import read_problem, relative
 from staff.date_fields import parse_iso
 from staff.guard import only_with_policy
@@ -38,6 +42,9 @@ DONE = {
     "saved": _l("保存しました。「確認する」で問題がないか調べてください。"),
     "removed": _l("ファイルを削除しました。"),
     "fee_added": _l("手数料を追加しました。「確認する」で問題がないか調べてください。"),
+    "deadline_saved": _l("期限を保存しました。「確認する」で問題がないか調べてください。"),
+    "bring_saved": _l("持ち物を保存しました。「確認する」で問題がないか調べてください。"),
+    "counter_saved": _l("窓口を保存しました。「確認する」で問題がないか調べてください。"),
 }
 STATE_NAMES = {"in_force": _l("公開中"), "scheduled": _l("予約"), "past": _l("過去"), "withdrawn": _l("取り下げ")}
 KIND_NAMES = {"added": _l("追加"), "changed": _l("変更"), "removed": _l("削除")}
@@ -297,18 +304,35 @@ def _fees_of(text: str) -> list[dict[str, Any]] | None:
     return [f for f in fees if isinstance(f, dict)] if isinstance(fees, list) else None
 
 
-def _editor_page(d, path: str, *, text: str | None = None, errors=None, posted=None, status: int = 200):
+def _words(errors) -> list[dict[str, str]]:
+    """Form errors with their Messages (staff/content_forms.py) read in the page's language."""
+    return [{"field_id": e["field_id"], "message": e["message"].text(_locale()) if isinstance(
+        e["message"], Message) else e["message"]} for e in errors]
+
+
+def _editor_page(d, path: str, *, text: str | None = None, errors=None, posted=None, status: int = 200,
+                 deadline=None, bring=None):
+    """The editor; for a procedure, its forms (fees, deadline, things to bring): ``deadline`` and
+    ``bring`` are what was posted when a form is shown again with its errors."""
     saved = content.read_file(d, path)
     if saved is None:
         abort(404)
-    errors = errors or []
+    errors = _words(errors or [])
     fees = _fees_of(saved) if PROCEDURE_FILE.match(path) else None
+    procedure = forms.load(saved) if fees is not None else None
+    catalogue = forms.catalogue(content.store.files_of(d), _locale()) if fees is not None else None
     return render_template(
         "staff/content/editor.html", draft=d, path=path, text=saved if text is None else text,
         lines=saved.splitlines(), fees=fees, channel_names=dict(CHANNELS), errors=errors,
         channel_choices=[{"value": value, "label": label} for value, label in CHANNELS],
         field_errors={e["field_id"]: e["message"] for e in errors}, posted=posted or {},
-        done=_done() if not errors else None), status
+        done=_done() if not errors else None, catalogue=catalogue,
+        deadline=deadline or (forms.deadline_values(procedure.get("deadline")) if isinstance(procedure, dict) else None),
+        bring=bring if bring is not None else (forms.bring_rows(procedure.get("bring")) if isinstance(procedure, dict) else None),
+        kind_choices=[{"value": k, "label": in_locale(_locale(), forms.KIND_NAMES[k])} for k in forms.DEADLINE_KINDS],
+        per_choices=[{"value": k, "label": in_locale(_locale(), v)} for k, v in forms.PER_NAMES.items()],
+        languages=LANGUAGES_BY_CODE, required_codes=forms.REQUIRED, optional_codes=forms.OPTIONAL,
+        is_departments=path == "departments.yaml"), status
 
 
 @bp.get("/drafts/<int:draft_id>/file/<path:path>")
@@ -390,9 +414,142 @@ def add_fee(draft_id: int, path: str):
     if errors:
         return _editor_page(d, path, errors=errors, posted=posted, status=400)
     fees.append(fee)
-    data["fees"] = fees
-    content.save_file(d, path, yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8"))
+    try:
+        changed = yaml_edit.replace(text, ("fees",), fees)
+    except yaml_edit.EditError:
+        data["fees"] = fees  # a layout the splice cannot follow: the whole file, as before
+        changed = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    content.save_file(d, path, changed.encode("utf-8"))
     return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="fee_added"))
+
+
+def _procedure_of(d, path: str) -> tuple[str, dict[str, Any] | None]:
+    path = content.store.check_path(path)
+    saved = content.read_file(d, path)
+    if saved is None or not PROCEDURE_FILE.match(path):
+        abort(404)
+    data = forms.load(saved)
+    return saved, data if isinstance(data, dict) else None
+
+
+def _unreadable() -> dict[str, Any]:
+    return {"field_id": "content", "message": _(
+        "このファイルは読み取れないため、フォームでは変更できません。上の欄で直してください。")}
+
+
+def _splice(d, path: str, saved: str, key: str, value: Any) -> bool:
+    """The file with only ``key`` rewritten, saved in the draft (False: the file's layout is one the
+    splice cannot follow)."""
+    try:
+        changed = yaml_edit.replace(saved, (key,), value)
+    except yaml_edit.EditError:
+        return False
+    content.save_file(d, path, changed.encode("utf-8"))
+    return True
+
+
+@bp.post("/drafts/<int:draft_id>/deadline/<path:path>")
+def save_deadline(draft_id: int, path: str):
+    d = _draft(draft_id)
+    path = content.store.check_path(path)
+    saved, data = _procedure_of(d, path)
+    if data is None:
+        return _editor_page(d, path, errors=[_unreadable()], status=400)
+    deadline, errors = forms.read_deadline(request.form, data.get("deadline"))
+    if not errors and not _splice(d, path, saved, "deadline", deadline):
+        errors = [_unreadable()]
+    if errors:
+        shown = {**{k: request.form.get(k, "")[:100] for k in ("kind", "amount", "start", "start_offset_days")},
+                 "text": forms.text_posted(request.form, "text"),
+                 "variants": len((data.get("deadline") or {}).get("variants") or []) if isinstance(data.get("deadline"), dict) else 0}
+        return _editor_page(d, path, errors=errors, deadline=shown, status=400)
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="deadline_saved", _anchor="deadline-title"))
+
+
+@bp.post("/drafts/<int:draft_id>/bring/<path:path>")
+def save_bring(draft_id: int, path: str):
+    """Things to bring: save, remove, or move one item up or down (every button saves the list)."""
+    d = _draft(draft_id)
+    path = content.store.check_path(path)
+    saved, data = _procedure_of(d, path)
+    if data is None:
+        return _editor_page(d, path, errors=[_unreadable()], status=400)
+    old = data.get("bring") if isinstance(data.get("bring"), list) else []
+    rows = forms.move(forms.posted_bring_rows(request.form, old), request.form.get("action", "save"))
+    known = forms.catalogue(content.store.files_of(d), _locale()).item_ids()
+    bring, errors = forms.read_bring(rows, old, known)
+    if not errors and not _splice(d, path, saved, "bring", bring):
+        errors = [_unreadable()]
+    if errors:
+        return _editor_page(d, path, errors=errors, bring=rows, status=400)
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="bring_saved", _anchor="bring-title"))
+
+
+# --- a counter of departments.yaml ------------------------------------------------------------
+
+COUNTERS_FILE = "departments.yaml"
+
+
+def _counter_page(d, counter_id: str, *, values=None, errors=None, department: str = "", status: int = 200):
+    saved = content.read_file(d, COUNTERS_FILE)
+    if saved is None:
+        abort(404)
+    data = forms.load(saved)
+    departments = data.get("departments") if isinstance(data, dict) else None
+    found = forms.find_counter(departments, counter_id) if counter_id else None
+    if counter_id and found is None:
+        abort(404)
+    old = departments[found[0]]["counters"][found[1]] if found else None
+    errors = _words(errors or [])
+    catalogue = forms.catalogue(content.store.files_of(d), _locale())
+    return render_template(
+        "staff/content/counter.html", draft=d, counter_id=counter_id, errors=errors,
+        field_errors={e["field_id"]: e["message"] for e in errors}, done=_done() if not errors else None,
+        values=values or forms.counter_values(old), department=department, catalogue=catalogue,
+        readable=isinstance(departments, list), path=COUNTERS_FILE,
+        counter_choices=[{"value": i, "label": f"{i}（{name}）"} for i, name, _dep in catalogue.counters],
+        department_choices=[{"value": i, "label": f"{i}（{name}）"} for i, name in catalogue.departments],
+        languages=LANGUAGES_BY_CODE, required_codes=forms.REQUIRED, optional_codes=forms.OPTIONAL), status
+
+
+@bp.get("/drafts/<int:draft_id>/counters")
+def counter(draft_id: int):
+    return _counter_page(_draft(draft_id), request.args.get("counter", "").strip()[:60])
+
+
+@bp.post("/drafts/<int:draft_id>/counters")
+def save_counter(draft_id: int):
+    """Change a counter (``counter``: its id), or add one to a department (``department``)."""
+    d = _draft(draft_id)
+    counter_id = request.form.get("counter", "").strip()[:60]
+    department = request.form.get("department", "").strip()[:60]
+    saved = content.read_file(d, COUNTERS_FILE)
+    data = forms.load(saved)
+    departments = data.get("departments") if isinstance(data, dict) else None
+    if saved is None or not isinstance(departments, list):
+        abort(404)
+    found = forms.find_counter(departments, counter_id) if counter_id else None
+    if counter_id and found is None:
+        abort(404)
+    catalogue = forms.catalogue(content.store.files_of(d), _locale())
+    old = departments[found[0]]["counters"][found[1]] if found else None
+    new, errors = forms.read_counter(request.form, old, {i for i, _n, _d in catalogue.counters})
+    dep_index = next((n for n, dep in enumerate(departments) if isinstance(dep, dict) and dep.get("id") == department), None)
+    if found is None and dep_index is None:
+        errors.insert(0, {"field_id": "department", "message": Message(N_("窓口を置く課を選んでください。"))})
+    changed = None
+    if not errors:
+        try:
+            changed = (yaml_edit.replace(saved, ("departments", found[0], "counters", found[1]), new) if found else
+                       yaml_edit.append(saved, ("departments", dep_index, "counters"), new))
+        except yaml_edit.EditError:
+            errors = [_unreadable()]
+    if errors:
+        values = {**{name: forms.text_posted(request.form, name) for name, _r in forms.COUNTER_TEXTS},
+                  **{k: request.form.get(k, "")[:60] for k in ("id", "floor", "window", "phone")}}
+        return _counter_page(d, counter_id, values=values, errors=errors, department=department, status=400)
+    content.save_file(d, COUNTERS_FILE, changed.encode("utf-8"))
+    return redirect(url_for("staff_content.counter", draft_id=d.id, counter=new["id"], done="counter_saved"))
 
 
 # --- history, changes, withdraw, rollback ------------------------------------------------------

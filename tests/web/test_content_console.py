@@ -73,7 +73,7 @@ def test_a_fee_from_a_future_day_ends_the_open_fee_and_the_change_is_published(a
     client = staff_client(policy.CURATOR)
     _id, url = _new_draft(client)
     editor = client.get(f"{url}/file/{FEE_FILE}").get_data(as_text=True)
-    assert "手数料を追加" in editor and "コメントは消えます" in editor and 'spellcheck="false"' in editor
+    assert "手数料を追加" in editor and "ほかの行とコメントはそのまま" in editor and 'spellcheck="false"' in editor
 
     r = _post(client, f"{url}/fees/{FEE_FILE}", {"amount_yen": "３５０円", "unit_ja": "1通", "unit_en": "per copy",
                                                  "channel": "any", "valid_from": "2027-04-01"}, page=url)
@@ -85,6 +85,7 @@ def test_a_fee_from_a_future_day_ends_the_open_fee_and_the_change_is_published(a
                                                  "channel": "any", "valid_from": "2027-04-01"}, page=url)
     assert r.status_code == 302
     fees = yaml.safe_load(_file(client, url, FEE_FILE))["fees"]
+    assert _file(client, url, FEE_FILE).startswith("# 住民票の写し")  # only the fees were rewritten
     assert [(f["amount_yen"], str(f["valid_from"]), str(f.get("valid_to"))) for f in fees] == [
         (300, "2000-04-01", "2027-03-31"), (350, "2027-04-01", "None")]
     assert "2027-03-31" in client.get(url).get_data(as_text=True)  # the diff

@@ -1,0 +1,118 @@
+"""The console's forms for the common fields (staff/content_forms.py, knowledge/yaml_edit.py): a
+procedure's deadline and things to bring, a counter of departments.yaml. Each rewrites only its
+block of the draft's file (the rest, comments included, stays as written), re-shows what was typed
+when it is refused, and goes through the same check as the YAML editor."""
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from core import policy
+from tests.web.test_content_console import _file, _new_draft, _post
+
+PROC = "procedures/juminhyo_utsushi.yaml"
+
+
+def _rest(text: str, key: str) -> list[str]:
+    """The file's lines outside the top-level block ``key``."""
+    out, inside = [], False
+    for line in text.splitlines():
+        if re.match(r"^[a-z_]+:", line):
+            inside = line.startswith(f"{key}:")
+        if not inside:
+            out.append(line)
+    return out
+
+
+def test_the_deadline_form_rewrites_only_the_deadline_and_refuses_bad_input_keeping_it(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    before = _file(client, url, PROC)
+    page = client.get(f"{url}/file/{PROC}").get_data(as_text=True)
+    assert 'id="deadline-title"' in page and 'list="deadline-starts"' in page and "event_date" in page
+
+    r = _post(client, f"{url}/deadline/{PROC}", {"kind": "days", "amount": "０", "start": "event_date",
+                                                 "text-ja": "14日以内", "text-en": ""}, page=url)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "1 から 3650 までの整数" in body and "日本語と英語の両方" in body
+    assert 'value="14日以内"' in body  # nothing typed is lost
+
+    r = _post(client, f"{url}/deadline/{PROC}", {"kind": "days", "amount": "14", "start": "event_date",
+                                                 "start_offset_days": "0", "text-ja": "14日以内",
+                                                 "text-en": "Within 14 days"}, page=url)
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    after = _file(client, url, PROC)
+    assert yaml.safe_load(after)["deadline"] == {"kind": "days", "amount": 14,
+                                                 "text": {"ja": "14日以内", "en": "Within 14 days"}}
+    assert _rest(after, "deadline") == _rest(before, "deadline")  # the comment line and the rest as written
+    assert after.startswith("# 住民票の写し")
+
+
+def test_things_to_bring_add_reorder_remove_keep_their_conditions(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    before = _file(client, url, PROC)
+    page = client.get(f"{url}/file/{PROC}").get_data(as_text=True)
+    assert '<datalist id="bring-items">' in page and '<option value="id_document">' in page
+    assert "facts.by_proxy" in page  # the condition is shown
+
+    rows = {"rows": "2", "orig-0": "0", "item-0": "id_document", "per-0": "procedure",
+            "note-0-ja": "窓口に来る人の分", "note-0-en": "For the person who comes to the counter",
+            "orig-1": "1", "item-1": "proxy_letter", "per-1": "procedure",
+            "note-1-ja": "代理人が届け出る場合", "note-1-en": "If a proxy files it for you"}
+    r = _post(client, f"{url}/bring/{PROC}", {**rows, "item-new": "no_such_thing", "action": "save"}, page=url)
+    assert r.status_code == 400 and "no_such_thing" in r.get_data(as_text=True)
+    assert "bring.yaml）にありません" in r.get_data(as_text=True)
+
+    r = _post(client, f"{url}/bring/{PROC}", {**rows, "action": "up:1"}, page=url)
+    assert r.status_code == 302
+    bring = yaml.safe_load(_file(client, url, PROC))["bring"]
+    assert [b["item"] for b in bring] == ["proxy_letter", "id_document"]
+    assert bring[0]["when"] == {"facts.by_proxy": True}  # its condition moved with it
+    assert _rest(_file(client, url, PROC), "bring") == _rest(before, "bring")
+
+    rows2 = {"rows": "2", "orig-0": "0", "item-0": "proxy_letter", "per-0": "procedure",
+             "note-0-ja": "代理人が届け出る場合", "note-0-en": "If a proxy files it for you",
+             "orig-1": "1", "item-1": "id_document", "per-1": "procedure", "note-1-ja": "", "note-1-en": ""}
+    r = _post(client, f"{url}/bring/{PROC}", {**rows2, "action": "remove:0", "item-new": "proxy_letter",
+                                              "per-new": "procedure"}, page=url)
+    assert r.status_code == 302
+    bring = yaml.safe_load(_file(client, url, PROC))["bring"]
+    assert bring == [{"item": "id_document"}, {"item": "proxy_letter"}]  # a new one has no condition
+
+    html = client.get(f"{url}/check").get_data(as_text=True)
+    assert "確認の結果" in html
+
+
+def test_a_counter_is_changed_and_added_with_pick_lists(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    before = _file(client, url, "departments.yaml")
+    page = client.get(f"{url}/counters").get_data(as_text=True)
+    assert 'value="shimin_madoguchi"' in page and "窓口を加える" in page
+
+    page = client.get(f"{url}/counters?counter=shimin_madoguchi").get_data(as_text=True)
+    assert 'name="name-ja"' in page and "市民課 窓口" in page
+    assert client.get(f"{url}/counters?counter=nowhere").status_code == 404
+
+    form = {"counter": "shimin_madoguchi", "name-ja": "市民課 窓口", "name-en": "Citizens Division counter",
+            "building-ja": "市役所", "building-en": "City Hall", "phone": "電話して"}
+    r = _post(client, f"{url}/counters", form, page=f"{url}/counters")
+    assert r.status_code == 400 and 'value="電話して"' in r.get_data(as_text=True)
+    r = _post(client, f"{url}/counters", {**form, "phone": "012-345-6789", "floor": "1F"}, page=f"{url}/counters")
+    assert r.status_code == 302
+    after = _file(client, url, "departments.yaml")
+    counters = yaml.safe_load(after)["departments"][0]["counters"]
+    assert counters[0]["phone"] == "012-345-6789" and counters[0]["floor"] == "1F"
+    assert after.splitlines()[:10] == before.splitlines()[:10]  # the comments at the top stay
+    assert len(after.splitlines()) == len(before.splitlines()) + 2
+
+    new = {"department": "shimin", "id": "shimin_new", "name-ja": "新しい窓口", "name-en": "New counter"}
+    r = _post(client, f"{url}/counters", {**new, "id": "shimin_madoguchi"}, page=f"{url}/counters")
+    assert r.status_code == 400 and "すでにあります" in r.get_data(as_text=True)
+    r = _post(client, f"{url}/counters", new, page=f"{url}/counters")
+    assert r.status_code == 302
+    ids = [c["id"] for c in yaml.safe_load(_file(client, url, "departments.yaml"))["departments"][0]["counters"]]
+    assert ids[-1] == "shimin_new"
