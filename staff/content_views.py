@@ -9,6 +9,7 @@ A draft belongs to the curator who made it (another's answers 404).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from typing import Any
 
@@ -19,8 +20,8 @@ from flask_babel import lazy_gettext as _l
 
 from core import policy
 from core.japan_time import JST, today_in_japan
-from core.pack_versions import DRAFT, FOLDERS, MAX_FILE_BYTES, WITHDRAWN, VersionError, aware, now_utc
 from core.languages import BY_CODE as LANGUAGES_BY_CODE
+from core.pack_versions import DRAFT, FOLDERS, MAX_FILE_BYTES, WITHDRAWN, VersionError, aware, now_utc
 from core.words import N_, Message, lang_of
 from core.words import text as in_locale
 from knowledge import yaml_edit
@@ -323,6 +324,7 @@ def _editor_page(d, path: str, *, text: str | None = None, errors=None, posted=N
     catalogue = forms.catalogue(content.store.files_of(d), _locale()) if fees is not None else None
     return render_template(
         "staff/content/editor.html", draft=d, path=path, text=saved if text is None else text,
+        text_posted=text is not None, saved_digest=hashlib.sha256(saved.encode("utf-8")).hexdigest()[:16],
         lines=saved.splitlines(), fees=fees, channel_names=dict(CHANNELS), errors=errors,
         channel_choices=[{"value": value, "label": label} for value, label in CHANNELS],
         field_errors={e["field_id"]: e["message"] for e in errors}, posted=posted or {},

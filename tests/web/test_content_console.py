@@ -299,3 +299,43 @@ def test_discard_and_remove(app, staff_client):
     r = _post(client, f"{url}/discard", page=url)
     assert r.status_code == 302 and "下書きを削除しました" in client.get(r.location).get_data(as_text=True)
     assert client.get(url).status_code == 404
+
+
+def test_the_editor_is_enhanced_by_a_local_script_and_an_expired_session_returns_to_it(app, staff_client):
+    """Line numbers, highlighting and the kept unsaved text are static/js/content-editor.js (served
+    by the app, over a plain textarea); a save sent after the session ended goes to the login and
+    from there back to the editor (where the script puts the unsaved text back)."""
+    import datetime as dt
+    from urllib.parse import parse_qs, urlsplit
+
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.staff_models import StaffSession
+
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    editor_url = f"{url}/file/{FEE_FILE}"
+    page = client.get(editor_url).get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*id="content"[^>]*data-editor data-storage-key="\d+:procedures/juminhyo_utsushi.yaml"'
+                     r' data-saved-digest="[0-9a-f]{16}"', page)
+    assert '/static/js/content-editor.js' in page and "https://" not in page.split("content-editor.js")[0][-200:]
+    served = client.get("/static/js/content-editor.js")
+    assert served.status_code == 200 and b"sessionStorage" in served.data
+    served.close()
+    token = csrf_from(page)
+    with app.app_context():
+        for s in db.session.scalars(select(StaffSession)):
+            s.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.commit()
+    r = client.post(editor_url, data={"csrf_token": token, "content": "id: x\n"},
+                    headers={"Referer": f"http://localhost{editor_url}"})
+    assert r.status_code == 303
+    target = urlsplit(r.location)
+    assert target.path == "/staff/login" and parse_qs(target.query)["next"] == [editor_url]
+    r = client.post(editor_url, data={"csrf_token": token, "content": "id: x\n"},
+                    headers={"Referer": f"http://localhost{editor_url}", "Accept": "application/json"})
+    assert r.status_code == 401  # a script's call is told, not redirected
+    r = client.post(editor_url, data={"csrf_token": token, "content": "id: x\n"},
+                    headers={"Referer": "http://elsewhere.example/staff/content/"})
+    assert r.status_code == 401  # never back to another host
