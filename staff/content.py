@@ -128,9 +128,13 @@ def _scenario_requests(book: Rulebook) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def publish(d: PackVersion, actor: str, role: str, reason: str, effective_from: dt.datetime | None) -> PackVersion:
+def publish(d: PackVersion, actor: str, role: str, reason: str, effective_from: dt.datetime | None,
+            confirmed: str | None = None) -> PackVersion:
     """The draft becomes the next version, at once or from ``effective_from``, if it passes every
-    check; audited either way."""
+    check; audited either way. ``confirmed``: the draft's digest as the curator's confirmation page
+    showed it; a draft changed since is refused (the page is shown again)."""
+    if confirmed is not None and confirmed != d.digest:
+        raise store.VersionError("draft_changed", _l("確認の画面を開いたあとで下書きが変わりました。もう一度確かめてください。"), 409)
     result = check(d)
     if not result.ok:
         audit.record("content.publish", target=f"draft {d.id}", result="denied", actor=actor, role=role,

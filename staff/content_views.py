@@ -268,20 +268,50 @@ def _effective_from(form) -> tuple[dt.datetime | None, list[dict[str, str]]]:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=JST).astimezone(dt.UTC), []
 
 
-@bp.post("/drafts/<int:draft_id>/publish")
-def publish(draft_id: int):
-    d = _draft(draft_id)
+def _publish_form(d):
     reason = request.form.get("reason", "").strip()[:2000]
     posted = {"reason": reason, "when": request.form.get("when", "now"),
               "effective_on": request.form.get("effective_on", "")[:20]}
     effective_from, errors = _effective_from(request.form)
     if not reason:
         errors.insert(0, {"field_id": "reason", "message": _("公開の理由を書いてください。")})
+    return reason, posted, effective_from, errors
+
+
+def _confirm_page(d, posted, effective_from, *, refused: str | None = None, status: int = 200):
+    """What publishing will do, to be confirmed: the files changed, the check, the impact, from
+    when, why. Nothing is published from the draft's page in one click."""
+    result = content.check(d)
+    impact = content.impact(d) if result.book is not None else None
+    return render_template(
+        "staff/content/publish.html", draft=d, changes=content.changes_of(d), result=result, impact=impact,
+        posted=posted, effective=_when(effective_from) if effective_from else None, refused=refused,
+        problems=len(result.problems), digest=d.digest), 409 if refused or not result.ok else status
+
+
+@bp.post("/drafts/<int:draft_id>/publish/confirm")
+def publish_confirm(draft_id: int):
+    d = _draft(draft_id)
+    _reason, posted, effective_from, errors = _publish_form(d)
     if errors:
         return _draft_page(d, errors=errors, posted=posted, status=400)
+    return _confirm_page(d, posted, effective_from)
+
+
+@bp.post("/drafts/<int:draft_id>/publish")
+def publish(draft_id: int):
+    d = _draft(draft_id)
+    reason, posted, effective_from, errors = _publish_form(d)
+    if errors:
+        return _draft_page(d, errors=errors, posted=posted, status=400)
+    confirmed = request.form.get("confirmed", "")[:100]
+    if not confirmed:  # not from the confirmation page: show it first
+        return _confirm_page(d, posted, effective_from)
     try:
-        version = content.publish(d, _actor(), g.staff.role, reason, effective_from)
+        version = content.publish(d, _actor(), g.staff.role, reason, effective_from, confirmed=confirmed)
     except VersionError as exc:
+        if exc.code == "draft_changed":
+            return _confirm_page(d, posted, effective_from, refused=exc.text())
         result = content.check(d) if exc.status == 409 else None
         return _draft_page(d, result=result, posted=posted, status=exc.status, refused=exc.text(),
                            errors=[{"field_id": "reason", "message": exc.text()}])

@@ -80,6 +80,9 @@ def test_a_fee_from_a_date_is_published_checked_and_seen_by_residents_and_audito
 
     page.goto(draft_url)
     page.fill("#reason", "住民票の写しの手数料を2027年4月1日から350円に改定")
+    page.get_by_role("button", name="公開の内容を確かめる").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("公開の確認")  # nothing published in one click
+    _checked(page, axe, found)
     page.get_by_role("button", name="公開する", exact=True).click()
     expect(page.locator("main")).to_contain_text("v2")
     _checked(page, axe, found)

@@ -40,7 +40,13 @@ def _save(client, draft_url: str, path: str, text: str):
 
 
 def _publish(client, draft_url: str, reason: str, **extra):
-    return _post(client, f"{draft_url}/publish", {"reason": reason, "when": "now", **extra}, page=draft_url)
+    """The two steps: the confirmation page, then 「公開する」 on it (with the digest it shows)."""
+    form = {"reason": reason, "when": "now", **extra}
+    r = _post(client, f"{draft_url}/publish/confirm", form, page=draft_url)
+    if r.status_code != 200:
+        return r
+    digest = re.search(r'name="confirmed" value="([0-9a-f]+)"', r.get_data(as_text=True))[1]
+    return _post(client, f"{draft_url}/publish", {**form, "confirmed": digest}, page=draft_url)
 
 
 def test_overview_shows_the_version_in_force_and_makes_a_draft(app, staff_client):
@@ -339,3 +345,32 @@ def test_the_editor_is_enhanced_by_a_local_script_and_an_expired_session_returns
     r = client.post(editor_url, data={"csrf_token": token, "content": "id: x\n"},
                     headers={"Referer": "http://elsewhere.example/staff/content/"})
     assert r.status_code == 401  # never back to another host
+
+
+def test_publishing_shows_a_confirmation_first_and_refuses_a_draft_changed_since(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    text = _file(client, url, LISTED_FILE)
+    assert _save(client, url, LISTED_FILE, text.replace("amount_yen: 0", "amount_yen: 100", 1)).status_code == 302
+    assert f'action="{url}/publish/confirm"' in client.get(url).get_data(as_text=True)
+
+    form = {"reason": "転出届の手数料を試しに変える", "when": "date", "effective_on": "2030-04-01"}
+    r = _post(client, f"{url}/publish", form, page=url)  # one click on an old form: only the summary
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "公開の確認" in html
+    for words in ("変更したファイル", "1件", LISTED_FILE, "問題なし", "結果が変わるシナリオ",
+                  "2030-04-01 00:00（日本時間）", "転出届の手数料を試しに変える"):
+        assert words in html, words
+    from core import pack_versions
+    with app.app_context():
+        assert pack_versions.current("kakogawa").number == 1  # nothing published yet
+    digest = re.search(r'name="confirmed" value="([0-9a-f]+)"', html)[1]
+
+    assert _save(client, url, LISTED_FILE, text.replace("amount_yen: 0", "amount_yen: 200", 1)).status_code == 302
+    r = _post(client, f"{url}/publish", {**form, "confirmed": digest}, page=url)
+    assert r.status_code == 409 and "下書きが変わりました" in r.get_data(as_text=True)
+    with app.app_context():
+        assert pack_versions.current("kakogawa").number == 1
+    new_digest = re.search(r'name="confirmed" value="([0-9a-f]+)"', r.get_data(as_text=True))[1]
+    r = _post(client, f"{url}/publish", {**form, "confirmed": new_digest}, page=url)
+    assert r.status_code == 302 and "done=scheduled" in r.location
