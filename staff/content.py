@@ -238,15 +238,31 @@ def preview_token(d: PackVersion) -> str:
     return URLSafeTimedSerializer(current_app.secret_key, salt="pack-preview").dumps([d.id, d.digest])
 
 
-def preview_rulebook(token: str) -> tuple[PackVersion, Rulebook] | None:
-    """The draft and its rulebook a preview token names, while it is valid and the draft unchanged."""
+PREVIEW_REFUSALS = ("expired", "changed", "failing")
+
+
+def _preview(token: str) -> tuple[str, PackVersion | None, Rulebook | None]:
+    """("ok", draft, rulebook), or why not: "expired" (an old or forged link), "changed" (the draft
+    changed since, or is gone), "failing" (the draft does not load: the check lists why)."""
     try:
         draft_id, digest = URLSafeTimedSerializer(current_app.secret_key, salt="pack-preview").loads(
             token, max_age=PREVIEW_SECONDS)
     except (BadSignature, ValueError, TypeError):
-        return None
+        return "expired", None, None
     version = db.session.get(PackVersion, draft_id) if isinstance(draft_id, int) else None
     if version is None or version.digest != digest or version.municipality != _municipality():
-        return None
+        return "changed", None, None
     book = draft_rulebook(version)
-    return (version, book) if book is not None else None
+    return ("ok", version, book) if book is not None else ("failing", version, None)
+
+
+def preview_rulebook(token: str) -> tuple[PackVersion, Rulebook] | None:
+    """The draft and its rulebook a preview token names, while it is valid and the draft unchanged."""
+    state, version, book = _preview(token)
+    return (version, book) if state == "ok" and version is not None and book is not None else None
+
+
+def preview_refusal(token: str) -> str | None:
+    """Why a preview token shows nothing (one of PREVIEW_REFUSALS), or None when it shows the draft."""
+    state, _version, _book = _preview(token)
+    return None if state == "ok" else state

@@ -122,8 +122,16 @@ def _variables(locale: str, kind: str, ctx: dict[str, Any], loc: tuple) -> dict[
     return out
 
 
+MISSING_LANGUAGES = N_("%(languages)s で書かれていない文が%(count)s件あります（%(fields)s）。公開はできますが、"
+                      "その言語の利用者には代わりの言語（英語か日本語）で表示されます。")
+
+
 def message_words(locale: str, kind: str, ctx: dict[str, Any], loc: tuple, english: str) -> str:
     """The message of a pydantic error of ``kind`` (with its ``ctx``) in ``locale``."""
+    if kind == "missing_languages":  # rules/pack_check.py: a warning
+        locs = list(ctx.get("locs") or [])
+        fields = "、".join(field_words(locale, one) for one in locs[:5]) + ("…" if len(locs) > 5 else "")
+        return text(locale, MISSING_LANGUAGES, languages=ctx.get("languages", ""), count=len(locs), fields=fields)
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
         return text(locale, ID_RULE)
     if kind == "string_too_short" and ctx.get("min_length") == 1:

@@ -27,7 +27,7 @@ from core.words import text as in_locale
 from knowledge import yaml_edit
 from staff import content
 from staff import content_forms as forms
-from staff.content_problems import read_problem, relative
+from staff.content_problems import read_problem
 from staff.date_fields import parse_iso
 from staff.guard import only_with_policy
 
@@ -180,7 +180,7 @@ def _draft_page(d, *, result=None, impact=None, errors=None, posted=None, status
     paths = content.file_list(d)
     return render_template(
         "staff/content/draft.html", draft=d, changes=content.changes_of(d), paths=paths,
-        result=result, problems=problems, warnings=[relative(w) for w in (result.warnings if result else [])],
+        result=result, problems=problems, warnings=[read_problem(w, _locale()) for w in (result.warnings if result else [])],
         impact=impact, errors=errors, field_errors={e["field_id"]: e["message"] for e in errors},
         posted=posted or {}, done=_done() if not errors else None, preview_link=token_link, refused=refused,
         folders=FOLDERS, folder_choices=[{"value": f, "label": f"{f}/"} for f in FOLDERS],

@@ -130,7 +130,7 @@ def test_the_impact_lists_the_scenarios_a_change_alters(app, staff_client):
     html = client.get(f"{url}/check").get_data(as_text=True)
     found = re.search(r"この変更で結果が変わるシナリオ：(\d+)件", html)
     assert found and int(found[1]) > 0, html[html.find("impact-title"):][:800]
-    assert "tenshutsu_todoke 手数料 0円" in html and "100円" in html
+    assert "tenshutsu_todoke（転出届） 手数料 0円" in html and "100円" in html  # the name beside the id
 
 
 def test_a_broken_file_shows_file_line_problems_and_cannot_be_published(app, staff_client):
@@ -374,3 +374,49 @@ def test_publishing_shows_a_confirmation_first_and_refuses_a_draft_changed_since
     new_digest = re.search(r'name="confirmed" value="([0-9a-f]+)"', r.get_data(as_text=True))[1]
     r = _post(client, f"{url}/publish", {**form, "confirmed": new_digest}, page=url)
     assert r.status_code == 302 and "done=scheduled" in r.location
+
+
+def test_a_new_procedure_without_the_packs_other_languages_is_a_warning_not_a_blocker(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    text = _file(client, url, FEE_FILE)
+    data = yaml.safe_load(text)
+    new = text.replace("id: juminhyo_utsushi", "id: shiken_shomei", 1).replace(
+        f"  ja: {data['name']['ja']}\n", "  ja: 試験用の証明書\n", 1).replace(
+        f"  ja: {data['description']['ja']}\n", "  ja: 試験のための手続きです。\n", 1)
+    new = re.sub(r"(?m)^  easy: .*\n", "", new, count=1)  # the name's やさしい日本語 goes with the old name
+    new = new.replace("online: true", "online: false", 1)  # no online form for it
+    r = _post(client, f"{url}/files", {"path": "procedures/shiken_shomei.yaml", "content": new}, page=url)
+    assert r.status_code == 302
+    html = client.get(f"{url}/check").get_data(as_text=True)
+    assert "問題は見つかりませんでした" in html, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[html.find("check-title"):]))[:1500]  # still publishable
+    warning = re.search(r'<li class="content-text"><a href="[^"]*shiken_shomei.yaml">procedures/shiken_shomei.yaml</a>'
+                        r"（(\d+)行目）：([^<]*)", html)
+    assert warning, html[html.find("warnings-title"):][:1500]
+    assert warning[2].startswith("name：easy, zh, ko, vi, pt で書かれていない文が2件あります（name、description）")
+    warnings = html[html.find("warnings-title"):html.find("impact-title")]
+    assert warnings.count("<li") == 1  # the others are whole
+
+
+def test_the_preview_of_a_draft_that_fails_the_check_says_so(app, staff_client):
+    import html as htmlmod
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+
+    def preview_link() -> str:
+        found = re.search(r'href="(/preview/start\?token=[^"]+)"', client.get(url).get_data(as_text=True))
+        assert found
+        return htmlmod.unescape(found[1])
+
+    r = client.get(preview_link())
+    assert r.status_code == 302 and r.location.endswith("/")  # a good draft: the guide, with the draft
+    client.post("/preview/end")
+    text = _file(client, url, FEE_FILE)
+    assert _save(client, url, FEE_FILE, text.replace("amount_yen: 300", "amount_yen: -300", 1)).status_code == 302
+    r = client.get(preview_link())
+    assert r.status_code == 302 and "why=failing" in r.location
+    page = client.get(r.location).get_data(as_text=True)
+    assert "この下書きはプレビューできません" in page and "確認で問題が見つかった" in page and "期限" not in page
+    assert "why=expired" in client.get("/preview/start?token=forged").location
+    ended = client.get("/preview/ended?why=expired").get_data(as_text=True)
+    assert "期限（1時間）が過ぎました" in ended
