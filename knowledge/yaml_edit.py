@@ -71,12 +71,15 @@ def _checked(before: str, after: str, path: tuple, value: Any, *, appended: bool
     expected = old
     *parents, last = path
     target = expected
-    for step in parents:
-        target = target[step]
-    if appended:
-        target.append(value)
-    else:
-        target[last] = value
+    try:
+        for step in parents:
+            target = target[step]
+        if appended:
+            target.append(value)
+        else:
+            target[last] = value
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise EditError("the file does not hold that place") from None
     if new != expected:
         raise EditError("the edit would change other values")
     return after

@@ -27,7 +27,7 @@ class ProblemText(str):
     loc: tuple = ()
     line: int = 0
     kind: str = ""
-    ctx: dict[str, Any] = {}  # noqa: RUF012 (read only: a default for problems made without one)
+    ctx: dict[str, Any] = {}  # read only: the default of problems made without one
 
     @classmethod
     def of(cls, text: str, loc: tuple, line: int, kind: str = "", ctx: dict[str, Any] | None = None) -> ProblemText:

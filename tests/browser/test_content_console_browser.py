@@ -121,10 +121,9 @@ def test_the_editor_numbers_and_colours_lines_and_keeps_unsaved_text_over_a_new_
     import pyotp
     from sqlalchemy import select
 
-    from tests.conftest import STAFF_PASSWORD
-
     from core.db import db
     from core.staff_models import StaffSession
+    from tests.conftest import STAFF_PASSWORD
 
     axe = Axe()
     found: list[str] = []
