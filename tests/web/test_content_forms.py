@@ -116,3 +116,35 @@ def test_a_counter_is_changed_and_added_with_pick_lists(app, staff_client):
     assert r.status_code == 302
     ids = [c["id"] for c in yaml.safe_load(_file(client, url, "departments.yaml"))["departments"][0]["counters"]]
     assert ids[-1] == "shimin_new"
+
+
+def test_hostile_or_broken_input_to_the_forms_is_a_clear_4xx(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    r = _post(client, f"{url}/deadline/bring.yaml", {"kind": "days"}, page=url)
+    assert r.status_code == 404  # not a procedure
+    r = _post(client, f"{url}/bring/../../etc/passwd", {"rows": "1"}, page=url)
+    assert r.status_code in (400, 404)
+    for form in ({"rows": "999999999999", "action": "save"}, {"rows": "x", "action": "down:99"},
+                 {"rows": "1", "orig-0": "99", "item-0": "id_document", "per-0": "everyone", "action": "up:-1"}):
+        r = _post(client, f"{url}/bring/{PROC}", form, page=url)
+        assert r.status_code in (302, 400), (form, r.status_code)
+    r = _post(client, f"{url}/deadline/{PROC}", {"kind": "weeks", "amount": "1e9", "start": "../x",
+                                                 "start_offset_days": "-1", "text-ja": "<script>", "text-en": "x"}, page=url)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and "期限の種類を選んでください" in body and "&lt;script&gt;" in body
+
+    # a file the forms cannot read: 400 with the words, nothing lost
+    assert client.post(f"{url}/file/{PROC}", data={"csrf_token": _token(client, url), "content": "id: [broken\n"}).status_code == 302
+    r = _post(client, f"{url}/deadline/{PROC}", {"kind": "none", "text-ja": "なし", "text-en": "None"}, page=url)
+    assert r.status_code == 400 and "フォームでは変更できません" in r.get_data(as_text=True)
+    assert _file(client, url, PROC) == "id: [broken\n"
+    r = _post(client, f"{url}/counters", {"counter": "nowhere", "name-ja": "x", "name-en": "x"}, page=f"{url}/counters")
+    assert r.status_code == 404
+    r = _post(client, f"{url}/counters", {"name-ja": "x", "name-en": "x", "id": "new_one"}, page=f"{url}/counters")
+    assert r.status_code == 400 and "窓口を置く課を選んでください" in r.get_data(as_text=True)
+
+
+def _token(client, url):
+    from tests.conftest import csrf_from
+    return csrf_from(client.get(url).get_data(as_text=True))
