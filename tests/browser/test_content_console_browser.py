@@ -167,5 +167,9 @@ def test_the_editor_numbers_and_colours_lines_and_keeps_unsaved_text_over_a_new_
     _checked(page, axe, found)
     page.get_by_role("button", name="戻した変更を捨てる").click()
     assert "# 書きかけ" not in area.input_value()
+
+    page.goto(editor_url.split("/file/")[0] + "/counters?counter=shimin_madoguchi")  # the counter form
+    expect(page.get_by_label("窓口の名前（日本語）")).to_have_value("市民課 窓口")
+    _checked(page, axe, found)
     context.close()
     assert found == [], "\n".join(found)

@@ -57,6 +57,7 @@ def test_things_to_bring_add_reorder_remove_keep_their_conditions(app, staff_cli
     page = client.get(f"{url}/file/{PROC}").get_data(as_text=True)
     assert '<datalist id="bring-items">' in page and '<option value="id_document">' in page
     assert "facts.by_proxy" in page  # the condition is shown
+    assert re.search(r'id="item-0-hint"[^>]*>\s*本人確認書類', page)  # the item's name beside its id
 
     rows = {"rows": "2", "orig-0": "0", "item-0": "id_document", "per-0": "procedure",
             "note-0-ja": "窓口に来る人の分", "note-0-en": "For the person who comes to the counter",
