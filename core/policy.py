@@ -128,6 +128,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_content.add_fee": frozenset({CURATOR, ADMIN}),
     "staff_content.save_deadline": frozenset({CURATOR, ADMIN}),
     "staff_content.save_bring": frozenset({CURATOR, ADMIN}),
+    "staff_content.save_place": frozenset({CURATOR, ADMIN}),
     "staff_content.counter": frozenset({CURATOR, ADMIN}),
     "staff_content.save_counter": frozenset({CURATOR, ADMIN}),
     "staff_content.publish_confirm": frozenset({CURATOR, ADMIN}),

@@ -44,6 +44,7 @@ DONE = {
     "removed": _l("ファイルを削除しました。"),
     "fee_added": _l("手数料を追加しました。「確認する」で問題がないか調べてください。"),
     "deadline_saved": _l("期限を保存しました。「確認する」で問題がないか調べてください。"),
+    "place_saved": _l("窓口を保存しました。「確認する」で問題がないか調べてください。"),
     "bring_saved": _l("持ち物を保存しました。「確認する」で問題がないか調べてください。"),
     "counter_saved": _l("窓口を保存しました。「確認する」で問題がないか調べてください。"),
 }
@@ -364,7 +365,9 @@ def _editor_page(d, path: str, *, text: str | None = None, errors=None, posted=N
         kind_choices=[{"value": k, "label": in_locale(_locale(), forms.KIND_NAMES[k])} for k in forms.DEADLINE_KINDS],
         per_choices=[{"value": k, "label": in_locale(_locale(), v)} for k, v in forms.PER_NAMES.items()],
         languages=LANGUAGES_BY_CODE, required_codes=forms.REQUIRED, optional_codes=forms.OPTIONAL,
-        is_departments=path == "departments.yaml"), status
+        is_departments=path == "departments.yaml",
+        place=procedure.get("counter") if isinstance(procedure, dict) else None,
+        counter_choices=[{"value": i, "label": f"{i}（{name}）"} for i, name, _dep in catalogue.counters] if catalogue else []), status
 
 
 @bp.get("/drafts/<int:draft_id>/file/<path:path>")
@@ -496,6 +499,27 @@ def save_deadline(draft_id: int, path: str):
                  "variants": len((data.get("deadline") or {}).get("variants") or []) if isinstance(data.get("deadline"), dict) else 0}
         return _editor_page(d, path, errors=errors, deadline=shown, status=400)
     return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="deadline_saved", _anchor="deadline-title"))
+
+
+@bp.post("/drafts/<int:draft_id>/place/<path:path>")
+def save_place(draft_id: int, path: str):
+    """The counter that takes the procedure (its department follows the counter's)."""
+    d = _draft(draft_id)
+    path = content.store.check_path(path)
+    saved, data = _procedure_of(d, path)
+    if data is None:
+        return _editor_page(d, path, errors=[_unreadable()], status=400)
+    counter_id = request.form.get("counter", "").strip()[:60]
+    department = {c: dep for c, _name, dep in forms.catalogue(content.store.files_of(d), _locale()).counters}.get(counter_id)
+    if department is None:
+        return _editor_page(d, path, errors=[{"field_id": "counter", "message": _("窓口を一覧から選んでください。")}],
+                            status=400)
+    try:
+        changed = yaml_edit.replace(yaml_edit.replace(saved, ("department",), department), ("counter",), counter_id)
+    except yaml_edit.EditError:
+        return _editor_page(d, path, errors=[_unreadable()], status=400)
+    content.save_file(d, path, changed.encode("utf-8"))
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="place_saved", _anchor="place-title"))
 
 
 @bp.post("/drafts/<int:draft_id>/bring/<path:path>")

@@ -149,3 +149,18 @@ def test_hostile_or_broken_input_to_the_forms_is_a_clear_4xx(app, staff_client):
 def _token(client, url):
     from tests.conftest import csrf_from
     return csrf_from(client.get(url).get_data(as_text=True))
+
+
+def test_the_counter_of_a_procedure_is_picked_from_the_list_and_brings_its_department(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    page = client.get(f"{url}/file/{PROC}").get_data(as_text=True)
+    assert re.search(r'<option value="shimin_madoguchi" selected>', page)
+    deps = yaml.safe_load(_file(client, url, "departments.yaml"))["departments"]
+    other = next((c["id"], d["id"]) for d in deps if d["id"] != "shimin" for c in d["counters"])
+    r = _post(client, f"{url}/place/{PROC}", {"counter": "no_such_counter"}, page=url)
+    assert r.status_code == 400 and "窓口を一覧から選んでください" in r.get_data(as_text=True)
+    r = _post(client, f"{url}/place/{PROC}", {"counter": other[0]}, page=url)
+    assert r.status_code == 302
+    data = yaml.safe_load(_file(client, url, PROC))
+    assert (data["counter"], data["department"]) == other
