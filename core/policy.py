@@ -129,6 +129,8 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_content.save_deadline": frozenset({CURATOR, ADMIN}),
     "staff_content.save_bring": frozenset({CURATOR, ADMIN}),
     "staff_content.save_place": frozenset({CURATOR, ADMIN}),
+    "staff_content.save_rule": frozenset({CURATOR, ADMIN}),
+    "staff_content.save_scenario": frozenset({CURATOR, ADMIN}),
     "staff_content.counter": frozenset({CURATOR, ADMIN}),
     "staff_content.save_counter": frozenset({CURATOR, ADMIN}),
     "staff_content.publish_confirm": frozenset({CURATOR, ADMIN}),

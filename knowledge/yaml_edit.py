@@ -38,12 +38,12 @@ def _end_line(lines: list[str], start: int, mark: yaml.Mark) -> int:
     return end
 
 
-def _compose(text: str) -> yaml.Node:
+def _compose(text: str, *, lists: bool = False) -> yaml.Node:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         raise EditError(str(exc)) from None
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(node, yaml.MappingNode) and not (lists and isinstance(node, yaml.SequenceNode)):
         raise EditError("not a mapping")
     return node
 
@@ -122,8 +122,8 @@ def replace(text: str, path: tuple[str | int, ...], value: Any) -> str:
 
 
 def append(text: str, path: tuple[str | int, ...], value: Any) -> str:
-    """``text`` with ``value`` added at the end of the list at ``path``."""
-    root = _compose(text)
+    """``text`` with ``value`` added at the end of the list at ``path`` (``()``: the file is a list)."""
+    root = _compose(text, lists=not path)
     lines = text.splitlines()
     node: yaml.Node = root
     for step in path:

@@ -326,3 +326,85 @@ def read_counter(form: Mapping[str, str], old: Any, taken: set[str]) -> tuple[di
     ordered = {k: new[k] for k in order if k in new}
     ordered.update({k: v for k, v in new.items() if k not in ordered})
     return ordered, errors
+
+
+# --- a new procedure, a rule, a scenario: what a new curator adds -------------------------------
+
+
+def procedure_starter(catalogue: Catalogue, today: str) -> str:
+    """A new procedure file to fill in: every field the schema needs, the texts left empty (the
+    check then names each one to write, in the reader's language)."""
+    department, counter = "", ""
+    if catalogue.counters:
+        counter, _name, department = catalogue.counters[0]
+    empty = {code: "" for code in REQUIRED}
+    starter = {"id": "", "name": dict(empty), "description": dict(empty), "department": department,
+               "counter": counter, "deadline": {"kind": "none", "text": dict(empty)}, "bring": [], "fees": [],
+               "source_url": "", "verified_on": today, "verified": False}
+    return yaml.safe_dump(starter, allow_unicode=True, sort_keys=False, default_flow_style=False)
+
+
+def _condition(form: Mapping[str, str], name: str, errors: Errors) -> dict[str, Any] | None:
+    raw = form.get(name, "").strip()[:1000]
+    if not raw:
+        return None
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = None
+    if not isinstance(value, dict) or not value:
+        _error(errors, name, N_("条件は {facts.by_proxy: true} のように、「名前: 値」の組で書いてください。"))
+        return None
+    return value
+
+
+def read_rule(form: Mapping[str, str], rules: Any, procedures: set[str]) -> tuple[dict[str, Any], Errors]:
+    """A rule of rules/<event>.yaml: its id, the procedure it lists, its conditions (optional)."""
+    errors: Errors = []
+    rule_id = form.get("rule_id", "").strip()[:60]
+    procedure = form.get("procedure", "").strip()[:60]
+    taken = {r.get("id") for r in rules if isinstance(r, dict)} if isinstance(rules, list) else set()
+    if not re.match(ID_PATTERN, rule_id):
+        _error(errors, "rule_id", N_("ルールの id を、英小文字・数字・「_」で入れてください。例：tennyu"))
+    elif rule_id in taken:
+        _error(errors, "rule_id", N_("この id のルールはすでにあります。別の id にしてください。"))
+    if procedure not in procedures:
+        _error(errors, "procedure", N_("手続きを一覧から選んでください。"))
+    rule: dict[str, Any] = {"id": rule_id, "procedure": procedure}
+    for name in ("when", "member"):
+        value = _condition(form, name, errors)
+        if value is not None:
+            rule[name] = value
+    return rule, errors
+
+
+def scenario_names(scenarios: Any) -> list[str]:
+    return [str(s.get("name", "")) for s in scenarios if isinstance(s, dict)] if isinstance(scenarios, list) else []
+
+
+def read_scenario(form: Mapping[str, str], scenarios: Any, procedures: set[str]) -> tuple[dict[str, Any], Errors]:
+    """A scenario copied from one of the file's (its household and answers), with a new name and
+    the procedure it must now list."""
+    errors: Errors = []
+    scenarios = scenarios if isinstance(scenarios, list) else []
+    raw = form.get("copy", "")
+    base = scenarios[int(raw)] if raw.isascii() and raw.isdigit() and int(raw) < len(scenarios) else None
+    name = form.get("name", "").strip()[:200]
+    include = form.get("include", "").strip()[:60]
+    if not isinstance(base, dict):
+        _error(errors, "copy", N_("もとにするシナリオを選んでください。"))
+    if not name:
+        _error(errors, "name", N_("シナリオの名前を入れてください。"))
+    elif name in scenario_names(scenarios):
+        _error(errors, "name", N_("同じ名前のシナリオがあります。別の名前にしてください。"))
+    if include and include not in procedures:
+        _error(errors, "include", N_("手続きを一覧から選んでください。"))
+    scenario = dict(base) if isinstance(base, dict) else {}
+    scenario["name"] = name
+    expect = dict(scenario.get("expect") or {}) if isinstance(scenario.get("expect"), dict) else {}
+    if include:
+        expect["include"] = [*(p for p in expect.get("include") or [] if p != include), include]
+        if isinstance(expect.get("exclude"), list):
+            expect["exclude"] = [p for p in expect["exclude"] if p != include]
+    scenario["expect"] = expect
+    return {"name": name, **{k: v for k, v in scenario.items() if k != "name"}}, errors

@@ -45,6 +45,8 @@ DONE = {
     "fee_added": _l("手数料を追加しました。「確認する」で問題がないか調べてください。"),
     "deadline_saved": _l("期限を保存しました。「確認する」で問題がないか調べてください。"),
     "place_saved": _l("窓口を保存しました。「確認する」で問題がないか調べてください。"),
+    "rule_added": _l("ルールを加えました。「確認する」で問題がないか調べてください。"),
+    "scenario_added": _l("シナリオを加えました。「確認する」で、期待どおりの結果になるか調べてください。"),
     "bring_saved": _l("持ち物を保存しました。「確認する」で問題がないか調べてください。"),
     "counter_saved": _l("窓口を保存しました。「確認する」で問題がないか調べてください。"),
 }
@@ -191,7 +193,12 @@ def _draft_page(d, *, result=None, impact=None, errors=None, posted=None, status
 
 @bp.get("/drafts/<int:draft_id>")
 def draft(draft_id: int):
-    return _draft_page(_draft(draft_id))
+    d = _draft(draft_id)
+    if request.args.get("starter") == "procedure":  # a new procedure's file to fill in
+        starter = forms.procedure_starter(forms.catalogue(content.store.files_of(d), _locale()),
+                                          today_in_japan().isoformat())
+        return _draft_page(d, posted={"path": "procedures/", "content": starter})
+    return _draft_page(d)
 
 
 @bp.get("/drafts/<int:draft_id>/check")
@@ -352,7 +359,10 @@ def _editor_page(d, path: str, *, text: str | None = None, errors=None, posted=N
     errors = _words(errors or [])
     fees = _fees_of(saved) if PROCEDURE_FILE.match(path) else None
     procedure = forms.load(saved) if fees is not None else None
-    catalogue = forms.catalogue(content.store.files_of(d), _locale()) if fees is not None else None
+    listing = RULES_FILE.match(path) or SCENARIOS_FILE.match(path)  # the rule and scenario forms
+    catalogue = forms.catalogue(content.store.files_of(d), _locale(), procedures=bool(listing)) \
+        if fees is not None or listing else None
+    scenarios = forms.load(saved) if SCENARIOS_FILE.match(path) else None
     return render_template(
         "staff/content/editor.html", draft=d, path=path, text=saved if text is None else text,
         text_posted=text is not None, saved_digest=hashlib.sha256(saved.encode("utf-8")).hexdigest()[:16],
@@ -367,6 +377,9 @@ def _editor_page(d, path: str, *, text: str | None = None, errors=None, posted=N
         languages=LANGUAGES_BY_CODE, required_codes=forms.REQUIRED, optional_codes=forms.OPTIONAL,
         is_departments=path == "departments.yaml",
         place=procedure.get("counter") if isinstance(procedure, dict) else None,
+        rule_form=bool(RULES_FILE.match(path)) and isinstance(forms.load(saved), dict),
+        scenario_choices=[{"value": str(n), "label": name} for n, name in enumerate(forms.scenario_names(scenarios))]
+        if SCENARIOS_FILE.match(path) and isinstance(scenarios, list) else None,
         counter_choices=[{"value": i, "label": f"{i}（{name}）"} for i, name, _dep in catalogue.counters] if catalogue else []), status
 
 
@@ -499,6 +512,65 @@ def save_deadline(draft_id: int, path: str):
                  "variants": len((data.get("deadline") or {}).get("variants") or []) if isinstance(data.get("deadline"), dict) else 0}
         return _editor_page(d, path, errors=errors, deadline=shown, status=400)
     return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="deadline_saved", _anchor="deadline-title"))
+
+
+RULES_FILE = re.compile(r"^rules/[a-z0-9_]+\.yaml$")
+SCENARIOS_FILE = re.compile(r"^scenarios/[a-z0-9_]+\.yaml$")
+
+
+def _listing_file(d, path: str, pattern: re.Pattern[str]) -> tuple[str, str, Any]:
+    path = content.store.check_path(path)
+    saved = content.read_file(d, path)
+    if saved is None or not pattern.match(path):
+        abort(404)
+    return path, saved, forms.load(saved)
+
+
+def _procedure_ids(d) -> set[str]:
+    return {i for i, _name in forms.catalogue(content.store.files_of(d), _locale(), procedures=True).procedures}
+
+
+@bp.post("/drafts/<int:draft_id>/rules/<path:path>")
+def save_rule(draft_id: int, path: str):
+    """A new rule at the end of a life event's rules: which procedure, under which conditions."""
+    d = _draft(draft_id)
+    path, saved, data = _listing_file(d, path, RULES_FILE)
+    posted = {k: request.form.get(k, "")[:1000] for k in ("rule_id", "procedure", "when", "member")}
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        return _editor_page(d, path, errors=[_unreadable()], posted=posted, status=400)
+    rule, errors = forms.read_rule(request.form, data["rules"], _procedure_ids(d))
+    changed = None
+    if not errors:
+        try:
+            changed = yaml_edit.append(saved, ("rules",), rule)
+        except yaml_edit.EditError:
+            errors = [_unreadable()]
+    if errors:
+        return _editor_page(d, path, errors=errors, posted=posted, status=400)
+    content.save_file(d, path, changed.encode("utf-8"))
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="rule_added", _anchor="rule-title"))
+
+
+@bp.post("/drafts/<int:draft_id>/scenarios/<path:path>")
+def save_scenario(draft_id: int, path: str):
+    """A new scenario: a copy of one of the file's, renamed, that must now list a procedure."""
+    d = _draft(draft_id)
+    path, saved, data = _listing_file(d, path, SCENARIOS_FILE)
+    posted = {k: request.form.get(k, "")[:200] for k in ("copy", "name", "include")}
+    if not isinstance(data, list):
+        return _editor_page(d, path, errors=[_unreadable()], posted=posted, status=400)
+    scenario, errors = forms.read_scenario(request.form, data, _procedure_ids(d))
+    changed = None
+    if not errors:
+        try:
+            changed = yaml_edit.append(saved, (), scenario)
+        except yaml_edit.EditError:
+            errors = [_unreadable()]
+    if errors:
+        return _editor_page(d, path, errors=errors, posted=posted, status=400)
+    content.save_file(d, path, changed.encode("utf-8"))
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="scenario_added",
+                            _anchor="scenario-title"))
 
 
 @bp.post("/drafts/<int:draft_id>/place/<path:path>")

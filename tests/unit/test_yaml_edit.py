@@ -70,3 +70,9 @@ def test_a_missing_key_is_added_at_the_end():
 def test_what_it_cannot_follow_is_an_edit_error(text, path):
     with pytest.raises(EditError):
         replace(text, path, {"v": 1})
+
+
+def test_an_item_is_added_to_a_file_that_is_a_list():
+    text = "# scenarios\n- name: a\n  expect: {include: [x]}\n"
+    out = append(text, (), {"name": "b", "expect": {"include": ["y"]}})
+    assert [s["name"] for s in yaml.safe_load(out)] == ["a", "b"] and out.startswith("# scenarios\n- name: a\n")

@@ -164,3 +164,57 @@ def test_the_counter_of_a_procedure_is_picked_from_the_list_and_brings_its_depar
     assert r.status_code == 302
     data = yaml.safe_load(_file(client, url, PROC))
     assert (data["counter"], data["department"]) == other
+
+
+def test_a_new_curator_adds_a_procedure_its_rule_and_a_scenario_from_the_browser(app, staff_client):
+    """The walk of the issue: a new procedure from the starter, a rule that lists it, a scenario
+    that expects it; the check names what is still empty, then passes."""
+    import html as htmlmod
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    page = client.get(f"{url}?starter=procedure").get_data(as_text=True)
+    starter = htmlmod.unescape(re.search(r'<textarea[^>]*id="content"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    assert 'value="procedures/"' in page and "department:" in starter and "verified: false" in starter
+    path = "procedures/shiken_todoke.yaml"
+    r = _post(client, f"{url}/files", {"path": path, "content": starter}, page=url)
+    assert r.status_code == 302
+    html = client.get(f"{url}/check").get_data(as_text=True)
+    assert "空にはできません" in html and "name › ja" in html  # what to write, where
+
+    data = yaml.safe_load(starter)
+    data.update(id="shiken_todoke", name={"ja": "試験の届出", "en": "Test notification"},
+                description={"ja": "試験のための届出です。", "en": "A notification for the test."},
+                source_url="https://example.org/shiken")
+    data["deadline"]["text"] = {"ja": "期限はありません", "en": "No deadline"}
+    from tests.web.test_content_console import _save
+    assert _save(client, url, path, yaml.safe_dump(data, allow_unicode=True, sort_keys=False)).status_code == 302
+
+    rules = "rules/moving_in.yaml"
+    editor = client.get(f"{url}/file/{rules}").get_data(as_text=True)
+    assert '<datalist id="procedure-ids">' in editor and '<option value="shiken_todoke">試験の届出</option>' in editor
+    r = _post(client, f"{url}/rules/{rules}", {"rule_id": "tennyu", "procedure": "nothing", "when": "dog"}, page=url)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and "すでにあります" in body and "一覧から選んで" in body and "「名前: 値」の組" in body
+    r = _post(client, f"{url}/rules/{rules}", {"rule_id": "shiken_dog", "procedure": "shiken_todoke",
+                                               "when": "{facts.dog: true}"}, page=url)
+    assert r.status_code == 302
+    assert yaml.safe_load(_file(client, url, rules))["rules"][-1] == {
+        "id": "shiken_dog", "procedure": "shiken_todoke", "when": {"facts.dog": True}}
+
+    scenarios = "scenarios/moving_in.yaml"
+    names = [s["name"] for s in yaml.safe_load(_file(client, url, scenarios))]
+    dog = next(n for n, s in enumerate(yaml.safe_load(_file(client, url, scenarios)))
+               if s["request"]["facts"].get("dog") is True)
+    r = _post(client, f"{url}/scenarios/{scenarios}", {"copy": str(dog), "name": names[0], "include": "shiken_todoke"},
+              page=url)
+    assert r.status_code == 400 and "同じ名前のシナリオ" in r.get_data(as_text=True)
+    r = _post(client, f"{url}/scenarios/{scenarios}", {"copy": str(dog), "name": "犬のいる世帯は試験の届出も",
+                                                       "include": "shiken_todoke"}, page=url)
+    assert r.status_code == 302
+    added = yaml.safe_load(_file(client, url, scenarios))[-1]
+    assert added["name"] == "犬のいる世帯は試験の届出も" and "shiken_todoke" in added["expect"]["include"]
+
+    html = client.get(f"{url}/check").get_data(as_text=True)
+    assert "問題は見つかりませんでした" in html, re.sub(r"<[^>]+>", " ", html[html.find("check-title"):])[:1200]
+    found = re.search(r"(\d+) / (\d+) 件が期待どおり", html)
+    assert found and found[1] == found[2]
