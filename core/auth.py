@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 import string
+from urllib.parse import urlsplit
 
 import pyotp
 from argon2 import PasswordHasher
@@ -256,6 +257,19 @@ def require_department(department_id: str) -> None:
         abort(404)
 
 
+def _form_page() -> str | None:
+    """The console page a browser's form was posted from (its Referer on this host), or None for
+    anything else (a script's JSON call keeps its 401); the login checks it again (_safe_next)."""
+    if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return None
+    if request.accept_mimetypes.best == "application/json":
+        return None
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/staff/"):
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
 def _guard() -> object | None:
     if not is_staff_request():
         if current_app.config["STAFF_HOST"] and request.host.split(":")[0] == current_app.config["STAFF_HOST"] \
@@ -271,6 +285,9 @@ def _guard() -> object | None:
     if g.staff is None:
         if request.method == "GET" and endpoint in policy.POLICY:
             return redirect(url_for("staff.login", next=request.full_path if request.args else request.path))
+        back = _form_page() if endpoint in policy.POLICY else None
+        if back:  # a form sent after the session ended: log in, then back to the page it was on
+            return redirect(url_for("staff.login", next=back), 303)
         abort(401)
     if g.staff.must_change_password and endpoint not in ("staff.password", "staff.logout", "staff.keepalive",
                                                          "staff.session_status", "static"):

@@ -66,7 +66,7 @@ def validate_doc(doc: YamlDoc, model: type[M], problems: list[str]) -> M | None:
         return model.model_validate(doc.data)
     except ValidationError as exc:
         for err in exc.errors():
-            problems.append(doc.problem(tuple(err["loc"]), err["msg"]))
+            problems.append(doc.problem(tuple(err["loc"]), err["msg"], err["type"], err.get("ctx")))
         return None
 
 

@@ -19,6 +19,23 @@ class KnowledgeError(ValueError):
         self.problems = problems
 
 
+class ProblemText(str):
+    """A problem as text (``file:line: field: message``, what the CLI prints) that remembers what it
+    was made of: the field's path, the line, and pydantic's error type with its context, so the
+    curators' console can word it in the reader's language (staff/content_problems.py)."""
+
+    loc: tuple = ()
+    line: int = 0
+    kind: str = ""
+    ctx: dict[str, Any] = {}  # read only: the default of problems made without one
+
+    @classmethod
+    def of(cls, text: str, loc: tuple, line: int, kind: str = "", ctx: dict[str, Any] | None = None) -> ProblemText:
+        out = cls(text)
+        out.loc, out.line, out.kind, out.ctx = tuple(loc), line, kind, dict(ctx or {})
+        return out
+
+
 @dataclass
 class YamlDoc:
     path: Path
@@ -32,9 +49,11 @@ class YamlDoc:
             loc = loc[:-1]
         return self.lines.get(loc, 1)
 
-    def problem(self, loc: tuple, message: str) -> str:
+    def problem(self, loc: tuple, message: str, kind: str = "", ctx: dict[str, Any] | None = None) -> ProblemText:
+        """``file:line: field: message``; ``kind`` and ``ctx``: pydantic's error type and context."""
         where = ".".join(str(p) for p in loc) or "(file)"
-        return f"{self.path}:{self.line_of(loc)}: {where}: {message}"
+        line = self.line_of(loc)
+        return ProblemText.of(f"{self.path}:{line}: {where}: {message}", loc, line, kind, ctx)
 
 
 def _build(node: yaml.Node, loader: yaml.SafeLoader, here: tuple, lines: dict[tuple, int]) -> Any:
@@ -49,7 +68,19 @@ def _build(node: yaml.Node, loader: yaml.SafeLoader, here: tuple, lines: dict[tu
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(v, loader, here + (i,), lines) for i, v in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:  # a date that is no day (2027-13-01): PyYAML raises
+        where = ".".join(str(p) for p in here) or "(file)"
+        raise KnowledgeError([ProblemText.of(f"{{path}}:{node.start_mark.line + 1}: {where}: not a valid date ({exc})",
+                                             here, node.start_mark.line + 1, "date_parsing")]) from None
+
+
+def _with_path(problem: str, path: Path) -> str:
+    out = problem.replace("{path}", str(path))
+    if isinstance(problem, ProblemText):
+        return ProblemText.of(out, problem.loc, problem.line, problem.kind, problem.ctx)
+    return out
 
 
 def read_yaml(path: Path) -> YamlDoc:
@@ -64,7 +95,7 @@ def read_yaml(path: Path) -> YamlDoc:
         line = mark.line + 1 if mark else 1
         raise KnowledgeError([f"{path}:{line}: (syntax): {exc}"]) from None
     except KnowledgeError as exc:
-        raise KnowledgeError([p.replace("{path}", str(path)) for p in exc.problems]) from None
+        raise KnowledgeError([_with_path(p, path) for p in exc.problems]) from None
     finally:
         loader.dispose()
     pack = pack_directory(path)

@@ -25,11 +25,17 @@ class Change:
     removed: list[str] = field(default_factory=list)
     details: list[tuple[str, str, str, str]] = field(default_factory=list)  # (procedure, what, before, after)
     error: str = ""  # the request no longer reads under the draft (e.g. a question removed)
+    names: dict[str, str] = field(default_factory=dict)  # procedure id -> its Japanese name
+
+    def named(self, pid: str) -> str:
+        """``juminhyo_utsushi（住民票の写し）``: the id curators find in the files, with its name."""
+        name = self.names.get(pid.removesuffix("@new_city"))
+        return f"{pid}（{name}）" if name else pid
 
     def summary(self) -> str:
-        """One line: ``+kokuho_kanyu −inkan_haishi juminhyo_utsushi 手数料 300円 → 350円``."""
-        bits = [f"+{p}" for p in self.added] + [f"−{p}" for p in self.removed]
-        bits += [f"{pid} {what} {a or '—'} → {b or '—'}" for pid, what, a, b in self.details]
+        """One line: ``+kokuho_kanyu（国民健康保険の加入）, juminhyo_utsushi（住民票の写し） 手数料 300円 → 350円``."""
+        bits = [f"+{self.named(p)}" for p in self.added] + [f"−{self.named(p)}" for p in self.removed]
+        bits += [f"{self.named(pid)} {what} {a or '—'} → {b or '—'}" for pid, what, a, b in self.details]
         return self.error or ", ".join(bits)
 
 
@@ -61,6 +67,7 @@ def compare(before: Rulebook, after: Rulebook, requests: Iterable[tuple[str, dic
     """(how many requests were compared, the ones whose answer differs)."""
     changes: list[Change] = []
     compared = 0
+    names = {pid: p.name.ja for book in (before, after) for pid, p in book.kb.procedures.items()}  # the draft's last
     for label, request in requests:
         try:
             old = _outline(_answer(before, request, today))
@@ -73,7 +80,8 @@ def compare(before: Rulebook, after: Rulebook, requests: Iterable[tuple[str, dic
         except InvalidRequest as exc:
             changes.append(Change(label, event, error=f"この回答は新しい版では読めません: {exc}"))
             continue
-        change = Change(label, event, added=sorted(set(new) - set(old)), removed=sorted(set(old) - set(new)))
+        change = Change(label, event, added=sorted(set(new) - set(old)), removed=sorted(set(old) - set(new)),
+                        names=names)
         for pid in sorted(set(old) & set(new)):
             for key, name in WHAT.items():
                 a, b = old[pid].get(key, ""), new[pid].get(key, "")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from knowledge.correction_phrases import load_phrases
 from knowledge.loader import KnowledgeBase, load_pack
+from knowledge.translations import TEXT_KEYS
 from knowledge.yamlfile import KnowledgeError
 from rules.check import check_rulebook
 from rules.ruleset import Rulebook, build_rulebook
@@ -52,6 +53,7 @@ def check_pack(name: str, packs_dir: Path, extra: Iterable[PackCheckFn] = ()) ->
     report = check_rulebook(book)
     out.problems.extend(f"rules: {line}" for line in report.errors)
     out.warnings.extend(report.warnings)
+    out.warnings.extend(missing_languages(kb))
     result = run_scenario_files(book, scenario_files(kb))
     out.problems.extend(result.file_problems)  # already file:line: field: message
     out.problems.extend(f"scenario: {line}" for line in result.failures if line not in result.file_problems)
@@ -59,4 +61,33 @@ def check_pack(name: str, packs_dir: Path, extra: Iterable[PackCheckFn] = ()) ->
     out.rules_total = sum(len(er.rules) for er in book.events.values())
     out.rules_fired = len(result.fired_rules)
     out.book = book
+    return out
+
+
+def missing_languages(kb: KnowledgeBase) -> list[str]:
+    """A warning per procedure file with texts not written in every language of the pack
+    (``pack.yaml`` ``languages``; inline or in ``translations/<code>.yaml``): a new procedure
+    still waiting for its translations can be published, its residents read the fallback."""
+    wanted = list(kb.pack.languages)
+    out: list[str] = []
+    for _pid, doc in sorted(kb.docs.items()):
+        gaps: list[tuple[tuple, list[str]]] = []
+        stack: list[tuple[object, tuple]] = [(doc.data, ())]
+        while stack:
+            node, loc = stack.pop()
+            if isinstance(node, dict):
+                if isinstance(node.get("ja"), str) and isinstance(node.get("en"), str) and set(node) <= TEXT_KEYS:
+                    codes = [code for code in wanted if not node.get(code)]
+                    if codes:
+                        gaps.append((loc, codes))
+                    continue
+                stack.extend((value, loc + (key,)) for key, value in reversed(list(node.items())))
+            elif isinstance(node, list):
+                stack.extend((value, loc + (n,)) for n, value in reversed(list(enumerate(node))))
+        if gaps:
+            codes = [code for code in wanted if any(code in missing for _loc, missing in gaps)]
+            fields = ", ".join(".".join(str(p) for p in loc) for loc, _ in gaps)
+            out.append(doc.problem(gaps[0][0], f"not written in {', '.join(codes)} (the pack's languages): {fields}",
+                                   "missing_languages", {"languages": ", ".join(codes), "count": len(gaps),
+                                                         "locs": [loc for loc, _ in gaps]}))
     return out

@@ -128,9 +128,13 @@ def _scenario_requests(book: Rulebook) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def publish(d: PackVersion, actor: str, role: str, reason: str, effective_from: dt.datetime | None) -> PackVersion:
+def publish(d: PackVersion, actor: str, role: str, reason: str, effective_from: dt.datetime | None,
+            confirmed: str | None = None) -> PackVersion:
     """The draft becomes the next version, at once or from ``effective_from``, if it passes every
-    check; audited either way."""
+    check; audited either way. ``confirmed``: the draft's digest as the curator's confirmation page
+    showed it; a draft changed since is refused (the page is shown again)."""
+    if confirmed is not None and confirmed != d.digest:
+        raise store.VersionError("draft_changed", _l("確認の画面を開いたあとで下書きが変わりました。もう一度確かめてください。"), 409)
     result = check(d)
     if not result.ok:
         audit.record("content.publish", target=f"draft {d.id}", result="denied", actor=actor, role=role,
@@ -234,15 +238,31 @@ def preview_token(d: PackVersion) -> str:
     return URLSafeTimedSerializer(current_app.secret_key, salt="pack-preview").dumps([d.id, d.digest])
 
 
-def preview_rulebook(token: str) -> tuple[PackVersion, Rulebook] | None:
-    """The draft and its rulebook a preview token names, while it is valid and the draft unchanged."""
+PREVIEW_REFUSALS = ("expired", "changed", "failing")
+
+
+def _preview(token: str) -> tuple[str, PackVersion | None, Rulebook | None]:
+    """("ok", draft, rulebook), or why not: "expired" (an old or forged link), "changed" (the draft
+    changed since, or is gone), "failing" (the draft does not load: the check lists why)."""
     try:
         draft_id, digest = URLSafeTimedSerializer(current_app.secret_key, salt="pack-preview").loads(
             token, max_age=PREVIEW_SECONDS)
     except (BadSignature, ValueError, TypeError):
-        return None
+        return "expired", None, None
     version = db.session.get(PackVersion, draft_id) if isinstance(draft_id, int) else None
     if version is None or version.digest != digest or version.municipality != _municipality():
-        return None
+        return "changed", None, None
     book = draft_rulebook(version)
-    return (version, book) if book is not None else None
+    return ("ok", version, book) if book is not None else ("failing", version, None)
+
+
+def preview_rulebook(token: str) -> tuple[PackVersion, Rulebook] | None:
+    """The draft and its rulebook a preview token names, while it is valid and the draft unchanged."""
+    state, version, book = _preview(token)
+    return (version, book) if state == "ok" and version is not None and book is not None else None
+
+
+def preview_refusal(token: str) -> str | None:
+    """Why a preview token shows nothing (one of PREVIEW_REFUSALS), or None when it shows the draft."""
+    state, _version, _book = _preview(token)
+    return None if state == "ok" else state

@@ -27,8 +27,9 @@ def _use_the_draft() -> None:
 def start():
     token = request.args.get("token", "")
     response = redirect(url_for("guide.start"))
-    if content.preview_rulebook(token) is None:
-        response = redirect(url_for("content_preview.ended", expired=1))
+    refusal = content.preview_refusal(token)
+    if refusal is not None:  # expired, changed, or a draft that fails the check: said plainly
+        response = redirect(url_for("content_preview.ended", why=refusal))
         response.delete_cookie(COOKIE, path="/")
         return response
     response.set_cookie(COOKIE, token, max_age=content.PREVIEW_SECONDS, httponly=True, samesite="Lax",
@@ -45,4 +46,5 @@ def end():
 
 @bp.get("/preview/ended")
 def ended():
-    return render_template("preview_ended.html", expired=bool(request.args.get("expired")))
+    why = request.args.get("why", "expired" if request.args.get("expired") else "")
+    return render_template("preview_ended.html", why=why if why in content.PREVIEW_REFUSALS else "")

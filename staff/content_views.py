@@ -9,8 +9,8 @@ A draft belongs to the curator who made it (another's answers 404).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -20,8 +20,14 @@ from flask_babel import lazy_gettext as _l
 
 from core import policy
 from core.japan_time import JST, today_in_japan
+from core.languages import BY_CODE as LANGUAGES_BY_CODE
 from core.pack_versions import DRAFT, FOLDERS, MAX_FILE_BYTES, WITHDRAWN, VersionError, aware, now_utc
+from core.words import N_, Message, lang_of
+from core.words import text as in_locale
+from knowledge import yaml_edit
 from staff import content
+from staff import content_forms as forms
+from staff.content_problems import read_problem
 from staff.date_fields import parse_iso
 from staff.guard import only_with_policy
 
@@ -37,19 +43,27 @@ DONE = {
     "saved": _l("保存しました。「確認する」で問題がないか調べてください。"),
     "removed": _l("ファイルを削除しました。"),
     "fee_added": _l("手数料を追加しました。「確認する」で問題がないか調べてください。"),
+    "deadline_saved": _l("期限を保存しました。「確認する」で問題がないか調べてください。"),
+    "place_saved": _l("窓口を保存しました。「確認する」で問題がないか調べてください。"),
+    "rule_added": _l("ルールを加えました。「確認する」で問題がないか調べてください。"),
+    "scenario_added": _l("シナリオを加えました。「確認する」で、期待どおりの結果になるか調べてください。"),
+    "bring_saved": _l("持ち物を保存しました。「確認する」で問題がないか調べてください。"),
+    "counter_saved": _l("窓口を保存しました。「確認する」で問題がないか調べてください。"),
 }
 STATE_NAMES = {"in_force": _l("公開中"), "scheduled": _l("予約"), "past": _l("過去"), "withdrawn": _l("取り下げ")}
 KIND_NAMES = {"added": _l("追加"), "changed": _l("変更"), "removed": _l("削除")}
 CHANNELS = (("any", _l("窓口・オンライン")), ("counter", _l("窓口のみ")), ("online", _l("オンラインのみ")))
 PROCEDURE_FILE = re.compile(r"^procedures/[a-z0-9_]+\.yaml$")
-_PROBLEM = re.compile(r"^(?P<file>[^:\n]+?\.(?:yaml|md)):(?:(?P<line>\d+):)?\s*(?P<rest>.*)$", re.S)
-_PACK_FOLDER = re.compile(r"[^\s:]*?pack-versions/[^/\s]+/[^/\s]+/")
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 def _actor() -> str:
     return g.staff.login_id
+
+
+def _locale() -> str:
+    return lang_of(g.get("locale", "ja"))
 
 
 def _can(endpoint: str) -> bool:
@@ -101,33 +115,6 @@ def _other_links() -> list[tuple[str, str]]:
     wanted = [("staff_rule_graph.index", _("ルールの関係図")), ("staff_search.feedback", _("結果ページへの評価")),
               ("staff_search.misses", _("見つからなかった検索語"))]
     return [(e, label) for e, label in wanted if e in current_app.view_functions and _can(e)]
-
-
-@dataclass
-class Problem:
-    file: str
-    line: str
-    field: str
-    message: str
-
-
-def _relative(text: str) -> str:
-    """A path in the pack, without the folder a version was written to."""
-    return _PACK_FOLDER.sub("", text)
-
-
-def read_problem(raw: str) -> Problem:
-    """「…/pack-versions/<digest>/<city>/procedures/x.yaml:12: fees.0.amount_yen: …」 → its parts."""
-    match = _PROBLEM.match(raw.strip())
-    if match:
-        field, sep, message = match["rest"].partition(": ")
-        if not sep:
-            field, message = "", match["rest"]
-        return Problem(_relative(match["file"]), match["line"] or "", field, _relative(message))
-    head, sep, rest = raw.partition(": ")
-    if sep and head in ("rules", "scenario"):
-        return Problem("", "", head, _relative(rest))
-    return Problem("", "", "", _relative(raw))
 
 
 # --- overview -----------------------------------------------------------------------------
@@ -192,11 +179,11 @@ def _draft_page(d, *, result=None, impact=None, errors=None, posted=None, status
     token_link = None
     if "content_preview.start" in current_app.view_functions:
         token_link = url_for("content_preview.start", token=content.preview_token(d), _external=False)
-    problems = [read_problem(p) for p in result.problems] if result is not None else []
+    problems = [read_problem(p, _locale()) for p in result.problems] if result is not None else []
     paths = content.file_list(d)
     return render_template(
         "staff/content/draft.html", draft=d, changes=content.changes_of(d), paths=paths,
-        result=result, problems=problems, warnings=[_relative(w) for w in (result.warnings if result else [])],
+        result=result, problems=problems, warnings=[read_problem(w, _locale()) for w in (result.warnings if result else [])],
         impact=impact, errors=errors, field_errors={e["field_id"]: e["message"] for e in errors},
         posted=posted or {}, done=_done() if not errors else None, preview_link=token_link, refused=refused,
         folders=FOLDERS, folder_choices=[{"value": f, "label": f"{f}/"} for f in FOLDERS],
@@ -206,7 +193,12 @@ def _draft_page(d, *, result=None, impact=None, errors=None, posted=None, status
 
 @bp.get("/drafts/<int:draft_id>")
 def draft(draft_id: int):
-    return _draft_page(_draft(draft_id))
+    d = _draft(draft_id)
+    if request.args.get("starter") == "procedure":  # a new procedure's file to fill in
+        starter = forms.procedure_starter(forms.catalogue(content.store.files_of(d), _locale()),
+                                          today_in_japan().isoformat())
+        return _draft_page(d, posted={"path": "procedures/", "content": starter})
+    return _draft_page(d)
 
 
 @bp.get("/drafts/<int:draft_id>/check")
@@ -284,20 +276,50 @@ def _effective_from(form) -> tuple[dt.datetime | None, list[dict[str, str]]]:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=JST).astimezone(dt.UTC), []
 
 
-@bp.post("/drafts/<int:draft_id>/publish")
-def publish(draft_id: int):
-    d = _draft(draft_id)
+def _publish_form(d):
     reason = request.form.get("reason", "").strip()[:2000]
     posted = {"reason": reason, "when": request.form.get("when", "now"),
               "effective_on": request.form.get("effective_on", "")[:20]}
     effective_from, errors = _effective_from(request.form)
     if not reason:
         errors.insert(0, {"field_id": "reason", "message": _("公開の理由を書いてください。")})
+    return reason, posted, effective_from, errors
+
+
+def _confirm_page(d, posted, effective_from, *, refused: str | None = None, status: int = 200):
+    """What publishing will do, to be confirmed: the files changed, the check, the impact, from
+    when, why. Nothing is published from the draft's page in one click."""
+    result = content.check(d)
+    impact = content.impact(d) if result.book is not None else None
+    return render_template(
+        "staff/content/publish.html", draft=d, changes=content.changes_of(d), result=result, impact=impact,
+        posted=posted, effective=_when(effective_from) if effective_from else None, refused=refused,
+        problems=len(result.problems), digest=d.digest), 409 if refused or not result.ok else status
+
+
+@bp.post("/drafts/<int:draft_id>/publish/confirm")
+def publish_confirm(draft_id: int):
+    d = _draft(draft_id)
+    _reason, posted, effective_from, errors = _publish_form(d)
     if errors:
         return _draft_page(d, errors=errors, posted=posted, status=400)
+    return _confirm_page(d, posted, effective_from)
+
+
+@bp.post("/drafts/<int:draft_id>/publish")
+def publish(draft_id: int):
+    d = _draft(draft_id)
+    reason, posted, effective_from, errors = _publish_form(d)
+    if errors:
+        return _draft_page(d, errors=errors, posted=posted, status=400)
+    confirmed = request.form.get("confirmed", "")[:100]
+    if not confirmed:  # not from the confirmation page: show it first
+        return _confirm_page(d, posted, effective_from)
     try:
-        version = content.publish(d, _actor(), g.staff.role, reason, effective_from)
+        version = content.publish(d, _actor(), g.staff.role, reason, effective_from, confirmed=confirmed)
     except VersionError as exc:
+        if exc.code == "draft_changed":
+            return _confirm_page(d, posted, effective_from, refused=exc.text())
         result = content.check(d) if exc.status == 409 else None
         return _draft_page(d, result=result, posted=posted, status=exc.status, refused=exc.text(),
                            errors=[{"field_id": "reason", "message": exc.text()}])
@@ -321,18 +343,44 @@ def _fees_of(text: str) -> list[dict[str, Any]] | None:
     return [f for f in fees if isinstance(f, dict)] if isinstance(fees, list) else None
 
 
-def _editor_page(d, path: str, *, text: str | None = None, errors=None, posted=None, status: int = 200):
+def _words(errors) -> list[dict[str, str]]:
+    """Form errors with their Messages (staff/content_forms.py) read in the page's language."""
+    return [{"field_id": e["field_id"], "message": e["message"].text(_locale()) if isinstance(
+        e["message"], Message) else e["message"]} for e in errors]
+
+
+def _editor_page(d, path: str, *, text: str | None = None, errors=None, posted=None, status: int = 200,
+                 deadline=None, bring=None):
+    """The editor; for a procedure, its forms (fees, deadline, things to bring): ``deadline`` and
+    ``bring`` are what was posted when a form is shown again with its errors."""
     saved = content.read_file(d, path)
     if saved is None:
         abort(404)
-    errors = errors or []
+    errors = _words(errors or [])
     fees = _fees_of(saved) if PROCEDURE_FILE.match(path) else None
+    procedure = forms.load(saved) if fees is not None else None
+    listing = RULES_FILE.match(path) or SCENARIOS_FILE.match(path)  # the rule and scenario forms
+    catalogue = forms.catalogue(content.store.files_of(d), _locale(), procedures=bool(listing)) \
+        if fees is not None or listing else None
+    scenarios = forms.load(saved) if SCENARIOS_FILE.match(path) else None
     return render_template(
         "staff/content/editor.html", draft=d, path=path, text=saved if text is None else text,
+        text_posted=text is not None, saved_digest=hashlib.sha256(saved.encode("utf-8")).hexdigest()[:16],
         lines=saved.splitlines(), fees=fees, channel_names=dict(CHANNELS), errors=errors,
         channel_choices=[{"value": value, "label": label} for value, label in CHANNELS],
         field_errors={e["field_id"]: e["message"] for e in errors}, posted=posted or {},
-        done=_done() if not errors else None), status
+        done=_done() if not errors else None, catalogue=catalogue,
+        deadline=deadline or (forms.deadline_values(procedure.get("deadline")) if isinstance(procedure, dict) else None),
+        bring=bring if bring is not None else (forms.bring_rows(procedure.get("bring")) if isinstance(procedure, dict) else None),
+        kind_choices=[{"value": k, "label": in_locale(_locale(), forms.KIND_NAMES[k])} for k in forms.DEADLINE_KINDS],
+        per_choices=[{"value": k, "label": in_locale(_locale(), v)} for k, v in forms.PER_NAMES.items()],
+        languages=LANGUAGES_BY_CODE, required_codes=forms.REQUIRED, optional_codes=forms.OPTIONAL,
+        is_departments=path == "departments.yaml",
+        place=procedure.get("counter") if isinstance(procedure, dict) else None,
+        rule_form=bool(RULES_FILE.match(path)) and isinstance(forms.load(saved), dict),
+        scenario_choices=[{"value": str(n), "label": name} for n, name in enumerate(forms.scenario_names(scenarios))]
+        if SCENARIOS_FILE.match(path) and isinstance(scenarios, list) else None,
+        counter_choices=[{"value": i, "label": f"{i}（{name}）"} for i, name, _dep in catalogue.counters] if catalogue else []), status
 
 
 @bp.get("/drafts/<int:draft_id>/file/<path:path>")
@@ -414,9 +462,222 @@ def add_fee(draft_id: int, path: str):
     if errors:
         return _editor_page(d, path, errors=errors, posted=posted, status=400)
     fees.append(fee)
-    data["fees"] = fees
-    content.save_file(d, path, yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8"))
+    try:
+        changed = yaml_edit.replace(text, ("fees",), fees)
+    except yaml_edit.EditError:
+        data["fees"] = fees  # a layout the splice cannot follow: the whole file, as before
+        changed = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    content.save_file(d, path, changed.encode("utf-8"))
     return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="fee_added"))
+
+
+def _procedure_of(d, path: str) -> tuple[str, dict[str, Any] | None]:
+    path = content.store.check_path(path)
+    saved = content.read_file(d, path)
+    if saved is None or not PROCEDURE_FILE.match(path):
+        abort(404)
+    data = forms.load(saved)
+    return saved, data if isinstance(data, dict) else None
+
+
+def _unreadable() -> dict[str, Any]:
+    return {"field_id": "content", "message": _(
+        "このファイルは読み取れないため、フォームでは変更できません。上の欄で直してください。")}
+
+
+def _splice(d, path: str, saved: str, key: str, value: Any) -> bool:
+    """The file with only ``key`` rewritten, saved in the draft (False: the file's layout is one the
+    splice cannot follow)."""
+    try:
+        changed = yaml_edit.replace(saved, (key,), value)
+    except yaml_edit.EditError:
+        return False
+    content.save_file(d, path, changed.encode("utf-8"))
+    return True
+
+
+@bp.post("/drafts/<int:draft_id>/deadline/<path:path>")
+def save_deadline(draft_id: int, path: str):
+    d = _draft(draft_id)
+    path = content.store.check_path(path)
+    saved, data = _procedure_of(d, path)
+    if data is None:
+        return _editor_page(d, path, errors=[_unreadable()], status=400)
+    deadline, errors = forms.read_deadline(request.form, data.get("deadline"))
+    if not errors and not _splice(d, path, saved, "deadline", deadline):
+        errors = [_unreadable()]
+    if errors:
+        shown = {**{k: request.form.get(k, "")[:100] for k in ("kind", "amount", "start", "start_offset_days")},
+                 "text": forms.text_posted(request.form, "text"),
+                 "variants": len((data.get("deadline") or {}).get("variants") or []) if isinstance(data.get("deadline"), dict) else 0}
+        return _editor_page(d, path, errors=errors, deadline=shown, status=400)
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="deadline_saved", _anchor="deadline-title"))
+
+
+RULES_FILE = re.compile(r"^rules/[a-z0-9_]+\.yaml$")
+SCENARIOS_FILE = re.compile(r"^scenarios/[a-z0-9_]+\.yaml$")
+
+
+def _listing_file(d, path: str, pattern: re.Pattern[str]) -> tuple[str, str, Any]:
+    path = content.store.check_path(path)
+    saved = content.read_file(d, path)
+    if saved is None or not pattern.match(path):
+        abort(404)
+    return path, saved, forms.load(saved)
+
+
+def _procedure_ids(d) -> set[str]:
+    return {i for i, _name in forms.catalogue(content.store.files_of(d), _locale(), procedures=True).procedures}
+
+
+@bp.post("/drafts/<int:draft_id>/rules/<path:path>")
+def save_rule(draft_id: int, path: str):
+    """A new rule at the end of a life event's rules: which procedure, under which conditions."""
+    d = _draft(draft_id)
+    path, saved, data = _listing_file(d, path, RULES_FILE)
+    posted = {k: request.form.get(k, "")[:1000] for k in ("rule_id", "procedure", "when", "member")}
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        return _editor_page(d, path, errors=[_unreadable()], posted=posted, status=400)
+    rule, errors = forms.read_rule(request.form, data["rules"], _procedure_ids(d))
+    changed = None
+    if not errors:
+        try:
+            changed = yaml_edit.append(saved, ("rules",), rule)
+        except yaml_edit.EditError:
+            errors = [_unreadable()]
+    if errors:
+        return _editor_page(d, path, errors=errors, posted=posted, status=400)
+    content.save_file(d, path, changed.encode("utf-8"))
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="rule_added", _anchor="rule-title"))
+
+
+@bp.post("/drafts/<int:draft_id>/scenarios/<path:path>")
+def save_scenario(draft_id: int, path: str):
+    """A new scenario: a copy of one of the file's, renamed, that must now list a procedure."""
+    d = _draft(draft_id)
+    path, saved, data = _listing_file(d, path, SCENARIOS_FILE)
+    posted = {k: request.form.get(k, "")[:200] for k in ("copy", "name", "include")}
+    if not isinstance(data, list):
+        return _editor_page(d, path, errors=[_unreadable()], posted=posted, status=400)
+    scenario, errors = forms.read_scenario(request.form, data, _procedure_ids(d))
+    changed = None
+    if not errors:
+        try:
+            changed = yaml_edit.append(saved, (), scenario)
+        except yaml_edit.EditError:
+            errors = [_unreadable()]
+    if errors:
+        return _editor_page(d, path, errors=errors, posted=posted, status=400)
+    content.save_file(d, path, changed.encode("utf-8"))
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="scenario_added",
+                            _anchor="scenario-title"))
+
+
+@bp.post("/drafts/<int:draft_id>/place/<path:path>")
+def save_place(draft_id: int, path: str):
+    """The counter that takes the procedure (its department follows the counter's)."""
+    d = _draft(draft_id)
+    path = content.store.check_path(path)
+    saved, data = _procedure_of(d, path)
+    if data is None:
+        return _editor_page(d, path, errors=[_unreadable()], status=400)
+    counter_id = request.form.get("counter", "").strip()[:60]
+    department = {c: dep for c, _name, dep in forms.catalogue(content.store.files_of(d), _locale()).counters}.get(counter_id)
+    if department is None:
+        return _editor_page(d, path, errors=[{"field_id": "counter", "message": _("窓口を一覧から選んでください。")}],
+                            status=400)
+    try:
+        changed = yaml_edit.replace(yaml_edit.replace(saved, ("department",), department), ("counter",), counter_id)
+    except yaml_edit.EditError:
+        return _editor_page(d, path, errors=[_unreadable()], status=400)
+    content.save_file(d, path, changed.encode("utf-8"))
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="place_saved", _anchor="place-title"))
+
+
+@bp.post("/drafts/<int:draft_id>/bring/<path:path>")
+def save_bring(draft_id: int, path: str):
+    """Things to bring: save, remove, or move one item up or down (every button saves the list)."""
+    d = _draft(draft_id)
+    path = content.store.check_path(path)
+    saved, data = _procedure_of(d, path)
+    if data is None:
+        return _editor_page(d, path, errors=[_unreadable()], status=400)
+    old = data.get("bring") if isinstance(data.get("bring"), list) else []
+    rows = forms.move(forms.posted_bring_rows(request.form, old), request.form.get("action", "save"))
+    known = forms.catalogue(content.store.files_of(d), _locale()).item_ids()
+    bring, errors = forms.read_bring(rows, old, known)
+    if not errors and not _splice(d, path, saved, "bring", bring):
+        errors = [_unreadable()]
+    if errors:
+        return _editor_page(d, path, errors=errors, bring=rows, status=400)
+    return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="bring_saved", _anchor="bring-title"))
+
+
+# --- a counter of departments.yaml ------------------------------------------------------------
+
+COUNTERS_FILE = "departments.yaml"
+
+
+def _counter_page(d, counter_id: str, *, values=None, errors=None, department: str = "", status: int = 200):
+    saved = content.read_file(d, COUNTERS_FILE)
+    if saved is None:
+        abort(404)
+    data = forms.load(saved)
+    departments = data.get("departments") if isinstance(data, dict) else None
+    found = forms.find_counter(departments, counter_id) if counter_id else None
+    if counter_id and found is None:
+        abort(404)
+    old = departments[found[0]]["counters"][found[1]] if found else None
+    errors = _words(errors or [])
+    catalogue = forms.catalogue(content.store.files_of(d), _locale())
+    return render_template(
+        "staff/content/counter.html", draft=d, counter_id=counter_id, errors=errors,
+        field_errors={e["field_id"]: e["message"] for e in errors}, done=_done() if not errors else None,
+        values=values or forms.counter_values(old), department=department, catalogue=catalogue,
+        readable=isinstance(departments, list), path=COUNTERS_FILE,
+        counter_choices=[{"value": i, "label": f"{i}（{name}）"} for i, name, _dep in catalogue.counters],
+        department_choices=[{"value": i, "label": f"{i}（{name}）"} for i, name in catalogue.departments],
+        languages=LANGUAGES_BY_CODE, required_codes=forms.REQUIRED, optional_codes=forms.OPTIONAL), status
+
+
+@bp.get("/drafts/<int:draft_id>/counters")
+def counter(draft_id: int):
+    return _counter_page(_draft(draft_id), request.args.get("counter", "").strip()[:60])
+
+
+@bp.post("/drafts/<int:draft_id>/counters")
+def save_counter(draft_id: int):
+    """Change a counter (``counter``: its id), or add one to a department (``department``)."""
+    d = _draft(draft_id)
+    counter_id = request.form.get("counter", "").strip()[:60]
+    department = request.form.get("department", "").strip()[:60]
+    saved = content.read_file(d, COUNTERS_FILE)
+    data = forms.load(saved)
+    departments = data.get("departments") if isinstance(data, dict) else None
+    if saved is None or not isinstance(departments, list):
+        abort(404)
+    found = forms.find_counter(departments, counter_id) if counter_id else None
+    if counter_id and found is None:
+        abort(404)
+    catalogue = forms.catalogue(content.store.files_of(d), _locale())
+    old = departments[found[0]]["counters"][found[1]] if found else None
+    new, errors = forms.read_counter(request.form, old, {i for i, _n, _d in catalogue.counters})
+    dep_index = next((n for n, dep in enumerate(departments) if isinstance(dep, dict) and dep.get("id") == department), None)
+    if found is None and dep_index is None:
+        errors.insert(0, {"field_id": "department", "message": Message(N_("窓口を置く課を選んでください。"))})
+    changed = None
+    if not errors:
+        try:
+            changed = (yaml_edit.replace(saved, ("departments", found[0], "counters", found[1]), new) if found else
+                       yaml_edit.append(saved, ("departments", dep_index, "counters"), new))
+        except yaml_edit.EditError:
+            errors = [_unreadable()]
+    if errors:
+        values = {**{name: forms.text_posted(request.form, name) for name, _r in forms.COUNTER_TEXTS},
+                  **{k: request.form.get(k, "")[:60] for k in ("id", "floor", "window", "phone")}}
+        return _counter_page(d, counter_id, values=values, errors=errors, department=department, status=400)
+    content.save_file(d, COUNTERS_FILE, changed.encode("utf-8"))
+    return redirect(url_for("staff_content.counter", draft_id=d.id, counter=new["id"], done="counter_saved"))
 
 
 # --- history, changes, withdraw, rollback ------------------------------------------------------

@@ -80,6 +80,9 @@ def test_a_fee_from_a_date_is_published_checked_and_seen_by_residents_and_audito
 
     page.goto(draft_url)
     page.fill("#reason", "住民票の写しの手数料を2027年4月1日から350円に改定")
+    page.get_by_role("button", name="公開の内容を確かめる").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("公開の確認")  # nothing published in one click
+    _checked(page, axe, found)
     page.get_by_role("button", name="公開する", exact=True).click()
     expect(page.locator("main")).to_contain_text("v2")
     _checked(page, axe, found)
@@ -104,5 +107,69 @@ def test_a_fee_from_a_date_is_published_checked_and_seen_by_residents_and_audito
     page.goto(live_server + "/staff/audit/?action=content.publish")
     expect(page.locator("main")).to_contain_text("content.publish")
     expect(page.locator("main")).to_contain_text(curator)
+    context.close()
+    assert found == [], "\n".join(found)
+
+
+def test_the_editor_numbers_and_colours_lines_and_keeps_unsaved_text_over_a_new_login(app, live_server, browser):
+    """static/js/content-editor.js over the textarea: line numbers and YAML colours (aria-hidden
+    drawings; axe clean), the textarea still the labelled control; text typed before the session
+    ended comes back after logging in again, and can be dropped."""
+    import datetime as dt
+    import time
+
+    import pyotp
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.staff_models import StaffSession
+    from tests.conftest import STAFF_PASSWORD
+
+    axe = Axe()
+    found: list[str] = []
+    curator, secret = make_staff(app, policy.CURATOR)
+    with app.app_context():
+        limiter.reset()
+    context, page = new_page(browser, DESK)
+    log_in(page, live_server, curator, secret)
+    page.goto(live_server + "/staff/content/")
+    page.get_by_role("button", name="新しい下書きを作る").click()
+    expect(page).to_have_url(re.compile(r"/staff/content/drafts/\d+$"))
+    editor_url = f"{page.url}/file/{FEE_FILE}"
+    page.goto(editor_url)
+    expect(page.locator(".code-editor__gutter")).to_contain_text("28")
+    assert page.locator(".code-editor__layer .yaml-key", has_text="amount_yen").count() >= 1
+    expect(page.get_by_label("中身（YAML）")).to_be_editable()
+    _checked(page, axe, found)
+
+    area = page.locator("#content")
+    area.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("# 書きかけ\n")
+    expect(page.locator(".code-editor__layer")).to_contain_text("# 書きかけ")
+    with app.app_context():
+        for s in db.session.scalars(select(StaffSession)):
+            s.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.commit()
+        limiter.reset()
+    page.get_by_role("button", name="保存する", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/staff/login"))
+    page.fill("#login_id", curator)  # logs in again (the next code: the last one is spent) …
+    page.fill("#password", STAFF_PASSWORD)
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    page.fill("#code", pyotp.TOTP(secret).at(time.time() + 30))
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert page.url == editor_url  # … and is back on the editor
+    expect(page.locator("[data-editor-restored]")).to_be_visible()
+    assert "# 書きかけ" in area.input_value()
+    _checked(page, axe, found)
+    page.get_by_role("button", name="戻した変更を捨てる").click()
+    assert "# 書きかけ" not in area.input_value()
+
+    page.goto(editor_url.split("/file/")[0] + "/counters?counter=shimin_madoguchi")  # the counter form
+    expect(page.get_by_label("窓口の名前（日本語）")).to_have_value("市民課 窓口")
+    _checked(page, axe, found)
     context.close()
     assert found == [], "\n".join(found)

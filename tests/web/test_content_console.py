@@ -40,7 +40,13 @@ def _save(client, draft_url: str, path: str, text: str):
 
 
 def _publish(client, draft_url: str, reason: str, **extra):
-    return _post(client, f"{draft_url}/publish", {"reason": reason, "when": "now", **extra}, page=draft_url)
+    """The two steps: the confirmation page, then 「公開する」 on it (with the digest it shows)."""
+    form = {"reason": reason, "when": "now", **extra}
+    r = _post(client, f"{draft_url}/publish/confirm", form, page=draft_url)
+    if r.status_code != 200:
+        return r
+    digest = re.search(r'name="confirmed" value="([0-9a-f]+)"', r.get_data(as_text=True))[1]
+    return _post(client, f"{draft_url}/publish", {**form, "confirmed": digest}, page=draft_url)
 
 
 def test_overview_shows_the_version_in_force_and_makes_a_draft(app, staff_client):
@@ -73,7 +79,7 @@ def test_a_fee_from_a_future_day_ends_the_open_fee_and_the_change_is_published(a
     client = staff_client(policy.CURATOR)
     _id, url = _new_draft(client)
     editor = client.get(f"{url}/file/{FEE_FILE}").get_data(as_text=True)
-    assert "手数料を追加" in editor and "コメントは消えます" in editor and 'spellcheck="false"' in editor
+    assert "手数料を追加" in editor and "ほかの行とコメントはそのまま" in editor and 'spellcheck="false"' in editor
 
     r = _post(client, f"{url}/fees/{FEE_FILE}", {"amount_yen": "３５０円", "unit_ja": "1通", "unit_en": "per copy",
                                                  "channel": "any", "valid_from": "2027-04-01"}, page=url)
@@ -85,6 +91,7 @@ def test_a_fee_from_a_future_day_ends_the_open_fee_and_the_change_is_published(a
                                                  "channel": "any", "valid_from": "2027-04-01"}, page=url)
     assert r.status_code == 302
     fees = yaml.safe_load(_file(client, url, FEE_FILE))["fees"]
+    assert _file(client, url, FEE_FILE).startswith("# 住民票の写し")  # only the fees were rewritten
     assert [(f["amount_yen"], str(f["valid_from"]), str(f.get("valid_to"))) for f in fees] == [
         (300, "2000-04-01", "2027-03-31"), (350, "2027-04-01", "None")]
     assert "2027-03-31" in client.get(url).get_data(as_text=True)  # the diff
@@ -123,7 +130,7 @@ def test_the_impact_lists_the_scenarios_a_change_alters(app, staff_client):
     html = client.get(f"{url}/check").get_data(as_text=True)
     found = re.search(r"この変更で結果が変わるシナリオ：(\d+)件", html)
     assert found and int(found[1]) > 0, html[html.find("impact-title"):][:800]
-    assert "tenshutsu_todoke 手数料 0円" in html and "100円" in html
+    assert "tenshutsu_todoke（転出届） 手数料 0円" in html and "100円" in html  # the name beside the id
 
 
 def test_a_broken_file_shows_file_line_problems_and_cannot_be_published(app, staff_client):
@@ -136,7 +143,8 @@ def test_a_broken_file_shows_file_line_problems_and_cannot_be_published(app, sta
     row = re.search(r"<tr>\s*<td><a[^>]*>(procedures/juminhyo_utsushi\.yaml)</a></td>\s*<td[^>]*>(\d+)</td>\s*"
                     r"<td[^>]*>([^<]*)</td>", html)
     assert row, html[html.find("problems-caption"):][:1000]
-    assert row[2] == "28" and row[3] == "fees.0.amount_yen"
+    assert row[2] == "28" and row[3] == "fees › 1番目 › amount_yen"  # items counted from 1
+    assert "0 以上にしてください。" in html and "Input should be" not in html  # in Japanese
     assert "pack-versions" not in html
 
     r = _publish(client, url, "手数料の改定（壊れた版）")
@@ -297,3 +305,118 @@ def test_discard_and_remove(app, staff_client):
     r = _post(client, f"{url}/discard", page=url)
     assert r.status_code == 302 and "下書きを削除しました" in client.get(r.location).get_data(as_text=True)
     assert client.get(url).status_code == 404
+
+
+def test_the_editor_is_enhanced_by_a_local_script_and_an_expired_session_returns_to_it(app, staff_client):
+    """Line numbers, highlighting and the kept unsaved text are static/js/content-editor.js (served
+    by the app, over a plain textarea); a save sent after the session ended goes to the login and
+    from there back to the editor (where the script puts the unsaved text back)."""
+    import datetime as dt
+    from urllib.parse import parse_qs, urlsplit
+
+    from sqlalchemy import select
+
+    from core.db import db
+    from core.staff_models import StaffSession
+
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    editor_url = f"{url}/file/{FEE_FILE}"
+    page = client.get(editor_url).get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*id="content"[^>]*data-editor data-storage-key="\d+:procedures/juminhyo_utsushi.yaml"'
+                     r' data-saved-digest="[0-9a-f]{16}"', page)
+    assert '/static/js/content-editor.js' in page and "https://" not in page.split("content-editor.js")[0][-200:]
+    served = client.get("/static/js/content-editor.js")
+    assert served.status_code == 200 and b"sessionStorage" in served.data
+    served.close()
+    token = csrf_from(page)
+    with app.app_context():
+        for s in db.session.scalars(select(StaffSession)):
+            s.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db.session.commit()
+    r = client.post(editor_url, data={"csrf_token": token, "content": "id: x\n"},
+                    headers={"Referer": f"http://localhost{editor_url}"})
+    assert r.status_code == 303
+    target = urlsplit(r.location)
+    assert target.path == "/staff/login" and parse_qs(target.query)["next"] == [editor_url]
+    r = client.post(editor_url, data={"csrf_token": token, "content": "id: x\n"},
+                    headers={"Referer": f"http://localhost{editor_url}", "Accept": "application/json"})
+    assert r.status_code == 401  # a script's call is told, not redirected
+    r = client.post(editor_url, data={"csrf_token": token, "content": "id: x\n"},
+                    headers={"Referer": "http://elsewhere.example/staff/content/"})
+    assert r.status_code == 401  # never back to another host
+
+
+def test_publishing_shows_a_confirmation_first_and_refuses_a_draft_changed_since(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    text = _file(client, url, LISTED_FILE)
+    assert _save(client, url, LISTED_FILE, text.replace("amount_yen: 0", "amount_yen: 100", 1)).status_code == 302
+    assert f'action="{url}/publish/confirm"' in client.get(url).get_data(as_text=True)
+
+    form = {"reason": "転出届の手数料を試しに変える", "when": "date", "effective_on": "2030-04-01"}
+    r = _post(client, f"{url}/publish", form, page=url)  # one click on an old form: only the summary
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "公開の確認" in html
+    for words in ("変更したファイル", "1件", LISTED_FILE, "問題なし", "結果が変わるシナリオ",
+                  "2030-04-01 00:00（日本時間）", "転出届の手数料を試しに変える"):
+        assert words in html, words
+    from core import pack_versions
+    with app.app_context():
+        assert pack_versions.current("kakogawa").number == 1  # nothing published yet
+    digest = re.search(r'name="confirmed" value="([0-9a-f]+)"', html)[1]
+
+    assert _save(client, url, LISTED_FILE, text.replace("amount_yen: 0", "amount_yen: 200", 1)).status_code == 302
+    r = _post(client, f"{url}/publish", {**form, "confirmed": digest}, page=url)
+    assert r.status_code == 409 and "下書きが変わりました" in r.get_data(as_text=True)
+    with app.app_context():
+        assert pack_versions.current("kakogawa").number == 1
+    new_digest = re.search(r'name="confirmed" value="([0-9a-f]+)"', r.get_data(as_text=True))[1]
+    r = _post(client, f"{url}/publish", {**form, "confirmed": new_digest}, page=url)
+    assert r.status_code == 302 and "done=scheduled" in r.location
+
+
+def test_a_new_procedure_without_the_packs_other_languages_is_a_warning_not_a_blocker(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    text = _file(client, url, FEE_FILE)
+    data = yaml.safe_load(text)
+    new = text.replace("id: juminhyo_utsushi", "id: shiken_shomei", 1).replace(
+        f"  ja: {data['name']['ja']}\n", "  ja: 試験用の証明書\n", 1).replace(
+        f"  ja: {data['description']['ja']}\n", "  ja: 試験のための手続きです。\n", 1)
+    new = re.sub(r"(?m)^  easy: .*\n", "", new, count=1)  # the name's やさしい日本語 goes with the old name
+    new = new.replace("online: true", "online: false", 1)  # no online form for it
+    r = _post(client, f"{url}/files", {"path": "procedures/shiken_shomei.yaml", "content": new}, page=url)
+    assert r.status_code == 302
+    html = client.get(f"{url}/check").get_data(as_text=True)
+    assert "問題は見つかりませんでした" in html, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[html.find("check-title"):]))[:1500]  # still publishable
+    warning = re.search(r'<li class="content-text"><a href="[^"]*shiken_shomei.yaml">procedures/shiken_shomei.yaml</a>'
+                        r"（(\d+)行目）：([^<]*)", html)
+    assert warning, html[html.find("warnings-title"):][:1500]
+    assert warning[2].startswith("name：easy, zh, ko, vi, pt で書かれていない文が2件あります（name、description）")
+    warnings = html[html.find("warnings-title"):html.find("impact-title")]
+    assert warnings.count("<li") == 1  # the others are whole
+
+
+def test_the_preview_of_a_draft_that_fails_the_check_says_so(app, staff_client):
+    import html as htmlmod
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+
+    def preview_link() -> str:
+        found = re.search(r'href="(/preview/start\?token=[^"]+)"', client.get(url).get_data(as_text=True))
+        assert found
+        return htmlmod.unescape(found[1])
+
+    r = client.get(preview_link())
+    assert r.status_code == 302 and r.location.endswith("/")  # a good draft: the guide, with the draft
+    client.post("/preview/end")
+    text = _file(client, url, FEE_FILE)
+    assert _save(client, url, FEE_FILE, text.replace("amount_yen: 300", "amount_yen: -300", 1)).status_code == 302
+    r = client.get(preview_link())
+    assert r.status_code == 302 and "why=failing" in r.location
+    page = client.get(r.location).get_data(as_text=True)
+    assert "この下書きはプレビューできません" in page and "確認で問題が見つかった" in page and "期限" not in page
+    assert "why=expired" in client.get("/preview/start?token=forged").location
+    ended = client.get("/preview/ended?why=expired").get_data(as_text=True)
+    assert "期限（1時間）が過ぎました" in ended

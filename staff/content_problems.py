@@ -1,0 +1,183 @@
+"""A check's problems as curators read them: file, line, the field in plain words (items counted
+from 1: 「fees › 1番目 › amount_yen」) and the message in the reader's language.
+
+Plain Python (no Flask): the locale is an argument, the words are Babel msgids (core.words). The
+problems come from the loader as ``file:line: field: message`` (knowledge/yamlfile.py); those made
+from a pydantic error remember its type and context (``ProblemText``) and are worded from them; the
+loader's own messages (unknown ids, duplicates) are recognised by their shape; anything else is
+shown as it was written, in English, after a short Japanese lead.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from core.words import N_, text
+from knowledge.schema import ID_PATTERN
+
+_PROBLEM = re.compile(r"^(?P<file>[^:\n]+?\.(?:yaml|md)):(?:(?P<line>\d+):)?\s*(?P<rest>.*)$", re.S)
+PACK_FOLDER = re.compile(r"[^\s:]*?pack-versions/[^/\s]+/[^/\s]+/")
+
+
+@dataclass
+class Problem:
+    file: str
+    line: str
+    field: str
+    message: str
+
+
+def relative(words: str) -> str:
+    """A path in the pack, without the folder a version was written to."""
+    return PACK_FOLDER.sub("", words)
+
+
+# pydantic's error types (https://docs.pydantic.dev/latest/errors/validation_errors/) → the words
+BY_KIND: dict[str, str] = {
+    "missing": N_("「%(name)s」がありません。書き足してください。"),
+    "extra_forbidden": N_("「%(name)s」という項目は使えません。名前の綴りと字下げを確かめてください。"),
+    "string_type": N_("文字で書いてください。"),
+    "int_type": N_("整数で書いてください。"),
+    "int_parsing": N_("整数で書いてください。"),
+    "int_from_float": N_("小数ではなく整数で書いてください。"),
+    "float_type": N_("数で書いてください。"),
+    "float_parsing": N_("数で書いてください。"),
+    "bool_type": N_("true か false で書いてください。"),
+    "bool_parsing": N_("true か false で書いてください。"),
+    "date_type": N_("日付を 2027-04-01 のように書いてください。"),
+    "date_parsing": N_("日付を 2027-04-01 のように書いてください。"),
+    "date_from_datetime_parsing": N_("日付を 2027-04-01 のように書いてください。"),
+    "date_from_datetime_inexact": N_("日付を 2027-04-01 のように書いてください（時刻は書きません）。"),
+    "literal_error": N_("次のどれかにしてください：%(expected)s"),
+    "enum": N_("次のどれかにしてください：%(expected)s"),
+    "string_pattern_mismatch": N_("書き方が決まりに合いません（決まり：%(pattern)s）。"),
+    "string_too_short": N_("%(min_length)s文字以上で書いてください。"),
+    "string_too_long": N_("%(max_length)s文字までにしてください。"),
+    "too_short": N_("%(min_length)s件以上書いてください。"),
+    "too_long": N_("%(max_length)s件までにしてください。"),
+    "greater_than_equal": N_("%(ge)s 以上にしてください。"),
+    "greater_than": N_("%(gt)s より大きくしてください。"),
+    "less_than_equal": N_("%(le)s 以下にしてください。"),
+    "less_than": N_("%(lt)s より小さくしてください。"),
+    "url_parsing": N_("https:// で始まるアドレスを書いてください。"),
+    "url_scheme": N_("https:// で始まるアドレスを書いてください。"),
+    "url_type": N_("https:// で始まるアドレスを書いてください。"),
+    "dict_type": N_("「名前: 値」の組（字下げした対応表）で書いてください。"),
+    "model_type": N_("「名前: 値」の組（字下げした対応表）で書いてください。"),
+    "model_attributes_type": N_("「名前: 値」の組（字下げした対応表）で書いてください。"),
+    "list_type": N_("「- 」で始まる一覧で書いてください。"),
+}
+EMPTY = N_("空にはできません。書いてください。")
+ID_RULE = N_("英小文字・数字・「_」で書き、英小文字で始めてください。例：juminhyo_utsushi")
+OTHER = N_("値が正しくありません：%(detail)s")
+SYNTAX = N_("YAML の書き方に誤りがあります（字下げ、「:」、引用符を確かめてください）：%(detail)s")
+WHOLE_FILE = N_("（ファイル全体）")
+SYNTAX_FIELD = N_("（書き方）")
+NTH = N_("%(n)s番目")
+
+# the loader's and the rules' own messages (knowledge/loader.py, rules/ruleset.py, knowledge/yamlfile.py)
+WHAT = {"department": N_("課"), "counter": N_("窓口"), "thing to bring": N_("持ち物"), "procedure": N_("手続き"),
+        "question": N_("質問"), "life event": N_("ライフイベント")}
+BY_SHAPE: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^unknown (?P<what>department|counter|thing to bring|procedure|question|life event) '(?P<id>[^']*)'"),
+     N_("「%(id)s」という%(what)sはありません。id を確かめてください（選べる id はフォームの一覧にあります）。")),
+    (re.compile(r"^duplicate key$"), N_("同じ名前の項目が2回書かれています。")),
+    (re.compile(r"^duplicate (?:procedure |rule )?id '(?P<id>[^']*)'"), N_("id「%(id)s」がほかと重なっています。")),
+    (re.compile(r"^the id must match the file name '(?P<id>[^']*)'"), N_("id はファイル名と同じ「%(id)s」にしてください。")),
+    (re.compile(r"^the language must match the file name '(?P<id>[^']*)'"), N_("language はファイル名と同じ「%(id)s」にしてください。")),
+    (re.compile(r"^missing$"), N_("このファイルが必要です。")),
+    (re.compile(r"^a procedure cannot require itself"), N_("手続きは自分自身を requires に書けません。")),
+    (re.compile(r"^deadline kind '(?P<id>[^']*)' needs an amount"), N_("期限の種類「%(id)s」には amount（日数か月数）が必要です。")),
+    (re.compile(r"^deadline kind '(?P<id>[^']*)' takes no amount"), N_("期限の種類「%(id)s」には amount を書きません。")),
+    (re.compile(r"^valid_to is before valid_from"), N_("終了日（valid_to）が開始日（valid_from）より前です。")),
+    (re.compile(r"^'member' conditions need per: member"), N_("member の条件を書くときは per: member にしてください。")),
+]
+
+
+def field_words(locale: str, loc: tuple | list) -> str:
+    """("fees", 0, "amount_yen") → 「fees › 1番目 › amount_yen」 (pydantic's own steps left out)."""
+    parts = []
+    for part in loc:
+        if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+            parts.append(text(locale, NTH, n=int(part) + 1))
+        elif isinstance(part, str) and "[" not in part:  # not a pydantic step (function-after[...])
+            parts.append(part)
+    return " › ".join(parts)
+
+
+def _field_of(locale: str, field: str) -> str:
+    if field in ("(file)", ""):
+        return text(locale, WHOLE_FILE) if field else ""
+    if field == "(syntax)":
+        return text(locale, SYNTAX_FIELD)
+    return field_words(locale, field.split("."))
+
+
+def _variables(locale: str, kind: str, ctx: dict[str, Any], loc: tuple) -> dict[str, Any]:
+    out: dict[str, Any] = {k: str(v) for k, v in ctx.items()}
+    out.setdefault("name", str(loc[-1]) if loc else "")
+    if "expected" in out:
+        out["expected"] = out["expected"].replace(" or ", ", ")
+    return out
+
+
+MISSING_LANGUAGES = N_("%(languages)s で書かれていない文が%(count)s件あります（%(fields)s）。公開はできますが、"
+                      "その言語の利用者には代わりの言語（英語か日本語）で表示されます。")
+
+
+def message_words(locale: str, kind: str, ctx: dict[str, Any], loc: tuple, english: str) -> str:
+    """The message of a pydantic error of ``kind`` (with its ``ctx``) in ``locale``."""
+    if kind == "missing_languages":  # rules/pack_check.py: a warning
+        locs = list(ctx.get("locs") or [])
+        fields = "、".join(field_words(locale, one) for one in locs[:5]) + ("…" if len(locs) > 5 else "")
+        return text(locale, MISSING_LANGUAGES, languages=ctx.get("languages", ""), count=len(locs), fields=fields)
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
+        return text(locale, ID_RULE)
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return text(locale, EMPTY)
+    msgid = BY_KIND.get(kind)
+    if msgid is not None:
+        try:
+            return text(locale, msgid, **_variables(locale, kind, ctx, loc))
+        except (KeyError, ValueError, TypeError):
+            pass  # a context without the words' variable: the shape below, or the English
+    detail = str(ctx.get("error", "")) or english
+    return shape_words(locale, detail) or text(locale, OTHER, detail=detail)
+
+
+def shape_words(locale: str, message: str) -> str | None:
+    """The loader's own messages, recognised by their shape; None for any other."""
+    for pattern, msgid in BY_SHAPE:
+        found = pattern.match(message.removeprefix("Value error, "))
+        if found:
+            words = found.groupdict()
+            if "what" in words:
+                words["what"] = text(locale, WHAT[words["what"]])
+            return text(locale, msgid, **words)
+    return None
+
+
+def read_problem(raw: str, locale: str = "ja") -> Problem:
+    """「…/pack-versions/<digest>/<city>/procedures/x.yaml:12: fees.0.amount_yen: …」 → its parts,
+    worded for ``locale``."""
+    match = _PROBLEM.match(raw.strip())
+    if not match:
+        head, sep, rest = raw.partition(": ")
+        if sep and head in ("rules", "scenario"):
+            return Problem("", "", head, relative(rest))
+        return Problem("", "", "", relative(raw))
+    field, sep, message = match["rest"].partition(": ")
+    if not sep:
+        field, message = "", match["rest"]
+    message = relative(message)
+    kind = getattr(raw, "kind", "")
+    if kind:
+        loc = tuple(getattr(raw, "loc", ()))
+        words = message_words(locale, kind, getattr(raw, "ctx", {}), loc, message)
+        return Problem(relative(match["file"]), match["line"] or "", field_words(locale, loc), words)
+    if field == "(syntax)":
+        words = text(locale, SYNTAX, detail=message.splitlines()[0] if message else "")
+    else:
+        words = shape_words(locale, message) or message
+    return Problem(relative(match["file"]), match["line"] or "", _field_of(locale, field), words)

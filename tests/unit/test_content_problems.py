@@ -1,0 +1,90 @@
+"""A check's problems worded for curators (staff/content_problems.py): pydantic's error types and
+the loader's own messages in the reader's language, items counted from 1, the line kept."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.loader import validate_doc
+from knowledge.schema import Procedure
+from knowledge.yamlfile import read_yaml
+from staff.content_problems import field_words, read_problem
+
+PROCEDURE = """\
+id: Bad-Id
+name: {ja: 名前, en: Name}
+description: {ja: 説明, en: Text}
+department: shimin
+counter: madoguchi
+colour: red
+deadline: {kind: weeks, text: {ja: すぐ, en: soon}}
+fees:
+  - amount_yen: -1
+    unit: {ja: 1通, en: per copy}
+    valid_from: next spring
+source_url: not a url
+verified_on: 2026-01-01
+verified: yes please
+"""
+
+
+@pytest.fixture()
+def problems(tmp_path: Path) -> list[str]:
+    path = tmp_path / "procedures" / "bad.yaml"
+    path.parent.mkdir()
+    path.write_text(PROCEDURE, encoding="utf-8")
+    found: list[str] = []
+    assert validate_doc(read_yaml(path), Procedure, found) is None
+    return found
+
+
+def _by_field(problems, locale):
+    return {p.field: (p.line, p.message) for p in (read_problem(raw, locale) for raw in problems)}
+
+
+def test_pydantic_errors_read_in_japanese_with_items_from_one_and_their_line(problems):
+    got = _by_field(problems, "ja")
+    assert got["fees › 1番目 › amount_yen"] == ("9", "0 以上にしてください。")
+    assert got["fees › 1番目 › valid_from"][1] == "日付を 2027-04-01 のように書いてください。"
+    assert got["colour"] == ("6", "「colour」という項目は使えません。名前の綴りと字下げを確かめてください。")
+    assert got["deadline › kind"][1].startswith("次のどれかにしてください：'days', ")
+    assert got["id"][1].startswith("英小文字・数字・「_」で書き")
+    assert got["source_url"][1] == "https:// で始まるアドレスを書いてください。"
+    assert got["verified"][1] == "true か false で書いてください。"
+    assert not any("0." in field or "Input should" in message for field, (_l, message) in got.items())
+
+
+def test_english_in_the_en_locale(problems):
+    got = _by_field(problems, "en")
+    assert any(field.startswith("fees › ") and "1" in field for field in got)
+    messages = " ".join(message for _line, message in got.values())
+    assert "「" not in messages and "ください" not in messages
+
+
+def test_a_missing_field_and_the_loaders_own_messages():
+    from knowledge.yamlfile import ProblemText
+    missing = ProblemText.of("/x/pack-versions/abc/city/procedures/a.yaml:3: deadline: Field required",
+                             ("deadline",), 3, "missing", {})
+    p = read_problem(missing, "ja")
+    assert (p.file, p.line, p.field, p.message) == ("procedures/a.yaml", "3", "deadline", "「deadline」がありません。書き足してください。")
+    p = read_problem("/x/pack-versions/abc/city/procedures/a.yaml:12: bring.2.item: unknown thing to bring 'inkan' (see bring.yaml)")
+    assert p.field == "bring › 3番目 › item" and p.message.startswith("「inkan」という持ち物はありません。")
+    p = read_problem("procedures/a.yaml:4: (syntax): mapping values are not allowed here\n  in <unicode string>")
+    assert p.field == "（書き方）" and p.message.startswith("YAML の書き方に誤りがあります")
+    assert read_problem("scenario: 転入 a: expected x").field == "scenario"
+
+
+def test_field_words():
+    assert field_words("ja", ("bring", 0, "when")) == "bring › 1番目 › when"
+    assert field_words("ja", ("deadline", "function-after[_amount_needed()]", "amount")) == "deadline › amount"
+
+
+def test_a_date_that_is_no_day_is_a_problem_at_its_line_not_a_crash(tmp_path: Path):
+    from knowledge.yamlfile import KnowledgeError
+    path = tmp_path / "a.yaml"
+    path.write_text("fees:\n  - valid_from: 2027-13-01\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        read_yaml(path)
+    p = read_problem(caught.value.problems[0], "ja")
+    assert (p.line, p.field, p.message) == ("2", "fees › 1番目 › valid_from", "日付を 2027-04-01 のように書いてください。")
