@@ -452,11 +452,25 @@ engine: evaluation is a pure function of the request and the ruleset version (pa
   the knowledge base when the pack loads (no request stats the files per fact word or
   evaluation any more). Result pages and API answers are the same bytes (700 never-seen
   requests in all seven languages compared with the code before).
-- What remains: on the page the rendering of `result.html` (about 40% of a page in process;
-  the procedure card alone about 0.85 ms of a 4.3 ms page: some 85 escapes and a dozen calls
-  per card), the evaluation (about 0.54 ms in process), `base.html`; the response's JSON. For
-  zh, ko, vi and pt an evaluation still runs twice to find the Japanese words of each reason
-  (carrying them on each `Reason` in `rules/wording.py` is not done).
+- Then (2026-12-03, the page's goal): a result page opened without cookies (as wrk opens it,
+  and as a resident's first visit does) made a session only to hold the CSRF token of the
+  feedback form (a random token, two HMAC signatures and a Set-Cookie per page). The feedback post
+  is now checked by what the browser says of its origin (`Sec-Fetch-Site: same-origin`, else an
+  `Origin`/`Referer` of this site: `core/security.py` `cross_site_post`), and a result page sets
+  no cookie at all. The second feedback question's choices (every procedure of the pack sorted by
+  its reading, about a tenth of a page) are made only on the page that shows them. The parts of a
+  card that only the pack decides (its place with the closed-day counters, and its links: the
+  booking button, the procedure's page, the city's page) are rendered once per (ruleset version,
+  procedure, language) by a fragment memo (`core/templating.py` `fragment`; under `TESTING`
+  every hit is rendered again and compared, so a key that leaves out what its block reads fails a
+  test). 750 never-seen pages in the seven languages are the same bytes as before (the nonce and
+  the dropped token aside). Side by side on a loaded machine (two gunicorns, wrk slices
+  alternating, `bench/ab_pages.py`): the page's worker CPU fell from 8.58 to 6.07 ms
+  (-29%) against a bare request of 1.18 and 1.14 ms.
+- What remains: the rendering of the cards' answer-dependent parts (deadline, reasons, things to
+  bring), the evaluation (about 0.5 ms in process), `base.html`. For zh, ko, vi and pt an
+  evaluation still runs twice to find the Japanese words of each reason (carrying them on each
+  `Reason` in `rules/wording.py` is not done; the bench's pages are in ja and en).
 """
 
 
