@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.words import NP_, Message, Msgid
+from core.words import text as translate
 from rules.evaluate import evaluate
 from rules.request import InvalidRequest, read_request
 from rules.ruleset import Rulebook
@@ -23,8 +25,9 @@ class Change:
     event: str
     added: list[str] = field(default_factory=list)  # procedure ids now listed
     removed: list[str] = field(default_factory=list)
-    details: list[tuple[str, str, str, str]] = field(default_factory=list)  # (procedure, what, before, after)
-    error: str = ""  # the request no longer reads under the draft (e.g. a question removed)
+    details: list[tuple[str, str, str, str]] = field(default_factory=list)  # (procedure, what (WHAT's key), before, after)
+    # the request no longer reads under the draft (e.g. a question removed): field -> why
+    error: dict[str, Message] | None = None
     names: dict[str, str] = field(default_factory=dict)  # procedure id -> its Japanese name
 
     def named(self, pid: str) -> str:
@@ -32,11 +35,16 @@ class Change:
         name = self.names.get(pid.removesuffix("@new_city"))
         return f"{pid}（{name}）" if name else pid
 
-    def summary(self) -> str:
-        """One line: ``+kokuho_kanyu（国民健康保険の加入）, juminhyo_utsushi（住民票の写し） 手数料 300円 → 350円``."""
+    def summary(self, locale: str = "ja") -> str:
+        """One line in the console's language: ``+kokuho_kanyu（国民健康保険の加入）,
+        juminhyo_utsushi（住民票の写し） 手数料 300円 → 350円``."""
+        if self.error is not None:
+            why = "; ".join(f"{name}: {message.text(locale)}" for name, message in self.error.items())
+            return translate(locale, NP_("impact", "この回答は新しい版では読めません：%(why)s"), why=why)
         bits = [f"+{self.named(p)}" for p in self.added] + [f"−{self.named(p)}" for p in self.removed]
-        bits += [f"{self.named(pid)} {what} {a or '—'} → {b or '—'}" for pid, what, a, b in self.details]
-        return self.error or ", ".join(bits)
+        bits += [f"{self.named(pid)} {translate(locale, WHAT[what])} {a or '—'} → {b or '—'}"
+                 for pid, what, a, b in self.details]
+        return ", ".join(bits)
 
 
 def _outline(body: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -53,8 +61,10 @@ def _outline(body: dict[str, Any]) -> dict[str, dict[str, str]]:
     return out
 
 
-WHAT = {"status": "区分", "due_date": "期限", "fees": "手数料", "counter": "窓口", "bring": "持ち物",
-        "online": "オンライン"}
+WHAT: dict[str, Msgid] = {  # what a resident reads that a version can change, in the console's words
+    "status": NP_("impact", "区分"), "due_date": NP_("impact", "期限"), "fees": NP_("impact", "手数料"),
+    "counter": NP_("impact", "窓口"), "bring": NP_("impact", "持ち物"), "online": NP_("impact", "オンライン"),
+}
 
 
 def _answer(book: Rulebook, request: dict[str, Any], today: dt.date) -> dict[str, Any]:
@@ -78,15 +88,15 @@ def compare(before: Rulebook, after: Rulebook, requests: Iterable[tuple[str, dic
         try:
             new = _outline(_answer(after, request, today))
         except InvalidRequest as exc:
-            changes.append(Change(label, event, error=f"この回答は新しい版では読めません: {exc}"))
+            changes.append(Change(label, event, error=exc.errors))
             continue
         change = Change(label, event, added=sorted(set(new) - set(old)), removed=sorted(set(old) - set(new)),
                         names=names)
         for pid in sorted(set(old) & set(new)):
-            for key, name in WHAT.items():
+            for key in WHAT:
                 a, b = old[pid].get(key, ""), new[pid].get(key, "")
                 if a != b:
-                    change.details.append((pid, name, a, b))
+                    change.details.append((pid, key, a, b))
         if change.added or change.removed or change.details:
             changes.append(change)
     return compared, changes

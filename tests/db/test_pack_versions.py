@@ -64,7 +64,7 @@ def test_a_checked_draft_is_published_and_served_at_once(versions_app):
         assert content.check(draft).ok
         compared, changes, _, _ = content.impact(draft, today=dt.date(2026, 12, 2))
         assert compared > 100
-        fee_changes = [c for c in changes if any(pid == "tenshutsu_todoke" and what == "手数料" for pid, what, _, _ in c.details)]
+        fee_changes = [c for c in changes if any(pid == "tenshutsu_todoke" and what == "fees" for pid, what, _, _ in c.details)]
         assert fee_changes and "0円" in fee_changes[0].summary() and "350円" in fee_changes[0].summary()
         version = content.publish(draft, "curator.a", "curator", "条例改正で手数料が変わるため", None)
         assert version.number == 2 and version.base_number == 1
