@@ -85,6 +85,10 @@ def markdown(city: str) -> str:
         "",
         filled(data["notation_reason"], city),
         "",
+        "### 今後の対応",
+        "",
+        filled(data["plan"], city),
+        "",
         "## 対象範囲",
         "",
     ]
