@@ -11,9 +11,9 @@ from typing import Any
 from flask import Flask, render_template
 
 import reservations.models  # noqa: F401  (the models above join db.metadata for migrations)
-from core import audit, crypto, handover, monitoring, public_url
+from core import audit, conformance, crypto, handover, monitoring, public_url
 from core.backup_cli import backup_cli
-from core.city import init_city
+from core.city import city_name, init_city
 from core.config import load_config
 from core.db import db, migrate
 from core.errors import init_errors
@@ -92,7 +92,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/accessibility")
     def accessibility():
-        return render_template("accessibility.html")
+        return render_template("accessibility.html", results=conformance.results())
+
+    @app.get("/accessibility/results")
+    def accessibility_results():
+        """試験結果: docs/accessibility-conformance.yaml (the same words as the Markdown document)."""
+        return render_template("accessibility_results.html", results=conformance.results(),
+                               filled=lambda text: conformance.filled(text, city_name("ja")))
 
     return app
 

@@ -40,12 +40,55 @@ def test_home_page_leads_to_the_three_services_and_the_life_events(client, ruleb
 
 @pytest.mark.parametrize("path", ["/", "/guide/", "/guide/moving_in", "/apply", "/apply/juminhyo_utsushi",
                                   "/reserve?procedures=tennyu_todoke", "/procedures/", "/procedures/tennyu_todoke",
-                                  "/accessibility", "/no-such-page"])
+                                  "/accessibility", "/accessibility/results", "/no-such-page"])
 def test_every_resident_page_has_the_header_with_the_services(client, path):
     r = client.get(path, follow_redirects=True)
     menu = menu_of(r.get_data(as_text=True))
     for service in SERVICES:
         assert f'href="{service}"' in menu, (path, service)
+
+
+@pytest.mark.parametrize("path", ["/", "/guide/moving_in", "/apply", "/reserve?procedures=tennyu_todoke",
+                                  "/procedures/tennyu_todoke", "/accessibility", "/accessibility/results",
+                                  "/no-such-page", "/staff/login"])
+def test_every_footer_links_the_policy_and_the_test_results_beside_it(client, path):
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    footer = html.split('<footer class="site-footer">', 1)[1]
+    assert re.search(r'<li><a href="/accessibility">ウェブアクセシビリティ方針</a></li>\s*'
+                     r'<li><a href="/accessibility/results">試験結果</a></li>', footer), path
+
+
+def test_the_test_results_page_shows_the_one_data_file(client):
+    from core.conformance import results
+    data = results()
+    html = client.get("/accessibility/results").get_data(as_text=True)
+    assert "<title>試験結果 | 加古川市 手続きガイド</title>" in html
+    assert "JIS X 8341-3:2016 適合レベル AA" in html
+    assert f"<strong>{data['notation']}</strong>" in html
+    for c in data["criteria"]:
+        assert f'<h3 id="criterion-{c["id"].replace(".", "-")}">{c["id"]} <span>{escape(c["name"])}</span></h3>' in html
+    for page in data["pages"]:
+        assert f'<code class="conformance-path">{escape(page["path"])}</code>' in html
+    assert "{city}" not in html and "加古川市 手続きガイド」の住民向けのページ" in html
+    assert "日本語だけで書いています" not in html
+
+
+def test_the_test_results_in_another_language_say_they_are_in_japanese_and_mark_it(app):
+    html = fresh_client(app).get("/accessibility/results?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "Test results" in html and "The test results are written in Japanese only." in html
+    assert '<p class="conformance-notation" lang="ja"><strong>一部準拠</strong></p>' in html
+    assert '<dd class="summary-list__value" lang="ja"><strong>不適合</strong></dd>' in html
+
+
+def test_the_policy_states_the_notation_of_the_results_and_links_them(client):
+    from core.conformance import results
+    data = results()
+    html = client.get("/accessibility").get_data(as_text=True)
+    now = html.split("いまの状況", 1)[1]
+    assert f"「{data['notation']}」しています" in now
+    assert f"{data['test_date']} に試験をして、結果を公開しました。" in now
+    assert '<a href="/accessibility/results">試験結果を見る</a>' in now
 
 
 def test_the_menu_marks_the_service_the_page_belongs_to(client):
