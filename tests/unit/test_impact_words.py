@@ -1,6 +1,6 @@
 """rules.impact: a change reads in the console's language (Japanese or English), with the
 procedures' ids and Japanese names as the files have them."""
-from core.words import Message, N_
+from core.words import N_, Message
 from rules.impact import Change
 
 
