@@ -42,7 +42,7 @@ from intake.forms import (
 )
 from intake.forms_schema import ADDRESS_PARTS, KANA_PATTERN, PHONE_PATTERN, POSTAL_CODE_PATTERN, PREFECTURES, Field
 from intake.postcode import lookup
-from rules.wareki import ERAS, parse_wareki, ymd_with_wareki
+from rules.wareki import ERAS, WarekiError, parse_wareki, ymd_with_wareki
 
 Store = Callable[[str, str, bytes], Any]  # (field id, file name, bytes) -> an attachment; raises
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -69,7 +69,7 @@ def parse_date_parts(era: str, year: str, month: str, day: str) -> dt.date | Non
 
     Accepted: 西暦 (1985 / 4 / 1), an era chosen in the select (昭和 60 / 4 / 1), an era typed in
     the year box (昭和60, S60, 平成元), or the whole date typed in the year box (令和5年4月1日,
-    1985-04-01, S60.4.1). ValueError (WarekiError) carries the Japanese message."""
+    1985-04-01, S60.4.1). ValueError (a WarekiError: its ``text(locale)``) says what is wrong."""
     era, year, month, day = (_nfkc(x) for x in (era, year, month, day))
     if not (year or month or day):
         return None
@@ -282,8 +282,9 @@ class DateField(SpecField):
         self.data = None
         try:
             found = parse_date_parts(**self.parts)
-        except ValueError as exc:
-            self.process_errors.append(_("%(label)s：%(message)s", label=self.title, message=str(exc)))
+        except ValueError as exc:  # a WarekiError says it in the field's language
+            said = exc.text(self.locale) if isinstance(exc, WarekiError) else str(exc)
+            self.process_errors.append(_("%(label)s：%(message)s", label=self.title, message=said))
             return
         self.data = found.isoformat() if found else None
 

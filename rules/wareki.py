@@ -14,6 +14,7 @@ from babel import dates as babel_dates
 
 from core.japan_time import japanese_date
 from core.languages import babel_locale, normalise
+from core.words import N_, Message
 
 __all__ = ["ERAS", "WarekiError", "format_date", "parse_wareki", "to_wareki", "wareki_year", "ymd_with_wareki"]
 
@@ -43,14 +44,26 @@ _MONTHS_EN = (
 
 
 class WarekiError(ValueError):
-    """A 和暦 date that does not exist; the message is Japanese and names the right era."""
+    """A 和暦 date that does not exist, naming the right era: ``str()`` is the Japanese message,
+    ``text(locale)`` the same in the reader's language (a catalog word, core.words)."""
+
+    def __init__(self, msgid: str, **variables: object) -> None:
+        self.message = Message(msgid, **variables)
+        super().__init__(self.message.text("ja"))
+
+    def text(self, locale: str) -> str:
+        return self.message.text(locale)
+
+
+_DIGITS = {"年": N_("年を数字で入力してください。"), "月": N_("月を数字で入力してください。"),
+           "日": N_("日を数字で入力してください。")}
 
 
 def _era_of(d: date) -> Era:
     for era in ERAS:
         if d >= era.start:
             return era
-    raise WarekiError(f"{_ymd(d)}は明治より前の日付です。")
+    raise WarekiError(N_("%(date)sは明治より前の日付です。"), date=_ymd(d))
 
 
 def _era_year(n: int) -> str:
@@ -97,7 +110,7 @@ def format_date(d: date, locale: str, *, with_weekday: bool = True) -> str:
 
 def _number(value: int | str, what: str) -> int:
     if isinstance(value, bool):
-        raise WarekiError(f"{what}を数字で入力してください。")
+        raise WarekiError(_DIGITS[what])
     if isinstance(value, int):
         return value
     text = unicodedata.normalize("NFKC", str(value)).strip()
@@ -105,7 +118,7 @@ def _number(value: int | str, what: str) -> int:
         return 1
     text = text.removesuffix(what)
     if not text.isdigit():  # NFKC has turned full-width digits into ASCII
-        raise WarekiError(f"{what}を数字で入力してください。")
+        raise WarekiError(_DIGITS[what])
     return int(text)
 
 
@@ -115,28 +128,29 @@ def parse_wareki(era: str, year: int | str, month: int | str, day: int | str) ->
     found = _BY_KEY.get(key) or _BY_KEY.get(key.upper())
     if found is None:
         names = "・".join(e.name for e in ERAS)
-        raise WarekiError(f"「{era}」という元号はありません。{names}のどれかを選んでください。")
+        raise WarekiError(N_("「%(era)s」という元号はありません。%(names)sのどれかを選んでください。"), era=era, names=names)
     y, m, d = _number(year, "年"), _number(month, "月"), _number(day, "日")
     if y < 1:
-        raise WarekiError(f"{found.name}{y}年はありません。")
+        raise WarekiError(N_("%(era)s%(year)s年はありません。"), era=found.name, year=y)
     if not 1 <= m <= 12:
-        raise WarekiError(f"{m}月はありません。")
+        raise WarekiError(N_("%(month)s月はありません。"), month=m)
     label = f"{found.name}{_era_year(y)}年{m}月{d}日"
     if not 1 <= d <= 31 or (m == 2 and d > 29) or (m in (4, 6, 9, 11) and d > 30):
-        raise WarekiError(f"{m}月{d}日はありません。")
+        raise WarekiError(N_("%(month)s月%(day)s日はありません。"), month=m, day=d)
     gregorian_year = found.start.year + y - 1
     try:
         result = date(gregorian_year, m, d)
     except ValueError:  # 2月29日 in a common year
-        raise WarekiError(f"{label}はありません（{gregorian_year}年はうるう年ではありません）。") from None
+        raise WarekiError(N_("%(date)sはありません（%(year)s年はうるう年ではありません）。"),
+                          date=label, year=gregorian_year) from None
 
     if result < found.start:
         hint = f"（{to_wareki(result, with_weekday=False)}）" if result >= ERAS[-1].start else ""
-        raise WarekiError(f"{label}はありません。{found.name}は{_ymd(found.start)}からです{hint}。")
+        raise WarekiError(N_("%(date)sはありません。%(era)sは%(start)sからです%(hint)s。"),
+                          date=label, era=found.name, start=_ymd(found.start), hint=hint)
     actual = _era_of(result)
     if actual is not found:
-        raise WarekiError(
-            f"{label}はありません。{_ymd(actual.start)}からは{actual.name}です"
-            f"（{to_wareki(result, with_weekday=False)}）。"
-        )
+        raise WarekiError(N_("%(date)sはありません。%(start)sからは%(era)sです（%(wareki)s）。"),
+                          date=label, start=_ymd(actual.start), era=actual.name,
+                          wareki=to_wareki(result, with_weekday=False))
     return result

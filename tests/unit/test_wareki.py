@@ -128,3 +128,19 @@ def test_round_trip(d: date) -> None:
     year, rest = rest.split("年")
     month, rest = rest.split("月")
     assert parse_wareki(era, year, month, rest.removesuffix("日")) == d
+
+
+@pytest.mark.parametrize(("parts", "ja", "en"), [
+    (("平成", "32", "4", "1"), "平成32年4月1日はありません。2019年5月1日からは令和です（令和2年4月1日）。",
+     "There is no 平成32年4月1日: from 2019年5月1日 the era is 令和 (令和2年4月1日)."),
+    (("令和", "3", "2", "29"), "令和3年2月29日はありません（2021年はうるう年ではありません）。",
+     "There is no 令和3年2月29日 (2021 is not a leap year)."),
+    (("大化", "1", "1", "1"), "「大化」という元号はありません。", "There is no era called “大化”."),
+    (("令和", "x", "1", "1"), "年を数字で入力してください。", "Enter the year in numbers."),
+])
+def test_an_impossible_date_is_said_in_the_readers_language(parts, ja, en):
+    """str() stays Japanese (logs, the staff date fields); text(locale) is the catalog's words."""
+    with pytest.raises(WarekiError) as info:
+        parse_wareki(*parts)
+    assert str(info.value).startswith(ja) and info.value.text("ja").startswith(ja)
+    assert info.value.text("en").startswith(en)

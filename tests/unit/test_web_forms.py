@@ -160,3 +160,13 @@ def test_condition_notes_and_display(forms):
     assert web_forms.display(form.fields["whose"], "self", "ja") == ["本人だけ"]
     address = {"postal_code": "6758501", "prefecture": "兵庫県", "city": "加古川市", "street": "北在家2000", "building": "3F"}
     assert web_forms.display(form.fields["applicant_address"], address, "ja") == ["〒675-8501", "兵庫県加古川市北在家2000", "3F"]
+
+
+def test_a_wareki_mistake_is_said_in_the_forms_language(forms):
+    """An English form gets the era mistake in English (the message once came in Japanese only)."""
+    data = APPLICANT | {"applicant_birth_date-era": "平成", "applicant_birth_date-year": "32"}
+    for locale, words in (("en", "There is no 平成32年4月1日"), ("ja", "平成32年4月1日はありません。")):
+        page = web_forms.section_form(forms["juminhyo_utsushi"], "applicant", MultiDict(data), locale=locale, today=TODAY)
+        assert not page.validate({})
+        said = {e["field_id"]: e["message"] for e in page.summary()}
+        assert words in said["applicant_birth_date-era"], said
