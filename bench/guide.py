@@ -466,7 +466,10 @@ engine: evaluation is a pure function of the request and the ruleset version (pa
   test). 750 never-seen pages in the seven languages are the same bytes as before (the nonce and
   the dropped token aside). Side by side on a loaded machine (two gunicorns, wrk slices
   alternating, `bench/ab_pages.py`): the page's worker CPU fell from 8.58 to 6.07 ms
-  (-29%) against a bare request of 1.18 and 1.14 ms.
+  (-29%) against a bare request of 1.18 and 1.14 ms; on a quieter machine at 19:37 UTC the same
+  A/B gave 7.65 → 6.61 ms (-14%), page ÷ bare by CPU 5.89× → 5.26× and by req/s 5.28× → 4.75×.
+  The machine's speed moved during the session (a bare request cost 0.93 ms of CPU in the morning
+  run and 1.2–1.4 ms in these): the 4× goal is not met in these runs.
 - What remains: the rendering of the cards' answer-dependent parts (deadline, reasons, things to
   bring), the evaluation (about 0.5 ms in process), `base.html`. For zh, ko, vi and pt an
   evaluation still runs twice to find the Japanese words of each reason (carrying them on each
