@@ -76,14 +76,6 @@ def app_version() -> str:
         return "unknown"
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 def table_names(conn: Connection) -> list[str]:
     return sorted(inspect(conn).get_table_names())
 
@@ -356,7 +348,7 @@ class KeysBackup:
 def write_keys_backup(out: Path, material: Mapping[str, str], audit_key: bytes, config: Mapping[str, Any]) -> KeysBackup:
     """Write the keys to ``out`` (a new file, 0600), never inside BACKUP_DIR or the upload folder."""
     for name, place in (("BACKUP_DIR", Path(config["BACKUP_DIR"])), ("the upload folder", upload_folder(config))):
-        if _inside(out, place):
+        if out.resolve().is_relative_to(place.resolve()):
             raise BackupError(f"{out} is inside {name}: the keys must be stored apart from the data")
     keys, _blind = parse_key_spec(material["data_keys"])
     backup = KeysBackup(data_keys=material["data_keys"], blind_index_key=material["blind_index_key"],

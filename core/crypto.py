@@ -50,11 +50,7 @@ def _blind_index_key(config: Mapping[str, Any]) -> bytes | None:
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-    except ValueError:
-        return False
-    return True
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def _write_dev_key_file(path: Path) -> bool:

@@ -55,13 +55,9 @@ def _form_page(values: dict[str, Any], errors: dict[str, Message] | None = None,
     said = {name: message.text(g.locale) for name, message in (errors or {}).items()}
     choices = {name: _choices(table) for name, table in _tables().items()}
     return render_template("staff/incidents/form.html", values=values, incident=incident, alert=alert,
-                           choices=choices, errors=[{"field_id": _field_id(k), "message": v} for k, v in said.items()],
+                           choices=choices, errors=[{"field_id": k, "message": v} for k, v in said.items()],
                            field_errors=said), status
 
-
-def _field_id(name: str) -> str:
-    """The id the error summary links to (a group's first box for the checkboxes)."""
-    return name
 
 
 def _values_of(incident: register.Incident) -> dict[str, Any]:

@@ -165,7 +165,7 @@ def read_form(form: Any, now: dt.datetime) -> IncidentInput:
         picked[name] = str(form.get(name) or "")
         if picked[name] not in table:
             problems[name] = Message(N_("選択してください。"))
-    services = [s for s in (form.getlist("services") if hasattr(form, "getlist") else form.get("services") or [])]
+    services = form.getlist("services") if hasattr(form, "getlist") else list(form.get("services") or [])
     if any(s not in SERVICES for s in services):
         problems["services"] = Message(N_("選択肢から選んでください。"))
     detected = parse_moment(str(form.get("detected_at") or ""))
