@@ -42,7 +42,7 @@ from knowledge.loader import PACKS_DIR, default_pack_name, load_pack
 from reservations import api as reservations_api
 from reservations import display_views
 from reservations import views as reservations_views
-from reservations.cli import check_reservations, reservation_problems, reservations_cli
+from reservations.cli import reservation_problems, reservations_cli
 from reservations.openapi_parts import add_reservation_api
 from rules.generation import RulebookHolder, files_fingerprint
 from rules.ruleset import Rulebook, build_rulebook
@@ -82,10 +82,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_pack(app)
     register_blueprints(app)
     register_cli(app)
-    # what each service adds to the shared OpenAPI document and to `flask knowledge check`
+    # what each service adds to the shared OpenAPI document
     app.extensions["openapi_parts"] = (add_search_api, add_application_api, add_reservation_api)
-    app.extensions["knowledge_checks"] = (check_reservations,)
-    # what each service checks in a curator's version before it is published (staff/content.py)
+    # what each service checks of its own files in the pack: by `flask knowledge check`, and in a
+    # curator's version before it is published (staff/content.py)
     app.extensions["pack_checks"] = (reservation_problems, form_problems)
     init_errors(app)
     init_templating(app)  # the templates' url_for memoised (core/templating.py)

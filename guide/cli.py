@@ -1,5 +1,6 @@
 """flask knowledge check / flask rules check / flask rules test / flask rules graph / flask feedback purge. Other services check their own files of the
-pack through ``app.extensions["knowledge_checks"]`` (filled by the app factory)."""
+pack through ``app.extensions["pack_checks"]`` (filled by the app factory): the same functions a
+curator's version must pass before it is published (staff/content.py), so the two never differ."""
 from __future__ import annotations
 
 import datetime as dt
@@ -57,8 +58,7 @@ def knowledge_check() -> None:
     if unverified:
         click.echo(f"{len(unverified)} procedure(s) marked verified: false: {', '.join(unverified)}")
     _check_phrases(kb)
-    for check in current_app.extensions.get("knowledge_checks", ()):  # each service checks its own files
-        check(kb)
+    _check_services(kb)
 
 
 @knowledge_cli.command("reasons")
@@ -71,6 +71,19 @@ def knowledge_reasons(code: str) -> None:
         click.echo(f"  {json.dumps(ja, ensure_ascii=False)}: {json.dumps(en, ensure_ascii=False)}  # to translate")
     click.echo(f"{len(missing)} reason(s) without a {code} translation.", err=True)
     sys.exit(1 if missing else 0)
+
+
+def _check_services(kb) -> None:
+    """Each service's own files of the pack (reservations.yaml, the forms): its problems, or OK."""
+    checks = current_app.extensions.get("pack_checks", ())
+    problems = [problem for check in checks for problem in check(kb)]
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    if checks:
+        click.echo(f"OK: the services' files ({', '.join(check.__name__ for check in checks)}).")
 
 
 def _check_phrases(kb) -> None:

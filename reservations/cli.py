@@ -4,7 +4,6 @@ booking does this lazily too, so this only keeps the lists clean)."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 
 import click
 from flask import current_app, has_request_context
@@ -63,24 +62,6 @@ def expire_holds(now: dt.datetime | None = None) -> int:
         booking.release_expired(counter_id, (), now)
     db.session.commit()
     return before
-
-
-def check_reservations(kb: KnowledgeBase) -> None:
-    """reservations.yaml (sites, counters, services) against the pack, when the pack has one: the part of
-    ``flask knowledge check`` this service contributes (app.py)."""
-    if not (kb.directory / RESERVATIONS_FILE).exists():
-        click.echo(f"No {RESERVATIONS_FILE}: counter reservations are off for this pack.")
-        return
-    try:
-        catalog = load_catalog(kb.directory.name, kb.directory.parent, kb=kb)
-    except KnowledgeError as exc:  # the same problems reservation_problems gives the console
-        for problem in exc.problems:
-            click.echo(problem, err=True)
-        click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
-        sys.exit(1)
-    click.echo(f"OK: reservations: {len(catalog.sites)} sites, {len(catalog.counters)} counters, "
-               f"{len(catalog.services)} services, {len(catalog.closures)} closures, "
-               f"{len(catalog.seasons)} seasons (version {catalog.version}).")
 
 
 def reservation_problems(kb: KnowledgeBase) -> list[str]:
