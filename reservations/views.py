@@ -100,10 +100,10 @@ def _own(number: str) -> m.Reservation:
     return r
 
 
-def _previous_person() -> m.Reservation | None:
+def _previous_person(other_than: str | None = None) -> m.Reservation | None:
     """The last booking of this browser with details typed in (to fill the form again)."""
     for number in reversed(session.get(HOLDS, [])):
-        r = booking.by_number(number)
+        r = booking.by_number(number) if number != other_than else None
         if r is not None and any((r.name, r.name_kana, r.email, r.phone)):
             return r
     return None
@@ -277,11 +277,10 @@ def times(service_id: str, site_id: str, day: str):
         elif len(hold_key) != HOLD_KEY_LENGTH:
             abort(400)
         else:
-            previous = _previous_person()
             try:  # one hold per browser at a time; what was typed for an earlier time is not lost
                 r = resident_actions.hold(catalog, service_id, site_id, start, procedures=_procedures(),
                                           locale=_locale(), hold_key=hold_key, earlier=session.get(HOLDS, []),
-                                          previous=previous)
+                                          previous=_previous_person())
             except BookingError as exc:
                 errors["start"] = _booking_message(exc)
             else:
@@ -289,7 +288,8 @@ def times(service_id: str, site_id: str, day: str):
                     errors["start"] = _("もう一度、時間を選んでください。")
             if not errors:
                 _remember(r.number)
-                kept = previous is not None and previous.status == m.EXPIRED  # typed before the last hold ran out
+                # the form starts with what was typed before (for a time given up, or a hold that ran out)
+                kept = any((r.name, r.name_kana, r.email, r.phone)) and _previous_person(other_than=r.number) is not None
                 return redirect(url_for(".details", number=r.number, **_carry(**({"kept": 1} if kept else {}))))
     rows = _times(service_id, site_id, date)
     return render_template(

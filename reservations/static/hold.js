@@ -36,7 +36,6 @@
     soon.hidden = true;
     over.hidden = false;
     warning.hidden = false;
-    if (button) { button.hidden = true; }
   }
   function fallBack() {
     // the server decides (refused, ran out, no network): the form goes there with what was typed
@@ -54,7 +53,7 @@
         warning.hidden = true;
         status.replaceChildren(extended.content.cloneNode(true));
         if (!hold.extensions_left) {
-          document.querySelectorAll("[data-hold-extend], [data-hold-extend-form]").forEach(function (el) { el.remove(); });
+          document.querySelectorAll("[data-hold-extend], [data-hold-extend-form], [data-hold-extend-hint]").forEach(function (el) { el.remove(); });
           button = null;
         }
         if (before && document.contains(before)) { before.focus(); }
