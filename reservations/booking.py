@@ -57,6 +57,13 @@ RULE_MESSAGES = {
 }
 
 
+HOLD_EXPIRED = _l("時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。")
+
+
+def hold_not_found() -> BookingError:
+    return BookingError("not_found", _l("仮押さえが見つかりません。"), status=404)
+
+
 def rule_error(code: str) -> BookingError:
     return BookingError(code, RULE_MESSAGES[code], status=422)
 
@@ -209,6 +216,32 @@ def hold(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, *,
     return reservation
 
 
+def extend_hold(catalog: Catalog, reservation: m.Reservation, *, now: dt.datetime | None = None) -> m.Reservation:
+    """Keep a hold ``rules.hold_minutes`` longer from now (WCAG 2.2.1), at most
+    ``rules.hold_extensions`` times. Only a hold still running: one whose time is past may already
+    have given its seats to someone else (``hold_expired``). Its own seats are kept, none claimed:
+    the count of places never changes."""
+    now = utc(now or now_utc())  # stored and compared in UTC (SQLite keeps no offset)
+    rules = catalog.rules
+    if reservation.status != m.HELD or reservation.hold_expires_at is None or aware(reservation.hold_expires_at) < now:
+        raise BookingError("hold_expired", HOLD_EXPIRED, status=410)
+    if reservation.hold_extensions >= rules.hold_extensions:
+        raise BookingError("hold_extension_limit",
+                           _l("仮押さえは、これ以上延ばせません。%(n)s回まで延ばせます。", n=rules.hold_extensions))
+    new_end = now + dt.timedelta(minutes=rules.hold_minutes)
+    # Conditional, like release_expired and confirm: a hold that ran out, was confirmed or was
+    # extended by another request in the meantime is not moved (0 rows).
+    moved = db.session.execute(update(m.Reservation).where(
+        m.Reservation.id == reservation.id, m.Reservation.status == m.HELD,
+        m.Reservation.hold_expires_at >= now, m.Reservation.hold_extensions == reservation.hold_extensions)
+        .values(hold_expires_at=new_end, hold_extensions=reservation.hold_extensions + 1)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(reservation)
+    if moved.rowcount != 1 and not (reservation.status == m.HELD and aware(reservation.hold_expires_at) >= now):
+        raise BookingError("hold_expired", HOLD_EXPIRED, status=410)
+    return reservation  # extended (by this request, or by a double click's other one)
+
+
 def normalise_phone(raw: str | None) -> str | None:
     digits = "".join(c for c in unicodedata.normalize("NFKC", raw or "") if c.isdigit())
     return digits or None
@@ -252,7 +285,7 @@ def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kan
     if reservation.status == m.CONFIRMED:
         return reservation
     if reservation.status != m.HELD:
-        raise BookingError("hold_expired", _l("時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。"), status=409)
+        raise BookingError("hold_expired", HOLD_EXPIRED, status=409)
     email, phone = normalise_email(email), normalise_phone(phone)
     check_person_limits(catalog, reservation, email, phone)
     # Claim the row first (held → confirmed, conditionally): a concurrent release_expired either
@@ -261,14 +294,14 @@ def confirm(catalog: Catalog, reservation: m.Reservation, *, name: str, name_kan
                                                            m.Reservation.status == m.HELD)
                                .values(status=m.CONFIRMED).execution_options(synchronize_session=False))
     if moved.rowcount != 1:
-        raise BookingError("hold_expired", _l("時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。"), status=409)
+        raise BookingError("hold_expired", HOLD_EXPIRED, status=409)
     still = db.session.scalar(select(func.count()).select_from(m.SeatClaim).where(
         m.SeatClaim.reservation_id == reservation.id))
     day_catalog = overrides.for_day(catalog, reservation.site_id, reservation.day)
     minutes = int((aware(reservation.end) - aware(reservation.start)).total_seconds() // 60)
     slot = find_slot(day_catalog, reservation.service_id, reservation.site_id, aware(reservation.start), minutes)
     if slot is None or still != len(slot.units):
-        raise BookingError("hold_expired", _l("時間が過ぎたため、仮押さえが取り消されました。もう一度時間を選んでください。"), status=409)
+        raise BookingError("hold_expired", HOLD_EXPIRED, status=409)
     reservation.name, reservation.name_kana = name, name_kana
     reservation.email, reservation.phone = email, phone
     reservation.email_index = blind_index(email, "email") if email else None

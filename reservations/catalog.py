@@ -119,6 +119,8 @@ class Rules(Strict):
     lead_minutes: int = F(ge=0, le=7 * 24 * 60)  # book at least this long ahead
     horizon_days: int = F(ge=1, le=365)  # and at most this many days ahead
     hold_minutes: int = F(ge=1, le=60)  # a place is kept this long while details are entered
+    # times a resident may extend a hold by hold_minutes (WCAG 2.2.1 asks for at least 10)
+    hold_extensions: int = F(default=10, ge=10, le=50)
     per_person_per_service_per_day: int = F(default=1, ge=1, le=10)
     per_person_per_day: int = F(default=3, ge=1, le=20)  # daily cap, all services
     cancel_until_minutes: int = F(default=0, ge=0)  # residents cancel/move up to this long before

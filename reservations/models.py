@@ -43,6 +43,7 @@ class Reservation(db.Model):
     phone_index: Mapped[str | None] = mapped_column(String(BLIND_INDEX_LENGTH), index=True, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     hold_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    hold_extensions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # times the hold was extended
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     checked_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -11,7 +11,7 @@ validator the resident's and the staff's bookings share.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -55,6 +55,37 @@ def hold(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, *,
         db.session.rollback()
         return db.session.scalar(select(m.Reservation).where(m.Reservation.hold_key == hold_key))
     return r
+
+
+def extend_hold(catalog: Catalog, number: str, *, owned: Iterable[str]) -> m.Reservation:
+    """仮押さえを延ばす (WCAG 2.2.1): only a hold this browser started (``owned``: its numbers;
+    anyone else's is ``not_found``, no hint that it exists), still running, not past the rules'
+    count of extensions; it keeps its own seats, so no place is ever counted twice. Holds are not
+    audited (no personal data is decided here), and neither is their extension."""
+    r = booking.by_number(number) if number in set(owned) else None
+    if r is None or r.channel != "web":
+        raise booking.hold_not_found()
+    try:
+        booking.extend_hold(catalog, r)
+    except BookingError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return r
+
+
+def keep_typed(r: m.Reservation, typed: Mapping[str, str]) -> None:
+    """What was typed on a hold that ran out, kept on it (encrypted, like any details) so the next
+    hold of this browser starts with it (``hold``'s ``previous``); checked again there before use."""
+    if r.status == m.HELD:  # its time is past (refused an extension): give its place back now
+        booking.release_expired(r.counter_id, (), booking.now_utc())
+        db.session.refresh(r)
+    if r.status != m.EXPIRED or not any(typed.values()):
+        db.session.commit()
+        return
+    r.name, r.name_kana = typed.get("name") or None, typed.get("name_kana") or None
+    r.email, r.phone = typed.get("email") or None, typed.get("phone") or None
+    db.session.commit()
 
 
 def give_details(r: m.Reservation, person: Person) -> None:

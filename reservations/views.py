@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -100,11 +100,11 @@ def _own(number: str) -> m.Reservation:
     return r
 
 
-def _previous_person() -> m.Reservation | None:
+def _previous_person(other_than: str | None = None) -> m.Reservation | None:
     """The last booking of this browser with details typed in (to fill the form again)."""
     for number in reversed(session.get(HOLDS, [])):
-        r = booking.by_number(number)
-        if r is not None and r.name:
+        r = booking.by_number(number) if number != other_than else None
+        if r is not None and any((r.name, r.name_kana, r.email, r.phone)):
             return r
     return None
 
@@ -288,7 +288,9 @@ def times(service_id: str, site_id: str, day: str):
                     errors["start"] = _("もう一度、時間を選んでください。")
             if not errors:
                 _remember(r.number)
-                return redirect(url_for(".details", number=r.number, **_carry()))
+                # the form starts with what was typed before (for a time given up, or a hold that ran out)
+                kept = any((r.name, r.name_kana, r.email, r.phone)) and _previous_person(other_than=r.number) is not None
+                return redirect(url_for(".details", number=r.number, **_carry(**({"kept": 1} if kept else {}))))
     rows = _times(service_id, site_id, date)
     return render_template(
         "reservations/times.html", service=service, site=place, date=date, choices=_time_choices(rows),
@@ -308,26 +310,74 @@ def _gone(r: m.Reservation):
                            again=url_for(".days", service_id=r.service_id, site_id=r.site_id, **_carry())), 410
 
 
+PERSON_FIELDS = ("name", "name_kana", "email", "phone")
+
+
+def _typed() -> dict[str, str]:
+    return {k: request.form.get(k, "")[:300] for k in PERSON_FIELDS}
+
+
+def _details_page(r: m.Reservation, values: dict[str, str], errors: dict[str, str], *, extended: bool = False,
+                  problem: str | None = None, status: int = 200):
+    rules = current_catalog().rules
+    expires = aware(r.hold_expires_at) if r.hold_expires_at else booking.now_utc()
+    seconds_left = max(int((expires - booking.now_utc()).total_seconds()), 0)
+    return render_template(
+        "reservations/details.html", r=r, values=values, errors=errors, error_list=_error_list(errors),
+        expires=_hm(expires.astimezone(JST)), seconds_left=seconds_left, hold_minutes=rules.hold_minutes,
+        extensions_left=max(rules.hold_extensions - r.hold_extensions, 0), extended=extended, problem=problem,
+        kept=request.args.get("kept") == "1" and request.method == "GET", rows=_summary_rows(r),
+        extend_url=url_for(".extend", number=r.number, **_carry()),
+        back=url_for(".times", service_id=r.service_id, site_id=r.site_id, day=r.day.isoformat(), **_carry())), status
+
+
+def _ran_out(r: m.Reservation, typed: dict[str, str]):
+    """The hold ran out while the form was open: what was typed stays (for the next time chosen)."""
+    resident_actions.keep_typed(r, typed)
+    return _gone(r)
+
+
 @bp.route("/reserve/booking/<number>/details", methods=["GET", "POST"])
 def details(number: str):
     r = _own(number)
     if r.status != m.HELD:
-        return _gone(r)
+        return _ran_out(r, _typed()) if request.method == "POST" else _gone(r)
     values = {"name": r.name or "", "name_kana": r.name_kana or "", "email": r.email or "", "phone": r.phone or ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
-        values = {k: request.form.get(k, "")[:300] for k in values}
+        values = _typed()
         person, errors = check_person(values["name"], values["name_kana"], values["email"], values["phone"],
                                       locale=_locale(), phone_example=example_phone())
         if person is not None:
             resident_actions.give_details(r, person)
             return redirect(url_for(".confirm", number=number, **_carry()))
-    expires = aware(r.hold_expires_at).astimezone(JST) if r.hold_expires_at else None
-    return render_template("reservations/details.html", r=r, values=values, errors=errors,
-                           error_list=_error_list(errors), expires=_hm(expires) if expires else "",
-                           hold_minutes=current_catalog().rules.hold_minutes, rows=_summary_rows(r),
-                           back=url_for(".times", service_id=r.service_id, site_id=r.site_id,
-                                        day=r.day.isoformat(), **_carry())), (400 if errors else 200)
+    return _details_page(r, values, errors, status=400 if errors else 200)
+
+
+@bp.post("/reserve/booking/<number>/extend")
+@limiter.limit("30 per minute")
+def extend(number: str):
+    """仮押さえを延ばす (WCAG 2.2.1). The page's script asks for JSON; without a script this is the
+    details form's second button, so what was typed comes back on the page as it was."""
+    wants_json = request.accept_mimetypes.best == "application/json"
+    typed = _typed()
+    try:
+        r = resident_actions.extend_hold(current_catalog(), number, owned=session.get(HOLDS, []))
+    except BookingError as exc:
+        if wants_json:
+            return jsonify(exc.body()), exc.status
+        if exc.code == "not_found":
+            abort(404)
+        r = booking.by_number(number)
+        if exc.code == "hold_expired":
+            return _ran_out(r, typed)
+        return _details_page(r, typed, {}, problem=_booking_message(exc), status=exc.status)
+    if wants_json:
+        expires = aware(r.hold_expires_at)
+        return jsonify({"hold_expires_at": expires.isoformat(), "until": _hm(expires.astimezone(JST)),
+                        "seconds_left": max(int((expires - booking.now_utc()).total_seconds()), 0),
+                        "extensions_left": max(current_catalog().rules.hold_extensions - r.hold_extensions, 0)})
+    return _details_page(r, typed, {}, extended=True)
 
 
 @bp.route("/reserve/booking/<number>/confirm", methods=["GET", "POST"])
@@ -336,8 +386,8 @@ def confirm(number: str):
     r = _own(number)
     if r.status != m.HELD:
         return _gone(r)
-    if not r.name:
-        return redirect(url_for(".details", number=number, **_carry()))
+    if check_person(r.name, r.name_kana, r.email, r.phone, locale=_locale(), phone_example=example_phone())[0] is None:
+        return redirect(url_for(".details", number=number, **_carry()))  # none yet, or kept unchecked after a hold ran out
     problem = None
     if request.method == "POST":
         catalog = current_catalog()

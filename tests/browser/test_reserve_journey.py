@@ -83,3 +83,43 @@ def test_moving_in_from_the_guide_to_a_booking_with_its_qr_code(phone, live_serv
     page.get_by_role("button", name="予約を取り消す").click()
     expect(page.locator("h1")).to_contain_text("予約を取り消しました")
     check(axe, page, "cancelled")
+
+
+def test_two_minutes_before_the_hold_ends_a_warning_extends_it_in_place(phone, live_server, axe, app):
+    """WCAG 2.2.1: the warning is an alert with its button focused; the button extends the hold
+    without leaving the page, so what was typed stays in the form."""
+    from core.db import db
+    from reservations import booking
+    from tests.api.reserving import free_slot
+
+    page = phone
+    slot = free_slot(app)
+    page.goto(f"{live_server}/reserve/tenshutsu/shiyakusho/{slot.start.date().isoformat()}")
+    page.locator(f"input[name=start][value='{slot.start.isoformat()}']").check()
+    page.get_by_role("button", name="この時間で予約する").click()
+    expect(page.locator("h1")).to_contain_text("予約する方の情報を入力してください")
+    warning = page.get_by_role("alert")
+    expect(warning).to_be_hidden()
+    number = page.url.split("/")[-2]
+    with app.app_context():  # 2 minutes and 3 seconds left: the warning comes in 3 seconds
+        r = booking.by_number(number)
+        r.hold_expires_at = booking.now_utc() + booking.dt.timedelta(seconds=123)
+        db.session.commit()
+    page.reload()
+    page.get_by_label("お名前").fill("加古川 太郎")
+    expect(warning).to_be_hidden()
+    expect(warning).to_be_visible(timeout=15000)
+    expect(warning).to_contain_text("もうすぐ終わります")
+    button = warning.get_by_role("button", name="仮押さえを延ばす")
+    expect(button).to_be_focused()
+    check(axe, page, "details with the time warning")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("仮押さえを延ばしました。")
+    expect(warning).to_be_hidden()
+    with app.app_context():
+        r = booking.by_number(number)
+        ends = booking.aware(r.hold_expires_at).astimezone(booking.JST)
+        assert r.hold_extensions == 1 and r.status == "held"
+    expect(page.locator(".reserve-hold__until [data-hold-time]")).to_have_text(f"{ends.hour}:{ends.minute:02d}")
+    expect(page.get_by_label("お名前")).to_have_value("加古川 太郎")  # nothing typed is lost
+    expect(page.get_by_label("お名前")).to_be_focused()  # back where the resident was

@@ -177,3 +177,79 @@ def test_a_visit_for_several_services_at_one_counter_adds_their_minutes(ctx, cat
     longer = b.availability(catalog, "tennyu", "shiyakusho", MONDAY_10.date(), now=NOW, procedures=procedures)
     single = b.availability(catalog, "tennyu", "shiyakusho", MONDAY_10.date(), now=NOW)
     assert len(longer) < len(single)
+
+
+# --- extending a hold (WCAG 2.2.1) -------------------------------------------------------------
+
+def test_a_hold_is_extended_from_now_up_to_the_rules_count_and_no_further(ctx, catalog):
+    held = b.hold(catalog, "tennyu", "shiyakusho", MONDAY_10, now=NOW)
+    db.session.commit()
+    minutes = dt.timedelta(minutes=catalog.rules.hold_minutes)
+    at = NOW
+    for n in range(1, catalog.rules.hold_extensions + 1):
+        at += minutes - dt.timedelta(minutes=1)  # a minute before each end
+        b.extend_hold(catalog, held, now=at)
+        db.session.commit()
+        assert held.hold_extensions == n and b.aware(held.hold_expires_at) == at + minutes
+    assert catalog.rules.hold_extensions >= 10  # WCAG 2.2.1: at least ten times
+    with pytest.raises(b.BookingError) as most:
+        b.extend_hold(catalog, held, now=at + dt.timedelta(minutes=1))
+    assert most.value.code == "hold_extension_limit" and most.value.status == 409
+    db.session.rollback()
+    assert b.aware(held.hold_expires_at) == at + minutes  # unchanged by the refusal
+    # still confirmable after all that time, with the one seat it always had
+    b.confirm(catalog, held, name="a", name_kana="ア", email=_next_email(), phone=None, now=at + minutes)
+    assert held.status == m.CONFIRMED
+
+
+def test_an_extended_hold_keeps_its_seat_and_never_adds_one(ctx, catalog):
+    web = b.find_slot(catalog, "tennyu", "shiyakusho", MONDAY_10).quotas["web"]
+    holds = [b.hold(catalog, "tennyu", "shiyakusho", MONDAY_10, now=NOW) for _ in range(web)]
+    db.session.commit()
+    later = NOW + dt.timedelta(minutes=catalog.rules.hold_minutes - 1)
+    for h in holds:
+        b.extend_hold(catalog, h, now=later)
+    db.session.commit()
+    past_first_end = NOW + dt.timedelta(minutes=catalog.rules.hold_minutes + 1)
+    assert _remaining(catalog, now=past_first_end) == 0  # extended holds are still counted
+    with pytest.raises(b.SlotFull):
+        b.hold(catalog, "tennyu", "shiyakusho", MONDAY_10, now=past_first_end)
+    db.session.rollback()
+    claims = db.session.scalar(select(func.count()).select_from(m.SeatClaim).where(
+        m.SeatClaim.unit_start == MONDAY_10.astimezone(dt.UTC)))
+    assert claims == web
+
+
+def test_a_hold_past_its_time_is_not_extended_even_before_its_seat_is_taken(ctx, catalog):
+    held = b.hold(catalog, "tennyu", "shiyakusho", MONDAY_10, now=NOW)
+    db.session.commit()
+    later = NOW + dt.timedelta(minutes=catalog.rules.hold_minutes + 1)
+    with pytest.raises(b.BookingError) as late:
+        b.extend_hold(catalog, held, now=later)  # still "held" in the table: its seat may go any moment
+    assert late.value.code == "hold_expired" and late.value.status == 410
+    db.session.rollback()
+    taker = b.hold(catalog, "tennyu", "shiyakusho", MONDAY_10, now=later)  # releases the old hold
+    db.session.commit()
+    db.session.refresh(held)
+    with pytest.raises(b.BookingError) as gone:
+        b.extend_hold(catalog, held, now=later)
+    assert gone.value.code == "hold_expired" and held.status == m.EXPIRED and taker.status == m.HELD
+
+
+def test_only_the_browser_that_holds_it_extends_it(ctx, catalog):
+    from reservations import resident_actions
+    held = b.hold(catalog, "tennyu", "shiyakusho", MONDAY_10)
+    db.session.commit()
+    before = b.aware(held.hold_expires_at)
+    with pytest.raises(b.BookingError) as other:
+        resident_actions.extend_hold(catalog, held.number, owned=["SOMEONEELSE"])
+    assert other.value.code == "not_found" and other.value.status == 404
+    db.session.refresh(held)
+    assert held.hold_extensions == 0 and b.aware(held.hold_expires_at) == before
+    confirmed = _book(catalog, start=MONDAY_10 + dt.timedelta(hours=1), now=b.now_utc())
+    db.session.commit()
+    with pytest.raises(b.BookingError) as booked:  # a booking already made is no hold
+        resident_actions.extend_hold(catalog, confirmed.number, owned=[confirmed.number])
+    assert booked.value.code == "hold_expired"
+    extended = resident_actions.extend_hold(catalog, held.number, owned=[held.number])
+    assert extended.hold_extensions == 1 and b.aware(extended.hold_expires_at) >= before

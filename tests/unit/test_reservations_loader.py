@@ -37,6 +37,7 @@ def test_the_real_file_loads(catalog):
     assert re.fullmatch(r"[0-9a-f]{16}", catalog.version)
     assert catalog.rules.lead_minutes == 60 and catalog.rules.horizon_days == 30
     assert catalog.rules.hold_minutes == 10 and catalog.rules.cancel_until_minutes == 30
+    assert catalog.rules.hold_extensions == 10  # the default: WCAG 2.2.1's ten times
     assert (catalog.rules.per_person_per_service_per_day, catalog.rules.per_person_per_day) == (1, 3)
 
 
@@ -124,6 +125,14 @@ def test_errors_name_file_line_and_field(pack, kb, old, new, needle, message):
         line += 1  # a mapping's line is where its value (the first weekday) starts
     # the problem points at the value, or (for a whole-object error) at the object's first line
     assert got_line == line or (message.startswith("counters.0:") and got_line <= line), problems
+
+
+def test_a_hold_cannot_be_extended_fewer_than_ten_times(pack, kb):
+    """WCAG 2.2.1 asks that a time limit can be extended at least ten times."""
+    path = pack / "reservations.yaml"
+    edit_file(path, "  hold_minutes: 10\n", "  hold_minutes: 10\n  hold_extensions: 9\n")
+    problems = problems_of(pack, kb)
+    assert len(problems) == 1 and f"{path}:{line_of(path, 'hold_extensions')}: rules.hold_extensions" in problems[0], problems
 
 
 def test_every_problem_is_listed_at_once(pack, kb):
