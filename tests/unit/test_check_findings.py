@@ -192,3 +192,13 @@ def test_no_english_only_problem_is_added(module):
 def test_an_unknown_code_is_refused():
     with pytest.raises(KeyError):
         Finding.of("no_such_kind")
+
+
+def test_the_cli_prints_each_failure_in_english_with_its_file_and_line(app, tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(SCENARIOS, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["rules", "test", str(mine)])
+    assert result.exit_code == 1
+    assert f"FAIL {mine}:4: 転入 ひとり: missing no_such_procedure" in result.output
+    assert f"FAIL {mine}:5: 転入 ひとり: wrongly lists tennyu_todoke" in result.output
+    assert "0/2 scenarios hold." in result.output
