@@ -202,3 +202,18 @@ def test_the_cli_prints_each_failure_in_english_with_its_file_and_line(app, tmp_
     assert f"FAIL {mine}:4: 転入 ひとり: missing no_such_procedure" in result.output
     assert f"FAIL {mine}:5: 転入 ひとり: wrongly lists tennyu_todoke" in result.output
     assert "0/2 scenarios hold." in result.output
+
+
+def test_a_rule_condition_that_does_not_parse_reads_in_japanese_at_its_line(tmp_path):
+    from knowledge.yamlfile import KnowledgeError
+    pack = tmp_path / "kakogawa"
+    shutil.copytree(PACKS_DIR / "kakogawa", pack)
+    rules = pack / "rules" / "moving_in.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("when: {facts.dog: true}", "when: {facts.cat: true}", 1),
+                     encoding="utf-8")
+    with pytest.raises(KnowledgeError) as caught:
+        build_rulebook(load_pack("kakogawa", tmp_path))
+    p = next(read_problem(raw, "ja") for raw in caught.value.problems if "facts.cat" in raw)
+    assert p.file.endswith("rules/moving_in.yaml") and p.field.endswith("when › facts.cat") and p.line
+    assert p.message == "「facts.cat」という事実（fact）はありません。"
+    assert "unknown fact" in next(raw for raw in caught.value.problems if "facts.cat" in raw)  # the CLI's English
