@@ -131,8 +131,10 @@ def check_rulebook(book: Rulebook) -> CheckReport:
         for pid, start in sorted(starts):
             fact = book.vocab.household.get(start)
             if fact is None or fact.type != "date":
+                loc = _deadline_start_loc(kb, pid, start)
+                doc = kb.docs.get(pid)
                 finding = Finding.of("deadline_start_not_date", file=f"procedures/{pid}.yaml",
-                                     line=_deadline_start_line(kb, pid, start), loc=("deadline", "start"), start=start)
+                                     line=doc.line_of(loc) if doc else 0, loc=loc, start=start)
                 if finding not in report.errors:  # once per procedure, however many events reach it
                     report.errors.append(finding)
         asked = kb.events[event].questions
@@ -180,16 +182,13 @@ class _Lines:
         return self.doc.line_of((self.key, self.index[entry_id], *loc))
 
 
-def _deadline_start_line(kb: KnowledgeBase, pid: str, start: str) -> int:
-    """The line of the deadline (or its variant) that counts from ``start``."""
-    doc = kb.docs.get(pid)
-    if doc is None:
-        return 0
+def _deadline_start_loc(kb: KnowledgeBase, pid: str, start: str) -> tuple:
+    """Where the deadline (or its variant) that counts from ``start`` says so."""
     deadline = kb.procedures[pid].deadline
     if deadline.start == start:
-        return doc.line_of(("deadline", "start"))
+        return ("deadline", "start")
     n = next((i for i, v in enumerate(deadline.variants) if v.start == start), 0)
-    return doc.line_of(("deadline", "variants", n, "start"))
+    return ("deadline", "variants", n, "start")
 
 
 def _ask_if_conditions(book: Rulebook, q) -> list[Cond]:

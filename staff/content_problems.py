@@ -188,10 +188,7 @@ def read_problem(raw: str, locale: str = "ja") -> Problem:
     if isinstance(raw, Finding):
         return read_finding(raw, locale)
     match = _PROBLEM.match(raw.strip())
-    if not match:
-        head, sep, rest = raw.partition(": ")
-        if sep and head in ("rules", "scenario"):
-            return Problem("", "", head, relative(rest))
+    if not match:  # a service's own check without a place
         return Problem("", "", "", relative(raw))
     field, sep, message = match["rest"].partition(": ")
     if not sep:
