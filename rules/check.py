@@ -5,7 +5,10 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from knowledge.loader import KnowledgeBase
+from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 from rules.conditions import Cond, ConditionError, atoms_of, evaluate, parse
+from rules.findings import Finding, in_pack
 from rules.ruleset import Rulebook
 from rules.vocabulary import FactDef
 
@@ -14,8 +17,8 @@ MAX_ASSIGNMENTS = 200_000
 
 @dataclass
 class CheckReport:
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)  # str(): the CLI's English line
+    warnings: list[Finding] = field(default_factory=list)
 
 
 def _candidates(fact: FactDef, atoms: list) -> list[Any]:
@@ -112,60 +115,124 @@ def unreached_procedures(book: Rulebook) -> list[str]:
 
 
 def check_rulebook(book: Rulebook) -> CheckReport:
+    """Errors and warnings as findings (rules/findings.py): file, line and field where known."""
     report = CheckReport()
     kb = book.kb
+    questions, events = _Lines(kb, "questions.yaml", "questions"), _Lines(kb, "events.yaml", "events")
     for event, er in book.events.items():
         for rule in er.rules:
             if never_fires(rule):
-                report.errors.append(f"{rule.file.name}:{rule.line}: rule {rule.id}: "
-                                     "can never fire (its conditions contradict each other)")
+                report.errors.append(Finding.of("never_fires", file=in_pack(rule.file, kb.directory), line=rule.line,
+                                                subject=rule.id, rule=rule.id))
+        starts: set[tuple[str, str]] = set()
         for r in er.rules:  # a date a deadline counts from must be a date fact (it is read: unread_questions)
             deadline = kb.procedures[r.procedure].deadline
-            for start in {d.start for d in (deadline, *deadline.variants)} - {"event_date"}:
-                fact = book.vocab.household.get(start)
-                if fact is None or fact.type != "date":
-                    report.errors.append(f"procedures/{r.procedure}.yaml: deadline start '{start}' is not a date fact")
+            starts |= {(r.procedure, d.start) for d in (deadline, *deadline.variants)} - {(r.procedure, "event_date")}
+        for pid, start in sorted(starts):
+            fact = book.vocab.household.get(start)
+            if fact is None or fact.type != "date":
+                loc = _deadline_start_loc(kb, pid, start)
+                doc = kb.docs.get(pid)
+                finding = Finding.of("deadline_start_not_date", file=f"procedures/{pid}.yaml",
+                                     line=doc.line_of(loc) if doc else 0, loc=loc, start=start)
+                if finding not in report.errors:  # once per procedure, however many events reach it
+                    report.errors.append(finding)
+        asked = kb.events[event].questions
         for qid in unread_questions(book, event):
-            report.warnings.append(f"events.yaml: {event}: question '{qid}' ({kb.questions[qid].fact}) is read by no rule")
+            loc = ("questions", asked.index(qid))
+            report.warnings.append(Finding.of("unread_question", file="events.yaml", line=events.line(event, loc),
+                                              subject=event, loc=loc, event=event, question=qid,
+                                              fact=kb.questions[qid].fact))
         if not er.rules:
-            report.warnings.append(f"life event '{event}' has no rule file")
+            report.warnings.append(Finding.of("no_rule_file", file="events.yaml", line=events.line(event),
+                                              subject=event, event=event))
 
     for pid in unreached_procedures(book):
-        report.warnings.append(f"procedures/{pid}.yaml: no rule reaches this procedure")
+        report.warnings.append(Finding.of("unreached_procedure", file=f"procedures/{pid}.yaml", procedure=pid))
 
-    asked = {qid for e in kb.events.values() for qid in e.questions}
+    asked_anywhere = {qid for e in kb.events.values() for qid in e.questions}
     for qid, q in kb.questions.items():
-        if qid not in asked:
-            report.warnings.append(f"questions.yaml: question '{qid}' is asked in no life event")
+        if qid not in asked_anywhere:
+            report.warnings.append(Finding.of("unasked_question", file="questions.yaml", line=questions.line(qid),
+                                              subject=qid, question=qid))
         problem = _ask_if_problem(book, q)
         if problem:
-            report.errors.append(f"questions.yaml: question '{qid}': {problem}")
+            code, loc, variables = problem
+            report.errors.append(Finding.of(code, file="questions.yaml", line=questions.line(qid, loc),
+                                            subject=qid, loc=loc, question=qid, **variables))
     return report
 
 
+class _Lines:
+    """The lines of a list of ``{id: …}`` entries (questions.yaml, events.yaml), for findings;
+    0 where the file does not read (the loader has reported it already)."""
+
+    def __init__(self, kb: KnowledgeBase, name: str, key: str):
+        try:
+            self.doc: YamlDoc | None = read_yaml(kb.directory / name)
+        except (KnowledgeError, OSError):
+            self.doc = None
+        entries = self.doc.data.get(key) if self.doc and isinstance(self.doc.data, dict) else None
+        self.key = key
+        self.index = {e.get("id"): n for n, e in enumerate(entries or []) if isinstance(e, dict)}
+
+    def line(self, entry_id: str, loc: tuple = ()) -> int:
+        if self.doc is None or entry_id not in self.index:
+            return 0
+        return self.doc.line_of((self.key, self.index[entry_id], *loc))
+
+
+def _deadline_start_loc(kb: KnowledgeBase, pid: str, start: str) -> tuple:
+    """Where the deadline (or its variant) that counts from ``start`` says so."""
+    deadline = kb.procedures[pid].deadline
+    if deadline.start == start:
+        return ("deadline", "start")
+    n = next((i for i, v in enumerate(deadline.variants) if v.start == start), 0)
+    return ("deadline", "variants", n, "start")
+
+
 def _ask_if_conditions(book: Rulebook, q) -> list[Cond]:
+    return [cond for _key, cond in _ask_if_parts(book, q)]
+
+
+def _ask_if_parts(book: Rulebook, q) -> list[tuple[str, Cond]]:
+    """The ask_if's conditions with the key each is under ("" for a member question's own)."""
     if not q.ask_if:
         return []
     if q.fact.startswith("member."):
-        return [parse(q.ask_if, book.vocab, "member")]
+        return [("", parse(q.ask_if, book.vocab, "member"))]
     conds = []
     if "when" in q.ask_if:
-        conds.append(parse(q.ask_if["when"], book.vocab, "household"))
+        conds.append(("when", parse(q.ask_if["when"], book.vocab, "household")))
     if "member" in q.ask_if:
-        conds.append(parse(q.ask_if["member"], book.vocab, "member"))
+        conds.append(("member", parse(q.ask_if["member"], book.vocab, "member")))
     return conds
 
 
-def _ask_if_problem(book: Rulebook, q) -> str | None:
+def _ask_if_problem(book: Rulebook, q) -> tuple[str, tuple, dict] | None:
+    """(code, field, variables) of what is wrong with the question's ask_if, or None."""
     if q.ask_if and not q.fact.startswith("member.") and set(q.ask_if) - {"when", "member"}:
-        return "ask_if of a household question takes only 'when' and 'member'"
+        return "ask_if_keys", ("ask_if",), {}
     try:
-        conds = _ask_if_conditions(book, q)
+        conds = _ask_if_parts(book, q)
     except ConditionError as exc:
-        return f"ask_if: {exc}"
-    if any(not satisfiable(c) for c in conds):
-        return "ask_if can never hold: the question is unreachable"
+        where = exc.path if q.fact.startswith("member.") else (_failing_key(book, q), *exc.path)
+        return "ask_if_condition", ("ask_if", *where), {"problem": exc.words}
+    for key, cond in conds:
+        if not satisfiable(cond):
+            return "ask_if_never", ("ask_if", key) if key else ("ask_if",), {}
     return None
+
+
+def _failing_key(book: Rulebook, q) -> str:
+    """Which of a household question's ask_if keys does not parse."""
+    for key, scope in (("when", "household"), ("member", "member")):
+        if key in q.ask_if:
+            try:
+                parse(q.ask_if[key], book.vocab, scope)
+            except ConditionError:
+                return key
+    return "when"
 
 
 def _used_by_ask_if(book: Rulebook, event: str, fact: str) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from core.words import N_, Message
 from rules.memo import Memo
 from rules.vocabulary import FactDef, Vocabulary, VocabularyError
 
@@ -20,11 +21,23 @@ ORDER_OPS = ("gte", "gt", "lte", "lt")
 
 
 class ConditionError(ValueError):
-    """A condition that cannot be parsed; ``path`` says where inside it (for line numbers)."""
+    """A condition that cannot be parsed; ``path`` says where inside it (for line numbers).
+    ``str()`` is English (the CLI); ``words`` the same in the catalogs' Japanese msgid with its
+    variables, for the curators' console (rules/check.py's findings)."""
 
-    def __init__(self, message: str, path: tuple = ()):
+    def __init__(self, message: str, path: tuple = (), words: Message | None = None):
         super().__init__(message)
         self.path = path
+        self.words = words or Message(N_("条件が正しくありません：%(detail)s"), detail=message)
+
+
+NOT_A_MAPPING = N_("条件は「名前: 値」の組で書いてください（空にはできません）。")
+EMPTY_LIST = N_("「%(key)s」には条件の一覧（1件以上）を書いてください。")
+UNKNOWN_FACT = N_("「%(fact)s」という事実（fact）はありません。")
+UNKNOWN_OPERATOR = N_("「%(op)s」という比べ方はありません。次のどれかにしてください：%(ops)s")
+NUMBERS_ONLY = N_("「%(op)s」は数を比べます。「%(fact)s」は %(type)s です。")
+VALUES_LIST = N_("「%(op)s」には値の一覧（1件以上）を書いてください。")
+NOT_A_VALUE = N_("「%(value)s」は「%(fact)s」の値ではありません（使える値：%(allowed)s）。")
 
 
 @dataclass(frozen=True)
@@ -73,13 +86,13 @@ def parse(raw: Any, vocab: Vocabulary, scope: str) -> Cond:
 
 def _parse(raw: Any, vocab: Vocabulary, scope: str, path: tuple, negate: bool) -> Cond:
     if not isinstance(raw, dict) or not raw:
-        raise ConditionError("a condition must be a non-empty mapping", path)
+        raise ConditionError("a condition must be a non-empty mapping", path, Message(NOT_A_MAPPING))
     parts: list[Cond] = []
     for key, value in raw.items():
         here = path + (key,)
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
-                raise ConditionError(f"'{key}' takes a non-empty list of conditions", here)
+                raise ConditionError(f"'{key}' takes a non-empty list of conditions", here, Message(EMPTY_LIST, key=key))
             items = tuple(_parse(v, vocab, scope, here + (i,), negate) for i, v in enumerate(value))
             # De Morgan: not(all) = any(not), not(any) = all(not)
             is_all = (key == "all") != negate
@@ -98,12 +111,13 @@ def _atoms(key: str, value: Any, vocab: Vocabulary, scope: str, path: tuple, neg
     try:
         fact = vocab.lookup(scope, key)
     except VocabularyError as exc:
-        raise ConditionError(str(exc), path) from None
+        raise ConditionError(str(exc), path, Message(UNKNOWN_FACT, fact=key)) from None
     ops = value if isinstance(value, dict) else {"eq": value}
     atoms: list[Cond] = []
     for op, operand in ops.items():
         if op not in OPS:
-            raise ConditionError(f"unknown operator '{op}' (use one of {', '.join(OPS)})", path + (op,))
+            raise ConditionError(f"unknown operator '{op}' (use one of {', '.join(OPS)})", path + (op,),
+                                 Message(UNKNOWN_OPERATOR, op=op, ops=", ".join(OPS)))
         _check_operand(fact, op, operand, path + (op,))
         atom = Atom(fact, op, tuple(operand) if op in ("in", "not_in") else operand)
         atoms.append(atom.negated() if negate else atom)
@@ -112,14 +126,16 @@ def _atoms(key: str, value: Any, vocab: Vocabulary, scope: str, path: tuple, neg
 
 def _check_operand(fact: FactDef, op: str, operand: Any, path: tuple) -> None:
     if op in ORDER_OPS and fact.type != "int":
-        raise ConditionError(f"'{op}' compares numbers; '{fact.path}' is {fact.type}", path)
+        raise ConditionError(f"'{op}' compares numbers; '{fact.path}' is {fact.type}", path,
+                             Message(NUMBERS_ONLY, op=op, fact=fact.path, type=fact.type))
     values = operand if op in ("in", "not_in") else [operand]
     if op in ("in", "not_in") and (not isinstance(operand, list) or not operand):
-        raise ConditionError(f"'{op}' takes a non-empty list", path)
+        raise ConditionError(f"'{op}' takes a non-empty list", path, Message(VALUES_LIST, op=op))
     for v in values:
         if not fact.accepts(v):
             allowed = ", ".join(fact.values) if fact.type == "enum" else fact.type
-            raise ConditionError(f"'{v}' is not a value of '{fact.path}' (allowed: {allowed})", path)
+            raise ConditionError(f"'{v}' is not a value of '{fact.path}' (allowed: {allowed})", path,
+                                 Message(NOT_A_VALUE, value=v, fact=fact.path, allowed=allowed))
 
 
 # --- constraints: answers a person's age makes impossible (knowledge/facts.yaml) ----------
@@ -161,10 +177,12 @@ def constraints(vocab: Vocabulary) -> tuple[Constraint, ...]:
         try:
             fact = vocab.lookup(scope, path)
         except VocabularyError as exc:
-            raise ConditionError(str(exc), where) from None
+            raise ConditionError(str(exc), where, Message(UNKNOWN_FACT, fact=path)) from None
         value = raw.get("value")
         if not fact.accepts(value) or fact.type not in ("bool", "enum"):
-            raise ConditionError(f"'{value}' is not a value of '{path}'", where + ("value",))
+            allowed = ", ".join(fact.values) if fact.type == "enum" else fact.type
+            raise ConditionError(f"'{value}' is not a value of '{path}'", where + ("value",),
+                                 Message(NOT_A_VALUE, value=value, fact=path, allowed=allowed))
         prefix = "deceased." if path.startswith("deceased.") else ""
         requires = _parse(_person_keys(raw.get("requires"), prefix), vocab, scope, where + ("requires",), False)
         out.append(Constraint(fact, value, _mark(requires), str(raw.get("code") or f"{path}_{value}"),

@@ -23,7 +23,9 @@ PackCheckFn = Callable[[KnowledgeBase], list[str]]
 
 @dataclass
 class PackCheck:
-    problems: list[str] = field(default_factory=list)  # each "file:line: field: message" where known
+    # each "file:line: field: message" where known; the rule checks' and the scenarios' are findings
+    # (rules/findings.py) that the console words in the reader's language
+    problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     scenarios_total: int = 0
     scenarios_passed: int = 0
@@ -51,12 +53,12 @@ def check_pack(name: str, packs_dir: Path, extra: Iterable[PackCheckFn] = ()) ->
     for check in extra:
         out.problems.extend(check(kb))
     report = check_rulebook(book)
-    out.problems.extend(f"rules: {line}" for line in report.errors)
+    out.problems.extend(report.errors)  # findings: code, variables and place (rules/findings.py)
     out.warnings.extend(report.warnings)
     out.warnings.extend(missing_languages(kb))
     result = run_scenario_files(book, scenario_files(kb))
     out.problems.extend(result.file_problems)  # already file:line: field: message
-    out.problems.extend(f"scenario: {line}" for line in result.failures if line not in result.file_problems)
+    out.problems.extend(line for line in result.failures if line not in result.file_problems)
     out.scenarios_total, out.scenarios_passed = result.total, result.passed
     out.rules_total = sum(len(er.rules) for er in book.events.values())
     out.rules_fired = len(result.fired_rules)

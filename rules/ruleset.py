@@ -168,7 +168,7 @@ def _cond(raw: Any, vocab: Vocabulary, scope: str, doc: YamlDoc, loc: tuple, pro
     try:
         return parse(raw, vocab, scope)
     except ConditionError as exc:
-        problems.append(doc.problem(loc + exc.path, str(exc)))
+        problems.append(doc.problem(loc + exc.path, str(exc), "condition", {"words": exc.words}))
         return None
 
 

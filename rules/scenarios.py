@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 
 from knowledge.loader import KnowledgeBase
-from knowledge.yamlfile import KnowledgeError, read_yaml
+from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 from rules.evaluate import evaluate
+from rules.findings import Finding, in_pack
 from rules.request import InvalidRequest, read_request
 from rules.ruleset import Rulebook
 
@@ -30,105 +31,123 @@ from rules.ruleset import Rulebook
 class ScenarioResult:
     total: int = 0
     passed: int = 0
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # findings (rules/findings.py), or a file's problems
     fired_rules: set[str] = field(default_factory=set)
     unfired_rules: list[str] = field(default_factory=list)
     file_problems: list[str] = field(default_factory=list)  # "file:line: field: message": a file that does not read
+    # (a finding when it reads but is no list of scenarios)
 
 
 def scenario_files(kb: KnowledgeBase) -> list[Path]:
     return sorted((kb.directory / "scenarios").glob("*.yaml"))
 
 
-def check_expectations(body: dict[str, Any], expect: dict[str, Any]) -> list[str]:
-    """What a response gets wrong against ``expect`` (an empty list when it holds)."""
+def check_expectations(body: dict[str, Any], expect: dict[str, Any]) -> list[Finding]:
+    """What a response gets wrong against ``expect`` (an empty list when it holds): findings
+    whose ``loc`` is the expectation's place under ``expect`` (str(): the English)."""
     listed = {p["id"]: p for p in body.get("procedures", [])}
-    wrong: list[str] = []
-    for pid in expect.get("include", []):
+    wrong: list[Finding] = []
+    for n, pid in enumerate(expect.get("include", [])):
+        here = ("expect", "include", n)
         if pid not in listed:
-            wrong.append(f"missing {pid}")
+            wrong.append(Finding.of("missing", loc=here, procedure=pid))
         elif listed[pid]["status"] != "required":
-            wrong.append(f"{pid} is {listed[pid]['status']}, not required")
-    for pid in expect.get("conditional", []):
+            wrong.append(Finding.of("not_required", loc=here, procedure=pid, status=listed[pid]["status"]))
+    for n, pid in enumerate(expect.get("conditional", [])):
+        here = ("expect", "conditional", n)
         if pid not in listed:
-            wrong.append(f"missing conditional {pid}")
+            wrong.append(Finding.of("missing_conditional", loc=here, procedure=pid))
         elif listed[pid]["status"] != "conditional":
-            wrong.append(f"{pid} is {listed[pid]['status']}, not conditional")
-    for pid in expect.get("exclude", []):
+            wrong.append(Finding.of("not_conditional", loc=here, procedure=pid, status=listed[pid]["status"]))
+    for n, pid in enumerate(expect.get("exclude", [])):
         if pid in listed:
-            wrong.append(f"wrongly lists {pid}")
+            wrong.append(Finding.of("wrongly_listed", loc=("expect", "exclude", n), procedure=pid))
     at_new = {e["id"] for e in body.get("at_new_city", [])}
-    for pid in expect.get("at_new_city", []):
+    for n, pid in enumerate(expect.get("at_new_city", [])):
         if pid not in at_new:
-            wrong.append(f"missing at_new_city {pid}")
+            wrong.append(Finding.of("missing_at_new_city", loc=("expect", "at_new_city", n), procedure=pid))
     for pid, items in (expect.get("bring") or {}).items():
         have = {b["id"] for b in listed.get(pid, {}).get("bring", [])}
-        wrong += [f"{pid} does not ask for {item}" for item in items if item not in have]
+        wrong += [Finding.of("bring_missing", loc=("expect", "bring", pid, n), procedure=pid, item=item)
+                  for n, item in enumerate(items) if item not in have]
     for pid, counts in (expect.get("bring_count") or {}).items():
         have_n = {b["id"]: b["count"] for b in listed.get(pid, {}).get("bring", [])}
-        wrong += [f"{pid} asks for {item} x{have_n.get(item, 0)}, expected x{n}"
+        wrong += [Finding.of("bring_count", loc=("expect", "bring_count", pid, item), procedure=pid, item=item,
+                             got=have_n.get(item, 0), want=n)
                   for item, n in counts.items() if have_n.get(item, 0) != n]
-    for pid in expect.get("offline", []):
+    for n, pid in enumerate(expect.get("offline", [])):
         if listed.get(pid, {}).get("online", {}).get("available", True):
-            wrong.append(f"{pid} is offered online")
+            wrong.append(Finding.of("offered_online", loc=("expect", "offline", n), procedure=pid))
     for pid, due in (expect.get("due") or {}).items():
         want = due.isoformat() if isinstance(due, dt.date) else str(due)
         got = listed.get(pid, {}).get("due_date")
         if got != want:
-            wrong.append(f"{pid} due {got}, expected {want}")
+            wrong.append(Finding.of("due", loc=("expect", "due", pid), procedure=pid, got=got, want=want))
     if "closed_days" in expect:
         wrong += _closed_days_wrong(body, expect["closed_days"] or {})
     return wrong + _check_safety_net(body, expect)
 
 
-def _closed_days_wrong(body: dict[str, Any], want: dict[str, list[str] | None]) -> list[str]:
+def _closed_days_wrong(body: dict[str, Any], want: dict[str, list[str] | None]) -> list[Finding]:
     """``closed_days``: counter -> the result's procedures it takes (null: not offered); {}: none."""
     got = {c["counter_id"]: c["procedures"] for c in (body.get("closed_days") or {}).get("counters", [])}
     if not want:
-        return [f"closed-day counters offered on open days: {sorted(got)}"] if got else []
+        return [Finding.of("closed_days_on_open_days", loc=("expect", "closed_days"), got=sorted(got))] if got else []
     wrong = []
     for cid, pids in want.items():
+        here = ("expect", "closed_days", cid)
         if pids is None:
             if cid in got:
-                wrong.append(f"closed day: {cid} offered")
+                wrong.append(Finding.of("closed_day_offered", loc=here, counter=cid))
         elif cid not in got:
-            wrong.append(f"closed day: {cid} not offered")
+            wrong.append(Finding.of("closed_day_not_offered", loc=here, counter=cid))
         elif sorted(pids) != sorted(got[cid]):
-            wrong.append(f"closed day: {cid} takes {got[cid]}, expected {pids}")
+            wrong.append(Finding.of("closed_day_takes", loc=here, counter=cid, got=got[cid], want=pids))
     return wrong
 
 
-def _check_safety_net(body: dict[str, Any], expect: dict[str, Any]) -> list[str]:
-    wrong: list[str] = []
+def _check_safety_net(body: dict[str, Any], expect: dict[str, Any]) -> list[Finding]:
+    wrong: list[Finding] = []
     if "warnings" in expect:
         got = sorted(w["code"] for w in body.get("warnings", []))
         if got != sorted(expect["warnings"] or []):
-            wrong.append(f"warnings {got}, expected {sorted(expect['warnings'] or [])}")
+            wrong.append(Finding.of("warnings", loc=("expect", "warnings"), got=got,
+                                    want=sorted(expect["warnings"] or [])))
     if "ignored" in expect and sorted(body.get("ignored_facts", [])) != sorted(expect["ignored"] or []):
-        wrong.append(f"ignored_facts {body.get('ignored_facts')}, expected {expect['ignored']}")
+        wrong.append(Finding.of("ignored", loc=("expect", "ignored"), got=body.get("ignored_facts"),
+                                want=expect["ignored"]))
     listed = {p["id"]: p for p in body.get("procedures", [])}
-    for pid in expect.get("overdue", []):
+    for n, pid in enumerate(expect.get("overdue", [])):
         if not listed.get(pid, {}).get("overdue"):
-            wrong.append(f"{pid} is not flagged overdue")
+            wrong.append(Finding.of("not_overdue", loc=("expect", "overdue", n), procedure=pid))
     return wrong
 
 
-def run_scenarios(book: Rulebook, scenarios: list[dict[str, Any]], label: str = "") -> ScenarioResult:
+def run_scenarios(book: Rulebook, scenarios: list[dict[str, Any]], file: str = "",
+                  doc: YamlDoc | None = None) -> ScenarioResult:
+    """Each scenario against the rulebook; a failure per wrong expectation, placed in ``file``
+    at the expectation's line (``doc``: the file as read, with its lines)."""
     result = ScenarioResult()
-    for sc in scenarios:
+    for n, sc in enumerate(scenarios):
         result.total += 1
-        name = f"{label}{sc.get('name', '?')}"
+        name = str(sc.get("name", "?"))
+
+        def line(loc: tuple, n: int = n) -> int:
+            return doc.line_of((n, *loc)) if doc is not None else 0
+
         try:
             situation = read_request(sc["request"], book.vocab, set(book.events))
         except InvalidRequest as exc:
-            result.failures.append(f"{name}: invalid request: {exc}")
+            result.failures += [Finding.of("invalid_request", file=file, line=line(("request",)), subject=name,
+                                           loc=("request",), field=where, problem=problem)
+                                for where, problem in exc.errors.items()]
             continue
         trace: set[str] = set()
         body = evaluate(book, situation, trace=trace)
         result.fired_rules |= trace
         wrong = check_expectations(body, sc.get("expect") or {})
         if wrong:
-            result.failures.append(f"{name}: " + "; ".join(wrong))
+            result.failures += [w.at(file=file, line=line(w.loc), subject=name) for w in wrong]
         else:
             result.passed += 1
     return result
@@ -138,18 +157,20 @@ def run_scenario_files(book: Rulebook, paths: list[Path | str]) -> ScenarioResul
     total = ScenarioResult()
     for path in paths:
         try:  # a curator's broken file is a problem to show, never a crash (staff/content.py)
-            scenarios = read_yaml(Path(path)).data or []
+            doc = read_yaml(Path(path))
         except KnowledgeError as exc:
             total.file_problems += exc.problems
             total.failures += exc.problems
             continue
+        scenarios = doc.data or []
+        name = in_pack(path, book.kb.directory)
         if not isinstance(scenarios, list) or not all(
                 isinstance(sc, dict) and isinstance(sc.get("request"), dict) for sc in scenarios):
-            problem = f"{path}:1: (file): a list of scenarios, each with a name and a request, is expected"
+            problem = Finding.of("scenarios_not_a_list", file=name, line=1)
             total.file_problems.append(problem)
             total.failures.append(problem)
             continue
-        one = run_scenarios(book, scenarios, label=f"{Path(path).name}: ")
+        one = run_scenarios(book, scenarios, file=name, doc=doc)
         total.total += one.total
         total.passed += one.passed
         total.failures += one.failures

@@ -4,8 +4,9 @@ from 1: 「fees › 1番目 › amount_yen」) and the message in the reader's l
 Plain Python (no Flask): the locale is an argument, the words are Babel msgids (core.words). The
 problems come from the loader as ``file:line: field: message`` (knowledge/yamlfile.py); those made
 from a pydantic error remember its type and context (``ProblemText``) and are worded from them; the
-loader's own messages (unknown ids, duplicates) are recognised by their shape; anything else is
-shown as it was written, in English, after a short Japanese lead.
+loader's own messages (unknown ids, duplicates) are recognised by their shape; the rule checks' and
+the scenarios' findings (rules/findings.py) carry their code, variables and place and are worded
+from their msgid; anything else is shown as it was written.
 """
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from core.words import N_, text
+from core.words import N_, Message, text
 from knowledge.schema import ID_PATTERN
+from rules.findings import Finding
 
 _PROBLEM = re.compile(r"^(?P<file>[^:\n]+?\.(?:yaml|md)):(?:(?P<line>\d+):)?\s*(?P<rest>.*)$", re.S)
 PACK_FOLDER = re.compile(r"[^\s:]*?pack-versions/[^/\s]+/[^/\s]+/")
@@ -132,6 +134,8 @@ def message_words(locale: str, kind: str, ctx: dict[str, Any], loc: tuple, engli
         locs = list(ctx.get("locs") or [])
         fields = "、".join(field_words(locale, one) for one in locs[:5]) + ("…" if len(locs) > 5 else "")
         return text(locale, MISSING_LANGUAGES, languages=ctx.get("languages", ""), count=len(locs), fields=fields)
+    if kind == "condition" and isinstance(ctx.get("words"), Message):  # rules/conditions.py's ConditionError
+        return ctx["words"].text(locale)
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
         return text(locale, ID_RULE)
     if kind == "string_too_short" and ctx.get("min_length") == 1:
@@ -158,14 +162,33 @@ def shape_words(locale: str, message: str) -> str | None:
     return None
 
 
+NONE = N_("なし")
+
+
+def _variable(locale: str, value: Any) -> Any:
+    """A finding's variable as the words show it: ids one after another, nothing as 「なし」."""
+    if value is None:
+        return text(locale, NONE)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(map(str, value)) if value else text(locale, NONE)
+    return value if isinstance(value, Message | int) else str(value)
+
+
+def read_finding(found: Finding, locale: str = "ja") -> Problem:
+    """A rule check's or a scenario's finding (rules/findings.py) in ``locale``: its file, line,
+    the rule, question or scenario it is about with the field inside it, and its words."""
+    field = " › ".join(part for part in (found.subject, field_words(locale, found.loc)) if part)
+    words = text(locale, found.words, **{k: _variable(locale, v) for k, v in found.variables.items()})
+    return Problem(relative(found.file), str(found.line or ""), field, words)
+
+
 def read_problem(raw: str, locale: str = "ja") -> Problem:
     """「…/pack-versions/<digest>/<city>/procedures/x.yaml:12: fees.0.amount_yen: …」 → its parts,
-    worded for ``locale``."""
+    worded for ``locale``; a finding of the rule checks or the scenarios from its code."""
+    if isinstance(raw, Finding):
+        return read_finding(raw, locale)
     match = _PROBLEM.match(raw.strip())
-    if not match:
-        head, sep, rest = raw.partition(": ")
-        if sep and head in ("rules", "scenario"):
-            return Problem("", "", head, relative(rest))
+    if not match:  # a service's own check without a place
         return Problem("", "", "", relative(raw))
     field, sep, message = match["rest"].partition(": ")
     if not sep:

@@ -72,7 +72,7 @@ def test_a_missing_field_and_the_loaders_own_messages():
     assert p.field == "bring › 3番目 › item" and p.message.startswith("「inkan」という持ち物はありません。")
     p = read_problem("procedures/a.yaml:4: (syntax): mapping values are not allowed here\n  in <unicode string>")
     assert p.field == "（書き方）" and p.message.startswith("YAML の書き方に誤りがあります")
-    assert read_problem("scenario: 転入 a: expected x").field == "scenario"
+    assert read_problem("forms/x.yaml has no form").message == "forms/x.yaml has no form"  # no place: as written
 
 
 def test_field_words():

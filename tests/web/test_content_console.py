@@ -420,3 +420,25 @@ def test_the_preview_of_a_draft_that_fails_the_check_says_so(app, staff_client):
     assert "why=expired" in client.get("/preview/start?token=forged").location
     ended = client.get("/preview/ended?why=expired").get_data(as_text=True)
     assert "期限（1時間）が過ぎました" in ended
+
+
+def test_a_failing_scenario_reads_in_japanese_at_its_file_line_and_expectation(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    path = "scenarios/moving_in.yaml"
+    text = _file(client, url, path)
+    wrong = text.replace("    include: [tennyu_todoke, mynumber_card_address]\n",
+                         "    include: [tennyu_todoke, kokuho_kanyu]\n", 1).replace("tennyu_todoke: 2026-04-15", "tennyu_todoke: 2026-04-16", 1)
+    assert wrong != text and _save(client, url, path, wrong).status_code == 302
+    html = client.get(f"{url}/check").get_data(as_text=True)
+    assert "次の問題を直すと公開できます" in html
+    line = wrong.splitlines().index("    include: [tennyu_todoke, kokuho_kanyu]") + 1
+    row = re.search(r"<tr>\s*<td><a[^>]*>(scenarios/moving_in\.yaml)</a></td>\s*<td[^>]*>(\d+)</td>\s*"
+                    r"<td[^>]*>([^<]*)</td>\s*<td[^>]*>「kokuho_kanyu」が結果にありません。</td>", html)
+    assert row, html[html.find("problems-caption"):][:1500]
+    assert row[2] == str(line) and row[3] == "単身・会社の健康保険・カードありで転入 › expect › include › 2番目"
+    assert "「tennyu_todoke」の期限が 2026-04-15 です（期待は 2026-04-16）。" in html
+    assert "missing kokuho_kanyu" not in html and "expected" not in html  # no English left
+
+    english = client.get(f"{url}/check?lang=en").get_data(as_text=True)  # the console in English: the same, in English
+    assert "&#39;kokuho_kanyu&#39; is missing from the result." in english or "'kokuho_kanyu' is missing from the result." in english
