@@ -314,7 +314,7 @@ def read_deadline(values: Mapping[str, Any], old: Any) -> tuple[dict[str, Any], 
             _error(errors, f"{prefix}when", N_("条件を入れてください。例：{facts.to_abroad: true}"))
         variant = {"when": when if when is not None else {}, **_read_timing(form, prefix, before, errors)}
         variants.append(_kept(variant, before, ("when", *TIMING, "text")))
-    if variants or "variants" in old:
+    if variants or old.get("variants") == []:  # all removed: the key goes too
         new["variants"] = variants
     return _kept(new, old, (*TIMING, "text", "variants")), errors
 
