@@ -141,92 +141,36 @@ def text_values(value: Any) -> dict[str, str]:
     return {code: str(value.get(code) or "") for code in CODES} if isinstance(value, Mapping) else {}
 
 
-# --- a procedure's deadline -------------------------------------------------------------------
+# --- conditions (a rule's, a conditional deadline's, a thing to bring's) ----------------------------
+
+CONDITION_KEYS = ("when", "member")  # written in braces on one line, as the pack writes them
 
 
-def read_deadline(form: Mapping[str, str], old: Any) -> tuple[dict[str, Any], Errors]:
-    errors: Errors = []
-    old = old if isinstance(old, dict) else {}
-    kind = form.get("kind", "")
-    amount = form.get("amount", "").strip()
-    start = form.get("start", "").strip()[:100] or "event_date"
-    offset = form.get("start_offset_days", "").strip() or "0"
-    if kind not in DEADLINE_KINDS:
-        _error(errors, "kind", N_("期限の種類を選んでください。"))
-    if kind in NO_AMOUNT:
-        if amount:
-            _error(errors, "amount", N_("この種類では、日数・月数は入れません。空にしてください。"))
-    elif kind and (not amount.isascii() or not amount.isdigit() or not 1 <= int(amount) <= 3650):
-        _error(errors, "amount", N_("日数・月数を 1 から 3650 までの整数で入れてください。"))
-    if not START.match(start):
-        _error(errors, "start", N_("数え始める日は event_date か、facts. または deceased. で始まる名前にしてください。"))
-    if not offset.isascii() or not offset.isdigit() or int(offset) > 31:
-        _error(errors, "start_offset_days", N_("足す日数を 0 から 31 までの整数で入れてください。"))
-    words = read_text(form, "text", old.get("text"), errors, label=Message(N_("期限の説明")))
-    new: dict[str, Any] = {"kind": kind}
-    if kind not in NO_AMOUNT and amount.isascii() and amount.isdigit():
-        new["amount"] = int(amount)
-    if start != "event_date":
-        new["start"] = start
-    if offset.isascii() and offset.isdigit() and int(offset):
-        new["start_offset_days"] = int(offset)
-    new["text"] = words
-    for key, value in old.items():  # the conditional variants and anything else the form does not show
-        if key not in ("kind", "amount", "start", "start_offset_days", "text"):
-            new[key] = value
-    return new, errors
+def condition_text(value: Any) -> str:
+    """A condition as its field shows it: 「{facts.by_proxy: true}」 (read back to the same value)."""
+    if value is None:
+        return ""
+    return yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=True, width=10**9).strip()
 
 
-def deadline_values(deadline: Any) -> dict[str, Any]:
-    deadline = deadline if isinstance(deadline, dict) else {}
-    return {"kind": str(deadline.get("kind", "")), "amount": str(deadline.get("amount") or ""),
-            "start": str(deadline.get("start") or "event_date"),
-            "start_offset_days": str(deadline.get("start_offset_days") or "0"),
-            "text": text_values(deadline.get("text")), "variants": len(deadline.get("variants") or [])}
+def _condition(form: Mapping[str, str], name: str, errors: Errors) -> dict[str, Any] | None:
+    raw = form.get(name, "").strip()[:2000]
+    if not raw:
+        return None
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = None
+    if not isinstance(value, dict) or not value:
+        _error(errors, name, N_("条件は {facts.by_proxy: true} のように、「名前: 値」の組で書いてください。"))
+        return None
+    return value
 
 
-# --- a procedure's things to bring --------------------------------------------------------------
+T = typing.TypeVar("T")
 
 
-@dataclass
-class BringRow:
-    item: str
-    per: str
-    note: dict[str, str]
-    orig: int | None  # the index in the saved list: its conditions come from there
-    conditions: str = ""  # when / member, as YAML, shown read-only
-
-
-def _conditions(old: dict[str, Any]) -> str:
-    kept = {k: old[k] for k in ("when", "member") if old.get(k) is not None}
-    return yaml.safe_dump(kept, allow_unicode=True, sort_keys=False, default_flow_style=True).strip() if kept else ""
-
-
-def bring_rows(bring: Any) -> list[BringRow]:
-    rows = []
-    for n, entry in enumerate(bring if isinstance(bring, list) else []):
-        if isinstance(entry, dict):
-            rows.append(BringRow(str(entry.get("item", "")), str(entry.get("per", "procedure")),
-                                 text_values(entry.get("note")), n, _conditions(entry)))
-    return rows
-
-
-def posted_bring_rows(form: Mapping[str, str], old: list[Any]) -> list[BringRow]:
-    count = form.get("rows", "0")
-    rows = []
-    for n in range(min(int(count) if count.isascii() and count.isdigit() else 0, MAX_ROWS)):
-        orig_raw = form.get(f"orig-{n}", "")
-        orig = int(orig_raw) if orig_raw.isascii() and orig_raw.isdigit() and int(orig_raw) < len(old) else None
-        rows.append(BringRow(form.get(f"item-{n}", "").strip()[:100], form.get(f"per-{n}", "procedure"),
-                             text_posted(form, f"note-{n}"), orig,
-                             _conditions(old[orig]) if orig is not None and isinstance(old[orig], dict) else ""))
-    new_item = form.get("item-new", "").strip()[:100]
-    if new_item:
-        rows.append(BringRow(new_item, form.get("per-new", "procedure"), text_posted(form, "note-new"), None))
-    return rows
-
-
-def move(rows: list[BringRow], action: str) -> list[BringRow]:
+def move(rows: list[T], action: str) -> list[T]:
     """「up:3」, 「down:3」, 「remove:3」 (any other action: as posted)."""
     verb, _sep, raw = action.partition(":")
     if not raw.isascii() or not raw.isdigit() or int(raw) >= len(rows):
@@ -242,6 +186,183 @@ def move(rows: list[BringRow], action: str) -> list[BringRow]:
     return rows
 
 
+def _orig(form: Mapping[str, str], name: str, old: list[Any]) -> int | None:
+    raw = form.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) < len(old) else None
+
+
+def _count(form: Mapping[str, str], name: str) -> int:
+    raw = form.get(name, "0")
+    return min(int(raw) if raw.isascii() and raw.isdigit() else 0, MAX_ROWS)
+
+
+# --- a procedure's deadline and its conditional variants -----------------------------------------
+
+TIMING = ("kind", "amount", "start", "start_offset_days")  # with ``text``: a deadline, and each variant
+
+
+@dataclass
+class VariantRow:
+    """A conditional deadline (``variants``) as the form shows it: what was typed, and the index of
+    the saved variant it comes from (its other languages and any other keys come from there)."""
+
+    when: str
+    kind: str
+    amount: str
+    start: str
+    start_offset_days: str
+    text: dict[str, str]
+    orig: int | None
+
+    def form(self, prefix: str) -> dict[str, str]:
+        out = {f"{prefix}{k}": getattr(self, k) for k in (*TIMING, "when")}
+        out.update({f"{prefix}text-{code}": words for code, words in self.text.items()})
+        return out
+
+
+def _timing_values(deadline: Mapping[str, Any]) -> dict[str, Any]:
+    return {"kind": str(deadline.get("kind", "")), "amount": str(deadline.get("amount") or ""),
+            "start": str(deadline.get("start") or "event_date"),
+            "start_offset_days": str(deadline.get("start_offset_days") or "0"),
+            "text": text_values(deadline.get("text"))}
+
+
+def _variant_row(variant: Any, orig: int) -> VariantRow:
+    variant = variant if isinstance(variant, dict) else {}
+    return VariantRow(when=condition_text(variant.get("when")), orig=orig, **_timing_values(variant))
+
+
+def deadline_values(deadline: Any) -> dict[str, Any]:
+    """The deadline as the form shows it: its fields, and a VariantRow for each conditional one."""
+    deadline = deadline if isinstance(deadline, dict) else {}
+    variants = deadline.get("variants")
+    rows = [_variant_row(v, n) for n, v in enumerate(variants if isinstance(variants, list) else [])]
+    return {**_timing_values(deadline), "variants": rows}
+
+
+def _posted_timing(form: Mapping[str, str], prefix: str) -> dict[str, Any]:
+    out: dict[str, Any] = {k: form.get(f"{prefix}{k}", "").strip()[:100] for k in TIMING}
+    out["text"] = text_posted(form, f"{prefix}text")
+    return out
+
+
+def posted_deadline(form: Mapping[str, str], old: Any) -> dict[str, Any]:
+    """What was posted, as deadline_values shows it: the variants moved by ``action`` (up, down,
+    remove), a new one added when its fields were filled in."""
+    saved = old.get("variants") if isinstance(old, dict) else None
+    saved = saved if isinstance(saved, list) else []
+    rows = [VariantRow(when=form.get(f"v{n}-when", "").strip()[:2000], orig=_orig(form, f"v{n}-orig", saved),
+                       **_posted_timing(form, f"v{n}-")) for n in range(_count(form, "variants"))]
+    new = VariantRow(when=form.get("vnew-when", "").strip()[:2000], orig=None, **_posted_timing(form, "vnew-"))
+    if new.when or new.kind or new.amount or any(new.text.values()):
+        rows.append(new)
+    return {**_posted_timing(form, ""), "variants": move(rows, form.get("action", "save"))}
+
+
+def _read_timing(form: Mapping[str, str], prefix: str, old: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
+    """kind, amount, start, start_offset_days and text of a deadline or of one variant; a default
+    written out in the file (start: event_date, start_offset_days: 0) stays written."""
+    kind = form.get(f"{prefix}kind", "")
+    amount = form.get(f"{prefix}amount", "").strip()
+    start = form.get(f"{prefix}start", "").strip()[:100] or "event_date"
+    offset = form.get(f"{prefix}start_offset_days", "").strip() or "0"
+    if kind not in DEADLINE_KINDS:
+        _error(errors, f"{prefix}kind", N_("期限の種類を選んでください。"))
+    if kind in NO_AMOUNT:
+        if amount:
+            _error(errors, f"{prefix}amount", N_("この種類では、日数・月数は入れません。空にしてください。"))
+    elif kind and (not amount.isascii() or not amount.isdigit() or not 1 <= int(amount) <= 3650):
+        _error(errors, f"{prefix}amount", N_("日数・月数を 1 から 3650 までの整数で入れてください。"))
+    if not START.match(start):
+        _error(errors, f"{prefix}start",
+               N_("数え始める日は event_date か、facts. または deceased. で始まる名前にしてください。"))
+    if not offset.isascii() or not offset.isdigit() or int(offset) > 31:
+        _error(errors, f"{prefix}start_offset_days", N_("足す日数を 0 から 31 までの整数で入れてください。"))
+    words = read_text(form, f"{prefix}text", old.get("text"), errors, label=Message(N_("期限の説明")))
+    new: dict[str, Any] = {"kind": kind}
+    if kind not in NO_AMOUNT and amount.isascii() and amount.isdigit():
+        new["amount"] = int(amount)
+    if start != "event_date" or old.get("start") == "event_date":
+        new["start"] = start
+    if offset.isascii() and offset.isdigit() and (int(offset) or old.get("start_offset_days") == 0):
+        new["start_offset_days"] = int(offset)
+    new["text"] = words
+    return new
+
+
+def _kept(new: dict[str, Any], old: Mapping[str, Any], shown: tuple[str, ...]) -> dict[str, Any]:
+    """``new`` and what the form does not show of ``old`` (kept as it was)."""
+    return {**new, **{k: v for k, v in old.items() if k not in shown}}
+
+
+def read_deadline(values: Mapping[str, Any], old: Any) -> tuple[dict[str, Any], Errors]:
+    """The deadline from posted_deadline's values: the same keys as the saved one where the curator
+    changed nothing (so yaml_edit.update leaves those lines as written)."""
+    errors: Errors = []
+    old = old if isinstance(old, dict) else {}
+    main = {k: values[k] for k in TIMING}
+    main.update({f"text-{code}": words for code, words in values["text"].items()})
+    new = _read_timing(main, "", old, errors)
+    saved = old.get("variants") if isinstance(old.get("variants"), list) else []
+    variants = []
+    for n, row in enumerate(values["variants"]):
+        prefix = f"v{n}-"
+        form = row.form(prefix)
+        before = saved[row.orig] if row.orig is not None and isinstance(saved[row.orig], dict) else {}
+        when = _condition(form, f"{prefix}when", errors)
+        if when is None and not row.when:
+            _error(errors, f"{prefix}when", N_("条件を入れてください。例：{facts.to_abroad: true}"))
+        variant = {"when": when if when is not None else {}, **_read_timing(form, prefix, before, errors)}
+        variants.append(_kept(variant, before, ("when", *TIMING, "text")))
+    if variants or old.get("variants") == []:  # all removed: the key goes too
+        new["variants"] = variants
+    return _kept(new, old, (*TIMING, "text", "variants")), errors
+
+
+# --- a procedure's things to bring --------------------------------------------------------------
+
+
+@dataclass
+class BringRow:
+    item: str
+    per: str
+    note: dict[str, str]
+    orig: int | None  # the index in the saved list: what the form does not show comes from there
+    when: str = ""  # the household condition, as its field shows it
+    member: str = ""  # which members bring one (with per: member)
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.when or self.member)
+
+
+def bring_rows(bring: Any) -> list[BringRow]:
+    rows = []
+    for n, entry in enumerate(bring if isinstance(bring, list) else []):
+        if isinstance(entry, dict):
+            rows.append(BringRow(str(entry.get("item", "")), str(entry.get("per", "procedure")),
+                                 text_values(entry.get("note")), n, condition_text(entry.get("when")),
+                                 condition_text(entry.get("member"))))
+    return rows
+
+
+def posted_bring_rows(form: Mapping[str, str], old: list[Any]) -> list[BringRow]:
+    """The rows as posted; a condition field that was not posted at all keeps the saved condition."""
+    rows = []
+    for n in range(_count(form, "rows")):
+        orig = _orig(form, f"orig-{n}", old)
+        before = old[orig] if orig is not None and isinstance(old[orig], dict) else {}
+        conditions = {k: form[f"{k}-{n}"].strip()[:2000] if f"{k}-{n}" in form else condition_text(before.get(k))
+                      for k in CONDITION_KEYS}
+        rows.append(BringRow(form.get(f"item-{n}", "").strip()[:100], form.get(f"per-{n}", "procedure"),
+                             text_posted(form, f"note-{n}"), orig, **conditions))
+    new_item = form.get("item-new", "").strip()[:100]
+    if new_item:
+        rows.append(BringRow(new_item, form.get("per-new", "procedure"), text_posted(form, "note-new"), None,
+                             form.get("when-new", "").strip()[:2000], form.get("member-new", "").strip()[:2000]))
+    return rows
+
+
 def read_bring(rows: list[BringRow], old: list[Any], known: set[str]) -> tuple[list[dict[str, Any]], Errors]:
     errors: Errors = []
     out = []
@@ -250,13 +371,19 @@ def read_bring(rows: list[BringRow], old: list[Any], known: set[str]) -> tuple[l
         if not re.match(ID_PATTERN, row.item) or row.item not in known:
             _error(errors, f"item-{n}", N_("「%(id)s」は持ち物の一覧（bring.yaml）にありません。一覧から選んでください。"),
                    id=row.item or "—")
+        for key in CONDITION_KEYS:
+            value = _condition({f"{key}-{n}": getattr(row, key)}, f"{key}-{n}", errors)
+            if value is None:
+                entry.pop(key, None)
+            else:
+                entry[key] = value
         if row.per not in PER_NAMES:
             _error(errors, f"per-{n}", N_("いくつ持ってくるかを選んでください。"))
         elif row.per == "procedure" and entry.get("member") is not None:
             _error(errors, f"per-{n}", N_("人ごとの条件（member）があるため、「人ごとに1つ」のままにしてください。"))
         entry["item"] = row.item
-        if row.per == "member":
-            entry["per"] = "member"
+        if row.per == "member" or entry.get("per") == row.per:  # a default written out stays written
+            entry["per"] = row.per
         else:
             entry.pop("per", None)
         form = {f"note-{n}-{code}": words for code, words in row.note.items()}
@@ -342,20 +469,6 @@ def procedure_starter(catalogue: Catalogue, today: str) -> str:
                "counter": counter, "deadline": {"kind": "none", "text": dict(empty)}, "bring": [], "fees": [],
                "source_url": "", "verified_on": today, "verified": False}
     return yaml.safe_dump(starter, allow_unicode=True, sort_keys=False, default_flow_style=False)
-
-
-def _condition(form: Mapping[str, str], name: str, errors: Errors) -> dict[str, Any] | None:
-    raw = form.get(name, "").strip()[:1000]
-    if not raw:
-        return None
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        value = None
-    if not isinstance(value, dict) or not value:
-        _error(errors, name, N_("条件は {facts.by_proxy: true} のように、「名前: 値」の組で書いてください。"))
-        return None
-    return value
 
 
 def read_rule(form: Mapping[str, str], rules: Any, procedures: set[str]) -> tuple[dict[str, Any], Errors]:

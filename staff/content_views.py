@@ -485,14 +485,16 @@ def _unreadable() -> dict[str, Any]:
         "このファイルは読み取れないため、フォームでは変更できません。上の欄で直してください。")}
 
 
-def _splice(d, path: str, saved: str, key: str, value: Any) -> bool:
-    """The file with only ``key`` rewritten, saved in the draft (False: the file's layout is one the
-    splice cannot follow)."""
+def _splice(d, path: str, saved: str, key: str, value: Any, origins: yaml_edit.Origins | None = None) -> bool:
+    """The file with only what changed under ``key`` rewritten, saved in the draft (False: the
+    file's layout is one the splice cannot follow). ``origins``: where each item of a list came
+    from, so that a moved item keeps its lines (its comments, its conditions as written)."""
     try:
-        changed = yaml_edit.replace(saved, (key,), value)
+        changed = yaml_edit.update(saved, (key,), value, flow=forms.CONDITION_KEYS, origins=origins)
     except yaml_edit.EditError:
         return False
-    content.save_file(d, path, changed.encode("utf-8"))
+    if changed != saved:
+        content.save_file(d, path, changed.encode("utf-8"))
     return True
 
 
@@ -503,14 +505,13 @@ def save_deadline(draft_id: int, path: str):
     saved, data = _procedure_of(d, path)
     if data is None:
         return _editor_page(d, path, errors=[_unreadable()], status=400)
-    deadline, errors = forms.read_deadline(request.form, data.get("deadline"))
-    if not errors and not _splice(d, path, saved, "deadline", deadline):
+    values = forms.posted_deadline(request.form, data.get("deadline"))
+    deadline, errors = forms.read_deadline(values, data.get("deadline"))
+    origins = {("deadline", "variants"): [row.orig for row in values["variants"]]}
+    if not errors and not _splice(d, path, saved, "deadline", deadline, origins):
         errors = [_unreadable()]
     if errors:
-        shown = {**{k: request.form.get(k, "")[:100] for k in ("kind", "amount", "start", "start_offset_days")},
-                 "text": forms.text_posted(request.form, "text"),
-                 "variants": len((data.get("deadline") or {}).get("variants") or []) if isinstance(data.get("deadline"), dict) else 0}
-        return _editor_page(d, path, errors=errors, deadline=shown, status=400)
+        return _editor_page(d, path, errors=errors, deadline=values, status=400)
     return redirect(url_for("staff_content.editor", draft_id=d.id, path=path, done="deadline_saved", _anchor="deadline-title"))
 
 
@@ -606,7 +607,10 @@ def save_bring(draft_id: int, path: str):
     rows = forms.move(forms.posted_bring_rows(request.form, old), request.form.get("action", "save"))
     known = forms.catalogue(content.store.files_of(d), _locale()).item_ids()
     bring, errors = forms.read_bring(rows, old, known)
-    if not errors and not _splice(d, path, saved, "bring", bring):
+    if any(not isinstance(entry, dict) for entry in old):  # an entry the form cannot show: never dropped
+        errors = [_unreadable()]
+    if not errors and (bring or "bring" in data) \
+            and not _splice(d, path, saved, "bring", bring, {("bring",): [row.orig for row in rows]}):
         errors = [_unreadable()]
     if errors:
         return _editor_page(d, path, errors=errors, bring=rows, status=400)

@@ -4,7 +4,9 @@ block of the draft's file (the rest, comments included, stays as written), re-sh
 when it is refused, and goes through the same check as the YAML editor."""
 from __future__ import annotations
 
+import difflib
 import re
+from html.parser import HTMLParser
 
 import yaml
 
@@ -218,3 +220,121 @@ def test_a_new_curator_adds_a_procedure_its_rule_and_a_scenario_from_the_browser
     assert "問題は見つかりませんでした" in html, re.sub(r"<[^>]+>", " ", html[html.find("check-title"):])[:1200]
     found = re.search(r"(\d+) / (\d+) 件が期待どおり", html)
     assert found and found[1] == found[2]
+
+
+# --- the deadline's conditional variants and conditional things to bring, through the page ----------
+
+VARIANTS = "procedures/kokuho_kanyu.yaml"  # two variants (comments inside one), conditional bring entries
+
+
+class _Fields(HTMLParser):
+    """What a browser sends for one form of a page (its inputs, selected options; no buttons)."""
+
+    def __init__(self, action: str):
+        super().__init__()
+        self.action, self.inside, self.select, self.fields = action, False, None, {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = (a.get("action") or "").endswith(self.action)
+        elif not self.inside:
+            return
+        elif tag == "input" and a.get("name") and a.get("type") != "submit":
+            self.fields[a["name"]] = a.get("value") or ""
+        elif tag == "select":
+            self.select = a["name"]
+            self.fields.setdefault(self.select, None)
+        elif tag == "option" and self.select:
+            if self.fields[self.select] is None or "selected" in a:
+                self.fields[self.select] = (a.get("value") or "", "selected" in a)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select:
+            value = self.fields[self.select]
+            self.fields[self.select] = value[0] if value else ""
+            self.select = None
+
+
+def _form_of(page: str, action: str) -> dict[str, str]:
+    parser = _Fields(action)
+    parser.feed(page)
+    assert parser.fields, f"no form ending {action}"
+    return parser.fields
+
+
+def _diff(before: str, after: str) -> list[str]:
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_the_deadline_form_edits_each_variant_and_a_save_unchanged_keeps_the_file(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    before = _file(client, url, VARIANTS)
+    page = client.get(f"{url}/file/{VARIANTS}").get_data(as_text=True)
+    assert "条件つきの期限（variants）" in page and "2番目の条件つきの期限" in page
+    form = _form_of(page, f"/deadline/{VARIANTS}")
+    assert form["v0-when"] == "{event: {in: [marriage, divorce]}, facts.move: into_city}"
+    assert (form["v1-when"], form["v1-start"], form["v1-start_offset_days"], form["v1-kind"]) == (
+        "{event: death}", "deceased.death_date", "1", "days")
+
+    r = _post(client, f"{url}/deadline/{VARIANTS}", {**form, "action": "save"}, page=url)
+    assert r.status_code == 302
+    assert _file(client, url, VARIANTS) == before  # the same bytes, comments inside the variant included
+
+    r = _post(client, f"{url}/deadline/{VARIANTS}", {**form, "v1-amount": "30", "action": "save"}, page=url)
+    assert r.status_code == 302
+    after = _file(client, url, VARIANTS)
+    assert _diff(before, after) == ["-    amount: 14", "+    amount: 30"]
+
+    bad = {**form, "v1-amount": "30", "v0-when": "", "vnew-when": "{facts.to_abroad: true}", "vnew-kind": "on_day",
+           "vnew-text-ja": "出国する日まで", "vnew-text-en": "", "action": "save"}
+    r = _post(client, f"{url}/deadline/{VARIANTS}", bad, page=url)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert re.search(r'id="v0-when-error"[^>]*>.*?条件を入れてください', body, re.S)
+    assert re.search(r'id="v2-text-en-error"[^>]*>.*?日本語と英語の両方', body, re.S)
+    assert 'value="{facts.to_abroad: true}"' in body and 'value="出国する日まで"' in body  # nothing typed is lost
+    assert _file(client, url, VARIANTS) == after
+
+    shown = _form_of(body, f"/deadline/{VARIANTS}")
+    fixed = {**shown, "v0-when": form["v0-when"], "v2-text-en": "By the day you leave", "action": "remove:1"}
+    r = _post(client, f"{url}/deadline/{VARIANTS}", fixed, page=url)
+    assert r.status_code == 302
+    variants = yaml.safe_load(_file(client, url, VARIANTS))["deadline"]["variants"]
+    assert [v["when"] for v in variants] == [{"event": {"in": ["marriage", "divorce"]}, "facts.move": "into_city"},
+                                             {"facts.to_abroad": True}]
+    assert _rest(_file(client, url, VARIANTS), "deadline") == _rest(before, "deadline")
+
+
+def test_things_to_bring_show_and_keep_their_conditions_through_saves_and_moves(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    _id, url = _new_draft(client)
+    before = _file(client, url, VARIANTS)
+    page = client.get(f"{url}/file/{VARIANTS}").get_data(as_text=True)
+    assert "3番目の持ち物（条件つき）" in page and "1番目の持ち物（条件つき）" not in page
+    form = _form_of(page, f"/bring/{VARIANTS}")
+    assert form["member-2"] == "{nationality: foreign}"
+
+    r = _post(client, f"{url}/bring/{VARIANTS}", {**form, "action": "save"}, page=url)
+    assert r.status_code == 302 and _file(client, url, VARIANTS) == before
+
+    r = _post(client, f"{url}/bring/{VARIANTS}", {**form, "action": "down:2"}, page=url)
+    assert r.status_code == 302
+    moved = _file(client, url, VARIANTS)
+    assert sorted(moved.splitlines()) == sorted(before.splitlines())  # its comments and conditions moved with it
+    assert yaml.safe_load(moved)["bring"][3] == yaml.safe_load(before)["bring"][2]
+
+    form = _form_of(client.get(f"{url}/file/{VARIANTS}").get_data(as_text=True), f"/bring/{VARIANTS}")
+    r = _post(client, f"{url}/bring/{VARIANTS}", {**form, "when-2": "{facts.insurance_after: kokuho, event: death}",
+                                                  "action": "save"}, page=url)
+    assert r.status_code == 302
+    assert _diff(moved, _file(client, url, VARIANTS)) == [
+        "-  when: {facts.insurance_after: kokuho}", "+  when: {facts.insurance_after: kokuho, event: death}"]
+
+    r = _post(client, f"{url}/bring/{VARIANTS}", {**form, "member-0": "{age: {gte: 65}}", "action": "save"}, page=url)
+    assert r.status_code == 400 and "人ごとの条件（member）があるため" in r.get_data(as_text=True)
+    assert 'value="{age: {gte: 65}}"' in r.get_data(as_text=True)
