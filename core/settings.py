@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     DATABASE_URL: str = Field("", description="SQLAlchemy URL (`postgresql://` uses psycopg 3). Production: the app "
                               "role of `flask audit roles` (INSERT and SELECT only on the audit table). "
                               "Empty: SQLite `INSTANCE_PATH/<MUNICIPALITY>.db` (each pack its own file).")
+    DB_CONNECT_WAIT_SECONDS: float = Field(10, ge=0, description="While PostgreSQL restarts, a request waits up to "
+                                           "this long for a new connection before it fails (0: fails at once). "
+                                           "`/readyz` never waits.")
     AUDIT_PURGE_DATABASE_URL: str = Field("", description="URL of the purge role `flask audit purge` connects as "
                                           "(the app role cannot delete audit records). Empty: DATABASE_URL.")
     SECRET_KEY: str = Field("", description="Signs sessions and CSRF tokens. Production: required, at least "
