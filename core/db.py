@@ -83,7 +83,7 @@ def end_session_quietly(_error: BaseException | None = None) -> None:
     except exc.DBAPIError as error:
         log.warning("database connection lost at the end of a request; discarded",
                     extra={"error": type(error.orig).__name__})
-        db.session.invalidate()
+        db.session().invalidate()  # the scoped session's own Session: its connections dropped, not rolled back
         db.session.remove()
 
 
