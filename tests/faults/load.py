@@ -69,6 +69,14 @@ class Load:
     def run_for(self, seconds: float) -> None:
         self._stop.wait(seconds)
 
+    def run_until(self, requests: int, at_least: float, at_most: float) -> None:
+        """Go on for ``at_least`` seconds, then until ``requests`` in all (a 1 % figure needs a few
+        hundred: a slow, shared machine answers fewer per second) or ``at_most`` seconds."""
+        started = time.monotonic()
+        self._stop.wait(at_least)
+        while len(self.outcomes) < requests and time.monotonic() - started < at_most:
+            self._stop.wait(0.5)
+
     def _run(self, index: int) -> None:
         for step in itertools.count():
             if self._stop.is_set():
