@@ -295,3 +295,13 @@ def get(port: int, path: str, timeout: float = 10) -> tuple[int, bytes]:
         return 0, b""
     finally:
         conn.close()
+
+
+def post(port: int, path: str, body: bytes, headers: dict[str, str], timeout: float = 10) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()

@@ -38,7 +38,7 @@ def test_postgres_restart_under_load(tmp_path, postgres, redis_server, smtp):
         time.sleep(DOWN_SECONDS)
         postgres.start()
         started_at = time.monotonic()
-        load.run_until(400, at_least=12, at_most=30)
+        load.run_until(400, at_least=12, at_most=40)
         load.stop()
         probe.stop()
         counts = assert_nothing_lost_or_duplicated(load, postgres.url)
