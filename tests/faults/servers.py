@@ -253,8 +253,11 @@ class Stack:
                                      "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--graceful-timeout", "5",
                                      "app:create_app()"], cwd=ROOT, env=self.env,
                                     stdout=self._log("gunicorn.log"), stderr=subprocess.STDOUT)
-        wait_for(lambda: self.web.poll() is None and get(self.port, "/healthz")[0] == 200, 40,
-                 f"gunicorn did not answer ({self.log_tail('gunicorn.log')})", step=0.3)
+        try:  # two workers importing the app take seconds; many more on a machine shared with other work
+            wait_for(lambda: self.web.poll() is None and get(self.port, "/healthz")[0] == 200, 120,
+                     "gunicorn did not answer", step=0.3)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}: {self.log_tail('gunicorn.log')}") from None
         for _ in range(self.workers * 3):  # every worker has loaded the pack and rules before the load
             get(self.port, "/api/v1/reservations/services")
 
