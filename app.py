@@ -15,7 +15,7 @@ from core import audit, conformance, crypto, handover, monitoring, public_url
 from core.backup_cli import backup_cli
 from core.city import city_name, init_city
 from core.config import load_config
-from core.db import db, migrate
+from core.db import db, init_restart_tolerance, migrate
 from core.errors import init_errors
 from core.i18n import init_i18n
 from core.pack import PackSource, rulebook
@@ -76,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     db.init_app(app)
+    init_restart_tolerance(app)  # requests ride out a PostgreSQL restart (core/db.py)
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     init_i18n(app)
     init_platform(app)

@@ -20,7 +20,8 @@ Use::
   ``FOR UPDATE SKIP LOCKED`` so workers never wait on each other. Two workers never send the same
   row; a worker killed while sending leaves the row to be retried when its lease ends (delivery is
   at least once; the Message-ID is stable per row so such a rare duplicate is recognisable).
-- A failure (mail server down, 4xx) is retried after 1 min × 2^(attempts−1), at most 6 h apart;
+- A failure (mail server down, 4xx) is retried after 1 min × 2^(attempts−1) (``OUTBOX_RETRY_SECONDS``
+  sets the 1 min), at most 6 h apart;
   after ``MAX_ATTEMPTS`` tries, or at once on a permanent refusal (5xx), the row is ``failed`` and
   a security alert tells the administrators. ``last_error`` holds the error class and SMTP code
   only, never an address or text from the server (which may quote one).
@@ -158,9 +159,15 @@ def enqueue_mail(to: str, subject: str, body: str, *, dedupe_key: str | None = N
 
 # --- delivery -----------------------------------------------------------------------------------
 
-def backoff(attempts: int) -> dt.timedelta:
-    """The wait after the ``attempts``-th failed try: 1, 2, 4, … minutes, at most 6 hours."""
-    return min(BASE_DELAY * 2 ** min(max(attempts - 1, 0), 20), MAX_DELAY)
+def backoff(attempts: int, base: dt.timedelta = BASE_DELAY) -> dt.timedelta:
+    """The wait after the ``attempts``-th failed try: 1, 2, 4, … minutes (``base`` doubling), at
+    most 6 hours."""
+    return min(base * 2 ** min(max(attempts - 1, 0), 20), MAX_DELAY)
+
+
+def retry_base() -> dt.timedelta:
+    """OUTBOX_RETRY_SECONDS: the first wait after a failed try (a minute unless set)."""
+    return dt.timedelta(seconds=float(current_app.config.get("OUTBOX_RETRY_SECONDS", BASE_DELAY.total_seconds())))
 
 
 @dataclass
@@ -284,7 +291,7 @@ def _deliver(session: Session, limit: int) -> PassReport:
             values = {"status": FAILED, "last_error": error}
             report.failed += 1
         else:
-            values = {"next_attempt_at": now + backoff(attempts), "last_error": error}
+            values = {"next_attempt_at": now + backoff(attempts, retry_base()), "last_error": error}
             report.retried += 1
         session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
                         .execution_options(synchronize_session=False))

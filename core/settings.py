@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     DATABASE_URL: str = Field("", description="SQLAlchemy URL (`postgresql://` uses psycopg 3). Production: the app "
                               "role of `flask audit roles` (INSERT and SELECT only on the audit table). "
                               "Empty: SQLite `INSTANCE_PATH/<MUNICIPALITY>.db` (each pack its own file).")
+    DB_CONNECT_WAIT_SECONDS: float = Field(10, ge=0, description="While PostgreSQL restarts, a request waits up to "
+                                           "this long for a new connection before it fails (0: fails at once). "
+                                           "`/readyz` never waits.")
     AUDIT_PURGE_DATABASE_URL: str = Field("", description="URL of the purge role `flask audit purge` connects as "
                                           "(the app role cannot delete audit records). Empty: DATABASE_URL.")
     SECRET_KEY: str = Field("", description="Signs sessions and CSRF tokens. Production: required, at least "
@@ -119,6 +122,8 @@ class Settings(BaseSettings):
     MAIL_FROM_NAME: str = Field("", description="The From display name of e-mails (empty: the pack's city name).")
     ADMIN_EMAILS: str = Field("", description="Comma-separated addresses that receive security alerts.")
     OUTBOX_RETENTION_DAYS: int = Field(30, ge=1, description="Sent mail is kept this long.")
+    OUTBOX_RETRY_SECONDS: float = Field(60, gt=0, description="The wait after a first failed delivery; it "
+                                        "doubles with each further try (at most 6 hours).")
     # --- usage statistics ------------------------------------------------------------------
     USAGE_STATISTICS: bool = Field(True, description="Count anonymous usage (the statistics pages stay either way).")
     USAGE_FLUSH_SECONDS: float = Field(10, ge=0, description="Usage counts are written this often (0: at once).")

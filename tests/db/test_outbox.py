@@ -203,6 +203,9 @@ def test_back_off_doubles_and_is_capped():
     assert minutes[:9] == [1, 2, 4, 8, 16, 32, 64, 128, 256]
     assert minutes[9:] == [360, 360]  # at most 6 hours apart
     assert outbox.backoff(1000) == dt.timedelta(hours=6)
+    # OUTBOX_RETRY_SECONDS moves the start, not the doubling or the cap
+    assert [outbox.backoff(n, dt.timedelta(seconds=2)).total_seconds() for n in (1, 2, 3)] == [2, 4, 8]
+    assert outbox.backoff(1000, dt.timedelta(seconds=2)) == dt.timedelta(hours=6)
 
 
 def test_two_workers_never_send_the_same_message(mail_app, smtp):
