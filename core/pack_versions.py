@@ -23,11 +23,13 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import db
 from core.errors import AppError
@@ -174,19 +176,33 @@ def next_number(municipality: str) -> int:
     return (max(numbers) if numbers else 0) + 1
 
 
+def first_version(municipality: str) -> PackVersion | None:
+    return db.session.scalar(select(PackVersion).where(PackVersion.municipality == municipality,
+                                                       PackVersion.number == 1))
+
+
 def ensure_first_version(municipality: str, directory: Path, ruleset_version: str = "") -> PackVersion:
-    """The repository's files as version 1, unless the city already has versions (idempotent)."""
-    first = db.session.scalar(select(PackVersion).where(PackVersion.municipality == municipality,
-                                                        PackVersion.number == 1))
-    if first is not None:
-        return first
-    now = now_utc()
-    version = _new_version(municipality, "system", repository_files(directory), state=PUBLISHED, number=1,
-                           reason="リポジトリのファイル（最初の版）", published_at=now, published_by="system",
-                           effective_from=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    version.ruleset_version = ruleset_version
-    db.session.flush()
-    return version
+    """The repository's files as version 1, unless the city already has versions (idempotent).
+
+    Safe when several workers start at once: the loser of the race meets the unique
+    (municipality, number) constraint, or on SQLite a stale snapshot, inside a savepoint, and
+    takes the winner's row instead."""
+    for _attempt in range(3):
+        first = first_version(municipality)
+        if first is not None:
+            return first
+        now = now_utc()
+        try:
+            with db.session.begin_nested():
+                version = _new_version(municipality, "system", repository_files(directory), state=PUBLISHED,
+                                       number=1, reason="リポジトリのファイル（最初の版）", published_at=now,
+                                       published_by="system", effective_from=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+                version.ruleset_version = ruleset_version
+            return version
+        except (IntegrityError, OperationalError):
+            db.session.rollback()  # another worker recorded it: read theirs (a new transaction sees it)
+            time.sleep(0.05)
+    raise _refuse(_l("最初の版を記録できませんでした。もう一度試してください。"), 503)
 
 
 def start_draft(municipality: str, author: str, base: PackVersion) -> PackVersion:

@@ -57,6 +57,17 @@ def import_files(reason: str) -> None:
     click.echo(f"v{version.number} published (ruleset {version.ruleset_version}).")
 
 
+@content_cli.command("init")
+def init_versions() -> None:
+    """Record the repository's files as v1 if the city has no version yet (the app does it at start)."""
+    content.record_first_version(current_app)
+    with current_app.app_context():
+        first = content.store.first_version(current_app.config["MUNICIPALITY"])
+    if first is None:
+        raise click.ClickException("no version recorded: is the database upgraded (flask db upgrade)?")
+    click.echo(f"v1 recorded at {first.effective_from:%Y-%m-%d %H:%M} UTC.")
+
+
 @content_cli.command("history")
 def history() -> None:
     """The versions, newest first."""

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import audit
 from core import pack_versions as store
@@ -28,6 +30,7 @@ from rules.impact import Change, compare
 from rules.pack_check import PackCheck, check_pack
 from rules.ruleset import Rulebook
 
+log = logging.getLogger(__name__)
 SAMPLE_KEEP = 500  # recent questionnaires kept for the impact preview
 _checked: OrderedDict[tuple[str, str], PackCheck] = OrderedDict()  # (municipality, digest) -> its checks
 _CHECKED_KEEP = 4
@@ -42,17 +45,60 @@ def _root() -> Path:
 
 
 def in_force() -> PackVersion:
-    """The version residents are served now; the repository's files become v1 the first time."""
-    municipality = _municipality()
-    version = store.current(municipality)
+    """The version residents are served now. Read only: the first version is recorded when the
+    app starts (``record_first_version``) or by the first change, never by a page being read."""
+    version = store.current(_municipality())
     if version is None:
-        version = store.ensure_first_version(municipality, PACKS_DIR / municipality, rulebook().version)
-        db.session.commit()
+        raise store.VersionError("no_version", _l("最初の版がまだ記録されていません。アプリを起動し直すか、`flask content init` を実行してください。"), 503)
     return version
 
 
+def _in_force_for_change() -> PackVersion:
+    """The version in force, for an action that writes anyway: v1 is recorded first if missing."""
+    version = store.current(_municipality())
+    return version if version is not None else _record_first(rulebook().version)
+
+
+def _record_first(ruleset_version: str = "") -> PackVersion:
+    municipality = _municipality()
+    version = store.ensure_first_version(municipality, PACKS_DIR / municipality, ruleset_version)
+    db.session.commit()
+    return version
+
+
+def record_first_version(app: Flask) -> None:
+    """At start-up (app.py), before the pack is loaded: the repository's files become v1 on a
+    fresh install, so the rulebook is then loaded from v1. A database not upgraded yet (``flask
+    db upgrade`` itself starts the app) is left alone: the next start records it."""
+    with app.app_context():
+        try:
+            _record_first()
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            log.info("first pack version not recorded at start: %s", type(exc).__name__)
+        finally:
+            db.session.remove()
+
+
+def note_first_ruleset(app: Flask) -> None:
+    """After the pack is loaded from v1 at start-up: v1's ruleset version, once (what history shows)."""
+    source = app.extensions.get("pack_source")
+    if source is None or source.number != 1:
+        return
+    with app.app_context():
+        try:
+            first = store.first_version(app.config["MUNICIPALITY"])
+            if first is not None and not first.ruleset_version:
+                first.ruleset_version = app.extensions["rulebook"].current.version
+                db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 def new_draft(actor: str, base_number: int | None = None) -> PackVersion:
-    base = store.by_number(_municipality(), base_number) if base_number else in_force()
+    base = store.by_number(_municipality(), base_number) if base_number else _in_force_for_change()
     draft = store.start_draft(_municipality(), actor, base)
     db.session.commit()
     return draft
@@ -160,9 +206,10 @@ def import_repository(actor: str, role: str, reason: str) -> PackVersion | None:
     the same checks: once versions live in the database, changed files on disk serve nobody
     until they are imported (``flask content import``)."""
     files = store.repository_files(PACKS_DIR / _municipality())
-    if store.digest_of(files) == in_force().digest:
+    current = _in_force_for_change()
+    if store.digest_of(files) == current.digest:
         return None  # the version in force holds these files already
-    d = store.start_draft(_municipality(), actor, in_force())
+    d = store.start_draft(_municipality(), actor, current)
     for path in set(file_list(d)) - set(files):
         store.remove_file(d, path)
     for path, data in files.items():
@@ -190,7 +237,6 @@ def withdraw(number: int, actor: str, role: str) -> PackVersion:
 
 
 def history() -> list[PackVersion]:
-    in_force()
     return store.published(_municipality())
 
 

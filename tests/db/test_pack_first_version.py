@@ -1,0 +1,89 @@
+"""The repository's files become v1 when the app starts (or by the first change), never while a
+page is read (staff/content.py, core/pack_versions.py); several workers starting at once end
+with one v1."""
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select
+
+from core import pack_versions as store
+from core import policy
+from core.db import db
+from core.models import PackVersion, PackVersionFile
+from knowledge.loader import PACKS_DIR
+from staff import content
+
+
+def _forget_versions(app) -> None:
+    """The database as `flask db upgrade` leaves it on a fresh install: no version yet."""
+    with app.app_context():
+        db.session.execute(delete(PackVersionFile))
+        db.session.execute(delete(PackVersion))
+        db.session.commit()
+
+
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(PackVersion))
+
+
+def test_the_app_starts_with_the_repository_as_v1(app):
+    with app.app_context():
+        first = store.first_version("kakogawa")
+        assert (first.number, first.author, first.state) == (1, "system", "published")
+        assert store.files_of(first) == store.repository_files(PACKS_DIR / "kakogawa")
+        assert first.ruleset_version == app.extensions["rulebook"].current.version
+    assert app.extensions["pack_source"].number == 1  # loaded from v1 at start
+
+
+def test_reading_the_console_writes_nothing(app, staff_client):
+    _forget_versions(app)
+    client = staff_client(policy.CURATOR)
+    for url in ("/staff/content/", "/staff/content/files", "/staff/content/history", "/staff/content/files?q=fee"):
+        r = client.get(url)
+        assert r.status_code in (200, 503), (url, r.status_code)
+    assert client.get("/staff/content/").status_code == 503
+    assert "最初の版がまだ記録されていません" in client.get("/staff/content/").get_data(as_text=True)
+    assert _count(app) == 0
+
+
+def test_the_first_change_records_v1_first(app):
+    _forget_versions(app)
+    with app.test_request_context():
+        draft = content.new_draft("curator.a")
+        assert draft.base_number == 1
+        assert content.in_force().number == 1
+        assert content.in_force().ruleset_version  # the served repository's ruleset version
+
+
+def test_starting_again_records_nothing_more(app):
+    _forget_versions(app)
+    content.record_first_version(app)
+    content.record_first_version(app)
+    assert _count(app) == 1
+
+
+def test_a_worker_that_loses_the_race_takes_the_winners_v1(app, monkeypatch):
+    """Worker B looked (no v1), worker A then recorded it: B's insert meets the unique
+    constraint and B reads A's row instead of failing or making a second v1."""
+    with app.app_context():
+        winner = store.first_version("kakogawa").id
+        real = store.first_version
+        looks = []
+
+        def stale_first_look(municipality):
+            looks.append(municipality)
+            return None if len(looks) == 1 else real(municipality)
+
+        monkeypatch.setattr(store, "first_version", stale_first_look)
+        got = store.ensure_first_version("kakogawa", PACKS_DIR / "kakogawa")
+        db.session.commit()
+        assert got.id == winner and len(looks) == 2
+    assert _count(app) == 1
+
+
+def test_the_cli_records_v1(app):
+    _forget_versions(app)
+    result = app.test_cli_runner().invoke(args=["content", "init"])
+    assert result.exit_code == 0, result.output
+    assert "v1 recorded" in result.output
+    assert _count(app) == 1
