@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import db
@@ -140,10 +140,13 @@ def by_number(municipality: str, number: int) -> PackVersion:
 
 
 def current_query(municipality: str, at: dt.datetime):
-    """The version in force at ``at``: published, the latest ``effective_from`` not after it."""
+    """The version in force at ``at``: published, the latest ``effective_from`` not after it.
+    v1 starts when it was recorded but stands for everything before it too (the repository's
+    files served until then), so a moment before it, or a host whose clock is a little behind,
+    still finds v1."""
     return (select(PackVersion)
             .where(PackVersion.municipality == municipality, PackVersion.state == PUBLISHED,
-                   PackVersion.effective_from <= at)
+                   or_(PackVersion.effective_from <= at, PackVersion.number == 1))
             .order_by(PackVersion.effective_from.desc(), PackVersion.number.desc()).limit(1))
 
 
@@ -155,7 +158,7 @@ def scheduled(municipality: str, at: dt.datetime | None = None) -> list[PackVers
     """Published versions still waiting for their day, soonest first."""
     return list(db.session.scalars(
         select(PackVersion).where(PackVersion.municipality == municipality, PackVersion.state == PUBLISHED,
-                                  PackVersion.effective_from > (at or now_utc()))
+                                  PackVersion.number != 1, PackVersion.effective_from > (at or now_utc()))
         .order_by(PackVersion.effective_from)))
 
 
@@ -196,7 +199,7 @@ def ensure_first_version(municipality: str, directory: Path, ruleset_version: st
             with db.session.begin_nested():
                 version = _new_version(municipality, "system", repository_files(directory), state=PUBLISHED,
                                        number=1, reason="リポジトリのファイル（最初の版）", published_at=now,
-                                       published_by="system", effective_from=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
+                                       published_by="system", effective_from=now)  # when it was recorded
                 version.ruleset_version = ruleset_version
             return version
         except (IntegrityError, OperationalError):
@@ -333,7 +336,8 @@ def copy_as_rollback(target: PackVersion, actor: str, reason: str) -> PackVersio
 
 def withdraw(version: PackVersion, actor: str) -> PackVersion:
     """A scheduled version that has not taken effect is withdrawn (kept in the history)."""
-    if version.state != PUBLISHED or version.effective_from is None or aware(version.effective_from) <= now_utc():
+    if (version.state != PUBLISHED or version.number == 1 or version.effective_from is None
+            or aware(version.effective_from) <= now_utc()):
         raise _refuse(_l("取り下げられるのは、まだ始まっていない予約の版だけです。"))
     version.state = WITHDRAWN
     version.updated_at = now_utc()

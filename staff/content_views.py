@@ -107,6 +107,8 @@ def _state(version, in_force_number: int | None) -> str:
         return "withdrawn"
     if version.number == in_force_number:
         return "in_force"
+    if version.number == 1:
+        return "past"  # v1 stands for all time before it: never "scheduled"
     effective = aware(version.effective_from)
     return "scheduled" if effective and effective > now_utc() else "past"
 

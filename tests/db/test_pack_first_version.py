@@ -3,6 +3,9 @@ page is read (staff/content.py, core/pack_versions.py); several workers starting
 with one v1."""
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from sqlalchemy import delete, func, select
 
 from core import pack_versions as store
@@ -87,3 +90,31 @@ def test_the_cli_records_v1(app):
     assert result.exit_code == 0, result.output
     assert "v1 recorded" in result.output
     assert _count(app) == 1
+
+
+def test_v1_starts_when_it_was_recorded_and_stands_for_the_time_before(app):
+    _forget_versions(app)
+    before = store.now_utc()
+    content.record_first_version(app)
+    after = store.now_utc()
+    with app.app_context():
+        first = store.first_version("kakogawa")
+        assert before <= store.aware(first.effective_from) <= after  # not a made-up 2000-01-01
+        long_ago = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+        assert store.current("kakogawa", long_ago).id == first.id  # a moment before it still finds v1
+        assert store.scheduled("kakogawa", long_ago) == []  # v1 is never waiting for its day
+        with pytest.raises(store.VersionError):
+            store.withdraw(first, "curator.a")
+
+
+def test_a_scheduled_version_still_waits_for_its_day_after_an_honest_v1(app):
+    start = store.now_utc() + dt.timedelta(days=30)
+    with app.test_request_context():
+        draft = content.new_draft("curator.a")
+        text = content.read_file(draft, "procedures/tenshutsu_todoke.yaml")
+        content.save_file(draft, "procedures/tenshutsu_todoke.yaml", text.replace("amount_yen: 0", "amount_yen: 400", 1).encode())
+        content.publish(draft, "curator.a", "curator", "来月から", start)
+        assert store.current("kakogawa").number == 1
+        assert store.current("kakogawa", start + dt.timedelta(seconds=1)).number == 2
+        assert store.current("kakogawa", dt.datetime(2020, 1, 1, tzinfo=dt.UTC)).number == 1
+        assert [v.number for v in store.scheduled("kakogawa")] == [2]
