@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, or_, select
+from sqlalchemy import case, delete, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import db
@@ -147,7 +147,9 @@ def current_query(municipality: str, at: dt.datetime):
     return (select(PackVersion)
             .where(PackVersion.municipality == municipality, PackVersion.state == PUBLISHED,
                    or_(PackVersion.effective_from <= at, PackVersion.number == 1))
-            .order_by(PackVersion.effective_from.desc(), PackVersion.number.desc()).limit(1))
+            # v1 as if from the beginning of time: any other version that has started comes first
+            .order_by(case((PackVersion.number == 1, 1), else_=0), PackVersion.effective_from.desc(),
+                      PackVersion.number.desc()).limit(1))
 
 
 def current(municipality: str, at: dt.datetime | None = None) -> PackVersion | None:

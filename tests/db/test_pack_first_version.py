@@ -118,3 +118,15 @@ def test_a_scheduled_version_still_waits_for_its_day_after_an_honest_v1(app):
         assert store.current("kakogawa", start + dt.timedelta(seconds=1)).number == 2
         assert store.current("kakogawa", dt.datetime(2020, 1, 1, tzinfo=dt.UTC)).number == 1
         assert [v.number for v in store.scheduled("kakogawa")] == [2]
+
+
+def test_a_version_published_at_a_moment_stamped_before_v1_is_still_served(app):
+    """Hosts' clocks differ a little: v2 stamped a few seconds before v1's own stamp still wins
+    (v1 stands for the time before every other version)."""
+    with app.test_request_context():
+        first = store.first_version("kakogawa")
+        draft = content.new_draft("curator.a")
+        v2 = store.mark_published(draft, "curator.a", "x", None, "")
+        v2.effective_from = store.aware(first.effective_from) - dt.timedelta(seconds=5)
+        db.session.commit()
+        assert store.current("kakogawa", store.aware(first.effective_from)).number == 2
