@@ -47,6 +47,7 @@ class VersionError(AppError):
     """A version operation refused (409 unless said otherwise): the message says why."""
 
     status = 409
+    problems: tuple[str, ...] = ()  # a refused import: the checks' problems (nothing of it is kept)
 
 
 def _refuse(message, status: int | None = None) -> VersionError:

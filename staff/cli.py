@@ -47,9 +47,8 @@ def import_files(reason: str) -> None:
     try:
         version = content.import_repository("system", "cli", reason)
     except VersionError as exc:
-        for draft in content.store.drafts(current_app.config["MUNICIPALITY"], "system")[:1]:
-            for problem in content.check(draft).problems:
-                click.echo(problem, err=True)
+        for problem in exc.problems:  # nothing is kept: the problems come with the refusal
+            click.echo(problem, err=True)
         raise click.ClickException(exc.text()) from None
     if version is None:
         click.echo("The version in force holds these files already: nothing published.")

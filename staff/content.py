@@ -9,6 +9,8 @@ import datetime as dt
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,20 +110,32 @@ def draft(draft_id: int, actor: str) -> PackVersion:
     return store.draft_of(_municipality(), draft_id, actor)
 
 
-def save_file(d: PackVersion, path: str, content: bytes) -> str:
-    path = store.put_file(d, path, content)
+@contextmanager
+def _all_or_nothing() -> Iterator[None]:
+    """One change of a draft commits whole or not at all: a refusal half-way (a file that is not
+    UTF-8, a failed check) rolls back every row it added, so no half-made draft is left behind."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
     db.session.commit()
+
+
+def save_file(d: PackVersion, path: str, content: bytes) -> str:
+    with _all_or_nothing():
+        path = store.put_file(d, path, content)
     return path
 
 
 def remove_file(d: PackVersion, path: str) -> None:
-    store.remove_file(d, path)
-    db.session.commit()
+    with _all_or_nothing():
+        store.remove_file(d, path)
 
 
 def discard(d: PackVersion) -> None:
-    store.discard(d)
-    db.session.commit()
+    with _all_or_nothing():
+        store.discard(d)
 
 
 def check(version: PackVersion) -> PackCheck:
@@ -210,12 +224,20 @@ def import_repository(actor: str, role: str, reason: str) -> PackVersion | None:
     if store.digest_of(files) == current.digest:
         return None  # the version in force holds these files already
     d = store.start_draft(_municipality(), actor, current)
-    for path in set(file_list(d)) - set(files):
-        store.remove_file(d, path)
-    for path, data in files.items():
-        store.put_file(d, path, data)
-    db.session.commit()
-    return publish(d, actor, role, reason, None)
+    try:  # one transaction: the draft exists only if it is published (publish commits)
+        for path in set(file_list(d)) - set(files):
+            store.remove_file(d, path)
+        for path, data in files.items():
+            store.put_file(d, path, data)
+        db.session.flush()
+        return publish(d, actor, role, reason, None)
+    except store.VersionError as exc:
+        exc.problems = tuple(check(d).problems) if exc.code == "pack_checks_failed" else ()
+        db.session.rollback()
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def rollback(number: int, actor: str, role: str, reason: str = "") -> PackVersion:
