@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core import audit, auth, policy
 from core.db import db
+from core.japan_time import console_moment
 from core.pack_versions import VersionError
 from core.staff_models import StaffUser
 from staff import content
@@ -64,11 +65,11 @@ def init_versions() -> None:
         first = content.store.first_version(current_app.config["MUNICIPALITY"])
     if first is None:
         raise click.ClickException("no version recorded: is the database upgraded (flask db upgrade)?")
-    click.echo(f"v1 recorded at {first.effective_from:%Y-%m-%d %H:%M} UTC.")
+    click.echo(f"v1 recorded at {console_moment(first.effective_from)} JST.")
 
 
 @content_cli.command("history")
 def history() -> None:
     """The versions, newest first."""
     for v in content.history():
-        click.echo(f"v{v.number}\t{v.state}\t{v.effective_from:%Y-%m-%d %H:%M}\t{v.published_by}\t{v.reason}")
+        click.echo(f"v{v.number}\t{v.state}\t{console_moment(v.effective_from)} JST\t{v.published_by}\t{v.reason}")
