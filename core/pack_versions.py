@@ -125,6 +125,20 @@ def shas_of(version: PackVersion) -> dict[str, str]:
     return dict(rows)
 
 
+def file_content(version: PackVersion, path: str) -> bytes | None:
+    """One file's bytes (one row: the other files' stay in the database)."""
+    return db.session.scalar(
+        select(PackBlob.content).join(PackVersionFile, PackBlob.sha256 == PackVersionFile.sha256)
+        .where(PackVersionFile.version_id == version.id, PackVersionFile.path == path))
+
+
+def blobs(shas: list[str]) -> dict[str, bytes]:
+    """The bytes of these blobs only (a page of a search)."""
+    if not shas:
+        return {}
+    return dict(db.session.execute(select(PackBlob.sha256, PackBlob.content).where(PackBlob.sha256.in_(shas))).all())
+
+
 def published(municipality: str) -> list[PackVersion]:
     """Every published (or withdrawn) version, newest number first: the history."""
     return list(db.session.scalars(

@@ -272,28 +272,38 @@ def changes_of(version: PackVersion) -> list[store.FileChange]:
 
 
 def file_list(version: PackVersion) -> list[str]:
+    """The paths of a version's files (names only: no file's bytes are read)."""
     return sorted(store.shas_of(version))
 
 
 def read_file(version: PackVersion, path: str) -> str | None:
-    content = store.files_of(version).get(store.check_path(path))
+    content = store.file_content(version, store.check_path(path))
     return content.decode("utf-8") if content is not None else None
 
 
+SEARCH_LIMIT = 500  # lines found before the search stops
+_SEARCH_PAGE = 16  # files read from the database at a time
+
+
 def search(version: PackVersion, words: str) -> list[tuple[str, int, str]]:
-    """(file, line, text) of every line holding ``words`` (case-insensitive), file names too."""
+    """(file, line, text) of every line holding ``words`` (case-insensitive), file names too.
+    Files are read a few at a time, in name order, and reading stops once the limit is passed."""
     needle = words.strip().casefold()
     if not needle:
         return []
     found: list[tuple[str, int, str]] = []
-    for path, content in sorted(store.files_of(version).items()):
-        if needle in path.casefold():
-            found.append((path, 1, path))
-        for n, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
-            if needle in line.casefold():
-                found.append((path, n, line.strip()[:200]))
-        if len(found) > 500:
-            break
+    entries = sorted(store.shas_of(version).items())  # Python's order: the database's collation may differ
+    for start in range(0, len(entries), _SEARCH_PAGE):
+        page = entries[start:start + _SEARCH_PAGE]
+        contents = store.blobs(sorted({sha for _path, sha in page}))
+        for path, sha in page:
+            if needle in path.casefold():
+                found.append((path, 1, path))
+            for n, line in enumerate(contents[sha].decode("utf-8", "replace").splitlines(), 1):
+                if needle in line.casefold():
+                    found.append((path, n, line.strip()[:200]))
+            if len(found) > SEARCH_LIMIT:
+                return found
     return found
 
 

@@ -130,3 +130,23 @@ def test_a_version_published_at_a_moment_stamped_before_v1_is_still_served(app):
         v2.effective_from = store.aware(first.effective_from) - dt.timedelta(seconds=5)
         db.session.commit()
         assert store.current("kakogawa", store.aware(first.effective_from)).number == 2
+
+
+def test_the_consoles_times_are_japan_time_and_say_so(app, staff_client):
+    from core.japan_time import console_moment
+    start = dt.datetime(2030, 3, 31, 15, 0, tzinfo=dt.UTC)  # 2030-04-01 00:00 in Japan
+    with app.test_request_context():
+        draft = content.new_draft("curator.a")
+        text = content.read_file(draft, "procedures/tenshutsu_todoke.yaml")
+        content.save_file(draft, "procedures/tenshutsu_todoke.yaml", text.replace("amount_yen: 0", "amount_yen: 5", 1).encode())
+        content.publish(draft, "curator.a", "curator", "四月から", start)
+        first = store.first_version("kakogawa")
+        recorded = console_moment(first.effective_from)
+    client = staff_client(policy.CURATOR)
+    history = client.get("/staff/content/history").get_data(as_text=True)
+    assert "2030-04-01 00:00（日本時間）" in history  # v2's start, not 15:00 UTC of the day before
+    assert f"{recorded}（日本時間）" in history  # v1's start
+    overview = client.get("/staff/content/").get_data(as_text=True)
+    assert "2030-04-01 00:00（日本時間）" in overview and "2030-03-31 15:00" not in overview
+    listed = app.test_cli_runner().invoke(args=["content", "history"])
+    assert "2030-04-01 00:00 JST" in listed.output
