@@ -48,7 +48,7 @@ from rules.generation import RulebookHolder, files_fingerprint
 from rules.ruleset import Rulebook, build_rulebook
 from rules.scenarios import run_scenario_files, scenario_files
 from rules.vocabulary import VOCABULARY_FILE
-from staff import applications_list_views, applications_print_views, content_preview  # noqa: F401  (their routes join the blueprint)
+from staff import applications_list_views, applications_print_views, content, content_preview  # noqa: F401  (their routes join the blueprint)
 from staff import applications_views as staff_applications
 from staff import audit_views as staff_audit
 from staff import content_views as staff_content
@@ -80,7 +80,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(app.root_path + "/migrations"), render_as_batch=True)
     init_i18n(app)
     init_platform(app)
+    content.record_first_version(app)  # a fresh install: the repository's files become v1
     init_pack(app)
+    content.note_first_ruleset(app)
     register_blueprints(app)
     register_cli(app)
     # what each service adds to the shared OpenAPI document

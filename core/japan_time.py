@@ -24,3 +24,17 @@ def japanese_moment(moment: dt.datetime) -> str:
     """An aware moment in Japan's time: 「2026年4月1日 09:05」."""
     local = moment.astimezone(JST)
     return f"{japanese_date(local.date())} {local:%H:%M}"
+
+
+def in_japan(moment: dt.datetime) -> dt.datetime:
+    """A stored moment in Japan time. A naive one is UTC: SQLite keeps the wall time only, and
+    every stored moment is written in UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(JST)
+
+
+def console_moment(moment: dt.datetime | None) -> str:
+    """The staff console's way of writing a moment, in Japan time: 「2027-04-01 09:05」 (sortable,
+    zero-padded; the page says it is Japan time). None → ""."""
+    return in_japan(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""

@@ -23,11 +23,13 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from core.db import db
 from core.errors import AppError
@@ -45,6 +47,7 @@ class VersionError(AppError):
     """A version operation refused (409 unless said otherwise): the message says why."""
 
     status = 409
+    problems: tuple[str, ...] = ()  # a refused import: the checks' problems (nothing of it is kept)
 
 
 def _refuse(message, status: int | None = None) -> VersionError:
@@ -122,6 +125,20 @@ def shas_of(version: PackVersion) -> dict[str, str]:
     return dict(rows)
 
 
+def file_content(version: PackVersion, path: str) -> bytes | None:
+    """One file's bytes (one row: the other files' stay in the database)."""
+    return db.session.scalar(
+        select(PackBlob.content).join(PackVersionFile, PackBlob.sha256 == PackVersionFile.sha256)
+        .where(PackVersionFile.version_id == version.id, PackVersionFile.path == path))
+
+
+def blobs(shas: list[str]) -> dict[str, bytes]:
+    """The bytes of these blobs only (a page of a search)."""
+    if not shas:
+        return {}
+    return dict(db.session.execute(select(PackBlob.sha256, PackBlob.content).where(PackBlob.sha256.in_(shas))).all())
+
+
 def published(municipality: str) -> list[PackVersion]:
     """Every published (or withdrawn) version, newest number first: the history."""
     return list(db.session.scalars(
@@ -138,11 +155,16 @@ def by_number(municipality: str, number: int) -> PackVersion:
 
 
 def current_query(municipality: str, at: dt.datetime):
-    """The version in force at ``at``: published, the latest ``effective_from`` not after it."""
+    """The version in force at ``at``: published, the latest ``effective_from`` not after it.
+    v1 starts when it was recorded but stands for everything before it too (the repository's
+    files served until then), so a moment before it, or a host whose clock is a little behind,
+    still finds v1."""
     return (select(PackVersion)
             .where(PackVersion.municipality == municipality, PackVersion.state == PUBLISHED,
-                   PackVersion.effective_from <= at)
-            .order_by(PackVersion.effective_from.desc(), PackVersion.number.desc()).limit(1))
+                   or_(PackVersion.effective_from <= at, PackVersion.number == 1))
+            # v1 as if from the beginning of time: any other version that has started comes first
+            .order_by(case((PackVersion.number == 1, 1), else_=0), PackVersion.effective_from.desc(),
+                      PackVersion.number.desc()).limit(1))
 
 
 def current(municipality: str, at: dt.datetime | None = None) -> PackVersion | None:
@@ -153,7 +175,7 @@ def scheduled(municipality: str, at: dt.datetime | None = None) -> list[PackVers
     """Published versions still waiting for their day, soonest first."""
     return list(db.session.scalars(
         select(PackVersion).where(PackVersion.municipality == municipality, PackVersion.state == PUBLISHED,
-                                  PackVersion.effective_from > (at or now_utc()))
+                                  PackVersion.number != 1, PackVersion.effective_from > (at or now_utc()))
         .order_by(PackVersion.effective_from)))
 
 
@@ -174,19 +196,33 @@ def next_number(municipality: str) -> int:
     return (max(numbers) if numbers else 0) + 1
 
 
+def first_version(municipality: str) -> PackVersion | None:
+    return db.session.scalar(select(PackVersion).where(PackVersion.municipality == municipality,
+                                                       PackVersion.number == 1))
+
+
 def ensure_first_version(municipality: str, directory: Path, ruleset_version: str = "") -> PackVersion:
-    """The repository's files as version 1, unless the city already has versions (idempotent)."""
-    first = db.session.scalar(select(PackVersion).where(PackVersion.municipality == municipality,
-                                                        PackVersion.number == 1))
-    if first is not None:
-        return first
-    now = now_utc()
-    version = _new_version(municipality, "system", repository_files(directory), state=PUBLISHED, number=1,
-                           reason="リポジトリのファイル（最初の版）", published_at=now, published_by="system",
-                           effective_from=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    version.ruleset_version = ruleset_version
-    db.session.flush()
-    return version
+    """The repository's files as version 1, unless the city already has versions (idempotent).
+
+    Safe when several workers start at once: the loser of the race meets the unique
+    (municipality, number) constraint, or on SQLite a stale snapshot, inside a savepoint, and
+    takes the winner's row instead."""
+    for _attempt in range(3):
+        first = first_version(municipality)
+        if first is not None:
+            return first
+        now = now_utc()
+        try:
+            with db.session.begin_nested():
+                version = _new_version(municipality, "system", repository_files(directory), state=PUBLISHED,
+                                       number=1, reason="リポジトリのファイル（最初の版）", published_at=now,
+                                       published_by="system", effective_from=now)  # when it was recorded
+                version.ruleset_version = ruleset_version
+            return version
+        except (IntegrityError, OperationalError):
+            db.session.rollback()  # another worker recorded it: read theirs (a new transaction sees it)
+            time.sleep(0.05)
+    raise _refuse(_l("最初の版を記録できませんでした。もう一度試してください。"), 503)
 
 
 def start_draft(municipality: str, author: str, base: PackVersion) -> PackVersion:
@@ -317,7 +353,8 @@ def copy_as_rollback(target: PackVersion, actor: str, reason: str) -> PackVersio
 
 def withdraw(version: PackVersion, actor: str) -> PackVersion:
     """A scheduled version that has not taken effect is withdrawn (kept in the history)."""
-    if version.state != PUBLISHED or version.effective_from is None or aware(version.effective_from) <= now_utc():
+    if (version.state != PUBLISHED or version.number == 1 or version.effective_from is None
+            or aware(version.effective_from) <= now_utc()):
         raise _refuse(_l("取り下げられるのは、まだ始まっていない予約の版だけです。"))
     version.state = WITHDRAWN
     version.updated_at = now_utc()

@@ -28,7 +28,7 @@ from core import audit, policy
 from core.audit import AuditRecord
 from core.csv_export import ShiftJisUnmappable, shift_jis_unmappable
 from core.db import db
-from core.japan_time import JST
+from core.japan_time import JST, in_japan
 from core.staff_models import StaffUser
 from core.words import lang_of
 from core.words import text as translate
@@ -229,9 +229,7 @@ def filtered(f: Filters, stmt: Select) -> Select:
 # --- presentation -------------------------------------------------------------------------
 
 def jst(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is None:  # SQLite: stored as UTC
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(JST)
+    return in_japan(moment)  # the one conversion (core/japan_time.py)
 
 
 def action_name(action: str) -> str:

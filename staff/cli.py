@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core import audit, auth, policy
 from core.db import db
+from core.japan_time import console_moment
 from core.pack_versions import VersionError
 from core.staff_models import StaffUser
 from staff import content
@@ -47,9 +48,8 @@ def import_files(reason: str) -> None:
     try:
         version = content.import_repository("system", "cli", reason)
     except VersionError as exc:
-        for draft in content.store.drafts(current_app.config["MUNICIPALITY"], "system")[:1]:
-            for problem in content.check(draft).problems:
-                click.echo(problem, err=True)
+        for problem in exc.problems:  # nothing is kept: the problems come with the refusal
+            click.echo(problem, err=True)
         raise click.ClickException(exc.text()) from None
     if version is None:
         click.echo("The version in force holds these files already: nothing published.")
@@ -57,8 +57,19 @@ def import_files(reason: str) -> None:
     click.echo(f"v{version.number} published (ruleset {version.ruleset_version}).")
 
 
+@content_cli.command("init")
+def init_versions() -> None:
+    """Record the repository's files as v1 if the city has no version yet (the app does it at start)."""
+    content.record_first_version(current_app)
+    with current_app.app_context():
+        first = content.store.first_version(current_app.config["MUNICIPALITY"])
+    if first is None:
+        raise click.ClickException("no version recorded: is the database upgraded (flask db upgrade)?")
+    click.echo(f"v1 recorded at {console_moment(first.effective_from)} JST.")
+
+
 @content_cli.command("history")
 def history() -> None:
     """The versions, newest first."""
     for v in content.history():
-        click.echo(f"v{v.number}\t{v.state}\t{v.effective_from:%Y-%m-%d %H:%M}\t{v.published_by}\t{v.reason}")
+        click.echo(f"v{v.number}\t{v.state}\t{console_moment(v.effective_from)} JST\t{v.published_by}\t{v.reason}")

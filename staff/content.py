@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from core import audit
 from core import pack_versions as store
@@ -28,6 +32,7 @@ from rules.impact import Change, compare
 from rules.pack_check import PackCheck, check_pack
 from rules.ruleset import Rulebook
 
+log = logging.getLogger(__name__)
 SAMPLE_KEEP = 500  # recent questionnaires kept for the impact preview
 _checked: OrderedDict[tuple[str, str], PackCheck] = OrderedDict()  # (municipality, digest) -> its checks
 _CHECKED_KEEP = 4
@@ -42,17 +47,60 @@ def _root() -> Path:
 
 
 def in_force() -> PackVersion:
-    """The version residents are served now; the repository's files become v1 the first time."""
-    municipality = _municipality()
-    version = store.current(municipality)
+    """The version residents are served now. Read only: the first version is recorded when the
+    app starts (``record_first_version``) or by the first change, never by a page being read."""
+    version = store.current(_municipality())
     if version is None:
-        version = store.ensure_first_version(municipality, PACKS_DIR / municipality, rulebook().version)
-        db.session.commit()
+        raise store.VersionError("no_version", _l("最初の版がまだ記録されていません。アプリを起動し直すか、`flask content init` を実行してください。"), 503)
     return version
 
 
+def _in_force_for_change() -> PackVersion:
+    """The version in force, for an action that writes anyway: v1 is recorded first if missing."""
+    version = store.current(_municipality())
+    return version if version is not None else _record_first(rulebook().version)
+
+
+def _record_first(ruleset_version: str = "") -> PackVersion:
+    municipality = _municipality()
+    version = store.ensure_first_version(municipality, PACKS_DIR / municipality, ruleset_version)
+    db.session.commit()
+    return version
+
+
+def record_first_version(app: Flask) -> None:
+    """At start-up (app.py), before the pack is loaded: the repository's files become v1 on a
+    fresh install, so the rulebook is then loaded from v1. A database not upgraded yet (``flask
+    db upgrade`` itself starts the app) is left alone: the next start records it."""
+    with app.app_context():
+        try:
+            _record_first()
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            log.info("first pack version not recorded at start: %s", type(exc).__name__)
+        finally:
+            db.session.remove()
+
+
+def note_first_ruleset(app: Flask) -> None:
+    """After the pack is loaded from v1 at start-up: v1's ruleset version, once (what history shows)."""
+    source = app.extensions.get("pack_source")
+    if source is None or source.number != 1:
+        return
+    with app.app_context():
+        try:
+            first = store.first_version(app.config["MUNICIPALITY"])
+            if first is not None and not first.ruleset_version:
+                first.ruleset_version = app.extensions["rulebook"].current.version
+                db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 def new_draft(actor: str, base_number: int | None = None) -> PackVersion:
-    base = store.by_number(_municipality(), base_number) if base_number else in_force()
+    base = store.by_number(_municipality(), base_number) if base_number else _in_force_for_change()
     draft = store.start_draft(_municipality(), actor, base)
     db.session.commit()
     return draft
@@ -62,20 +110,32 @@ def draft(draft_id: int, actor: str) -> PackVersion:
     return store.draft_of(_municipality(), draft_id, actor)
 
 
-def save_file(d: PackVersion, path: str, content: bytes) -> str:
-    path = store.put_file(d, path, content)
+@contextmanager
+def _all_or_nothing() -> Iterator[None]:
+    """One change of a draft commits whole or not at all: a refusal half-way (a file that is not
+    UTF-8, a failed check) rolls back every row it added, so no half-made draft is left behind."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
     db.session.commit()
+
+
+def save_file(d: PackVersion, path: str, content: bytes) -> str:
+    with _all_or_nothing():
+        path = store.put_file(d, path, content)
     return path
 
 
 def remove_file(d: PackVersion, path: str) -> None:
-    store.remove_file(d, path)
-    db.session.commit()
+    with _all_or_nothing():
+        store.remove_file(d, path)
 
 
 def discard(d: PackVersion) -> None:
-    store.discard(d)
-    db.session.commit()
+    with _all_or_nothing():
+        store.discard(d)
 
 
 def check(version: PackVersion) -> PackCheck:
@@ -160,15 +220,24 @@ def import_repository(actor: str, role: str, reason: str) -> PackVersion | None:
     the same checks: once versions live in the database, changed files on disk serve nobody
     until they are imported (``flask content import``)."""
     files = store.repository_files(PACKS_DIR / _municipality())
-    if store.digest_of(files) == in_force().digest:
+    current = _in_force_for_change()
+    if store.digest_of(files) == current.digest:
         return None  # the version in force holds these files already
-    d = store.start_draft(_municipality(), actor, in_force())
-    for path in set(file_list(d)) - set(files):
-        store.remove_file(d, path)
-    for path, data in files.items():
-        store.put_file(d, path, data)
-    db.session.commit()
-    return publish(d, actor, role, reason, None)
+    d = store.start_draft(_municipality(), actor, current)
+    try:  # one transaction: the draft exists only if it is published (publish commits)
+        for path in set(file_list(d)) - set(files):
+            store.remove_file(d, path)
+        for path, data in files.items():
+            store.put_file(d, path, data)
+        db.session.flush()
+        return publish(d, actor, role, reason, None)
+    except store.VersionError as exc:
+        exc.problems = tuple(check(d).problems) if exc.code == "pack_checks_failed" else ()
+        db.session.rollback()
+        raise
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def rollback(number: int, actor: str, role: str, reason: str = "") -> PackVersion:
@@ -190,7 +259,6 @@ def withdraw(number: int, actor: str, role: str) -> PackVersion:
 
 
 def history() -> list[PackVersion]:
-    in_force()
     return store.published(_municipality())
 
 
@@ -204,28 +272,38 @@ def changes_of(version: PackVersion) -> list[store.FileChange]:
 
 
 def file_list(version: PackVersion) -> list[str]:
+    """The paths of a version's files (names only: no file's bytes are read)."""
     return sorted(store.shas_of(version))
 
 
 def read_file(version: PackVersion, path: str) -> str | None:
-    content = store.files_of(version).get(store.check_path(path))
+    content = store.file_content(version, store.check_path(path))
     return content.decode("utf-8") if content is not None else None
 
 
+SEARCH_LIMIT = 500  # lines found before the search stops
+_SEARCH_PAGE = 16  # files read from the database at a time
+
+
 def search(version: PackVersion, words: str) -> list[tuple[str, int, str]]:
-    """(file, line, text) of every line holding ``words`` (case-insensitive), file names too."""
+    """(file, line, text) of every line holding ``words`` (case-insensitive), file names too.
+    Files are read a few at a time, in name order, and reading stops once the limit is passed."""
     needle = words.strip().casefold()
     if not needle:
         return []
     found: list[tuple[str, int, str]] = []
-    for path, content in sorted(store.files_of(version).items()):
-        if needle in path.casefold():
-            found.append((path, 1, path))
-        for n, line in enumerate(content.decode("utf-8", "replace").splitlines(), 1):
-            if needle in line.casefold():
-                found.append((path, n, line.strip()[:200]))
-        if len(found) > 500:
-            break
+    entries = sorted(store.shas_of(version).items())  # Python's order: the database's collation may differ
+    for start in range(0, len(entries), _SEARCH_PAGE):
+        page = entries[start:start + _SEARCH_PAGE]
+        contents = store.blobs(sorted({sha for _path, sha in page}))
+        for path, sha in page:
+            if needle in path.casefold():
+                found.append((path, 1, path))
+            for n, line in enumerate(contents[sha].decode("utf-8", "replace").splitlines(), 1):
+                if needle in line.casefold():
+                    found.append((path, n, line.strip()[:200]))
+            if len(found) > SEARCH_LIMIT:
+                return found
     return found
 
 

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import policy
-from core.japan_time import JST, today_in_japan
+from core.japan_time import JST, console_moment, today_in_japan
 from core.languages import BY_CODE as LANGUAGES_BY_CODE
 from core.pack_versions import DRAFT, FOLDERS, MAX_FILE_BYTES, WITHDRAWN, VersionError, aware, now_utc
 from core.words import N_, Message, lang_of
@@ -71,16 +71,15 @@ def _can(endpoint: str) -> bool:
 
 
 def _when(moment: dt.datetime | None) -> str:
-    """A stored time in Japan time, 「2027-04-01 00:00」."""
-    moment = aware(moment)
-    return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M") if moment else ""
+    """A stored time in Japan time, saying so: 「2027-04-01 00:00（日本時間）」 (every time on the console's pages)."""
+    return f"{console_moment(moment)}{_('（日本時間）')}" if moment is not None else ""
 
 
 def _done() -> str | None:
     message = DONE.get(request.args.get("done", ""))
     if message is None:
         return None
-    return str(message) % {"n": request.args.get("v", "")[:8], "when": request.args.get("when", "")[:20]}
+    return str(message) % {"n": request.args.get("v", "")[:8], "when": request.args.get("when", "")[:40]}
 
 
 @bp.context_processor
@@ -107,6 +106,8 @@ def _state(version, in_force_number: int | None) -> str:
         return "withdrawn"
     if version.number == in_force_number:
         return "in_force"
+    if version.number == 1:
+        return "past"  # v1 stands for all time before it: never "scheduled"
     effective = aware(version.effective_from)
     return "scheduled" if effective and effective > now_utc() else "past"
 

@@ -127,10 +127,15 @@ def upgraded_app(kind: str, instance: Path, **config):
     from core.db import db
 
     with scratch_database(kind, instance) as url:
-        application = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(instance), **config})
+        settings = {**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_PATH": str(instance), **config}
+        upgrader = create_app(settings)
+        with upgrader.app_context():
+            upgrade()  # `flask db upgrade`; then the app starts on the upgraded database, as in production
+            db.session.remove()
+            db.engine.dispose()
+        application = create_app(settings)
         application.test_client_class = CheckedClient
         with application.app_context():
-            upgrade()
             snapshot = DatabaseSnapshot.take(db, files=(Path(application.config["AUDIT_ANCHOR_PATH"]),))
         yield application, snapshot
         with application.app_context():

@@ -26,3 +26,12 @@ def test_a_date_without_its_weekday_in_every_language():
     for code in ("zh", "ko", "vi", "pt"):
         long, full = format_date(day, code, with_weekday=False), format_date(day, code)
         assert "2026" in long and long != full
+
+
+def test_the_consoles_moment_is_japan_time_whatever_the_database_gave_back():
+    from core.japan_time import console_moment, in_japan
+    stored_naive = dt.datetime(2027, 3, 31, 15, 0)  # SQLite: the UTC wall time, no zone
+    stored_aware = stored_naive.replace(tzinfo=dt.UTC)  # PostgreSQL
+    assert console_moment(stored_naive) == console_moment(stored_aware) == "2027-04-01 00:00"
+    assert in_japan(stored_naive) == in_japan(stored_aware) == dt.datetime(2027, 4, 1, tzinfo=JST)
+    assert console_moment(None) == ""

@@ -165,7 +165,7 @@ def test_a_scheduled_version_waits_for_its_day_and_can_be_withdrawn(app, staff_c
     assert r.status_code == 400 and "明日以降" in r.get_data(as_text=True)
     r = _publish(client, url, "4月1日から", when="date", effective_on="2027-04-01")
     assert r.status_code == 302
-    assert "2027-04-01 00:00 から使われます" in client.get(r.location).get_data(as_text=True)
+    assert "2027-04-01 00:00（日本時間） から使われます" in client.get(r.location).get_data(as_text=True)
     from core import pack_versions
     with app.app_context():
         version = pack_versions.by_number("kakogawa", 2)
