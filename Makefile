@@ -11,7 +11,7 @@ WORKERS ?= 2
 TEST_PROCESSES ?= 2
 PYTEST_ARGS ?= -n $(TEST_PROCESSES) --dist loadfile
 
-.PHONY: run test lint translations catalogs db clean check-python lock audit
+.PHONY: run test lint translations catalogs db clean check-python lock audit manual-screens
 
 check-python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is needed (durable-rules does not import on 3.13)."; exit 1; }
@@ -80,6 +80,11 @@ run: $(VENV)/.installed catalogs db
 
 test: $(VENV)/.dev-installed catalogs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The manuals' screenshots (docs/manual/screens/), taken again from the screens by the browser walk
+# that checks them in every test run; commit them with the change of screen.
+manual-screens: $(VENV)/.dev-installed catalogs
+	UPDATE_MANUAL_SCREENS=1 $(BIN)/python -m pytest tests/browser/test_manual_screens.py -q -p no:cacheprovider
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

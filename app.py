@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, render_template
 
 import reservations.models  # noqa: F401  (the models above join db.metadata for migrations)
-from core import audit, conformance, crypto, handover, monitoring, public_url
+from core import audit, conformance, crypto, handover, help_views, monitoring, public_url
 from core.backup_cli import backup_cli
 from core.city import city_name, init_city
 from core.config import load_config
@@ -52,6 +52,7 @@ from staff import applications_list_views, applications_print_views, content, co
 from staff import applications_views as staff_applications
 from staff import audit_views as staff_audit
 from staff import content_views as staff_content
+from staff import help_views as staff_help
 from staff import incident_views as staff_incidents
 from staff import mail_preview_views as staff_mail
 from staff import monitor_views as staff_monitor
@@ -174,6 +175,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_search.bp)
     app.register_blueprint(staff_rule_graph.bp)
     app.register_blueprint(staff_content.bp)  # /staff/content: the curators' versions of the pack
+    app.register_blueprint(help_views.bp)  # /help/…: the residents' manual (docs/manual/)
+    app.register_blueprint(staff_help.bp)  # /staff/help/…: the staff manual and the training text
 
 
 def register_cli(app: Flask) -> None:

@@ -148,6 +148,10 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_incidents.create": frozenset({ADMIN}),
     "staff_incidents.edit": frozenset({ADMIN}),
     "staff_incidents.update": frozenset({ADMIN}),
+    # --- the manuals in the console (staff/help_views.py): every role reads them ---
+    "staff_help.index": EVERYONE,
+    "staff_help.manual": EVERYONE,
+    "staff_help.screen": EVERYONE,
 }
 
 

@@ -26,6 +26,8 @@ PAGES = [
     "/apply/juminhyo_utsushi",
     "/reserve?procedures=tennyu_todoke",
     "/accessibility",
+    "/help/",
+    "/help/resident",  # a manual rendered from Markdown, with its pictures and tables
     "/no-such-page",
 ]
 

@@ -33,6 +33,7 @@ SHARED_PAGES = [
     (200, "/staff/stats/"),
     (400, STATS_BAD_DATE),
     (200, "/staff/monitor/alerts"),
+    (200, "/staff/help/staff"),  # the staff manual rendered from Markdown
 ]
 ADMIN_PAGES = SHARED_PAGES + [(200, "/staff/users"), (200, "/staff/users/new")]
 
