@@ -35,7 +35,19 @@ def homepage_origin() -> str:
     if "rulebook" not in current_app.extensions:  # an app without the guide: nothing to allow
         return ""
     url = city().homepage
-    return f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port not in (None, 80, 443) else "")
+    kept = _ORIGINS.get(id(url))
+    if kept is not None and kept[0] is url:
+        return kept[1]
+    origin = f"{url.scheme}://{url.host}" + (f":{url.port}" if url.port not in (None, 80, 443) else "")
+    if len(_ORIGINS) > 16:  # one per pack generation in force: old ones dropped
+        _ORIGINS.clear()
+    _ORIGINS[id(url)] = (url, origin)
+    return origin
+
+
+# the homepage's origin per URL object (the pack's, as long as its generation is in force): every
+# guide page sends it in its frame-ancestors header, and the URL's parts are each computed on read
+_ORIGINS: dict[int, tuple[Any, str]] = {}
 
 
 def _page_locale() -> str:

@@ -14,22 +14,26 @@ behaviour (jinja's "newstyle" gettext: autoescaped, always %-formatted) on one c
 """
 from __future__ import annotations
 
+import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import flask_babel
 from babel.support import NullTranslations
 from flask import Flask, g, has_app_context, has_request_context, request
+from flask.globals import _cv_app, _cv_request
 from flask_babel import Babel, Domain, LazyString, get_translations, gettext, pgettext
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
+from core.escaping import escape_output
 from core.furigana import has_notation, ruby_html, with_readings
 from core.languages import CODES, JAPANESE, LANGUAGES, babel_locale, html_lang, language, normalise, pick
+from core.query_text import encode_query
 from core.words import Message, catalog
 
 LOCALES = CODES
@@ -137,7 +141,7 @@ def _with_arg(name: str, value: str) -> str:
     query argument are percent-encoded once per request (kept on the request) and only the
     changed argument is encoded per link (the same text as ``urlencode`` of the whole query)."""
     path, parts = _encoded_query()
-    changed = urlencode({name: [value]}, doseq=True)
+    changed = encode_query({name: [value]}, doseq=True)
     if name in parts:
         query = "&".join(changed if key == name else part for key, part in parts.items())
     else:
@@ -153,13 +157,23 @@ def _encoded_query() -> tuple[str, dict[str, str]]:
         # the path as the browser sent it, percent-encoded again: a hostile path (a NUL, a space)
         # never lands raw in the page's HTML
         path = quote(req.path, safe='/:@!$&()*+,;=-._~')
-        cached = req._encoded_query = (path, {key: urlencode({key: values}, doseq=True)
+        cached = req._encoded_query = (path, {key: encode_query({key: values}, doseq=True)
                                               for key, values in req.args.lists()})
     return cached
 
 
 _BOUND: weakref.WeakKeyDictionary[NullTranslations, dict[str, Any]] = weakref.WeakKeyDictionary()
 _PLAIN_CACHE_SIZE = 4096  # translated strings without variables kept per catalog
+
+
+_TEXT_FIELD = re.compile(r"%\(\w+\)s|%%")
+
+
+def _only_text_fields(fmt: str) -> bool:
+    """Every ``%`` of ``fmt`` a ``%(name)s`` (or ``%%``): Markup's ``%`` then writes each value
+    as ``str(escape(value))``, which ``escape_output`` gives without Markup's helper objects
+    (about 20 formats per result page). A ``%(n)d`` or a width keeps Markup's own ``%``."""
+    return "%" not in _TEXT_FIELD.sub("", fmt)
 
 
 def bound_gettext(catalog: NullTranslations) -> dict[str, Any]:
@@ -183,13 +197,17 @@ def bound_gettext(catalog: NullTranslations) -> dict[str, Any]:
     def gettext(eval_ctx, __string: str, **variables: Any) -> str:
         key = (__string, eval_ctx.autoescape)
         if variables:
-            rv = formats.get(key)
-            if rv is None:
+            found = formats.get(key)
+            if found is None:
                 rv = catalog.ugettext(__string)
                 if eval_ctx.autoescape:
                     rv = Markup(rv)  # noqa: S704  # nosec B704 - as in _finish
+                found = (rv, eval_ctx.autoescape and _only_text_fields(rv))
                 if len(formats) < _PLAIN_CACHE_SIZE:
-                    formats[key] = rv
+                    formats[key] = found
+            rv, text_fields = found
+            if text_fields:  # Markup's % without a helper object per field: the same text
+                return Markup(str.__mod__(rv, {k: escape_output(v) for k, v in variables.items()}))  # noqa: S704  # nosec B704 - each value escaped
             return rv % variables
         rv = plain.get(key)
         if rv is None:
@@ -272,14 +290,19 @@ def init_i18n(app: Flask) -> None:
 def current_locale() -> str:
     """The language text is read in now: the innermost ``force_locale``, else the request's
     choice (select_locale); Japanese outside a request."""
-    if not has_app_context():
+    # read through the context variables, not the `g` and `request` proxies: a result page asks
+    # about 20 times (the fragments, the catalogs, the after-request hooks), each proxy lookup a
+    # few µs; the same values
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
         return "ja"
-    forced = g.get("forced_locales")
+    here = app_ctx.g.__dict__
+    forced = here.get("forced_locales")
     if forced:
         return forced[-1]
-    if not has_request_context():
+    if _cv_request.get(None) is None:
         return "ja"
-    chosen = g.get("locale")
+    chosen = here.get("locale")
     if chosen is None:
         chosen = g.locale = select_locale()
     return chosen

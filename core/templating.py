@@ -13,17 +13,39 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app
 from flask import url_for as flask_url_for
+from flask.globals import _cv_request
 from flask.templating import Environment as FlaskEnvironment
+from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 
+from core.escaping import escape_output
 from core.i18n import current_locale
 
 _DICT_NAMES = frozenset(dir(dict))
 
 
+class OutputCodeGenerator(CodeGenerator):
+    """Jinja's code generator, with ``{{ … }}`` escaped by ``escape_output``: the same
+    characters (a block captured by ``set``, a macro or ``caller()`` is still wrapped in Markup
+    as a whole by Jinja)."""
+
+    def _output_child_pre(self, node: Any, frame: Any, finalize: Any) -> None:
+        if frame.eval_ctx.volatile:
+            self.write("(environment.escape_output if context.eval_ctx.autoescape else str)(")
+        elif frame.eval_ctx.autoescape:
+            self.write("environment.escape_output(")
+        else:
+            self.write("str(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
 class Environment(FlaskEnvironment):
+    code_generator_class = OutputCodeGenerator
+    escape_output = staticmethod(escape_output)
+
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_NAMES:
             try:
@@ -49,12 +71,13 @@ def memoised_url_for(app: Flask) -> Callable[..., str]:
     memo: dict[tuple, str] = {}
 
     def url_for(endpoint: str, /, **values: Any) -> str:
-        if (endpoint[:1] == "." or not has_request_context() or any(k[:1] == "_" for k in values)
+        req_ctx = _cv_request.get(None)
+        if (endpoint[:1] == "." or req_ctx is None or any(k[:1] == "_" for k in values)
                 or app.config["SERVER_NAME"] or app.url_map.host_matching or any(app.url_default_functions.values())):
             return build(endpoint, **values)  # URLs that may depend on more than the values
         if not all(type(v) is str for v in values.values()):
             return build(endpoint, **values)  # only text values: 1, 1.0 and True are one key
-        key = (request.script_root, endpoint, *sorted(values.items()))
+        key = (req_ctx.request.script_root, endpoint, *sorted(values.items()))
         url = memo.get(key)
         if url is None:
             url = build(endpoint, **values)
@@ -96,9 +119,10 @@ def memoised_fragment(app: Flask) -> Callable[..., Markup]:
     memo: dict[tuple, Markup] = {}
 
     def fragment(*key: Hashable, caller: Callable[[], str]) -> Markup:
-        if app.jinja_env.auto_reload or not has_request_context():
+        req_ctx = _cv_request.get(None)  # the context variable itself: no proxy lookup per card
+        if app.jinja_env.auto_reload or req_ctx is None:
             return Markup(caller())  # noqa: S704  # nosec B704 - the template's own autoescaped output
-        full = (current_locale(), request.script_root, *key)
+        full = (current_locale(), req_ctx.request.script_root, *key)
         html = memo.get(full)
         if html is None:
             html = Markup(caller())  # noqa: S704  # nosec B704 - as above

@@ -11,6 +11,7 @@ from core.words import text as translate
 from guide import flow
 from guide.answers import allowed_values
 from knowledge.schema import LifeEvent, Question
+from rules.memo import Memo
 from rules.places import fees_on
 from rules.vocabulary import UNKNOWN, FactDef
 from rules.wareki import format_date, to_wareki
@@ -68,8 +69,14 @@ def fact_words(translated: Translated | None, words: Mapping[str, str], locale: 
     return found or words.get(lang_of(locale, tuple(words))) or words.get("ja", "")
 
 
+_WORDS: Memo[str] = Memo(8192)  # the presenter's words per (word, locale, variables): ~55 per page, the same few
+
+
 def _t(key: str, locale: str, **kw: Any) -> str:
-    return translate(locale, UI[key], **kw)
+    try:
+        return _WORDS.get((key, locale, *kw.items()), None, lambda: translate(locale, UI[key], **kw))
+    except TypeError:  # a variable that is no key (not hashable): translated each time
+        return translate(locale, UI[key], **kw)
 
 
 def choice_items(question: Question, fact: FactDef | None, locale: str, allowed: list[str],

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +11,7 @@ from core.i18n import LOCALES
 from core.japan_time import today_in_japan
 from core.links import external_url
 from core.pack import rulebook
+from core.query_text import encode_query
 from core.security import cross_site_post, csrf, limiter, log_fields
 from core.templating import url_for_memoised
 from core.usage import note_procedures
@@ -48,7 +48,7 @@ def _answers() -> dict[str, str]:
 
 def _query(answers: dict[str, str], **extra: str) -> str:
     pairs = sorted(answers.items()) + [(k, v) for k, v in extra.items() if v]
-    return urlencode(pairs)
+    return encode_query(pairs)
 
 
 def _url(endpoint: str, answers: dict[str, str], query: str | None = None, **kwargs) -> str:
@@ -66,7 +66,7 @@ def _kept_lang() -> str:
     """``lang=…`` when this page was asked for in a language explicitly: the next page keeps it
     (in a widget's frame on the city's homepage the language cookie may be blocked)."""
     lang = request.args.get("lang")
-    return urlencode({"lang": lang}) if lang in LOCALES else ""
+    return encode_query({"lang": lang}) if lang in LOCALES else ""
 
 
 def _public_url(endpoint: str, answers: dict[str, str], query: str | None = None, **kwargs) -> str:
