@@ -434,7 +434,7 @@ def main() -> None:
     ap.add_argument("--prepare", action="store_true", help="create and seed the database, then exit")
     ap.add_argument("--applications", type=int, default=100_000)
     ap.add_argument("--audit", type=int, default=1_000_000)
-    ap.add_argument("--bookings-per-day", type=int, default=150)
+    ap.add_argument("--bookings-per-day", type=int, default=40)
     ap.add_argument("--staff", type=int, default=8)
     ap.add_argument("--mode", choices=("rate", "max"), default="rate")
     ap.add_argument("--factor", type=float, default=None, help="× the busiest hour (default: the file's, 10)")

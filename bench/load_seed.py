@@ -27,9 +27,12 @@ JST = dt.timezone(dt.timedelta(hours=9))
 STAFF_PASSWORD = "load-bench-horse-42"  # noqa: S105 - a throwaway bench account's password
 AUDIT_ACTIONS = ("staff.view", "login.success", "application.status", "staff.export", "logout",
                  "login.failure", "application.assign", "reservation.checkin")
-# the states of cloned applications: mostly finished, some open (the inbox shows the open ones)
-CLONE_STATES = (("completed", 70), ("submitted", 12), ("reviewing", 6), ("approved", 3), ("issued", 3), ("rejected", 3),
-                ("withdrawn", 3))
+# the states of cloned applications: those sent in the last OPEN_DAYS are still being handled
+# (the inbox shows them), older ones are finished, as in a city that keeps up with its work
+OPEN_DAYS = 14
+OPEN_STATES = (("submitted", 40), ("reviewing", 30), ("correction", 5), ("approved", 10), ("issued", 10),
+               ("completed", 5))
+CLOSED_STATES = (("completed", 90), ("rejected", 4), ("withdrawn", 6))
 
 
 def make_staff(app, count: int) -> list[dict]:
@@ -145,7 +148,9 @@ def seed_audit(app, count: int, actors: list[str], batch: int = 50_000) -> int:
 def clone_applications(database_url: str, total: int, seed: int = 16) -> int:
     """Copy the submitted applications already there until there are ``total`` applications."""
     import psycopg
-    weights = ",".join(f"('{state}',{w})" for state, w in CLONE_STATES)
+    def weights(states: tuple[tuple[str, int], ...], young: bool) -> str:
+        return ",".join(f"('{state}',{w},{str(young).lower()})" for state, w in states)
+    weights_sql = weights(OPEN_STATES, True) + "," + weights(CLOSED_STATES, False)
     with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         have = conn.execute("SELECT count(*) FROM application").fetchone()[0]
         need = total - have
@@ -162,15 +167,17 @@ def clone_applications(database_url: str, total: int, seed: int = 16) -> int:
             CREATE TEMP TABLE clone_plan AS
             WITH templates AS (
                 SELECT row_number() OVER (ORDER BY id) AS n, id FROM application WHERE receipt_number IS NOT NULL),
-            states(state, w) AS (VALUES {weights}),
+            states(state, w, young) AS (VALUES {weights_sql}),
+            ranked AS (SELECT state, young, sum(w) OVER (PARTITION BY young ORDER BY state) AS c,
+                              sum(w) OVER (PARTITION BY young) AS total FROM states),
             picks AS (
                 SELECT g, (SELECT count(*) FROM templates) AS k, random() AS r,
                        now() - (random() * interval '365 days') AS at
                 FROM generate_series(1, %s) AS g)
             SELECT g, gen_random_uuid()::text AS new_id, (SELECT id FROM templates t WHERE t.n = 1 + (g %% k)) AS src,
-                   at, (SELECT state FROM (SELECT state, sum(w) OVER (ORDER BY state) AS c,
-                                                  sum(w) OVER () AS total FROM states) s
-                        WHERE s.c >= picks.r * s.total ORDER BY s.c LIMIT 1) AS state
+                   at, (SELECT state FROM ranked s
+                        WHERE s.young = (picks.at > now() - interval '{OPEN_DAYS} days')
+                          AND s.c >= picks.r * s.total ORDER BY s.c LIMIT 1) AS state
             FROM picks""", (need,))
         list_cols = ", ".join(copied)
         src_cols = ", ".join(f"a.{c}" for c in copied)
