@@ -190,7 +190,7 @@ async def run_journey(client: Client, journey: model.Journey, values: dict[str, 
                 if values.get("csrf"):
                     data["csrf_token"] = values["csrf"]
             status, body, location, took = await client.request(step.verb.upper(), path, data)
-        except Exception as exc:  # noqa: BLE001 - a timeout or reset is an error of the run, not a crash
+        except Exception as exc:
             rec.add(journey.name, step.kind, 0, 30.0, False, type(exc).__name__)
             return False
         ok = status in step.expect
@@ -260,8 +260,8 @@ def pools(seed: int = 16) -> dict[str, list[dict[str, str]]]:
     searches = [{"q": q["q"]} for q in queries]
     audit = [{"query": urlencode(q)} for q in (
         {}, {"action": "staff.view"}, {"actor": "load.admin3"}, {"result": "failed"},
-        {"from": (dt.date.today() - dt.timedelta(days=7)).isoformat()}, {"ip": "10.1."},
-        {"target": "application:0a"}, {"action": "login", "from": (dt.date.today() - dt.timedelta(days=30)).isoformat()})]
+        {"from": (dt.date.today() - dt.timedelta(days=7)).isoformat()}, {"ip": "10.1.*"},
+        {"target": "application:0a"}, {"action": "login*", "from": (dt.date.today() - dt.timedelta(days=30)).isoformat()})]
     return {"guide": guide, "procedures": procedures, "searches": searches, "audit": audit}
 
 
