@@ -77,6 +77,10 @@ backend apps
     option httpchk GET /healthz
     server a 127.0.0.1:{a} check inter 3s fall 5
     server b 127.0.0.1:{b} check inter 3s fall 5
+listen stats
+    bind 127.0.0.1:{stats}
+    stats enable
+    stats uri /stats
 """
 
 
@@ -117,12 +121,36 @@ def start_stack(env: dict[str, str], workers: int, instance: Path) -> tuple[int,
     for port in ports:
         wait_port(port)
         warm(port)
-    front = free_port()
+    front, stats = free_port(), free_port()
     cfg = instance / "load-haproxy.cfg"
-    cfg.write_text(HAPROXY_CFG.format(port=front, a=ports[0], b=ports[1]), encoding="utf-8")
+    cfg.write_text(HAPROXY_CFG.format(port=front, a=ports[0], b=ports[1], stats=stats), encoding="utf-8")
+    (instance / "load-haproxy.stats").write_text(str(stats), encoding="utf-8")
     procs.append(subprocess.Popen([haproxy, "-f", str(cfg)], stdout=subprocess.DEVNULL))  # nosec B603
     wait_port(front)
     return front, procs
+
+
+def per_instance(instance: Path) -> dict[str, int]:
+    """Sessions haproxy sent to each instance (its stats page): both must carry the load."""
+    import csv
+    import http.client
+    import io as _io
+    conn = http.client.HTTPConnection("127.0.0.1", int((instance / "load-haproxy.stats").read_text()), timeout=10)
+    conn.request("GET", "/stats;csv")
+    rows = csv.DictReader(_io.StringIO(conn.getresponse().read().decode().lstrip("# ")))
+    return {r["svname"]: int(r["stot"]) for r in rows if r["pxname"] == "apps" and r["svname"] in ("a", "b")}
+
+
+def worker_rss_mb(procs: list[subprocess.Popen]) -> list[int]:
+    """Resident memory of each gunicorn worker (children of the masters), in MB."""
+    out = []
+    for master in procs[:2]:
+        children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+        for pid in children.read_text().split() if children.exists() else []:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out.append(int(line.split()[1]) // 1024)
+    return out
 
 
 def stop(procs: list[subprocess.Popen]) -> None:
@@ -384,7 +412,9 @@ def report(args, result: dict) -> str:
              f"after: {result['load_after']})", f"command: {result['command']}",
              f"mode: {result['mode']}; {result['seconds']:.0f} s; offered {result['offered_rps']} requests/s"
              if result["mode"] == "rate" else f"mode: max, {args.concurrency} users; {result['seconds']:.0f} s",
-             f"data: {result['data']}", "",
+             f"data: {result['data']}",
+             f"sessions per instance (haproxy, round robin): {result.get('instances')}; "
+             f"worker memory (RSS, MB): {result.get('worker_rss_mb')}", "",
              "| journey/kind | requests | errors | req/s | p50 ms | p95 ms | p99 ms | p95 goal |",
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     for key, s in result["summary"].items():
@@ -465,6 +495,8 @@ def main() -> None:
             return
         load_before = os.getloadavg()
         out = asyncio.run(main_async(args, f"http://127.0.0.1:{front}", front, journeys, peak, staff))
+        out["instances"] = per_instance(instance)
+        out["worker_rss_mb"] = worker_rss_mb(procs)
     finally:
         stop(procs)
     result = {**out, "mode": args.mode, "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

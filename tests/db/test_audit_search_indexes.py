@@ -1,4 +1,4 @@
-"""The audit search's filters can use an index on PostgreSQL (migration 0019): with a million
+"""The audit search's filters (0019) and the staff inbox (0020) can use an index on PostgreSQL: with a million
 records a sequential scan of each count took 0.4–0.7 s on a loaded 2-core machine
 (docs/performance.md). The statements are the view's own (staff/audit_views.filtered), and the
 planner is told to avoid sequential scans so that a tiny table still shows which index it could use.
@@ -49,9 +49,26 @@ def test_each_filter_of_the_audit_search_can_use_an_index(pg_app, args, index):
         f = read_filters(args)
         assert not f.errors
         stmt = filtered(f, select(func.count()).select_from(AuditRecord))
-        compiled = stmt.compile(db.engine)
+        compiled = stmt.compile(db.engine, compile_kwargs={"render_postcompile": True})
         with db.engine.connect() as conn:
             conn.execute(text("SET enable_seqscan = off"))
             plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
         # the index narrows the search (an Index Cond), not merely read whole instead of the table
         assert index in plan and "Index Cond" in plan, plan
+
+
+def test_the_inbox_open_statuses_are_read_through_an_index(pg_app):
+    """The inbox's count and the clerks' workload filter on the open statuses (0020): with 100,000
+    applications a sequential scan took 0.44 s a query."""
+    from core.db import db
+    from intake import workflow
+    from intake.models import Application
+    from staff.applications_inbox import scoped
+    with pg_app.app_context():
+        stmt = scoped(select(func.count(Application.id)), None).where(
+            Application.status.in_(sorted(workflow.OPEN_FOR_STAFF)))
+        compiled = stmt.compile(db.engine, compile_kwargs={"render_postcompile": True})
+        with db.engine.connect() as conn:
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
+        assert "ix_application_status_submitted_at" in plan and "Index Cond" in plan, plan
