@@ -392,9 +392,9 @@ class Runner:
 
 def prepare(args, env: dict[str, str], instance: Path) -> dict:
     from bench import load_seed
-    server = args.server.rstrip("/")
-    subprocess.run(["createdb", "-h", urlsplit(server).hostname, "-U", urlsplit(server).username or "postgres",  # nosec
-                    args.db], check=False, stderr=subprocess.DEVNULL)
+    server = urlsplit(args.server.rstrip("/"))
+    subprocess.run(["createdb", "-h", server.hostname or "127.0.0.1", "-p", str(server.port or 5432),  # nosec B603 B607
+                    "-U", server.username or "postgres", args.db], check=False, stderr=subprocess.DEVNULL)
     flask(env, "db", "upgrade")
     from intake import devca
     if not (instance / "dev-ca" / "root.pem").exists():
