@@ -1,8 +1,8 @@
-"""The audit search's filters (0019) and the staff inbox (0020) can use an index on PostgreSQL: with a million
+"""The audit search's filters (0020) and the staff inbox (0021) can use an index on PostgreSQL: with a million
 records a sequential scan of each count took 0.4–0.7 s on a loaded 2-core machine
 (docs/performance.md). The statements are the view's own (staff/audit_views.filtered), and the
 planner is told to avoid sequential scans so that a tiny table still shows which index it could use.
-(Before 0019, ``LIKE`` could only read a whole btree index: no Index Cond.)"""
+(Before 0020, ``LIKE`` could only read a whole btree index: no Index Cond.)"""
 from __future__ import annotations
 
 import pytest
@@ -58,7 +58,7 @@ def test_each_filter_of_the_audit_search_can_use_an_index(pg_app, args, index):
 
 
 def test_the_inbox_open_statuses_are_read_through_an_index(pg_app):
-    """The inbox's count and the clerks' workload filter on the open statuses (0020): with 100,000
+    """The inbox's count and the clerks' workload filter on the open statuses (0021): with 100,000
     applications a sequential scan took 0.44 s a query."""
     from core.db import db
     from intake import workflow

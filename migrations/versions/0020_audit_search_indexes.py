@@ -3,14 +3,14 @@ target's substring search (``LIKE '%…%'``) gets a trigram index (pg_trgm, a tr
 database owner may create), prefix searches of ip and action (``10.1.*``, ``login*``) use
 varchar_pattern_ops indexes (which also serve equality), and result gets an index
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 
 """
 from alembic import op
 
-revision = '0019'
-down_revision = '0018'
+revision = '0020'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 

@@ -2,14 +2,14 @@
 page and the clerks' workload all filter on the open statuses; without an index each read the
 whole table (0.44 s a query with 100k rows); (status, submitted_at) also orders a status's page
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 
 """
 from alembic import op
 
-revision = '0020'
-down_revision = '0019'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
