@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import db
@@ -17,6 +17,8 @@ from core.encrypted import BLIND_INDEX_LENGTH, EncryptedBytes, EncryptedText
 
 class Application(db.Model):
     __tablename__ = "application"
+    # the staff inbox's open statuses, in the order it lists them (migration 0020)
+    __table_args__ = (Index("ix_application_status_submitted_at", "status", "submitted_at"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # a random UUID
     procedure_id: Mapped[str] = mapped_column(String(64), index=True)
