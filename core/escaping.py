@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup, escape
-
-try:
-    from markupsafe import _escape_inner  # the C escape markupsafe's own escape() calls
-except ImportError:  # pragma: no cover - another markupsafe: its public escape, as text
-    def _escape_inner(text: str) -> str:
-        return str(escape(text))
+from markupsafe import (
+    Markup,
+    _escape_inner,  # the C escape markupsafe's own escape() calls (pinned version; tests/unit/test_escaping.py)
+    escape,
+)
 
 
 def escape_output(value: Any) -> str:
