@@ -94,6 +94,10 @@ BY_SHAPE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^deadline kind '(?P<id>[^']*)' takes no amount"), N_("期限の種類「%(id)s」には amount を書きません。")),
     (re.compile(r"^valid_to is before valid_from"), N_("終了日（valid_to）が開始日（valid_from）より前です。")),
     (re.compile(r"^'member' conditions need per: member"), N_("member の条件を書くときは per: member にしてください。")),
+    (re.compile(r"^members_at_least needs a member condition"), N_("members_at_least を使うときは、member の条件も書いてください。")),
+    (re.compile(r"^'(?P<id>[^']*)' is not a condition of this rule"),
+     N_("「%(id)s」はこのルールの条件にありません。quiet には、このルールの条件の名前を書いてください。")),
+    (re.compile(r"^a curated why needs ja, en and easy"), N_("why を書くときは、ja・en・easy の3つとも書いてください。")),
 ]
 
 

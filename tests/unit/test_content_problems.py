@@ -88,3 +88,18 @@ def test_a_date_that_is_no_day_is_a_problem_at_its_line_not_a_crash(tmp_path: Pa
         read_yaml(path)
     p = read_problem(caught.value.problems[0], "ja")
     assert (p.line, p.field, p.message) == ("2", "fees › 1番目 › valid_from", "日付を 2027-04-01 のように書いてください。")
+
+
+def test_every_problem_the_rule_loader_writes_reads_in_japanese():
+    """rules/ruleset.py writes its problems as English text; the console words each in Japanese
+    (a new one without words fails here, before a curator meets it in English)."""
+    import re
+    source = (Path(__file__).resolve().parents[2] / "rules" / "ruleset.py").read_text(encoding="utf-8")
+    written = [found.group(1) for line in source.splitlines() if "doc.problem(" in line
+               for found in [re.search(r'f?"([^"]+)"\)+$', line.strip())] if found]  # the message: the call's last argument
+    assert len(written) >= 6, written
+    for english in written:
+        english = re.sub(r"\{[^}]*\}", "x", english)
+        p = read_problem(f"rules/moving_in.yaml:7: rules.0.why: {english}", "ja")
+        assert p.message != english and re.search("[ぁ-んァ-ン一-龥]", p.message), english
+        assert read_problem(f"rules/moving_in.yaml:7: rules.0.why: {english}", "en").message != ""
