@@ -38,6 +38,11 @@ def manual(name: str):
 
 @bp.get("/screens/<file>")
 def screen(file: str):
+    return screen_response(file)
+
+
+def screen_response(file: str):
+    """A manual's screenshot (docs/manual/screens), or 404: the same answer here and in the console."""
     path = manuals.screen_file(file)
     if path is None:
         raise not_found()

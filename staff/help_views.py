@@ -3,10 +3,10 @@ role, LGWAN only like every console page), and the console's ヘルプ link: the
 staff manual for the screen it is on."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, send_file, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from core import manuals
-from core.help_views import not_found
+from core.help_views import not_found, screen_response
 
 bp = Blueprint("staff_help", __name__, url_prefix="/staff/help", template_folder="templates")
 
@@ -44,10 +44,7 @@ def manual(name: str):
 
 @bp.get("/screens/<file>")
 def screen(file: str):
-    path = manuals.screen_file(file)
-    if path is None:
-        raise not_found()
-    return send_file(path, mimetype="image/png", max_age=3600)
+    return screen_response(file)
 
 
 @bp.app_context_processor
