@@ -40,8 +40,8 @@ def test_the_query_is_encoded_once_per_request(app, monkeypatch):
     import core.i18n
 
     calls = []
-    real = core.i18n.urlencode
-    monkeypatch.setattr(core.i18n, "urlencode", lambda *a, **k: calls.append(a) or real(*a, **k))
+    real = core.i18n.encode_query
+    monkeypatch.setattr(core.i18n, "encode_query", lambda *a, **k: calls.append(a) or real(*a, **k))
     with app.test_request_context("/guide/birth/result?date=2026-04-01&n=1&m0.age=3&f.x=yes"):
         for code in ("en", "zh", "ko", "vi", "pt", "easy"):
             locale_url(code)
