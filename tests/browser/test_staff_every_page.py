@@ -42,6 +42,7 @@ def console(tmp_path_factory, forms, ca, card_key):
 
     from app import create_app
     from core.db import db
+    from staff import content
 
     instance = tmp_path_factory.mktemp("every-page")
     app = create_app({
@@ -53,6 +54,7 @@ def console(tmp_path_factory, forms, ca, card_key):
     })
     with app.app_context():
         upgrade()
+    content.record_first_version(app)  # as the next start after `flask db upgrade` does (app.py)
     cert = ca.issue_signing_cert(NAME, ADDRESS, "1985-04-01", "2", key=card_key, write=False)
     for _ in range(3):
         submitted(app, forms, ca, cert)
