@@ -20,6 +20,28 @@ HELD, CONFIRMED, CANCELLED, EXPIRED, CHECKED_IN, NO_SHOW = (
 ACTIVE = (HELD, CONFIRMED, CHECKED_IN)
 
 
+class Visit(db.Model):
+    """One visit for a whole life event (まとめて予約): several counters in the guide's order,
+    each stop a ``Reservation`` holding its own seats (so no counter is ever overbooked), booked,
+    moved and cancelled together. ``result_path`` leads every page of the visit back to the
+    guide's result it came from."""
+
+    __tablename__ = "visit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(12), unique=True)  # 受付番号 of the visit (in its QR code)
+    site_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)  # the local (JST) day
+    start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # the first stop's start
+    end: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))  # the last stop's end
+    status: Mapped[str] = mapped_column(String(12), index=True)  # as Reservation.status, plus done
+    locale: Mapped[str] = mapped_column(String(8), default="ja")
+    procedures: Mapped[str] = mapped_column(String(1024), default="")  # comma-separated guide ids
+    result_path: Mapped[str | None] = mapped_column(String(2000), nullable=True)  # /guide/… result to go back to
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class Reservation(db.Model):
     __tablename__ = "reservation"
 
@@ -50,6 +72,9 @@ class Reservation(db.Model):
     reminded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     moved_from: Mapped[str | None] = mapped_column(String(12), nullable=True)  # the number it replaced
     hold_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)  # idempotent holds
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), index=True, nullable=True)
+    stop_order: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1, 2, … within the visit
+    done_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # the counter finished
 
 
 class SeatClaim(db.Model):
