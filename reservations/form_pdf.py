@@ -110,8 +110,10 @@ def _draw_value(doc: Document, cell: Cell, x: float, y: float, w: float, h: floa
         for option in cell.options:
             if option.procedure is not None:
                 ticked = option.procedure in visit
-            else:
+            elif option.equals is not None and raw is not None:
                 ticked = raw == option.equals or (isinstance(option.equals, str) and str(raw) == option.equals)
+            else:
+                ticked = False  # the resident or staff tick it
             doc.checkbox(cx, cy, size=3.2, checked=ticked)
             doc.text(cx + 4, cy - 0.1, option.label, size=8.5)
             cx += 4 + doc.width_of(option.label, 8.5) + 3
@@ -171,8 +173,8 @@ def _member_of(path: str, members: list[Member]) -> Member | None:
     if not m or m.group(1) == "*":
         return None
     selector = m.group(1)
-    if selector == "head":
-        return next((x for x in members if x.get("relationship") == "head"), None)
+    if not selector.isdigit():  # head, spouse: the first member with that relationship
+        return next((x for x in members if x.get("relationship") == selector), None)
     index = int(selector)
     return members[index] if index < len(members) else None
 
