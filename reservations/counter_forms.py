@@ -33,12 +33,12 @@ from typing import Literal
 
 from pydantic import Field, HttpUrl, field_validator, model_validator
 
-from core.pdf import A4_HEIGHT, A4_WIDTH
 from knowledge.loader import KnowledgeBase, load_pack, read_doc, validate_doc
 from knowledge.schema import ID_PATTERN, Strict, Text
 from knowledge.yamlfile import KnowledgeError, YamlDoc
 
 FOLDER = "counter_forms"
+A4_WIDTH, A4_HEIGHT = 210.0, 297.0  # mm, portrait: the page core.pdf draws
 MARGIN = 5.0  # mm a printer cannot print at the edge of the sheet
 
 # The household document (issue 14 contract): what a field may name.
@@ -47,7 +47,6 @@ MEMBER_KEYS = ("family_name", "given_name", "family_kana", "given_kana", "birth_
 ADDRESS_KEYS = ("postcode", "address", "building", "head_name")
 TOP_KEYS = ("move_date", "phone")
 ADDRESSES = ("previous_address", "new_address")
-SELECTORS = ("head", "spouse")  # members[head]: the first member with that relationship
 _MEMBER_PATH = re.compile(r"^members\[(\*|head|spouse|\d+)\]\.([a-z_]+)$")
 
 Format = Literal["text", "wareki", "date", "kana", "hiragana", "postcode", "phone", "relationship", "sex", "checkbox"]

@@ -6,7 +6,8 @@ household's 事前入力, one A4 page per form (more when the members overflow i
 Values missing from the household leave their box empty (the resident or staff write it); boxes
 without a field (the signature) stay empty. Dates print in 和暦 where the form says ``wareki``.
 Pass ``created`` for byte-identical output (tests). No font: core.pdf.PdfFontMissing (a 503
-AppError). Plain Python: no Flask.
+AppError). No Flask of its own: the app's setting comes in as ``font_path``
+(reservations.counter_forms_current reads it).
 """
 from __future__ import annotations
 

@@ -282,3 +282,25 @@ def test_no_font_is_a_clear_503_not_a_crash(forms, tmp_path):
     with mock.patch("core.pdf.FONT_CANDIDATES", (str(tmp_path / "none.ttf"),)), pytest.raises(PdfFontMissing):
         find_font(None)
     assert find_font(None).suffix == ".ttf"  # the usual place (fonts-ipafont-gothic)
+
+
+def test_the_running_apps_forms_and_print_out(rulebook, tmp_path):
+    from reservations import counter_forms_current as current
+
+    app = Flask(__name__)
+    app.config.update(MUNICIPALITY="kakogawa", PDF_FONT_PATH="")
+    app.extensions["rulebook"] = mock.Mock(maybe_reload=lambda: rulebook)
+    with app.app_context():
+        assert current.forms() is current.forms()  # read once per generation
+        assert [f.id for f in current.forms_for(["jido_teate_nintei", "tennyu_todoke"])] == ["jido_teate_nintei", "jumin_ido"]
+        pdf = current.print_pdf(FAMILY, ["tennyu_todoke"], created=FIXED)
+        assert "住民異動届" in text_of(pdf)[0]
+        app.config["PDF_FONT_PATH"] = str(tmp_path / "nowhere.ttf")
+        with pytest.raises(PdfFontMissing):
+            current.print_pdf(FAMILY, ["tennyu_todoke"])
+
+
+def test_a_curators_version_may_hold_counter_forms():
+    from core.pack_versions import check_path
+
+    assert check_path("counter_forms/jumin_ido.yaml") == "counter_forms/jumin_ido.yaml"
