@@ -58,7 +58,7 @@ def _draw_form(doc: Document, form: CounterForm, household: Mapping[str, Any], v
         doc.text(105 - doc.width_of(title, 16) / 2, 8, title, size=16)
         if lang not in ("ja", "easy"):
             sub = form.title.get(lang)
-            doc.text(105 - doc.width_of(sub, 8) / 2, 15.5, sub, size=8)
+            doc.text(105 - doc.width_of(sub, 7) / 2, 14.3, sub, size=7)
         for words in form.texts:
             doc.text(*words.at, words.text, size=words.size)
         for box in form.boxes:
