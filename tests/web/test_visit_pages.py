@@ -123,3 +123,19 @@ def test_a_full_stop_fails_the_whole_visit_and_keeps_nothing(app):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(m.Visit)) == 0
         assert db.session.scalar(select(func.count()).select_from(m.SeatClaim)) == before
+
+
+def test_the_guide_result_offers_one_booking_for_the_visit(client):
+    result = "/guide/moving_in/result?date=2026-12-01&n=2&m0.relation=self&m0.age=35&m1.relation=child&m1.age=3"
+    page = _html(client.get(result))
+    link = re.search(r'href="(/reserve/visit\?[^"]+)"', page)
+    assert link, "no まとめて予約 button"
+    assert page.index("まとめて予約") < page.index('class="visit"')  # above the visits
+    url = link.group(1).replace("&amp;", "&")
+    from urllib.parse import parse_qs, urlsplit
+    q = parse_qs(urlsplit(url).query)
+    procs = q["procedures"][0].split(",")
+    assert procs[0] == "tennyu_todoke" and len(procs) >= 2
+    assert q["back"][0].startswith("/guide/moving_in/result?") and "m1.age=3" in q["back"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", q["due"][0])
+    assert client.get(url).status_code == 200
