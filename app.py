@@ -40,9 +40,8 @@ from intake.payments.cli import payments_cli
 from intake.payments.service import check_provider as check_payment_provider
 from knowledge.loader import PACKS_DIR, default_pack_name, load_pack
 from reservations import api as reservations_api
-from reservations import display_views
+from reservations import display_views, visit_views
 from reservations import views as reservations_views
-from reservations import visit_views
 from reservations.cli import reservation_problems, reservations_cli
 from reservations.openapi_parts import add_reservation_api
 from rules.generation import RulebookHolder, files_fingerprint

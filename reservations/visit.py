@@ -32,7 +32,7 @@ from core.db import aware, db
 from core.japan_time import JST
 from reservations import booking, overrides
 from reservations import models as m
-from reservations.booking import BookingError, SlotFull, seat_range, utc
+from reservations.booking import BookingError, seat_range, utc
 from reservations.loader import Catalog
 from reservations.slots import Slot, bookable_reason, day_slots, to_jst, visit_minutes, visit_services
 

@@ -2,6 +2,7 @@
 overlapping, morning / afternoon), the all-or-nothing hold, confirm, cancel and move. Times are
 passed in (no sleeping)."""
 import datetime as dt
+import itertools
 
 import pytest
 from sqlalchemy import func, select
@@ -61,7 +62,7 @@ def test_offered_starts_never_overlap_and_are_split_by_noon(ctx, catalog):
     itin = v.itinerary(catalog, MOVING_IN)
     offers = v.offered(catalog, itin, MONDAY, now=NOW)
     assert offers
-    for a, c in zip(offers, offers[1:]):
+    for a, c in itertools.pairwise(offers):
         assert c.start >= a.end  # the next start after the whole visit's end
     for o in offers:
         assert o.end - o.start >= dt.timedelta(minutes=itin.total_minutes)
