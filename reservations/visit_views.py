@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar as cal
 import datetime as dt
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -30,6 +29,7 @@ from reservations import booking, month, overrides, visit
 from reservations import models as m
 from reservations.booking import BookingError
 from reservations.current import catalog as current_catalog
+from reservations.links import safe_back
 from reservations.person import check_person
 from reservations.wording import closed_text
 from rules.wareki import format_date
@@ -57,16 +57,6 @@ def _procedures() -> list[str]:
     if any(p not in kb.procedures for p in ids):
         abort(400)  # an id the guide never gives: a hostile or broken link
     return ids
-
-
-def safe_back(raw: str | None) -> str | None:
-    """A same-site relative path to a guide result (``/guide/<event>/result?…``), else None."""
-    if not raw or len(raw) > 1800 or any(c in raw for c in "\\\r\n\t") or not raw.startswith("/guide/"):
-        return None
-    parts = urlsplit(raw)
-    if parts.scheme or parts.netloc or raw.startswith("//") or ".." in parts.path:
-        return None
-    return raw
 
 
 def _back() -> str | None:

@@ -139,3 +139,33 @@ def test_the_guide_result_offers_one_booking_for_the_visit(client):
     assert q["back"][0].startswith("/guide/moving_in/result?") and "m1.age=3" in q["back"][0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", q["due"][0])
     assert client.get(url).status_code == 200
+
+
+def test_a_single_booking_from_the_guide_leads_back_to_the_result(app):
+    from tests.api.reserving import free_slot
+    client = fresh_client(app)
+    slot = free_slot(app, "tenshutsu", "shiyakusho")
+    carry = f"procedures=tenshutsu_todoke&back={quote(BACK, safe='')}"
+    url = f"/reserve/tenshutsu/shiyakusho/{slot.start.date().isoformat()}?{carry}"
+    page = _html(client.get(url))
+    key = re.search(r'name="hold_key" value="([^"]+)"', page).group(1)
+    r = client.post(url, data={"csrf_token": csrf_from(page), "start": slot.start.isoformat(), "hold_key": key})
+    assert r.status_code == 302 and "back=" in r.location
+    page = _html(client.get(r.location))
+    r = client.post(r.location, data={"csrf_token": csrf_from(page), "name": "加古川 花子", "name_kana": "カコガワ ハナコ",
+                                      "email": "single@example.jp", "phone": ""})
+    page = _html(client.get(r.location))
+    r = client.post(r.location, data={"csrf_token": csrf_from(page)})
+    done = _html(client.get(r.location))
+    back_href = f'href="{BACK.replace("&", "&amp;")}"'
+    assert back_href in done
+    manage_url = re.search(r'href="(http://[^"]*/reserve/manage/[^"]+)"', done).group(1).replace("&amp;", "&")
+    manage_url = manage_url.split("://", 1)[1].split("/", 1)[1]
+    manage = _html(client.get("/" + manage_url))
+    assert back_href in manage
+    cancel_url = re.search(r'href="(/reserve/manage/[^"]+/cancel[^"]*)"', manage).group(1).replace("&amp;", "&")
+    page = _html(client.get(cancel_url))
+    cancelled = _html(client.post(cancel_url, data={"csrf_token": csrf_from(page)}))
+    assert "予約を取り消しました" in cancelled and back_href in cancelled
+    foreign = _html(client.get("/reserve/tenshutsu/shiyakusho?procedures=tenshutsu_todoke&back=https%3A%2F%2Fevil.example%2F"))
+    assert "evil.example/&" not in foreign and 'href="https://evil' not in foreign  # dropped, never a link
