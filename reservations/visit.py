@@ -358,6 +358,13 @@ def mark_stop_done(stop: m.Reservation, now: dt.datetime | None = None) -> None:
         visit.status = "done"
 
 
+def extend_hold(catalog: Catalog, visit: m.Visit, now: dt.datetime | None = None) -> None:
+    """仮押さえを延ばす (WCAG 2.2.1): every stop's hold, as a single booking's (its own seats kept,
+    none claimed); one stop refused (ran out, extended too often) and the caller rolls back."""
+    for r in stops(visit):
+        booking.extend_hold(catalog, r, now=now)
+
+
 def hold_minutes_left(visit: m.Visit, now: dt.datetime | None = None) -> int:
     now = utc(now or booking.now_utc())
     ends = [aware(r.hold_expires_at) for r in stops(visit) if r.hold_expires_at]

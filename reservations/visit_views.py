@@ -342,10 +342,39 @@ def details(number: str):
             visit.give_details(v, name=person.name, name_kana=person.name_kana, email=person.email, phone=person.phone)
             db.session.commit()
             return redirect(url_for(".confirm", number=number, **_carry()))
-    expires = min(aware(r.hold_expires_at) for r in visit.stops(v) if r.hold_expires_at)
+    return _details_page(v, values, errors, status=400 if errors else 200)
+
+
+def _details_page(v: m.Visit, values: dict[str, str], errors: dict[str, str], *, extended: bool = False,
+                  problem: str | None = None, status: int = 200):
+    rules = current_catalog().rules
+    held = visit.stops(v)
+    expires = min(aware(r.hold_expires_at) for r in held if r.hold_expires_at)
+    extensions_left = max(rules.hold_extensions - max(r.hold_extensions for r in held), 0)
     return render_template("visit/details.html", v=v, values=values, errors=errors, error_list=_error_list(errors),
-                           when=_when(v), stops=_visit_stop_rows(v), expires=_hm(expires),
-                           back=url_for(".times", day=v.day.isoformat(), **_carry())), (400 if errors else 200)
+                           when=_when(v), stops=_visit_stop_rows(v), expires=_hm(expires), extended=extended,
+                           problem=problem, hold_minutes=rules.hold_minutes, extensions_left=extensions_left,
+                           extend_url=url_for(".extend", number=v.number, **_carry()),
+                           back=url_for(".times", day=v.day.isoformat(), **_carry())), status
+
+
+@bp.post("/reserve/visit/<number>/extend")
+@limiter.limit("30 per minute")
+def extend(number: str):
+    """仮押さえを延ばす (WCAG 2.2.1): the details form's second button; what was typed comes back."""
+    v = _own(number)
+    typed = {k: request.form.get(k, "")[:300] for k in PERSON_FIELDS}
+    if visit.refresh_status(v) != m.HELD:
+        return _gone(v)
+    try:
+        visit.extend_hold(current_catalog(), v)
+        db.session.commit()
+    except BookingError as exc:
+        db.session.rollback()
+        if exc.code == "hold_expired":
+            return _gone(visit.by_number(number))
+        return _details_page(visit.by_number(number), typed, {}, problem=exc.text(), status=exc.status)
+    return _details_page(v, typed, {}, extended=True)
 
 
 @bp.route("/reserve/visit/<number>/confirm", methods=["GET", "POST"])

@@ -169,3 +169,20 @@ def test_a_single_booking_from_the_guide_leads_back_to_the_result(app):
     assert "予約を取り消しました" in cancelled and back_href in cancelled
     foreign = _html(client.get("/reserve/tenshutsu/shiyakusho?procedures=tenshutsu_todoke&back=https%3A%2F%2Fevil.example%2F"))
     assert "evil.example/&" not in foreign and 'href="https://evil' not in foreign  # dropped, never a link
+
+
+def test_the_hold_is_extended_for_every_stop_and_keeps_what_was_typed(app):
+    client = fresh_client(app)
+    details_url = _to_details(client)
+    page = _html(client.get(details_url))
+    assert "仮押さえを延ばす" in page
+    number = details_url.split("/reserve/visit/", 1)[1].split("/", 1)[0]
+    extend_url = details_url.replace("/details", "/extend")
+    r = client.post(extend_url, data={"csrf_token": csrf_from(page), "name": "加古川 花子", "name_kana": "",
+                                      "email": "", "phone": ""})
+    assert r.status_code == 200 and "仮押さえを延ばしました。" in _html(r) and "加古川 花子" in _html(r)
+    with app.app_context():
+        v = db.session.scalar(select(m.Visit).where(m.Visit.number == number))
+        stops = db.session.scalars(select(m.Reservation).where(m.Reservation.visit_id == v.id)).all()
+        assert len(stops) == 3 and all(s.hold_extensions == 1 for s in stops)
+    assert fresh_client(app).post(extend_url, data={}).status_code in (400, 404)  # not this browser's visit
