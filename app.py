@@ -40,7 +40,7 @@ from intake.payments.cli import payments_cli
 from intake.payments.service import check_provider as check_payment_provider
 from knowledge.loader import PACKS_DIR, default_pack_name, load_pack
 from reservations import api as reservations_api
-from reservations import display_views
+from reservations import display_views, visit_views
 from reservations import views as reservations_views
 from reservations.cli import reservation_problems, reservations_cli
 from reservations.counter_forms import counter_form_problems
@@ -166,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payment_views.api_bp)
     csrf.exempt(payment_views.api_bp)  # webhooks: authenticated by their HMAC signature, not a cookie
     app.register_blueprint(reservations_views.bp)
+    app.register_blueprint(visit_views.bp)  # /reserve/visit: one booking for the whole visit
     app.register_blueprint(reservations_api.bp)
     csrf.exempt(reservations_api.bp)  # JSON API: no cookies; the manage token is in the URL
     app.register_blueprint(staff_applications.bp)

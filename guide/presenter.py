@@ -303,7 +303,7 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
     required = sum(1 for p in data["procedures"] if p["status"] == "required")
     event_date = data.get("event_date")
     checklist = data["checklist"]
-    return {"visits": visits, "offices": offices, "required": required,
+    return {"visits": visits, "offices": offices, "required": required, "visit_booking": visit_booking(visits),
             "event_date_display": format_date(dt.date.fromisoformat(event_date), locale)
             if event_date else None,
             "conditional": len(data["procedures"]) - required,
@@ -313,6 +313,16 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
             "due_bases": due_bases(book, event, data, locale),
             "closed_days": closed_day_view(data, locale),
             "often_needed": often_needed(book, data, locale)}
+
+
+def visit_booking(visits: list[dict[str, Any]]) -> dict[str, str] | None:
+    """「まとめて予約」: the city-hall procedures that can be booked, in visit order, and the earliest
+    due date among them (for /reserve/visit); None below two such procedures."""
+    procs = [p for v in visits for p in v["procedures"] if p["reserve"]["available"]]
+    if len(procs) < 2:
+        return None
+    dues = sorted(p["due_date"] for p in procs if p.get("due_date"))
+    return {"procedures": ",".join(p["id"] for p in procs), "due": dues[0] if dues else ""}
 
 
 def _dated(p: dict[str, Any], locale: str) -> dict[str, Any]:

@@ -262,18 +262,20 @@ def _person_filter(email: str | None, phone: str | None):
 
 
 def check_person_limits(catalog: Catalog, reservation: m.Reservation, email: str | None, phone: str | None) -> None:
-    """One active booking per person per service per day, and a daily cap per person."""
+    """One active booking per person per service per day, and a daily cap per person. The other
+    stops of the same visit (まとめて予約) are not counted, and another visit counts as one."""
     who = _person_filter(email, phone)
     if who is None:
         return
-    same_day = list(db.session.scalars(select(m.Reservation).where(
+    same_day = [r for r in db.session.scalars(select(m.Reservation).where(
         who, m.Reservation.day == reservation.day, m.Reservation.id != reservation.id,
-        m.Reservation.status.in_((m.CONFIRMED, m.CHECKED_IN)))))
+        m.Reservation.status.in_((m.CONFIRMED, m.CHECKED_IN))))
+        if reservation.visit_id is None or r.visit_id != reservation.visit_id]
     per_service = Tally(r.service_id for r in same_day)
     rules = catalog.rules
     if per_service[reservation.service_id] >= rules.per_person_per_service_per_day:
         raise BookingError("duplicate_booking", _l("この日には、同じ手続きの予約がすでにあります。予約の変更は、予約確認のページからできます。"))
-    if len(same_day) >= rules.per_person_per_day:
+    if len({("visit", r.visit_id) if r.visit_id is not None else ("one", r.id) for r in same_day}) >= rules.per_person_per_day:
         raise BookingError("daily_limit", _l("1日に予約できるのは%(most)s件までです。", most=rules.per_person_per_day))
 
 

@@ -8,6 +8,8 @@ public site whichever host sent it.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -39,3 +41,14 @@ def manage_url(number: str) -> str:
 
 def manage_api_url(number: str) -> str:
     return external_url("reservations_api.get_reservation", token=manage_token(number))
+
+
+def safe_back(raw: str | None) -> str | None:
+    """``back``: a same-site relative path to a guide result (``/guide/<event>/result?…``) that the
+    booking pages lead back to; None for anything else (another site, a staff page, a trick)."""
+    if not raw or len(raw) > 1800 or any(c in raw for c in "\\\r\n\t") or not raw.startswith("/guide/"):
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme or parts.netloc or raw.startswith("//") or ".." in parts.path:
+        return None
+    return raw

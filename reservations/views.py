@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -58,10 +59,23 @@ def _procedures() -> list[str]:
     return [p for p in dict.fromkeys(request.args.get("procedures", "").split(",")) if p in kb.procedures][:20]
 
 
+def _back() -> str | None:
+    """The guide result the pages lead back to (a same-site /guide/ path; anything else is dropped)."""
+    return links.safe_back(request.args.get("back"))
+
+
 def _carry(**values: object) -> dict[str, object]:
-    """URL values plus the guide's procedures, carried from page to page."""
-    procedures = _procedures()
-    return {**values, **({"procedures": ",".join(procedures)} if procedures else {})}
+    """URL values plus the guide's procedures and result (``back``), carried from page to page."""
+    procedures, back = _procedures(), _back()
+    return {**values, **({"procedures": ",".join(procedures)} if procedures else {}),
+            **({"back": back} if back else {})}
+
+
+def _manage_link(number: str) -> str:
+    """The manage page, carrying the guide result to lead back to when there is one."""
+    url = links.manage_url(number)
+    back = _back()
+    return f"{url}?{urlencode({'back': back})}" if back else url
 
 
 def _service_or_404(service_id: str):
@@ -227,6 +241,7 @@ def reserve():
     errors = {"service": _("予約する手続きを選んでください。")} if "submit" in request.args else {}
     return render_template("reservations/service.html", services=services, from_guide=bool(offered),
                            not_bookable=not_bookable, procedures=",".join(procedures), errors=errors,
+                           result_back=_back(),
                            error_list=_error_list(errors)), (400 if errors else 200)
 
 
@@ -242,7 +257,7 @@ def site(service_id: str):
         return redirect(url_for(".days", service_id=service_id, site_id=sites[0].id, **_carry()))
     errors = {"site": _("行く場所を選んでください。")} if "submit" in request.args else {}
     return render_template("reservations/site.html", service=service, sites=sites, errors=errors,
-                           error_list=_error_list(errors), procedures=",".join(_procedures()),
+                           error_list=_error_list(errors), procedures=",".join(_procedures()), result_back=_back(),
                            back=url_for(".reserve", submit=None, **_carry()) if len(catalog.services_for_procedures(
                                _procedures())) != 1 else url_for("guide.start")), (400 if errors else 200)
 
@@ -423,8 +438,8 @@ def done(number: str):
     d = notify.describe(current_catalog(), r, _locale(), rulebook().kb)
     return render_template("reservations/done.html", r=r, d=d, rows=_summary_rows(r),
                            qr=labelled_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number), "reserve-qr__image"),
-                           manage_url=links.manage_url(r.number), next_services=_next_services(r),
-                           procedures=",".join(_procedures()))
+                           manage_url=_manage_link(r.number), next_services=_next_services(r),
+                           procedures=",".join(_procedures()), result_path=_back())
 
 
 # --- the signed manage link: view, cancel, move ---------------------------------------------------
@@ -448,8 +463,9 @@ def manage(token: str):
     return render_template("reservations/manage.html", r=r, d=d, rows=_summary_rows(r), token=token,
                            qr=labelled_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number), "reserve-qr__image")
                            if changeable else None, changeable=changeable,
-                           moved_to_url=links.manage_url(moved_to.number) if moved_to else None,
-                           moved_to=moved_to, changed=request.args.get("changed") == "1")
+                           moved_to_url=_manage_link(moved_to.number) if moved_to else None,
+                           moved_to=moved_to, changed=request.args.get("changed") == "1", result_path=_back(),
+                           carry=_carry())
 
 
 @bp.route("/reserve/manage/<token>/cancel", methods=["GET", "POST"])
@@ -457,7 +473,7 @@ def manage(token: str):
 def cancel(token: str):
     r = _managed(token)
     if r.status != m.CONFIRMED:
-        return redirect(url_for(".manage", token=token))
+        return redirect(url_for(".manage", token=token, **_carry()))
     problem = None
     if request.method == "POST":
         catalog = current_catalog()
@@ -467,24 +483,24 @@ def cancel(token: str):
             problem = _booking_message(exc)
         else:
             usage.record("reserve", "cancelled", r.service_id)
-            return render_template("reservations/cancelled.html", r=r, rows=_summary_rows(r))
+            return render_template("reservations/cancelled.html", r=r, rows=_summary_rows(r), result_path=_back())
     return render_template("reservations/cancel.html", r=r, rows=_summary_rows(r), token=token, problem=problem,
-                           back=url_for(".manage", token=token)), (422 if problem else 200)
+                           back=url_for(".manage", token=token, **_carry())), (422 if problem else 200)
 
 
 @bp.get("/reserve/manage/<token>/move")
 def move_days(token: str):
     r = _managed(token)
     if r.status != m.CONFIRMED:
-        return redirect(url_for(".manage", token=token))
+        return redirect(url_for(".manage", token=token, **_carry()))
     catalog = current_catalog()
     ctx = _calendar_context(r.service_id, r.site_id, request.args.get("month"), _booked_procedures(r))
     return render_template(
         "reservations/days.html", service=catalog.services[r.service_id], site=catalog.sites[r.site_id], **ctx,
         moving=r, moving_when=_summary_rows(r)[1]["value"],
-        day_url=lambda d: url_for(".move_times", token=token, day=d.isoformat()),
-        month_url=lambda d: url_for(".move_days", token=token, month=f"{d.year}-{d.month:02d}"),
-        back=url_for(".manage", token=token))
+        day_url=lambda d: url_for(".move_times", token=token, day=d.isoformat(), **_carry()),
+        month_url=lambda d: url_for(".move_days", token=token, month=f"{d.year}-{d.month:02d}", **_carry()),
+        back=url_for(".manage", token=token, **_carry()))
 
 
 @bp.route("/reserve/manage/<token>/move/<day>", methods=["GET", "POST"])
@@ -492,7 +508,7 @@ def move_days(token: str):
 def move_times(token: str, day: str):
     r = _managed(token)
     if r.status != m.CONFIRMED:
-        return redirect(url_for(".manage", token=token))
+        return redirect(url_for(".manage", token=token, **_carry()))
     catalog = current_catalog()
     date = _day_or_404(day)
     errors: dict[str, str] = {}
@@ -507,10 +523,10 @@ def move_times(token: str, day: str):
                 errors["start"] = _booking_message(exc)
             else:
                 usage.record("reserve", "moved", new.service_id)
-                return redirect(url_for(".manage", token=links.manage_token(new.number), changed=1))
+                return redirect(url_for(".manage", token=links.manage_token(new.number), changed=1, **_carry()))
     rows = [a for a in _times(r.service_id, r.site_id, date, _booked_procedures(r)) if aware(a.slot.start) != aware(r.start)]
     return render_template(
         "reservations/times.html", service=catalog.services[r.service_id], site=catalog.sites[r.site_id],
         date=date, choices=_time_choices(rows), moving=r, hold_minutes=None, hold_key=None,
         selected=request.form.get("start"), errors=errors, error_list=_error_list(errors),
-        back=url_for(".move_days", token=token, month=f"{date.year}-{date.month:02d}")), (400 if errors else 200)
+        back=url_for(".move_days", token=token, month=f"{date.year}-{date.month:02d}", **_carry())), (400 if errors else 200)
