@@ -34,7 +34,6 @@ from reservations.calendar import day_plan, is_closed
 from reservations.catalog import CrowdingLevel
 from reservations.loader import Catalog
 
-
 # --- now --------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

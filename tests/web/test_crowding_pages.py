@@ -84,7 +84,7 @@ def test_the_level_on_the_page_follows_the_bookings(app, client):
             db.session.add(m.SeatClaim(reservation_id=r.id, counter_id="shimin_ido",
                                        unit_start=start + dt.timedelta(minutes=15 * (k // 6)), seat=k % 6))
         db.session.commit()
-    body = client.get(f"/api/v1/reservations/crowding/shiyakusho?lang=ja").get_json()
+    body = client.get("/api/v1/reservations/crowding/shiyakusho?lang=ja").get_json()
     cells = {c["counter_id"]: c for d in body["days"] if d["date"] == day.isoformat() for c in d["counters"]}
     assert cells["shimin_ido"]["level"] == "busy" and cells["shimin_ido"]["fill_percent"] == 100
     assert cells["kokuho"]["level"] == "quiet"
