@@ -119,8 +119,24 @@ def site(site_id: str):
     counters = [{"id": cid, "name": cat.counters[cid].name.get(lang)} for cid in crowding.site_counters(cat, site_id)]
     return render_template("crowding/site.html", now=now, days=_days(cat, site_id, start, None, lang),
                            counters=counters, levels=cat.crowding.levels if cat.crowding else [],
-                           refresh=REFRESH_SECONDS, other_sites=len(cat.sites) > 1), 200, \
-        {"Cache-Control": "no-store"}
+                           refresh=REFRESH_SECONDS, other_sites=len(cat.sites) > 1,
+                           **_pages(cat, site_id, start, now["at"].date())), 200, {"Cache-Control": "no-store"}
+
+
+def _pages(cat: Catalog, site_id: str, start: dt.date, today: dt.date) -> dict:
+    """Links to the days before and after the ones shown (within today … the booking horizon)."""
+    if cat.crowding is None:
+        return {"earlier_url": None, "later_url": None, "span": 0}
+    span = cat.crowding.days_ahead
+    last = today + dt.timedelta(days=cat.rules.horizon_days)
+    earlier = max(start - dt.timedelta(days=span), today) if start > today else None
+    later = start + dt.timedelta(days=span) if start + dt.timedelta(days=span) <= last else None
+
+    def link(day: dt.date) -> str:
+        return url_for("crowding.site", site_id=site_id, **({"from": day.isoformat()} if day != today else {}))
+
+    return {"earlier_url": link(earlier) if earlier else None, "later_url": link(later) if later else None,
+            "span": span}
 
 
 @bp.get("/embed/crowding/<site_id>")

@@ -152,3 +152,15 @@ def test_hostile_input_is_refused_in_the_readers_language(client, path, status, 
 def test_the_reservation_pages_and_the_hall_displays_link_here(client):
     assert 'href="/crowding"' in client.get("/reserve?lang=ja").get_data(as_text=True)
     assert 'href="/crowding"' in client.get("/display/?lang=ja").get_data(as_text=True)
+
+
+def test_the_days_shown_move_by_the_packs_span_within_the_horizon(client):
+    html = client.get("/crowding/shiyakusho?lang=ja").get_data(as_text=True)
+    today = walkin.today()
+    later = (today + dt.timedelta(days=14)).isoformat()
+    assert f'href="/crowding/shiyakusho?from={later}">次の14日</a>' in html and "前の14日" not in html
+    moved = client.get(f"/crowding/shiyakusho?from={later}&lang=ja").get_data(as_text=True)
+    assert html_problems(moved) == []
+    first_row = re.search(r'<tbody>\s*<tr><th scope="row">(\d{4})年(\d{1,2})月(\d{1,2})日', moved)
+    assert dt.date(*map(int, first_row.groups())) == today + dt.timedelta(days=14)
+    assert 'href="/crowding/shiyakusho">前の14日</a>' in moved
