@@ -40,7 +40,7 @@ from intake.payments.cli import payments_cli
 from intake.payments.service import check_provider as check_payment_provider
 from knowledge.loader import PACKS_DIR, default_pack_name, load_pack
 from reservations import api as reservations_api
-from reservations import display_views, visit_views
+from reservations import crowding_views, display_views, visit_views
 from reservations import views as reservations_views
 from reservations.cli import reservation_problems, reservations_cli
 from reservations.counter_forms import counter_form_problems
@@ -172,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_applications.bp)
     app.register_blueprint(staff_reservations.bp)
     app.register_blueprint(display_views.bp)
+    app.register_blueprint(crowding_views.bp)  # /crowding, its widget /embed/crowding/… and its JSON
     app.register_blueprint(staff_mail.bp)
     app.register_blueprint(content_preview.bp)  # /preview/…: a curator's draft on the residents' pages
     app.register_blueprint(staff_search.bp)

@@ -126,6 +126,40 @@ class Rules(Strict):
     cancel_until_minutes: int = F(default=0, ge=0)  # residents cancel/move up to this long before
 
 
+class CrowdingLevel(Strict):
+    """One expected level of a day (空いている, ふつう, 混んでいる): a day reaches it when the seats
+    already booked reach ``fill_percent`` of the day's seats, or when the past visits of that
+    weekday (walk-in tickets and bookings checked in, per week) reach ``visits_per_window`` per
+    window open that day. ``mark`` is shown beside the name (never colour alone)."""
+
+    id: str = F(pattern=ID)
+    name: Text
+    mark: str = F(min_length=1, max_length=2)
+    fill_percent: int = F(default=0, ge=0, le=100)
+    visits_per_window: float = F(default=0, ge=0, le=1000)
+
+
+class Crowding(Strict):
+    """How busy the coming days are expected to be (reservations/crowding.py): the levels from
+    quiet to busy, how many days are shown and how many past weeks are read; a season named in
+    ``seasons`` raises its days by that many levels (繁忙期)."""
+
+    days_ahead: int = F(default=14, ge=1, le=62)
+    weeks_back: int = F(default=8, ge=1, le=52)
+    levels: list[CrowdingLevel] = F(min_length=2)  # the quietest first; the first has no threshold
+    seasons: dict[str, int] = {}  # season id -> levels raised
+
+    @model_validator(mode="after")
+    def _rising(self) -> Crowding:
+        first = self.levels[0]
+        if first.fill_percent or first.visits_per_window:
+            raise ValueError("the first (quietest) level has no threshold")
+        for a, b in zip(self.levels, self.levels[1:], strict=False):
+            if b.fill_percent <= a.fill_percent or b.visits_per_window <= a.visits_per_window:
+                raise ValueError(f"level '{b.id}' must have higher thresholds than '{a.id}'")
+        return self
+
+
 class ReservationsFile(Strict):
     sites: list[Site] = F(min_length=1)
     counters: list[Counter] = F(min_length=1)
@@ -133,3 +167,4 @@ class ReservationsFile(Strict):
     closures: list[Closure] = []
     seasons: list[Season] = []
     rules: Rules
+    crowding: Crowding | None = None  # none: the crowding page shows the queues now only

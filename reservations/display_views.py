@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request, url_for
 
+from reservations import crowding
 from reservations import queue as walkin
 from reservations.current import catalog as current_catalog
 from reservations.loader import Catalog
@@ -43,12 +44,12 @@ def board(cat: Catalog, site_id: str, now: dt.datetime | None = None) -> dict:
               "at": t.called_at}
              for t in walkin.recently_called(counters, today, SHOWN_CALLS)]
     queues = []
-    for cid in counters:
-        wait = walkin.estimated_wait(cid, today, walkin.fallback_minutes(cat, cid), now=now)
-        issued = walkin.tickets([cid], today)
-        if not issued and not wait.ahead:
+    checked_in = crowding.checked_in_waiting(counters, today)
+    for cid in counters:  # the same figures as the crowding page (walk-ins and bookings checked in)
+        here = crowding.counter_now(cat, cid, today, now, checked_in.get(cid, 0))
+        if not here.issued and not here.waiting:
             continue  # a counter with no walk-ins today is not on the board
-        queues.append({"counter": cat.counters[cid].name.get(lang), "waiting": wait.ahead, "minutes": wait.minutes})
+        queues.append({"counter": cat.counters[cid].name.get(lang), "waiting": here.waiting, "minutes": here.minutes})
     current = [c for c in calls if c["current"]][:SHOWN_CURRENT]
     earlier = [c for c in calls if c not in current][: SHOWN_CALLS - len(current)]
     latest = calls[0] if calls else None
@@ -60,7 +61,7 @@ def board(cat: Catalog, site_id: str, now: dt.datetime | None = None) -> dict:
 @bp.get("/display/")
 def sites():
     cat = current_catalog()
-    return render_template("display/sites.html", sites=[
+    return render_template("display/sites.html", crowding_url=url_for("crowding.index"), sites=[
         {"id": s.id, "name": s.name.get(_locale())} for s in cat.sites.values()])
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from knowledge.loader import PACKS_DIR, KnowledgeBase, default_pack_name, load_pack, read_doc, validate_doc
 from knowledge.yamlfile import KnowledgeError, YamlDoc
-from reservations.catalog import Closure, Counter, Interval, ReservationsFile, Rules, Season, Service, Site
+from reservations.catalog import Closure, Counter, Crowding, Interval, ReservationsFile, Rules, Season, Service, Site
 
 FILENAME = "reservations.yaml"
 
@@ -32,6 +32,7 @@ class Catalog:
     seasons: list[Season]
     rules: Rules
     version: str  # hash of the file's bytes: changes whenever the file does
+    crowding: Crowding | None = None  # the expected levels of the coming days (None: not shown)
 
     def counter_for(self, service_id: str, site_id: str) -> Counter | None:
         """The counter where ``service_id`` is done at ``site_id`` (None: not offered there)."""
@@ -96,6 +97,7 @@ def load_catalog(name: str | None = None, packs_dir: Path = PACKS_DIR, kb: Knowl
         seasons=list(data.seasons),
         rules=data.rules,
         version=hashlib.sha256(path.read_bytes()).hexdigest()[:16],
+        crowding=data.crowding,
     )
 
 
@@ -143,6 +145,8 @@ def _check(doc: YamlDoc, data: ReservationsFile, kb: KnowledgeBase, problems: li
         if len(set(s.procedures)) != len(s.procedures):
             problems.append(doc.problem(("services", i, "procedures"), "a procedure is listed twice"))
 
+    _check_crowding(doc, data, problems)
+
     for i, closure in enumerate(data.closures):
         for j, sid in enumerate(closure.sites):
             if sid not in sites:
@@ -172,6 +176,23 @@ def _check(doc: YamlDoc, data: ReservationsFile, kb: KnowledgeBase, problems: li
             if quotas.web > windows or quotas.phone > windows:
                 loc = ("seasons", i, "quotas" if cid in season.quotas else "windows", cid)
                 problems.append(doc.problem(loc, f"a channel quota of '{cid}' exceeds its {windows} window(s) in this season"))
+
+
+def _check_crowding(doc: YamlDoc, data: ReservationsFile, problems: list[str]) -> None:
+    if data.crowding is None:
+        return
+    seasons = {s.id for s in data.seasons}
+    for sid, raised in data.crowding.seasons.items():
+        if sid not in seasons:
+            problems.append(doc.problem(("crowding", "seasons", sid), f"unknown season '{sid}'"))
+        if not 0 <= raised < len(data.crowding.levels):
+            problems.append(doc.problem(("crowding", "seasons", sid),
+                                        f"raises by 0 to {len(data.crowding.levels) - 1} levels"))
+    seen: set[str] = set()
+    for i, level in enumerate(data.crowding.levels):
+        if level.id in seen:
+            problems.append(doc.problem(("crowding", "levels", i, "id"), f"duplicate id '{level.id}'"))
+        seen.add(level.id)
 
 
 def _no_overlap(doc: YamlDoc, loc: tuple, hours: dict[str, list[Interval]], problems: list[str]) -> None:

@@ -63,9 +63,37 @@ def _schemas() -> dict[str, Any]:
         "CreatedReservation": _obj(["number", "manage_url"], number=TEXT, manage_url=TEXT, page_url=TEXT,
                                    start=MOMENT, end=MOMENT),
         "Reservation": reservation,
+        "Crowding": _crowding(),
         "MoveReservationRequest": {"type": "object", "required": ["start"],
                                    "properties": {"start": MOMENT, "site_id": ID, "locale": {"enum": ["ja", "en"]}}},
     }
+
+
+def _crowding() -> dict[str, Any]:
+    """混雑状況 of one site (reservations/crowding.py): now, and the expected level of the coming days."""
+    count = {"type": "integer", "minimum": 0}
+    now = _obj(["counter_id", "counter", "waiting", "walk_ins", "checked_in", "minutes"], counter_id=TEXT, counter=TEXT,
+               waiting={**count, "description": "people waiting now: walk_ins + checked_in"},
+               walk_ins={**count, "description": "walk-in tickets waiting"},
+               checked_in={**count, "description": "bookings checked in and not finished"},
+               minutes={**count, "description": "the estimated wait of someone who comes now"})
+    level = _obj(["id", "name", "mark"], id=TEXT, name=TEXT,
+                 mark={"type": "string", "description": "a symbol shown beside the name"})
+    cell = _obj(["counter_id", "level", "name", "fill_percent", "visits_per_window", "raised_by"], counter_id=TEXT,
+                level={**TEXT, "description": "a level id of `levels`"}, name=TEXT,
+                fill_percent={"type": "integer", "minimum": 0, "maximum": 100,
+                              "description": "the day's seats booked already"},
+                visits_per_window={"type": "number", "minimum": 0,
+                                   "description": "past visits of this weekday, per window open that day"},
+                raised_by={**count, "description": "levels added by the season (繁忙期)"})
+    day = _obj(["date", "closed", "season", "counters"], date=DATE,
+               closed={"type": ["string", "null"], "description": "why the site is closed that day"},
+               season={"type": ["string", "null"], "description": "the season that raised the day"},
+               counters={"type": "array", "items": cell})
+    return {**_obj(["site_id", "site", "at", "closed_today", "now", "levels", "days"], site_id=TEXT, site=TEXT,
+                   at=MOMENT, closed_today={"type": ["string", "null"]}, now={"type": "array", "items": now},
+                   levels={"type": "array", "items": level, "description": "quietest first (the pack's crowding:)"},
+                   days={"type": "array", "items": day}), "additionalProperties": False}
 
 
 def _paths() -> dict[str, Any]:
@@ -105,6 +133,14 @@ def _paths() -> dict[str, Any]:
                                      "429": _err("too many requests"), **refused}},
             "patch": move},
         "/api/v1/reservations/manage/{token}/move": {"post": {**move, "operationId": "moveReservationPost"}},
+        "/api/v1/reservations/crowding/{site_id}": {"get": {
+            "operationId": "getCrowding", "summary": "混雑状況: waiting now, and the expected level of the coming days",
+            "parameters": [{"name": "site_id", "in": "path", "required": True, "schema": ID},
+                           {"name": "from", "in": "query", "required": False, "schema": DATE,
+                            "description": "the first day shown (today by default; up to the booking horizon)"},
+                           lang],
+            "responses": {"200": _json(_ref("Crowding"), "the site's counters now and in the coming days"),
+                          "400": _err("bad_date or date_out_of_range"), "404": _err("unknown_site")}}},
     }
 
 

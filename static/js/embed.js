@@ -1,5 +1,6 @@
 // The widget snippet for the city's homepage (docs/embedding.md):
-//   <script src="https://<guide>/embed.js" data-widget="events|search|guide" data-event="moving_in"
+//   <script src="https://<guide>/embed.js" data-widget="events|search|guide|crowding" data-event="moving_in"
+//           data-site="shiyakusho" (crowding: a site id of reservations.yaml)
 //           data-lang="ja|easy|en|zh|ko|vi|pt" async></script>
 // finds its own <script> element, puts an iframe of the widget right after it (from the origin
 // this script was loaded from) and sizes the iframe to its content: the framed page posts
@@ -10,16 +11,16 @@
   var TYPE = "guide-widget:height";
   var MIN_HEIGHT = 120;
   var MAX_HEIGHT = 6000;
-  var WIDGETS = { events: "/embed/events", search: "/embed/search", guide: "/embed/guide/" };
+  var WIDGETS = { events: "/embed/events", search: "/embed/search", guide: "/embed/guide/", crowding: "/embed/crowding/" };
   // the frame's accessible name before its page loads, per language of the site (core/languages.py)
   var TITLES = {
-    ja: { events: "くらしの手続きガイド：できごとを選ぶ", search: "手続きを探す", guide: "くらしの手続きガイド" },
-    easy: { events: "てつづきの あんない：できごとを えらぶ", search: "てつづきを さがす", guide: "てつづきの あんない" },
-    en: { events: "Procedures guide: choose a life event", search: "Find a procedure", guide: "Procedures guide" },
-    zh: { events: "手续指南：选择生活事项", search: "查找手续", guide: "手续指南" },
-    ko: { events: "절차 안내: 생활 사건 선택", search: "절차 찾기", guide: "절차 안내" },
-    vi: { events: "Hướng dẫn thủ tục: chọn sự kiện", search: "Tìm thủ tục", guide: "Hướng dẫn thủ tục" },
-    pt: { events: "Guia de procedimentos: escolha um evento", search: "Buscar procedimento", guide: "Guia de procedimentos" }
+    ja: { events: "くらしの手続きガイド：できごとを選ぶ", search: "手続きを探す", guide: "くらしの手続きガイド", crowding: "窓口の混雑状況" },
+    easy: { events: "てつづきの あんない：できごとを えらぶ", search: "てつづきを さがす", guide: "てつづきの あんない", crowding: "まどぐちの こみぐあい" },
+    en: { events: "Procedures guide: choose a life event", search: "Find a procedure", guide: "Procedures guide", crowding: "How busy the counters are" },
+    zh: { events: "手续指南：选择生活事项", search: "查找手续", guide: "手续指南", crowding: "窗口拥挤情况" },
+    ko: { events: "절차 안내: 생활 사건 선택", search: "절차 찾기", guide: "절차 안내", crowding: "창구 혼잡 상황" },
+    vi: { events: "Hướng dẫn thủ tục: chọn sự kiện", search: "Tìm thủ tục", guide: "Hướng dẫn thủ tục", crowding: "Mức đông tại quầy" },
+    pt: { events: "Guia de procedimentos: escolha um evento", search: "Buscar procedimento", guide: "Guia de procedimentos", crowding: "Movimento nos balcões" }
   };
   var ALIASES = { "zh-hans": "zh", "zh-cn": "zh", "pt-br": "pt" };
 
@@ -51,14 +52,16 @@
     }
     var widget = script.getAttribute("data-widget");
     var event = script.getAttribute("data-event") || "";
+    var site = script.getAttribute("data-site") || "";
     var lang = language(script.getAttribute("data-lang"));
-    if (!Object.prototype.hasOwnProperty.call(WIDGETS, widget) || (widget === "guide" && !/^[a-z0-9_]+$/.test(event))) {
+    if (!Object.prototype.hasOwnProperty.call(WIDGETS, widget) || (widget === "guide" && !/^[a-z0-9_]+$/.test(event)) ||
+        (widget === "crowding" && !/^[a-z0-9_]+$/.test(site))) {
       return;
     }
     script.setAttribute("data-widget-ready", "1");
     var origin = new URL(script.src, document.baseURI).origin;
     var frame = document.createElement("iframe");
-    frame.src = origin + WIDGETS[widget] + (widget === "guide" ? event : "") + "?lang=" + lang;
+    frame.src = origin + WIDGETS[widget] + (widget === "guide" ? event : widget === "crowding" ? site : "") + "?lang=" + lang;
     frame.title = script.getAttribute("data-title") || TITLES[lang][widget];
     frame.setAttribute("width", "100%");
     frame.setAttribute("height", String(widget === "search" ? 200 : 600));

@@ -11,6 +11,7 @@ from tests.conftest import fresh_client, reset_process_state
 RESERVATION_PATHS = {
     "/api/v1/reservations/services", "/api/v1/reservations/availability", "/api/v1/reservations",
     "/api/v1/reservations/manage/{token}", "/api/v1/reservations/manage/{token}/move",
+    "/api/v1/reservations/crowding/{site_id}",
 }
 
 

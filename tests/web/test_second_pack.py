@@ -108,6 +108,9 @@ def test_every_other_public_page_of_the_second_city(minato):
     assert "みなと市役所" in site
     page(client, "/display/")
     page(client, "/display/shiyakusho")
+    crowding = page(client, "/crowding/shiyakusho")  # the pack's own levels and counters
+    assert "みなと市役所 の混雑状況" in crowding and "市民課 住民異動（転入・転出）" in crowding and "空いている" in crowding
+    assert "みなと市役所" in page(client, "/embed/crowding/shiyakusho?lang=ja")
     # search reads this city's pack only (it has no readings or aliases: names and keywords)
     found = page(client, "/search?q=%E8%BB%A2%E5%85%A5")  # 転入
     assert 'href="/procedures/tennyu_todoke"' in found
