@@ -12,9 +12,24 @@ import pytest
 import time_machine
 
 from intake import devca, links
-from tests.api.applying import ca, honnin_fields, trusted  # noqa: F401  (fixtures)
+from tests.api.applying import honnin_fields
 
 SIGNER_OPERATIONS = {("/api/v1/applications/{id}/signing", "get"), ("/api/v1/applications/{id}/signature", "post")}
+
+
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory):
+    return devca.make_dev_ca(tmp_path_factory.mktemp("signer-app-devca"))
+
+
+@pytest.fixture
+def trusted(app, ca):
+    """Trust the development CA for this test only."""
+    old = (app.config["JPKI_TRUST_ANCHORS"], app.config["JPKI_CRL_SOURCES"])
+    app.config["JPKI_TRUST_ANCHORS"] = str(ca.directory / "trust-anchors.pem")
+    app.config["JPKI_CRL_SOURCES"] = f"{ca.directory / 'root-crl.pem'},{ca.directory / 'intermediate-crl.pem'}"
+    yield ca
+    app.config["JPKI_TRUST_ANCHORS"], app.config["JPKI_CRL_SOURCES"] = old
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +107,11 @@ def _one_time_key(app, app_id: str) -> str:
         return links.signing_key(app_id, db.session.get(Application, app_id).payload)
 
 
-def _signature(ca, payload_b64: str) -> dict:
-    card = ca.issue_signing_cert("加古川 花子", "兵庫県加古川市加古川町北在家2000", dt.date(1985, 4, 1), "2")
-    ca.write_crls()
+def _signature(authority, payload_b64: str) -> dict:
+    card = authority.issue_signing_cert("加古川 花子", "兵庫県加古川市加古川町北在家2000", dt.date(1985, 4, 1), "2")
+    authority.write_crls()
     return {"certificate": card.pem, "signature": base64.b64encode(card.sign(base64.b64decode(payload_b64))).decode(),
-            "chain": ca.chain_pems}
+            "chain": authority.chain_pems}
 
 
 def _response_schema(doc, path, method, status):

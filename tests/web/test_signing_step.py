@@ -83,7 +83,7 @@ def test_without_a_signer_app_setting_only_the_values_to_copy_are_shown(app, cli
 
 
 def test_the_page_asks_whether_the_signature_arrived(app, client, settings):
-    app_id, sign_path = _signing_page(client)
+    app_id, _sign_path = _signing_page(client)
     state = client.get(f"/apply/d/{app_id}/sign/state")
     assert state.status_code == 200 and state.get_json() == {"signed": False, "error": None, "next_url": None}
     assert client.application.test_client().get(f"/apply/d/{app_id}/sign/state").status_code == 404  # not this browser's
