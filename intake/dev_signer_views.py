@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 
-from flask import Blueprint, abort, g, redirect, render_template, request
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from core.city import city
@@ -62,7 +62,8 @@ def dev_signer():
     except AppError as exc:
         return _page(values, error=exc.text(), status=exc.status)
     shown = json.dumps(json.loads(application.payload), ensure_ascii=False, indent=2)
-    return _page(values | {"return_url": task["return_url"]}, task | {"shown": shown})
+    return _page(values | {"return_url": task["return_url"]},
+                 task | {"shown": shown, "back": url_for("intake.sign", app_id=application.id)})
 
 
 @bp.post("/dev/signer")
@@ -79,4 +80,4 @@ def dev_sign():
                                     "chain": ca.chain_pems})
     except AppError as exc:
         return _page(values, error=exc.text(), status=exc.status)
-    return redirect(signer.return_url(application), 303)
+    return redirect(url_for("intake.sign", app_id=application.id), 303)  # the return URL's page, on this host

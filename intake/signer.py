@@ -149,7 +149,8 @@ def template() -> str:
     configured = current_app.config.get("SIGNER_APP_URL_TEMPLATE") or ""
     if configured:
         return configured
-    return public_base_url() + DEV_SIGNER_TEMPLATE if dev_signer_on() else ""
+    # relative: the development signer is this site, whatever host the developer serves it on
+    return DEV_SIGNER_TEMPLATE if dev_signer_on() else ""
 
 
 def fill(template_text: str, values: dict[str, str]) -> str:
@@ -168,6 +169,11 @@ class SigningLink:
     return_url: str
     app_url: str  # "" when no signer app link is configured
     minutes: int
+
+    @property
+    def qr_url(self) -> str:
+        """What the QR code holds: the link, absolute (a camera knows no site to be relative to)."""
+        return self.app_url if ":" in self.app_url.split("?", 1)[0] else public_base_url() + self.app_url
 
 
 def link(application: Application) -> SigningLink:

@@ -398,7 +398,7 @@ def sign(app_id: str):
     name = current_app.config.get("SIGNER_APP_NAME") or (
         _t("開発用の署名アプリ") if signer.dev_signer_on() and not current_app.config.get("SIGNER_APP_URL_TEMPLATE")
         else _t("署名アプリ"))
-    qr = labelled_qr(link.app_url, _t("%(app)sを開くQRコード", app=name), "qr__image signing-qr") if link.app_url else None
+    qr = labelled_qr(link.qr_url, _t("%(app)sを開くQRコード", app=name), "qr__image signing-qr") if link.app_url else None
     return render_template("intake/sign.html", form=form, app=app, error=error, link=link, app_name=name, qr=qr,
                            digest=hashlib.sha256(payload).hexdigest(),
                            digest_info=base64.b64encode(jpki.digest_info(payload)).decode(),

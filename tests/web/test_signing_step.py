@@ -94,7 +94,9 @@ def _dev_link(client, settings) -> tuple[str, str, str]:
     app_id, sign_path = _signing_page(client)
     html = client.get(sign_path).get_data(as_text=True)
     assert "開発用の署名アプリを開く" in html
-    return app_id, sign_path, _app_link(html)
+    link = _app_link(html)
+    assert link.startswith("/dev/signer?")  # the documented default: this site, whatever its host
+    return app_id, sign_path, link
 
 
 def test_the_development_signer_plays_the_app_and_returns_to_the_application(app, client, settings):
