@@ -116,9 +116,12 @@ def test_the_development_signer_plays_the_app_and_returns_to_the_application(app
     assert "署名を確認しました" in phone.get(path_of(back.location)).get_data(as_text=True)
     state = phone.get(f"/apply/d/{app_id}/sign/state").get_json()
     assert state["signed"] is True and state["next_url"].endswith("/submit")
-    # the same link again: a replay, refused clearly
+    # the same link again, or the same form sent again: a replay, refused clearly
     again = phone.get(path_of(link))
     assert again.status_code == 409 and "すでに署名があります" in again.get_data(as_text=True)
+    resent = phone.post("/dev/signer", data={**{k: v[0] for k, v in parse_qs(parts.query).items()},
+                                             "csrf_token": csrf_from(html)})
+    assert resent.status_code == 409 and "すでに署名があります" in resent.get_data(as_text=True)
 
 
 def test_the_development_signer_refuses_hostile_links(app, client, settings):
