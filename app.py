@@ -29,7 +29,7 @@ from guide.cli import feedback_cli, knowledge_cli, rules_cli
 from guide.generations import record_generation
 from guide.search_openapi import add_search_api
 from intake import api as intake_api
-from intake import backoffice
+from intake import backoffice, dev_signer_views
 from intake import views as intake_views
 from intake.backoffice_cli import backoffice_cli
 from intake.cli import applications_cli, jpki_cli
@@ -160,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(intake_views.bp)
     app.register_blueprint(intake_api.bp)
     csrf.exempt(intake_api.bp)  # JSON API: no cookies or forms to forge
+    app.register_blueprint(dev_signer_views.bp)  # /dev/signer: 404 unless JPKI_DEV_SIGNER (never in production)
     app.register_blueprint(backoffice.bp)
     csrf.exempt(backoffice.bp)  # bearer tokens, no cookies
     app.register_blueprint(payment_views.bp)

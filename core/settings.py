@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -20,6 +21,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
 MIN_SECRET_KEY = 32  # characters of a production SECRET_KEY
+SIGNER_PLACEHOLDERS = ("fetch_url", "key", "signature_url", "return_url")
+UNSAFE_SCHEMES = {"javascript", "data", "vbscript", "file", "blob"}
 DEV_KEY_FILE_NAME = "data-keys"  # the development key file core.crypto generates under the instance folder
 
 
@@ -137,6 +140,19 @@ class Settings(BaseSettings):
                                     "signing certificates (for the re-check at approval).")
     JPKI_DEV_SIGNER: str = Field("0", description="Development only: `1` shows a button that signs with the dev "
                                  "CA's test card (`INSTANCE_PATH/dev-ca`), or the dev CA's directory.")
+    SIGNER_APP_URL_TEMPLATE: str = Field("", description="The link (and QR code) of the signing step that opens "
+                                         "the residents' signer app: a URL or an app's own scheme with the "
+                                         "placeholders `{fetch_url}` (GET: what to sign), `{key}` (the one-time key, "
+                                         "sent as X-Application-Key), `{signature_url}` (POST: the signature) and "
+                                         "`{return_url}` (back to the application), each percent-encoded; e.g. "
+                                         "`signer-app://sign?fetch={fetch_url}&key={key}&return={return_url}`. "
+                                         "Empty: with JPKI_DEV_SIGNER on, the development signer "
+                                         "`/dev/signer?fetch_url={fetch_url}&key={key}&return_url={return_url}`; "
+                                         "otherwise no link (the page shows the values to copy).")
+    SIGNER_APP_NAME: str = Field("", description="The signer app's name as residents know it, shown on the signing "
+                                 "step (e.g. the vendor's app name). Empty: 「署名アプリ」 in the page's language.")
+    SIGNING_KEY_MINUTES: int = Field(30, ge=1, le=1440, description="How long the one-time key of the signing "
+                                     "step's link opens the application for the signer app.")
     DRAFT_LINK_DAYS: int = Field(30, ge=1, description="A resumable draft link lives this many days.")
     UPLOAD_DIR: str = Field("", description="Where attachments are stored (empty: `INSTANCE_PATH/uploads`).")
     UPLOAD_RETENTION_HOURS: int = Field(6, ge=1, description="Uploads no application claimed are deleted after "
@@ -187,6 +203,20 @@ class Settings(BaseSettings):
             if parts.scheme not in ("http", "https") or not parts.netloc:
                 raise ValueError("must be an http(s) URL such as https://guide.example.lg.jp")
         return value.rstrip("/")
+
+    @field_validator("SIGNER_APP_URL_TEMPLATE")
+    @classmethod
+    def _signer_template(cls, value: str) -> str:
+        if value:
+            scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+            if not re.fullmatch(r"[a-z][a-z0-9+.-]*", scheme) or scheme in UNSAFE_SCHEMES:
+                raise ValueError("must start with a scheme such as https:// or the app's own (not javascript:, data:)")
+            if "{fetch_url}" not in value:
+                raise ValueError("must contain {fetch_url}")
+            unknown = set(re.findall(r"\{([^{}]*)\}", value)) - set(SIGNER_PLACEHOLDERS)
+            if unknown:
+                raise ValueError(f"unknown placeholder(s) {sorted(unknown)}; known: {list(SIGNER_PLACEHOLDERS)}")
+        return value
 
     @field_validator("REDIS_URL")
     @classmethod
@@ -241,6 +271,8 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(f"DATA_KEYS is not set and DATA_KEY_FILE is the development key file {dev_file}")
     if not settings.PUBLIC_BASE_URL:
         problems.append("PUBLIC_BASE_URL is not set: links in e-mails would follow the request's Host header")
+    if settings.JPKI_DEV_SIGNER.strip().lower() not in ("", "0", "false", "no", "off"):
+        problems.append("JPKI_DEV_SIGNER is on: the development signer (test cards) is for development only")
     return problems
 
 
@@ -270,7 +302,7 @@ def markdown() -> str:
         "Every setting is an environment variable (empty counts as unset). "
         "A production start (`ENV=production`, or `FORCE_HTTPS=1` unless `ENV=development`) refuses: "
         "SECRET_KEY missing or short, the sandbox payment provider, a webhook secret derived from "
-        "SECRET_KEY, the development data-key file, a missing PUBLIC_BASE_URL. "
+        "SECRET_KEY, the development data-key file, a missing PUBLIC_BASE_URL, the development signer on. "
         "The message lists every problem at once.",
         "",
         "`PROMETHEUS_MULTIPROC_DIR` is read by prometheus_client and `gunicorn.conf.py` themselves "

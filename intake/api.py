@@ -2,29 +2,26 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
 
 import jsonschema_rs
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.db import db
 from core.errors import AppError, refusal_response
-from core.i18n import lazy_message
 from core.japan_time import JST
 from core.pack import rulebook
 from core.security import limiter
 from core.uploads import draft_caps, upload_limit
-from intake import applications, jpki, links, resident_actions, workflow
+from intake import applications, jpki, links, resident_actions, signer, workflow
 from intake.forms import Form, load_forms, to_json_schema
 from intake.models import Application
-from intake.signature_check import read_files
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -43,7 +40,6 @@ MESSAGES = {  # jsonschema error kind -> what the resident should do
 }
 CHECK_INPUT = _l("入力内容を確認してください。")
 NO_APPLICATION = _l("申請が見つかりません。")
-ALREADY_SIGNED = _l("この申請には、すでに署名があります。")
 ONLINE_PROCEDURE = {"procedure_id": _l("オンラインで申請できる手続きを指定してください。")}
 
 
@@ -126,51 +122,21 @@ def _keyed(app_id: str) -> Application | None:
 
 @bp.get("/applications/<app_id>/signing")
 def signing(app_id: str):
-    """What the signer app fetches for a draft made on the web (the id is in the page's app link):
-    the bytes to sign and their DigestInfo, once the resident has confirmed the review page."""
-    application = _keyed(app_id)
-    if application is None:
-        raise AppError("not_found", NO_APPLICATION, 404)
-    if applications.is_signed(application) or application.status not in (workflow.DRAFT, workflow.CORRECTION):
-        raise AppError("already_signed", ALREADY_SIGNED, 409)
-    if not application.payload:
-        raise AppError("not_ready", _l("申請内容の確認がまだです。確認のページで「署名へ進む」を押してください。"), 409)
-    payload = application.payload.encode("utf-8")
-    return jsonify({"id": application.id, "status": application.status, "signing": {
-        "payload": base64.b64encode(payload).decode(),
-        "digest_info": base64.b64encode(jpki.digest_info(payload)).decode()}})
+    """What the signer app fetches (the fetch URL of the signing step's link, its one-time key in
+    X-Application-Key; or the draft's key): the bytes to sign, their DigestInfo and SHA-256, where
+    to post the signature and where the resident goes back to."""
+    application = signer.authorize(app_id, request.headers.get(signer.KEY_HEADER))
+    form = _form(application.procedure_id)
+    locale = getattr(g, "locale", "ja")
+    return jsonify(signer.signing_task(application, form.procedure.name.get(locale) if form else None))
 
 
 @bp.post("/applications/<app_id>/signature")
 def sign_application(app_id: str):
-    application = _keyed(app_id)
-    if application is None:
-        raise AppError("not_found", NO_APPLICATION, 404)
-    if application.status not in (workflow.DRAFT, workflow.CORRECTION) or applications.is_signed(application):
-        raise AppError("already_signed", ALREADY_SIGNED, 409)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("certificate"), str) \
-            or not isinstance(body.get("signature"), str):
-        raise AppError("invalid_request", _l("署名と証明書を送ってください。"),
-                       fields={"certificate": _l("PEM 形式の証明書を送ってください。"),
-                               "signature": _l("Base64 の署名を送ってください。")})
-    try:
-        signature = base64.b64decode(body["signature"], validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise AppError("invalid_request", _l("署名の形式が正しくありません。"),
-                       fields={"signature": _l("Base64 で送ってください。")}) from exc
-    chain = [c for c in body.get("chain") or [] if isinstance(c, str)]
-    anchors = read_files("JPKI_TRUST_ANCHORS")
-    if not anchors:
-        raise AppError("signature_unavailable", _l("いまは電子署名を確認できません。時間をおいてお試しください。"), 503)
-    now = dt.datetime.now(dt.UTC)
-    result = jpki.verify_signature(application.payload.encode("utf-8"), signature, body["certificate"], chain,
-                                   trust_roots=anchors, crls=read_files("JPKI_CRL_SOURCES"), moment=now)
-    resident_actions.record_signature(application, result, body["certificate"], body["signature"], now, chain)
-    if not result.ok:  # read in the request's language
-        raise AppError(result.code or "signature_invalid",
-                       lazy_message(result.message) if result.message else _l("署名を確認できませんでした。"), 422)
-    return jsonify({"status": "signed", "signer": result.signer, "identity": applications.identity(application)})
+    application = signer.authorize(app_id, request.headers.get(signer.KEY_HEADER))
+    signed = signer.accept(application, request.get_json(silent=True))
+    return jsonify({"status": "signed", "signer": signed.signer, "identity": signed.identity,
+                    "return_url": signer.return_url(application)})
 
 
 # --- attachments, submit, status (API clients) ----------------------------------------------------

@@ -7,6 +7,8 @@ webhook or a request with a forged Host still points residents at the public sit
 """
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
@@ -86,3 +88,35 @@ def read_upload_draft_token(token: object, procedure_id: str) -> str | None:
     if not (isinstance(value, list) and len(value) == 2 and value[1] == procedure_id and isinstance(value[0], str)):
         return None
     return value[0]
+
+
+SIGNING_SALT = "application-signing"  # the one-time key of the signing step's link (signer app)
+
+
+def _signing_serializer(application_id: str) -> URLSafeTimedSerializer:
+    # the id is in the salt: a key opens one application only, and stays short for the QR code
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"{SIGNING_SALT}:{application_id}")
+
+
+def _payload_tag(payload: str) -> str:
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
+
+
+def signing_key(application_id: str, payload: str) -> str:
+    """The key the signing step's link hands to the signer app: it opens this application's
+    signing for these bytes only, until it is signed or SIGNING_KEY_MINUTES have passed."""
+    return _signing_serializer(application_id).dumps(_payload_tag(payload))
+
+
+def read_signing_key(application_id: str, key: str | None, payload: str | None) -> str:
+    """"ok", "expired", "replaced" (made for other bytes: the answers changed since) or "bad"."""
+    if not key or len(key) > 200 or not payload:
+        return "bad"
+    serializer = _signing_serializer(application_id)
+    try:
+        tag = serializer.loads(key, max_age=current_app.config.get("SIGNING_KEY_MINUTES", 30) * 60)
+    except SignatureExpired:
+        return "expired"
+    except BadSignature:
+        return "bad"
+    return "ok" if tag == _payload_tag(payload) else "replaced"

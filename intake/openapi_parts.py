@@ -2,9 +2,12 @@
 factory in app.py, merged by ``guide.openapi``). Plain Python: statuses come from ``intake.workflow``."""
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import hashlib
 from typing import Any
 
-from intake import workflow
+from intake import jpki, workflow
 
 TEXT = {"type": "string"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -33,6 +36,55 @@ def _obj(required: list[str], **props: Any) -> dict[str, Any]:
 
 def _path(name: str, description: str) -> dict[str, Any]:
     return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+
+
+def _example_payload() -> bytes:
+    return jpki.canonical_payload(EXAMPLE_ID, "honnin_tsuchi", {"applicant_family_name": "市民",
+                                                                "applicant_given_name": "花子"},
+                                  {}, dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC))
+
+
+EXAMPLE_ID = "0b7e4a52-7c3e-4d8e-9a51-2f0c6f1d9e10"
+EXAMPLE_BASE = "https://guide.example.lg.jp"
+EXAMPLE_KEY = "ImM0ZjFhOWIyZTNkNDU2Nzg5MGFiY2RlZiI.Z3x9qA.q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9"
+SIGNER_APP = (
+    "How a resident's smartphone signer app is connected (no code: settings only). The signing step of a "
+    "draft made on the web shows a link and a QR code built from SIGNER_APP_URL_TEMPLATE, e.g. "
+    "`signer-app://sign?fetch={fetch_url}&key={key}&return={return_url}`, with these placeholders, each "
+    "percent-encoded: `{fetch_url}` (GET it, sending the key as X-Application-Key: what to sign), `{key}` "
+    "(one-time: it opens this application's signing for these bytes only, until they are signed or "
+    "SIGNING_KEY_MINUTES pass), `{signature_url}` (POST the signature there, with the same key) and "
+    "`{return_url}` (open it when done: the resident's browser shows the result). The app signs the "
+    "payload (RSA PKCS#1 v1.5, SHA-256; the DigestInfo is given for cards that sign a digest) with the "
+    "My Number Card's 署名用電子証明書 and posts the certificate (and the intermediates it has). "
+    "Refusals: 404 wrong key or unknown id, 410 the link's key expired, 409 signed already (a replay) "
+    "or the answers changed since the key was made, 422 the signature or the certificate path failed.")
+
+
+def _signer_examples() -> dict[str, Any]:
+    payload = _example_payload()
+    return {
+        "task": {"id": EXAMPLE_ID, "status": "draft", "procedure": {"id": "honnin_tsuchi", "name": "本人通知制度の登録"},
+                 "signing": {"payload": base64.b64encode(payload).decode(),
+                             "digest_info": base64.b64encode(jpki.digest_info(payload)).decode(),
+                             "sha256": hashlib.sha256(payload).hexdigest()},
+                 "signature_url": f"{EXAMPLE_BASE}/api/v1/applications/{EXAMPLE_ID}/signature",
+                 "return_url": f"{EXAMPLE_BASE}/apply/d/{EXAMPLE_ID}/sign"},
+        "signature": {"certificate": "-----BEGIN CERTIFICATE-----\nMIIF…\n-----END CERTIFICATE-----\n",
+                      "signature": "kW3m9yQ0c2lnbmF0dXJlLWJ5dGVzLWJhc2U2NA==",
+                      "chain": ["-----BEGIN CERTIFICATE-----\nMIIE…\n-----END CERTIFICATE-----\n"]},
+        "signed": {"status": "signed",
+                   "signer": {"name": "市民 花子", "address": "〇〇県〇〇市〇〇町1-2-3", "birth_date": "1985-04-01",
+                              "sex": "2"},
+                   "identity": {"name": True, "address": True, "birth_date": True, "sex": None},
+                   "return_url": f"{EXAMPLE_BASE}/apply/d/{EXAMPLE_ID}/sign"},
+        "expired": {"error": {"code": "signing_key_expired", "message": "署名用のリンクの有効期限が切れました。"
+                              "申請のページに戻り、新しいリンクから署名してください。"}},
+        "replayed": {"error": {"code": "already_signed", "message": "この申請には、すでに署名があります。"}},
+        "not_found": {"error": {"code": "not_found", "message": "申請が見つかりません。"}},
+        "untrusted": {"error": {"code": "certificate_untrusted",
+                                "message": "署名用電子証明書として確認できませんでした。"}},
+    }
 
 
 LABEL = _obj(["ja", "en"], ja=TEXT, en=TEXT)
@@ -94,7 +146,21 @@ def _schemas() -> dict[str, Any]:
             "certificate": {"type": "string", "description": "署名用電子証明書, PEM"},
             "signature": {"type": "string", "contentEncoding": "base64"},
             "chain": {"type": "array", "items": TEXT, "description": "intermediate certificates, PEM"}}},
-        "Signed": _obj(["status", "signer"], status={"const": "signed"}, signer=signer, identity=identity),
+        "Signed": _obj(["status", "signer"], status={"const": "signed"}, signer=signer, identity=identity,
+                       return_url={"type": "string", "description": "where the signer app sends the resident back"}),
+        "SigningTask": {**_obj(
+            ["id", "status", "procedure", "signing", "signature_url", "return_url"],
+            id=TEXT, status={"enum": ["draft", "correction"]},
+            procedure=_obj(["id", "name"], id=TEXT, name={"type": "string", "description": "in the request's language"}),
+            signing=_obj(["payload", "digest_info", "sha256"],
+                         payload={"type": "string", "contentEncoding": "base64",
+                                  "description": "the bytes to sign: RFC 8785 JSON of the application; show it"},
+                         digest_info={"type": "string", "contentEncoding": "base64",
+                                      "description": "DER DigestInfo (SHA-256) of the payload"},
+                         sha256={"type": "string", "pattern": "^[0-9a-f]{64}$"}),
+            signature_url={"type": "string", "description": "POST the signature here (same key)"},
+            return_url={"type": "string", "description": "open it when done: back to the application"}),
+            "description": "What a signer app fetches with the signing step's link (" + "tag signer-app)."},
         "Submitted": _obj(["status", "receipt_number", "status_url"], status={"const": "submitted"},
                           receipt_number=TEXT, status_url=TEXT),
         "PaymentRequired": {"type": "object", "required": ["error"], "properties": {
@@ -137,6 +203,14 @@ def _application_paths() -> dict[str, Any]:
     app_id = _path("id", "the application id (UUID) from POST /api/v1/applications")
     app_key = {"name": "X-Application-Key", "in": "header", "required": True, "schema": {"type": "string"},
                "description": "the key returned with the draft; without the right key the answer is 404"}
+    signer_key = {**app_key, "example": EXAMPLE_KEY, "description": "the one-time key of the signing step's link (or the draft's key); "
+                                            "wrong key: 404, expired: 410"}
+    examples = _signer_examples()
+
+    def _example(response: dict[str, Any], name: str) -> dict[str, Any]:
+        response["content"]["application/json"]["example"] = examples[name]
+        return response
+
     limited = {"429": _err("too many requests")}
     return {
         "/api/v1/procedures/{id}/form-schema": {"get": {
@@ -171,21 +245,33 @@ def _application_paths() -> dict[str, Any]:
             "responses": {"201": _json(_ref("Draft"), "a draft and the bytes to sign"),
                           "400": _err("invalid input, a message per field")}}},
         "/api/v1/applications/{id}/signing": {"get": {
-            "operationId": "getSigningPayload", "tags": ["applications"],
-            "description": "The bytes to sign of a draft whose review page was confirmed (for the signer app).",
-            "parameters": [app_id, app_key],
-            "responses": {"200": _json(_ref("Draft"), "the bytes to sign and their DigestInfo"),
-                          "404": _err("no such application"),
-                          "409": _err("not ready yet (review not confirmed) or already signed")}}},
+            "operationId": "getSigningPayload", "tags": ["applications", "signer-app"],
+            "summary": "The signer app fetches what to sign (the link's fetch_url)",
+            "description": "The bytes to sign of a draft whose review page was confirmed, with where to post "
+                           "the signature and where to send the resident back.",
+            "parameters": [app_id, signer_key],
+            "responses": {"200": _example(_json(_ref("SigningTask"), "the bytes to sign and their DigestInfo"),
+                                          "task"),
+                          "404": _example(_err("no such application, or not its key"), "not_found"),
+                          "409": _example(_err("already signed (a replay), not ready yet (review not confirmed), "
+                                               "or the answers changed since the key was made "
+                                               "(signing_key_replaced)"), "replayed"),
+                          "410": _example(_err("the link's one-time key expired (signing_key_expired)"), "expired")}}},
         "/api/v1/applications/{id}/signature": {"post": {
-            "operationId": "signApplication", "tags": ["applications"],
-            "parameters": [app_id, app_key],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SignatureRequest")}}},
-            "responses": {"200": _json(_ref("Signed"), "the signature and the certificate path are valid"),
+            "operationId": "signApplication", "tags": ["applications", "signer-app"],
+            "summary": "The signer app posts the signature (the link's signature_url)",
+            "parameters": [app_id, signer_key],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("SignatureRequest"), "example": examples["signature"]}}},
+            "responses": {"200": _example(_json(_ref("Signed"), "the signature and the certificate path are valid"),
+                                          "signed"),
                           "400": _err("missing or malformed signature or certificate"),
-                          "404": _err("no such application, or not its key"), "409": _err("already signed"),
-                          "422": _err("signature_invalid, certificate_untrusted, certificate_expired, "
-                                      "certificate_revoked or revocation_unavailable"),
+                          "404": _example(_err("no such application, or not its key"), "not_found"),
+                          "409": _example(_err("already signed (a replay), or the answers changed since the key "
+                                               "was made"), "replayed"),
+                          "410": _example(_err("the link's one-time key expired"), "expired"),
+                          "422": _example(_err("signature_invalid, certificate_untrusted, certificate_expired, "
+                                               "certificate_revoked or revocation_unavailable"), "untrusted"),
                           "503": _err("no trust anchors configured")}}},
         "/api/v1/applications/{id}/submit": {"post": {
             "operationId": "submitApplication", "tags": ["applications"],
@@ -269,6 +355,7 @@ def add_application_api(doc: dict[str, Any]) -> dict[str, Any]:
     doc["paths"].update(_application_paths())
     doc["paths"].update(_backoffice_paths())
     doc["components"]["schemas"].update(_schemas())
+    doc.setdefault("tags", []).append({"name": "signer-app", "description": SIGNER_APP})
     doc["components"].setdefault("securitySchemes", {}).update({
         "backofficeBasic": {"type": "http", "scheme": "basic", "description": "client_id:client_secret"},
         "backofficeBearer": {"type": "http", "scheme": "bearer",

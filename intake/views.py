@@ -31,10 +31,11 @@ from core.db import db
 from core.japan_time import japanese_moment, today_in_japan
 from core.links import external_url
 from core.pack import rulebook
+from core.qr import labelled_qr
 from core.security import limiter
 from core.uploads import draft_caps, upload_limit
 from core.words import text as translate
-from intake import applications, devca, dispatch, jpki, links, postcode, resident_actions, web_forms, workflow
+from intake import applications, devca, dispatch, jpki, links, postcode, resident_actions, signer, web_forms, workflow
 from intake.forms import Form, fee_total, is_shown, load_forms, section_shown, unit_fee
 from intake.models import Application, ApplicationAttachment
 from intake.signature_check import read_files
@@ -150,13 +151,7 @@ def _section_url(app: Application, sid: str) -> str:
 
 
 def _dev_ca_dir() -> Path | None:
-    """JPKI_DEV_SIGNER: "0" (off), "1" (the CA in instance/dev-ca) or the directory of a dev CA."""
-    value = str(current_app.config.get("JPKI_DEV_SIGNER") or "0").strip()
-    if value.lower() in ("", "0", "false", "no", "off"):
-        return None
-    if value.lower() in ("1", "true", "yes", "on"):
-        return Path(current_app.instance_path) / "dev-ca"
-    return Path(value)
+    return signer.dev_ca_dir()
 
 
 def _receipt_url(token: str) -> str | None:
@@ -175,8 +170,8 @@ def _start_checkout(app: Application, return_url: str, cancel_url: str):
     return redirect(url)
 
 
-def _t(text: str) -> str:
-    return gettext(text)
+def _t(text: str, **values: object) -> str:
+    return gettext(text, **values)
 
 
 # --- start ---------------------------------------------------------------------------------------
@@ -399,10 +394,26 @@ def sign(app_id: str):
     payload = app.payload.encode("utf-8")
     code = app.last_signature_error
     error = translate(_locale(), jpki.MESSAGES[code]) if code in jpki.MESSAGES else None  # in the page's language
-    return render_template("intake/sign.html", form=form, app=app, error=error, api_key=links.api_key(app.id),
+    link = signer.link(app)
+    name = current_app.config.get("SIGNER_APP_NAME") or (
+        _t("開発用の署名アプリ") if signer.dev_signer_on() and not current_app.config.get("SIGNER_APP_URL_TEMPLATE")
+        else _t("署名アプリ"))
+    qr = labelled_qr(link.qr_url, _t("%(app)sを開くQRコード", app=name), "qr__image signing-qr") if link.app_url else None
+    return render_template("intake/sign.html", form=form, app=app, error=error, link=link, app_name=name, qr=qr,
                            digest=hashlib.sha256(payload).hexdigest(),
                            digest_info=base64.b64encode(jpki.digest_info(payload)).decode(),
                            dev_signer=_dev_ca_dir() is not None)
+
+
+@bp.get("/apply/d/<app_id>/sign/state")
+def sign_state(app_id: str):
+    """Whether the signer app has signed yet (the signing page asks while it waits)."""
+    app = _own(app_id)[0]
+    code = app.last_signature_error
+    signed = applications.is_signed(app)
+    return jsonify({"signed": signed,
+                    "error": translate(_locale(), jpki.MESSAGES[code]) if code in jpki.MESSAGES and not signed else None,
+                    "next_url": url_for("intake.submit_page", app_id=app.id) if signed else None})
 
 
 @bp.post("/apply/d/<app_id>/sign/dev")
@@ -416,17 +427,8 @@ def dev_sign(app_id: str):
         abort(404)
     if app.status not in (workflow.DRAFT, workflow.CORRECTION) or not app.payload or applications.is_signed(app):
         return redirect(url_for("intake.sign", app_id=app.id))
-    ca = devca.load_dev_ca(directory) if (directory / "root.pem").exists() else devca.make_dev_ca(directory)
-    answers = applications.values(app)
-    address = answers.get("applicant_address") or {}
-    name = " ".join(x for x in (answers.get("applicant_family_name"), answers.get("applicant_given_name")) if x)
-    born = answers.get("applicant_birth_date") or "1980-04-01"
     resident = city().sample_resident  # a made-up resident of this city when the form has no name
-    card = ca.issue_signing_cert(name or resident.name,
-                                 "".join(str(address.get(k) or "") for k in ("prefecture", "city", "street"))
-                                 or resident.address,
-                                 dt.date.fromisoformat(born), {"female": "2"}.get(answers.get("applicant_sex"), "1"))
-    ca.write_crls()
+    ca, card = devca.demo_card(directory, applications.values(app), resident.name, resident.address)
     payload = app.payload.encode("utf-8")
     signature = card.sign(payload)
     anchors = read_files("JPKI_TRUST_ANCHORS")
