@@ -76,6 +76,7 @@ run: $(VENV)/.installed catalogs db
 	JPKI_DEV_SIGNER="$${JPKI_DEV_SIGNER:-$$(test -n "$$JPKI_TRUST_ANCHORS" && echo 0 || echo 1)}" \
 	JPKI_TRUST_ANCHORS="$${JPKI_TRUST_ANCHORS:-$(DEV_CA)/trust-anchors.pem}" \
 	JPKI_CRL_SOURCES="$${JPKI_CRL_SOURCES:-$(DEV_CA)/root-crl.pem,$(DEV_CA)/intermediate-crl.pem}" \
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://localhost:$(PORT)}" \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) 'app:create_app()'
 
 test: $(VENV)/.dev-installed catalogs
