@@ -20,8 +20,8 @@ from reservations import links as reservation_links
 from reservations import models as m
 from reservations.current import catalog as current_catalog
 from reservations.notify import describe
-from reservations.visit_notify import describe_visit
 from reservations.slots import JST
+from reservations.visit_notify import describe_visit
 
 NAME = "山田 太郎"  # residents writing in English have their own names too
 SAMPLE_ID = "sample-preview"
