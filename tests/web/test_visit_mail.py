@@ -75,3 +75,15 @@ def test_a_visit_sends_one_mail_per_change_with_every_stop(app):
     cancelled = _text(mails[f"visit-cancelled:{number}"])
     assert "すべての窓口の予約が取り消されています" in cancelled and BACK in cancelled
     assert not [k for k in mails if k.startswith("reservation-")]
+
+
+def test_the_mailed_link_back_is_only_a_guide_result_on_the_public_site(app):
+    from reservations import links
+    with app.test_request_context():
+        assert links.result_url("/guide/tennyu/result?a=1").endswith("/guide/tennyu/result?a=1")
+        assert links.result_url("/guide/tennyu/result?a=1").startswith(("http://", "https://"))
+        for hostile in ("//evil.example/guide/", "https://evil.example/guide/x", "/staff/", "/guide/../staff", None, ""):
+            assert links.result_url(hostile) is None
+        token = links.visit_manage_token("V12345678")
+        assert links.read_visit_manage_token(token) == "V12345678"
+        assert links.read_manage_token(token) is None  # a visit's link never opens a single booking
