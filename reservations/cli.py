@@ -15,7 +15,7 @@ from core.japan_time import JST
 from core.pack import rulebook
 from knowledge.loader import KnowledgeBase
 from knowledge.yamlfile import KnowledgeError
-from reservations import booking, links, notify
+from reservations import booking, links, notify, visit, visit_notify
 from reservations import models as m
 from reservations.current import catalog as current_catalog
 from reservations.loader import FILENAME as RESERVATIONS_FILE
@@ -25,7 +25,8 @@ reservations_cli = AppGroup("reservations", help="Counter reservations.")
 
 
 def send_reminders(now: dt.datetime | None = None) -> int:
-    """Queue the reminder of every confirmed booking of tomorrow (JST) not reminded yet. Each
+    """Queue the reminder of every confirmed booking of tomorrow (JST) not reminded yet, and one
+    per visit (まとめて予約) for all its stops. Each
     booking is claimed with a conditional UPDATE (reminded_at IS NULL) in the same transaction
     as its mail, whose dedupe key is per booking: two runs, even at once, send one reminder."""
     if not has_request_context():  # cron: links are built from PUBLIC_BASE_URL (core.links.external_url)
@@ -35,7 +36,10 @@ def send_reminders(now: dt.datetime | None = None) -> int:
     tomorrow = now.astimezone(JST).date() + dt.timedelta(days=1)
     catalog, kb = current_catalog(), rulebook().kb
     ids = list(db.session.scalars(select(m.Reservation.id).where(
-        m.Reservation.day == tomorrow, m.Reservation.status == m.CONFIRMED, m.Reservation.reminded_at.is_(None))))
+        m.Reservation.day == tomorrow, m.Reservation.status == m.CONFIRMED, m.Reservation.reminded_at.is_(None),
+        m.Reservation.visit_id.is_(None))))  # a visit's stops: one reminder for the visit, below
+    visit_ids = list(db.session.scalars(select(m.Visit.id).where(m.Visit.day == tomorrow,
+                                                                 m.Visit.status == m.CONFIRMED)))
     db.session.rollback()
     sent = 0
     for rid in ids:
@@ -46,6 +50,17 @@ def send_reminders(now: dt.datetime | None = None) -> int:
         if claimed:
             r = db.session.get(m.Reservation, rid)
             if notify.send_reminder(catalog, r, links.manage_url(r.number), kb):
+                sent += 1
+        db.session.commit()
+    for vid in visit_ids:
+        # the visit's stops are claimed together; the mail's key (per visit and day) is the last guard
+        claimed = db.session.execute(
+            update(m.Reservation).where(m.Reservation.visit_id == vid, m.Reservation.reminded_at.is_(None),
+                                        m.Reservation.status == m.CONFIRMED)
+            .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount
+        if claimed:
+            v = db.session.get(m.Visit, vid)
+            if visit_notify.send_reminder(catalog, v, visit.stops(v), kb):
                 sent += 1
         db.session.commit()
     return sent
