@@ -10,8 +10,8 @@ of MUNICIPALITY, its ``visit_plan`` order, as the result page shows them); the v
   - the wait on an ordinary day: one household ahead per window, i.e. the counter's fallback
     minutes (``reservations.queue.fallback_minutes``: the mean minutes of the counter's services,
     what the waiting estimate uses before anyone is served that day);
-  - the wait in the March peak: the peak wait the pack documents (reservations.yaml, "wait of
-    about N hours") at the counters the pack's peak season adds windows to; the other counters as
+  - the wait in the March peak: the walk-in wait the pack reports for its busiest season
+    (reservations.yaml ``seasons[].walk_in_wait_minutes``) at the counters the pack's peak season adds windows to; the other counters as
     on an ordinary day.
   - writing: the minutes a visit saves when staff print the forms (the issue cites 岩見沢市's
     書かない窓口: 18 → 10 minutes per visit, i.e. 8 minutes; their figure, not our measurement),
@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,10 +118,9 @@ class Household:
         return sum(WRITING_SAVED for s in self.stops if not s.form)
 
 
-def peak_wait_minutes(pack_dir: Path) -> int:
-    """The peak wait the pack's reservations.yaml documents ("wait of about N hours"); 0 without."""
-    found = re.search(r"wait of about (\d+) hours", (pack_dir / "reservations.yaml").read_text(encoding="utf-8"))
-    return int(found.group(1)) * 60 if found else 0
+def peak_wait_minutes(catalog) -> int:
+    """The walk-in wait the pack reports for its busiest season (``walk_in_wait_minutes``); 0 without."""
+    return max((s.walk_in_wait_minutes or 0 for s in catalog.seasons), default=0)
 
 
 def _back_to_back(catalog, itin) -> int:
@@ -147,7 +145,7 @@ def households(pack: str | None = None) -> list[Household]:
     book = build_rulebook(kb)
     catalog = load_catalog(pack, kb=kb)
     forms = counter_forms.load(PACKS_DIR / pack, kb)
-    peak = peak_wait_minutes(PACKS_DIR / pack)
+    peak = peak_wait_minutes(catalog)
     peak_counters = {c for season in catalog.seasons for c in season.windows}
     out = []
     for name, body in HOUSEHOLDS:
@@ -171,8 +169,9 @@ def households(pack: str | None = None) -> list[Household]:
 
 
 def table(rows: list[Household], pack: str | None = None) -> str:
-    from knowledge.loader import PACKS_DIR, default_pack_name
-    peak = peak_wait_minutes(PACKS_DIR / (pack or default_pack_name()))
+    from knowledge.loader import default_pack_name
+    from reservations.loader import load_catalog
+    peak = peak_wait_minutes(load_catalog(pack or default_pack_name()))
     lines = [
         "| 世帯 | 窓口（順に） | 前: ふだんの日 | 前: 3月の繁忙期 | 後: まとめて予約 | 減る分（ふだんの日） |",
         "|---|---|---:|---:|---:|---:|"]
