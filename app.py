@@ -41,6 +41,7 @@ from intake.payments.service import check_provider as check_payment_provider
 from knowledge.loader import PACKS_DIR, default_pack_name, load_pack
 from reservations import api as reservations_api
 from reservations import display_views
+from reservations import prefill_views
 from reservations import views as reservations_views
 from reservations.cli import reservation_problems, reservations_cli
 from reservations.openapi_parts import add_reservation_api
@@ -57,6 +58,7 @@ from staff import incident_views as staff_incidents
 from staff import mail_preview_views as staff_mail
 from staff import monitor_views as staff_monitor
 from staff import reservations_views as staff_reservations
+from staff import visit_counter_views as staff_visits
 from staff import rule_graph_views as staff_rule_graph
 from staff import search_views as staff_search
 from staff import stats_views as staff_stats
@@ -165,10 +167,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payment_views.api_bp)
     csrf.exempt(payment_views.api_bp)  # webhooks: authenticated by their HMAC signature, not a cookie
     app.register_blueprint(reservations_views.bp)
+    app.register_blueprint(prefill_views.bp)  # /reserve/visit/<token>/prefill: 事前入力
     app.register_blueprint(reservations_api.bp)
     csrf.exempt(reservations_api.bp)  # JSON API: no cookies; the manage token is in the URL
     app.register_blueprint(staff_applications.bp)
     app.register_blueprint(staff_reservations.bp)
+    app.register_blueprint(staff_visits.bp)  # /staff/visits: the counter side of a visit
     app.register_blueprint(display_views.bp)
     app.register_blueprint(staff_mail.bp)
     app.register_blueprint(content_preview.bp)  # /preview/…: a curator's draft on the residents' pages
