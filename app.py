@@ -44,6 +44,7 @@ from reservations import display_views
 from reservations import prefill_views
 from reservations import views as reservations_views
 from reservations.cli import reservation_problems, reservations_cli
+from reservations.counter_forms import counter_form_problems
 from reservations.openapi_parts import add_reservation_api
 from rules.generation import RulebookHolder, files_fingerprint
 from rules.ruleset import Rulebook, build_rulebook
@@ -92,7 +93,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["openapi_parts"] = (add_search_api, add_application_api, add_reservation_api)
     # what each service checks of its own files in the pack: by `flask knowledge check`, and in a
     # curator's version before it is published (staff/content.py)
-    app.extensions["pack_checks"] = (reservation_problems, form_problems)
+    app.extensions["pack_checks"] = (reservation_problems, form_problems, counter_form_problems)
     init_errors(app)
     init_templating(app)  # the templates' url_for memoised (core/templating.py)
 

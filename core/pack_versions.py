@@ -37,7 +37,7 @@ from core.models import PackBlob, PackVersion, PackVersionFile
 
 DRAFT, PUBLISHED, WITHDRAWN = "draft", "published", "withdrawn"
 # what a pack holds: its files at the top and in these folders (the loaders' own layout)
-FOLDERS = ("procedures", "rules", "scenarios", "forms", "translations")
+FOLDERS = ("procedures", "rules", "scenarios", "forms", "counter_forms", "translations")
 SUFFIXES = (".yaml", ".md")
 MAX_FILE_BYTES = 2_000_000
 _PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")  # ids and file names: no spaces, no "..", nothing hidden

@@ -145,6 +145,11 @@ class Settings(BaseSettings):
                                         "may upload anonymously, in MiB (limits syntax; API and pages share it).")
     UPLOAD_FILES_PER_DRAFT: int = Field(20, ge=1, description="How many files one draft may hold.")
     UPLOAD_MIB_PER_DRAFT: int = Field(50, ge=1, description="How many MiB of files one draft may hold.")
+    # --- counter forms (printed from the household's 事前入力) ------------------------------
+    PDF_FONT_PATH: str = Field("", description="The Japanese TrueType font embedded in the printed counter forms "
+                               "(e.g. `/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf`). Empty: the first IPA "
+                               "Gothic font found in the usual Debian places (`core/pdf.py` FONT_CANDIDATES). No "
+                               "font: printing answers 503 with a message, the rest of the service works.")
     # --- backups and hand-over ------------------------------------------------------------
     BACKUP_DIR: str = Field("", description="Where `flask backup` writes its backups (a folder per backup with its "
                             "manifest; mount other storage here). Never the keys: `flask backup keys --out` writes "
