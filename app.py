@@ -40,8 +40,7 @@ from intake.payments.cli import payments_cli
 from intake.payments.service import check_provider as check_payment_provider
 from knowledge.loader import PACKS_DIR, default_pack_name, load_pack
 from reservations import api as reservations_api
-from reservations import display_views
-from reservations import prefill_views
+from reservations import display_views, prefill_views
 from reservations import views as reservations_views
 from reservations.cli import reservation_problems, reservations_cli
 from reservations.counter_forms import counter_form_problems
@@ -59,11 +58,11 @@ from staff import incident_views as staff_incidents
 from staff import mail_preview_views as staff_mail
 from staff import monitor_views as staff_monitor
 from staff import reservations_views as staff_reservations
-from staff import visit_counter_views as staff_visits
 from staff import rule_graph_views as staff_rule_graph
 from staff import search_views as staff_search
 from staff import stats_views as staff_stats
 from staff import views as staff_views
+from staff import visit_counter_views as staff_visits
 from staff.cli import content_cli, staff_cli
 
 

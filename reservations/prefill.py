@@ -492,6 +492,8 @@ def mark_stop_done(stop: m.Reservation, now: dt.datetime | None = None) -> bool:
     """This counter finished its procedures; when every stop is done the visit is done (and its
     household goes at the next purge). Commits; False when it was done already.
     (Stands in for reservations/visit.py ``mark_stop_done`` until helper A's work lands.)"""
+    if stop.visit_id is None or stop.status not in (m.CONFIRMED, m.CHECKED_IN):
+        raise PrefillError("not_in_visit", _l("この予約は、まとめて予約の窓口ではありません。"), status=422)
     if stop.done_at is not None:
         return False
     now = now or now_utc()
