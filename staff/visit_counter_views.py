@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from core import audit
+from core import audit, policy
 from core.db import aware
 from core.japan_time import JST
 from core.pack import rulebook
@@ -232,3 +232,9 @@ def stop_done(number: str, stop_id: int):
     if changed:
         audit.record("visit.stop_done", target=the_visit.number, details={"counter": stop.counter_id})
     return redirect(url_for("staff_visits.visit", number=the_visit.number, done=stop.counter_id))
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    staff = getattr(g, "staff", None)  # the reservations menu (staff/templates/staff/reservations/_nav.html)
+    return {"staff_may": lambda endpoint: staff is not None and policy.allowed(endpoint, staff.role)}
