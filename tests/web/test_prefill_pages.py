@@ -99,7 +99,7 @@ def test_the_resident_fills_the_household_and_sends_it(app):
 
 def test_tokens_other_than_the_visits_own_are_refused(app):
     number, token = make_visit(app)
-    other, other_token = make_visit(app)
+    other, _other_token = make_visit(app)
     client = fresh_client(app)
     assert client.get(f"/reserve/visit/{token[:-2]}xx/prefill").status_code == 404
     assert client.get("/reserve/visit/not-a-token/prefill").status_code == 404
@@ -143,7 +143,7 @@ def _typed_fields(html: str) -> int:
 
 
 def test_the_counter_walk_scan_print_done_next(app, staff_client):
-    number, _token = make_visit(app)
+    number, token = make_visit(app)
     fill(app, number)
     client = staff_client(policy.COUNTER)
     typed_by_staff = 0
@@ -172,6 +172,12 @@ def test_the_counter_walk_scan_print_done_next(app, staff_client):
     assert r.status_code == 302
     index = client.get("/staff/visits/").get_data(as_text=True)
     assert number in index  # coming next at 国保
+    resident = fresh_client(app).get(f"/reserve/visit/{token}/progress").get_data(as_text=True)
+    assert resident.count("済み") == 1 and "次はここです" in resident
+    html = client.get(f"/staff/visits/{number}").get_data(as_text=True)
+    client.post(f"/staff/visits/{number}/stops/{second_id}/done", data={"csrf_token": csrf_from(html)})
+    resident = fresh_client(app).get(f"/reserve/visit/{token}/progress").get_data(as_text=True)
+    assert "すべての窓口の手続きが終わりました" in resident
 
     with app.app_context():
         record = prefill.of_visit(prefill.visit_by_number(number))
