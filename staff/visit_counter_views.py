@@ -22,6 +22,7 @@ from core import audit, policy
 from core.db import aware
 from core.japan_time import JST
 from core.pack import rulebook
+from core.words import N_
 from reservations import counter_forms, form_pdf, prefill
 from reservations import models as m
 from reservations.current import catalog as current_catalog
@@ -34,9 +35,10 @@ bp.before_request(only_with_policy)
 
 NUMBER_IN_TEXT = re.compile(r"(?:^|/)(V[0-9A-Z]{4,11})/?$")
 FIELD_LABELS = {
-    "family_name": "姓", "given_name": "名", "family_kana": "姓のフリガナ", "given_kana": "名のフリガナ",
-    "birth_date": "生年月日", "sex": "性別", "relationship": "続柄", "relationship_text": "続柄（その他）",
-    "postcode": "郵便番号", "address": "住所", "building": "建物名・部屋番号", "head_name": "世帯主",
+    "family_name": N_("姓"), "given_name": N_("名"), "family_kana": N_("姓のフリガナ"), "given_kana": N_("名のフリガナ"),
+    "birth_date": N_("生年月日"), "sex": N_("性別"), "relationship": N_("続柄"),
+    "relationship_text": N_("続柄が「その他」のとき"), "postcode": N_("郵便番号"), "address": N_("住所"),
+    "building": N_("建物名・部屋番号"), "head_name": N_("世帯主"),
 }
 
 
