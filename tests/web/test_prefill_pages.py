@@ -93,8 +93,10 @@ def test_the_resident_fills_the_household_and_sends_it(app):
     with app.app_context():
         assert prefill.of_visit(prefill.visit_by_number(number)).status == prefill.SHARED
 
-    progress = client.get(f"/reserve/visit/{token}/progress").get_data(as_text=True)
-    assert "次はここです" in progress
+    progress = client.get(f"/reserve/visit/{token}/progress")
+    assert "次はここです" in progress.get_data(as_text=True)
+    for page in (start, progress):  # personal data: never stored by a browser or a proxy
+        assert page.headers["Cache-Control"] == "no-store"
 
 
 def test_tokens_other_than_the_visits_own_are_refused(app):
