@@ -7,7 +7,7 @@ import itertools
 
 from core.db import db
 from core.japan_time import JST
-from reservations import booking, links, prefill
+from reservations import booking, prefill, prefill_views
 from reservations import models as m
 
 _SEQ = itertools.count(1)
@@ -50,7 +50,7 @@ def make_visit(app, *, stops: tuple[tuple[str, str], ...] = (("shimin_ido", "ten
                 visit_id=visit.id, stop_order=order))
         db.session.commit()
         with app.test_request_context():
-            token = links.manage_token(number)
+            token = prefill_views.visit_token(number)
         return number, token
 
 
