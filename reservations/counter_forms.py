@@ -11,7 +11,7 @@ paper: ``boxes`` (a labelled rectangle at x, y mm from the top left of an A4 por
 ``tables`` (a row per household member: columns of labelled cells) and ``texts`` (printed words).
 A box or a column takes its value from the household document (issue 14 contract) by ``field``:
 ``move_date``, ``new_address.postcode``, ``members[0].birth_date``, ``members[head].family_name``
-(the member whose relationship is head); in a table, ``members[*].family_name`` (one row per
+(the member whose relationship is head; ``members[spouse]`` likewise); in a table, ``members[*].family_name`` (one row per
 member). Several fields are joined by a space; ``fallback`` is read when they are all empty.
 ``format`` prints the value as the form asks (wareki, kana, hiragana, postcode, phone,
 relationship, sex, date) or ticks ``options`` (checkbox). A box with no field is left empty for
@@ -33,12 +33,12 @@ from typing import Literal
 
 from pydantic import Field, HttpUrl, field_validator, model_validator
 
-from core.pdf import A4_HEIGHT, A4_WIDTH
 from knowledge.loader import KnowledgeBase, load_pack, read_doc, validate_doc
 from knowledge.schema import ID_PATTERN, Strict, Text
 from knowledge.yamlfile import KnowledgeError, YamlDoc
 
 FOLDER = "counter_forms"
+A4_WIDTH, A4_HEIGHT = 210.0, 297.0  # mm, portrait: the page core.pdf draws
 MARGIN = 5.0  # mm a printer cannot print at the edge of the sheet
 
 # The household document (issue 14 contract): what a field may name.
@@ -47,7 +47,7 @@ MEMBER_KEYS = ("family_name", "given_name", "family_kana", "given_kana", "birth_
 ADDRESS_KEYS = ("postcode", "address", "building", "head_name")
 TOP_KEYS = ("move_date", "phone")
 ADDRESSES = ("previous_address", "new_address")
-_MEMBER_PATH = re.compile(r"^members\[(\*|head|\d+)\]\.([a-z_]+)$")
+_MEMBER_PATH = re.compile(r"^members\[(\*|head|spouse|\d+)\]\.([a-z_]+)$")
 
 Format = Literal["text", "wareki", "date", "kana", "hiragana", "postcode", "phone", "relationship", "sex", "checkbox"]
 
@@ -71,13 +71,13 @@ def path_problem(path: str, *, in_table: bool) -> str | None:
     head, _, key = path.partition(".")
     if head in ADDRESSES and key in ADDRESS_KEYS:
         return None
-    known = [*TOP_KEYS, *(f"{a}.{k}" for a in ADDRESSES for k in ADDRESS_KEYS), "members[N|head|*].<field>"]
+    known = [*TOP_KEYS, *(f"{a}.{k}" for a in ADDRESSES for k in ADDRESS_KEYS), "members[N|head|spouse|*].<field>"]
     return f"unknown household path '{path}' (one of: {', '.join(known)})"
 
 
 class Option(Strict):
     """One printed choice of a checkbox box: ticked when the visit has ``procedure``, or when the
-    box's field equals ``equals``."""
+    box's field equals ``equals``; with neither, never ticked (the resident or staff tick it)."""
 
     label: str = Field(min_length=1)
     procedure: str | None = Field(None, pattern=ID_PATTERN)
@@ -85,8 +85,8 @@ class Option(Strict):
 
     @model_validator(mode="after")
     def _one_condition(self) -> Option:
-        if (self.procedure is None) == (self.equals is None):
-            raise ValueError("give either procedure (ticked when the visit has it) or equals (ticked when the field has it)")
+        if self.procedure is not None and self.equals is not None:
+            raise ValueError("give procedure (ticked when the visit has it) or equals (ticked when the field has it), not both")
         return self
 
 

@@ -6,7 +6,8 @@ household's 事前入力, one A4 page per form (more when the members overflow i
 Values missing from the household leave their box empty (the resident or staff write it); boxes
 without a field (the signature) stay empty. Dates print in 和暦 where the form says ``wareki``.
 Pass ``created`` for byte-identical output (tests). No font: core.pdf.PdfFontMissing (a 503
-AppError). Plain Python: no Flask.
+AppError). No Flask of its own: the app's setting comes in as ``font_path``
+(reservations.counter_forms_current reads it).
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def _draw_form(doc: Document, form: CounterForm, household: Mapping[str, Any], v
         doc.text(105 - doc.width_of(title, 16) / 2, 8, title, size=16)
         if lang not in ("ja", "easy"):
             sub = form.title.get(lang)
-            doc.text(105 - doc.width_of(sub, 8) / 2, 15.5, sub, size=8)
+            doc.text(105 - doc.width_of(sub, 7) / 2, 14.3, sub, size=7)
         for words in form.texts:
             doc.text(*words.at, words.text, size=words.size)
         for box in form.boxes:
@@ -110,8 +111,10 @@ def _draw_value(doc: Document, cell: Cell, x: float, y: float, w: float, h: floa
         for option in cell.options:
             if option.procedure is not None:
                 ticked = option.procedure in visit
-            else:
+            elif option.equals is not None and raw is not None:
                 ticked = raw == option.equals or (isinstance(option.equals, str) and str(raw) == option.equals)
+            else:
+                ticked = False  # the resident or staff tick it
             doc.checkbox(cx, cy, size=3.2, checked=ticked)
             doc.text(cx + 4, cy - 0.1, option.label, size=8.5)
             cx += 4 + doc.width_of(option.label, 8.5) + 3
@@ -171,8 +174,8 @@ def _member_of(path: str, members: list[Member]) -> Member | None:
     if not m or m.group(1) == "*":
         return None
     selector = m.group(1)
-    if selector == "head":
-        return next((x for x in members if x.get("relationship") == "head"), None)
+    if not selector.isdigit():  # head, spouse: the first member with that relationship
+        return next((x for x in members if x.get("relationship") == selector), None)
     index = int(selector)
     return members[index] if index < len(members) else None
 

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core import audit, policy
@@ -23,7 +23,7 @@ from core.db import aware
 from core.japan_time import JST
 from core.pack import rulebook
 from core.words import N_
-from reservations import counter_forms, form_pdf, prefill
+from reservations import counter_forms_current, prefill
 from reservations import models as m
 from reservations.current import catalog as current_catalog
 from rules.wareki import ymd_with_wareki
@@ -209,13 +209,11 @@ def print_forms(number: str, stop_id: int):
     stop = _stop_of(stops, stop_id, mine)
     record = _shared(the_visit)
     household = prefill.effective(record) if record else prefill.empty_household()
-    kb = rulebook().kb
-    forms = counter_forms.for_procedures(counter_forms.load(kb.directory, kb),
-                                         [p for p in stop.procedures.split(",") if p])
+    procedures = [p for p in stop.procedures.split(",") if p]  # this counter's (the form ticks them)
+    forms = counter_forms_current.forms_for(procedures)
     if not forms:
         abort(404)
-    body = form_pdf.render(forms, household, lang=_locale(), procedures=the_visit.procedures.split(","),
-                           font_path=current_app.config.get("PDF_FONT_PATH") or None)
+    body = counter_forms_current.print_pdf(household, procedures, lang=_locale())
     audit.record("visit.print", target=the_visit.number,
                  details={"counter": stop.counter_id, "forms": [f.id for f in forms], "household": record is not None})
     return Response(body, mimetype="application/pdf", headers={

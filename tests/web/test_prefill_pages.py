@@ -5,9 +5,11 @@ household and itinerary, print the filled forms (a PDF), mark done, and the next
 the visit coming. Fields typed by staff in that walk: 0."""
 from __future__ import annotations
 
+import io
 import json
 import re
 
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from core import policy
@@ -169,6 +171,10 @@ def test_the_counter_walk_scan_print_done_next(app, staff_client):
     pdf = client.get(f"/staff/visits/{number}/stops/{first_id}/forms.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     assert audits(app, "visit.print")[0]["forms"] == ["jumin_ido"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "山田" in text and "太郎" in text  # the resident's entry, printed
+    kokuho = client.get(f"/staff/visits/{number}/stops/{second_id}/forms.pdf")
+    assert kokuho.mimetype == "application/pdf" and audits(app, "visit.print")[1]["forms"] == ["kokuho_ido"]
 
     # before the first counter is done, 国保 does not expect them
     index = client.get("/staff/visits/").get_data(as_text=True)
