@@ -1,6 +1,7 @@
 """``flask reservations remind`` (cron, daily: the e-mail the day before) and
 ``flask reservations expire-holds`` (tidy-up: holds past their time give their places back;
-booking does this lazily too, so this only keeps the lists clean)."""
+booking does this lazily too, so this only keeps the lists clean) and ``flask reservations
+purge-prefill`` (cron, hourly: households entered before a visit, after it or after 30 days)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,12 +11,13 @@ from flask import current_app, has_request_context
 from flask.cli import AppGroup
 from sqlalchemy import select, update
 
+from core import audit
 from core.db import db
 from core.japan_time import JST
 from core.pack import rulebook
 from knowledge.loader import KnowledgeBase
 from knowledge.yamlfile import KnowledgeError
-from reservations import booking, links, notify, visit, visit_notify
+from reservations import booking, links, notify, prefill, visit, visit_notify
 from reservations import models as m
 from reservations.current import catalog as current_catalog
 from reservations.loader import FILENAME as RESERVATIONS_FILE
@@ -101,3 +103,21 @@ def remind_command() -> None:
 def expire_holds_command() -> None:
     """Give back the places of holds whose time ran out."""
     click.echo(f"holds expired: {expire_holds()}")
+
+
+def purge_prefill(now: dt.datetime | None = None, *, dry_run: bool = False) -> int:
+    """Households entered before a visit (事前入力) whose visit is done or cancelled, or older than
+    30 days: deleted and audited (the count only: nothing personal in the record)."""
+    count = prefill.purge(now, dry_run=dry_run)
+    if not dry_run:
+        audit.record("prefill.purge", target="visit_prefill", actor="system:purge",
+                     details={"count": count, "days": prefill.RETENTION_DAYS})
+    return count
+
+
+@reservations_cli.command("purge-prefill")
+@click.option("--dry-run", is_flag=True, help="Count only; delete nothing.")
+def purge_prefill_command(dry_run: bool) -> None:
+    """Delete households of visits done or cancelled, and any older than 30 days (run hourly)."""
+    count = purge_prefill(dry_run=dry_run)
+    click.echo(f"households {'to delete' if dry_run else 'deleted'}: {count}")
