@@ -38,10 +38,11 @@ from core.words import N_
 from core.words import text as translate
 from reservations import models as m
 from reservations.prefill_models import VisitPrefill
+from reservations.visit import stops
 from rules.wareki import WarekiError, parse_wareki
 
 DRAFT, SHARED = "draft", "shared"
-VISIT_DONE = "done"
+VISIT_DONE = m.VISIT_DONE
 FINISHED = (VISIT_DONE, m.CANCELLED, m.EXPIRED, m.NO_SHOW)  # a visit past these keeps no household
 RETENTION_DAYS = 30
 MAX_MEMBERS = 10
@@ -461,19 +462,6 @@ def correct(prefill: VisitPrefill, path: str, value: str, by: str, now: dt.datet
 
 # --- the visit at the counters --------------------------------------------------------------------
 
-def visit_by_number(number: str) -> m.Visit | None:
-    """(reservations/visit.py ``by_number`` once helper A's work lands.)"""
-    clean = unicodedata.normalize("NFKC", number or "").strip().upper()
-    if not clean or len(clean) > 12:
-        return None
-    return db.session.scalar(select(m.Visit).where(m.Visit.number == clean))
-
-
-def stops(visit: m.Visit) -> list[m.Reservation]:
-    return list(db.session.scalars(select(m.Reservation).where(m.Reservation.visit_id == visit.id)
-                                   .order_by(m.Reservation.stop_order, m.Reservation.id)))
-
-
 def progress(visit: m.Visit) -> list[dict[str, Any]]:
     """Each stop with its state: done, next (the first not done), later."""
     rows, seen_next = [], False
@@ -486,23 +474,6 @@ def progress(visit: m.Visit) -> list[dict[str, Any]]:
             state = "later"
         rows.append({"stop": stop, "state": state})
     return rows
-
-
-def mark_stop_done(stop: m.Reservation, now: dt.datetime | None = None) -> bool:
-    """This counter finished its procedures; when every stop is done the visit is done (and its
-    household goes at the next purge). Commits; False when it was done already.
-    (Stands in for reservations/visit.py ``mark_stop_done`` until helper A's work lands.)"""
-    if stop.visit_id is None or stop.status not in (m.CONFIRMED, m.CHECKED_IN):
-        raise PrefillError("not_in_visit", _l("この予約は、まとめて予約の窓口ではありません。"), status=422)
-    if stop.done_at is not None:
-        return False
-    now = now or now_utc()
-    stop.done_at = now
-    visit = db.session.get(m.Visit, stop.visit_id) if stop.visit_id else None
-    if visit is not None and all(s.done_at is not None for s in stops(visit)):
-        visit.status = VISIT_DONE
-    db.session.commit()
-    return True
 
 
 def coming_next(counter_ids: list[str], day: dt.date) -> list[tuple[m.Visit, m.Reservation]]:

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from core.city import example_phone, example_postcode
 from core.japan_time import JST
@@ -22,13 +21,13 @@ from core.pack import rulebook
 from core.public_url import public_base_url
 from core.qr import labelled_qr
 from core.security import limiter
+from reservations import links, prefill
 from reservations import models as m
-from reservations import prefill
+from reservations import visit as visits
 from reservations.current import catalog as current_catalog
 from rules.wareki import ymd_with_wareki
 
 bp = Blueprint("prefill", __name__, template_folder="templates")
-VISIT_MANAGE_SALT = "visit-manage"  # = reservations.links.VISIT_MANAGE_SALT on helper A's branch
 
 
 
@@ -36,28 +35,11 @@ def _locale() -> str:
     return getattr(g, "locale", "ja")
 
 
-def visit_token(number: str) -> str:
-    """The visit's manage token (helper A's ``links.visit_manage_token``: same salt; on merge, call
-    that and drop this)."""
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=VISIT_MANAGE_SALT).dumps(number)
-
-
-def read_visit_token(token: str) -> str | None:
-    """(helper A's ``links.read_visit_manage_token``.)"""
-    if len(token) > 200:
-        return None
-    try:
-        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=VISIT_MANAGE_SALT).loads(token)
-    except BadSignature:
-        return None
-    return value if isinstance(value, str) else None
-
-
 def _visit(token: str) -> m.Visit:
     """The visit its signed manage link names (the link of the visit's done and manage pages);
     404 for anything else (a single booking's link, a forged or altered one)."""
-    number = read_visit_token(token)
-    visit = prefill.visit_by_number(number) if number else None
+    number = links.read_visit_manage_token(token)
+    visit = visits.by_number(number) if number else None
     if visit is None or visit.status in (m.HELD, m.EXPIRED):
         abort(404)
     return visit

@@ -24,7 +24,7 @@ from core.japan_time import JST
 from core.pack import rulebook
 from core.qr import labelled_qr
 from core.security import limiter
-from reservations import booking, links, month, overrides, visit, visit_notify
+from reservations import booking, counter_forms_current, links, month, overrides, visit, visit_notify
 from reservations import models as m
 from reservations.booking import BookingError
 from reservations.current import catalog as current_catalog
@@ -414,7 +414,13 @@ def done(number: str):
     return render_template("visit/done.html", v=v, when=_when(v), site_name=_site_name(v.site_id),
                            stops=_visit_stop_rows(v), email=first.email,
                            qr=labelled_qr(v.number, _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image"),
-                           manage_url=url_for(".manage", token=manage_token(v.number)), result_path=v.result_path)
+                           manage_url=url_for(".manage", token=manage_token(v.number)), result_path=v.result_path,
+                           token=manage_token(v.number), prefill=_has_forms(v))
+
+
+def _has_forms(v: m.Visit) -> bool:
+    """Whether some counter of the visit prints a form the household can fill in at home (事前入力)."""
+    return bool(counter_forms_current.forms_for([p for p in v.procedures.split(",") if p]))
 
 
 # --- the signed manage link ----------------------------------------------------------------------
@@ -426,6 +432,7 @@ def manage(token: str):
     return render_template("visit/manage.html", v=v, when=_when(v), site_name=_site_name(v.site_id),
                            stops=_visit_stop_rows(v), token=token, changeable=changeable,
                            changed=request.args.get("changed") == "1", result_path=v.result_path,
+                           prefill=changeable and _has_forms(v), progress=v.status in (m.CONFIRMED, m.CHECKED_IN, m.VISIT_DONE),
                            qr=labelled_qr(v.number, _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image")
                            if changeable else None)
 

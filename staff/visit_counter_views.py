@@ -19,12 +19,14 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from core import audit, policy
-from core.db import aware
+from core.db import aware, db
 from core.japan_time import JST
 from core.pack import rulebook
 from core.words import N_
 from reservations import counter_forms_current, prefill
 from reservations import models as m
+from reservations import visit as visits
+from reservations.booking import BookingError
 from reservations.current import catalog as current_catalog
 from rules.wareki import ymd_with_wareki
 from staff.guard import only_with_policy
@@ -75,10 +77,10 @@ def _counter_name(counter_id: str) -> str:
 
 def _visit_in_scope(number: str) -> tuple[m.Visit, list[m.Reservation], list[str]]:
     """The visit, its stops, and the counters of this user among them; 404 when none is theirs."""
-    visit = prefill.visit_by_number(number)
+    visit = visits.by_number(number)
     if visit is None:
         abort(404)
-    stops = prefill.stops(visit)
+    stops = visits.stops(visit)
     scope = set(counter_scope(current_catalog()))
     mine = [s.counter_id for s in stops if s.counter_id in scope]
     if not mine:
@@ -147,7 +149,7 @@ def index():
     error = None
     if typed:
         number = read_number(typed)
-        visit = prefill.visit_by_number(number)
+        visit = visits.by_number(number)
         if visit is not None:
             return redirect(url_for("staff_visits.visit", number=visit.number))
         error = _("受付番号 %(number)s のまとめて予約は見つかりません。番号を確かめてください。", number=number[:12])
@@ -226,9 +228,10 @@ def stop_done(number: str, stop_id: int):
     the_visit, stops, mine = _visit_in_scope(read_number(number))
     stop = _stop_of(stops, stop_id, mine)
     try:
-        changed = prefill.mark_stop_done(stop)
-    except prefill.PrefillError:
+        changed = visits.mark_stop_done(stop)
+    except BookingError:
         abort(409)
+    db.session.commit()
     if changed:
         audit.record("visit.stop_done", target=the_visit.number, details={"counter": stop.counter_id})
     return redirect(url_for("staff_visits.visit", number=the_visit.number, done=stop.counter_id))

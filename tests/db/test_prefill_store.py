@@ -13,8 +13,15 @@ from core.db import db
 from reservations import cli as reservations_cli
 from reservations import models as m
 from reservations import prefill
+from reservations import visit as visits
 from reservations.prefill_models import VisitPrefill
 from tests.web.prefill_helpers import fill, make_visit
+
+
+def _done(stop) -> bool:
+    changed = visits.mark_stop_done(stop)
+    db.session.commit()
+    return changed
 
 
 def test_the_household_is_encrypted_at_rest(app):
@@ -33,7 +40,7 @@ def test_draft_until_shared_and_a_change_makes_it_a_draft_again(app):
     number, _ = make_visit(app)
     fill(app, number, shared=False)
     with app.app_context():
-        visit = prefill.visit_by_number(number)
+        visit = visits.by_number(number)
         assert prefill.of_visit(visit).status == prefill.DRAFT
         prefill.share(visit)
         assert prefill.of_visit(visit).status == prefill.SHARED
@@ -44,7 +51,7 @@ def test_draft_until_shared_and_a_change_makes_it_a_draft_again(app):
 def test_sharing_an_incomplete_household_is_refused(app):
     number, _ = make_visit(app)
     with app.app_context():
-        visit = prefill.visit_by_number(number)
+        visit = visits.by_number(number)
         prefill.save_part(visit, {"members": [{"family_name": "山田"}]})
         try:
             prefill.share(visit)
@@ -58,7 +65,7 @@ def test_corrections_are_kept_beside_the_residents_value(app):
     number, _ = make_visit(app)
     fill(app, number)
     with app.app_context():
-        record = prefill.of_visit(prefill.visit_by_number(number))
+        record = prefill.of_visit(visits.by_number(number))
         before = prefill.correct(record, "members[0].given_name", "太朗", "counter.1")
         assert before == "太郎"
         assert prefill.household(record)["members"][0]["given_name"] == "太郎"
@@ -71,17 +78,17 @@ def test_corrections_are_kept_beside_the_residents_value(app):
 def test_stops_done_in_order_and_who_comes_next(app):
     number, _ = make_visit(app, status=m.CONFIRMED)
     with app.app_context():
-        visit = prefill.visit_by_number(number)
-        first, second = prefill.stops(visit)
+        visit = visits.by_number(number)
+        first, second = visits.stops(visit)
         today = visit.day
         assert prefill.coming_next(["kokuho"], today) == []
         assert [r["state"] for r in prefill.progress(visit)] == ["next", "later"]
-        assert prefill.mark_stop_done(first)
-        assert not prefill.mark_stop_done(first)  # twice: no change
+        assert _done(first)
+        assert not _done(first)  # twice: no change
         assert [(v.number, s.counter_id) for v, s in prefill.coming_next(["kokuho"], today)] == [(number, "kokuho")]
         assert [r["state"] for r in prefill.progress(visit)] == ["done", "next"]
-        prefill.mark_stop_done(second)
-        assert prefill.visit_by_number(number).status == prefill.VISIT_DONE
+        _done(second)
+        assert visits.by_number(number).status == prefill.VISIT_DONE
         assert prefill.coming_next(["kokuho"], today) == []
 
 
@@ -95,16 +102,16 @@ def test_purge_after_done_after_cancel_and_after_30_days(app):
         fill(app, number)
     fill(app, old, now=now - dt.timedelta(days=prefill.RETENTION_DAYS, minutes=1))
     with app.app_context():
-        for stop in prefill.stops(prefill.visit_by_number(done)):
-            prefill.mark_stop_done(stop)
-        visit = prefill.visit_by_number(cancelled)
+        for stop in visits.stops(visits.by_number(done)):
+            _done(stop)
+        visit = visits.by_number(cancelled)
         visit.status, visit.cancelled_at = m.CANCELLED, now
         db.session.commit()
         assert prefill.purge(now, dry_run=True) == 3
         assert db.session.scalar(select(db.func.count()).select_from(VisitPrefill)) == 4
         with app.test_request_context():
             assert reservations_cli.purge_prefill(now) == 3
-        left = [prefill.visit_by_number(n) for n in (done, cancelled, old, kept)]
+        left = [visits.by_number(n) for n in (done, cancelled, old, kept)]
         assert [prefill.of_visit(v) is not None for v in left] == [False, False, False, True]
         record = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "prefill.purge")).one()
         assert json.loads(record.details)["count"] == 3 and record.actor == "system:purge"
@@ -114,7 +121,7 @@ def test_the_cli_command_purges(app):
     number, _ = make_visit(app)
     fill(app, number)
     with app.app_context():
-        visit = prefill.visit_by_number(number)
+        visit = visits.by_number(number)
         visit.status = m.CANCELLED
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["reservations", "purge-prefill"])

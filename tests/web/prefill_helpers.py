@@ -7,8 +7,9 @@ import itertools
 
 from core.db import db
 from core.japan_time import JST
-from reservations import booking, prefill, prefill_views
+from reservations import booking, links, prefill
 from reservations import models as m
+from reservations import visit as visits
 
 _SEQ = itertools.count(1)
 
@@ -50,13 +51,13 @@ def make_visit(app, *, stops: tuple[tuple[str, str], ...] = (("shimin_ido", "ten
                 visit_id=visit.id, stop_order=order))
         db.session.commit()
         with app.test_request_context():
-            token = prefill_views.visit_token(number)
+            token = links.visit_manage_token(number)
         return number, token
 
 
 def fill(app, number: str, *, shared: bool = True, now: dt.datetime | None = None) -> None:
     with app.app_context():
-        visit = prefill.visit_by_number(number)
+        visit = visits.by_number(number)
         prefill.save_part(visit, HOUSEHOLD, now=now)
         if shared:
             prefill.share(visit)

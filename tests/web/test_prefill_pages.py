@@ -17,6 +17,7 @@ from core.audit import AuditRecord
 from core.db import db
 from reservations import models as m
 from reservations import prefill
+from reservations import visit as visits
 from tests.conftest import csrf_from, fresh_client
 from tests.web.prefill_helpers import fill, make_visit
 
@@ -86,14 +87,14 @@ def test_the_resident_fills_the_household_and_sends_it(app):
     check = client.get(base + "/check").get_data(as_text=True)
     assert "ヤマダ タロウ" in check and "1985年4月1日" in check and "変更" in check
     with app.app_context():
-        assert prefill.of_visit(prefill.visit_by_number(number)).status == prefill.DRAFT
+        assert prefill.of_visit(visits.by_number(number)).status == prefill.DRAFT
 
     r = client.post(base + "/share", data={"csrf_token": csrf_from(check)})
     assert r.status_code == 302
     ready = client.get(r.location).get_data(as_text=True)
     assert number in ready and "<svg" in ready
     with app.app_context():
-        assert prefill.of_visit(prefill.visit_by_number(number)).status == prefill.SHARED
+        assert prefill.of_visit(visits.by_number(number)).status == prefill.SHARED
 
     progress = client.get(f"/reserve/visit/{token}/progress")
     assert "次はここです" in progress.get_data(as_text=True)
@@ -108,7 +109,7 @@ def test_tokens_other_than_the_visits_own_are_refused(app):
     assert client.get(f"/reserve/visit/{token[:-2]}xx/prefill").status_code == 404
     assert client.get("/reserve/visit/not-a-token/prefill").status_code == 404
     with app.app_context():
-        stop = prefill.stops(prefill.visit_by_number(number))[0]
+        stop = visits.stops(visits.by_number(number))[0]
         with app.test_request_context():
             from reservations import links
             single = links.manage_token(stop.number)  # a single booking's link opens no visit
@@ -166,7 +167,7 @@ def test_the_counter_walk_scan_print_done_next(app, staff_client):
     assert html.count("済みにする") == 2  # both counters: this account works at every counter
 
     with app.app_context():
-        first, second = prefill.stops(prefill.visit_by_number(number))
+        first, second = visits.stops(visits.by_number(number))
         first_id, second_id = first.id, second.id
     pdf = client.get(f"/staff/visits/{number}/stops/{first_id}/forms.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
@@ -191,7 +192,7 @@ def test_the_counter_walk_scan_print_done_next(app, staff_client):
     assert "すべての窓口の手続きが終わりました" in resident
 
     with app.app_context():
-        record = prefill.of_visit(prefill.visit_by_number(number))
+        record = prefill.of_visit(visits.by_number(number))
         typed_by_staff += len(prefill.corrections(record))
     assert typed_by_staff == 0
     assert [a["counter"] for a in audits(app, "visit.stop_done")] == ["shimin_ido", "kokuho"]
@@ -233,10 +234,10 @@ def test_an_unknown_number_and_a_role_without_rights(app, staff_client):
         assert client.get("/staff/visits/").status_code == 403
         token = csrf_from(client.get("/staff/password").get_data(as_text=True))
         with app.app_context():
-            stop_id = prefill.stops(prefill.visit_by_number(number))[0].id
+            stop_id = visits.stops(visits.by_number(number))[0].id
         assert client.post(f"/staff/visits/{number}/stops/{stop_id}/done", data={"csrf_token": token}).status_code == 403
     with app.app_context():
-        assert all(s.done_at is None for s in prefill.stops(prefill.visit_by_number(number)))
+        assert all(s.done_at is None for s in visits.stops(visits.by_number(number)))
 
 
 def test_a_department_member_acts_at_their_own_counters_only(app, staff_client):
@@ -245,7 +246,7 @@ def test_a_department_member_acts_at_their_own_counters_only(app, staff_client):
     with app.app_context():
         from reservations.current import catalog
         department = catalog().counters["kokuho"].department
-        first, _second = prefill.stops(prefill.visit_by_number(number))
+        first, _second = visits.stops(visits.by_number(number))
         first_id = first.id
     client = staff_client(policy.COUNTER, department)
     html = client.get(f"/staff/visits/{number}").get_data(as_text=True)
