@@ -82,7 +82,8 @@ def test_every_section_a_screen_links_to_is_in_its_manual():
 
 @pytest.mark.parametrize(("path", "section"), [("/", "guide"), ("/guide/moving_in", "guide"),
                                                ("/apply", "apply"), ("/reserve", "reserve"),
-                                               ("/crowding", "crowding")])
+                                               ("/crowding", "crowding"),
+                                               ("/reserve/visit?procedures=tennyu_todoke", "visit")])
 def test_the_residents_footer_links_to_the_section_of_the_page(client, path, section):
     html = client.get(path).get_data(as_text=True)
     assert f'<a href="/help/resident#{section}">使い方</a>' in html
