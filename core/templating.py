@@ -52,7 +52,7 @@ class CallContext(Context):
     a ``jinja_pass_arg`` on the object and on its ``__call__`` each time before it calls it. Same
     arguments, same ``StopIteration`` rule; anything else goes through Jinja's ``call``."""
 
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja's own signature
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         kind = type(__obj)
         if kind is FunctionType:
             pass_arg = __obj.__dict__.get("jinja_pass_arg")  # a function's attribute is in its __dict__
