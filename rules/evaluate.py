@@ -297,21 +297,21 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
 
 
 def _texts(reasons: list[wording.Reason]) -> list[str]:
-    return [r.text for r in reasons]
+    return list(map(str, reasons))  # each Reason's words as a plain str (Reason.text, without the property)
 
 
 def _add(why: list[wording.Reason], new: list[wording.Reason]) -> None:
     """Append the reasons not said yet (several rules of one procedure share sentences). The
     event itself (「家族が亡くなったため」) stays only while no other reason is there."""
-    said = {r.text for r in why}
+    said = set(why)  # a Reason is a str: equal to another, and hashed, by its words (its .text)
     for r in new:
         if getattr(r, "event", False) and any(not getattr(w, "event", False) for w in why):
             continue
         if not getattr(r, "event", False) and why and all(getattr(w, "event", False) for w in why):
             why.clear()
             said.clear()
-        if r.text not in said:
-            said.add(r.text)
+        if r not in said:
+            said.add(r)
             why.append(r)
 
 
