@@ -254,14 +254,25 @@ def steps(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[
     return out
 
 
+def _member_questions_of(kb: KnowledgeBase, event: LifeEvent) -> tuple[list[Question], list[Question]]:
+    """The event's questions about each person, in the event's order: the basic ones (asked on
+    the person's first page) and the others; once per knowledge base and event, kept on the
+    knowledge base object as ``_asking_order_of`` keeps its orders."""
+    split = kb.__dict__.setdefault("_member_questions", {})
+    if event.id not in split:
+        member_qs = [kb.questions[q] for q in event.questions if kb.questions[q].fact.startswith("member.")]
+        split[event.id] = ([q for q in member_qs if q.fact.split(".")[1] in BASIC_MEMBER_FIELDS],
+                           [q for q in member_qs if q.fact.split(".")[1] not in BASIC_MEMBER_FIELDS])
+    return split[event.id]
+
+
 def person_questions(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str],
                      step: Step, typed: Typed | None = None) -> list[Question]:
-    household, members = typed or typed_answers(event, answers, vocab)
-    member_qs = [kb.questions[q] for q in event.questions if kb.questions[q].fact.startswith("member.")]
+    basic, more = _member_questions_of(kb, event)
     if step.kind == "person":
-        return [q for q in member_qs if q.fact.split(".")[1] in BASIC_MEMBER_FIELDS]
-    return [q for q in member_qs if q.fact.split(".")[1] not in BASIC_MEMBER_FIELDS
-            and _may_ask(q, vocab, household, members, step.person)]
+        return list(basic)
+    household, members = typed or typed_answers(event, answers, vocab)
+    return [q for q in more if _may_ask(q, vocab, household, members, step.person)]
 
 
 def step_keys(kb: KnowledgeBase, vocab: Vocabulary, event: LifeEvent, answers: dict[str, str],

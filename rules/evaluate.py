@@ -257,15 +257,25 @@ def _why_not(rule: Rule, situation: Situation) -> list[str]:
     return _texts(_reasons_not(rule, situation))
 
 
+_CITY_RULES: Memo[tuple[tuple[Rule, str, Procedure], ...]] = Memo(256)
+
+
+def _city_rules(rulebook: Rulebook, er: Any) -> tuple[tuple[Rule, str, Procedure], ...]:
+    """The event's rules done in this city (not those with place: new_city, see _at_new_city),
+    each with its procedure, in the rules' order (per ruleset)."""
+    procedures = rulebook.kb.procedures
+    return _CITY_RULES.get(id(er), er, lambda: tuple((rule, rule.procedure, procedures[rule.procedure])
+                                                     for rule in er.rules if rule.place == "city"))
+
+
 def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcome], real: int) -> dict[str, _Decision]:
     decisions: dict[str, _Decision] = {}
     event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], situation.locale)
-    for rule in rulebook.rules_for(situation.event).rules:
-        if rule.place != "city":
-            continue  # done at the new municipality: see _at_new_city
-        proc = rulebook.kb.procedures[rule.procedure]
+    for rule, pid, proc in _city_rules(rulebook, rulebook.rules_for(situation.event)):
         out = outcomes[rule.tag]
-        d = decisions.setdefault(rule.procedure, _Decision(proc, "not_applicable", [], []))
+        d = decisions.get(pid)
+        if d is None:  # one decision per procedure, made at its first rule
+            d = decisions[pid] = _Decision(proc, "not_applicable", [], [])
         if out.definite:
             if d.status != REQUIRED:
                 d.status, d.members, d.why, d.newborn = REQUIRED, [], [], False
@@ -287,21 +297,21 @@ def _decide(rulebook: Rulebook, situation: Situation, outcomes: dict[str, Outcom
 
 
 def _texts(reasons: list[wording.Reason]) -> list[str]:
-    return [r.text for r in reasons]
+    return list(map(str, reasons))  # each Reason's words as a plain str (Reason.text, without the property)
 
 
 def _add(why: list[wording.Reason], new: list[wording.Reason]) -> None:
     """Append the reasons not said yet (several rules of one procedure share sentences). The
     event itself (「家族が亡くなったため」) stays only while no other reason is there."""
-    said = {r.text for r in why}
+    said = set(why)  # a Reason is a str: equal to another, and hashed, by its words (its .text)
     for r in new:
         if getattr(r, "event", False) and any(not getattr(w, "event", False) for w in why):
             continue
         if not getattr(r, "event", False) and why and all(getattr(w, "event", False) for w in why):
             why.clear()
             said.clear()
-        if r.text not in said:
-            said.add(r.text)
+        if r not in said:
+            said.add(r)
             why.append(r)
 
 
@@ -447,8 +457,10 @@ def _at_new_city(rulebook: Rulebook, situation: Situation, outcomes: dict[str, O
     nothing else is.
     """
     loc = situation.locale
-    event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], loc)
     rules, shared = _new_city_rules(rulebook.rules_for(situation.event))
+    if not rules:
+        return []
+    event_words = wording.words(rulebook.vocab.household["event"].values[situation.event], loc)
     found: dict[str, dict[str, Any]] = {}
     said: dict[str, list[Any]] = {}  # per procedure: what held (statements) or the open sentences
     for rule in rules:
@@ -500,23 +512,33 @@ def _merge_checklist(procedures: list[dict[str, Any]], items: dict[str, Any]) ->
         counter, pid = p["counter_id"], p["id"]
         for b in p["bring"]:
             bid = b["id"]
-            m = merged.get(bid)
-            if m is None:
-                m = merged[bid] = {"id": bid, "name": b["name"], "kind": b.get("kind", "document"), "procedures": []}
-                per_counter[bid] = {}
-            at = per_counter[bid]
+            at = per_counter.get(bid)
+            if at is None:
+                merged[bid] = {"id": bid, "name": b["name"], "kind": b.get("kind", "document"), "procedures": [pid]}
+                at = per_counter[bid] = {}
+            else:
+                merged[bid]["procedures"].append(pid)
             sure_maybe = at.get(counter)
             if sure_maybe is None:
                 sure_maybe = at[counter] = [0, 0]
             key = 1 if b["conditional"] else 0
-            if b["count"] > sure_maybe[key]:
-                sure_maybe[key] = b["count"]
-            m["procedures"].append(pid)
+            count = b["count"]
+            if count > sure_maybe[key]:
+                sure_maybe[key] = count
     out = []
     for bid, m in merged.items():
-        counts = per_counter[bid].values()
-        add = sum if getattr(items.get(bid), "submitted", False) else max
-        sure, maybe = add(s for s, _ in counts), add(s if s > c else c for s, c in counts)
+        # counts are never negative: a sum or a max from 0 over the counters
+        sure = maybe = 0
+        if getattr(items.get(bid), "submitted", False):
+            for s, c in per_counter[bid].values():
+                sure += s
+                maybe += s if s > c else c
+        else:
+            for s, c in per_counter[bid].values():
+                if s > sure:
+                    sure = s
+                if c > maybe or s > maybe:
+                    maybe = s if s > c else c
         m["count"], m["conditional"] = sure or maybe, sure == 0
         if sure and maybe > sure:
             m["count_if"] = maybe

@@ -143,3 +143,33 @@ def test_fragments_are_off_while_templates_reload(app):
             assert flask.render_template_string(BLOCK, key=4, word="b") == "<b>b</b>期限"
     finally:
         app.jinja_env.auto_reload = False
+
+
+def test_template_calls_take_the_short_way_with_the_same_results():
+    """core.templating.CallContext: plain functions and macros called directly; a function that
+    asks for the context, the eval context or the environment still gets it; a StopIteration
+    still reads as undefined."""
+    from jinja2 import Environment as JinjaEnvironment
+    from jinja2 import pass_context, pass_environment, pass_eval_context
+
+    from core.templating import CallContext
+
+    class Env(JinjaEnvironment):
+        context_class = CallContext
+
+    def stop():
+        raise StopIteration
+
+    env = Env(autoescape=True)
+    env.globals.update(
+        plain=lambda x, y="": f"<{x}{y}>",
+        with_context=pass_context(lambda ctx, x: f"{ctx['who']}:{x}"),
+        with_eval=pass_eval_context(lambda ectx, x: f"{ectx.autoescape}:{x}"),
+        with_env=pass_environment(lambda e, x: f"{e is env}:{x}"),
+        stop=stop, who="w")
+    source = ("{% macro m(a) %}[{{ a }}{{ caller() if caller else '' }}]{% endmacro %}"
+              "{{ plain('a', y='b') }}|{{ with_context('c') }}|{{ with_eval('d') }}|{{ with_env('e') }}|"
+              "{% for i in [1] %}{{ m(i) }}{% call m(2) %}c{% endcall %}{{ plain(i) }}{% endfor %}|"
+              "{{ stop() is undefined }}|{{ 'x'.upper() }}")
+    assert env.from_string(source).render() == \
+        "&lt;ab&gt;|w:c|True:d|True:e|[1][2c]&lt;1&gt;|True|X"
