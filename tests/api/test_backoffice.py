@@ -376,7 +376,10 @@ def test_the_signer_app_fetches_the_bytes_of_a_web_draft(app, trusted):
     assert http.get(f"/api/v1/applications/{body['id']}/signing",
                     headers={"X-Application-Key": other["key"]}).status_code == 404  # nor another draft's key
     got = http.get(f"/api/v1/applications/{body['id']}/signing", headers=keyed)
-    assert got.status_code == 200 and got.get_json()["signing"] == body["signing"]
+    assert got.status_code == 200
+    signing = got.get_json()["signing"]  # the draft's bytes, and their SHA-256 for the signer app to show
+    assert {k: signing[k] for k in ("payload", "digest_info")} == {k: body["signing"][k] for k in ("payload", "digest_info")}
+    assert signing["sha256"] == hashlib.sha256(base64.b64decode(signing["payload"])).hexdigest()
     applying.sign(http, trusted, body)
     again = http.get(f"/api/v1/applications/{body['id']}/signing", headers=keyed)
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_signed"
