@@ -11,9 +11,11 @@ from core.errors import AppError
 
 bp = Blueprint("help", __name__, url_prefix="/help")
 
-# the section of the residents' manual for the page a resident is on (the footer's 「使い方」)
+# the section of the residents' manual for the page a resident is on (the footer's 「使い方」):
+# its endpoint, else its blueprint
 SECTIONS = {"guide": "guide", "search": "guide", "pages": "guide", "intake": "apply", "payments": "apply",
-            "reservations": "reserve", "reservations_visit": "visit", "prefill": "visit", "crowding": "crowding"}
+            "reservations": "reserve", "reservations_visit": "visit", "prefill": "visit-prefill",
+            "prefill.progress": "visit-day", "crowding": "crowding"}
 
 
 def not_found() -> AppError:
@@ -52,6 +54,6 @@ def screen_response(file: str):
 @bp.app_context_processor
 def _help_link():
     def resident_help_url() -> str:
-        section = SECTIONS.get(request.blueprint or "")
+        section = SECTIONS.get(request.endpoint or "") or SECTIONS.get(request.blueprint or "")
         return url_for("help.manual", name="resident", _anchor=section)
     return {"resident_help_url": resident_help_url}

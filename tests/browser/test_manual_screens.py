@@ -91,8 +91,9 @@ def _residents_walk(browser, live_server: str, out: Path) -> None:
         context.close()
 
 
-def _visit_walk(browser, live_server: str, out: Path) -> None:
-    """まとめて予約 from the guide's result: the stops, the day, the time, the number and QR code."""
+def _visit_walk(browser, live_server: str, app, out: Path) -> None:
+    """まとめて予約 from the guide's result: the stops, the day, the time, the number and QR code;
+    then 事前入力."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="ja-JP")
     page = context.new_page()
     try:
@@ -117,6 +118,69 @@ def _visit_walk(browser, live_server: str, out: Path) -> None:
         page.get_by_role("button", name="予約する").click()
         page.locator("svg.reserve-qr__image").wait_for()
         _shot(page, out, "resident-visit-done")
+        _prefill_walk(page, live_server, app, out)
+    finally:
+        context.close()
+
+
+def _prefill_walk(page, live_server: str, app, out: Path) -> None:
+    """事前入力 from the visit's done page: the overview, the first form, then (the household put in
+    as the tests do) the check page and, once sent, the QR code and number."""
+    from reservations import links
+    from tests.web.prefill_helpers import fill
+
+    page.get_by_role("link", name="入力を始める").click()
+    page.locator("h1").filter(has_text="窓口で書く書類を、前もって入力する").wait_for()
+    _shot(page, out, "resident-prefill-start")
+    page.get_by_role("link", name="入力を始める").click()
+    page.locator("h1").filter(has_text="引っ越す人を入力してください").wait_for()
+    _shot(page, out, "resident-prefill-members")
+    token = page.url.split("/reserve/visit/")[1].split("/")[0]
+    with app.test_request_context():
+        number = links.read_visit_manage_token(token)
+    assert number, page.url
+    fill(app, number, shared=False)
+    page.goto(f"{live_server}/reserve/visit/{token}/prefill/check")
+    _shot(page, out, "resident-prefill-check")
+    page.get_by_role("button", name="窓口に送る").click()
+    page.locator("svg.reserve-qr__image").wait_for()
+    _shot(page, out, "resident-prefill-ready")
+
+
+def _counter_walk(browser, live_server: str, app, out: Path) -> None:
+    """A prefilled visit of today at its two counters: 市民課 reads the number and sees the household
+    (then marks its stop done), 国保 sees them coming next, the resident's page shows the progress."""
+    from tests.web.prefill_helpers import fill, make_visit
+
+    number, token = make_visit(app)  # 市民課 (異動) → 国保
+    fill(app, number)
+    for departments, name in (("shimin", "staff-visit"), ("kokuho", "staff-visits-next")):
+        login_id, secret = make_staff(app, "counter", login_id=f"manual.{departments}", departments=departments)
+        context = browser.new_context(viewport=OFFICE, device_scale_factor=1, locale="ja-JP")
+        page = context.new_page()
+        try:
+            log_in(page, live_server, login_id, secret)
+            page.goto(live_server + "/staff/visits/")
+            if departments == "shimin":
+                page.fill("#number", number.lower())  # as a scanner or a person types it
+                page.press("#number", "Enter")
+                page.locator("h1").filter(has_text=number).wait_for()
+                _shot(page, out, name)
+                page.get_by_role("button", name="済みにする").click()
+                page.locator("h2").filter(has_text="この窓口の手続きを済みにしました").wait_for()
+            else:
+                page.get_by_role("link", name=number).wait_for()
+                # the list below the number box: scrolled up to the top of the screen
+                page.locator("h2").filter(has_text="次に来る方").evaluate("h => h.scrollIntoView()")
+                _shot(page, out, name)
+        finally:
+            context.close()
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="ja-JP")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/reserve/visit/{token}/progress")
+        page.locator("tr[aria-current=step]").wait_for()
+        _shot(page, out, "resident-visit-progress")
     finally:
         context.close()
 
@@ -198,7 +262,8 @@ def test_the_walk_makes_exactly_the_screenshots_the_manuals_show(browser, live_s
                                                                  card_key, out):
     number = submitted(app, forms, trusted, _cert(trusted, card_key))
     _residents_walk(browser, live_server, out)
-    _visit_walk(browser, live_server, out)
+    _visit_walk(browser, live_server, app, out)
+    _counter_walk(browser, live_server, app, out)
     _crowding_walk(browser, live_server, app, out)
     _signing_walk(browser, live_server, app, out)
     _staff_walk(browser, live_server, app, number, out)

@@ -47,7 +47,7 @@ def test_the_loaders_default_to_municipality(monkeypatch):
     monkeypatch.setenv("MUNICIPALITY", "minato")
     assert load_pack().pack.id == "minato"
     assert set(load_forms()) == {"tenshutsu_todoke"}
-    assert set(load_catalog().services) == {"tennyu", "tenshutsu"}
+    assert set(load_catalog().services) == {"tennyu", "tenshutsu", "kokuho"}
 
 
 def test_no_city_is_named_in_code_or_templates():

@@ -89,7 +89,19 @@ def test_the_residents_footer_links_to_the_section_of_the_page(client, path, sec
     assert f'<a href="/help/resident#{section}">使い方</a>' in html
 
 
-@pytest.mark.parametrize(("path", "section"), [("/staff/", "portal"), ("/staff/applications/", "inbox"),
+def test_the_footer_of_the_prefill_pages_opens_their_sections(app, client):
+    from tests.web.prefill_helpers import make_visit
+
+    _number, token = make_visit(app)
+    for path, section in ((f"/reserve/visit/{token}/prefill", "visit-prefill"),
+                          (f"/reserve/visit/{token}/prefill/members", "visit-prefill"),
+                          (f"/reserve/visit/{token}/progress", "visit-day")):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert f'<a href="/help/resident#{section}">使い方</a>' in r.get_data(as_text=True), path
+
+
+@pytest.mark.parametrize(("path", "section"), [("/staff/", "portal"), ("/staff/visits/", "visits"), ("/staff/applications/", "inbox"),
                                                ("/staff/reservations/", "reservations"),
                                                ("/staff/reservations/queue", "queue"),
                                                ("/staff/audit/", "audit"), ("/staff/content/", "content")])

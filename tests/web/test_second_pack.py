@@ -233,3 +233,12 @@ def test_the_platform_names_the_second_city_too(minato):
         assert "みなと市" in body
     for words in (csp, uri, body):
         no_first_city(words, "platform")
+
+
+def test_a_move_in_visit_passes_both_counters_of_the_second_city(minato):
+    """The training's exercise at two counters (docs/manual/training.md): a まとめて予約 of a
+    move-in with 国保 stops at 市民課 and then at 国保, each with its counter form to print."""
+    html = page(fresh_client(minato), "/reserve/visit?procedures=tennyu_todoke,kokuho_kanyu,jido_teate_nintei")
+    shimin, kokuho = html.find("市民課 住民異動（転入・転出）"), html.find("保険年金課 国民健康保険の窓口")
+    assert 0 <= shimin < kokuho, "市民課 first, then 国保"
+    no_first_city(html, "/reserve/visit")
