@@ -41,9 +41,11 @@ Send = Callable[[str, str, dict, bytes | None], tuple[int, bytes]]
 
 
 def http_send(method: str, url: str, headers: dict, body: bytes | None) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, data=body, headers=headers, method=method)
+    if urllib.parse.urlsplit(url).scheme not in ("https", "http"):
+        raise ValueError(f"not an HTTP(S) URL: {url}")
+    request = urllib.request.Request(url, data=body, headers=headers, method=method)  # noqa: S310 (scheme checked)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
