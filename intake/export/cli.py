@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from core.pdf import PdfFontMissing
 from intake.backoffice_cli import backoffice_cli
 from intake.export import csv_format, service
 
@@ -44,6 +45,9 @@ def export_command(since: dt.datetime | None, directory: str | None, encoding: s
                                   receipt_numbers=receipts)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    except PdfFontMissing as exc:
+        raise click.ClickException(f"no Japanese font for form.pdf (looked in {', '.join(exc.looked_in)}): "
+                                   "set PDF_FONT_PATH, or leave pdf out of --format") from exc
     for o in outcomes:
         if o.ok:
             click.echo(f"exported\t{o.receipt_number}\t{o.file}")
