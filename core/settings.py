@@ -166,6 +166,19 @@ class Settings(BaseSettings):
                                "(e.g. `/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf`). Empty: the first IPA "
                                "Gothic font found in the usual Debian places (`core/pdf.py` FONT_CANDIDATES). No "
                                "font: printing answers 503 with a message, the rest of the service works.")
+    # --- batch export for the 申請管理 system (docs/backoffice-export.md) --------------------
+    BACKOFFICE_EXPORT_DIR: str = Field("", description="Where `flask backoffice export` writes one ZIP and its "
+                                       "`.done` marker per application (the folder the file transfer across the "
+                                       "network layers picks up). Empty: the command needs `--dir`.")
+    BACKOFFICE_EXPORT_ENCODING: Literal["utf-8-sig", "cp932"] = Field(
+        "utf-8-sig", description="The fields CSV in the export: `utf-8-sig` (UTF-8 with BOM) or `cp932` "
+        "(Shift_JIS; an application holding a character cp932 cannot encode is refused and reported).")
+    BACKOFFICE_EXPORT_FORMATS: str = Field("json,csv,pdf", description="Comma-separated exporters run for each "
+                                           "application (`json`, `csv`, `pdf`); attachments, signature evidence "
+                                           "and the manifest are always written.")
+    BACKOFFICE_EXPORT_BASE_URL: str = Field("", description="Base URL written into the exported application JSON's "
+                                            "attachment links (e.g. the back-office API's LGWAN host). Empty: "
+                                            "`http://localhost`.")
     # --- backups and hand-over ------------------------------------------------------------
     BACKUP_DIR: str = Field("", description="Where `flask backup` writes its backups (a folder per backup with its "
                             "manifest; mount other storage here). Never the keys: `flask backup keys --out` writes "

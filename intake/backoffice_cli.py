@@ -62,3 +62,4 @@ def disable_client(client_id: str) -> None:
     db.session.commit()
     audit.record("backoffice.client_disable", target=client_id)
     click.echo(f"{client_id} disabled.")
+from intake.export import cli as _export_cli  # noqa: E402,F401  (adds `flask backoffice export`: issue 15, G2)

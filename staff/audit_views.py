@@ -105,6 +105,7 @@ ACTION_NAMES = {
     "backoffice.call": _l("連携システムの呼び出し"),
     "backoffice.client_create": _l("連携システムの登録"),
     "backoffice.client_disable": _l("連携システムの停止"),
+    "backoffice.export": _l("連携システム：ファイル連携の出力"),
     "reservation.list": _l("予約一覧の閲覧"),
     "reservation.view": _l("予約の閲覧"),
     "reservation.create": _l("予約の登録（電話・窓口）"),
