@@ -58,19 +58,20 @@ def find(raw: str | None) -> m.Reservation | None:
 
 
 def check_in(raw: str | None, *, today: dt.date, now: dt.datetime, counters: Iterable[str] | None = None,
-             prefer: str | None = None) -> m.Reservation:
+             at: str | None = None) -> m.Reservation:
     """Mark the booking with this number as arrived (``checked_in``), or say why not:
     empty, unknown, other_counter, not_booked (a hold, never confirmed), cancelled, wrong_day,
     already (checked in before: the reservation is on the error).
 
-    The 受付番号 of a visit (まとめて予約, in its QR code and mails) checks in the visit's first
-    open stop at these ``counters`` (``prefer``: the counter the desk has chosen, first): each
-    counter of the itinerary scans the same code when the household reaches it."""
+    The 受付番号 of a visit (まとめて予約, in its QR code and mails) checks in the visit's stop at
+    the counter the desk has chosen (``at``), or without one the first stop not yet checked in at
+    these ``counters``: each counter of the itinerary scans the same code when the household
+    reaches it, and a second scan at a chosen counter is "already", never the next counter's stop."""
     if not clean_number(raw):
         raise FrontDeskError("empty")
     v = find_visit(raw)
     if v is not None:
-        return _check_in_visit(v, today=today, now=now, counters=counters, prefer=prefer)
+        return _check_in_visit(v, today=today, now=now, counters=counters, at=at)
     r = find(raw)
     if r is None:
         raise FrontDeskError("unknown")
@@ -95,7 +96,7 @@ def find_visit(raw: str | None) -> m.Visit | None:
 
 
 def _check_in_visit(v: m.Visit, *, today: dt.date, now: dt.datetime, counters: Iterable[str] | None,
-                    prefer: str | None) -> m.Reservation:
+                    at: str | None) -> m.Reservation:
     every = visit.stops(v)
     first = every[0] if every else None
     if v.status in (m.HELD, m.EXPIRED) or first is None:
@@ -106,12 +107,11 @@ def _check_in_visit(v: m.Visit, *, today: dt.date, now: dt.datetime, counters: I
         raise FrontDeskError("wrong_day", first)
     live = visit.open_stops(v)
     scope = None if counters is None else set(counters)
-    here = [r for r in live if scope is None or r.counter_id in scope]
+    here = [r for r in live if (scope is None or r.counter_id in scope) and (at is None or r.counter_id == at)]
     if not here:  # the household is at the wrong counter: name the next one they are expected at
         ahead = [r for r in live if r.status in (m.CONFIRMED, m.NO_SHOW)]
         raise FrontDeskError("other_counter", (ahead or live or every)[0])
-    waiting = sorted((r for r in here if r.status in (m.CONFIRMED, m.NO_SHOW)),
-                     key=lambda r: (r.counter_id != prefer, r.stop_order or 0))
+    waiting = sorted((r for r in here if r.status in (m.CONFIRMED, m.NO_SHOW)), key=lambda r: r.stop_order or 0)
     if not waiting:
         raise FrontDeskError("already", max(here, key=lambda r: booking.aware(r.checked_in_at) or now))
     r = waiting[0]

@@ -24,12 +24,13 @@ from reservations.loader import Catalog
 
 
 def check_in(raw: str | None, *, today: dt.date, now: dt.datetime, counters: Iterable[str] | None = None,
-             prefer: str | None = None) -> m.Reservation:
+             at: str | None = None) -> m.Reservation:
     """The booking with this number (typed or scanned) arrives; a refusal is audited as failed
     and raised (:class:`reservations.frontdesk.FrontDeskError`). A visit's 受付番号 checks in its
-    first open stop at these counters (the record names the visit too)."""
+    stop at the desk's counter (``at``), or its first stop not yet checked in at these counters
+    (the record names the visit too)."""
     try:
-        r = frontdesk.check_in(raw, today=today, now=now, counters=counters, prefer=prefer)
+        r = frontdesk.check_in(raw, today=today, now=now, counters=counters, at=at)
     except frontdesk.FrontDeskError as exc:
         db.session.rollback()
         audit.record("reservation.checkin", target=frontdesk.clean_number(raw)[:20], result="failed",

@@ -310,7 +310,7 @@ def checkin():
     f = DayFilter(cat, request.form)
     typed = _clean(request.form.get("number"), 40)
     try:
-        r = actions.check_in(typed, today=_today(), now=_now(), counters=f.scope, prefer=f.counter or None)
+        r = actions.check_in(typed, today=_today(), now=_now(), counters=f.scope, at=f.counter or None)
     except frontdesk.FrontDeskError as exc:  # rolled back and audited by the service
         return _day_page(cat, f, errors=[_error("number", _refusal(cat, exc))], typed=typed,
                          refused={"code": exc.code}, status=exc.status)
