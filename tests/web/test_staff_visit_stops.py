@@ -19,6 +19,7 @@ from core.japan_time import JST
 from reservations import booking
 from reservations import models as m
 from tests.conftest import csrf_from, fresh_client
+from tests.html_check import html_problems
 from tests.web.staff_reservations_helpers import audits, clean, today
 
 STOPS = (("shimin_ido", "tennyu", "tennyu_todoke", 45), ("kokuho", "kokuho", "kokuho_kanyu", 30),
@@ -83,6 +84,7 @@ def test_the_visit_number_checks_in_the_stop_at_this_counter_and_shows_the_itine
     assert r.status_code == 302 and stops[0] in r.headers["Location"]
     assert [_status(app, n) for n in stops] == [m.CHECKED_IN, m.CONFIRMED, m.CONFIRMED]
     page = desk.get(r.headers["Location"]).get_data(as_text=True)
+    assert html_problems(page) == []
     assert "受付しました" in page and f"まとめて予約 {visit}（1/3番目の窓口）" in page
     assert "国民健康保険課" in page and "（この窓口）" in page  # the counters still to come
     again = _checkin(desk, visit, site="shiyakusho", counter="shimin_ido")  # scanned twice at 市民課
@@ -129,8 +131,10 @@ def test_cancelling_a_stop_asks_what_to_cancel_and_mails_the_visits_change(app, 
     url = f"/staff/reservations/{stops[1]}/cancel?site=shiyakusho"
     page = client.get(url).get_data(as_text=True)
     assert "取り消す範囲" in page and "まとめて予約のすべての窓口を取り消す" in page and visit in page
+    assert html_problems(page) == []
     r = client.post(url, data={"csrf_token": csrf_from(page)})
     assert r.status_code == 400 and "取り消す範囲を選んでください。" in r.get_data(as_text=True)
+    assert html_problems(r.get_data(as_text=True)) == [] and 'href="#scope"' in r.get_data(as_text=True)
     assert _status(app, stops[1]) == m.CONFIRMED
     r = client.post(url, data={"csrf_token": csrf_from(page), "scope": "stop"})
     assert r.status_code == 302
@@ -147,6 +151,11 @@ def test_cancelling_a_stop_asks_what_to_cancel_and_mails_the_visits_change(app, 
     assert record["details"]["visit"] == visit and record["details"]["scope"] == "stop"
     html = client.get("/staff/reservations/?site=shiyakusho").get_data(as_text=True)
     assert f"まとめて予約 {visit}（2/2番目の窓口）" in html  # the counter left after 市民課
+    from reservations import links
+    with app.test_request_context():
+        token = links.visit_manage_token(visit)
+    manage = fresh_client(app).get(f"/reserve/visit/manage/{token}").get_data(as_text=True)
+    assert "市民課" in manage and "国民健康保険課" not in manage  # the resident's itinerary without it
     page = client.get(f"/staff/reservations/{stops[0]}/cancel?site=shiyakusho").get_data(as_text=True)
     r = client.post(f"/staff/reservations/{stops[0]}/cancel", data={"csrf_token": csrf_from(page), "scope": "whole_visit",
                                                                     "site": "shiyakusho"})
