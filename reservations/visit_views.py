@@ -498,6 +498,8 @@ def move_times(token: str, day: str):
     offers = [o for o in visit.offered(catalog, itin, date) if o.start != aware(v.start)]
     if request.method == "POST":
         start = _start_of(request.form.get("start", ""))
+        if start is not None and start == aware(v.start):  # the form sent twice: the first one moved it
+            return redirect(url_for(".manage", token=token, changed=1))
         if start is None or start.date() != date or start not in {o.start for o in offers}:
             errors["start"] = _("時間を選んでください。")
         else:

@@ -220,3 +220,30 @@ def test_a_confirmation_refused_because_its_twin_confirmed_first_leads_to_done(a
     assert r.status_code == 302 and "/done" in r.location
     with app.app_context():
         assert db.session.scalar(select(m.Visit.status)) == m.CONFIRMED
+
+
+def test_the_move_form_sent_twice_moves_once(app):
+    from reservations import links
+    from tests.web.test_visit_pages import _html, _to_details
+    client = fresh_client(app)
+    details_url = _to_details(client)
+    page = _html(client.get(details_url))
+    r = client.post(details_url, data={"csrf_token": csrf_from(page), "name": "加古川 花子", "name_kana": "カコガワ ハナコ",
+                                       "email": "twice@example.jp", "phone": ""})
+    page = _html(client.get(r.location))
+    assert client.post(r.location, data={"csrf_token": csrf_from(page)}).status_code == 302
+    with app.app_context():
+        number = db.session.scalar(select(m.Visit.number))
+    with app.test_request_context():
+        manage = f"/reserve/visit/manage/{links.visit_manage_token(number)}"
+    days = _html(client.get(f"{manage}/move"))
+    day_url = re.search(r'href="(/reserve/visit/manage/[^"]+/move/\d{4}-\d\d-\d\d)"', days).group(1)
+    times = _html(client.get(day_url))
+    form = {"csrf_token": csrf_from(times), "start": re.findall(r'name="start" value="([^"]+)"', times)[0]}
+    first, second = client.post(day_url, data=form), client.post(day_url, data=form)
+    assert first.status_code == second.status_code == 302 and "changed=1" in second.location
+    from core.outbox import OutboxMessage
+    with app.app_context():
+        moved = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                  .where(OutboxMessage.dedupe_key.like("visit-moved:%")))
+    assert moved == 1
