@@ -62,7 +62,7 @@ def send_reminders(now: dt.datetime | None = None) -> int:
             .values(reminded_at=now).execution_options(synchronize_session=False)).rowcount
         if claimed:
             v = db.session.get(m.Visit, vid)
-            if visit_notify.send_reminder(catalog, v, visit.stops(v), kb):
+            if visit_notify.send_reminder(catalog, v, visit.open_stops(v), kb):
                 sent += 1
         db.session.commit()
     return sent
@@ -77,6 +77,7 @@ def expire_holds(now: dt.datetime | None = None) -> int:
         m.Reservation.status == m.HELD, m.Reservation.hold_expires_at < now))))
     for counter_id in counters:
         booking.release_expired(counter_id, (), now)
+    visit.expire_stale(now)  # a visit whose stops all ran out is no hold either (staff lists, pages)
     db.session.commit()
     return before
 

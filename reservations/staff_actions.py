@@ -17,25 +17,31 @@ from collections.abc import Iterable
 from core import audit
 from core.db import db
 from knowledge.loader import KnowledgeBase
-from reservations import booking, frontdesk, links, notify, overrides
+from reservations import booking, frontdesk, links, notify, overrides, visit, visit_notify
 from reservations import models as m
 from reservations import queue as walkin
 from reservations.loader import Catalog
 
 
-def check_in(raw: str | None, *, today: dt.date, now: dt.datetime, counters: Iterable[str] | None = None
-             ) -> m.Reservation:
+def check_in(raw: str | None, *, today: dt.date, now: dt.datetime, counters: Iterable[str] | None = None,
+             at: str | None = None) -> m.Reservation:
     """The booking with this number (typed or scanned) arrives; a refusal is audited as failed
-    and raised (:class:`reservations.frontdesk.FrontDeskError`)."""
+    and raised (:class:`reservations.frontdesk.FrontDeskError`). A visit's 受付番号 checks in its
+    stop at the desk's counter (``at``), or its first stop not yet checked in at these counters
+    (the record names the visit too)."""
     try:
-        r = frontdesk.check_in(raw, today=today, now=now, counters=counters)
+        r = frontdesk.check_in(raw, today=today, now=now, counters=counters, at=at)
     except frontdesk.FrontDeskError as exc:
         db.session.rollback()
         audit.record("reservation.checkin", target=frontdesk.clean_number(raw)[:20], result="failed",
                      details={"reason": exc.code})
         raise
+    v = visit.of_stop(r)
     db.session.commit()
-    audit.record("reservation.checkin", target=r.number, details={"counter": r.counter_id})
+    details = {"counter": r.counter_id}
+    if v is not None:
+        details |= {"visit": v.number, "stop": r.stop_order}
+    audit.record("reservation.checkin", target=r.number, details=details)
     return r
 
 
@@ -50,17 +56,46 @@ def mark_no_show(r: m.Reservation, now: dt.datetime) -> None:
     audit.record("reservation.no_show", target=r.number, details={"counter": r.counter_id})
 
 
-def cancel(catalog: Catalog, r: m.Reservation, kb: KnowledgeBase | None, now: dt.datetime) -> None:
+STOP, WHOLE_VISIT = "stop", "whole_visit"  # what a cancellation of a visit's stop takes away
+
+
+def cancel(catalog: Catalog, r: m.Reservation, kb: KnowledgeBase | None, now: dt.datetime,
+           scope: str = STOP) -> None:
     """Cancel on the resident's request (phone or counter); the resident's e-mail, if there is
-    one, goes out with the change (the outbox is in the same transaction)."""
+    one, goes out with the change (the outbox is in the same transaction).
+
+    A stop of a visit (まとめて予約): ``scope`` STOP cancels this counter only — the mail names the
+    visit's 受付番号, the counter taken away and the itinerary left; the last open stop cancels the
+    visit — and WHOLE_VISIT cancels every open stop (the visit's cancellation mail). The resident
+    never sees a stop's own number."""
+    v = visit.of_stop(r)
     try:
-        booking.cancel(catalog, r, by_staff=True, now=now)
-        notify.send_cancelled(catalog, r, kb)
+        if v is None:
+            booking.cancel(catalog, r, by_staff=True, now=now)
+            notify.send_cancelled(catalog, r, kb)
+        elif scope == WHOLE_VISIT:
+            taken = [s.number for s in visit.open_stops(v) if s.status == m.CONFIRMED]
+            visit.cancel(catalog, v, by_staff=True, now=now)
+            visit_notify.send_cancelled(catalog, v, visit.stops(v), kb)
+        else:
+            taken = [r.number]
+            visit.cancel_stop(catalog, r, now=now)
+            if v.status == m.CANCELLED:
+                visit_notify.send_cancelled(catalog, v, visit.stops(v), kb)
+            else:
+                visit_notify.send_stop_cancelled(catalog, v, visit.open_stops(v), r, kb)
     except booking.BookingError:
         db.session.rollback()
         raise
     db.session.commit()
-    audit.record("reservation.cancel", target=r.number, details={"by": "staff", "counter": r.counter_id})
+    if v is None:
+        audit.record("reservation.cancel", target=r.number, details={"by": "staff", "counter": r.counter_id})
+        return
+    for number in taken:  # one record per booking given back, each naming the visit
+        stop = booking.by_number(number)
+        audit.record("reservation.cancel", target=number, details={
+            "by": "staff", "counter": stop.counter_id if stop else "", "visit": v.number,
+            "scope": scope, "visit_cancelled": v.status == m.CANCELLED})
 
 
 def book_by_phone(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, *, name: str,

@@ -221,15 +221,30 @@ def new_number() -> str:
     raise RuntimeError("no free visit number")
 
 
+def _first_key(hold_key: str) -> str:
+    return f"{hold_key}:1"  # the visit's first stop carries the form's key (unique: a double submit fails)
+
+
+def by_hold_key(hold_key: str | None) -> m.Visit | None:
+    """The visit a time form (its one-off key) already held: a double click or a resubmitted form
+    finds it instead of holding a second visit."""
+    if not hold_key:
+        return None
+    first = db.session.scalar(select(m.Reservation).where(m.Reservation.hold_key == _first_key(hold_key)))
+    v = of_stop(first) if first is not None else None
+    return v if v is not None and v.status in (m.HELD, m.CONFIRMED) else None
+
+
 def _hold_stops(catalog: Catalog, visit: m.Visit, itin: Itinerary, start: dt.datetime, channel: str,
-                now: dt.datetime) -> list[m.Reservation]:
+                now: dt.datetime, hold_key: str | None = None) -> list[m.Reservation]:
     slots = chain(catalog, itin, start)
     if slots is None:
         raise booking.rule_error("no_slot")
     out = []
     for stop, slot in zip(itin.stops, slots, strict=True):
+        key = _first_key(hold_key) if hold_key and stop.order == 1 else None
         r = booking.hold(catalog, stop.service_id, itin.site_id, slot.start, channel=channel,
-                         procedures=stop.procedures, locale=visit.locale, now=now)  # SlotFull: the caller rolls back
+                         procedures=stop.procedures, locale=visit.locale, now=now, hold_key=key)  # SlotFull: rolled back
         r.visit_id, r.stop_order = visit.id, stop.order
         out.append(r)
     visit.start, visit.end = utc(slots[0].start), utc(slots[-1].end)
@@ -239,17 +254,21 @@ def _hold_stops(catalog: Catalog, visit: m.Visit, itin: Itinerary, start: dt.dat
 
 
 def hold(catalog: Catalog, itin: Itinerary, start: dt.datetime, *, channel: str = "web", locale: str = "ja",
-         result_path: str | None = None, now: dt.datetime | None = None) -> m.Visit:
+         result_path: str | None = None, now: dt.datetime | None = None, hold_key: str | None = None) -> m.Visit:
     """Keep a place at every stop (``rules.hold_minutes``); any stop full → SlotFull, and the
-    caller's rollback leaves nothing behind."""
+    caller's rollback leaves nothing behind. ``hold_key``: the time form's one-off key — the same
+    key again (a double submit) gives the visit already held, never a second one; two at once:
+    the loser's IntegrityError, and the caller finds the winner with :func:`by_hold_key`."""
     now = utc(now or booking.now_utc())
+    if (existing := by_hold_key(hold_key)) is not None:
+        return existing
     start = to_jst(start)
     visit = m.Visit(number=new_number(), site_id=itin.site_id, day=start.date(), start=utc(start), end=utc(start),
                     status=m.HELD, locale=locale, procedures=",".join(itin.procedures), result_path=result_path,
                     created_at=now)
     db.session.add(visit)
     db.session.flush()
-    _hold_stops(catalog, visit, itin, start, channel, now)
+    _hold_stops(catalog, visit, itin, start, channel, now, hold_key)
     return visit
 
 
@@ -259,11 +278,44 @@ def stops(visit: m.Visit) -> list[m.Reservation]:
                                    .order_by(m.Reservation.stop_order, m.Reservation.id)))
 
 
+def open_stops(visit: m.Visit) -> list[m.Reservation]:
+    """The stops still to be done (not cancelled): a stop the counter cancelled at the resident's
+    request is no longer part of the visit's itinerary (mails, pages, moves)."""
+    return [r for r in stops(visit) if r.status != m.CANCELLED]
+
+
+def shown_stops(visit: m.Visit) -> list[m.Reservation]:
+    """What the resident's pages and mails list: the open stops, or every stop of a cancelled visit."""
+    return open_stops(visit) or stops(visit)
+
+
+def of_stop(stop: m.Reservation) -> m.Visit | None:
+    return db.session.get(m.Visit, stop.visit_id) if stop.visit_id is not None else None
+
+
 def by_number(number: str) -> m.Visit | None:
     cleaned = unicodedata.normalize("NFKC", number or "").strip().upper().replace("-", "")
     if not cleaned or len(cleaned) > 12:
         return None
     return db.session.scalar(select(m.Visit).where(m.Visit.number == cleaned))
+
+
+def give_up_hold(visit: m.Visit) -> str:
+    """A refused confirmation (``hold_expired``): the visit, read again, is expired only if it is
+    still a hold — a double submit whose other request confirmed it keeps it confirmed."""
+    db.session.refresh(visit)
+    if visit.status == m.HELD:
+        visit.status = m.EXPIRED
+    return visit.status
+
+
+def expire_stale(now: dt.datetime | None = None) -> int:
+    """Held visits with no stop held any more (each stop expired or given back) are expired."""
+    held = list(db.session.scalars(select(m.Visit).where(m.Visit.status == m.HELD)))
+    gone = [v for v in held if all(r.status != m.HELD for r in stops(v))]
+    for v in gone:
+        v.status = m.EXPIRED
+    return len(gone)
 
 
 def refresh_status(visit: m.Visit) -> str:
@@ -307,6 +359,8 @@ def confirm(catalog: Catalog, visit: m.Visit, *, name: str, name_kana: str, emai
 
 
 def cancel(catalog: Catalog, visit: m.Visit, *, by_staff: bool = False, now: dt.datetime | None = None) -> None:
+    """The whole visit: every stop still open gives its seats back (a stop already checked in or
+    done stays as it was)."""
     now = utc(now or booking.now_utc())
     if visit.status not in (m.HELD, m.CONFIRMED):
         raise BookingError("not_cancellable", _l("この予約は取り消せません。"))
@@ -314,6 +368,30 @@ def cancel(catalog: Catalog, visit: m.Visit, *, by_staff: bool = False, now: dt.
         if r.status in (m.HELD, m.CONFIRMED):
             booking.cancel(catalog, r, by_staff=by_staff, now=now)
     visit.status, visit.cancelled_at = m.CANCELLED, now
+
+
+def cancel_stop(catalog: Catalog, stop: m.Reservation, *, now: dt.datetime | None = None) -> m.Visit:
+    """The counter cancels one stop of a visit at the resident's request (「国保はもういい」): its
+    seats are given back, its procedures leave the visit (a later move books the other counters
+    only), the visit's times are those of the stops left; the last open stop cancelled, the whole
+    visit is cancelled. Staff only (no lead-time limit, as a staff cancellation of a booking)."""
+    now = utc(now or booking.now_utc())
+    visit = of_stop(stop)
+    if visit is None:
+        raise BookingError("not_in_visit", _l("この予約は、まとめて予約の窓口ではありません。"), status=422)
+    if visit.status != m.CONFIRMED or stop.status != m.CONFIRMED:
+        raise BookingError("not_cancellable", _l("この予約は取り消せません。"))
+    booking.cancel(catalog, stop, by_staff=True, now=now)
+    db.session.flush()
+    left = open_stops(visit)
+    if not left:
+        visit.status, visit.cancelled_at = m.CANCELLED, now
+        return visit
+    gone = set(p for p in stop.procedures.split(",") if p)
+    kept = {p for r in left for p in r.procedures.split(",") if p}
+    visit.procedures = ",".join(p for p in visit.procedures.split(",") if p and (p not in gone or p in kept))
+    visit.start, visit.end = min(aware(r.start) for r in left), max(aware(r.end) for r in left)
+    return visit
 
 
 def move(catalog: Catalog, visit: m.Visit, start: dt.datetime, *, now: dt.datetime | None = None) -> m.Visit:
@@ -326,17 +404,20 @@ def move(catalog: Catalog, visit: m.Visit, start: dt.datetime, *, now: dt.dateti
         raise BookingError("too_late_to_change", _l("予約の時間が近いため、ここでは変更できません。窓口に電話してください。"),
                            status=422)
     old = stops(visit)
+    live = [r for r in old if r.status != m.CANCELLED]
     itin = itinerary(catalog, [p for p in visit.procedures.split(",") if p], visit.site_id)
-    if itin is None or not old:
+    if itin is None or not live:
         raise BookingError("not_movable", _l("この予約は変更できません。"))
-    person = old[0]
+    person = live[0]
     for r in old:  # detached first: the new stops take their place in the visit
         r.visit_id = None
     db.session.flush()
-    new = _hold_stops(catalog, visit, itin, start, old[0].channel, now)
-    for r, before in zip(new, old, strict=False):
-        r.moved_from = before.number
-    for r in old:
+    new = _hold_stops(catalog, visit, itin, start, live[0].channel, now)
+    replaced = {r.counter_id: r for r in live}  # each new stop replaces the old one at its counter
+    for r in new:
+        if (before := replaced.get(r.counter_id)) is not None:
+            r.moved_from = before.number
+    for r in live:
         booking._release(r)
         r.status, r.cancelled_at = m.CANCELLED, now
     db.session.flush()
@@ -356,7 +437,7 @@ def mark_stop_done(stop: m.Reservation, now: dt.datetime | None = None) -> bool:
     stop.done_at = utc(now or booking.now_utc())
     visit = db.session.get(m.Visit, stop.visit_id)
     db.session.flush()
-    if visit is not None and all(r.done_at is not None for r in stops(visit)):
+    if visit is not None and all(r.done_at is not None for r in open_stops(visit)):
         visit.status = m.VISIT_DONE
     return True
 

@@ -71,9 +71,11 @@ def describe_visit(catalog: Catalog, v: m.Visit, stops: list[m.Reservation], loc
         start=start, end=end, stops=lines)
 
 
-def ics(d: VisitDescription, manage_url: str, result_url: str | None, locale: str, stamp: dt.datetime) -> bytes:
+def ics(d: VisitDescription, manage_url: str, result_url: str | None, locale: str, stamp: dt.datetime,
+        sequence: int = 0) -> bytes:
     """One VEVENT for the whole visit (first stop's start to last stop's end), each stop in the
-    description; UID the visit's number, so a moved visit's file replaces the old event."""
+    description; UID the visit's number, so a moved visit's file replaces the old event (a later
+    DTSTAMP and a higher SEQUENCE: calendars keep the first file otherwise)."""
     cal = Calendar()
     cal.add("prodid", f"-//{city().name.en}//Counter reservations//JA")
     cal.add("version", "2.0")
@@ -81,6 +83,8 @@ def ics(d: VisitDescription, manage_url: str, result_url: str | None, locale: st
     ev = Event()
     ev.add("uid", f"{d.number}@reserve.{city().domain}")
     ev.add("dtstamp", stamp)
+    if sequence:
+        ev.add("sequence", sequence)
     ev.add("dtstart", d.start.astimezone(TOKYO))
     ev.add("dtend", d.end.astimezone(TOKYO))
     ev.add("summary", translate(locale, NP_("calendar entry", "まとめて予約：%(site)s"), site=d.site))
@@ -112,9 +116,13 @@ def _send(stops: list[m.Reservation], key: str, mail: Mail, attachments=None) ->
                         dedupe_key=key) is not None
 
 
-def _with_ics(v: m.Visit, context: dict) -> list[tuple[str, str, bytes]]:
-    data = ics(context["d"], context["manage_url"], context["result_url"], locale_of(v.locale),
-               aware(v.created_at))
+def _with_ics(v: m.Visit, context: dict, stops: list[m.Reservation] | None = None) -> list[tuple[str, str, bytes]]:
+    """The .ics; after a change, stamped when the stops were booked, its SEQUENCE the minutes
+    since the visit was made (grows with every change)."""
+    created = aware(v.created_at)
+    stamp = max([created] + [aware(r.confirmed_at) for r in stops or [] if r.confirmed_at is not None])
+    sequence = int((stamp - created).total_seconds() // 60) + 1 if stamp > created else 0
+    data = ics(context["d"], context["manage_url"], context["result_url"], locale_of(v.locale), stamp, sequence)
     return [(f"yoyaku-{v.number}.ics", ICS_TYPE, data)]
 
 
@@ -127,10 +135,23 @@ def send_confirmation(catalog: Catalog, v: m.Visit, stops: list[m.Reservation], 
 def send_moved(catalog: Catalog, v: m.Visit, stops: list[m.Reservation], before: VisitDescription,
                kb: KnowledgeBase | None = None) -> bool:
     """The new day and times (same 受付番号, a new .ics of the same event) and the old ones gone;
-    one mail per move (the key names the new start)."""
+    one mail per move (the key names the first new stop: a move back to an earlier time is a new
+    move, and mailed)."""
     context = {**_context(catalog, v, stops, kb), "before": before}
     mail = render_mail("visit_moved", v.locale, **context)
-    return _send(stops, f"visit-moved:{v.number}:{aware(v.start).isoformat()}", mail, _with_ics(v, context))
+    first = stops[0].number if stops else aware(v.start).isoformat()
+    return _send(stops, f"visit-moved:{v.number}:{first}", mail, _with_ics(v, context, stops))
+
+
+def send_stop_cancelled(catalog: Catalog, v: m.Visit, stops: list[m.Reservation], removed: m.Reservation,
+                        kb: KnowledgeBase | None = None) -> bool:
+    """The counter cancelled one stop at the resident's request: which one, and the itinerary
+    left (the visit's 受付番号 and manage link; the stop's own number is never shown)."""
+    lang = locale_of(v.locale)
+    gone = describe(catalog, removed, lang, kb)
+    context = {**_context(catalog, v, stops, kb), "removed": gone}
+    mail = render_mail("visit_changed", v.locale, **context)
+    return _send(stops or [removed], f"visit-changed:{v.number}:{removed.number}", mail)
 
 
 def send_cancelled(catalog: Catalog, v: m.Visit, stops: list[m.Reservation], kb: KnowledgeBase | None = None) -> bool:

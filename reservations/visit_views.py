@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar as cal
 import datetime as dt
+import secrets
 
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -38,6 +39,7 @@ VISITS = "reserve_visits"  # session key: the visits this browser started
 MAX_VISITS = 10
 BUSY_SHARE = 0.6  # a day whose busiest counter is at least this full is shown as 混雑
 FEW_LEFT = 2  # 残りわずか: this many starts or fewer
+HOLD_KEY_LENGTH = 22  # the time form's one-off key (a double submit holds one visit)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -123,7 +125,7 @@ def _visit_stop_rows(v: m.Visit) -> list[dict]:
              "minutes": int((aware(r.end) - aware(r.start)).total_seconds() // 60),
              "procedures": [kb.procedures[p].name.get(lang) for p in r.procedures.split(",") if p in kb.procedures],
              "done": r.done_at is not None}
-            for r in visit.stops(v)]
+            for r in visit.shown_stops(v)]  # a stop the counter cancelled is no longer on the way
 
 
 def _when(v: m.Visit) -> str:
@@ -283,15 +285,24 @@ def times(day: str):
     offers = visit.offered(catalog, itin, date)
     if request.method == "POST":
         start = _start_of(request.form.get("start", ""))
+        hold_key = request.form.get("hold_key") or None
+        if hold_key is not None and len(hold_key) != HOLD_KEY_LENGTH:
+            abort(400)
+        if (same := visit.by_hold_key(hold_key)) is not None:  # the form sent twice: the visit it held
+            _remember(same.number)
+            return redirect(url_for(".details", number=same.number, **_carry()))
         if start is None or start.date() != date or start not in {o.start for o in offers}:
             errors["start"] = _("時間を選んでください。")
         else:
             try:
                 _drop_earlier_holds()
-                v = visit.hold(catalog, itin, start, locale=_locale(), result_path=_back())
+                v = visit.hold(catalog, itin, start, locale=_locale(), result_path=_back(), hold_key=hold_key)
                 db.session.commit()
             except (BookingError, IntegrityError) as exc:
                 db.session.rollback()
+                if (same := visit.by_hold_key(hold_key)) is not None:  # two at once: the other one held it
+                    _remember(same.number)
+                    return redirect(url_for(".details", number=same.number, **_carry()))
                 errors["start"] = exc.text() if isinstance(exc, BookingError) else _("もう一度、時間を選んでください。")
                 offers = visit.offered(catalog, itin, date)
             else:
@@ -299,6 +310,7 @@ def times(day: str):
                 return redirect(url_for(".details", number=v.number, **_carry()))
     return render_template(
         "visit/times.html", itin=itin, site_name=_site_name(itin.site_id), date=date, groups=_time_groups(offers),
+        hold_key=secrets.token_urlsafe(16)[:HOLD_KEY_LENGTH],
         total=itin.total_minutes, hold_minutes=catalog.rules.hold_minutes, selected=request.form.get("start"),
         errors=errors, error_list=_error_list(errors), moving=None,
         back=url_for(".days", **_carry(month=f"{date.year}-{date.month:02d}"))), (400 if errors else 200)
@@ -387,9 +399,9 @@ def confirm(number: str):
             db.session.commit()
         except BookingError as exc:
             db.session.rollback()
-            if exc.code == "hold_expired":
+            if exc.code == "hold_expired":  # confirmed meanwhile by a double submit: done, never expired
                 v = visit.by_number(number)
-                v.status = m.EXPIRED
+                visit.give_up_hold(v)
                 return _gone(v)
             problem = exc.text()
         else:
@@ -493,11 +505,13 @@ def move_times(token: str, day: str):
     offers = [o for o in visit.offered(catalog, itin, date) if o.start != aware(v.start)]
     if request.method == "POST":
         start = _start_of(request.form.get("start", ""))
+        if start is not None and start == aware(v.start):  # the form sent twice: the first one moved it
+            return redirect(url_for(".manage", token=token, changed=1))
         if start is None or start.date() != date or start not in {o.start for o in offers}:
             errors["start"] = _("時間を選んでください。")
         else:
             try:
-                before = visit_notify.describe_visit(catalog, v, visit.stops(v), v.locale)
+                before = visit_notify.describe_visit(catalog, v, visit.shown_stops(v), v.locale)
                 visit.move(catalog, v, start)
                 visit_notify.send_moved(catalog, v, visit.stops(v), before, rulebook().kb)
                 db.session.commit()

@@ -94,6 +94,10 @@ KEY_LABELS: dict[str, Msgid] = {
     "forms": NP_("audit record, several", "書類"),  # a visit's print-out (staff/visit_counter_views.py)
     "household": NP_("audit record", "事前入力あり"),
     "days": NP_("audit record", "保存する日数"),
+    "visit": NP_("audit record", "まとめて予約の受付番号"),
+    "stop": NP_("audit record", "まとめて予約の何番目の窓口"),
+    "scope": NP_("audit record", "取り消した範囲"),
+    "visit_cancelled": NP_("audit record", "まとめて予約の全体が取消し"),
 }
 
 # code-like values (formats, changes, reasons, roles, results) in words
@@ -142,13 +146,15 @@ VALUE_WORDS: dict[str, Msgid] = {
     "incident.closed": NP_("audit value", "完了"),
     "me": NP_("audit value", "自分"),
     "unassigned": NP_("audit value", "担当者なし"),
+    "stop": NP_("audit value", "この窓口だけ"),
+    "whole_visit": NP_("audit value", "まとめて予約のすべての窓口"),
     **{code: words.msgid for code, words in workflow.LABELS.items()},
 }
 # keys whose values are identifiers or free text: shown as they are, never translated
 LITERAL_KEYS = frozenset({"alert", "year", "file", "receipt", "receipt_numbers", "numbers", "serial", "sha256", "kid",
                           "next_cursor", "application", "attachment", "q", "actor", "target", "ip",
                           "login_id", "display_name", "email", "code_points", "by", "forms", "field",
-                          "sums_sha256"})
+                          "sums_sha256", "visit"})
 # targets written as a word (not a receipt number or path) in words
 TARGET_WORDS: dict[str, Msgid] = {
     "inbox": NP_("audit target", "申請の一覧"),

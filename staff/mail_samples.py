@@ -118,6 +118,8 @@ SAMPLES: dict[str, Callable[[str], dict[str, Any]]] = {
     "visit_reminder": _visit,
     "visit_cancelled": lambda locale: {k: v for k, v in _visit(locale).items() if k != "manage_url"},
     "visit_moved": lambda locale: _visit(locale, moved=True),
+    "visit_changed": lambda locale: {**_visit(locale), "removed": describe(current_catalog(), _visit_stops(7)[1][-1],
+                                                                           locale, rulebook().kb)},
     "application_status": _status,
     "application_fee_due": lambda locale: {"number": "20261202-0001", "fee": 450,
                                            "status_url": intake_links.status_url(SAMPLE_ID)},

@@ -196,9 +196,20 @@ class DayFilter:
         return {k: v for k, v in out.items() if v not in (None, "")}
 
 
-def _row(cat: Catalog, r: m.Reservation, now: dt.datetime, today: dt.date) -> dict[str, Any]:
+def _visit_text(position: tuple[str, int, int] | None) -> str:
+    """「まとめて予約 V… ・2/3番目の窓口」: the visit's number (the one the resident has) and the stop."""
+    if position is None:
+        return ""
+    number, n, of = position
+    return _("まとめて予約 %(number)s（%(n)s/%(of)s番目の窓口）", number=number, n=n, of=of)
+
+
+def _row(cat: Catalog, r: m.Reservation, now: dt.datetime, today: dt.date,
+         visits: dict | None = None) -> dict[str, Any]:
     start, end = _jst(r.start), _jst(r.end)
+    position = frontdesk.stop_position(r, visits if visits is not None else frontdesk.visits_of([r]))
     return {
+        "visit": position[0] if position else None, "visit_text": _visit_text(position),
         "r": r, "number": r.number, "start": start, "end": end, "name": r.name or "", "kana": r.name_kana or "",
         "service": _service_name(cat, r.service_id), "procedures": _procedure_names(r.procedures),
         "counter": _counter_name(cat, r.counter_id), "channel": _label(CHANNEL_LABELS, r.channel),
@@ -226,7 +237,21 @@ def _done_message(cat: Catalog) -> dict[str, Any] | None:
         return None
     start = _jst(r.start)
     return {"kind": kind, "title": str(DONE[kind]), "number": r.number, "name": r.name or "",
-            "time": start.strftime("%H:%M"), "day": _day_text(r.day), "counter": _counter_name(cat, r.counter_id)}
+            "time": start.strftime("%H:%M"), "day": _day_text(r.day), "counter": _counter_name(cat, r.counter_id),
+            "visit": _itinerary(cat, r)}
+
+
+def _itinerary(cat: Catalog, r: m.Reservation) -> dict[str, Any] | None:
+    """The visit this booking is a stop of, as the desk shows it after a check-in: its 受付番号 and
+    every counter in order (time, state), this one marked."""
+    visits = frontdesk.visits_of([r])
+    if r.visit_id not in visits:
+        return None
+    v, every = visits[r.visit_id]
+    return {"number": v.number, "text": _visit_text(frontdesk.stop_position(r, visits)), "stops": [
+        {"order": s.stop_order, "time": f"{_jst(s.start):%H:%M}〜{_jst(s.end):%H:%M}",
+         "counter": _counter_name(cat, s.counter_id), "status_label": _label(STATUS_LABELS, s.status),
+         "done": s.done_at is not None, "current": s.id == r.id} for s in every]}
 
 
 def _day_page(cat: Catalog, f: DayFilter, *, errors: list[dict[str, str]] | None = None, typed: str = "",
@@ -234,7 +259,8 @@ def _day_page(cat: Catalog, f: DayFilter, *, errors: list[dict[str, str]] | None
     errors = list(f.errors) + list(errors or [])
     now, today = _now(), _today()
     reservations = frontdesk.day_list(f.counters, f.day) if not f.errors else []
-    rows = [_row(cat, r, now, today) for r in reservations]
+    visits = frontdesk.visits_of(reservations)
+    rows = [_row(cat, r, now, today, visits) for r in reservations]
     counts = {s: sum(1 for r in reservations if r.status == s) for s in frontdesk.LISTED}
     audit.record("reservation.list", target=f"{f.site}:{f.day.isoformat()}", details={
         "counter": f.counter or "*", "count": len(rows), "numbers": [r["number"] for r in rows][:200]})
@@ -284,7 +310,7 @@ def checkin():
     f = DayFilter(cat, request.form)
     typed = _clean(request.form.get("number"), 40)
     try:
-        r = actions.check_in(typed, today=_today(), now=_now(), counters=f.scope)
+        r = actions.check_in(typed, today=_today(), now=_now(), counters=f.scope, at=f.counter or None)
     except frontdesk.FrontDeskError as exc:  # rolled back and audited by the service
         return _day_page(cat, f, errors=[_error("number", _refusal(cat, exc))], typed=typed,
                          refused={"code": exc.code}, status=exc.status)
@@ -316,20 +342,28 @@ def cancel(number: str):
     cat = _catalog()
     r = _load(number)
     f = DayFilter(cat, request.values)
-    error = None
+    errors: list[dict[str, str]] = []
+    scope = request.form.get("scope", "")
+    itinerary = _itinerary(cat, r)
     if request.method == "POST":
-        try:
-            actions.cancel(cat, r, rulebook().kb, _now())  # with the resident's e-mail, if there is one
-        except booking.BookingError as exc:
-            r = _load(number)
-            error = exc.text()
+        if itinerary is not None and scope not in (actions.STOP, actions.WHOLE_VISIT):
+            errors.append(_error("scope", _("取り消す範囲を選んでください。")))
         else:
-            return redirect(url_for("staff_reservations.day", **f.args(done="cancelled", number=r.number)))
+            try:  # with the resident's e-mail, if there is one
+                actions.cancel(cat, r, rulebook().kb, _now(), scope=scope or actions.STOP)
+            except booking.BookingError as exc:
+                r = _load(number)
+                itinerary = _itinerary(cat, r)
+                errors.append(_error("main", exc.text()))
+            else:
+                return redirect(url_for("staff_reservations.day", **f.args(done="cancelled", number=r.number)))
     else:
         audit.record("reservation.view", target=r.number, details={"page": "cancel"})
+    status = 400 if any(e["field_id"] == "scope" for e in errors) else 409
     return render_template("staff/reservations/cancel.html", row=_row(cat, r, _now(), _today()), f=f,
-                           errors=[_error("main", error)] if error else [],
-                           back_url=url_for("staff_reservations.day", **f.args())), (409 if error else 200)
+                           errors=errors, field_errors={e["field_id"]: e["message"] for e in errors},
+                           itinerary=itinerary, scope=scope, stop_scope=actions.STOP, visit_scope=actions.WHOLE_VISIT,
+                           back_url=url_for("staff_reservations.day", **f.args())), (status if errors else 200)
 
 
 # --- a booking taken on the phone ---------------------------------------------------------------
@@ -449,14 +483,15 @@ def export():
     sjis = request.args.get("encoding") in ("shift_jis", "sjis", "cp932")
     rows = frontdesk.day_list(f.counters, f.day)
     header = [_("予約番号"), _("日付"), _("開始"), _("終了"), _("庁舎"), _("窓口"), _("手続き"), _("お名前"), _("フリガナ"),
-              _("電話番号"), _("予約の方法"), _("状態"), _("受付時刻")]
+              _("電話番号"), _("予約の方法"), _("状態"), _("受付時刻"), _("まとめて予約")]
     body: list[list[object]] = [header]
+    visits = frontdesk.visits_of(rows)
     for r in rows:
         start, end, checked = _jst(r.start), _jst(r.end), _jst(r.checked_in_at)
         body.append([r.number, r.day, start.strftime("%H:%M"), end.strftime("%H:%M"), _site_name(cat, r.site_id),
                      _counter_name(cat, r.counter_id), _service_name(cat, r.service_id), r.name or "",
                      r.name_kana or "", r.phone or "", _label(CHANNEL_LABELS, r.channel), _label(STATUS_LABELS, r.status),
-                     checked.strftime("%H:%M") if checked else ""])
+                     checked.strftime("%H:%M") if checked else "", _visit_text(frontdesk.stop_position(r, visits))])
     filename = f"reservations-{f.site}-{f.day:%Y%m%d}{'-sjis' if sjis else ''}.csv"
     data = to_csv_shift_jis(body) if sjis else to_csv(body)  # a refusal (unmappable characters) is audited apart
     audit.record("reservation.export", target=f"{f.site}:{f.day.isoformat()}", details={
@@ -697,10 +732,12 @@ def _stats_report(cat: Catalog, start: dt.date, end: dt.date) -> dict[str, Any]:
                      "no_show": w.no_show, "wait": w.average_wait, "service": w.average_service})
     totals = s.totals()
     all_walk = s.all_walk_ins()
+    counter_total = line("all", _("合計"), s.counter_totals())
     chart_title = _("日別の予約件数")
     return {
         "outcomes": [_label(STATUS_LABELS, o) for o in outcomes], "per_day": per_day, "per_counter": per_counter,
         "per_channel": per_channel, "walk_ins": walk, "total": line("all", _("合計"), totals),
+        "counter_total": counter_total, "visits": rstats.bookings(s.visits),
         "cancelled": totals.get(m.CANCELLED, 0), "no_show_rate": rstats.no_show_rate(totals),
         "walk_in_wait": all_walk.average_wait, "walk_in_issued": all_walk.issued,
         "chart": bar_chart([(f"{d.month}/{d.day}", r["total"]) for d, r in zip(days, per_day, strict=True)],
