@@ -40,7 +40,7 @@ from intake.payments.cli import payments_cli
 from intake.payments.service import check_provider as check_payment_provider
 from knowledge.loader import PACKS_DIR, default_pack_name, load_pack
 from reservations import api as reservations_api
-from reservations import crowding_views, display_views, visit_views
+from reservations import crowding_views, display_views, prefill_views, visit_views
 from reservations import views as reservations_views
 from reservations.cli import reservation_problems, reservations_cli
 from reservations.counter_forms import counter_form_problems
@@ -62,6 +62,7 @@ from staff import rule_graph_views as staff_rule_graph
 from staff import search_views as staff_search
 from staff import stats_views as staff_stats
 from staff import views as staff_views
+from staff import visit_counter_views as staff_visits
 from staff.cli import content_cli, staff_cli
 
 
@@ -168,10 +169,12 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(payment_views.api_bp)  # webhooks: authenticated by their HMAC signature, not a cookie
     app.register_blueprint(reservations_views.bp)
     app.register_blueprint(visit_views.bp)  # /reserve/visit: one booking for the whole visit
+    app.register_blueprint(prefill_views.bp)  # /reserve/visit/<token>/prefill: 事前入力
     app.register_blueprint(reservations_api.bp)
     csrf.exempt(reservations_api.bp)  # JSON API: no cookies; the manage token is in the URL
     app.register_blueprint(staff_applications.bp)
     app.register_blueprint(staff_reservations.bp)
+    app.register_blueprint(staff_visits.bp)  # /staff/visits: the counter side of a visit
     app.register_blueprint(display_views.bp)
     app.register_blueprint(crowding_views.bp)  # /crowding, its widget /embed/crowding/… and its JSON
     app.register_blueprint(staff_mail.bp)

@@ -13,7 +13,7 @@ bp = Blueprint("help", __name__, url_prefix="/help")
 
 # the section of the residents' manual for the page a resident is on (the footer's 「使い方」)
 SECTIONS = {"guide": "guide", "search": "guide", "pages": "guide", "intake": "apply", "payments": "apply",
-            "reservations": "reserve"}
+            "reservations": "reserve", "reservations_visit": "visit", "prefill": "visit", "crowding": "crowding"}
 
 
 def not_found() -> AppError:

@@ -95,6 +95,13 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_reservations.queue_call": frozenset({COUNTER, DEPARTMENT, ADMIN}),
     "staff_reservations.queue_done": frozenset({COUNTER, DEPARTMENT, ADMIN}),
     "staff_reservations.queue_no_show": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    # the counter side of a visit (staff/visit_counter_views.py): the household the resident sent
+    # (事前入力), corrections, the forms printed, each counter's stop done, who is coming next
+    "staff_visits.index": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_visits.visit": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_visits.correct": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_visits.print_forms": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_visits.stop_done": frozenset({COUNTER, DEPARTMENT, ADMIN}),
     "staff_reservations.overrides": frozenset({DEPARTMENT, ADMIN}),
     "staff_reservations.override_deactivate": frozenset({DEPARTMENT, ADMIN}),
     "staff_reservations.stats": frozenset({AUDITOR, ADMIN, DEPARTMENT}),

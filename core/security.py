@@ -195,7 +195,7 @@ def init_security(app: Flask) -> None:
         return response
 
 
-PRIVATE_PREFIXES = ("/staff", "/apply/", "/reserve/booking/", "/reserve/manage/", "/pay/",
+PRIVATE_PREFIXES = ("/staff", "/apply/", "/reserve/booking/", "/reserve/manage/", "/reserve/visit/", "/pay/",
                     "/api/v1/applications/", "/api/v1/reservations/manage", "/api/v1/backoffice")
 
 

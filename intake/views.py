@@ -25,7 +25,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.routing import BuildError
 
-from core import usage
+from core import postcode, usage
 from core.city import city
 from core.db import db
 from core.japan_time import japanese_moment, today_in_japan
@@ -35,7 +35,7 @@ from core.qr import labelled_qr
 from core.security import limiter
 from core.uploads import draft_caps, upload_limit
 from core.words import text as translate
-from intake import applications, devca, dispatch, jpki, links, postcode, resident_actions, signer, web_forms, workflow
+from intake import applications, devca, dispatch, jpki, links, resident_actions, signer, web_forms, workflow
 from intake.forms import Form, fee_total, is_shown, load_forms, section_shown, unit_fee
 from intake.models import Application, ApplicationAttachment
 from intake.signature_check import read_files

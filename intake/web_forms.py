@@ -30,6 +30,7 @@ from wtforms import Form as WTForm
 from core.city import example_phone, example_postcode
 from core.errors import AppError
 from core.japan_time import japanese_date
+from core.postcode import lookup
 from intake.forms import (
     DEFAULT_MAX_LENGTH,
     MULTILINE_MAX_LENGTH,
@@ -41,7 +42,6 @@ from intake.forms import (
     normalize,
 )
 from intake.forms_schema import ADDRESS_PARTS, KANA_PATTERN, PHONE_PATTERN, POSTAL_CODE_PATTERN, PREFECTURES, Field
-from intake.postcode import lookup
 from rules.wareki import ERAS, WarekiError, parse_wareki, ymd_with_wareki
 
 Store = Callable[[str, str, bytes], Any]  # (field id, file name, bytes) -> an attachment; raises

@@ -113,6 +113,9 @@ class Season(Strict):
     windows: dict[str, int] = {}  # counter id -> windows
     quotas: dict[str, Quotas] = {}  # counter id -> quotas
     hours: dict[str, dict[Weekday, list[Interval]]] = {}  # site id -> hours (replacing the site's)
+    # the wait a walk-in met at these counters in this season, as the city reported it: only for
+    # estimates (docs/visits.md, bench/visit_minutes.py), never for booking
+    walk_in_wait_minutes: int | None = F(None, ge=0, le=24 * 60)
 
 
 class Rules(Strict):

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from core.japanese_text import katakana_to_hiragana
+from core.japanese_text import katakana_to_hiragana, normalize_kana
 from core.pdf import Document, find_font
 from reservations.counter_forms import _MEMBER_PATH, Cell, CounterForm, Table
 from rules.wareki import WarekiError, to_wareki
@@ -195,7 +195,7 @@ def format_value(value: Any, fmt: str, member: Member | None = None) -> str:
         except (ValueError, WarekiError):
             return text
     if fmt == "kana":
-        return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
+        return normalize_kana(text)
     if fmt == "hiragana":
         return katakana_to_hiragana(text)
     if fmt == "postcode":

@@ -14,8 +14,10 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from core.links import external_url
+from core.public_url import public_base_url
 
 MANAGE_SALT = "reservation-manage"
+VISIT_MANAGE_SALT = "visit-manage"  # a visit's link (まとめて予約) never opens a single booking, nor the other way round
 
 
 def _serializer() -> URLSafeSerializer:
@@ -37,6 +39,30 @@ def read_manage_token(token: str) -> str | None:
 
 def manage_url(number: str) -> str:
     return external_url("reservations.manage", token=manage_token(number))
+
+
+def visit_manage_token(number: str) -> str:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=VISIT_MANAGE_SALT).dumps(number)
+
+
+def read_visit_manage_token(token: str) -> str | None:
+    """The visit's 受付番号 a token carries, or None for anything not signed by us for a visit."""
+    try:
+        value = URLSafeSerializer(current_app.config["SECRET_KEY"], salt=VISIT_MANAGE_SALT).loads(token)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) else None
+
+
+def visit_manage_url(number: str) -> str:
+    return external_url("reservations_visit.manage", token=visit_manage_token(number))
+
+
+def result_url(result_path: str | None) -> str | None:
+    """The guide result a visit was booked from, as an absolute link for e-mails (only a path
+    ``safe_back`` accepts; anything else gives no link)."""
+    path = safe_back(result_path)
+    return public_base_url() + path if path else None
 
 
 def manage_api_url(number: str) -> str:

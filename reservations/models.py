@@ -18,6 +18,7 @@ from core.encrypted import BLIND_INDEX_LENGTH, EncryptedText
 HELD, CONFIRMED, CANCELLED, EXPIRED, CHECKED_IN, NO_SHOW = (
     "held", "confirmed", "cancelled", "expired", "checked_in", "no_show")
 ACTIVE = (HELD, CONFIRMED, CHECKED_IN)
+VISIT_DONE = "done"  # a visit whose every stop the counters finished
 
 
 class Visit(db.Model):

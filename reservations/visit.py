@@ -346,17 +346,19 @@ def move(catalog: Catalog, visit: m.Visit, start: dt.datetime, *, now: dt.dateti
     return visit
 
 
-def mark_stop_done(stop: m.Reservation, now: dt.datetime | None = None) -> None:
-    """The counter finished this stop's procedures; the visit is done when every stop is."""
-    now = utc(now or booking.now_utc())
+def mark_stop_done(stop: m.Reservation, now: dt.datetime | None = None) -> bool:
+    """The counter finished this stop's procedures; the visit is done when every stop is (and its
+    household goes at the next purge). False when the stop was done already (a second click)."""
     if stop.visit_id is None or stop.status not in (m.CONFIRMED, m.CHECKED_IN):
         raise BookingError("not_in_visit", _l("この予約は、まとめて予約の窓口ではありません。"), status=422)
-    stop.done_at = stop.done_at or now
+    if stop.done_at is not None:
+        return False
+    stop.done_at = utc(now or booking.now_utc())
     visit = db.session.get(m.Visit, stop.visit_id)
     db.session.flush()
     if visit is not None and all(r.done_at is not None for r in stops(visit)):
-        visit.status = "done"
-
+        visit.status = m.VISIT_DONE
+    return True
 
 def extend_hold(catalog: Catalog, visit: m.Visit, now: dt.datetime | None = None) -> None:
     """仮押さえを延ばす (WCAG 2.2.1): every stop's hold, as a single booking's (its own seats kept,

@@ -13,9 +13,8 @@ from __future__ import annotations
 import calendar as cal
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from core import usage
@@ -25,7 +24,7 @@ from core.japan_time import JST
 from core.pack import rulebook
 from core.qr import labelled_qr
 from core.security import limiter
-from reservations import booking, month, overrides, visit
+from reservations import booking, counter_forms_current, links, month, overrides, visit, visit_notify
 from reservations import models as m
 from reservations.booking import BookingError
 from reservations.current import catalog as current_catalog
@@ -37,7 +36,6 @@ from rules.wareki import format_date
 bp = Blueprint("reservations_visit", __name__, template_folder="templates")
 VISITS = "reserve_visits"  # session key: the visits this browser started
 MAX_VISITS = 10
-MANAGE_SALT = "visit-manage"
 BUSY_SHARE = 0.6  # a day whose busiest counter is at least this full is shown as 混雑
 FEW_LEFT = 2  # 残りわずか: this many starts or fewer
 
@@ -141,12 +139,8 @@ def _error_list(errors: dict[str, str]) -> list[dict]:
     return [{"field_id": k, "message": v} for k, v in errors.items()]
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=MANAGE_SALT)
-
-
 def manage_token(number: str) -> str:
-    return _serializer().dumps(number)
+    return links.visit_manage_token(number)
 
 
 def _remember(number: str) -> None:
@@ -164,10 +158,7 @@ def _own(number: str) -> m.Visit:
 
 
 def _managed(token: str) -> m.Visit:
-    try:
-        number = _serializer().loads(token) if len(token) < 200 else None
-    except BadSignature:
-        number = None
+    number = links.read_visit_manage_token(token) if len(token) < 200 else None
     v = visit.by_number(number) if isinstance(number, str) else None
     if v is None or v.status in (m.HELD, m.EXPIRED):
         abort(404)
@@ -392,6 +383,7 @@ def confirm(number: str):
         try:
             visit.confirm(current_catalog(), v, name=first.name, name_kana=first.name_kana or "", email=first.email,
                           phone=first.phone)
+            visit_notify.send_confirmation(current_catalog(), v, visit.stops(v), rulebook().kb)  # same transaction
             db.session.commit()
         except BookingError as exc:
             db.session.rollback()
@@ -422,7 +414,13 @@ def done(number: str):
     return render_template("visit/done.html", v=v, when=_when(v), site_name=_site_name(v.site_id),
                            stops=_visit_stop_rows(v), email=first.email,
                            qr=labelled_qr(v.number, _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image"),
-                           manage_url=url_for(".manage", token=manage_token(v.number)), result_path=v.result_path)
+                           manage_url=url_for(".manage", token=manage_token(v.number)), result_path=v.result_path,
+                           token=manage_token(v.number), prefill=_has_forms(v))
+
+
+def _has_forms(v: m.Visit) -> bool:
+    """Whether some counter of the visit prints a form the household can fill in at home (事前入力)."""
+    return bool(counter_forms_current.forms_for([p for p in v.procedures.split(",") if p]))
 
 
 # --- the signed manage link ----------------------------------------------------------------------
@@ -434,6 +432,7 @@ def manage(token: str):
     return render_template("visit/manage.html", v=v, when=_when(v), site_name=_site_name(v.site_id),
                            stops=_visit_stop_rows(v), token=token, changeable=changeable,
                            changed=request.args.get("changed") == "1", result_path=v.result_path,
+                           prefill=changeable and _has_forms(v), progress=v.status in (m.CONFIRMED, m.CHECKED_IN, m.VISIT_DONE),
                            qr=labelled_qr(v.number, _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image")
                            if changeable else None)
 
@@ -448,6 +447,7 @@ def cancel(token: str):
     if request.method == "POST":
         try:
             visit.cancel(current_catalog(), v)
+            visit_notify.send_cancelled(current_catalog(), v, visit.stops(v), rulebook().kb)
             db.session.commit()
         except BookingError as exc:
             db.session.rollback()
@@ -497,7 +497,9 @@ def move_times(token: str, day: str):
             errors["start"] = _("時間を選んでください。")
         else:
             try:
+                before = visit_notify.describe_visit(catalog, v, visit.stops(v), v.locale)
                 visit.move(catalog, v, start)
+                visit_notify.send_moved(catalog, v, visit.stops(v), before, rulebook().kb)
                 db.session.commit()
             except (BookingError, IntegrityError) as exc:
                 db.session.rollback()

@@ -91,6 +91,9 @@ KEY_LABELS: dict[str, Msgid] = {
     "year": NP_("audit record", "年度"),
     "tables": NP_("audit record", "テーブルの数"),
     "sums_sha256": NP_("audit record", "SHA256SUMSのSHA-256"),
+    "forms": NP_("audit record, several", "書類"),  # a visit's print-out (staff/visit_counter_views.py)
+    "household": NP_("audit record", "事前入力あり"),
+    "days": NP_("audit record", "保存する日数"),
 }
 
 # code-like values (formats, changes, reasons, roles, results) in words
@@ -144,7 +147,7 @@ VALUE_WORDS: dict[str, Msgid] = {
 # keys whose values are identifiers or free text: shown as they are, never translated
 LITERAL_KEYS = frozenset({"alert", "year", "file", "receipt", "receipt_numbers", "numbers", "serial", "sha256", "kid",
                           "next_cursor", "application", "attachment", "q", "actor", "target", "ip",
-                          "login_id", "display_name", "email", "code_points", "by",
+                          "login_id", "display_name", "email", "code_points", "by", "forms", "field",
                           "sums_sha256"})
 # targets written as a word (not a receipt number or path) in words
 TARGET_WORDS: dict[str, Msgid] = {
@@ -157,6 +160,7 @@ TARGET_WORDS: dict[str, Msgid] = {
     "knowledge": NP_("audit target", "コンテンツ（ルールと手続き）"),
     "all_data": NP_("audit target", "全データ"),
     "backup": NP_("audit target", "バックアップ"),
+    "visit_prefill": NP_("audit target", "事前入力（まとめて予約）"),
 }
 YES, NO = N_("はい"), N_("いいえ")
 EMPTY = N_("（なし）")

@@ -113,6 +113,11 @@ ACTION_NAMES = {
     "reservation.no_show": _l("来庁なしの記録"),
     "reservation.calendar": _l("予約の日程の変更"),
     "reservation.export": _l("予約データの出力"),
+    "visit.view": _l("まとめて予約の閲覧（事前入力）"),
+    "visit.correct": _l("事前入力の訂正"),
+    "visit.print": _l("窓口の書類の印刷"),
+    "visit.stop_done": _l("窓口の手続きの完了"),
+    "prefill.purge": _l("事前入力の削除（期限）"),
     "application.issue_list": _l("交付一覧の出力"),
     "application.postal": _l("郵送の宛名ラベル・発送一覧の出力"),
 }

@@ -18,6 +18,7 @@ SECTIONS = {
     "staff_applications.phrases": "phrases", "staff_applications": "outputs",
     "staff_reservations.queue": "queue", "staff_reservations.overrides": "overrides",
     "staff_reservations.stats": "stats", "staff_reservations": "reservations",
+    "staff_visits": "reservations",  # the counter side of a visit: a part of the reservations section
     "staff_content": "content", "staff_rule_graph": "rule-graph",
     "staff_stats": "stats", "staff_audit": "audit", "staff_incidents": "incidents",
     "staff_monitor": "alerts", "staff_search": "search-words", "staff_mail": "mail",

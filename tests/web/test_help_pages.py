@@ -30,7 +30,7 @@ def test_the_residents_manual_has_its_sections_and_every_picture_is_served(clien
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "<h1 id=\"top\">利用者向け操作マニュアル</h1>" in html
-    assert {"guide", "apply", "reserve", "apply-steps"} <= _ids(html)
+    assert {"guide", "apply", "reserve", "apply-steps", "apply-sign", "visit", "crowding"} <= _ids(html)
     for anchor in re.findall(r'href="#([^"]+)"', html):  # the contents and the links inside the manual
         assert anchor in _ids(html) or anchor == "main", anchor
     images = _images(html)
@@ -81,7 +81,9 @@ def test_every_section_a_screen_links_to_is_in_its_manual():
 
 
 @pytest.mark.parametrize(("path", "section"), [("/", "guide"), ("/guide/moving_in", "guide"),
-                                               ("/apply", "apply"), ("/reserve", "reserve")])
+                                               ("/apply", "apply"), ("/reserve", "reserve"),
+                                               ("/crowding", "crowding"),
+                                               ("/reserve/visit?procedures=tennyu_todoke", "visit")])
 def test_the_residents_footer_links_to_the_section_of_the_page(client, path, section):
     html = client.get(path).get_data(as_text=True)
     assert f'<a href="/help/resident#{section}">使い方</a>' in html

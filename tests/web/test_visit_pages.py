@@ -66,6 +66,11 @@ def test_a_visit_from_the_guide_to_the_number_and_back(app):
     manage_url = re.search(r'href="(/reserve/visit/manage/[^"]+)"', done).group(1)
     manage = _html(client.get(manage_url))
     assert "予約の確認" in manage and BACK.replace("&", "&amp;") in manage
+    # the household's forms can be filled in at home (事前入力), and the day's progress followed
+    token = manage_url.rsplit("/", 1)[1]
+    assert f'href="/reserve/visit/{token}/prefill"' in done and f'href="/reserve/visit/{token}/prefill"' in manage
+    assert f'href="/reserve/visit/{token}/progress"' in manage
+    assert client.get(f"/reserve/visit/{token}/prefill").status_code == 200
     move_days = _html(client.get(f"{manage_url}/move"))
     day_url = re.search(r'href="(/reserve/visit/manage/[^"]+/move/\d{4}-\d\d-\d\d)"', move_days).group(1)
     times = _html(client.get(day_url))

@@ -2,8 +2,10 @@
 
     lookup("100-0001")  # -> Address(prefecture="東京都", city="千代田区", town="千代田") or None
 
-Used by the JSON endpoint ``GET /api/v1/postcodes/<7 digits>`` (the progressive-enhancement
-script) and by the 「住所を検索」 button of address fields (no JavaScript needed).
+In core because two services use it (intake's address fields, reservations' 事前入力) and they
+never import each other. Used by the JSON endpoint ``GET /api/v1/postcodes/<7 digits>`` (the
+progressive-enhancement script) and by the 「住所を検索」 button of address fields (no JavaScript
+needed).
 """
 from __future__ import annotations
 

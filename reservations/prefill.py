@@ -1,0 +1,523 @@
+"""事前入力: the household a resident fills in at home for a visit, and the counter flow on it.
+
+Plain Python on the database (no Flask): the resident pages (reservations/prefill_views.py) and
+the counter pages (staff/visit_counter_views.py) call these.
+
+- The document is the issue-14 contract's (members, previous_address, new_address, move_date,
+  phone), one per visit, encrypted at rest (``VisitPrefill.household``). No signature, no My
+  Number: the pages never ask for them.
+- ``draft`` until the resident chooses 「窓口に送る」 (``share``): staff see nothing before; a
+  change after that makes it a draft again, to be sent again.
+- Staff corrections (what the documents show) are kept beside the resident's values
+  (``VisitPrefill.corrections``); ``effective`` lays them over the document for printing.
+- Deleted after the visit is done or cancelled, or ``RETENTION_DAYS`` after it was made
+  (``purge``: ``flask reservations purge-prefill``, hourly from cron, audited).
+
+Each page reads its part of a form (``read_members``, ``read_addresses``, ``read_details``):
+(what was typed, to show again; the part of the document, or None; errors as
+``[(field id, message)]`` in the caller's language).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, or_, select
+
+from core.db import aware, db
+from core.errors import AppError
+from core.japanese_text import normalize_digits, normalize_kana
+from core.postcode import clean as clean_postcode
+from core.postcode import lookup as lookup_postcode
+from core.words import N_
+from core.words import text as translate
+from reservations import models as m
+from reservations.prefill_models import VisitPrefill
+from reservations.visit import stops
+from rules.wareki import WarekiError, parse_wareki
+
+DRAFT, SHARED = "draft", "shared"
+VISIT_DONE = m.VISIT_DONE
+FINISHED = (VISIT_DONE, m.CANCELLED, m.EXPIRED, m.NO_SHOW)  # a visit past these keeps no household
+RETENTION_DAYS = 30
+MAX_MEMBERS = 10
+MAX_NAME = 40
+MAX_ADDRESS = 120
+RELATIONSHIPS = ("head", "spouse", "child", "parent", "other")
+SEXES = ("male", "female", "")
+KANA = re.compile(r"^[ァ-ヶー・ヽヾ ]+$")
+PHONE = re.compile(r"^0\d{9,10}$")
+MEMBER_FIELDS = ("family_name", "given_name", "family_kana", "given_kana", "birth", "sex", "relationship",
+                 "relationship_text")
+ADDRESS_FIELDS = ("postcode", "address", "building", "head_name")
+_ERA_TEXT = re.compile(r"^(令和|平成|昭和|大正|明治|[RHSTMrhstm])\s*(元|\d{1,2})\s*年?$")
+_FULL_DATE = re.compile(r"^(?:(令和|平成|昭和|大正|明治|[RHSTMrhstm])\s*(元|\d{1,2})|(\d{4}))\s*[年./\-]\s*"
+                        r"(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
+_PATH = re.compile(r"^(?:members\[(\d{1,2})\]\.(family_name|given_name|family_kana|given_kana|birth_date|sex|"
+                   r"relationship|relationship_text)|(previous_address|new_address)\.(postcode|address|building|"
+                   r"head_name)|(move_date|phone))$")
+
+MESSAGES = {
+    "family_name": N_("%(who)sの姓を入力してください。"),
+    "given_name": N_("%(who)sの名を入力してください。"),
+    "name_long": N_("%(who)sの名前は%(max)s文字以内で入力してください。"),
+    "family_kana": N_("%(who)sの姓のフリガナを入力してください。"),
+    "given_kana": N_("%(who)sの名のフリガナを入力してください。"),
+    "kana_chars": N_("%(who)sのフリガナはカタカナで入力してください（例：ヤマダ）。"),
+    "birth": N_("%(who)sの生年月日を入力してください（例：1985年4月1日 または 昭和60年4月1日）。"),
+    "birth_future": N_("%(who)sの生年月日が今日より後になっています。"),
+    "relationship": N_("%(who)sの続柄を選んでください。"),
+    "relationship_text": N_("%(who)sの続柄を入力してください（例：祖母）。"),
+    "sex": N_("%(who)sの性別を選びなおしてください。"),
+    "two_heads": N_("世帯主は1人だけ選んでください。"),
+    "no_members": N_("引っ越す人を1人以上入力してください。"),
+    "too_many": N_("一度に入力できるのは%(max)s人までです。"),
+    "postcode": N_("郵便番号を7桁の数字で入力してください（例：%(example)s）。"),
+    "postcode_unknown": N_("この郵便番号の住所が見つかりません。郵便番号を確かめてください。"),
+    "address": N_("住所を入力してください。"),
+    "address_long": N_("住所は%(max)s文字以内で入力してください。"),
+    "head_name": N_("世帯主の名前を入力してください（引っ越す人の中に世帯主がいないため）。"),
+    "move_date": N_("引っ越しの日を入力してください（例：2027年3月25日）。"),
+    "move_date_range": N_("引っ越しの日は、今日の1年前から1年後までで入力してください。"),
+    "phone": N_("電話番号は、市外局番から数字で入力してください（例：%(example)s）。"),
+    "date_parts": N_("年・月・日をすべて数字で入力してください（例：1985年4月1日）。"),
+    "date_year": N_("年は西暦4桁で入力するか、元号をつけて入力してください（例：1985 または 昭和60）。"),
+    "date_none": N_("その日付はありません。月と日を確かめてください。"),
+}
+MEMBER_LABEL = N_("%(n)s人目")
+
+
+class PrefillError(AppError):
+    """A refused action on a household (not found, not shared yet, a bad path)."""
+
+    status = 400
+
+
+def message(locale: str, key: str, **values: Any) -> str:
+    """One of MESSAGES in ``locale``."""
+    return translate(locale, MESSAGES[key], **values)
+
+
+_say = message
+
+
+def _text(value: object, limit: int) -> str:
+    """What was typed, trimmed, spaces collapsed; names stay exactly as typed otherwise (no NFKC)."""
+    return " ".join(value.split())[:limit * 2] if isinstance(value, str) else ""
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+def parse_date(year: str, month: str, day: str, locale: str = "ja") -> dt.date | None:
+    """A date from the 年/月/日 boxes; 西暦 (1985/4/1) or 和暦 typed in the year box (昭和60, S60,
+    平成元) or the whole date in it (令和5年4月1日, 1985-04-01). None when all are empty;
+    ValueError with a message in ``locale`` when it is not a date (the era's own message when the
+    era does not fit, e.g. 平成31年5月1日)."""
+    year, month, day = (unicodedata.normalize("NFKC", x or "").strip() for x in (year, month, day))
+    if not (year or month or day):
+        return None
+    try:
+        if year and not month and not day:
+            whole = _FULL_DATE.match(year)
+            if whole:
+                era, era_year, seireki, month, day = whole.groups()
+                return _gregorian(seireki, month, day, locale) if seireki else parse_wareki(era, era_year, month, day)
+        if not (year and month and day):
+            raise ValueError(_say(locale, "date_parts"))
+        typed_era = _ERA_TEXT.match(year)
+        if typed_era:
+            return parse_wareki(typed_era.group(1), typed_era.group(2), month, day)
+        return _gregorian(year, month, day, locale)
+    except WarekiError as exc:
+        raise ValueError(exc.text(locale)) from None
+
+
+def _gregorian(year: str, month: str, day: str, locale: str) -> dt.date:
+    if not (year.isdigit() and month.isdigit() and day.isdigit()):
+        raise ValueError(_say(locale, "date_parts"))
+    if len(year) != 4 or int(year) < 1868:
+        raise ValueError(_say(locale, "date_year"))
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(_say(locale, "date_none")) from None
+
+
+def date_parts(iso: str | None) -> dict[str, str]:
+    """An ISO date as the three boxes' values (for a page showing a saved date)."""
+    try:
+        d = dt.date.fromisoformat(iso or "")
+    except ValueError:
+        return {"year": "", "month": "", "day": ""}
+    return {"year": str(d.year), "month": str(d.month), "day": str(d.day)}
+
+
+# --- reading the pages' forms ---------------------------------------------------------------------
+
+def member_count(form: Mapping[str, str]) -> int:
+    """How many member rows a posted form carries (``members``, bounded)."""
+    raw = unicodedata.normalize("NFKC", str(form.get("members", "") or "")).strip()
+    return min(int(raw), MAX_MEMBERS) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def typed_members(form: Mapping[str, str]) -> list[dict[str, str]]:
+    """The member rows as typed (``m0-family_name``, ``m0-birth-year`` …), to show again."""
+    rows = []
+    for i in range(member_count(form)):
+        row = {f: str(form.get(f"m{i}-{f}", "") or "")[:200] for f in MEMBER_FIELDS if f != "birth"}
+        for part in ("year", "month", "day"):
+            row[f"birth-{part}"] = str(form.get(f"m{i}-birth-{part}", "") or "")[:20]
+        row["moving"] = "1"
+        rows.append(row)
+    return rows
+
+
+def rows_of(members: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Saved members as form rows."""
+    rows = []
+    for member in members:
+        row = {f: str(member.get(f, "") or "") for f in MEMBER_FIELDS if f != "birth"}
+        row.update({f"birth-{k}": v for k, v in date_parts(member.get("birth_date")).items()})
+        rows.append(row)
+    return rows or [blank_row()]
+
+
+def blank_row() -> dict[str, str]:
+    return {**{f: "" for f in MEMBER_FIELDS if f != "birth"}, "birth-year": "", "birth-month": "", "birth-day": ""}
+
+
+def check_members(rows: list[dict[str, str]], locale: str = "ja", *,
+                  today: dt.date | None = None) -> tuple[list[dict[str, Any]] | None, list[tuple[str, str]]]:
+    """The rows as the document's ``members`` (kana normalised to カタカナ, ISO birth dates), or
+    None and the errors (field ids ``m<i>-<field>``; a date's is ``m<i>-birth-year``)."""
+    today = today or dt.date.today()
+    errors: list[tuple[str, str]] = []
+    members: list[dict[str, Any]] = []
+    if not rows:
+        return None, [("m0-family_name", _say(locale, "no_members"))]
+    if len(rows) > MAX_MEMBERS:
+        return None, [("m0-family_name", _say(locale, "too_many", max=MAX_MEMBERS))]
+    heads = 0
+    for i, row in enumerate(rows):
+        who = translate(locale, MEMBER_LABEL, n=i + 1)
+        member: dict[str, Any] = {"moving": True}
+        for key in ("family_name", "given_name"):
+            value = _text(row.get(key), MAX_NAME)
+            if not value:
+                errors.append((f"m{i}-{key}", _say(locale, key, who=who)))
+            elif len(value) > MAX_NAME:
+                errors.append((f"m{i}-{key}", _say(locale, "name_long", who=who, max=MAX_NAME)))
+            member[key] = value
+        for key in ("family_kana", "given_kana"):
+            value = normalize_kana(str(row.get(key, "") or ""))[:MAX_NAME * 2]
+            if not value:
+                errors.append((f"m{i}-{key}", _say(locale, key, who=who)))
+            elif len(value) > MAX_NAME or not KANA.match(value):
+                errors.append((f"m{i}-{key}", _say(locale, "kana_chars", who=who)))
+            member[key] = value
+        try:
+            born = parse_date(row.get("birth-year", ""), row.get("birth-month", ""), row.get("birth-day", ""), locale)
+        except ValueError as exc:
+            errors.append((f"m{i}-birth-year", f"{who}：{exc}"))
+            born = None
+        else:
+            if born is None:
+                errors.append((f"m{i}-birth-year", _say(locale, "birth", who=who)))
+            elif born > today:
+                errors.append((f"m{i}-birth-year", _say(locale, "birth_future", who=who)))
+                born = None
+        member["birth_date"] = born.isoformat() if born else ""
+        sex = str(row.get("sex", "") or "")
+        if sex not in SEXES:
+            errors.append((f"m{i}-sex", _say(locale, "sex", who=who)))
+        member["sex"] = sex if sex in SEXES else ""
+        relationship = str(row.get("relationship", "") or "")
+        if relationship not in RELATIONSHIPS:
+            errors.append((f"m{i}-relationship", _say(locale, "relationship", who=who)))
+        member["relationship"] = relationship
+        heads += relationship == "head"
+        if relationship == "other":
+            text = _text(row.get("relationship_text"), 20)[:20]
+            if not text:
+                errors.append((f"m{i}-relationship_text", _say(locale, "relationship_text", who=who)))
+            member["relationship_text"] = text
+        members.append(member)
+    if heads > 1:
+        errors.append(("m0-relationship", _say(locale, "two_heads")))
+    return (None, errors) if errors else (members, [])
+
+
+def typed_address(form: Mapping[str, str], prefix: str) -> dict[str, str]:
+    return {f: str(form.get(f"{prefix}-{f}", "") or "")[:300] for f in ADDRESS_FIELDS}
+
+
+def fill_from_postcode(typed: dict[str, str]) -> bool:
+    """「住所を検索」: the address the postcode gives, only into an empty box (never over what was
+    typed). True when something was found."""
+    found = lookup_postcode(typed.get("postcode"))
+    if found is None:
+        return False
+    if not typed.get("address", "").strip():
+        typed["address"] = f"{found.prefecture}{found.city}{found.town}"
+    return True
+
+
+def check_address(typed: dict[str, str], prefix: str, locale: str, *, needs_head: bool,
+                  example_postcode: str = "100-0001") -> tuple[dict[str, str] | None, list[tuple[str, str]]]:
+    errors: list[tuple[str, str]] = []
+    code = clean_postcode(typed.get("postcode"))
+    if code is None:
+        errors.append((f"{prefix}-postcode", _say(locale, "postcode", example=example_postcode)))
+    address = _text(typed.get("address"), MAX_ADDRESS)
+    if not address:
+        errors.append((f"{prefix}-address", _say(locale, "address")))
+    elif len(address) > MAX_ADDRESS:
+        errors.append((f"{prefix}-address", _say(locale, "address_long", max=MAX_ADDRESS)))
+    building = _text(typed.get("building"), MAX_ADDRESS)
+    if len(building) > MAX_ADDRESS:
+        errors.append((f"{prefix}-building", _say(locale, "address_long", max=MAX_ADDRESS)))
+    head = _text(typed.get("head_name"), MAX_NAME)
+    if needs_head and not head:
+        errors.append((f"{prefix}-head_name", _say(locale, "head_name")))
+    elif len(head) > MAX_NAME:
+        errors.append((f"{prefix}-head_name", _say(locale, "name_long", who=_say(locale, "head_name").split("（")[0],
+                                                   max=MAX_NAME)))
+    if errors:
+        return None, errors
+    return {"postcode": code or "", "address": address, "building": building, "head_name": head}, []
+
+
+def check_details(form: Mapping[str, str], locale: str = "ja", *, today: dt.date | None = None,
+                  example_phone: str = "03-1234-5678") -> tuple[dict[str, str] | None, list[tuple[str, str]]]:
+    """Move date (西暦 or 和暦, within a year of today) and phone (digits; required)."""
+    today = today or dt.date.today()
+    errors: list[tuple[str, str]] = []
+    try:
+        moved = parse_date(form.get("move_date-year", ""), form.get("move_date-month", ""),
+                           form.get("move_date-day", ""), locale)
+    except ValueError as exc:
+        errors.append(("move_date-year", str(exc)))
+        moved = None
+    else:
+        if moved is None:
+            errors.append(("move_date-year", _say(locale, "move_date")))
+        elif abs((moved - today).days) > 366:
+            errors.append(("move_date-year", _say(locale, "move_date_range")))
+            moved = None
+    phone = normalize_digits(str(form.get("phone", "") or ""))[:20]
+    if not PHONE.match(phone):
+        errors.append(("phone", _say(locale, "phone", example=example_phone)))
+    if errors:
+        return None, errors
+    return {"move_date": moved.isoformat() if moved else "", "phone": phone}, []
+
+
+def head_is_member(members: list[dict[str, Any]]) -> bool:
+    return any(member.get("relationship") == "head" for member in members)
+
+
+def missing_parts(doc: Mapping[str, Any]) -> list[str]:
+    """The pages not filled yet: members, addresses, details (the check page sends them back)."""
+    missing = []
+    if not doc.get("members"):
+        missing.append("members")
+    if not doc.get("previous_address") or not doc.get("new_address"):
+        missing.append("addresses")
+    if not doc.get("move_date") or not doc.get("phone"):
+        missing.append("details")
+    return missing
+
+
+# --- the stored document --------------------------------------------------------------------------
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def empty_household() -> dict[str, Any]:
+    return {"members": [], "previous_address": {}, "new_address": {}, "move_date": "", "phone": ""}
+
+
+def of_visit(visit: m.Visit) -> VisitPrefill | None:
+    return db.session.scalar(select(VisitPrefill).where(VisitPrefill.visit_id == visit.id))
+
+
+def household(prefill: VisitPrefill | None) -> dict[str, Any]:
+    """The resident's document (an empty one when nothing was entered yet)."""
+    if prefill is None:
+        return empty_household()
+    return {**empty_household(), **json.loads(prefill.household)}
+
+
+def corrections(prefill: VisitPrefill) -> dict[str, dict[str, str]]:
+    return json.loads(prefill.corrections) if prefill.corrections else {}
+
+
+def may_fill(visit: m.Visit) -> bool:
+    """A household may be entered while the visit is still ahead (booked, or checked in)."""
+    return visit.status not in FINISHED and visit.cancelled_at is None
+
+
+def save_part(visit: m.Visit, values: Mapping[str, Any], now: dt.datetime | None = None) -> VisitPrefill:
+    """Put a page's part in the document (a new draft if none). A change after 「窓口に送る」 makes
+    it a draft again: the counters see it only when it is sent again. Commits."""
+    if not may_fill(visit):
+        raise PrefillError("visit_over", _l("この予約は終わっているため、入力できません。"), status=409)
+    now = now or now_utc()
+    prefill = of_visit(visit)
+    if prefill is None:
+        prefill = VisitPrefill(visit_id=visit.id, status=DRAFT, household=json.dumps(empty_household()),
+                               created_at=now, updated_at=now)
+        db.session.add(prefill)
+    doc = household(prefill)
+    doc.update(values)
+    prefill.household = json.dumps(doc, ensure_ascii=False)
+    prefill.updated_at = now
+    prefill.status, prefill.shared_at = DRAFT, None
+    db.session.commit()
+    return prefill
+
+
+def share(visit: m.Visit, now: dt.datetime | None = None) -> VisitPrefill:
+    """「窓口に送る」: from now on the counters of this visit see the household. Commits."""
+    prefill = of_visit(visit)
+    if prefill is None or missing_parts(household(prefill)):
+        raise PrefillError("prefill_incomplete", _l("まだ入力していないところがあります。"), status=409)
+    if not may_fill(visit):
+        raise PrefillError("visit_over", _l("この予約は終わっているため、入力できません。"), status=409)
+    prefill.status, prefill.shared_at = SHARED, now or now_utc()
+    db.session.commit()
+    return prefill
+
+
+def discard(visit: m.Visit) -> bool:
+    """The resident deletes what was entered. Commits; True when there was something."""
+    gone = db.session.execute(delete(VisitPrefill).where(VisitPrefill.visit_id == visit.id)).rowcount
+    db.session.commit()
+    return bool(gone)
+
+
+# --- paths into the document (counter forms and staff corrections) --------------------------------
+
+def check_path(path: str) -> str:
+    if not _PATH.match(path or ""):
+        raise PrefillError("bad_path", _l("直す項目がわかりません。"), status=400)
+    return path
+
+
+def get_path(doc: Mapping[str, Any], path: str) -> str:
+    found = _PATH.match(path)
+    if not found:
+        return ""
+    index, member_field, part, part_field, top = found.groups()
+    if index is not None:
+        members = doc.get("members") or []
+        return str(members[int(index)].get(member_field, "")) if int(index) < len(members) else ""
+    if part is not None:
+        return str((doc.get(part) or {}).get(part_field, ""))
+    return str(doc.get(top, ""))
+
+
+def _set_path(doc: dict[str, Any], path: str, value: str) -> None:
+    index, member_field, part, part_field, top = _PATH.match(path).groups()  # type: ignore[union-attr]
+    if index is not None:
+        members = doc.setdefault("members", [])
+        if int(index) < len(members):
+            members[int(index)][member_field] = value
+    elif part is not None:
+        doc.setdefault(part, {})[part_field] = value
+    else:
+        doc[top] = value
+
+
+def effective(prefill: VisitPrefill) -> dict[str, Any]:
+    """The document with the staff's corrections laid over the resident's values (to print)."""
+    doc = household(prefill)
+    for path, change in corrections(prefill).items():
+        if _PATH.match(path):
+            _set_path(doc, path, change["value"])
+    return doc
+
+
+def correct(prefill: VisitPrefill, path: str, value: str, by: str, now: dt.datetime | None = None) -> str:
+    """A staff correction of one field (what the documents show), kept beside the resident's
+    value. Returns the resident's value. Commits (the caller audits)."""
+    check_path(path)
+    value = " ".join(str(value or "").split())[:MAX_ADDRESS]
+    if path.endswith(("_kana",)):
+        value = normalize_kana(value)
+    elif path.endswith(("postcode", "phone")):
+        value = normalize_digits(value)
+    changes = corrections(prefill)
+    changes[path] = {"value": value, "by": by, "at": (now or now_utc()).isoformat()}
+    prefill.corrections = json.dumps(changes, ensure_ascii=False)
+    db.session.commit()
+    return get_path(household(prefill), path)
+
+
+# --- the visit at the counters --------------------------------------------------------------------
+
+def progress(visit: m.Visit) -> list[dict[str, Any]]:
+    """Each stop with its state: done, next (the first not done), later."""
+    rows, seen_next = [], False
+    for stop in stops(visit):
+        if stop.done_at is not None:
+            state = "done"
+        elif not seen_next:
+            state, seen_next = "next", True
+        else:
+            state = "later"
+        rows.append({"stop": stop, "state": state})
+    return rows
+
+
+def coming_next(counter_ids: list[str], day: dt.date) -> list[tuple[m.Visit, m.Reservation]]:
+    """Visits of ``day`` whose stop at one of ``counter_ids`` is not done and whose previous stop
+    is (the first stop counts once the visit is checked in)."""
+    if not counter_ids:
+        return []
+    candidates = db.session.scalars(select(m.Reservation).where(
+        m.Reservation.visit_id.is_not(None), m.Reservation.day == day, m.Reservation.done_at.is_(None),
+        m.Reservation.counter_id.in_(counter_ids),
+        or_(m.Reservation.status.in_(m.ACTIVE), m.Reservation.status.is_(None)))
+        .order_by(m.Reservation.start))
+    found = []
+    for stop in candidates:
+        visit = db.session.get(m.Visit, stop.visit_id)
+        if visit is None or not may_fill(visit):
+            continue
+        before = [s for s in stops(visit) if (s.stop_order or 0) < (stop.stop_order or 0)]
+        if before and before[-1].done_at is not None:
+            found.append((visit, stop))
+        elif not before and stop.checked_in_at is not None:
+            found.append((visit, stop))
+    return found
+
+
+# --- purge ----------------------------------------------------------------------------------------
+
+def purgeable(now: dt.datetime):
+    """Households of visits done or cancelled, and every household older than RETENTION_DAYS."""
+    finished = select(m.Visit.id).where(or_(m.Visit.status.in_(FINISHED), m.Visit.cancelled_at.is_not(None)))
+    return select(VisitPrefill.id).where(or_(VisitPrefill.visit_id.in_(finished),
+                                             VisitPrefill.created_at < now - dt.timedelta(days=RETENTION_DAYS)))
+
+
+def purge(now: dt.datetime | None = None, *, dry_run: bool = False) -> int:
+    """Delete those households (or count them, with ``dry_run``). Commits; the caller audits."""
+    now = now or now_utc()
+    ids = list(db.session.scalars(purgeable(now)))
+    if ids and not dry_run:
+        db.session.execute(delete(VisitPrefill).where(VisitPrefill.id.in_(ids)))
+        db.session.commit()
+    return len(ids)
+
+
+def age_days(prefill: VisitPrefill, now: dt.datetime | None = None) -> int:
+    created = aware(prefill.created_at) or now_utc()
+    return ((now or now_utc()) - created).days
