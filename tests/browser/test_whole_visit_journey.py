@@ -196,7 +196,7 @@ def test_a_family_moving_in_books_fills_at_home_and_staff_type_nothing(phone, br
     check(axe, resident, "booking done")
 
     # --- the household, filled at home -----------------------------------------------------------
-    resident.get_by_role("link", name="書類の事前入力").click()
+    resident.get_by_role("link", name="入力を始める").click()
     expect(resident.locator("h1")).to_have_text("窓口で書く書類を、前もって入力する")
     check(axe, resident, "prefill start")
     resident.get_by_role("link", name="入力を始める").click()
