@@ -42,12 +42,12 @@ pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
 
-# the family: (family, given, family kana, given kana, birth date, sex, 続柄 code)
+# the family: (family, given, family kana, given kana, age on the day they moved, sex, 続柄 code)
 FAMILY = [
-    ("播磨", "一郎", "ハリマ", "イチロウ", dt.date(1988, 5, 10), "male", "head"),
-    ("播磨", "春子", "ハリマ", "ハルコ", dt.date(1990, 8, 20), "female", "spouse"),
-    ("播磨", "大翔", "はりま", "ひろと", dt.date(2018, 4, 2), "male", "child"),  # kana typed in hiragana
-    ("播磨", "結衣", "はりま", "ゆい", dt.date(2023, 6, 15), "female", "child"),
+    ("播磨", "一郎", "ハリマ", "イチロウ", 38, "male", "head"),
+    ("播磨", "春子", "ハリマ", "ハルコ", 36, "female", "spouse"),
+    ("播磨", "大翔", "はりま", "ひろと", 8, "male", "child"),  # kana typed in hiragana
+    ("播磨", "結衣", "はりま", "ゆい", 3, "female", "child"),
 ]
 # the counters this household's itinerary passes, in the guide's order
 STOPS = ["市民課 住民異動", "国民健康保険課", "医療助成年金課 医療助成係", "家庭支援課 手当給付係"]
@@ -63,8 +63,10 @@ def axe():
     return Axe()
 
 
-def age_on(born: dt.date, day: dt.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+def born(age: int, moved: dt.date) -> dt.date:
+    """A birth date ``age`` years before ``moved`` (the last day of the month before, so the
+    birthday of that year has passed): the same ages whatever day the test runs."""
+    return dt.date(moved.year - age, moved.month, 1) - dt.timedelta(days=1)
 
 
 def guide_answers(moved: dt.date) -> dict[str, str]:
@@ -74,8 +76,8 @@ def guide_answers(moved: dt.date) -> dict[str, str]:
                "f.moveout_planned_date": (moved - dt.timedelta(days=1)).isoformat(),
                "f.seal_registration_wanted": "no", "f.dog": "no", "f.moped": "no"}
     relations = {"head": "self", "spouse": "spouse", "child": "child"}
-    for i, (_f, _g, _fk, _gk, born, _sex, relationship) in enumerate(FAMILY):
-        answers |= {f"m{i}.relation": relations[relationship], f"m{i}.age": str(age_on(born, moved)),
+    for i, (_f, _g, _fk, _gk, age, _sex, relationship) in enumerate(FAMILY):
+        answers |= {f"m{i}.relation": relations[relationship], f"m{i}.age": str(age),
                     f"m{i}.nationality": "japanese", f"m{i}.insurance": "kokuho", f"m{i}.mynumber_card": "yes",
                     f"m{i}.disability_certificate": "no", f"m{i}.disability_medical_aid": "no"}
     answers |= {"m2.school": "elementary", "m2.public_school": "yes",  # 8: a city 小学校
@@ -205,14 +207,15 @@ def test_a_family_moving_in_books_fills_at_home_and_staff_type_nothing(phone, br
     for _ in range(len(FAMILY) - 1):
         with resident.expect_navigation():
             resident.get_by_role("button", name="人を追加する").click()
-    for i, (family, given, family_kana, given_kana, born, sex, relationship) in enumerate(FAMILY):
+    for i, (family, given, family_kana, given_kana, age, sex, relationship) in enumerate(FAMILY):
+        birth = born(age, moved)
         resident.fill(f"#m{i}-family_name", family)
         resident.fill(f"#m{i}-given_name", given)
         resident.fill(f"#m{i}-family_kana", family_kana)
         resident.fill(f"#m{i}-given_kana", given_kana)
-        resident.fill(f"#m{i}-birth-year", str(born.year))
-        resident.fill(f"#m{i}-birth-month", str(born.month))
-        resident.fill(f"#m{i}-birth-day", str(born.day))
+        resident.fill(f"#m{i}-birth-year", str(birth.year))
+        resident.fill(f"#m{i}-birth-month", str(birth.month))
+        resident.fill(f"#m{i}-birth-day", str(birth.day))
         resident.check(f"input[name=m{i}-sex][value={sex}]")
         resident.select_option(f"#m{i}-relationship", relationship)
     check(axe, resident, "members filled")
@@ -282,7 +285,7 @@ def test_a_family_moving_in_books_fills_at_home_and_staff_type_nothing(phone, br
     assert "住民異動届" in printed
     for family, given, *_rest in FAMILY:
         assert family in printed and given in printed, given
-    assert "千代田" in printed
+    assert "千代田" in printed and "妻" in printed  # 続柄 spouse printed from her sex
     with shimin.expect_navigation():
         shimin.get_by_role("button", name=re.compile(r"済みにする\s*：\s*市民課")).click()
     expect(shimin.locator(".notification")).to_contain_text("この窓口の手続きを済みにしました")
@@ -305,6 +308,7 @@ def test_a_family_moving_in_books_fills_at_home_and_staff_type_nothing(phone, br
         coming.get_by_role("link", name=number).click()
     expect(kokuho.locator("h1")).to_have_text(f"受付番号 {number}")
     printed = print_forms(kokuho, "国民健康保険課")
+    assert "国民健康保険異動届" in printed
     for family, given, *_rest in FAMILY:
         assert given in printed, given
     with kokuho.expect_navigation():
