@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from core.japan_time import JST
 from core.pdf import PdfFontMissing
 from intake.backoffice_cli import backoffice_cli
 from intake.export import csv_format, service
@@ -37,7 +38,7 @@ def export_command(since: dt.datetime | None, directory: str | None, encoding: s
         raise click.UsageError("give --dir or set BACKOFFICE_EXPORT_DIR")
     if since is not None and since.tzinfo is None:
         if since.time() == dt.time(0):
-            since = since.replace(tzinfo=dt.timezone(dt.timedelta(hours=9)))
+            since = since.replace(tzinfo=JST)
         else:
             since = since.replace(tzinfo=dt.UTC)
     try:
