@@ -20,12 +20,12 @@ from sqlalchemy.exc import IntegrityError
 
 from core import usage
 from core.city import example_phone
-from core.db import aware, db
+from core.db import aware
 from core.japan_time import JST
 from core.pack import rulebook
 from core.qr import labelled_qr
 from core.security import limiter
-from reservations import booking, counter_forms_current, links, month, overrides, visit, visit_notify
+from reservations import booking, counter_forms_current, links, month, overrides, visit, visit_actions
 from reservations import models as m
 from reservations.booking import BookingError
 from reservations.current import catalog as current_catalog
@@ -264,17 +264,6 @@ def _start_of(text: str) -> dt.datetime | None:
     return start.replace(tzinfo=JST) if start.tzinfo is None else start.astimezone(JST)
 
 
-def _drop_earlier_holds() -> None:
-    for number in session.get(VISITS, []):
-        old = visit.by_number(number)
-        if old is not None and old.status == m.HELD:
-            for r in visit.stops(old):
-                if r.status == m.HELD:
-                    booking._release(r)
-                    r.status = m.EXPIRED
-            old.status = m.EXPIRED
-
-
 @bp.route("/reserve/visit/day/<day>", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def times(day: str):
@@ -295,11 +284,9 @@ def times(day: str):
             errors["start"] = _("時間を選んでください。")
         else:
             try:
-                _drop_earlier_holds()
-                v = visit.hold(catalog, itin, start, locale=_locale(), result_path=_back(), hold_key=hold_key)
-                db.session.commit()
+                v = visit_actions.hold(catalog, itin, start, locale=_locale(), result_path=_back(), hold_key=hold_key,
+                                       earlier=session.get(VISITS, []))
             except (BookingError, IntegrityError) as exc:
-                db.session.rollback()
                 if (same := visit.by_hold_key(hold_key)) is not None:  # two at once: the other one held it
                     _remember(same.number)
                     return redirect(url_for(".details", number=same.number, **_carry()))
@@ -321,7 +308,6 @@ def times(day: str):
 def _gone(v: m.Visit):
     if v.status == m.CONFIRMED:
         return redirect(url_for(".done", number=v.number, **_carry()))
-    db.session.commit()
     return render_template("visit/expired.html", v=v, again=url_for(".days", **_carry())), 410
 
 
@@ -331,7 +317,7 @@ PERSON_FIELDS = ("name", "name_kana", "email", "phone")
 @bp.route("/reserve/visit/<number>/details", methods=["GET", "POST"])
 def details(number: str):
     v = _own(number)
-    if visit.refresh_status(v) != m.HELD:
+    if visit_actions.settle(v) != m.HELD:
         return _gone(v)
     first = visit.stops(v)[0]
     values = {"name": first.name or "", "name_kana": first.name_kana or "", "email": first.email or "",
@@ -342,8 +328,7 @@ def details(number: str):
         person, errors = check_person(values["name"], values["name_kana"], values["email"], values["phone"],
                                       locale=_locale(), phone_example=example_phone())
         if person is not None:
-            visit.give_details(v, name=person.name, name_kana=person.name_kana, email=person.email, phone=person.phone)
-            db.session.commit()
+            visit_actions.give_details(v, person)
             return redirect(url_for(".confirm", number=number, **_carry()))
     return _details_page(v, values, errors, status=400 if errors else 200)
 
@@ -367,13 +352,11 @@ def extend(number: str):
     """仮押さえを延ばす (WCAG 2.2.1): the details form's second button; what was typed comes back."""
     v = _own(number)
     typed = {k: request.form.get(k, "")[:300] for k in PERSON_FIELDS}
-    if visit.refresh_status(v) != m.HELD:
+    if visit_actions.settle(v) != m.HELD:
         return _gone(v)
     try:
-        visit.extend_hold(current_catalog(), v)
-        db.session.commit()
+        visit_actions.extend_hold(current_catalog(), v)
     except BookingError as exc:
-        db.session.rollback()
         if exc.code == "hold_expired":
             return _gone(visit.by_number(number))
         return _details_page(visit.by_number(number), typed, {}, problem=exc.text(), status=exc.status)
@@ -384,7 +367,7 @@ def extend(number: str):
 @limiter.limit("30 per minute", methods=["POST"])
 def confirm(number: str):
     v = _own(number)
-    if visit.refresh_status(v) != m.HELD:
+    if visit_actions.settle(v) != m.HELD:
         return _gone(v)
     first = visit.stops(v)[0]
     if check_person(first.name, first.name_kana, first.email, first.phone, locale=_locale(),
@@ -393,16 +376,10 @@ def confirm(number: str):
     problem = None
     if request.method == "POST":
         try:
-            visit.confirm(current_catalog(), v, name=first.name, name_kana=first.name_kana or "", email=first.email,
-                          phone=first.phone)
-            visit_notify.send_confirmation(current_catalog(), v, visit.stops(v), rulebook().kb)  # same transaction
-            db.session.commit()
+            visit_actions.confirm(current_catalog(), v, rulebook().kb)
         except BookingError as exc:
-            db.session.rollback()
-            if exc.code == "hold_expired":  # confirmed meanwhile by a double submit: done, never expired
-                v = visit.by_number(number)
-                visit.give_up_hold(v)
-                return _gone(v)
+            if exc.code == "hold_expired":  # given up, unless a double submit confirmed it meanwhile
+                return _gone(visit.by_number(number))
             problem = exc.text()
         else:
             usage.record("reserve", "visit_booked", str(len(visit.stops(v))))
@@ -458,11 +435,8 @@ def cancel(token: str):
     problem = None
     if request.method == "POST":
         try:
-            visit.cancel(current_catalog(), v)
-            visit_notify.send_cancelled(current_catalog(), v, visit.stops(v), rulebook().kb)
-            db.session.commit()
+            visit_actions.cancel(current_catalog(), v, rulebook().kb)
         except BookingError as exc:
-            db.session.rollback()
             problem = exc.text()
         else:
             usage.record("reserve", "visit_cancelled", "")
@@ -511,12 +485,8 @@ def move_times(token: str, day: str):
             errors["start"] = _("時間を選んでください。")
         else:
             try:
-                before = visit_notify.describe_visit(catalog, v, visit.shown_stops(v), v.locale)
-                visit.move(catalog, v, start)
-                visit_notify.send_moved(catalog, v, visit.stops(v), before, rulebook().kb)
-                db.session.commit()
+                visit_actions.move(catalog, v, start, rulebook().kb)
             except (BookingError, IntegrityError) as exc:
-                db.session.rollback()
                 errors["start"] = exc.text() if isinstance(exc, BookingError) else _("もう一度、時間を選んでください。")
             else:
                 usage.record("reserve", "visit_moved", "")
