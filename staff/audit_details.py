@@ -94,6 +94,7 @@ KEY_LABELS: dict[str, Msgid] = {
     "forms": NP_("audit record, several", "書類"),  # a visit's print-out (staff/visit_counter_views.py)
     "household": NP_("audit record", "事前入力あり"),
     "days": NP_("audit record", "保存する日数"),
+    "member": NP_("audit record", "何人目"),  # a visit's member changed at the counter
 }
 
 # code-like values (formats, changes, reasons, roles, results) in words
@@ -123,6 +124,10 @@ VALUE_WORDS: dict[str, Msgid] = {
     "phone": NP_("audit value", "電話"),
     "web": NP_("audit value", "インターネット"),
     "counter": NP_("audit value", "窓口"),
+    "add": NP_("audit value", "人を追加"),
+    "not_moving": NP_("audit value", "引っ越さない"),
+    "moving": NP_("audit value", "引っ越す"),
+    "remove": NP_("audit value", "世帯から外す"),
     "ok": NP_("audit value", "成功"),
     "denied": NP_("audit value", "拒否"),
     "failed": NP_("audit value", "失敗"),
