@@ -505,7 +505,8 @@ def counter_members(prefill: VisitPrefill) -> list[dict[str, Any]]:
 
 def effective(prefill: VisitPrefill) -> dict[str, Any]:
     """The document with the staff's corrections laid over the resident's values: members added
-    at the counter in, removed ones out, ``moving`` as the staff marked it."""
+    at the counter in, removed ones out, ``moving`` as the staff marked it (the forms' tables
+    choose by it, ``where: {moving: true}``)."""
     doc = household(prefill)
     for path, change in corrections(prefill).items():
         found = _PATH.match(path)
@@ -513,13 +514,6 @@ def effective(prefill: VisitPrefill) -> dict[str, Any]:
             _set_path(doc, path, change["value"])
     doc["members"] = [{k: v for k, v in member.items() if k not in ("added", "removed")}
                       for member in _members(prefill) if not member["removed"]]
-    return doc
-
-
-def printed(prefill: VisitPrefill) -> dict[str, Any]:
-    """What the forms print: the effective document with the people moving only."""
-    doc = effective(prefill)
-    doc["members"] = [member for member in doc["members"] if member.get("moving", True)]
     return doc
 
 

@@ -298,7 +298,7 @@ def print_forms(number: str, stop_id: int):
     the_visit, stops, mine = _visit_in_scope(read_number(number))
     stop = _stop_of(stops, stop_id, mine)
     record = _shared(the_visit)
-    household = prefill.printed(record) if record else prefill.empty_household()
+    household = prefill.effective(record) if record else prefill.empty_household()
     procedures = [p for p in stop.procedures.split(",") if p]  # this counter's (the form ticks them)
     forms = counter_forms_current.forms_for(procedures)
     if not forms:
