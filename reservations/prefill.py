@@ -29,6 +29,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 
+from core import audit
 from core.db import aware, db
 from core.errors import AppError
 from core.japanese_text import normalize_digits, normalize_kana
@@ -38,7 +39,7 @@ from core.words import N_
 from core.words import text as translate
 from reservations import models as m
 from reservations.prefill_models import VisitPrefill
-from reservations.visit import stops
+from reservations.visit import mark_stop_done, stops
 from rules.wareki import WarekiError, parse_wareki
 
 DRAFT, SHARED = "draft", "shared"
@@ -573,6 +574,11 @@ def check_correction(prefill: VisitPrefill, path: str, value: str, locale: str =
     return checked[top], [(f, t) for f, t in errors if f == wanted]
 
 
+def _number(prefill: VisitPrefill) -> str:
+    visit = db.session.get(m.Visit, prefill.visit_id)
+    return visit.number if visit is not None else ""
+
+
 def _note(prefill: VisitPrefill, changes: dict[str, dict[str, str]], path: str, value: str, by: str,
           now: dt.datetime | None) -> None:
     changes[path] = {"value": value, "by": by, "at": (now or now_utc()).isoformat()}
@@ -584,7 +590,8 @@ def correct(prefill: VisitPrefill, path: str, value: str, by: str, now: dt.datet
             example_phone: str = "03-1234-5678") -> str:
     """A staff correction of one field (what the documents show), kept beside the resident's
     value, after the resident's own checks (CorrectionError when it fails them). Returns the
-    resident's value. Commits (the caller audits)."""
+    resident's value. Commits and audits (the field only: the values stay in the encrypted
+    household, deleted with it, never in the log)."""
     checked, errors = check_correction(prefill, path, value, locale, today=today,
                                        example_postcode=example_postcode, example_phone=example_phone)
     if errors:
@@ -592,6 +599,7 @@ def correct(prefill: VisitPrefill, path: str, value: str, by: str, now: dt.datet
     changes = corrections(prefill)
     _note(prefill, changes, path, checked, by, now)
     db.session.commit()
+    audit.record("visit.correct", target=_number(prefill), details={"field": path})
     return get_path(household(prefill), path)
 
 
@@ -599,7 +607,8 @@ def add_member(prefill: VisitPrefill, row: Mapping[str, str], by: str, now: dt.d
                locale: str = "ja", today: dt.date | None = None) -> int:
     """A member the documents show and the resident did not enter, checked like the resident's
     rows (check_members: errors as ``m<i>-<field>``, CorrectionError). Each field is kept as a
-    correction of the new index. Returns that index. Commits (the caller audits)."""
+    correction of the new index. Returns that index. Commits and audits (which member, never the
+    values)."""
     members = _members(prefill)
     if len(members) >= MAX_MEMBERS:
         raise CorrectionError([("m0-family_name", _say(locale, "too_many", max=MAX_MEMBERS))])
@@ -618,13 +627,14 @@ def add_member(prefill: VisitPrefill, row: Mapping[str, str], by: str, now: dt.d
         if key != "moving":
             _note(prefill, changes, f"members[{i}].{key}", str(value), by, now)
     db.session.commit()
+    audit.record("visit.member", target=_number(prefill), details={"member": i + 1, "change": "add"})
     return i
 
 
 def mark_member(prefill: VisitPrefill, index: int, change: str, by: str, now: dt.datetime | None = None) -> None:
     """``not_moving`` / ``moving`` (the person stays at the old address, or does move after all)
     or ``remove`` (not part of this household): kept beside the resident's entry, never deleting
-    it. Commits (the caller audits)."""
+    it. Commits and audits."""
     members = _members(prefill)
     if not 0 <= index < len(members) or change not in ("not_moving", "moving", "remove"):
         raise PrefillError("bad_path", _l("直す項目がわかりません。"), status=400)
@@ -634,6 +644,7 @@ def mark_member(prefill: VisitPrefill, index: int, change: str, by: str, now: dt
     else:
         _note(prefill, changes, f"members[{index}].moving", "yes" if change == "moving" else "no", by, now)
     db.session.commit()
+    audit.record("visit.member", target=_number(prefill), details={"member": index + 1, "change": change})
 
 
 # --- the visit at the counters --------------------------------------------------------------------
@@ -650,6 +661,16 @@ def progress(visit: m.Visit) -> list[dict[str, Any]]:
             state = "later"
         rows.append({"stop": stop, "state": state})
     return rows
+
+
+def finish_stop(visit: m.Visit, stop: m.Reservation) -> bool:
+    """A counter marks its stop done (the visit's own ``mark_stop_done``; BookingError when the
+    stop cannot be). Commits, and audits when it changed anything. True when it did."""
+    changed = mark_stop_done(stop)
+    db.session.commit()
+    if changed:
+        audit.record("visit.stop_done", target=visit.number, details={"counter": stop.counter_id})
+    return changed
 
 
 def coming_next(counter_ids: list[str], day: dt.date) -> list[tuple[m.Visit, m.Reservation]]:

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from core import audit, policy
 from core.city import example_phone, example_postcode
-from core.db import aware, db
+from core.db import aware
 from core.japan_time import JST
 from core.pack import rulebook
 from core.words import N_
@@ -248,8 +248,6 @@ def correct(number: str):
                            errors={path: exc.errors[0][1]}, status=422)
     except prefill.PrefillError:
         abort(400)
-    # the field only: the values stay in the encrypted household (deleted with it), not in the log
-    audit.record("visit.correct", target=the_visit.number, details={"field": path})
     return redirect(url_for("staff_visits.visit", number=the_visit.number, corrected=path))
 
 
@@ -261,27 +259,22 @@ def members(number: str):
     if action == "add":
         typed = {f: str(request.form.get(f"add-{f}", ""))[:200] for f in ADD_FIELDS}
         try:
-            index = prefill.add_member(record, {f: v for f, v in typed.items()}, g.staff.login_id,
-                                       locale=_locale(), today=_today())
+            prefill.add_member(record, typed, g.staff.login_id, locale=_locale(), today=_today())
         except prefill.CorrectionError as exc:
             errors: dict[str, str] = {}
             for field, text in exc.errors:
                 box = field.split("-", 1)[1] if "-" in field else field
                 errors.setdefault(box if box in ADD_FIELDS else "family_name", text)
             return _visit_page(the_visit, stops, mine, record, added_typed=typed, added_errors=errors, status=422)
-        change = "add"
     else:
         found = re.fullmatch(r"(not_moving|moving|remove)-(\d{1,2})", action)
         if not found:
             abort(400)
-        change, index = found.group(1), int(found.group(2))
         try:
-            prefill.mark_member(record, index, change, g.staff.login_id)
+            prefill.mark_member(record, int(found.group(2)), found.group(1), g.staff.login_id)
         except prefill.PrefillError:
             abort(400)
-    # which member and what was done: the values stay in the encrypted household
-    audit.record("visit.member", target=the_visit.number, details={"member": index + 1, "change": change})
-    return redirect(url_for("staff_visits.visit", number=the_visit.number, member=change))
+    return redirect(url_for("staff_visits.visit", number=the_visit.number, member=action.split("-")[0]))
 
 
 def _stop_of(stops: list[m.Reservation], stop_id: int, mine: list[str]) -> m.Reservation:
@@ -316,12 +309,9 @@ def stop_done(number: str, stop_id: int):
     the_visit, stops, mine = _visit_in_scope(read_number(number))
     stop = _stop_of(stops, stop_id, mine)
     try:
-        changed = visits.mark_stop_done(stop)
+        prefill.finish_stop(the_visit, stop)
     except BookingError:
         abort(409)
-    db.session.commit()
-    if changed:
-        audit.record("visit.stop_done", target=the_visit.number, details={"counter": stop.counter_id})
     return redirect(url_for("staff_visits.visit", number=the_visit.number, done=stop.counter_id))
 
 
