@@ -125,7 +125,8 @@ def _field_rows(record, typed: dict[str, str] | None = None,
         rows.append({"path": path, "label": label, "value": _shown(path, value),
                      "corrected": _shown(path, change["value"]) if change else None,
                      "by": change["by"] if change else None, "field_id": _field_id(path), "kind": kind,
-                     "typed": typed.get(path, ""), "error": errors.get(path),
+                     "typed": typed.get(path, change["value"] if change and kind != "text" else
+                                        value if kind != "text" else ""), "error": errors.get(path),
                      "added": bool(member and member.get("added"))})
     return rows
 

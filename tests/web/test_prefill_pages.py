@@ -349,3 +349,14 @@ def test_a_department_member_acts_at_their_own_counters_only(app, staff_client):
     html = client.get(f"/staff/visits/{number}").get_data(as_text=True)
     assert html.count("済みにする") == 1
     assert client.get(f"/staff/visits/{number}/stops/{first_id}/forms.pdf").status_code == 403
+
+
+def test_the_sex_and_relationship_boxes_offer_the_codes_with_the_current_one_chosen(app, staff_client):
+    number, _token = make_visit(app)
+    fill(app, number)
+    html = staff_client(policy.COUNTER).get(f"/staff/visits/{number}").get_data(as_text=True)
+    sex = re.search(r'<select class="select" id="f-members-1-sex".*?</select>', html, re.S).group(0)
+    assert re.findall(r'value="([^"]*)"', sex) == ["", "male", "female"] and 'value="female" selected' in sex
+    rel = re.search(r'<select class="select" id="f-members-0-relationship".*?</select>', html, re.S).group(0)
+    assert 'value="head" selected' in rel and 'value="other"' in rel
+    assert 'id="f-members-0-family-name" name="value" type="text" autocomplete="off" value=""' in html
