@@ -100,6 +100,7 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_visits.index": frozenset({COUNTER, DEPARTMENT, ADMIN}),
     "staff_visits.visit": frozenset({COUNTER, DEPARTMENT, ADMIN}),
     "staff_visits.correct": frozenset({COUNTER, DEPARTMENT, ADMIN}),
+    "staff_visits.members": frozenset({COUNTER, DEPARTMENT, ADMIN}),
     "staff_visits.print_forms": frozenset({COUNTER, DEPARTMENT, ADMIN}),
     "staff_visits.stop_done": frozenset({COUNTER, DEPARTMENT, ADMIN}),
     "staff_reservations.overrides": frozenset({DEPARTMENT, ADMIN}),

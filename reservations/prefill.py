@@ -29,6 +29,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 
+from core import audit
 from core.db import aware, db
 from core.errors import AppError
 from core.japanese_text import normalize_digits, normalize_kana
@@ -38,7 +39,7 @@ from core.words import N_
 from core.words import text as translate
 from reservations import models as m
 from reservations.prefill_models import VisitPrefill
-from reservations.visit import stops
+from reservations.visit import mark_stop_done, stops
 from rules.wareki import WarekiError, parse_wareki
 
 DRAFT, SHARED = "draft", "shared"
@@ -195,13 +196,21 @@ def check_members(rows: list[dict[str, str]], locale: str = "ja", *,
                   today: dt.date | None = None) -> tuple[list[dict[str, Any]] | None, list[tuple[str, str]]]:
     """The rows as the document's ``members`` (kana normalised to カタカナ, ISO birth dates), or
     None and the errors (field ids ``m<i>-<field>``; a date's is ``m<i>-birth-year``)."""
+    members, errors = _check_members(rows, locale, today=today)
+    return (None, errors) if errors else (members, [])
+
+
+def _check_members(rows: list[dict[str, str]], locale: str, *,
+                   today: dt.date | None) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """check_members' checks, the members as far as they could be read always returned (a staff
+    correction takes one field of them)."""
     today = today or dt.date.today()
     errors: list[tuple[str, str]] = []
     members: list[dict[str, Any]] = []
     if not rows:
-        return None, [("m0-family_name", _say(locale, "no_members"))]
+        return [], [("m0-family_name", _say(locale, "no_members"))]
     if len(rows) > MAX_MEMBERS:
-        return None, [("m0-family_name", _say(locale, "too_many", max=MAX_MEMBERS))]
+        return [], [("m0-family_name", _say(locale, "too_many", max=MAX_MEMBERS))]
     heads = 0
     for i, row in enumerate(rows):
         who = translate(locale, MEMBER_LABEL, n=i + 1)
@@ -249,7 +258,7 @@ def check_members(rows: list[dict[str, str]], locale: str = "ja", *,
         members.append(member)
     if heads > 1:
         errors.append(("m0-relationship", _say(locale, "two_heads")))
-    return (None, errors) if errors else (members, [])
+    return members, errors
 
 
 def typed_address(form: Mapping[str, str], prefix: str) -> dict[str, str]:
@@ -269,32 +278,48 @@ def fill_from_postcode(typed: dict[str, str]) -> bool:
 
 def check_address(typed: dict[str, str], prefix: str, locale: str, *, needs_head: bool,
                   example_postcode: str = "100-0001") -> tuple[dict[str, str] | None, list[tuple[str, str]]]:
+    values, errors = _check_address(typed, prefix, locale, needs_head=needs_head, example_postcode=example_postcode)
+    return (None, errors) if errors else (values, [])
+
+
+def _check_address(typed: dict[str, str], prefix: str, locale: str, *, needs_head: bool,
+                   example_postcode: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """check_address's checks, the values as far as they could be read always returned."""
     errors: list[tuple[str, str]] = []
-    code = clean_postcode(typed.get("postcode"))
-    if code is None:
+    values = _checked_address(typed)
+    if not values["postcode"]:
         errors.append((f"{prefix}-postcode", _say(locale, "postcode", example=example_postcode)))
-    address = _text(typed.get("address"), MAX_ADDRESS)
+    address = values["address"]
     if not address:
         errors.append((f"{prefix}-address", _say(locale, "address")))
     elif len(address) > MAX_ADDRESS:
         errors.append((f"{prefix}-address", _say(locale, "address_long", max=MAX_ADDRESS)))
-    building = _text(typed.get("building"), MAX_ADDRESS)
-    if len(building) > MAX_ADDRESS:
+    if len(values["building"]) > MAX_ADDRESS:
         errors.append((f"{prefix}-building", _say(locale, "address_long", max=MAX_ADDRESS)))
-    head = _text(typed.get("head_name"), MAX_NAME)
+    head = values["head_name"]
     if needs_head and not head:
         errors.append((f"{prefix}-head_name", _say(locale, "head_name")))
     elif len(head) > MAX_NAME:
         errors.append((f"{prefix}-head_name", _say(locale, "name_long", who=_say(locale, "head_name").split("（")[0],
                                                    max=MAX_NAME)))
-    if errors:
-        return None, errors
-    return {"postcode": code or "", "address": address, "building": building, "head_name": head}, []
+    return values, errors
+
+
+def _checked_address(typed: dict[str, str]) -> dict[str, str]:
+    """check_address's values (as it normalises them) whatever the errors."""
+    return {"postcode": clean_postcode(typed.get("postcode")) or "", "address": _text(typed.get("address"), MAX_ADDRESS),
+            "building": _text(typed.get("building"), MAX_ADDRESS), "head_name": _text(typed.get("head_name"), MAX_NAME)}
 
 
 def check_details(form: Mapping[str, str], locale: str = "ja", *, today: dt.date | None = None,
                   example_phone: str = "03-1234-5678") -> tuple[dict[str, str] | None, list[tuple[str, str]]]:
     """Move date (西暦 or 和暦, within a year of today) and phone (digits; required)."""
+    values, errors = _check_details(form, locale, today=today, example_phone=example_phone)
+    return (None, errors) if errors else (values, [])
+
+
+def _check_details(form: Mapping[str, str], locale: str, *, today: dt.date | None,
+                   example_phone: str) -> tuple[dict[str, str], list[tuple[str, str]]]:
     today = today or dt.date.today()
     errors: list[tuple[str, str]] = []
     try:
@@ -312,9 +337,7 @@ def check_details(form: Mapping[str, str], locale: str = "ja", *, today: dt.date
     phone = normalize_digits(str(form.get("phone", "") or ""))[:20]
     if not PHONE.match(phone):
         errors.append(("phone", _say(locale, "phone", example=example_phone)))
-    if errors:
-        return None, errors
-    return {"move_date": moved.isoformat() if moved else "", "phone": phone}, []
+    return {"move_date": moved.isoformat() if moved else "", "phone": phone}, errors
 
 
 def head_is_member(members: list[dict[str, Any]]) -> bool:
@@ -435,29 +458,193 @@ def _set_path(doc: dict[str, Any], path: str, value: str) -> None:
         doc[top] = value
 
 
+_MEMBER_MARK = re.compile(r"^members\[(\d{1,2})\]\.(added|moving|removed)$")
+_FIELD_ID = {"birth_date": "birth-year"}  # the form box a member field's check names
+_ADDRESS_PREFIX = {"previous_address": "previous", "new_address": "new"}
+
+
+class CorrectionError(PrefillError):
+    """A staff correction or added member that fails the resident-side checks (``errors``:
+    ``[(field id, message)]`` in the staff's language)."""
+
+    status = 422
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        super().__init__("correction_invalid", _l("入力内容を確認してください。"), status=422)
+        self.errors = errors
+
+
+def _members(prefill: VisitPrefill) -> list[dict[str, Any]]:
+    """Every member at the counter, by index: the resident's, then those the staff added (whose
+    fields are corrections), each with its corrections laid over, ``moving`` a bool and
+    ``removed`` when the staff took them out (kept, so indices never move)."""
+    doc, changes = household(prefill), corrections(prefill)
+    members = [dict(member) for member in doc.get("members") or []]
+    added = sorted(int(found.group(1)) for path in changes if (found := _MEMBER_MARK.match(path))
+                   and found.group(2) == "added")
+    for index in added:
+        while len(members) <= index:
+            members.append({"moving": True, "added": True})
+    for path, change in changes.items():
+        found = _PATH.match(path)
+        if found and found.group(1) is not None and int(found.group(1)) < len(members):
+            members[int(found.group(1))][found.group(2)] = change["value"]
+        mark = _MEMBER_MARK.match(path)
+        if mark and mark.group(2) != "added" and int(mark.group(1)) < len(members):
+            members[int(mark.group(1))][mark.group(2)] = change["value"] == "yes"
+    for member in members:
+        member["moving"] = member.get("moving", True) is not False
+        member["removed"] = bool(member.get("removed"))
+    return members
+
+
+def counter_members(prefill: VisitPrefill) -> list[dict[str, Any]]:
+    """The members as the counter page lists them (index, the resident's values, the staff's
+    changes, added / not moving / removed)."""
+    return _members(prefill)
+
+
 def effective(prefill: VisitPrefill) -> dict[str, Any]:
-    """The document with the staff's corrections laid over the resident's values (to print)."""
+    """The document with the staff's corrections laid over the resident's values: members added
+    at the counter in, removed ones out, ``moving`` as the staff marked it (the forms' tables
+    choose by it, ``where: {moving: true}``)."""
     doc = household(prefill)
     for path, change in corrections(prefill).items():
-        if _PATH.match(path):
+        found = _PATH.match(path)
+        if found and found.group(1) is None:
             _set_path(doc, path, change["value"])
+    doc["members"] = [{k: v for k, v in member.items() if k not in ("added", "removed")}
+                      for member in _members(prefill) if not member["removed"]]
     return doc
 
 
-def correct(prefill: VisitPrefill, path: str, value: str, by: str, now: dt.datetime | None = None) -> str:
-    """A staff correction of one field (what the documents show), kept beside the resident's
-    value. Returns the resident's value. Commits (the caller audits)."""
-    check_path(path)
-    value = " ".join(str(value or "").split())[:MAX_ADDRESS]
-    if path.endswith(("_kana",)):
-        value = normalize_kana(value)
-    elif path.endswith(("postcode", "phone")):
-        value = normalize_digits(value)
-    changes = corrections(prefill)
+def _member_rows(members: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Members as check_members' rows; a removed one counts for nothing (no 世帯主 twice)."""
+    rows = [dict(row) for row in rows_of(members)] if members else []
+    for row, member in zip(rows, members, strict=True):
+        if member.get("removed"):
+            row["relationship"] = ""
+        bad = member.get("birth_date") and not row["birth-year"]
+        if bad:  # a date not ISO (never saved so): the box gets it whole, to be checked again
+            row["birth-year"] = str(member.get("birth_date"))
+    return rows
+
+
+def check_correction(prefill: VisitPrefill, path: str, value: str, locale: str = "ja", *,
+                     today: dt.date | None = None, example_postcode: str = "100-0001",
+                     example_phone: str = "03-1234-5678") -> tuple[str, list[tuple[str, str]]]:
+    """A staff correction checked by the resident's own checks (check_members, check_address,
+    check_details) on the household with the value put in: (the value as those checks
+    normalise it, the errors of that field). The errors' ids are the resident forms' (``m0-sex``,
+    ``new-postcode``, ``phone`` …)."""
+    found = _PATH.match(check_path(path))
+    index, member_field, part, part_field, top = found.groups()  # type: ignore[union-attr]
+    value = str(value or "")[:200]
+    doc = effective(prefill)
+    if index is not None:
+        members = _members(prefill)
+        i = int(index)
+        if i >= len(members) or members[i]["removed"]:
+            raise PrefillError("bad_path", _l("直す項目がわかりません。"), status=400)
+        rows = _member_rows(members)
+        box = _FIELD_ID.get(member_field, member_field)
+        if member_field == "birth_date":
+            rows[i].update({"birth-year": value, "birth-month": "", "birth-day": ""})
+        else:
+            rows[i][box] = value
+        checked, errors = _check_members(rows, locale, today=today)
+        wanted = {f"m{i}-{box}"}
+        if member_field == "relationship":
+            wanted |= {f"m{i}-relationship_text", "m0-relationship"}
+        mine = [(field, text) for field, text in errors if field in wanted
+                and (field != "m0-relationship" or i == 0 or text == _say(locale, "two_heads"))]
+        return str(checked[i].get(member_field, "")) if checked else "", mine
+    if part is not None:
+        prefix = _ADDRESS_PREFIX[part]
+        typed = {f: str((doc.get(part) or {}).get(f, "")) for f in ADDRESS_FIELDS}
+        typed[part_field] = value
+        needs_head = not head_is_member([mb for mb in doc["members"] if mb.get("moving", True)])
+        checked, errors = _check_address(typed, prefix, locale, needs_head=needs_head,
+                                         example_postcode=example_postcode)
+        return checked[part_field], [(f, t) for f, t in errors if f == f"{prefix}-{part_field}"]
+    form = {"move_date-year": str(doc.get("move_date", "")), "phone": str(doc.get("phone", ""))}
+    form["move_date-year" if top == "move_date" else "phone"] = value
+    checked, errors = _check_details(form, locale, today=today, example_phone=example_phone)
+    wanted = "move_date-year" if top == "move_date" else "phone"
+    return checked[top], [(f, t) for f, t in errors if f == wanted]
+
+
+def _number(prefill: VisitPrefill) -> str:
+    visit = db.session.get(m.Visit, prefill.visit_id)
+    return visit.number if visit is not None else ""
+
+
+def _note(prefill: VisitPrefill, changes: dict[str, dict[str, str]], path: str, value: str, by: str,
+          now: dt.datetime | None) -> None:
     changes[path] = {"value": value, "by": by, "at": (now or now_utc()).isoformat()}
     prefill.corrections = json.dumps(changes, ensure_ascii=False)
+
+
+def correct(prefill: VisitPrefill, path: str, value: str, by: str, now: dt.datetime | None = None, *,
+            locale: str = "ja", today: dt.date | None = None, example_postcode: str = "100-0001",
+            example_phone: str = "03-1234-5678") -> str:
+    """A staff correction of one field (what the documents show), kept beside the resident's
+    value, after the resident's own checks (CorrectionError when it fails them). Returns the
+    resident's value. Commits and audits (the field only: the values stay in the encrypted
+    household, deleted with it, never in the log)."""
+    checked, errors = check_correction(prefill, path, value, locale, today=today,
+                                       example_postcode=example_postcode, example_phone=example_phone)
+    if errors:
+        raise CorrectionError(errors)
+    changes = corrections(prefill)
+    _note(prefill, changes, path, checked, by, now)
     db.session.commit()
+    audit.record("visit.correct", target=_number(prefill), details={"field": path})
     return get_path(household(prefill), path)
+
+
+def add_member(prefill: VisitPrefill, row: Mapping[str, str], by: str, now: dt.datetime | None = None, *,
+               locale: str = "ja", today: dt.date | None = None) -> int:
+    """A member the documents show and the resident did not enter, checked like the resident's
+    rows (check_members: errors as ``m<i>-<field>``, CorrectionError). Each field is kept as a
+    correction of the new index. Returns that index. Commits and audits (which member, never the
+    values)."""
+    members = _members(prefill)
+    if len(members) >= MAX_MEMBERS:
+        raise CorrectionError([("m0-family_name", _say(locale, "too_many", max=MAX_MEMBERS))])
+    i = len(members)
+    typed = {f: str(row.get(f, "") or "")[:200] for f in (*MEMBER_FIELDS[:-1], "relationship_text")
+             if f != "birth"}
+    for part in ("year", "month", "day"):
+        typed[f"birth-{part}"] = str(row.get(f"birth-{part}", "") or "")[:20]
+    checked, errors = _check_members([*_member_rows(members), typed], locale, today=today)
+    mine = [(f, t) for f, t in errors if f.startswith(f"m{i}-") or t == _say(locale, "two_heads")]
+    if mine:
+        raise CorrectionError(mine)
+    changes = corrections(prefill)
+    _note(prefill, changes, f"members[{i}].added", "yes", by, now)
+    for key, value in checked[i].items():
+        if key != "moving":
+            _note(prefill, changes, f"members[{i}].{key}", str(value), by, now)
+    db.session.commit()
+    audit.record("visit.member", target=_number(prefill), details={"member": i + 1, "change": "add"})
+    return i
+
+
+def mark_member(prefill: VisitPrefill, index: int, change: str, by: str, now: dt.datetime | None = None) -> None:
+    """``not_moving`` / ``moving`` (the person stays at the old address, or does move after all)
+    or ``remove`` (not part of this household): kept beside the resident's entry, never deleting
+    it. Commits and audits."""
+    members = _members(prefill)
+    if not 0 <= index < len(members) or change not in ("not_moving", "moving", "remove"):
+        raise PrefillError("bad_path", _l("直す項目がわかりません。"), status=400)
+    changes = corrections(prefill)
+    if change == "remove":
+        _note(prefill, changes, f"members[{index}].removed", "yes", by, now)
+    else:
+        _note(prefill, changes, f"members[{index}].moving", "yes" if change == "moving" else "no", by, now)
+    db.session.commit()
+    audit.record("visit.member", target=_number(prefill), details={"member": index + 1, "change": change})
 
 
 # --- the visit at the counters --------------------------------------------------------------------
@@ -476,9 +663,29 @@ def progress(visit: m.Visit) -> list[dict[str, Any]]:
     return rows
 
 
+def finish_stop(visit: m.Visit, stop: m.Reservation) -> bool:
+    """A counter marks its stop done (the visit's own ``mark_stop_done``; BookingError when the
+    stop cannot be). Commits, and audits when it changed anything. True when it did."""
+    changed = mark_stop_done(stop)
+    db.session.commit()
+    if changed:
+        audit.record("visit.stop_done", target=visit.number, details={"counter": stop.counter_id})
+    return changed
+
+
 def coming_next(counter_ids: list[str], day: dt.date) -> list[tuple[m.Visit, m.Reservation]]:
-    """Visits of ``day`` whose stop at one of ``counter_ids`` is not done and whose previous stop
-    is (the first stop counts once the visit is checked in)."""
+    """Visits of ``day`` on their way to a stop at one of ``counter_ids``: the previous stop is
+    done, or this is the first stop and the visit is checked in."""
+    return [(visit, stop) for visit, stop, kind in _at_counters(counter_ids, day) if kind == "coming"]
+
+
+def expected(counter_ids: list[str], day: dt.date) -> list[tuple[m.Visit, m.Reservation]]:
+    """Visits of ``day`` whose first stop is at one of ``counter_ids`` and who have not checked in
+    yet (expected arrivals, by their time)."""
+    return [(visit, stop) for visit, stop, kind in _at_counters(counter_ids, day) if kind == "expected"]
+
+
+def _at_counters(counter_ids: list[str], day: dt.date) -> list[tuple[m.Visit, m.Reservation, str]]:
     if not counter_ids:
         return []
     candidates = db.session.scalars(select(m.Reservation).where(
@@ -493,9 +700,11 @@ def coming_next(counter_ids: list[str], day: dt.date) -> list[tuple[m.Visit, m.R
             continue
         before = [s for s in stops(visit) if (s.stop_order or 0) < (stop.stop_order or 0)]
         if before and before[-1].done_at is not None:
-            found.append((visit, stop))
+            found.append((visit, stop, "coming"))
         elif not before and stop.checked_in_at is not None:
-            found.append((visit, stop))
+            found.append((visit, stop, "coming"))
+        elif not before and visit.status == m.CONFIRMED and stop.status == m.CONFIRMED:
+            found.append((visit, stop, "expected"))
     return found
 
 

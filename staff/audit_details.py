@@ -98,6 +98,7 @@ KEY_LABELS: dict[str, Msgid] = {
     "stop": NP_("audit record", "まとめて予約の何番目の窓口"),
     "scope": NP_("audit record", "取り消した範囲"),
     "visit_cancelled": NP_("audit record", "まとめて予約の全体が取消し"),
+    "member": NP_("audit record", "何人目"),  # a visit's member changed at the counter
 }
 
 # code-like values (formats, changes, reasons, roles, results) in words
@@ -127,6 +128,10 @@ VALUE_WORDS: dict[str, Msgid] = {
     "phone": NP_("audit value", "電話"),
     "web": NP_("audit value", "インターネット"),
     "counter": NP_("audit value", "窓口"),
+    "add": NP_("audit value", "人を追加"),
+    "not_moving": NP_("audit value", "引っ越さない"),
+    "moving": NP_("audit value", "引っ越す"),
+    "remove": NP_("audit value", "世帯から外す"),
     "ok": NP_("audit value", "成功"),
     "denied": NP_("audit value", "拒否"),
     "failed": NP_("audit value", "失敗"),

@@ -116,6 +116,7 @@ ACTION_NAMES = {
     "reservation.export": _l("予約データの出力"),
     "visit.view": _l("まとめて予約の閲覧（事前入力）"),
     "visit.correct": _l("事前入力の訂正"),
+    "visit.member": _l("事前入力の世帯の人の追加・変更"),
     "visit.print": _l("窓口の書類の印刷"),
     "visit.stop_done": _l("窓口の手続きの完了"),
     "prefill.purge": _l("事前入力の削除（期限）"),

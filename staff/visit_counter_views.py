@@ -19,7 +19,8 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from core import audit, policy
-from core.db import aware, db
+from core.city import example_phone, example_postcode
+from core.db import aware
 from core.japan_time import JST
 from core.pack import rulebook
 from core.words import N_
@@ -93,25 +94,58 @@ def _shared(visit: m.Visit):
     return record if record is not None and record.status == prefill.SHARED else None
 
 
-def _field_rows(record) -> list[dict[str, Any]]:
-    """Each field of the household: the resident's value and the staff's correction beside it."""
+def _field_id(path: str) -> str:
+    return "f-" + re.sub(r"[^a-z0-9]+", "-", path)
+
+
+def _field_rows(record, typed: dict[str, str] | None = None,
+                errors: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Each field of the household: the resident's value and the staff's correction beside it
+    (members added at the counter too); ``typed``/``errors`` by path keep a refused correction."""
     doc, changes = prefill.household(record), prefill.corrections(record)
-    paths: list[tuple[str, str]] = []
-    for i, _member in enumerate(doc["members"]):
-        for key in ("family_name", "given_name", "family_kana", "given_kana", "birth_date", "sex", "relationship"):
-            paths.append((f"members[{i}].{key}", _("%(n)s人目", n=i + 1) + "・" + _(FIELD_LABELS[key])))
+    typed, errors = typed or {}, errors or {}
+    paths: list[tuple[str, str, dict[str, Any] | None]] = []
+    for i, member in enumerate(prefill.counter_members(record)):
+        if member["removed"]:
+            continue
+        keys = ["family_name", "given_name", "family_kana", "given_kana", "birth_date", "sex", "relationship"]
+        if member.get("relationship") == "other":
+            keys.append("relationship_text")
+        for key in keys:
+            paths.append((f"members[{i}].{key}", _("%(n)s人目", n=i + 1) + "・" + _(FIELD_LABELS[key]), member))
     for part, label in (("previous_address", _("前の住所")), ("new_address", _("新しい住所"))):
         for key in ("postcode", "address", "building", "head_name"):
-            paths.append((f"{part}.{key}", label + "・" + _(FIELD_LABELS[key])))
-    paths += [("move_date", _("引っ越しの日")), ("phone", _("電話番号"))]
+            paths.append((f"{part}.{key}", label + "・" + _(FIELD_LABELS[key]), None))
+    paths += [("move_date", _("引っ越しの日"), None), ("phone", _("電話番号"), None)]
     rows = []
-    for path, label in paths:
+    for path, label, member in paths:
         value = prefill.get_path(doc, path)
         change = changes.get(path)
+        kind = "sex" if path.endswith(".sex") else "relationship" if path.endswith(".relationship") else "text"
         rows.append({"path": path, "label": label, "value": _shown(path, value),
                      "corrected": _shown(path, change["value"]) if change else None,
-                     "by": change["by"] if change else None, "field_id": "f-" + re.sub(r"[^a-z0-9]+", "-", path)})
+                     "by": change["by"] if change else None, "field_id": _field_id(path), "kind": kind,
+                     "typed": typed.get(path, change["value"] if change and kind != "text" else
+                                        value if kind != "text" else ""), "error": errors.get(path),
+                     "added": bool(member and member.get("added"))})
     return rows
+
+
+def _member_rows(record) -> list[dict[str, Any]]:
+    """One line per member for 引っ越さない / 外す (kept beside the resident's entry)."""
+    rows = []
+    for i, member in enumerate(prefill.counter_members(record)):
+        rows.append({"index": i, "label": _("%(n)s人目", n=i + 1),
+                     "name": f"{member.get('family_name', '')} {member.get('given_name', '')}".strip(),
+                     "moving": member["moving"], "removed": member["removed"], "added": bool(member.get("added"))})
+    return rows
+
+
+SEX_CHOICES = (("", N_("書かない")), ("male", N_("男")), ("female", N_("女")))
+RELATIONSHIP_CHOICES = (("head", N_("世帯主")), ("spouse", N_("妻・夫")), ("child", N_("子")),
+                        ("parent", N_("父・母")), ("other", N_("その他")))
+ADD_FIELDS = ("family_name", "given_name", "family_kana", "given_kana", "birth-year", "birth-month", "birth-day",
+              "sex", "relationship", "relationship_text")
 
 
 def _shown(path: str, value: str) -> str:
@@ -159,41 +193,89 @@ def index():
     for counter_id in scope:
         rows = [{"visit": v, "stop": s, "time": _time(s.start),
                  "shared": _shared(v) is not None} for v, s in prefill.coming_next([counter_id], _today())]
-        coming.append({"counter": _counter_name(counter_id), "rows": rows})
+        arriving = [{"visit": v, "stop": s, "time": _time(s.start), "shared": _shared(v) is not None}
+                    for v, s in prefill.expected([counter_id], _today())]
+        coming.append({"id": counter_id, "counter": _counter_name(counter_id), "rows": rows, "expected": arriving})
     return render_template("staff/visits/index.html", typed=typed[:200], error=error, coming=coming), \
         (404 if error else 200)
 
 
 # --- one visit ------------------------------------------------------------------------------------
 
+def _visit_page(the_visit: m.Visit, stops: list[m.Reservation], mine: list[str], record, *,
+                typed: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                added_typed: dict[str, str] | None = None, added_errors: dict[str, str] | None = None,
+                status: int = 200):
+    error_list = [{"field_id": _field_id(path), "message": text} for path, text in (errors or {}).items()]
+    error_list += [{"field_id": f"add-{field}", "message": text} for field, text in (added_errors or {}).items()]
+    return render_template("staff/visits/visit.html", visit=the_visit, stops=_stop_rows(stops, mine),
+                           record=record, rows=_field_rows(record, typed, errors) if record else [],
+                           members=_member_rows(record) if record else [],
+                           added=added_typed or {}, added_errors=added_errors or {}, error_list=error_list,
+                           sexes=[(k, _(v)) for k, v in SEX_CHOICES],
+                           relationships=[(k, _(v)) for k, v in RELATIONSHIP_CHOICES],
+                           corrected=request.args.get("corrected"), done=request.args.get("done"),
+                           member_changed=request.args.get("member")), status
+
+
 @bp.get("/<number>", endpoint="visit")
 def visit(number: str):
     the_visit, stops, mine = _visit_in_scope(read_number(number))
     record = _shared(the_visit)
     audit.record("visit.view", target=the_visit.number, details={"household": record is not None})
-    return render_template("staff/visits/visit.html", visit=the_visit, stops=_stop_rows(stops, mine),
-                           record=record, rows=_field_rows(record) if record else [],
-                           corrected=request.args.get("corrected"), done=request.args.get("done"),
-                           errors=[])
+    return _visit_page(the_visit, stops, mine, record)
+
+
+def _shared_or_404(number: str):
+    the_visit, stops, mine = _visit_in_scope(read_number(number))
+    record = _shared(the_visit)
+    if record is None:
+        abort(404)
+    return the_visit, stops, mine, record
 
 
 @bp.post("/<number>/correct", endpoint="correct")
 def correct(number: str):
-    the_visit, _stops, _mine = _visit_in_scope(read_number(number))
-    record = _shared(the_visit)
-    if record is None:
-        abort(404)
+    the_visit, stops, mine, record = _shared_or_404(number)
     path = request.form.get("path", "")
     value = request.form.get("value", "")
     if len(value) > 200:
         abort(400)
     try:
-        prefill.correct(record, path, value, g.staff.login_id)
+        prefill.correct(record, path, value, g.staff.login_id, locale=_locale(), today=_today(),
+                        example_postcode=example_postcode(), example_phone=example_phone())
+    except prefill.CorrectionError as exc:
+        return _visit_page(the_visit, stops, mine, record, typed={path: value},
+                           errors={path: exc.errors[0][1]}, status=422)
     except prefill.PrefillError:
         abort(400)
-    # the field only: the values stay in the encrypted household (deleted with it), not in the log
-    audit.record("visit.correct", target=the_visit.number, details={"field": path})
     return redirect(url_for("staff_visits.visit", number=the_visit.number, corrected=path))
+
+
+@bp.post("/<number>/members", endpoint="members")
+def members(number: str):
+    """Add a member the documents show, or mark one as not moving / moving / not of this household."""
+    the_visit, stops, mine, record = _shared_or_404(number)
+    action = request.form.get("action", "")
+    if action == "add":
+        typed = {f: str(request.form.get(f"add-{f}", ""))[:200] for f in ADD_FIELDS}
+        try:
+            prefill.add_member(record, typed, g.staff.login_id, locale=_locale(), today=_today())
+        except prefill.CorrectionError as exc:
+            errors: dict[str, str] = {}
+            for field, text in exc.errors:
+                box = field.split("-", 1)[1] if "-" in field else field
+                errors.setdefault(box if box in ADD_FIELDS else "family_name", text)
+            return _visit_page(the_visit, stops, mine, record, added_typed=typed, added_errors=errors, status=422)
+    else:
+        found = re.fullmatch(r"(not_moving|moving|remove)-(\d{1,2})", action)
+        if not found:
+            abort(400)
+        try:
+            prefill.mark_member(record, int(found.group(2)), found.group(1), g.staff.login_id)
+        except prefill.PrefillError:
+            abort(400)
+    return redirect(url_for("staff_visits.visit", number=the_visit.number, member=action.split("-")[0]))
 
 
 def _stop_of(stops: list[m.Reservation], stop_id: int, mine: list[str]) -> m.Reservation:
@@ -228,12 +310,9 @@ def stop_done(number: str, stop_id: int):
     the_visit, stops, mine = _visit_in_scope(read_number(number))
     stop = _stop_of(stops, stop_id, mine)
     try:
-        changed = visits.mark_stop_done(stop)
+        prefill.finish_stop(the_visit, stop)
     except BookingError:
         abort(409)
-    db.session.commit()
-    if changed:
-        audit.record("visit.stop_done", target=the_visit.number, details={"counter": stop.counter_id})
     return redirect(url_for("staff_visits.visit", number=the_visit.number, done=stop.counter_id))
 
 

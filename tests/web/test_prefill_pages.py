@@ -150,11 +150,42 @@ def _typed_fields(html: str) -> int:
                 and 'name="value"' not in i])
 
 
+def _table(html: str, table_id: str) -> str:
+    found = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.S)
+    assert found, table_id
+    return found.group(0)
+
+
+class Counted:
+    """The staff's client, counting the form fields each post carries that a person fills in:
+    all but the CSRF token and the buttons (``action``)."""
+
+    NOT_TYPED = frozenset({"csrf_token", "action"})
+
+    def __init__(self, client):
+        self.client, self.typed = client, 0
+
+    def get(self, *args, **kwargs):
+        return self.client.get(*args, **kwargs)
+
+    def post(self, url, data):
+        self.typed += len([key for key in data if key not in self.NOT_TYPED])
+        return self.client.post(url, data=data)
+
+
+def test_counting_posted_fields_counts_what_a_person_fills_in():
+    class Fake:
+        def post(self, url, data):
+            return data
+    counted = Counted(Fake())
+    counted.post("/x", {"csrf_token": "t", "action": "add", "add-family_name": "山田", "value": "x"})
+    assert counted.typed == 2
+
+
 def test_the_counter_walk_scan_print_done_next(app, staff_client):
     number, token = make_visit(app)
     fill(app, number)
-    client = staff_client(policy.COUNTER)
-    typed_by_staff = 0
+    client = Counted(staff_client(policy.COUNTER))
 
     # the scanner types the QR code's URL into the number box
     scanned = f"https://example.jp/staff/visits/{number.lower()}"
@@ -177,13 +208,16 @@ def test_the_counter_walk_scan_print_done_next(app, staff_client):
     kokuho = client.get(f"/staff/visits/{number}/stops/{second_id}/forms.pdf")
     assert kokuho.mimetype == "application/pdf" and audits(app, "visit.print")[1]["forms"] == ["kokuho_ido"]
 
-    # before the first counter is done, 国保 does not expect them
+    # before the first counter is done, 国保 does not expect them; 市民課 expects them at 10:00
     index = client.get("/staff/visits/").get_data(as_text=True)
-    assert number not in index
+    assert number not in _table(index, "coming-kokuho") + _table(index, "coming-shimin_ido")
+    assert number in _table(index, "expected-shimin_ido") and "10:00" in _table(index, "expected-shimin_ido")
+    assert number not in _table(index, "expected-kokuho")
     r = client.post(f"/staff/visits/{number}/stops/{first_id}/done", data={"csrf_token": csrf_from(html)})
     assert r.status_code == 302
     index = client.get("/staff/visits/").get_data(as_text=True)
-    assert number in index  # coming next at 国保
+    assert number in _table(index, "coming-kokuho")  # coming next at 国保
+    assert number not in _table(index, "expected-shimin_ido")
     resident = fresh_client(app).get(f"/reserve/visit/{token}/progress").get_data(as_text=True)
     assert resident.count("済み") == 1 and "次はここです" in resident
     html = client.get(f"/staff/visits/{number}").get_data(as_text=True)
@@ -191,10 +225,9 @@ def test_the_counter_walk_scan_print_done_next(app, staff_client):
     resident = fresh_client(app).get(f"/reserve/visit/{token}/progress").get_data(as_text=True)
     assert "すべての窓口の手続きが終わりました" in resident
 
+    assert client.typed == 0  # form fields a staff member filled in on the happy path
     with app.app_context():
-        record = prefill.of_visit(visits.by_number(number))
-        typed_by_staff += len(prefill.corrections(record))
-    assert typed_by_staff == 0
+        assert prefill.corrections(prefill.of_visit(visits.by_number(number))) == {}
     assert [a["counter"] for a in audits(app, "visit.stop_done")] == ["shimin_ido", "kokuho"]
     assert audits(app, "visit.view")
 
@@ -213,6 +246,70 @@ def test_a_correction_is_kept_beside_and_audited_without_the_value(app, staff_cl
     bad = client.post(f"/staff/visits/{number}/correct", data={"csrf_token": csrf_from(html),
                                                                "path": "members[0].__dict__", "value": "x"})
     assert bad.status_code == 400
+
+
+def test_a_refused_correction_says_why_and_keeps_what_was_typed(app, staff_client):
+    number, _token = make_visit(app)
+    fill(app, number)
+    client = staff_client(policy.COUNTER)
+    html = client.get(f"/staff/visits/{number}").get_data(as_text=True)
+    cases = [("members[0].family_kana", "Yamada", "カタカナで入力してください"),
+             ("members[0].sex", "robot", "性別を選びなおしてください"),
+             ("members[1].relationship", "head", "世帯主は1人だけ"),
+             ("members[0].birth_date", "平成31年5月1日", "令和"),
+             ("new_address.postcode", "12", "7桁"),
+             ("phone", "abc", "電話番号は")]
+    for path, value, said in cases:
+        r = client.post(f"/staff/visits/{number}/correct", data={"csrf_token": csrf_from(html), "path": path,
+                                                                 "value": value})
+        body = r.get_data(as_text=True)
+        assert r.status_code == 422, path
+        assert said in body and "入力内容を確認してください" in body
+        field = "f-" + re.sub(r"[^a-z0-9]+", "-", path)
+        assert f'href="#{field}"' in body and f'id="{field}-error"' in body
+        if path.endswith(("sex", "relationship")):
+            assert f'<select class="select" id="{field}"' in body
+        else:
+            assert f'value="{value}"' in body  # what was typed stays in its box
+    r = client.post(f"/staff/visits/{number}/correct", data={"csrf_token": csrf_from(html),
+                                                             "path": "members[0].family_kana", "value": "やまだ"})
+    assert r.status_code == 302
+    with app.app_context():
+        record = prefill.of_visit(visits.by_number(number))
+        assert list(prefill.corrections(record)) == ["members[0].family_kana"]
+        assert prefill.corrections(record)["members[0].family_kana"]["value"] == "ヤマダ"
+
+
+def test_the_counter_adds_a_member_and_marks_one_not_moving(app, staff_client):
+    number, _token = make_visit(app)
+    fill(app, number)
+    client = staff_client(policy.COUNTER)
+    html = client.get(f"/staff/visits/{number}").get_data(as_text=True)
+    child = {"add-family_name": "山田", "add-given_name": "一郎", "add-family_kana": "やまだ",
+             "add-given_kana": "いちろう", "add-birth-year": "令和2", "add-birth-month": "5", "add-birth-day": "5",
+             "add-sex": "male", "add-relationship": "child", "add-relationship_text": ""}
+    url = f"/staff/visits/{number}/members"
+    r = client.post(url, data={"csrf_token": csrf_from(html), **child, "add-given_kana": "Ichiro", "action": "add"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422 and "カタカナで入力してください" in body and 'href="#add-given_kana"' in body
+    assert 'value="Ichiro"' in body and 'value="一郎"' in body and 'value="令和2"' in body
+    r = client.post(url, data={"csrf_token": csrf_from(body), **child, "action": "add"})
+    assert r.status_code == 302
+    html = client.get(r.location).get_data(as_text=True)
+    assert "一郎" in html and "イチロウ" in html and "（職員が追加）" in html
+    r = client.post(url, data={"csrf_token": csrf_from(html), "action": "not_moving-1"})
+    assert r.status_code == 302
+    assert client.post(url, data={"csrf_token": csrf_from(html), "action": "remove-9"}).status_code == 400
+    assert client.post(url, data={"csrf_token": csrf_from(html), "action": "drop table"}).status_code == 400
+    assert audits(app, "visit.member") == [{"member": 3, "change": "add"}, {"member": 2, "change": "not_moving"}]
+    with app.app_context():
+        first_id = visits.stops(visits.by_number(number))[0].id
+    pdf = client.get(f"/staff/visits/{number}/stops/{first_id}/forms.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "一郎" in text and "花子" not in text  # the added child printed, the one not moving not
+    with app.app_context():
+        record = prefill.of_visit(visits.by_number(number))
+        assert [mb["given_name"] for mb in prefill.household(record)["members"]] == ["太郎", "花子"]
 
 
 def test_nothing_is_shown_before_the_resident_sends_it(app, staff_client):
@@ -252,3 +349,14 @@ def test_a_department_member_acts_at_their_own_counters_only(app, staff_client):
     html = client.get(f"/staff/visits/{number}").get_data(as_text=True)
     assert html.count("済みにする") == 1
     assert client.get(f"/staff/visits/{number}/stops/{first_id}/forms.pdf").status_code == 403
+
+
+def test_the_sex_and_relationship_boxes_offer_the_codes_with_the_current_one_chosen(app, staff_client):
+    number, _token = make_visit(app)
+    fill(app, number)
+    html = staff_client(policy.COUNTER).get(f"/staff/visits/{number}").get_data(as_text=True)
+    sex = re.search(r'<select class="select" id="f-members-1-sex".*?</select>', html, re.S).group(0)
+    assert re.findall(r'value="([^"]*)"', sex) == ["", "male", "female"] and 'value="female" selected' in sex
+    rel = re.search(r'<select class="select" id="f-members-0-relationship".*?</select>', html, re.S).group(0)
+    assert 'value="head" selected' in rel and 'value="other"' in rel
+    assert 'id="f-members-0-family-name" name="value" type="text" autocomplete="off" value=""' in html
