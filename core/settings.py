@@ -87,7 +87,15 @@ class Settings(BaseSettings):
                                   "/metrics.")
     TRUSTED_PROXY_COUNT: int = Field(0, ge=0, description="Reverse proxies in front whose X-Forwarded-* "
                                      "headers are believed.")
-    STAFF_HOST: str = Field("", description="Serve /staff only on this host name (and nothing else on it).")
+    STAFF_HOST: str = Field("", description="Serve /staff only on this host name (and nothing else on it, except "
+                            "the back-office API when BACKOFFICE_HOST is empty).")
+    BACKOFFICE_HOST: str = Field("", description="The host name the back-office API (`/api/v1/backoffice`) answers "
+                                 "on, e.g. the LGWAN name of the 申請管理システム's side; every other host answers "
+                                 "404. Empty: STAFF_HOST when set (the API then leaves the internet host), otherwise "
+                                 "every host.")
+    BACKOFFICE_NETWORKS: str = Field("0.0.0.0/0,::/0", description="Comma-separated networks (the 申請管理システム's "
+                                     "addresses) the back-office API answers; other addresses get 404. The client "
+                                     "address is the one TRUSTED_PROXY_COUNT determines.")
     REDIS_URL: str = Field("", description="Redis for rate limits and alert counters shared across workers "
                            "(empty: per worker memory).")
     STAFF_LOGIN_LIMIT_PER_ADDRESS: str = Field("10 per minute;100 per hour", description="Staff login attempts "
@@ -190,7 +198,7 @@ class Settings(BaseSettings):
             return {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in data.items()}
         return data
 
-    @field_validator("STAFF_NETWORKS", "METRICS_NETWORKS")
+    @field_validator("STAFF_NETWORKS", "METRICS_NETWORKS", "BACKOFFICE_NETWORKS")
     @classmethod
     def _networks(cls, value: str) -> str:
         return _cidr_list(value)
