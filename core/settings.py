@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     BACKOFFICE_RATE_LIMIT: str = Field("600 per minute", description="Back-office API calls per client.")
     BACKOFFICE_SETTLE_SECONDS: float = Field(2, ge=0, description="How old a change must be before the "
                                              "back-office cursor passes it.")
+    BACKOFFICE_IDEMPOTENCY_HOURS: float = Field(24, gt=0, description="How long the answer to a back-office "
+                                                "status change with an `Idempotency-Key` is kept: the same key and "
+                                                "body again within it get the same answer and change nothing.")
     # --- staff sessions --------------------------------------------------------------------
     SESSION_IDLE_MINUTES: int = Field(30, ge=1, description="A staff session ends after this long without activity.")
     SESSION_ABSOLUTE_HOURS: int = Field(12, ge=1, description="A staff session ends this long after the login.")
