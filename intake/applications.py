@@ -36,7 +36,7 @@ from core.japan_time import JST
 from core.mail_templates import locale_of, render_mail
 from core.outbox import enqueue_mail
 from core.uploads import DraftCaps, sniff
-from intake import jpki, links, search_keys, workflow
+from intake import backoffice_webhooks, jpki, links, search_keys, workflow
 from intake.forms import Form, fee_total, is_shown
 from intake.identity import compare
 from intake.models import Application, ApplicationAttachment, ApplicationEvent
@@ -425,6 +425,7 @@ def _move(app: Application, to: str, who: str, *, actor: str | None = None, note
                          field_comments=field_comments)
     if to not in workflow.BEFORE_SUBMISSION:
         notify_status(app, event)
+        backoffice_webhooks.enqueue(app, event)  # clients with a URL: "look again" (signed, no personal data)
     return event
 
 

@@ -3,6 +3,7 @@
     flask --app app backoffice create-client --name "申請管理システム" --department shimin --department zeimu
     flask --app app backoffice list
     flask --app app backoffice disable bo-0123456789abcdef
+    flask --app app backoffice webhook bo-0123456789abcdef --url https://shinsei.example.lg.jp/hooks   # or --clear
     flask --app app backoffice status-map bo-0123456789abcdef --file status-map.json   # or --json '{…}', --clear
 
 The secret is printed once and stored only as an argon2id hash: keep it in the client's vault.
@@ -15,7 +16,7 @@ from flask.cli import AppGroup
 from core import audit
 from core.db import db
 from core.pack import rulebook
-from intake import backoffice_auth, backoffice_status_map
+from intake import backoffice_auth, backoffice_status_map, backoffice_webhooks
 
 backoffice_cli = AppGroup("backoffice", help="Clients of the back-office API (申請管理システム).")
 
@@ -94,3 +95,29 @@ def status_map(client_id: str, path: str | None, text: str | None, clear: bool) 
     audit.record("backoffice.client_status_map", target=client_id,
                  details={"map": parsed.to_ours if parsed is not None else None})
     click.echo(f"{client_id}: {'status map set' if parsed is not None else 'status map cleared'}.")
+
+
+@backoffice_cli.command("webhook")
+@click.argument("client_id")
+@click.option("--url", help="Where to POST the signed notices (http or https).")
+@click.option("--clear", is_flag=True, help="Stop sending notices to this client.")
+def webhook(client_id: str, url: str | None, clear: bool) -> None:
+    """Register (a new signing secret, shown once) or clear the client's webhook URL."""
+    client = backoffice_auth.client(client_id)
+    if client is None:
+        raise click.ClickException(f"no client {client_id}")
+    if (url is None) == (not clear):
+        raise click.UsageError("give --url URL or --clear")
+    if url is not None:
+        problem = backoffice_webhooks.url_problem(url)
+        if problem:
+            raise click.BadParameter(problem, param_hint="--url")
+    secret = backoffice_webhooks.register(client, url)
+    db.session.commit()
+    audit.record("backoffice.client_webhook", target=client_id, details={"url": url})
+    if secret is None:
+        click.echo(f"{client_id}: webhook cleared.")
+        return
+    click.echo(f"webhook_url:    {url}")
+    click.echo(f"webhook_secret: {secret}")
+    click.echo("Check X-Backoffice-Signature (sha256=HMAC-SHA256 of the body with this secret); shown only now.")

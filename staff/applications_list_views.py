@@ -24,10 +24,10 @@ from staff import applications_display as show
 from staff import applications_inbox as inbox
 from staff import inbox_bulk, inbox_rows
 from staff.applications_common import (
-    imports_of,
     bp,
     file_stamp,
     forms_of_generation,
+    imports_of,
     json_download,
     list_row,
     needs_second_approver,
