@@ -308,7 +308,8 @@ def _signature(application: Application) -> dict | None:
 
 
 def _label(text: Any) -> dict[str, str]:
-    return {"ja": text.get("ja"), "en": text.get("en")}
+    """A pack text (or built-in label) in the two languages of the API's labels."""
+    return {lang: text.get(lang) for lang in ("ja", "en")}
 
 
 def _choice_labels(fld: Field, value: Any) -> Any:
