@@ -261,7 +261,8 @@ def backoffice_network_ok() -> bool:
     host = backoffice_host()
     if host and request.host.split(":")[0] != host:
         return False
-    return in_networks(client_ip(), current_app.config.get("BACKOFFICE_NETWORKS", "0.0.0.0/0,::/0"))
+    networks = current_app.config.get("BACKOFFICE_NETWORKS", "")
+    return not networks.strip() or in_networks(client_ip(), networks)
 
 
 def staff_network_ok() -> bool:

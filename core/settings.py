@@ -93,9 +93,10 @@ class Settings(BaseSettings):
                                  "on, e.g. the LGWAN name of the 申請管理システム's side; every other host answers "
                                  "404. Empty: STAFF_HOST when set (the API then leaves the internet host), otherwise "
                                  "every host.")
-    BACKOFFICE_NETWORKS: str = Field("0.0.0.0/0,::/0", description="Comma-separated networks (the 申請管理システム's "
-                                     "addresses) the back-office API answers; other addresses get 404. The client "
-                                     "address is the one TRUSTED_PROXY_COUNT determines.")
+    BACKOFFICE_NETWORKS: str = Field("", description="Comma-separated networks (the 申請管理システム's addresses) "
+                                     "the back-office API answers; other addresses get 404. The client address is "
+                                     "the one TRUSTED_PROXY_COUNT determines. Empty: every address (the client "
+                                     "credentials still apply).")
     REDIS_URL: str = Field("", description="Redis for rate limits and alert counters shared across workers "
                            "(empty: per worker memory).")
     STAFF_LOGIN_LIMIT_PER_ADDRESS: str = Field("10 per minute;100 per hour", description="Staff login attempts "
