@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api import applying
-from tests.api.applying import bearer, draft, new_client, sign, submit, submitted
+from tests.api.applying import bearer, draft, new_client, submitted
 from tests.conftest import fresh_client
 
 ca, trusted = applying.ca, applying.trusted  # fixtures

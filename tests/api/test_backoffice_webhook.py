@@ -24,7 +24,7 @@ def receiver():
     state = {"answer": 204}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             got.append(({k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(state["answer"])
@@ -106,7 +106,7 @@ def test_a_registered_url_gets_signed_notices_with_only_the_receipt_event_id_and
 
 
 def test_a_receiver_that_refuses_is_retried_and_cleared_clients_get_nothing(app, trusted, receiver):
-    url, got, state = receiver
+    url, _got, state = receiver
     _flush_mail(app)
     cid, _secret = new_client(app)
     _register(app, cid, url)
