@@ -203,7 +203,7 @@ def _webhook_request(message: OutboxMessage) -> urllib.request.Request:
 def _post(request: urllib.request.Request) -> None:
     opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with opener.open(request, timeout=float(current_app.config.get("WEBHOOK_TIMEOUT", WEBHOOK_TIMEOUT))) as answer:
+        with opener.open(request, timeout=WEBHOOK_TIMEOUT) as answer:
             status = answer.status
     except urllib.error.HTTPError as exc:
         status = exc.code
