@@ -300,6 +300,10 @@ def _guard() -> object | None:
     if not is_staff_request():
         if request.path == OPENAPI_PATH and backoffice_host() and request.host.split(":")[0] == backoffice_host():
             return None  # the contract beside the API it describes
+        own = current_app.config.get("BACKOFFICE_HOST")
+        if own and own != current_app.config["STAFF_HOST"] and request.host.split(":")[0] == own \
+                and request.endpoint not in ("monitoring.healthz", "monitoring.readyz"):
+            abort(404)  # the back-office host serves the API only
         if current_app.config["STAFF_HOST"] and request.host.split(":")[0] == current_app.config["STAFF_HOST"] \
                 and request.endpoint not in ("static", "monitoring.healthz", "monitoring.readyz", "monitoring.metrics"):
             abort(404)  # the staff host serves the console only

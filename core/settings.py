@@ -91,8 +91,9 @@ class Settings(BaseSettings):
                             "the back-office API when BACKOFFICE_HOST is empty).")
     BACKOFFICE_HOST: str = Field("", description="The host name the back-office API (`/api/v1/backoffice`) answers "
                                  "on, e.g. the LGWAN name of the 申請管理システム's side; every other host answers "
-                                 "404. Empty: STAFF_HOST when set (the API then leaves the internet host), otherwise "
-                                 "every host.")
+                                 "404, and this host serves nothing else (the OpenAPI document and health checks "
+                                 "aside). Empty: STAFF_HOST when set (the API then leaves the internet host), "
+                                 "otherwise every host.")
     BACKOFFICE_NETWORKS: str = Field("", description="Comma-separated networks (the 申請管理システム's addresses) "
                                      "the back-office API answers; other addresses get 404. The client address is "
                                      "the one TRUSTED_PROXY_COUNT determines. Empty: every address (the client "

@@ -43,6 +43,9 @@ def test_its_own_host_name_wins_over_the_staff_host(app, configured):
     assert _statuses(http, headers, LGWAN).status_code == 404
     assert _statuses(http, headers, INTERNET).status_code == 404
     assert http.get("/staff/login", base_url=LGWAN).status_code == 200  # the console is where it was
+    assert http.get("/staff/login", base_url=OWN).status_code == 404  # its own host serves the API only
+    assert http.get("/guide/", base_url=OWN).status_code == 404
+    assert http.get("/api/v1/openapi.json", base_url=OWN).status_code == 200
 
 
 def test_its_own_network_allow_list(app, configured):
