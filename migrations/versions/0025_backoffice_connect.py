@@ -2,14 +2,14 @@
 a status map and a webhook per back-office client, acknowledgements (取込済), idempotent writes
 
 Revision ID: 0025
-Revises: 0022 (renumbered on merge: 0024)
+Revises: 0024 (renumbered on merge: 0024)
 
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0025'
-down_revision = '0022'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
