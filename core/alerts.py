@@ -58,6 +58,7 @@ TITLES = {  # kind → short title: a msgid (Japanese in the mail subject, the c
     "server_error": N_("サーバーエラーの急増"),
     "audit_chain": N_("監査ログの改ざん検知"),
     "mail_failed": N_("メール送信の失敗"),
+    "webhook_failed": N_("連携システムへの通知の失敗"),
     "payment_mismatch": N_("決済通知の不一致"),
 }
 _MESSAGES = {  # the alerts of the thresholds (kind → msgid with %(minutes)d and %(count)d)

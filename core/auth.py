@@ -243,6 +243,28 @@ def is_staff_request() -> bool:
     return request.path == "/staff" or request.path.startswith("/staff/")
 
 
+BACKOFFICE_PREFIX = "/api/v1/backoffice"  # intake/backoffice.py (its own host and network rules, here)
+OPENAPI_PATH = "/api/v1/openapi.json"  # the contract, also on the back-office host
+
+
+def is_backoffice_request() -> bool:
+    return request.path == BACKOFFICE_PREFIX or request.path.startswith(BACKOFFICE_PREFIX + "/")
+
+
+def backoffice_host() -> str:
+    """The host the back-office API answers on: BACKOFFICE_HOST, else STAFF_HOST, else "" (any)."""
+    return current_app.config.get("BACKOFFICE_HOST") or current_app.config["STAFF_HOST"] or ""
+
+
+def backoffice_network_ok() -> bool:
+    """The back-office API's host (backoffice_host) and its own allow-list (BACKOFFICE_NETWORKS)."""
+    host = backoffice_host()
+    if host and request.host.split(":")[0] != host:
+        return False
+    networks = current_app.config.get("BACKOFFICE_NETWORKS", "")
+    return not networks.strip() or in_networks(client_ip(), networks)
+
+
 def staff_network_ok() -> bool:
     host = current_app.config["STAFF_HOST"]
     if host and request.host.split(":")[0] != host:
@@ -271,7 +293,17 @@ def _form_page() -> str | None:
 
 
 def _guard() -> object | None:
+    if is_backoffice_request():
+        if not backoffice_network_ok():
+            abort(404)  # the API is not there for this host or address
+        return None
     if not is_staff_request():
+        if request.path == OPENAPI_PATH and backoffice_host() and request.host.split(":")[0] == backoffice_host():
+            return None  # the contract beside the API it describes
+        own = current_app.config.get("BACKOFFICE_HOST")
+        if own and own != current_app.config["STAFF_HOST"] and request.host.split(":")[0] == own \
+                and request.endpoint not in ("monitoring.healthz", "monitoring.readyz"):
+            abort(404)  # the back-office host serves the API only
         if current_app.config["STAFF_HOST"] and request.host.split(":")[0] == current_app.config["STAFF_HOST"] \
                 and request.endpoint not in ("static", "monitoring.healthz", "monitoring.readyz", "monitoring.metrics"):
             abort(404)  # the staff host serves the console only

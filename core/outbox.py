@@ -1,5 +1,6 @@
-"""Transactional outbox: every outgoing e-mail is a row written in the same transaction as the
-change that causes it; ``flask worker`` delivers the rows over SMTP with retries and back-off.
+"""Transactional outbox: every outgoing e-mail (and webhook POST, ``enqueue_webhook``) is a row
+written in the same transaction as the change that causes it; ``flask worker`` delivers the rows
+over SMTP (webhooks over HTTP) with retries and back-off.
 
 Use::
 
@@ -41,6 +42,8 @@ import signal
 import smtplib
 import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +65,9 @@ log = logging.getLogger(__name__)
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 # a packed body: JSON {"text", "html" (optional), "attachments": [{filename, content_type, data}]}
 ATTACHMENTS_KIND = "mail+attachments"
+# a webhook: recipient = the URL, subject = JSON of the request headers, body = the request body
+WEBHOOK_KIND = "webhook"
+WEBHOOK_TIMEOUT = 10.0  # seconds for one POST
 MAX_ATTEMPTS = 10
 BASE_DELAY = dt.timedelta(minutes=1)
 MAX_DELAY = dt.timedelta(hours=6)
@@ -157,6 +163,54 @@ def enqueue_mail(to: str, subject: str, body: str, *, dedupe_key: str | None = N
     return None if new_id is None else session.get(OutboxMessage, new_id)
 
 
+def enqueue_webhook(url: str, body: str, headers: dict[str, str], *, dedupe_key: str,
+                    session: Session | None = None) -> OutboxMessage | None:
+    """Queue one webhook POST (kind ``webhook``) in the current session without committing; None
+    when one with ``dedupe_key`` is queued already. The worker POSTs ``body`` with ``headers`` to
+    ``url`` (no redirects followed); any answer but 2xx is retried like a mail."""
+    for name, value in headers.items():
+        _check_header(name, value)
+    if not url.startswith(("https://", "http://")):
+        raise ValueError("a webhook URL is http(s)")
+    session = session if session is not None else db.session
+    now = utcnow()
+    values = {"created_at": now, "kind": WEBHOOK_KIND, "recipient": url, "subject": json.dumps(headers),
+              "body": body, "status": PENDING, "attempts": 0, "next_attempt_at": now, "dedupe_key": dedupe_key}
+    new_id = insert_once(session, OutboxMessage, values)
+    return None if new_id is None else session.get(OutboxMessage, new_id)
+
+
+class WebhookRefused(Exception):
+    """The receiver answered, but not 2xx."""
+
+    def __init__(self, status: int):
+        self.status = status
+        super().__init__(f"HTTP {status}")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # a 3xx is an answer, not a new address
+        return None
+
+
+def _webhook_request(message: OutboxMessage) -> urllib.request.Request:
+    if not message.recipient.startswith(("https://", "http://")):  # urlopen below: no file:// or other schemes
+        raise ValueError("a webhook URL is http(s)")
+    return urllib.request.Request(message.recipient, data=message.body.encode("utf-8"),  # noqa: S310  # nosec B310
+                                  headers=json.loads(message.subject), method="POST")
+
+
+def _post(request: urllib.request.Request) -> None:
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=WEBHOOK_TIMEOUT) as answer:
+            status = answer.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    if not 200 <= status < 300:
+        raise WebhookRefused(status)
+
+
 # --- delivery -----------------------------------------------------------------------------------
 
 def backoff(attempts: int, base: dt.timedelta = BASE_DELAY) -> dt.timedelta:
@@ -190,6 +244,10 @@ def describe_error(exc: BaseException) -> str:
     code = getattr(exc, "smtp_code", None)
     if isinstance(exc, mailer.PermanentMailError):
         return f"permanent: {exc}"[:200]  # built from codes only (core.mailer)
+    if isinstance(exc, WebhookRefused):
+        return f"webhook HTTP {exc.status}"
+    if isinstance(exc, urllib.error.URLError):
+        return f"webhook {type(exc.reason).__name__ if isinstance(exc.reason, BaseException) else 'URLError'}"[:200]
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = sorted({c for c, _ in exc.recipients.values()})
         return f"SMTPRecipientsRefused {','.join(map(str, codes))}"[:200]
@@ -243,12 +301,18 @@ def _send(mail: Any) -> None:
                 timeout=float(config.get("SMTP_TIMEOUT", mailer.DEFAULT_TIMEOUT)))
 
 
+WEBHOOK_FAILED = N_("連携システムへの通知（送信キュー番号 %(number)s）を送れず、送信を打ち切りました（%(attempts)d回試行、"
+                    "最後のエラー: %(error)s）。通知先のURLと相手のシステムの状態を確認してください。")
 MAIL_FAILED = N_("メール（送信キュー番号 %(number)s）を送信できず、送信を打ち切りました（%(attempts)d回試行、最後のエラー: "
                  "%(error)s）。メールサーバーの状態と宛先を確認してください。")
 
 
-def _alert_failed(message_id: int, attempts: int, error: str) -> None:
+def _alert_failed(message_id: int, attempts: int, error: str, webhook: bool = False) -> None:
     try:
+        if webhook:
+            alerts.raise_alert("webhook_failed", Message(WEBHOOK_FAILED, number=message_id, attempts=attempts,
+                                                         error=error))
+            return
         alerts.raise_alert("mail_failed", Message(MAIL_FAILED, number=message_id, attempts=attempts, error=error))
     except Exception:  # an alert must never stop the worker
         log.exception("could not raise the mail_failed alert")
@@ -268,11 +332,18 @@ def _deliver(session: Session, limit: int) -> PassReport:
         if claimed is None:
             break
         message_id, attempts = claimed
-        permanent, error = False, None
+        permanent, error, webhook = False, None, False
         try:
             message = session.get(OutboxMessage, message_id)  # decrypts: may fail for a broken row
-            mail = _build(message) if message is not None else None
+            webhook = message is not None and message.kind == WEBHOOK_KIND
+            request = _webhook_request(message) if webhook and message is not None else None
+            mail = _build(message) if message is not None and not webhook else None
             session.rollback()  # no transaction stays open while we talk to the mail server
+            if request is not None:
+                try:
+                    _post(request)
+                except (WebhookRefused, OSError) as exc:  # URLError too: one receiver down stops nothing else
+                    error = describe_error(exc)
             if mail is not None:
                 _send(mail)
         except mailer.PermanentMailError as exc:
@@ -300,7 +371,7 @@ def _deliver(session: Session, limit: int) -> PassReport:
             log.warning("outbox delivery failed", extra={"outbox_id": message_id, "attempts": attempts,
                                                          "error": error, "permanent": permanent})
         if error is not None and (permanent or attempts >= MAX_ATTEMPTS):
-            _alert_failed(message_id, attempts, error)
+            _alert_failed(message_id, attempts, error, webhook)
         if report.server_down:
             break  # the others wait for the next pass; no point knocking on a closed door
     return report

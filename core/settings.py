@@ -87,7 +87,17 @@ class Settings(BaseSettings):
                                   "/metrics.")
     TRUSTED_PROXY_COUNT: int = Field(0, ge=0, description="Reverse proxies in front whose X-Forwarded-* "
                                      "headers are believed.")
-    STAFF_HOST: str = Field("", description="Serve /staff only on this host name (and nothing else on it).")
+    STAFF_HOST: str = Field("", description="Serve /staff only on this host name (and nothing else on it, except "
+                            "the back-office API when BACKOFFICE_HOST is empty).")
+    BACKOFFICE_HOST: str = Field("", description="The host name the back-office API (`/api/v1/backoffice`) answers "
+                                 "on, e.g. the LGWAN name of the 申請管理システム's side; every other host answers "
+                                 "404, and this host serves nothing else (the OpenAPI document and health checks "
+                                 "aside). Empty: STAFF_HOST when set (the API then leaves the internet host), "
+                                 "otherwise every host.")
+    BACKOFFICE_NETWORKS: str = Field("", description="Comma-separated networks (the 申請管理システム's addresses) "
+                                     "the back-office API answers; other addresses get 404. The client address is "
+                                     "the one TRUSTED_PROXY_COUNT determines. Empty: every address (the client "
+                                     "credentials still apply).")
     REDIS_URL: str = Field("", description="Redis for rate limits and alert counters shared across workers "
                            "(empty: per worker memory).")
     STAFF_LOGIN_LIMIT_PER_ADDRESS: str = Field("10 per minute;100 per hour", description="Staff login attempts "
@@ -97,6 +107,9 @@ class Settings(BaseSettings):
     BACKOFFICE_RATE_LIMIT: str = Field("600 per minute", description="Back-office API calls per client.")
     BACKOFFICE_SETTLE_SECONDS: float = Field(2, ge=0, description="How old a change must be before the "
                                              "back-office cursor passes it.")
+    BACKOFFICE_IDEMPOTENCY_HOURS: float = Field(24, gt=0, description="How long the answer to a back-office "
+                                                "status change with an `Idempotency-Key` is kept: the same key and "
+                                                "body again within it get the same answer and change nothing.")
     # --- staff sessions --------------------------------------------------------------------
     SESSION_IDLE_MINUTES: int = Field(30, ge=1, description="A staff session ends after this long without activity.")
     SESSION_ABSOLUTE_HOURS: int = Field(12, ge=1, description="A staff session ends this long after the login.")
@@ -203,7 +216,7 @@ class Settings(BaseSettings):
             return {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in data.items()}
         return data
 
-    @field_validator("STAFF_NETWORKS", "METRICS_NETWORKS")
+    @field_validator("STAFF_NETWORKS", "METRICS_NETWORKS", "BACKOFFICE_NETWORKS")
     @classmethod
     def _networks(cls, value: str) -> str:
         return _cidr_list(value)

@@ -36,7 +36,7 @@ from core.japan_time import JST
 from core.mail_templates import locale_of, render_mail
 from core.outbox import enqueue_mail
 from core.uploads import DraftCaps, sniff
-from intake import jpki, links, search_keys, workflow
+from intake import backoffice_webhooks, jpki, links, search_keys, workflow
 from intake.forms import Form, fee_total, is_shown
 from intake.identity import compare
 from intake.models import Application, ApplicationAttachment, ApplicationEvent
@@ -67,7 +67,8 @@ def new_application(form: Form, fields: Mapping[str, Any], email: str, *, locale
                       fields_json=json.dumps(dict(fields), ensure_ascii=False), email=email,
                       email_index=blind_index(email, "email"), created_at=now_utc(), payload="",
                       department_id=form.procedure.department, locale=locale, channel=channel,
-                      payment_timing=_payment_timing(form), payment_state="none", revision=1)
+                      payment_timing=_payment_timing(form), payment_state="none", revision=1,
+                      form_version=form.version)
     app.updated_at = app.created_at
     db.session.add(app)
     db.session.flush()
@@ -88,6 +89,7 @@ def save_fields(app: Application, form: Form, fields: Mapping[str, Any]) -> None
     if app.status not in (workflow.DRAFT, workflow.SIGNED, workflow.CORRECTION):
         raise ApplicationError("not_editable", _l("この申請は、もう変更できません。"))
     app.fields_json = json.dumps(dict(fields), ensure_ascii=False)
+    app.form_version = form.version  # the answers now follow the form as it is
     _claim_attachments(app, form, fields)
     app.payload = ""
     if app.signature_b64 is not None:
@@ -423,6 +425,7 @@ def _move(app: Application, to: str, who: str, *, actor: str | None = None, note
                          field_comments=field_comments)
     if to not in workflow.BEFORE_SUBMISSION:
         notify_status(app, event)
+        backoffice_webhooks.enqueue(app, event)  # clients with a URL: "look again" (signed, no personal data)
     return event
 
 

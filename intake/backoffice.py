@@ -14,6 +14,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
@@ -22,10 +24,13 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.errors import AppError, refusal_response
+from core.japan_time import JST
 from core.security import client_ip, limiter
-from intake import applications, backoffice_actions, backoffice_auth, workflow
+from intake import applications, backoffice_actions, backoffice_auth, backoffice_status_map, workflow
 from intake.api import current_form
-from intake.backoffice_models import BackofficeClient
+from intake.backoffice_models import BackofficeAck, BackofficeClient
+from intake.forms import Form, choices_of
+from intake.forms_schema import Field
 from intake.models import Application, ApplicationAttachment, ApplicationEvent
 from intake.payments.models import Payment
 
@@ -38,11 +43,39 @@ MAX_NOTE = 4000
 # transaction commits, so a slower transaction can make a lower id visible after a higher one.
 SETTLE_SECONDS = 2
 NO_RECEIPT = _l("この受付番号の申請はありません。")
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{8,64}$")
+IDEMPOTENCY_HOURS = 24
 MEDIA_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png", "heic": "image/heic"}
 
 
 def _client() -> BackofficeClient:
     return g.backoffice_client
+
+
+def _status_map() -> backoffice_status_map.StatusMap | None:
+    """The client's status map (None: our codes). A map stored broken reads as none (the CLI
+    refuses to store one)."""
+    if "backoffice_status_map" not in g:
+        try:
+            g.backoffice_status_map = backoffice_status_map.parse(_client().status_map)
+        except backoffice_status_map.StatusMapError:
+            log.error("unusable status map", extra={"client": _client().client_id})
+            g.backoffice_status_map = None
+    return g.backoffice_status_map
+
+
+def _out(status: str | None) -> str | None:
+    """Our status as this client reads it."""
+    mapping = _status_map()
+    return mapping.external(status) if mapping is not None else status
+
+
+def _status_fields(status: str) -> dict[str, Any]:
+    """``status`` in the client's codes, with ours beside it when they differ."""
+    fields: dict[str, Any] = {"status": _out(status)}
+    if _status_map() is not None:
+        fields["status_internal"] = status
+    return fields
 
 
 def _audit(action: str, target: str = "", result: str = "ok", details: dict | None = None) -> None:
@@ -135,13 +168,70 @@ def _scoped(receipt_number: str) -> Application | None:
     return application
 
 
+def _day(raw: str | None) -> dt.date | bool | None:
+    """A query date (YYYY-MM-DD): None when absent, False when malformed."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return dt.date.fromisoformat(raw) if len(raw) == 10 else False
+    except ValueError:
+        return False
+
+
+def _jst_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0), tzinfo=JST).astimezone(dt.UTC)
+
+
+def _list_filters() -> tuple[dict[str, Any], dict[str, object]]:
+    """procedure, status (in the client's codes), submitted_from / submitted_to (dates in Japan
+    time, both included): the filters of the listing, or the problems with them."""
+    problems: dict[str, object] = {}
+    wanted: dict[str, Any] = {}
+    procedure = request.args.get("procedure")
+    if procedure:
+        if len(procedure) > 64 or current_form(procedure) is None:
+            problems["procedure"] = _l("この手続きはオンラインで申請できません。")
+        wanted["procedure"] = procedure
+    status = request.args.get("status")
+    if status:
+        mapping = _status_map()
+        ours = mapping.internal(status) if mapping is not None else (status if status in workflow.STATUSES else None)
+        if ours is None:
+            problems["status"] = _l("状態を GET /api/v1/backoffice/statuses の id で指定してください。")
+        wanted["status"] = ours
+    start, end = _day(request.args.get("submitted_from")), _day(request.args.get("submitted_to"))
+    for name, day in (("submitted_from", start), ("submitted_to", end)):
+        if day is False:
+            problems[name] = _l("日付は 2026-04-01 の形で指定してください。")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        problems["submitted_to"] = _l("受付日（まで）は、受付日（から）と同じ日か、それより後の日にしてください。")
+    if isinstance(start, dt.date):
+        wanted["from"] = _jst_midnight(start)
+    if isinstance(end, dt.date):
+        wanted["until"] = _jst_midnight(end + dt.timedelta(days=1))
+    return wanted, problems
+
+
+def _acked(application_ids: list[str]) -> dict[str, BackofficeAck]:
+    """This client's acknowledgements of these applications."""
+    if not application_ids:
+        return {}
+    return {a.application_id: a for a in db.session.scalars(select(BackofficeAck).where(
+        BackofficeAck.client_pk == _client().id, BackofficeAck.application_id.in_(application_ids)))}
+
+
+def _acknowledged_at(ack: BackofficeAck | None, revision: int) -> str | None:
+    """When this revision was acknowledged (a resubmission after 補正 is not, until acknowledged again)."""
+    return _iso(ack.acked_at) if ack is not None and ack.revision == revision else None
+
+
 @bp.get("/applications")
 @per_client
 def list_applications():
     """Applications changed after the cursor (an ApplicationEvent id), each once, oldest change first."""
     since = _int_arg("since", 0, 0, MAX_CURSOR)
     limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    problems = {}
+    wanted, problems = _list_filters()
     if since is None:
         problems["since"] = _l("0 以上の整数（前回の next_cursor）を指定してください。")
     if limit is None:
@@ -157,16 +247,31 @@ def list_applications():
         changed = changed.where(ApplicationEvent.at <= applications.now_utc() - dt.timedelta(seconds=settle))
     if _client().department_ids:
         changed = changed.where(Application.department_id.in_(_client().department_ids))
+    if "procedure" in wanted:
+        changed = changed.where(Application.procedure_id == wanted["procedure"])
+    if "status" in wanted:
+        changed = changed.where(Application.status == wanted["status"])
+    if "from" in wanted:
+        changed = changed.where(Application.submitted_at >= wanted["from"])
+    if "until" in wanted:
+        changed = changed.where(Application.submitted_at < wanted["until"])
     page = changed.group_by(ApplicationEvent.application_id).order_by(latest).limit(limit).subquery()
     rows = db.session.execute(
         select(page.c.event_id, Application.id, Application.receipt_number, Application.procedure_id,
-               Application.department_id, Application.status, Application.updated_at, Application.submitted_at)
+               Application.department_id, Application.status, Application.updated_at, Application.submitted_at,
+               Application.revision)
         .join(Application, Application.id == page.c.application_id).order_by(page.c.event_id)).all()
+    acks = _acked([r.id for r in rows])
     items = [{"receipt_number": r.receipt_number, "id": r.id, "procedure_id": r.procedure_id,
-              "department_id": r.department_id, "status": r.status, "updated_at": _iso(r.updated_at),
-              "submitted_at": _iso(r.submitted_at), "event_id": r.event_id} for r in rows]
+              "department_id": r.department_id, **_status_fields(r.status), "updated_at": _iso(r.updated_at),
+              "submitted_at": _iso(r.submitted_at), "event_id": r.event_id,
+              "acknowledged_at": _acknowledged_at(acks.get(r.id), r.revision)} for r in rows]
     cursor = max((r.event_id for r in rows), default=since)
-    _audit("backoffice.list", target=f"cursor:{since}", details={"returned": len(items), "next_cursor": cursor})
+    details: dict[str, Any] = {"returned": len(items), "next_cursor": cursor}
+    shown = {k: v for k, v in request.args.items() if k in ("procedure", "status", "submitted_from", "submitted_to")}
+    if shown:
+        details["filters"] = shown
+    _audit("backoffice.list", target=f"cursor:{since}", details=details)
     return jsonify({"applications": items, "next_cursor": cursor})
 
 
@@ -180,7 +285,7 @@ def _payments(application: Application) -> list[dict]:
 
 def _event(event: ApplicationEvent) -> dict:
     return {"id": event.id, "at": _iso(event.at), "kind": event.kind, "actor": event.actor,
-            "from_status": event.from_status, "to_status": event.to_status, "note": event.note,
+            "from_status": _out(event.from_status), "to_status": _out(event.to_status), "note": event.note,
             "field_comments": json.loads(event.field_comments_json) if event.field_comments_json else None}
 
 
@@ -202,6 +307,47 @@ def _signature(application: Application) -> dict | None:
             "signer": applications.signer(application), "identity": applications.identity(application)}
 
 
+def _label(text: Any) -> dict[str, str]:
+    """A pack text (or built-in label) in the two languages of the API's labels."""
+    return {lang: text.get(lang) for lang in ("ja", "en")}
+
+
+def _choice_labels(fld: Field, value: Any) -> Any:
+    """The label(s) of a choice value (a list for several): {ja, en}; None when not a choice."""
+    if fld.type not in ("select", "radio", "checkbox") or fld.is_boolean:
+        return None
+    labels = {c.value: _label(c.label) for c in choices_of(fld, applications.today_jst())}
+    if isinstance(value, list):
+        return [labels.get(str(v)) for v in value]
+    return labels.get(str(value)) if value is not None else None
+
+
+def _item(fld: Field, value: Any, section: str | None) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": fld.id, "label": _label(fld.label), "type": fld.type, "maps_to": fld.maps_to,
+                            "value": value}
+    if section is not None:
+        item["section"] = section
+    labels = _choice_labels(fld, value)
+    if labels is not None:
+        item["value_label"] = labels
+    if fld.type == "repeat" and fld.fields:
+        subs = {f.id: f for f in fld.fields}
+        item["value"] = [[_item(subs[k], v, None) for k, v in record.items() if k in subs]
+                         for record in value or [] if isinstance(record, dict)]
+    return item
+
+
+def _items(form: Form | None, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each answered field in form order: label, type, standard data item, value and (choices)
+    the label beside the code. Values of fields the form no longer has follow with their id only."""
+    if form is None:
+        return [{"id": k, "label": None, "type": None, "maps_to": None, "value": v} for k, v in values.items()]
+    known = [_item(fld, values[fid], form.section_of.get(fid)) for fid, fld in form.fields.items() if fid in values]
+    gone = [{"id": k, "label": None, "type": None, "maps_to": None, "value": v}
+            for k, v in values.items() if k not in form.fields]
+    return known + gone
+
+
 @bp.get("/applications/<receipt_number>")
 @per_client
 def get_application(receipt_number: str):
@@ -209,16 +355,22 @@ def get_application(receipt_number: str):
     if application is None:
         _audit("backoffice.view", target=f"receipt:{receipt_number[:40]}", result="denied")
         raise AppError("not_found", NO_RECEIPT, 404)
+    form = current_form(application.procedure_id)
+    values = applications.values(application)
+    ack = _acked([application.id]).get(application.id)
     body = {
         "receipt_number": application.receipt_number, "id": application.id,
         "procedure_id": application.procedure_id, "department_id": application.department_id,
-        "status": application.status,
+        **_status_fields(application.status),
         "status_label": {"ja": workflow.label(application.status, "ja"), "en": workflow.label(application.status, "en")},
+        "form_version": application.form_version,
+        "form_version_current": form.version if form is not None else None,
+        "acknowledged_at": _acknowledged_at(ack, application.revision),
         "channel": application.channel, "locale": application.locale, "revision": application.revision,
         "created_at": _iso(application.created_at), "updated_at": _iso(application.updated_at),
         "submitted_at": _iso(application.submitted_at), "decided_at": _iso(application.decided_at),
         "closed_at": _iso(application.closed_at),
-        "email": application.email, "fields": applications.values(application),
+        "email": application.email, "fields": values, "items": _items(form, values),
         "fee": {"amount": application.fee_amount, "timing": application.payment_timing,
                 "state": application.payment_state, "payments": _payments(application)},
         "events": [_event(e) for e in applications.events(application)],
@@ -261,11 +413,34 @@ def download_attachment(receipt_number: str, name: str):
 @per_client
 def statuses():
     _audit("backoffice.statuses")
-    return jsonify({"statuses": [
-        {"id": s, "label": {"ja": workflow.label(s, "ja"), "en": workflow.label(s, "en")},
-         "transitions": workflow.next_statuses(s, workflow.STAFF), "closed": s in workflow.CLOSED,
-         "before_submission": s in workflow.BEFORE_SUBMISSION}
-        for s in workflow.STATUSES]})
+    mapping = _status_map()
+
+    def _one(s: str) -> dict[str, Any]:
+        out = {"id": s, "label": {"ja": workflow.label(s, "ja"), "en": workflow.label(s, "en")},
+               "transitions": workflow.next_statuses(s, workflow.STAFF), "closed": s in workflow.CLOSED,
+               "before_submission": s in workflow.BEFORE_SUBMISSION}
+        if mapping is not None:
+            out["external_code"] = mapping.external(s)
+            out["transitions_external"] = [mapping.external(t) for t in out["transitions"]]
+        return out
+
+    return jsonify({"statuses": [_one(s) for s in workflow.STATUSES]})
+
+
+# --- acknowledging a pull -------------------------------------------------------------------------
+
+@bp.post("/applications/<receipt_number>/ack")
+@per_client
+def acknowledge(receipt_number: str):
+    """取込済: the client took the application in; staff see it on the application and the inbox.
+    Sending it again updates the time (a resubmission after 補正 needs its own acknowledgement)."""
+    application = _scoped(receipt_number)
+    if application is None:
+        _audit("backoffice.ack", target=f"receipt:{receipt_number[:40]}", result="denied")
+        raise AppError("not_found", NO_RECEIPT, 404)
+    ack = backoffice_actions.acknowledge(_client(), application)
+    return jsonify({"receipt_number": application.receipt_number, "revision": ack.revision,
+                    "acknowledged_at": _iso(ack.acked_at), "client_id": _client().client_id})
 
 
 # --- changing a status ----------------------------------------------------------------------------
@@ -287,7 +462,14 @@ def _status_request(application: Application) -> tuple[dict | None, dict[str, ob
     if not isinstance(body, dict):
         return None, {"body": _l("JSON オブジェクトを送ってください。")}
     problems: dict[str, object] = {}
-    if body.get("status") not in workflow.STATUSES:
+    mapping = _status_map()
+    status = body.get("status")
+    if mapping is not None and isinstance(status, str) and status:
+        status = mapping.internal(status)
+        if status is None:  # a code this client's map does not have
+            raise AppError("unknown_status_code", _l("入力内容を確認してください。"), 422, fields={
+                "status": _l("状態を GET /api/v1/backoffice/statuses の id で指定してください。")})
+    if status not in workflow.STATUSES:
         problems["status"] = _l("状態を GET /api/v1/backoffice/statuses の id で指定してください。")
     note = body.get("note", "")
     if note is None:
@@ -304,7 +486,47 @@ def _status_request(application: Application) -> tuple[dict | None, dict[str, ob
             problems["field_comments"] = _l("この手続きにない項目です：%(ids)s", ids=", ".join(sorted(unknown))[:200])
     if problems:
         return None, problems
-    return {"status": body["status"], "note": note.strip(), "field_comments": comments or None}, {}
+    return {"status": status, "note": note.strip(), "field_comments": comments or None}, {}
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise AppError("invalid_request", _l("Idempotency-Key ヘッダーを指定してください。"),
+                       fields={"Idempotency-Key": _l("8〜64文字の英数字・記号で、送信ごとに新しい値を指定してください。")})
+    return key
+
+
+def _request_hash() -> str:
+    """The request as the key promises it: the path and the JSON body (keys sorted, spacing ignored)."""
+    body = request.get_json(silent=True)
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")) if body is not None \
+        else request.get_data(as_text=True)
+    return hashlib.sha256(f"{request.path}\n{text}".encode()).hexdigest()
+
+
+def _replay(application: Application, key: str, request_hash: str) -> Response | None:
+    """The answer kept for this key: the same again, or 409 for another request."""
+    kept = backoffice_actions.stored_answer(_client(), key)
+    if kept is None:
+        return None
+    if kept.request_hash != request_hash:
+        backoffice_actions.key_reused(_client(), application)
+        raise AppError("idempotency_key_reused",
+                       _l("この Idempotency-Key は、別の内容の要求に使われています。新しい値を指定してください。"), 409)
+    backoffice_actions.replayed(_client(), application, kept)
+    response = jsonify(json.loads(kept.response_json))
+    response.status_code = kept.status_code
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _changed(application: Application, event: ApplicationEvent) -> dict[str, Any]:
+    return {"receipt_number": application.receipt_number, **_status_fields(application.status),
+            "label": {"ja": workflow.label(application.status, "ja"), "en": workflow.label(application.status, "en")},
+            "event_id": event.id, "updated_at": _iso(application.updated_at)}
 
 
 @bp.post("/applications/<receipt_number>/status")
@@ -314,13 +536,25 @@ def change_status(receipt_number: str):
     if application is None:
         backoffice_actions.status_change_not_found(_client(), receipt_number)
         raise AppError("not_found", NO_RECEIPT, 404)
+    key = _idempotency_key()
+    request_hash = _request_hash()
+    if key is not None:
+        replay = _replay(application, key, request_hash)
+        if replay is not None:
+            return replay
     wanted, problems = _status_request(application)
     if wanted is None:
         raise AppError("invalid_request", _l("入力内容を確認してください。"), fields=problems)
-    event = backoffice_actions.change_status(
+    keep = dt.timedelta(hours=float(current_app.config.get("BACKOFFICE_IDEMPOTENCY_HOURS", IDEMPOTENCY_HOURS)))
+    done = backoffice_actions.change_status(
         _client(), application, wanted["status"], note=wanted["note"], field_comments=wanted["field_comments"],
-        needs_second_approver=_needs_second_approver(application.procedure_id))
-    return jsonify({"receipt_number": application.receipt_number, "status": application.status,
-                    "label": {"ja": workflow.label(application.status, "ja"),
-                              "en": workflow.label(application.status, "en")},
-                    "event_id": event.id, "updated_at": _iso(application.updated_at)})
+        needs_second_approver=_needs_second_approver(application.procedure_id),
+        idempotency=(key, request_hash, keep) if key is not None else None, answer=_changed)
+    if done is None:  # the same key committed by a parallel request a moment ago
+        assert key is not None
+        replay = _replay(application, key, request_hash)
+        if replay is None:
+            raise AppError("idempotency_key_reused",
+                           _l("この Idempotency-Key は、別の内容の要求に使われています。新しい値を指定してください。"), 409)
+        return replay
+    return jsonify(done[1])

@@ -9,12 +9,18 @@ with the endpoints, where the reading happens (tests/unit/test_views_stay_thin.p
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
 from core import audit
-from core.db import db
+from core.db import aware, db
 from intake import applications, backoffice_auth, workflow
-from intake.backoffice_models import BackofficeClient
+from intake.backoffice_models import BackofficeAck, BackofficeClient, BackofficeIdempotency
 from intake.models import Application, ApplicationEvent
 
 ROLE = "backoffice"
@@ -61,10 +67,83 @@ def status_change_not_found(client: BackofficeClient, receipt_number: str) -> No
                  actor=actor(client), role=ROLE)
 
 
+def stored_answer(client: BackofficeClient, key: str) -> BackofficeIdempotency | None:
+    """The answer kept for this client's ``Idempotency-Key`` (None: none, or expired)."""
+    row = db.session.scalar(select(BackofficeIdempotency).where(BackofficeIdempotency.client_pk == client.id,
+                                                                BackofficeIdempotency.key == key))
+    if row is None or aware(row.expires_at) <= backoffice_auth.utcnow():
+        return None
+    return row
+
+
+def replayed(client: BackofficeClient, application: Application, key_row: BackofficeIdempotency) -> None:
+    """The same request again with the same key: nothing changes; the record says so."""
+    audit.record("backoffice.status_change", target=f"application:{application.id}", actor=actor(client), role=ROLE,
+                 details={"idempotent_replay": True, "status": application.status})
+
+
+def key_reused(client: BackofficeClient, application: Application) -> None:
+    audit.record("backoffice.status_change", target=f"application:{application.id}", result="denied",
+                 actor=actor(client), role=ROLE, details={"code": "idempotency_key_reused"})
+
+
+def _keep_answer(client: BackofficeClient, key: str, request_hash: str, answer: dict[str, Any],
+                 keep: dt.timedelta) -> None:
+    now = backoffice_auth.utcnow()
+    db.session.execute(delete(BackofficeIdempotency).where(BackofficeIdempotency.client_pk == client.id,
+                                                           BackofficeIdempotency.expires_at <= now))
+    db.session.add(BackofficeIdempotency(client_pk=client.id, key=key, request_hash=request_hash, status_code=200,
+                                         response_json=json.dumps(answer, ensure_ascii=False), created_at=now,
+                                         expires_at=now + keep))
+
+
+def acknowledge(client: BackofficeClient, application: Application) -> BackofficeAck:
+    """取込済: the client took this revision of the application in (the latest acknowledgement
+    is kept, one per client), committed and audited. Staff see it on the application and the inbox."""
+    ack = db.session.scalar(select(BackofficeAck).where(BackofficeAck.application_id == application.id,
+                                                        BackofficeAck.client_pk == client.id))
+    now = backoffice_auth.utcnow().replace(microsecond=0)
+    if ack is None:
+        ack = BackofficeAck(application_id=application.id, client_pk=client.id, revision=application.revision,
+                            acked_at=now)
+        db.session.add(ack)
+    else:
+        ack.revision, ack.acked_at = application.revision, now
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same client acknowledged at the same moment: theirs stands
+        db.session.rollback()
+        ack = db.session.scalar(select(BackofficeAck).where(BackofficeAck.application_id == application.id,
+                                                            BackofficeAck.client_pk == client.id))
+    audit.record("backoffice.ack", target=f"application:{application.id}", actor=actor(client), role=ROLE,
+                 details={"receipt": application.receipt_number, "revision": application.revision})
+    return ack
+
+
+def acknowledgements(application_ids: list[str]) -> dict[str, list[tuple[BackofficeAck, BackofficeClient]]]:
+    """application id -> its acknowledgements with their clients (for the staff console)."""
+    if not application_ids:
+        return {}
+    rows = db.session.execute(select(BackofficeAck, BackofficeClient)
+                              .join(BackofficeClient, BackofficeClient.id == BackofficeAck.client_pk)
+                              .where(BackofficeAck.application_id.in_(application_ids))
+                              .order_by(BackofficeAck.acked_at)).all()
+    found: dict[str, list[tuple[BackofficeAck, BackofficeClient]]] = {}
+    for ack, client in rows:
+        found.setdefault(ack.application_id, []).append((ack, client))
+    return found
+
+
 def change_status(client: BackofficeClient, application: Application, status: str, *, note: str,
-                  field_comments: dict[str, Any] | None, needs_second_approver: bool) -> ApplicationEvent:
+                  field_comments: dict[str, Any] | None, needs_second_approver: bool,
+                  idempotency: tuple[str, str, dt.timedelta] | None = None,
+                  answer: Callable[[Application, ApplicationEvent], dict[str, Any]] | None = None,
+                  ) -> tuple[ApplicationEvent, dict[str, Any]] | None:
     """The status changed as staff would (the resident gets the e-mail), committed and audited;
-    refused (rolled back, audited as denied) with ApplicationError."""
+    refused (rolled back, audited as denied) with ApplicationError. Returns the event and the
+    answer (``answer(application, event)``); with ``idempotency`` (key, request hash, how long to
+    keep it) the answer is kept in the same transaction as the change, so a retry finds it. None:
+    the same key was used by a request committed at the same moment (read its answer)."""
     who = actor(client)
     before = application.status
     target = f"application:{application.id}"
@@ -77,7 +156,16 @@ def change_status(client: BackofficeClient, application: Application, status: st
         audit.record("backoffice.status_change", target=target, result="denied", actor=who, role=ROLE,
                      details={"from": before, "to": status, "code": exc.code})
         raise
-    db.session.commit()
+    body = answer(application, event) if answer is not None else {}
+    event_id = event.id
+    if idempotency is not None:
+        key, request_hash, keep = idempotency
+        _keep_answer(client, key, request_hash, body, keep)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
     audit.record("backoffice.status_change", target=target, actor=who, role=ROLE,
-                 details={"from": before, "to": application.status, "event": event.id})
-    return event
+                 details={"from": before, "to": application.status, "event": event_id})
+    return event, body

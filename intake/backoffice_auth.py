@@ -96,6 +96,10 @@ def client_for_token(token: str) -> BackofficeClient | None:
     return client
 
 
+def client(client_id: str) -> BackofficeClient | None:
+    return db.session.scalar(select(BackofficeClient).where(BackofficeClient.client_id == client_id))
+
+
 def disable(client_id: str) -> bool:
     """Stop a client: its tokens end now. False when there is no such client."""
     client = db.session.scalar(select(BackofficeClient).where(BackofficeClient.client_id == client_id))

@@ -11,10 +11,13 @@ The format is documented in ``intake.forms_schema``. Plain Python: no Flask here
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +91,15 @@ class Form:
 
     def section(self, sid: str) -> Section:
         return next(s for s in self.sections if s.id == sid)
+
+    @cached_property
+    def version(self) -> str:
+        """The form definition's version: ``sha256:`` and the SHA-256 of its canonical JSON (the
+        same definition always gives the same version, any change another). Each application
+        records the version its answers were entered with."""
+        canonical = json.dumps(self.definition.model_dump(mode="json"), ensure_ascii=False, sort_keys=True,
+                               separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # --- loading ------------------------------------------------------------------------------

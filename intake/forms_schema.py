@@ -70,6 +70,8 @@ Field::
       file: {types: [pdf, jpeg, png, heic], max_bytes: 5242880, max_count: 3}   # file
       fields: [ … ], min_items: 1, max_items: 10     # repeat: a list of small records
       autocomplete: family-name     # the HTML token (address fields derive their own)
+      maps_to: kihon:申請者.氏名.姓   # optional: the standard data item the value is (MAPS_TO_PATTERN),
+                                    # returned by the back-office API beside the value
 
 Field types (``FIELD_TYPES``) and what a value is, after normalisation:
   text (as typed, only trimmed, unless ``normalize``), kana (full-width katakana: hiragana and
@@ -79,6 +81,12 @@ Field types (``FIELD_TYPES``) and what a value is, after normalisation:
   postal_code (7 digits), address (a group: postal_code → prefecture → city → street, building
   optional), phone (digits only), email, file (a list of stored uploads), repeat (a list of
   records of the sub-fields: no file, address or repeat inside).
+
+Standard data items (``maps_to``): ``<scheme>:<item>``, where the scheme is ``kihon`` (the item
+names of the 基本データリスト: 氏名, 氏名カナ, 生年月日, 性別, 住所, 郵便番号, 電話番号, prefixed by
+whose data it is — 申請者, 委任者, 対象者, … — and ``.姓`` / ``.名`` for the parts of a name) or
+``pittari`` (ぴったりサービス's preset items, once the city holds their specification). The standard
+sections below carry theirs; a procedure's own fields set it where a standard item exists.
 
 Standard sections, generated so that every form asks them the same way:
   * ``applicant`` (first page): the signer's 基本4情報 — ``applicant_family_name``,
@@ -119,6 +127,7 @@ MAX_UPLOAD_BYTES = 20 * 2**20
 # What a value must look like once normalised (also the JSON Schema patterns).
 KANA_PATTERN = "^[ァ-ヶー・ヽヾ 　]+$"
 PHONE_PATTERN = "^0[0-9]{9,10}$"
+MAPS_TO_PATTERN = r"^(kihon|pittari):[^\s:]{1,80}$"
 POSTAL_CODE_PATTERN = "^[0-9]{7}$"
 
 AUTOCOMPLETE_TOKENS = frozenset({
@@ -176,6 +185,7 @@ class Field(Strict):
     show_if: dict[str, ConditionValue] | None = None
     default: str | int | float | bool | list[str] | None = None
     autocomplete: str | None = None
+    maps_to: str | None = F(default=None, pattern=MAPS_TO_PATTERN)  # the standard data item (see above)
     # text, kana, address
     max_length: int | None = F(default=None, ge=1, le=4000)
     # text
@@ -327,32 +337,36 @@ def _t(msgid: Msgid, **variables: Any) -> Text:
 def person_fields(prefix: str, *, own: bool, sex: bool = False, phone_required: bool = True) -> list[Field]:
     """姓・名, their フリガナ, 生年月日, (性別), 住所, 電話 of the signer (own) or of someone else."""
     ac = (lambda token: token) if own else (lambda token: "off")
+    whose = {"applicant": "申請者", "principal": "委任者"}.get(prefix, prefix)
+
+    def item(name: str) -> str:
+        return f"kihon:{whose}.{name}"
     kana_hint = _t(N_("ひらがなで入力しても、カタカナに直します。"))
     fields = [
-        Field(id=f"{prefix}_family_name", type="text", label=_t(N_("姓")), max_length=50,
+        Field(id=f"{prefix}_family_name", maps_to=item("氏名.姓"), type="text", label=_t(N_("姓")), max_length=50,
               autocomplete=ac("family-name"),
               hint=_t(N_("住民票のとおりに入力してください。外国籍の人はアルファベットでも入力できます。"))),
-        Field(id=f"{prefix}_given_name", type="text", label=_t(N_("名")), max_length=50,
+        Field(id=f"{prefix}_given_name", maps_to=item("氏名.名"), type="text", label=_t(N_("名")), max_length=50,
               autocomplete=ac("given-name")),
-        Field(id=f"{prefix}_family_kana", type="kana", label=_t(N_("姓（フリガナ）")),
+        Field(id=f"{prefix}_family_kana", maps_to=item("氏名カナ.姓"), type="kana", label=_t(N_("姓（フリガナ）")),
               max_length=50, hint=kana_hint),
-        Field(id=f"{prefix}_given_kana", type="kana", label=_t(N_("名（フリガナ）")),
+        Field(id=f"{prefix}_given_kana", maps_to=item("氏名カナ.名"), type="kana", label=_t(N_("名（フリガナ）")),
               max_length=50),
-        Field(id=f"{prefix}_birth_date", type="wareki_date", label=_t(N_("生年月日")),
+        Field(id=f"{prefix}_birth_date", maps_to=item("生年月日"), type="wareki_date", label=_t(N_("生年月日")),
               autocomplete=ac("bday"), max_days=0,
               hint=_t(N_("例：1985-04-01 または 昭和60年4月1日"))),
     ]
     if sex:
         fields.append(Field(
-            id=f"{prefix}_sex", type="radio", label=_t(N_("性別")),
+            id=f"{prefix}_sex", type="radio", maps_to=item("性別"), label=_t(N_("性別")),
             hint=_t(N_("住民票に記載されている性別を選んでください。")),
             choices=[Choice(value="male", label=_t(N_("男"))), Choice(value="female", label=_t(N_("女")))]))
     fields.append(Field(
-        id=f"{prefix}_address", type="address", autocomplete=None if own else "off",
+        id=f"{prefix}_address", type="address", maps_to=item("住所"), autocomplete=None if own else "off",
         label=_t(N_("住所（住民登録をしている住所）")),
         hint=_t(N_("郵便番号を入れて「住所を検索」を押すと、住所の一部が入ります。"))))
     fields.append(Field(
-        id=f"{prefix}_phone", type="phone", label=_t(N_("電話番号")), autocomplete=ac("tel"),
+        id=f"{prefix}_phone", type="phone", maps_to=item("電話番号"), label=_t(N_("電話番号")), autocomplete=ac("tel"),
         required=phone_required,
         hint=_t(N_("日中に連絡がとれる番号です。ハイフンはなくてもかまいません。"))))
     return fields

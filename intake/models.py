@@ -54,6 +54,8 @@ class Application(db.Model):
     payment_timing: Mapped[str] = mapped_column(String(16), default="none")  # none, at_submission, after_review
     payment_state: Mapped[str] = mapped_column(String(16), default="none")  # none, due, paid, refunded
     revision: Mapped[int] = mapped_column(Integer, default=1)  # +1 at each resubmission after 補正
+    # the form definition the answers were entered with (intake.forms.form_version; migration 0025)
+    form_version: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
 class ApplicationAttachment(db.Model):

@@ -89,6 +89,9 @@ def _signer_examples() -> dict[str, Any]:
 
 LABEL = _obj(["ja", "en"], ja=TEXT, en=TEXT)
 STATUS = {"enum": list(workflow.STATUSES)}
+CLIENT_STATUS = {"type": ["string", "null"], "description": "our status code (GET /api/v1/backoffice/statuses), or the "
+                 "client's own code when it has a status map (null: a status before submission, which a map "
+                 "does not name)"}
 
 
 def _schemas() -> dict[str, Any]:
@@ -100,8 +103,8 @@ def _schemas() -> dict[str, Any]:
                timing={"enum": ["none", "at_submission", "after_review"]}, state=TEXT)
     payment = _obj(["id", "provider", "amount", "status"], id=TEXT, provider=TEXT, amount=INT, status=TEXT,
                    refunded_amount=INT, paid_at=TIME, receipt_number=NULLABLE_TEXT)
-    event = _obj(["id", "at", "kind", "actor"], id=INT, at=TIME, kind=TEXT, actor=TEXT, from_status=NULLABLE_TEXT,
-                 to_status=NULLABLE_TEXT, note=NULLABLE_TEXT,
+    event = _obj(["id", "at", "kind", "actor"], id=INT, at=TIME, kind=TEXT, actor=TEXT,
+                 from_status={**CLIENT_STATUS}, to_status={**CLIENT_STATUS}, note=NULLABLE_TEXT,
                  field_comments={"type": ["object", "null"], "additionalProperties": TEXT})
     attachment = _obj(["name", "field_id", "kind", "size", "sha256", "filename", "download_url"],
                       name=TEXT, field_id=TEXT, kind={"enum": KINDS}, media_type=NULLABLE_TEXT, size=INT,
@@ -123,9 +126,23 @@ def _schemas() -> dict[str, Any]:
                      "signer": {"anyOf": [signer, {"type": "null"}]}, "identity": identity}}
     summary = _obj(["receipt_number", "id", "procedure_id", "department_id", "status", "updated_at", "submitted_at",
                     "event_id"],
-                   receipt_number=TEXT, id=TEXT, procedure_id=TEXT, department_id=TEXT, status=STATUS,
+                   receipt_number=TEXT, id=TEXT, procedure_id=TEXT, department_id=TEXT, status=CLIENT_STATUS,
+                   status_internal={**STATUS, "description": "our status code (only for a client with a status map)"},
                    updated_at=TIME, submitted_at=TIME,
-                   event_id={"type": "integer", "description": "the latest change seen (ApplicationEvent id)"})
+                   event_id={"type": "integer", "description": "the latest change seen (ApplicationEvent id)"},
+                   acknowledged_at={**TIME, "description": "when this client acknowledged this revision "
+                                    "(POST …/ack, 取込済); null: not yet, or resubmitted since"})
+    item = {"type": "object", "required": ["id", "label", "type", "maps_to", "value"], "properties": {
+        "id": TEXT, "section": TEXT, "label": {"anyOf": [LABEL, {"type": "null"}]},
+        "type": {"type": ["string", "null"], "description": "the field type of the form definition (null: a "
+                 "value of a field the current form no longer has)"},
+        "maps_to": {"type": ["string", "null"], "description": "the standard data item: `kihon:<whose>.<item>` "
+                    "(基本データリスト item names: 氏名, 氏名カナ, 生年月日, 性別, 住所, 郵便番号, 電話番号) or "
+                    "`pittari:<item>` (ぴったりサービス preset items); null: none"},
+        "value": {"description": "the value as in `fields` (a repeat field: a list of records, each a list of "
+                  "items)"},
+        "value_label": {"description": "choice fields: the label of the chosen code ({ja, en}), a list of them "
+                        "for several"}}}
     return {
         "FileValue": file_value,
         "CreateApplicationRequest": {
@@ -181,21 +198,39 @@ def _schemas() -> dict[str, Any]:
              "fee", "events", "attachments", "signature"],
             **summary["properties"] | {"event_id": INT}, status_label=LABEL, channel=TEXT, locale=TEXT,
             revision=INT, created_at=TIME, decided_at=TIME, closed_at=TIME, email=TEXT,
-            fields={"type": "object"}, fee=_obj(["amount", "timing", "state", "payments"], **fee["properties"],
+            form_version={"type": ["string", "null"], "description": "the form definition the answers were "
+                          "entered with (`sha256:` + SHA-256 of its canonical JSON); null: made before versions "
+                          "were recorded"},
+            form_version_current={"type": ["string", "null"], "description": "the procedure's form today; "
+                                  "differs from form_version when the form changed since"},
+            items={"type": "array", "items": item, "description": "each answered field in form order, with its "
+                   "label, standard data item and choice labels"},
+            fields={"type": "object", "description": "field id → value (codes for choices; see items)"}, fee=_obj(["amount", "timing", "state", "payments"], **fee["properties"],
                                                 payments={"type": "array", "items": payment}),
             events={"type": "array", "items": event}, attachments={"type": "array", "items": attachment},
             signature=signature),
         "Statuses": _obj(["statuses"], statuses={"type": "array", "items": _obj(
             ["id", "label", "transitions", "closed"], id=STATUS, label=LABEL,
             transitions={"type": "array", "items": STATUS}, closed={"type": "boolean"},
-            before_submission={"type": "boolean"})}),
+            before_submission={"type": "boolean"},
+            external_code={"type": ["string", "null"], "description": "the client's code for it (status map only)"},
+            transitions_external={"type": "array", "items": NULLABLE_TEXT,
+                                  "description": "the transitions in the client's codes (status map only)"})}),
         "StatusChange": {"type": "object", "required": ["status"], "properties": {
-            "status": STATUS, "note": {"type": "string", "maxLength": 4000,
+            "status": {"type": "string", "description": "our status id, or the client's own code when it has a "
+                       "status map (a code not in the map: 422 unknown_status_code)"}, "note": {"type": "string", "maxLength": 4000,
                                        "description": "the reason (required for 補正依頼 and 却下); sent to the resident"},
             "field_comments": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 4000},
                                "description": "補正: field id → what to correct"}}},
-        "StatusChanged": _obj(["receipt_number", "status", "label", "event_id"], receipt_number=TEXT, status=STATUS,
-                              label=LABEL, event_id=INT, updated_at=TIME),
+        "StatusChanged": _obj(["receipt_number", "status", "label", "event_id"], receipt_number=TEXT,
+                              status=CLIENT_STATUS, status_internal=STATUS, label=LABEL, event_id=INT, updated_at=TIME),
+        "Acknowledged": _obj(["receipt_number", "revision", "acknowledged_at", "client_id"], receipt_number=TEXT,
+                             revision={"type": "integer", "description": "the submission acknowledged (+1 at each "
+                                       "resubmission after 補正)"}, acknowledged_at=TIME, client_id=TEXT),
+        "WebhookEvent": {**_obj(["event_id", "event_type", "receipt_number"], event_id={
+            "type": "integer", "description": "the ApplicationEvent id (also the cursor); ignore one seen before"},
+            event_type={"enum": ["application.submitted", "application.resubmitted", "application.status_changed"]},
+            receipt_number=TEXT), "additionalProperties": False},
     }
 
 
@@ -295,6 +330,63 @@ def _application_paths() -> dict[str, Any]:
     }
 
 
+EXAMPLE_RECEIPT = "260401-000123"
+BACKOFFICE_EXAMPLES: dict[str, Any] = {
+    "list": {"applications": [{"receipt_number": EXAMPLE_RECEIPT, "id": EXAMPLE_ID, "procedure_id": "juminhyo_utsushi",
+                               "department_id": "shimin", "status": "submitted", "updated_at": "2026-04-01T09:12:00+00:00",
+                               "submitted_at": "2026-04-01T09:12:00+00:00", "event_id": 4711,
+                               "acknowledged_at": None}], "next_cursor": 4711},
+    "bad_filter": {"error": {"code": "invalid_request", "message": "指定を確認してください。",
+                             "fields": {"submitted_from": "日付は 2026-04-01 の形で指定してください。"}}},
+    "one": {"receipt_number": EXAMPLE_RECEIPT, "id": EXAMPLE_ID, "procedure_id": "juminhyo_utsushi",
+            "department_id": "shimin", "status": "A10", "status_internal": "submitted",
+            "status_label": {"ja": "受付", "en": "Received"}, "event_id": 4711,
+            "form_version": "sha256:77e27fb4dc387761adf343784d2ea7fc1f5c91b36d44110382dd871347329b81",
+            "form_version_current": "sha256:77e27fb4dc387761adf343784d2ea7fc1f5c91b36d44110382dd871347329b81",
+            "acknowledged_at": None, "updated_at": "2026-04-01T09:12:00+00:00",
+            "submitted_at": "2026-04-01T09:12:00+00:00", "email": "hanako@example.jp",
+            "fields": {"applicant_family_name": "市民", "delivery": "mail"},
+            "items": [{"id": "applicant_family_name", "section": "applicant", "label": {"ja": "姓", "en": "Family name"},
+                       "type": "text", "maps_to": "kihon:申請者.氏名.姓", "value": "市民"},
+                      {"id": "delivery", "section": "finish", "label": {"ja": "受け取り方法", "en": "How to receive it"},
+                       "type": "radio", "maps_to": None, "value": "mail",
+                       "value_label": {"ja": "郵送", "en": "By post"}}],
+            "fee": {"amount": 300, "timing": "at_submission", "state": "paid", "payments": []},
+            "events": [], "attachments": [], "signature": None},
+    "ack": {"receipt_number": EXAMPLE_RECEIPT, "revision": 1, "acknowledged_at": "2026-04-01T09:30:00+00:00",
+            "client_id": "bo-0123456789abcdef"},
+    "changed": {"receipt_number": EXAMPLE_RECEIPT, "status": "reviewing", "label": {"ja": "審査中", "en": "Under review"},
+                "event_id": 4712, "updated_at": "2026-04-01T09:31:00+00:00"},
+    "key_reused": {"error": {"code": "idempotency_key_reused", "message": "この Idempotency-Key は、別の内容の要求に"
+                             "使われています。新しい値を指定してください。"}},
+    "unknown_code": {"error": {"code": "unknown_status_code", "message": "入力内容を確認してください。",
+                               "fields": {"status": "状態を GET /api/v1/backoffice/statuses の id で指定してください。"}}},
+    "webhook": {"event_id": 4712, "event_type": "application.status_changed", "receipt_number": EXAMPLE_RECEIPT},
+}
+
+
+def _example(response: dict[str, Any], name: str) -> dict[str, Any]:
+    response["content"]["application/json"]["example"] = BACKOFFICE_EXAMPLES[name]
+    return response
+
+
+WEBHOOK = {"post": {
+    "operationId": "backofficeWebhook", "tags": ["backoffice"],
+    "summary": "What a client with a registered URL receives (flask backoffice webhook)",
+    "description": "A status move of an application the client sees. Only the 受付番号, an event id and the "
+                   "type: pull the application (GET /api/v1/backoffice/applications/{receipt_number}) to read "
+                   "it. Check X-Backoffice-Signature first: `sha256=` + hex HMAC-SHA256 of the body bytes with "
+                   "the client's webhook secret. Answer 2xx; anything else is retried with back-off (the same "
+                   "event id again). Pulling stays the main way: a lost notice is found by the cursor.",
+    "parameters": [{"name": "X-Backoffice-Signature", "in": "header", "required": True,
+                    "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"}},
+                   {"name": "X-Backoffice-Event", "in": "header", "required": True, "schema": {"type": "string"}},
+                   {"name": "X-Backoffice-Event-Id", "in": "header", "required": True, "schema": {"type": "string"}}],
+    "requestBody": {"required": True, "content": {"application/json": {
+        "schema": _ref("WebhookEvent"), "example": BACKOFFICE_EXAMPLES["webhook"]}}},
+    "responses": {"2XX": {"description": "received"}}}}
+
+
 def _backoffice_paths() -> dict[str, Any]:
     receipt = _path("receipt_number", "受付番号")
     common = {"401": {**_err("no valid bearer token"),
@@ -315,19 +407,41 @@ def _backoffice_paths() -> dict[str, Any]:
                           "429": _err("too many attempts from this address")}}},
         "/api/v1/backoffice/applications": {"get": {
             "operationId": "backofficeListApplications", "tags": ["backoffice"], "security": BEARER,
-            "description": "Applications (with a 受付番号) changed after the cursor, each once, oldest change first.",
+            "description": "Applications (with a 受付番号) changed after the cursor, each once, oldest change first; "
+                           "the filters narrow the page (a filtered walk skips what does not match).",
             "parameters": [
                 {"name": "since", "in": "query", "required": False, "description": "next_cursor of the previous call",
                  "schema": {"type": "integer", "minimum": 0, "maximum": MAX_CURSOR}},
                 {"name": "limit", "in": "query", "required": False,
-                 "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 100}}],
-            "responses": {"200": _json(_ref("BackofficeList"), "a page of changed applications"),
-                          "400": _err("bad since or limit"), **common}}},
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 100}},
+                {"name": "procedure", "in": "query", "required": False, "example": "juminhyo_utsushi",
+                 "description": "only this procedure (an online procedure id)", "schema": {"type": "string"}},
+                {"name": "status", "in": "query", "required": False, "example": "submitted",
+                 "description": "only this status (the client's own code with a status map)",
+                 "schema": {"type": "string"}},
+                {"name": "submitted_from", "in": "query", "required": False, "example": "2026-04-01",
+                 "description": "sent on or after this day (Japan time)", "schema": {"type": "string", "format": "date"}},
+                {"name": "submitted_to", "in": "query", "required": False, "example": "2026-04-30",
+                 "description": "sent on or before this day (Japan time)", "schema": {"type": "string", "format": "date"}}],
+            "responses": {"200": _example(_json(_ref("BackofficeList"), "a page of changed applications"), "list"),
+                          "400": _example(_err("bad since, limit or filter: a message per parameter, in the "
+                                               "request's language"), "bad_filter"), **common}}},
         "/api/v1/backoffice/applications/{receipt_number}": {"get": {
             "operationId": "backofficeGetApplication", "tags": ["backoffice"], "security": BEARER,
             "parameters": [receipt],
-            "responses": {"200": _json(_ref("BackofficeApplication"),
-                                       "the application, its history, attachments and signature evidence"),
+            "responses": {"200": _example(_json(_ref("BackofficeApplication"),
+                                                "the application, its items (labels, choice labels, maps_to), "
+                                                "form version, history, attachments and signature evidence"), "one"),
+                          "404": _err("unknown, or outside the client's departments"), **common}}},
+        "/api/v1/backoffice/applications/{receipt_number}/ack": {"post": {
+            "operationId": "backofficeAcknowledge", "tags": ["backoffice"], "security": BEARER,
+            "summary": "取込済: the client took the application in",
+            "description": "Staff see 取込済 (with the client's name and the time) on the application and in the "
+                           "inbox. Sending it again only updates the time; a resubmission after 補正 is a new "
+                           "revision to acknowledge. An acknowledgement is no change: the cursor does not return "
+                           "the application for it.",
+            "parameters": [receipt],
+            "responses": {"200": _example(_json(_ref("Acknowledged"), "recorded"), "ack"),
                           "404": _err("unknown, or outside the client's departments"), **common}}},
         "/api/v1/backoffice/applications/{receipt_number}/attachments/{name}": {"get": {
             "operationId": "backofficeDownloadAttachment", "tags": ["backoffice"], "security": BEARER,
@@ -338,13 +452,35 @@ def _backoffice_paths() -> dict[str, Any]:
                           "404": _err("no such attachment"), **common}}},
         "/api/v1/backoffice/applications/{receipt_number}/status": {"post": {
             "operationId": "backofficeChangeStatus", "tags": ["backoffice"], "security": BEARER,
-            "parameters": [receipt],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("StatusChange")}}},
-            "responses": {"200": _json(_ref("StatusChanged"), "changed; the resident gets an e-mail"),
-                          "400": _err("invalid input"), "404": _err("unknown, or outside the client's departments"),
-                          "409": _err("transition_not_allowed, reason_required, payment_due, …"), **common}}},
+            "description": "With an Idempotency-Key, the same key and the same body again (within "
+                           "BACKOFFICE_IDEMPOTENCY_HOURS, 24 h by default) get the same answer with "
+                           "`Idempotent-Replayed: true` and change nothing; the same key with another body is 409 "
+                           "idempotency_key_reused. Keys belong to the client.",
+            "parameters": [receipt, {"name": "Idempotency-Key", "in": "header", "required": False,
+                                     "example": "shinsei-2026-000123-status-1",
+                                     "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{8,64}$"}}],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("StatusChange"), "examples": {
+                    "ours": {"summary": "our codes", "value": {"status": "reviewing"}},
+                    "correction": {"summary": "補正依頼 with a comment per field", "value": {
+                        "status": "correction", "note": "電話番号を確認してください。",
+                        "field_comments": {"applicant_phone": "つながりませんでした。"}}},
+                    "mapped": {"summary": "a client with a status map sends its own code",
+                               "value": {"status": "A20"}}}}}},
+            "responses": {"200": {**_example(_json(_ref("StatusChanged"), "changed; the resident gets an e-mail"),
+                                             "changed"),
+                                  "headers": {"Idempotent-Replayed": {"schema": {"const": "true"},
+                                                                      "description": "a kept answer, sent again"}}},
+                          "400": _err("invalid input, or a malformed Idempotency-Key"),
+                          "404": _err("unknown, or outside the client's departments"),
+                          "409": _example(_err("transition_not_allowed, reason_required, payment_due, "
+                                               "idempotency_key_reused, …"), "key_reused"),
+                          "422": _example(_err("unknown_status_code: not a code of the client's status map"),
+                                          "unknown_code"), **common}}},
         "/api/v1/backoffice/statuses": {"get": {
             "operationId": "backofficeStatuses", "tags": ["backoffice"], "security": BEARER,
+            "description": "Every status, its labels and the moves staff may make; with a status map, the "
+                           "client's code of each (external_code) and of each move.",
             "responses": {"200": _json(_ref("Statuses"), "every status, its labels and the moves staff may make"),
                           **common}}},
     }
@@ -354,6 +490,7 @@ def add_application_api(doc: dict[str, Any]) -> dict[str, Any]:
     """Add the application and back-office operations, their schemas and security schemes."""
     doc["paths"].update(_application_paths())
     doc["paths"].update(_backoffice_paths())
+    doc.setdefault("webhooks", {})["backofficeApplicationEvent"] = WEBHOOK
     doc["components"]["schemas"].update(_schemas())
     doc.setdefault("tags", []).append({"name": "signer-app", "description": SIGNER_APP})
     doc["components"].setdefault("securitySchemes", {}).update({

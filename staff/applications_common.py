@@ -23,7 +23,7 @@ from core.db import db
 from core.pack import rulebook
 from core.staff_models import StaffUser
 from core.words import lang_of
-from intake import applications, workflow
+from intake import applications, backoffice_actions, workflow
 from intake import identity as id_check
 from intake.applications import ApplicationError
 from intake.forms import Form, load_forms
@@ -194,6 +194,15 @@ def list_row(app: Application, people: dict[int, StaffUser]) -> dict[str, Any]:
 
 
 
+def imports_of(apps: list[Application]) -> dict[str, list[dict[str, Any]]]:
+    """application id -> the 申請管理システム that took it in (取込済, POST …/ack of the back-office
+    API): client name, when (JST text), and whether it was of the current revision."""
+    found = backoffice_actions.acknowledgements([a.id for a in apps])
+    revision = {a.id: a.revision for a in apps}
+    return {aid: [{"client": client.name, "at": show.jst_text(ack.acked_at), "current": ack.revision == revision[aid]}
+                  for ack, client in acks] for aid, acks in found.items()}
+
+
 def application_sheet(app: Application, people: dict[int, StaffUser]) -> dict[str, Any]:
     """Everything shown about one application (detail page, print view)."""
     lang = ui_locale()
@@ -223,6 +232,7 @@ def application_sheet(app: Application, people: dict[int, StaffUser]) -> dict[st
         "history": show.history_rows(applications.events(app), labels, names, lang),
         "assignee": assignee, "first_approver": first_approver,
         "second_approver": needs_second_approver(form),
+        "imports": imports_of([app]).get(app.id, []),
     }
 
 

@@ -27,6 +27,7 @@ from staff.applications_common import (
     bp,
     file_stamp,
     forms_of_generation,
+    imports_of,
     json_download,
     list_row,
     needs_second_approver,
@@ -135,7 +136,9 @@ def render_inbox(f: inbox.InboxFilters, status: int = 200, **extra: Any):
     people = staff_by_id()
     standard, today = _standard(), processing_time.today_jst()
     posted = dispatch.dispatched(a.id for a in apps if a.status == workflow.ISSUED)
-    rows = [{**list_row(a, people), **inbox_rows.row_extras(a, standard, today), "posted": a.id in posted}
+    imported = imports_of(apps)
+    rows = [{**list_row(a, people), **inbox_rows.row_extras(a, standard, today), "posted": a.id in posted,
+             "imported": any(i["current"] for i in imported.get(a.id, []))}
             for a in apps]
     first = (page - 1) * inbox.PER_PAGE + 1 if rows else 0
     audit.record("application.list", target="inbox", details={

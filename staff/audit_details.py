@@ -62,6 +62,10 @@ KEY_LABELS: dict[str, Msgid] = {
     "refunded_before": NP_("audit record", "返金済みだった"),
     "refused": NP_("audit record", "断った"),
     "returned": NP_("audit record", "返した件数"),
+    "revision": NP_("audit record", "提出の回数"),
+    "idempotent_replay": NP_("audit record", "同じ要求の再送"),
+    "map": NP_("audit record", "状態の対応表"),
+    "url": NP_("audit record", "通知先URL"),
     "role": NP_("audit record", "役割"),
     "serial": NP_("audit record", "証明書のシリアル番号"),
     "service": NP_("audit record", "サービス"),
@@ -159,7 +163,7 @@ VALUE_WORDS: dict[str, Msgid] = {
 LITERAL_KEYS = frozenset({"alert", "year", "file", "receipt", "receipt_numbers", "numbers", "serial", "sha256", "kid",
                           "next_cursor", "application", "attachment", "q", "actor", "target", "ip",
                           "login_id", "display_name", "email", "code_points", "by", "forms", "field",
-                          "sums_sha256", "visit"})
+                          "sums_sha256", "visit", "url"})
 # targets written as a word (not a receipt number or path) in words
 TARGET_WORDS: dict[str, Msgid] = {
     "inbox": NP_("audit target", "申請の一覧"),

@@ -17,6 +17,7 @@ BACKOFFICE_PATHS = {
     "/api/v1/backoffice/token", "/api/v1/backoffice/applications", "/api/v1/backoffice/applications/{receipt_number}",
     "/api/v1/backoffice/applications/{receipt_number}/attachments/{name}",
     "/api/v1/backoffice/applications/{receipt_number}/status", "/api/v1/backoffice/statuses",
+    "/api/v1/backoffice/applications/{receipt_number}/ack",
 }
 
 
@@ -34,6 +35,10 @@ def test_the_document_lists_every_application_and_backoffice_operation(client):
     for path in BACKOFFICE_PATHS - {"/api/v1/backoffice/token"}:
         for operation in doc["paths"][path].values():
             assert operation["security"] == [{"backofficeBearer": []}] and "401" in operation["responses"]
+    hook = doc["webhooks"]["backofficeApplicationEvent"]["post"]
+    assert hook["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/WebhookEvent"}
+    listing = {p["name"] for p in doc["paths"]["/api/v1/backoffice/applications"]["get"]["parameters"]}
+    assert {"procedure", "status", "submitted_from", "submitted_to"} <= listing
     refs = {r.split("/")[-1] for r in _refs(doc)}
     assert refs <= set(doc["components"]["schemas"])  # every $ref resolves
 
