@@ -7,7 +7,8 @@ the counter pages (staff/visit_counter_views.py) call these.
   phone), one per visit, encrypted at rest (``VisitPrefill.household``). No signature, no My
   Number: the pages never ask for them.
 - ``draft`` until the resident chooses 「窓口に送る」 (``share``): staff see nothing before; a
-  change after that makes it a draft again, to be sent again.
+  real change after that (not 次へ on an unchanged page) makes it a draft again, to be sent again
+  (``needs_resend``: the pages say so).
 - Staff corrections (what the documents show) are kept beside the resident's values
   (``VisitPrefill.corrections``); ``effective`` lays them over the document for printing.
 - Deleted after the visit is done or cancelled, or ``RETENTION_DAYS`` after it was made
@@ -398,12 +399,20 @@ def save_part(visit: m.Visit, values: Mapping[str, Any], now: dt.datetime | None
                                created_at=now, updated_at=now)
         db.session.add(prefill)
     doc = household(prefill)
+    before = json.dumps(doc, ensure_ascii=False, sort_keys=True)
     doc.update(values)
+    if prefill.id is not None and json.dumps(doc, ensure_ascii=False, sort_keys=True) == before:
+        return prefill  # 次へ without a change: still sent, nothing to send again
     prefill.household = json.dumps(doc, ensure_ascii=False)
     prefill.updated_at = now
-    prefill.status, prefill.shared_at = DRAFT, None
+    prefill.status = DRAFT  # shared_at stays: it was sent once, and must be sent again (needs_resend)
     db.session.commit()
     return prefill
+
+
+def needs_resend(prefill: VisitPrefill | None) -> bool:
+    """Sent to the counters once, then changed: the counters see nothing until it is sent again."""
+    return prefill is not None and prefill.status == DRAFT and prefill.shared_at is not None
 
 
 def share(visit: m.Visit, now: dt.datetime | None = None) -> VisitPrefill:

@@ -79,6 +79,7 @@ def _stop_names(visit: m.Visit) -> list[dict[str, Any]]:
 
 
 def _page(template: str, visit: m.Visit, token: str, **context: Any):
+    context.setdefault("resend", False)
     return render_template(f"prefill/{template}", visit=visit, token=token, **context)
 
 
@@ -90,7 +91,7 @@ def start(token: str):
     record = prefill.of_visit(visit)
     doc = prefill.household(record)
     return _page("start.html", visit, token, record=record, missing=prefill.missing_parts(doc),
-                 stops=_stop_names(visit))
+                 stops=_stop_names(visit), resend=prefill.needs_resend(record))
 
 
 # --- 1. the people moving -------------------------------------------------------------------------
@@ -239,7 +240,8 @@ def check(token: str):
     missing = prefill.missing_parts(doc)
     if missing:
         return redirect(url_for(f"prefill.{missing[0]}", token=token))
-    return _page("check.html", visit, token, rows=summary_rows(doc, token), record=record)
+    return _page("check.html", visit, token, rows=summary_rows(doc, token), record=record,
+                 resend=prefill.needs_resend(record))
 
 
 @bp.post("/reserve/visit/<token>/prefill/share")
@@ -285,4 +287,4 @@ def progress(token: str):
     kb = rulebook().kb
     names = [kb.procedures[p].name.get(_locale()) for p in visit.procedures.split(",") if p in kb.procedures]
     return _page("progress.html", visit, token, stops=_stop_names(visit), record=record, procedures=names,
-                 done=visit.status == prefill.VISIT_DONE)
+                 done=visit.status == prefill.VISIT_DONE, resend=prefill.needs_resend(record))

@@ -1,0 +1,54 @@
+"""The 事前入力 pages as a new user on a phone meets them (issue 14's 375 px walk): 次へ without a
+change keeps the household sent, a real change says it must be sent again, and the rest of the
+walk's findings, each pinned here."""
+from __future__ import annotations
+
+from reservations import prefill
+from reservations import visit as visits
+from tests.conftest import csrf_from, fresh_client
+from tests.web.prefill_helpers import HOUSEHOLD, fill, make_visit
+
+
+def member_form(members) -> dict[str, str]:
+    form = {"members": str(len(members))}
+    for i, row in enumerate(prefill.rows_of(members)):
+        form.update({f"m{i}-{k}": v for k, v in row.items()})
+    return form
+
+
+def status(app, number):
+    with app.app_context():
+        record = prefill.of_visit(visits.by_number(number))
+        return record.status, prefill.needs_resend(record)
+
+
+def test_next_without_a_change_keeps_it_sent_and_a_change_says_send_again(app):
+    number, token = make_visit(app)
+    fill(app, number)
+    client = fresh_client(app)
+    base = f"/reserve/visit/{token}/prefill"
+    page = client.get(base + "/members").get_data(as_text=True)
+    r = client.post(base + "/members", data={"csrf_token": csrf_from(page), **member_form(HOUSEHOLD["members"]),
+                                             "action": "continue"})
+    assert r.status_code == 302
+    assert status(app, number) == (prefill.SHARED, False)
+    assert "変更したため" not in client.get(base + "/check").get_data(as_text=True)
+
+    changed = [dict(HOUSEHOLD["members"][0], given_name="一郎"), HOUSEHOLD["members"][1]]
+    r = client.post(base + "/members", data={"csrf_token": csrf_from(page), **member_form(changed),
+                                             "action": "continue"})
+    assert r.status_code == 302
+    assert status(app, number) == (prefill.DRAFT, True)
+    for url in (base + "/check", base, f"/reserve/visit/{token}/progress"):
+        assert "もう一度「窓口に送る」を押す" in client.get(url).get_data(as_text=True), url
+    check = client.get(base + "/check").get_data(as_text=True)
+    client.post(base + "/share", data={"csrf_token": csrf_from(check)})
+    assert status(app, number) == (prefill.SHARED, False)
+    assert "変更したため" not in client.get(base).get_data(as_text=True)
+
+
+def test_a_first_draft_is_not_said_to_need_sending_again(app):
+    number, token = make_visit(app)
+    fill(app, number, shared=False)
+    assert status(app, number) == (prefill.DRAFT, False)
+    assert "変更したため" not in fresh_client(app).get(f"/reserve/visit/{token}/prefill").get_data(as_text=True)
