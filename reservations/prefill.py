@@ -92,6 +92,17 @@ MESSAGES = {
     "date_none": N_("その日付はありません。月と日を確かめてください。"),
 }
 MEMBER_LABEL = N_("%(n)s人目")
+RELATIONSHIP_WORDS = {"head": N_("世帯主"), "child": N_("子"), "other": N_("その他")}
+_BY_SEX = {("spouse", "female"): N_("妻"), ("spouse", "male"): N_("夫"), ("spouse", ""): N_("妻・夫"),
+           ("parent", "female"): N_("母"), ("parent", "male"): N_("父"), ("parent", ""): N_("父・母")}
+
+
+def relationship_word(relationship: str, sex: str = "") -> str:
+    """The 続柄 as the forms write it (a msgid): 妻 or 夫 (母 or 父) from the sex, 「妻・夫」 only
+    when the sex was not given; "" for an unknown code."""
+    if relationship in RELATIONSHIP_WORDS:
+        return RELATIONSHIP_WORDS[relationship]
+    return _BY_SEX.get((relationship, sex if sex in ("male", "female") else ""), "")
 
 
 class PrefillError(AppError):

@@ -201,7 +201,8 @@ def _relationship_text(member: dict[str, Any]) -> str:
     code = member.get("relationship", "")
     if code == "other":
         return member.get("relationship_text", "") or _("その他")
-    return dict((c["value"], c["label"]) for c in _relationship_choices()).get(code, "")
+    word = prefill.relationship_word(code, member.get("sex", ""))
+    return _(word) if word else ""
 
 
 def summary_rows(doc: dict[str, Any], token: str | None) -> list[dict[str, Any]]:

@@ -3,6 +3,9 @@ change keeps the household sent, a real change says it must be sent again, and t
 walk's findings, each pinned here."""
 from __future__ import annotations
 
+import re
+
+from core import policy
 from reservations import prefill
 from reservations import visit as visits
 from tests.conftest import csrf_from, fresh_client
@@ -52,3 +55,14 @@ def test_a_first_draft_is_not_said_to_need_sending_again(app):
     fill(app, number, shared=False)
     assert status(app, number) == (prefill.DRAFT, False)
     assert "変更したため" not in fresh_client(app).get(f"/reserve/visit/{token}/prefill").get_data(as_text=True)
+
+
+def test_the_relationship_says_wife_or_husband_from_the_sex(app, staff_client):
+    number, token = make_visit(app)
+    fill(app, number)  # 花子: spouse, female
+    check = fresh_client(app).get(f"/reserve/visit/{token}/prefill/check").get_data(as_text=True)
+    assert "女・妻" in check and "妻・夫" not in check and "男・世帯主" in check
+    html = staff_client(policy.COUNTER).get(f"/staff/visits/{number}").get_data(as_text=True)
+    row = re.search(r"2人目・続柄</th><td>(.*?)</td>", html).group(1)
+    assert row == "妻"
+    assert prefill.relationship_word("spouse", "male") == "夫" and prefill.relationship_word("spouse") == "妻・夫"
