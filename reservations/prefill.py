@@ -51,7 +51,8 @@ MAX_MEMBERS = 10
 MAX_NAME = 40
 MAX_ADDRESS = 120
 RELATIONSHIPS = ("head", "spouse", "child", "parent", "other")
-SEXES = ("male", "female", "")
+SEXES = ("male", "female", "")  # stored; "" is 回答しない, chosen explicitly
+NO_ANSWER = "none"  # the form's 回答しない (nothing chosen is an error, never a silent default)
 KANA = re.compile(r"^[ァ-ヶー・ヽヾ ]+$")
 PHONE = re.compile(r"^0\d{9,10}$")
 MEMBER_FIELDS = ("family_name", "given_name", "family_kana", "given_kana", "birth", "sex", "relationship",
@@ -76,6 +77,7 @@ MESSAGES = {
     "relationship": N_("%(who)sの続柄を選んでください。"),
     "relationship_text": N_("%(who)sの続柄を入力してください（例：祖母）。"),
     "sex": N_("%(who)sの性別を選びなおしてください。"),
+    "sex_choose": N_("%(who)sの性別を選んでください（書類に性別の欄があります。答えないときは「回答しない」）。"),
     "two_heads": N_("世帯主は1人だけ選んでください。"),
     "no_members": N_("引っ越す人を1人以上入力してください。"),
     "too_many": N_("一度に入力できるのは%(max)s人までです。"),
@@ -195,6 +197,7 @@ def rows_of(members: list[dict[str, Any]]) -> list[dict[str, str]]:
     rows = []
     for member in members:
         row = {f: str(member.get(f, "") or "") for f in MEMBER_FIELDS if f != "birth"}
+        row["sex"] = row["sex"] or NO_ANSWER  # saved without a sex: 回答しない was chosen
         row.update({f"birth-{k}": v for k, v in date_parts(member.get("birth_date")).items()})
         rows.append(row)
     return rows or [blank_row()]
@@ -254,9 +257,11 @@ def _check_members(rows: list[dict[str, str]], locale: str, *,
                 born = None
         member["birth_date"] = born.isoformat() if born else ""
         sex = str(row.get("sex", "") or "")
-        if sex not in SEXES:
+        if not sex:
+            errors.append((f"m{i}-sex", _say(locale, "sex_choose", who=who)))
+        elif sex != NO_ANSWER and sex not in SEXES:
             errors.append((f"m{i}-sex", _say(locale, "sex", who=who)))
-        member["sex"] = sex if sex in SEXES else ""
+        member["sex"] = sex if sex in ("male", "female") else ""
         relationship = str(row.get("relationship", "") or "")
         if relationship not in RELATIONSHIPS:
             errors.append((f"m{i}-relationship", _say(locale, "relationship", who=who)))
@@ -570,6 +575,8 @@ def check_correction(prefill: VisitPrefill, path: str, value: str, locale: str =
         box = _FIELD_ID.get(member_field, member_field)
         if member_field == "birth_date":
             rows[i].update({"birth-year": value, "birth-month": "", "birth-day": ""})
+        elif member_field == "sex":
+            rows[i]["sex"] = value or NO_ANSWER  # the counter's 書かない
         else:
             rows[i][box] = value
         checked, errors = _check_members(rows, locale, today=today)
@@ -637,6 +644,7 @@ def add_member(prefill: VisitPrefill, row: Mapping[str, str], by: str, now: dt.d
              if f != "birth"}
     for part in ("year", "month", "day"):
         typed[f"birth-{part}"] = str(row.get(f"birth-{part}", "") or "")[:20]
+    typed["sex"] = typed.get("sex") or NO_ANSWER  # the counter's 書かない
     checked, errors = _check_members([*_member_rows(members), typed], locale, today=today)
     mine = [(f, t) for f, t in errors if f.startswith(f"m{i}-") or t == _say(locale, "two_heads")]
     if mine:

@@ -58,7 +58,7 @@ def _error_list(errors: list[tuple[str, str]]) -> list[dict[str, str]]:
 
 def _sex_choices() -> list[dict[str, str]]:
     return [{"value": "male", "label": _("男")}, {"value": "female", "label": _("女")},
-            {"value": "", "label": _("回答しない")}]
+            {"value": prefill.NO_ANSWER, "label": _("回答しない")}]
 
 
 def _relationship_choices() -> list[dict[str, str]]:
@@ -217,7 +217,7 @@ def summary_rows(doc: dict[str, Any], token: str | None) -> list[dict[str, Any]]
                      "change_hidden": _("%(n)s人目", n=i),
                      "value": [f"{member['family_name']} {member['given_name']}（{member['family_kana']} {member['given_kana']}）",
                                _date_text(member.get("birth_date", "")),
-                               f"{sexes.get(member.get('sex', ''), '')}・{_relationship_text(member)}"]})
+                               f"{sexes.get(member.get('sex') or prefill.NO_ANSWER, '')}・{_relationship_text(member)}"]})
     for key, label in (("previous_address", _("前の住所")), ("new_address", _("新しい住所"))):
         address = doc.get(key) or {}
         if address:

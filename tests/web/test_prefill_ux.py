@@ -66,3 +66,22 @@ def test_the_relationship_says_wife_or_husband_from_the_sex(app, staff_client):
     row = re.search(r"2人目・続柄</th><td>(.*?)</td>", html).group(1)
     assert row == "妻"
     assert prefill.relationship_word("spouse", "male") == "夫" and prefill.relationship_word("spouse") == "妻・夫"
+
+
+def test_the_sex_is_asked_with_no_default_and_no_answer_is_an_explicit_choice(app):
+    number, token = make_visit(app)
+    client = fresh_client(app)
+    url = f"/reserve/visit/{token}/prefill/members"
+    page = client.get(url).get_data(as_text=True)
+    assert re.search(r'name="m0-sex"[^>]*checked', page) is None  # nothing chosen for the resident
+    row = {k: v for k, v in member_form(HOUSEHOLD["members"][:1]).items()}
+    row["m0-sex"] = ""
+    r = client.post(url, data={"csrf_token": csrf_from(page), **row, "action": "continue"})
+    assert r.status_code == 422 and "性別を選んでください" in r.get_data(as_text=True)
+    row["m0-sex"] = "none"
+    r = client.post(url, data={"csrf_token": csrf_from(page), **row, "action": "continue"})
+    assert r.status_code == 302
+    with app.app_context():
+        assert prefill.household(prefill.of_visit(visits.by_number(number)))["members"][0]["sex"] == ""
+    again = client.get(url).get_data(as_text=True)  # the saved 回答しない shows chosen
+    assert re.search(r'value="none"[^>]*checked', again)
