@@ -104,12 +104,14 @@ def members(token: str):
     if request.method == "GET":
         rows = prefill.rows_of(prefill.household(prefill.of_visit(visit))["members"])
         return _page("members.html", visit, token, rows=rows, errors={}, error_list=[],
-                     sexes=_sex_choices(), relationships=_relationship_choices())
+                     sexes=_sex_choices(), relationships=_relationship_choices(), focus=None)
     rows = prefill.typed_members(request.form)
     action = request.form.get("action", "continue")
+    focus = None  # the row whose first box takes the focus (the one just added)
     if action == "add":
         if len(rows) < prefill.MAX_MEMBERS:
             rows.append(prefill.blank_row())
+            focus = len(rows) - 1
     elif action.startswith("remove-"):
         index = action.removeprefix("remove-")
         if index.isdigit() and int(index) < len(rows) and len(rows) > 1:
@@ -122,7 +124,7 @@ def members(token: str):
     else:
         abort(400)
     return _page("members.html", visit, token, rows=rows, errors=dict(errors), error_list=_error_list(errors),
-                 sexes=_sex_choices(), relationships=_relationship_choices()), 422 if errors else 200
+                 sexes=_sex_choices(), relationships=_relationship_choices(), focus=focus), 422 if errors else 200
 
 
 def _today() -> dt.date:

@@ -85,3 +85,18 @@ def test_the_sex_is_asked_with_no_default_and_no_answer_is_an_explicit_choice(ap
         assert prefill.household(prefill.of_visit(visits.by_number(number)))["members"][0]["sex"] == ""
     again = client.get(url).get_data(as_text=True)  # the saved 回答しない shows chosen
     assert re.search(r'value="none"[^>]*checked', again)
+
+
+def test_adding_a_person_returns_to_the_new_persons_fieldset_with_its_first_box_focused(app):
+    _number, token = make_visit(app)
+    client = fresh_client(app)
+    url = f"/reserve/visit/{token}/prefill/members"
+    page = client.get(url).get_data(as_text=True)
+    add = re.search(r'<button[^>]*value="add"[^>]*>', page).group(0)
+    assert f'formaction="{url}#person-2"' in add  # the page after the post opens at the new fieldset
+    r = client.post(url, data={"csrf_token": csrf_from(page), **member_form(HOUSEHOLD["members"][:1]), "action": "add"})
+    body = r.get_data(as_text=True)
+    assert 'id="person-2"' in body
+    assert re.search(r'<input[^>]*id="m1-family_name"[^>]*autofocus', body)
+    assert len(re.findall(r"\sautofocus[\s>]", body)) == 1
+    assert f'formaction="{url}#person-3"' in body
