@@ -81,11 +81,12 @@ MESSAGES = {
     "two_heads": N_("世帯主は1人だけ選んでください。"),
     "no_members": N_("引っ越す人を1人以上入力してください。"),
     "too_many": N_("一度に入力できるのは%(max)s人までです。"),
-    "postcode": N_("郵便番号を7桁の数字で入力してください（例：%(example)s）。"),
-    "postcode_unknown": N_("この郵便番号の住所が見つかりません。郵便番号を確かめてください。"),
-    "address": N_("住所を入力してください。"),
-    "address_long": N_("住所は%(max)s文字以内で入力してください。"),
-    "head_name": N_("世帯主の名前を入力してください（引っ越す人の中に世帯主がいないため）。"),
+    "postcode": N_("%(which)sの郵便番号を7桁の数字で入力してください（例：%(example)s）。"),
+    "postcode_unknown": N_("%(which)sの郵便番号の住所が見つかりません。郵便番号を確かめてください。"),
+    "address": N_("%(which)sを入力してください。"),
+    "address_long": N_("%(which)sは%(max)s文字以内で入力してください。"),
+    "building_long": N_("%(which)sの建物名・部屋番号は%(max)s文字以内で入力してください。"),
+    "head_name": N_("%(which)sの世帯主の名前を入力してください（引っ越す人の中に世帯主がいないため）。"),
     "move_date": N_("引っ越しの日を入力してください（例：2027年3月25日）。"),
     "move_date_range": N_("引っ越しの日は、今日の1年前から1年後までで入力してください。"),
     "phone": N_("電話番号は、市外局番から数字で入力してください（例：%(example)s）。"),
@@ -94,6 +95,7 @@ MESSAGES = {
     "date_none": N_("その日付はありません。月と日を確かめてください。"),
 }
 MEMBER_LABEL = N_("%(n)s人目")
+ADDRESS_LABELS = {"previous": N_("前の住所"), "new": N_("新しい住所")}  # named in each address's errors
 RELATIONSHIP_WORDS = {"head": N_("世帯主"), "child": N_("子"), "other": N_("その他")}
 _BY_SEX = {("spouse", "female"): N_("妻"), ("spouse", "male"): N_("夫"), ("spouse", ""): N_("妻・夫"),
            ("parent", "female"): N_("母"), ("parent", "male"): N_("父"), ("parent", ""): N_("父・母")}
@@ -293,6 +295,26 @@ def fill_from_postcode(typed: dict[str, str]) -> bool:
     return True
 
 
+def to_look_up(typed: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Enter pressed on the addresses page (the form's first submit, as a phone's go key): the
+    addresses whose postcode is typed and whose address box is still empty are looked up (Enter
+    in a postcode box); none means 次へ."""
+    return [which for which in ADDRESS_LABELS
+            if clean_postcode((typed.get(which) or {}).get("postcode")) and not
+            str((typed.get(which) or {}).get("address", "")).strip()]
+
+
+def look_up(typed: dict[str, str], which: str, locale: str) -> tuple[bool, list[tuple[str, str]]]:
+    """「住所を検索」 for one address: (found, errors naming which address)."""
+    if fill_from_postcode(typed):
+        return True, []
+    return False, [(f"{which}-postcode", _say(locale, "postcode_unknown", which=_label(locale, which)))]
+
+
+def _label(locale: str, prefix: str) -> str:
+    return translate(locale, ADDRESS_LABELS.get(prefix, ADDRESS_LABELS["new"]))
+
+
 def check_address(typed: dict[str, str], prefix: str, locale: str, *, needs_head: bool,
                   example_postcode: str = "100-0001") -> tuple[dict[str, str] | None, list[tuple[str, str]]]:
     values, errors = _check_address(typed, prefix, locale, needs_head=needs_head, example_postcode=example_postcode)
@@ -304,20 +326,22 @@ def _check_address(typed: dict[str, str], prefix: str, locale: str, *, needs_hea
     """check_address's checks, the values as far as they could be read always returned."""
     errors: list[tuple[str, str]] = []
     values = _checked_address(typed)
+    which = _label(locale, prefix)  # 前の住所 / 新しい住所: the summary says which address
     if not values["postcode"]:
-        errors.append((f"{prefix}-postcode", _say(locale, "postcode", example=example_postcode)))
+        errors.append((f"{prefix}-postcode", _say(locale, "postcode", which=which, example=example_postcode)))
     address = values["address"]
     if not address:
-        errors.append((f"{prefix}-address", _say(locale, "address")))
+        errors.append((f"{prefix}-address", _say(locale, "address", which=which)))
     elif len(address) > MAX_ADDRESS:
-        errors.append((f"{prefix}-address", _say(locale, "address_long", max=MAX_ADDRESS)))
+        errors.append((f"{prefix}-address", _say(locale, "address_long", which=which, max=MAX_ADDRESS)))
     if len(values["building"]) > MAX_ADDRESS:
-        errors.append((f"{prefix}-building", _say(locale, "address_long", max=MAX_ADDRESS)))
+        errors.append((f"{prefix}-building", _say(locale, "building_long", which=which, max=MAX_ADDRESS)))
     head = values["head_name"]
     if needs_head and not head:
-        errors.append((f"{prefix}-head_name", _say(locale, "head_name")))
+        errors.append((f"{prefix}-head_name", _say(locale, "head_name", which=which)))
     elif len(head) > MAX_NAME:
-        errors.append((f"{prefix}-head_name", _say(locale, "name_long", who=_say(locale, "head_name").split("（")[0],
+        errors.append((f"{prefix}-head_name", _say(locale, "name_long",
+                                                   who=_say(locale, "head_name", which=which).split("の名前")[0],
                                                    max=MAX_NAME)))
     return values, errors
 

@@ -145,18 +145,23 @@ def addresses(token: str):
         typed = {"previous": {f: doc["previous_address"].get(f, "") for f in prefill.ADDRESS_FIELDS},
                  "new": {f: doc["new_address"].get(f, "") for f in prefill.ADDRESS_FIELDS}}
         return _page("addresses.html", visit, token, typed=typed, errors={}, error_list=[], needs_head=needs_head,
-                     found={})
+                     found={}, focus=None)
     typed = {"previous": prefill.typed_address(request.form, "previous"),
              "new": prefill.typed_address(request.form, "new")}
     action = request.form.get("action", "continue")
     errors: list[tuple[str, str]] = []
     found: dict[str, bool] = {}
+    lookups = prefill.to_look_up(typed) if action == "enter" else []
+    if action == "enter" and not lookups:
+        action = "continue"
     if action in ("lookup-previous", "lookup-new"):
-        which = action.removeprefix("lookup-")
-        found[which] = prefill.fill_from_postcode(typed[which])
-        if not found[which]:
-            errors.append((f"{which}-postcode", prefill.message(_locale(), "postcode_unknown")))
-    elif action == "continue":
+        lookups = [action.removeprefix("lookup-")]
+    for which in lookups:
+        found[which], failed = prefill.look_up(typed[which], which, _locale())
+        errors += failed
+    if not lookups and action != "continue":
+        abort(400)
+    if not lookups:
         previous, errors_previous = prefill.check_address(typed["previous"], "previous", _locale(),
                                                           needs_head=needs_head, example_postcode=example_postcode())
         new, errors_new = prefill.check_address(typed["new"], "new", _locale(), needs_head=needs_head,
@@ -165,10 +170,9 @@ def addresses(token: str):
         if previous is not None and new is not None:
             prefill.save_part(visit, {"previous_address": previous, "new_address": new})
             return redirect(url_for("prefill.details", token=token))
-    else:
-        abort(400)
+    focus = next((f"{which}-address" for which in lookups if found.get(which)), None)
     return _page("addresses.html", visit, token, typed=typed, errors=dict(errors), error_list=_error_list(errors),
-                 needs_head=needs_head, found=found), 422 if errors else 200
+                 needs_head=needs_head, found=found, focus=None if errors else focus), 422 if errors else 200
 
 
 # --- 3. move date and phone -----------------------------------------------------------------------

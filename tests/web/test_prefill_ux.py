@@ -100,3 +100,47 @@ def test_adding_a_person_returns_to_the_new_persons_fieldset_with_its_first_box_
     assert re.search(r'<input[^>]*id="m1-family_name"[^>]*autofocus', body)
     assert len(re.findall(r"\sautofocus[\s>]", body)) == 1
     assert f'formaction="{url}#person-3"' in body
+
+
+ADDRESSES = {"previous-postcode": "100-0001", "previous-address": "東京都千代田区千代田1-1", "previous-building": "",
+             "previous-head_name": "", "new-postcode": "675-0000", "new-address": "兵庫県テスト市1-2-3",
+             "new-building": "", "new-head_name": ""}
+
+
+def test_enter_in_a_postcode_box_looks_that_address_up_and_errors_name_the_address(app):
+    number, token = make_visit(app)
+    fill(app, number, shared=False)
+    client = fresh_client(app)
+    url = f"/reserve/visit/{token}/prefill/addresses"
+    page = client.get(url).get_data(as_text=True)
+    first = re.search(r'<button[^>]*type="submit"[^>]*>', page).group(0)
+    assert 'value="enter"' in first  # Enter presses the form's first submit button
+    lookup = re.search(r'<button[^>]*value="lookup-new"[^>]*>', page).group(0)
+    assert f'formaction="{url}#address-new"' in lookup and 'id="address-new"' in page
+
+    # Enter in the new postcode box (its address still empty): the lookup, not 次へ
+    r = client.post(url, data={"csrf_token": csrf_from(page), **ADDRESSES, "new-postcode": "1000001",
+                               "new-address": "", "action": "enter"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'value="東京都千代田区千代田"' in body
+    assert re.search(r'<input[^>]*id="new-address"[^>]*autofocus', body)  # back at that address
+    # Enter with everything filled: 次へ
+    r = client.post(url, data={"csrf_token": csrf_from(page), **ADDRESSES, "action": "enter"})
+    assert r.status_code == 302 and r.location.endswith("/details")
+
+    r = client.post(url, data={"csrf_token": csrf_from(page), **ADDRESSES, "previous-address": "",
+                               "new-address": "", "previous-postcode": "", "new-postcode": "", "action": "continue"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "前の住所を入力してください。" in body and "新しい住所を入力してください。" in body
+    assert "前の住所の郵便番号を7桁" in body and "新しい住所の郵便番号を7桁" in body
+    assert "「住所を入力してください。" not in body
+
+
+def test_an_unknown_postcode_names_the_address(app):
+    with app.test_request_context():
+        typed = {"postcode": "0000000", "address": ""}
+        assert prefill.look_up(typed, "new", "ja") == (
+            False, [("new-postcode", "新しい住所の郵便番号の住所が見つかりません。郵便番号を確かめてください。")])
+        assert prefill.to_look_up({"previous": {"postcode": "1000001", "address": "x"},
+                                   "new": {"postcode": "1000001", "address": ""}}) == ["new"]
