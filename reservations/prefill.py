@@ -397,6 +397,27 @@ def missing_parts(doc: Mapping[str, Any]) -> list[str]:
     return missing
 
 
+STEPS = (("members", N_("引っ越す人")), ("addresses", N_("前の住所と新しい住所")),
+         ("details", N_("引っ越しの日と電話番号")), ("check", N_("確認して窓口に送る")))
+STEP_STATUS = {"done": N_("入力済み"), "todo": N_("まだ入力していません"), "sent": N_("窓口に送りました"),
+               "not_sent": N_("まだ送っていません"), "resend": N_("もう一度送ってください")}
+
+
+def steps(prefill: VisitPrefill | None) -> list[dict[str, str]]:
+    """The start page's task list (GOV.UK pattern): every step a link (a page sends back to the
+    first one not filled), each with its status: 入力済み / まだ入力していません for the three
+    parts, then 送りました / まだ送っていません / もう一度送ってください for sending."""
+    missing = missing_parts(household(prefill))
+    rows = [{"key": key, "label": label, "status": "todo" if key in missing else "done"}
+            for key, label in STEPS[:3]]
+    sent = "resend" if needs_resend(prefill) else "sent" if prefill is not None and prefill.status == SHARED \
+        else "not_sent"
+    rows.append({"key": "check", "label": STEPS[3][1], "status": sent})
+    for row in rows:
+        row["status_text"] = STEP_STATUS[row["status"]]
+    return rows
+
+
 # --- the stored document --------------------------------------------------------------------------
 
 def now_utc() -> dt.datetime:

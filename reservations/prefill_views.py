@@ -91,7 +91,7 @@ def start(token: str):
     record = prefill.of_visit(visit)
     doc = prefill.household(record)
     return _page("start.html", visit, token, record=record, missing=prefill.missing_parts(doc),
-                 stops=_stop_names(visit), resend=prefill.needs_resend(record))
+                 stops=_stop_names(visit), resend=prefill.needs_resend(record), steps=prefill.steps(record))
 
 
 # --- 1. the people moving -------------------------------------------------------------------------

@@ -144,3 +144,25 @@ def test_an_unknown_postcode_names_the_address(app):
             False, [("new-postcode", "新しい住所の郵便番号の住所が見つかりません。郵便番号を確かめてください。")])
         assert prefill.to_look_up({"previous": {"postcode": "1000001", "address": "x"},
                                    "new": {"postcode": "1000001", "address": ""}}) == ["new"]
+
+
+def test_the_start_page_lists_every_step_as_a_link_with_its_status(app):
+    number, token = make_visit(app)
+    client = fresh_client(app)
+    base = f"/reserve/visit/{token}/prefill"
+
+    def step_list():
+        html = client.get(base).get_data(as_text=True)
+        items = re.findall(r'<li class="task-list__item">\s*<a class="task-list__link" href="([^"]+)"[^>]*>([^<]+)</a>'
+                           r'\s*<span[^>]*>([^<]+)</span>', html)
+        return [(href.removeprefix(base), label, status) for href, label, status in items]
+
+    assert step_list() == [("/members", "引っ越す人", "まだ入力していません"),
+                           ("/addresses", "前の住所と新しい住所", "まだ入力していません"),
+                           ("/details", "引っ越しの日と電話番号", "まだ入力していません"),
+                           ("/check", "確認して窓口に送る", "まだ送っていません")]
+    fill(app, number)
+    assert [s for *_x, s in step_list()] == ["入力済み", "入力済み", "入力済み", "窓口に送りました"]
+    with app.app_context():
+        prefill.save_part(visits.by_number(number), {"phone": "0311112222"})
+    assert step_list()[3][2] == "もう一度送ってください"
