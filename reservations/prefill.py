@@ -40,7 +40,7 @@ from core.words import N_
 from core.words import text as translate
 from reservations import models as m
 from reservations.prefill_models import VisitPrefill
-from reservations.visit import mark_stop_done, stops
+from reservations.visit import mark_stop_done, open_stops
 from rules.wareki import WarekiError, parse_wareki
 
 DRAFT, SHARED = "draft", "shared"
@@ -722,13 +722,16 @@ def mark_member(prefill: VisitPrefill, index: int, change: str, by: str, now: dt
 
 # --- the visit at the counters --------------------------------------------------------------------
 
-def progress(visit: m.Visit) -> list[dict[str, Any]]:
-    """Each stop with its state: done, next (the first not done), later."""
+def progress(visit: m.Visit, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Each stop still in the itinerary (``open_stops``: a cancelled stop is not) with its state:
+    done, next (the first not done, only from the day of the visit: before it every stop is
+    later), later."""
     rows, seen_next = [], False
-    for stop in stops(visit):
+    before_the_day = today is not None and today < visit.day
+    for stop in open_stops(visit):
         if stop.done_at is not None:
             state = "done"
-        elif not seen_next:
+        elif not seen_next and not before_the_day:
             state, seen_next = "next", True
         else:
             state = "later"
@@ -771,7 +774,7 @@ def _at_counters(counter_ids: list[str], day: dt.date) -> list[tuple[m.Visit, m.
         visit = db.session.get(m.Visit, stop.visit_id)
         if visit is None or not may_fill(visit):
             continue
-        before = [s for s in stops(visit) if (s.stop_order or 0) < (stop.stop_order or 0)]
+        before = [s for s in open_stops(visit) if (s.stop_order or 0) < (stop.stop_order or 0)]
         if before and before[-1].done_at is not None:
             found.append((visit, stop, "coming"))
         elif not before and stop.checked_in_at is not None:

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from core.city import example_phone, example_postcode
+from core.db import aware
 from core.japan_time import JST
 from core.pack import rulebook
 from core.public_url import public_base_url
@@ -25,7 +26,7 @@ from reservations import links, prefill
 from reservations import models as m
 from reservations import visit as visits
 from reservations.current import catalog as current_catalog
-from rules.wareki import ymd_with_wareki
+from rules.wareki import format_date, ymd_with_wareki
 
 bp = Blueprint("prefill", __name__, template_folder="templates")
 
@@ -70,11 +71,13 @@ def _relationship_choices() -> list[dict[str, str]]:
 def _stop_names(visit: m.Visit) -> list[dict[str, Any]]:
     cat, locale = current_catalog(), _locale()
     rows = []
-    for row in prefill.progress(visit):
+    for row in prefill.progress(visit, _today()):
         stop = row["stop"]
         counter = cat.counters.get(stop.counter_id)
+        start = aware(stop.start).astimezone(JST)
         rows.append({"name": counter.name.get(locale) if counter else stop.counter_id,
-                     "state": row["state"], "start": stop.start, "order": stop.stop_order})
+                     "state": row["state"], "start": stop.start, "order": stop.stop_order,
+                     "time": f"{start.hour}:{start.minute:02d}"})
     return rows
 
 
@@ -294,4 +297,5 @@ def progress(token: str):
     kb = rulebook().kb
     names = [kb.procedures[p].name.get(_locale()) for p in visit.procedures.split(",") if p in kb.procedures]
     return _page("progress.html", visit, token, stops=_stop_names(visit), record=record, procedures=names,
+                 day=format_date(visit.day, _locale()), before_the_day=_today() < visit.day,
                  done=visit.status == prefill.VISIT_DONE, resend=prefill.needs_resend(record))

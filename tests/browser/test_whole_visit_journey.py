@@ -139,7 +139,7 @@ def print_forms(page, counter: str) -> str:
 
 def progress_states(page) -> list[tuple[str, str]]:
     rows = page.locator("main table tbody tr")
-    return [(rows.nth(i).locator("td").nth(1).inner_text(), rows.nth(i).locator("td").nth(2).inner_text())
+    return [(rows.nth(i).locator("td").nth(2).inner_text(), rows.nth(i).locator("td").nth(3).inner_text())
             for i in range(rows.count())]
 
 

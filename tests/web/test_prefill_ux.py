@@ -3,9 +3,13 @@ change keeps the household sent, a real change says it must be sent again, and t
 walk's findings, each pinned here."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from core import policy
+from core.db import db
+from core.japan_time import JST
+from reservations import models as m
 from reservations import prefill
 from reservations import visit as visits
 from tests.conftest import csrf_from, fresh_client
@@ -166,3 +170,31 @@ def test_the_start_page_lists_every_step_as_a_link_with_its_status(app):
     with app.app_context():
         prefill.save_part(visits.by_number(number), {"phone": "0311112222"})
     assert step_list()[3][2] == "もう一度送ってください"
+
+
+def test_the_progress_page_shows_the_day_and_times_and_no_next_before_the_day(app):
+    later = dt.datetime.now(JST).date() + dt.timedelta(days=5)
+    _number, token = make_visit(app, day=later)
+    html = fresh_client(app).get(f"/reserve/visit/{token}/progress").get_data(as_text=True)
+    assert "予約日：" in html and f"{later.month}月{later.day}日" in html
+    assert "次はここです" not in html and "10:00" in html and "10:30" in html
+    _number, token = make_visit(app)  # today: the first counter is next
+    html = fresh_client(app).get(f"/reserve/visit/{token}/progress").get_data(as_text=True)
+    assert "次はここです" in html and "予約日：" in html
+
+
+def test_a_cancelled_stop_is_not_in_the_progress_nor_blocks_the_next_counter(app):
+    number, _token = make_visit(app, stops=(("shimin_ido", "tennyu_todoke"), ("kokuho", "kokuho_kanyu"),
+                                            ("kosodate", "jido_teate")))
+    fill(app, number)
+    with app.app_context():
+        visit = visits.by_number(number)
+        first, second, third = visits.stops(visit)
+        second.status = m.CANCELLED
+        first.done_at = dt.datetime.now(dt.UTC)
+        db.session.commit()
+        rows = prefill.progress(visit)
+        assert [r["stop"].counter_id for r in rows] == ["shimin_ido", "kosodate"]
+        assert [r["state"] for r in rows] == ["done", "next"]
+        coming = prefill.coming_next(["kosodate"], visit.day)
+        assert [v.number for v, _s in coming] == [number]
