@@ -189,7 +189,7 @@ def test_a_cancelled_stop_is_not_in_the_progress_nor_blocks_the_next_counter(app
     fill(app, number)
     with app.app_context():
         visit = visits.by_number(number)
-        first, second, third = visits.stops(visit)
+        first, second, _third = visits.stops(visit)
         second.status = m.CANCELLED
         first.done_at = dt.datetime.now(dt.UTC)
         db.session.commit()
