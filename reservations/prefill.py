@@ -739,6 +739,21 @@ def progress(visit: m.Visit, today: dt.date | None = None) -> list[dict[str, Any
     return rows
 
 
+def household_name(visit: m.Visit, stop: m.Reservation | None = None) -> str:
+    """Who the counter calls: the head's name from a household sent to the counters (the first
+    member when the head does not move with them), else the name the visit was booked in."""
+    record = of_visit(visit)
+    if record is not None and record.status == SHARED:
+        members = effective(record)["members"]
+        head = next((mb for mb in members if mb.get("relationship") == "head"), members[0] if members else None)
+        if head:
+            name = f"{head.get('family_name', '')} {head.get('given_name', '')}".strip()
+            if name:
+                return name
+    booked = stop or next(iter(open_stops(visit)), None)
+    return (booked.name or "") if booked is not None else ""
+
+
 def finish_stop(visit: m.Visit, stop: m.Reservation) -> bool:
     """A counter marks its stop done (the visit's own ``mark_stop_done``; BookingError when the
     stop cannot be). Commits, and audits when it changed anything. True when it did."""

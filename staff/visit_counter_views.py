@@ -192,10 +192,10 @@ def index():
     scope = counter_scope(cat)
     coming = []
     for counter_id in scope:
-        rows = [{"visit": v, "stop": s, "time": _time(s.start),
+        rows = [{"visit": v, "stop": s, "time": _time(s.start), "name": prefill.household_name(v, s),
                  "shared": _shared(v) is not None} for v, s in prefill.coming_next([counter_id], _today())]
-        arriving = [{"visit": v, "stop": s, "time": _time(s.start), "shared": _shared(v) is not None}
-                    for v, s in prefill.expected([counter_id], _today())]
+        arriving = [{"visit": v, "stop": s, "time": _time(s.start), "name": prefill.household_name(v, s),
+                     "shared": _shared(v) is not None} for v, s in prefill.expected([counter_id], _today())]
         coming.append({"id": counter_id, "counter": _counter_name(counter_id), "rows": rows, "expected": arriving})
     return render_template("staff/visits/index.html", typed=typed[:200], error=error, coming=coming), \
         (404 if error else 200)

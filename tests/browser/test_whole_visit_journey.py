@@ -129,6 +129,7 @@ def pdf_text(body: bytes) -> str:
 def print_forms(page, counter: str) -> str:
     """「書類を印刷」 of ``counter``'s stop: the PDF it serves to this staff session, as text."""
     link = page.get_by_role("link", name=re.compile(rf"書類を印刷\s*：\s*{re.escape(counter)}"))
+    assert link.get_attribute("target") == "_blank" and "新しいタブで開きます" in link.inner_text()  # 済みにする stays
     response = page.context.request.get(link.evaluate("a => a.href"))
     assert response.status == 200, response.status
     assert response.headers["content-type"] == "application/pdf"

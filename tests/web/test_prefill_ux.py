@@ -198,3 +198,17 @@ def test_a_cancelled_stop_is_not_in_the_progress_nor_blocks_the_next_counter(app
         assert [r["state"] for r in rows] == ["done", "next"]
         coming = prefill.coming_next(["kosodate"], visit.day)
         assert [v.number for v, _s in coming] == [number]
+
+
+def test_print_opens_a_new_tab_and_the_counter_lists_names(app, staff_client):
+    number, _token = make_visit(app)
+    other, _t = make_visit(app)
+    fill(app, number)  # sent: the head's name from the household
+    staff = staff_client(policy.COUNTER)
+    html = staff.get(f"/staff/visits/{number}").get_data(as_text=True)
+    link = re.search(r'<a[^>]*href="[^"]*/forms\.pdf"[^>]*>.*?</a>', html, re.S).group(0)
+    assert 'target="_blank"' in link and 'rel="noopener"' in link and "新しいタブで開きます" in link
+    index = staff.get("/staff/visits/").get_data(as_text=True)
+    expected = re.search(r'<table[^>]*id="expected-shimin_ido".*?</table>', index, re.S).group(0)
+    assert re.search(rf"{number}</a></td><td>山田 太郎</td>", expected)
+    assert re.search(rf"{other}</a></td><td>山田太郎</td>", expected)  # no household: the booking name
