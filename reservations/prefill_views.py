@@ -19,7 +19,6 @@ from core.city import example_phone, example_postcode
 from core.db import aware
 from core.japan_time import JST
 from core.pack import rulebook
-from core.public_url import public_base_url
 from core.qr import labelled_qr
 from core.security import limiter
 from reservations import links, prefill
@@ -272,19 +271,13 @@ def discard(token: str):
     return _page("delete.html", visit, token)
 
 
-def counter_url(visit: m.Visit) -> str:
-    """What the QR code holds: the counter page of this visit (the number in it is not secret;
-    the staff console asks for a login). The counter's scanner types it into the number box."""
-    return public_base_url() + url_for("staff_visits.visit", number=visit.number)
-
-
 @bp.get("/reserve/visit/<token>/prefill/ready")
 def ready(token: str):
     visit = _open_visit(token)
     record = prefill.of_visit(visit)
     if record is None or record.status != prefill.SHARED:
         return redirect(url_for("prefill.start", token=token))
-    qr = labelled_qr(counter_url(visit), _("受付番号 %(number)s のQRコード", number=visit.number), "reserve-qr__image")
+    qr = labelled_qr(links.visit_counter_url(visit.number), _("受付番号 %(number)s のQRコード", number=visit.number), "reserve-qr__image")
     return _page("ready.html", visit, token, qr=qr, stops=_stop_names(visit))
 
 

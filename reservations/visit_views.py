@@ -402,7 +402,7 @@ def done(number: str):
     first = visit.stops(v)[0]
     return render_template("visit/done.html", v=v, when=_when(v), site_name=_site_name(v.site_id),
                            stops=_visit_stop_rows(v), email=first.email,
-                           qr=labelled_qr(v.number, _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image"),
+                           qr=labelled_qr(links.visit_counter_url(v.number), _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image"),
                            manage_url=url_for(".manage", token=manage_token(v.number)), result_path=v.result_path,
                            token=manage_token(v.number), prefill=_has_forms(v))
 
@@ -422,7 +422,7 @@ def manage(token: str):
                            stops=_visit_stop_rows(v), token=token, changeable=changeable,
                            changed=request.args.get("changed") == "1", result_path=v.result_path,
                            prefill=changeable and _has_forms(v), progress=v.status in (m.CONFIRMED, m.CHECKED_IN, m.VISIT_DONE),
-                           qr=labelled_qr(v.number, _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image")
+                           qr=labelled_qr(links.visit_counter_url(v.number), _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image")
                            if changeable else None)
 
 

@@ -9,6 +9,8 @@ import re
 from core import policy
 from core.db import db
 from core.japan_time import JST
+from core.qr import labelled_qr
+from reservations import links
 from reservations import models as m
 from reservations import prefill
 from reservations import visit as visits
@@ -212,3 +214,19 @@ def test_print_opens_a_new_tab_and_the_counter_lists_names(app, staff_client):
     expected = re.search(r'<table[^>]*id="expected-shimin_ido".*?</table>', index, re.S).group(0)
     assert re.search(rf"{number}</a></td><td>山田 太郎</td>", expected)
     assert re.search(rf"{other}</a></td><td>山田太郎</td>", expected)  # no household: the booking name
+
+
+def test_every_qr_code_of_a_visit_is_the_same_the_counter_url(app):
+    number, token = make_visit(app)
+    fill(app, number)
+    client = fresh_client(app)
+    ready = client.get(f"/reserve/visit/{token}/prefill/ready").get_data(as_text=True)
+    manage = client.get(f"/reserve/visit/manage/{token}").get_data(as_text=True)
+    with app.test_request_context():
+        url = links.visit_counter_url(number)
+        expected = str(labelled_qr(url, "x", "reserve-qr__image"))
+    assert url.endswith(f"/staff/visits/{number}")
+    drawn = re.compile(r'class="qrline"[^>]* d="([^"]+)"')
+    assert drawn.search(ready).group(1) == drawn.search(manage).group(1) == drawn.search(expected).group(1)
+    for html in (ready, manage):
+        assert "同じです" in html
