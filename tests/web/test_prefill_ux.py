@@ -10,9 +10,8 @@ from core import policy
 from core.db import db
 from core.japan_time import JST
 from core.qr import labelled_qr
-from reservations import links
+from reservations import links, prefill
 from reservations import models as m
-from reservations import prefill
 from reservations import visit as visits
 from tests.conftest import csrf_from, fresh_client
 from tests.web.prefill_helpers import HOUSEHOLD, fill, make_visit
