@@ -59,6 +59,14 @@ def _procedures() -> list[str]:
     return ids
 
 
+def _others() -> list[str]:
+    """``others``: the result's city-hall procedures no booking covers (listed, never booked);
+    ids the guide does not know are left out."""
+    raw = request.args.get("others", "")[:2000]
+    kb = rulebook().kb
+    return [p for p in visit.clean_procedures(raw.split(",")) if p in kb.procedures]
+
+
 def _back() -> str | None:
     """The guide result to lead back to; any other ``back`` (another site, a staff page) is refused."""
     raw = request.args.get("back")
@@ -179,7 +187,7 @@ def start():
         abort(404)
     itin = _itinerary_or_404(procedures, site_id)
     kb, lang = rulebook().kb, _locale()
-    left_out = [kb.procedures[p].name.get(lang) for p in procedures if p not in itin.procedures]
+    left_out = visit.unbookable(kb, [*procedures, *_others()], itin, lang)
     sites = [{"id": s, "name": catalog.sites[s].name.get(lang), "current": s == itin.site_id,
               "href": url_for(".start", **{**_carry(), "site": s})} for s in possible]
     return render_template("visit/start.html", itin=itin, stops=_stop_rows(itin), sites=sites,

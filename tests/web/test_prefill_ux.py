@@ -229,3 +229,18 @@ def test_every_qr_code_of_a_visit_is_the_same_the_counter_url(app):
     assert drawn.search(ready).group(1) == drawn.search(manage).group(1) == drawn.search(expected).group(1)
     for html in (ready, manage):
         assert "同じです" in html
+
+
+def test_the_itinerary_lists_what_it_cannot_book_with_where_to_go(app):
+    from guide.presenter import visit_booking
+    card = lambda pid, ok: {"id": pid, "reserve": {"available": ok}}  # noqa: E731
+    vb = visit_booking([{"procedures": [card("tennyu_todoke", True), card("gakko_tennyugaku", False)]},
+                        {"procedures": [card("kokuho_kanyu", True)]}])
+    assert vb["procedures"] == "tennyu_todoke,kokuho_kanyu" and vb["others"] == "gakko_tennyugaku"
+    html = fresh_client(app).get("/reserve/visit?procedures=tennyu_todoke,kokuho_kanyu"
+                                 "&others=gakko_tennyugaku,not_a_procedure").get_data(as_text=True)
+    section = html.split("予約できない手続き", 1)[1].split("</ul>", 1)[0]
+    assert "小・中学校の転入学手続" in section and "行く窓口：学務課（教育委員会） 学務課 窓口" in section
+    assert section.count("<li") == 1  # an id the guide does not know is left out
+    plain = fresh_client(app).get("/reserve/visit?procedures=tennyu_todoke,kokuho_kanyu").get_data(as_text=True)
+    assert "予約できない手続き" not in plain
