@@ -370,11 +370,26 @@ def check_visit_limits(catalog: Catalog, visit: m.Visit, email: str | None, phon
     who = booking._person_filter(booking.normalise_email(email), booking.normalise_phone(phone))
     if who is None:
         return
-    other = db.session.scalar(select(m.Reservation.id).where(
+    other = db.session.scalar(select(m.Reservation.visit_id).where(
         who, m.Reservation.day == visit.day, m.Reservation.visit_id.is_not(None),
         m.Reservation.visit_id != visit.id, m.Reservation.status.in_((m.CONFIRMED, m.CHECKED_IN))).limit(1))
     if other is not None:
-        raise BookingError("duplicate_booking", _l("この日には、まとめて予約がすでにあります。予約の変更は、予約確認のページからできます。"))
+        error = BookingError("duplicate_booking",
+                             _l("この日には、まとめて予約がすでにあります。予約の変更は、予約確認のページからできます。"))
+        found = db.session.get(m.Visit, other)
+        error.other_number = found.number if found is not None else None  # type: ignore[attr-defined]
+        raise error
+
+
+def active_on(numbers: Iterable[str], day: dt.date, *, except_id: int | None = None) -> m.Visit | None:
+    """A visit of ``numbers`` (the ones this browser booked) still ahead on ``day``: a second
+    one that day is refused when the day is chosen, not only at 予約する (check_visit_limits)."""
+    wanted = [n for n in numbers if isinstance(n, str)][:20]
+    if not wanted:
+        return None
+    return db.session.scalar(select(m.Visit).where(
+        m.Visit.number.in_(wanted), m.Visit.day == day, m.Visit.status.in_((m.CONFIRMED, m.CHECKED_IN)),
+        m.Visit.cancelled_at.is_(None), m.Visit.id != (except_id or -1)).order_by(m.Visit.start).limit(1))
 
 
 def confirm(catalog: Catalog, visit: m.Visit, *, name: str, name_kana: str, email: str | None, phone: str | None,

@@ -15,6 +15,7 @@ from reservations import models as m
 from reservations import visit as visits
 from tests.conftest import csrf_from, fresh_client
 from tests.web.prefill_helpers import HOUSEHOLD, fill, make_visit
+from tests.web.test_visit_pages import QUERY, _to_details
 
 
 def member_form(members) -> dict[str, str]:
@@ -244,3 +245,41 @@ def test_the_itinerary_lists_what_it_cannot_book_with_where_to_go(app):
     assert section.count("<li") == 1  # an id the guide does not know is left out
     plain = fresh_client(app).get("/reserve/visit?procedures=tennyu_todoke,kokuho_kanyu").get_data(as_text=True)
     assert "予約できない手続き" not in plain
+
+
+def test_a_second_visit_that_day_is_refused_when_the_day_is_chosen(app):
+    client = fresh_client(app)
+    details_url = _to_details(client)
+    page = client.get(details_url).get_data(as_text=True)
+    person = {"csrf_token": csrf_from(page), "name": "加古川 花子", "name_kana": "カコガワ ハナコ",
+              "email": "family@example.jp", "phone": ""}
+    r = client.post(details_url, data=person)
+    confirm_page = client.get(r.location).get_data(as_text=True)
+    r = client.post(r.location, data={"csrf_token": csrf_from(confirm_page)})
+    assert r.status_code == 302 and "/done" in r.location
+    with app.app_context():
+        first = db.session.query(m.Visit).one()
+        day = first.day
+        token = links.visit_manage_token(first.number)
+    # the same browser chooses that day again: told at once, with the way to the booked visit
+    day_url = f"/reserve/visit/day/{day.isoformat()}?{QUERY}"
+    times = client.get(day_url)
+    html = times.get_data(as_text=True)
+    assert "この日には、まとめて予約がすでにあります" in html and f'href="/reserve/visit/manage/{token}"' in html
+    assert 'name="start"' not in html
+    refused = client.post(day_url, data={"csrf_token": csrf_from(confirm_page), "start": first.start.isoformat()})
+    assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.query(m.Visit).count() == 1
+    # another browser (the same person) is refused at 予約する, told how to find the visit
+    other = fresh_client(app)
+    details_url = _to_details(other)
+    page = other.get(details_url).get_data(as_text=True)
+    r = other.post(details_url, data={**person, "csrf_token": csrf_from(page)})
+    with app.app_context():
+        second = db.session.query(m.Visit).filter(m.Visit.id != first.id).one()
+        assert second.day == day  # the first day offered, as for the first browser
+    confirm_page = other.get(r.location).get_data(as_text=True)
+    r = other.post(r.location, data={"csrf_token": csrf_from(confirm_page)})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 409 and "届いたメールのリンク" in body
