@@ -301,8 +301,9 @@ def test_a_family_moving_in_books_fills_at_home_and_staff_type_nothing(phone, br
     kokuho_context, kokuho = staff_browser(browser, typed)
     log_in(kokuho, live_server, kokuho_login, kokuho_secret)
     kokuho.goto(f"{live_server}/staff/visits/")
-    coming = kokuho.locator("main table", has=kokuho.locator("caption", has_text="国民健康保険課"))
+    coming = kokuho.locator("main table#coming-kokuho")
     expect(coming).to_contain_text(number)
+    expect(coming).to_contain_text("播磨 一郎")  # the household's name beside the number
     assert_accessible(axe, kokuho, "counter: coming next at 国保")
     with kokuho.expect_navigation():
         coming.get_by_role("link", name=number).click()

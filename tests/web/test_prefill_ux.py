@@ -283,3 +283,12 @@ def test_a_second_visit_that_day_is_refused_when_the_day_is_chosen(app):
     r = other.post(r.location, data={"csrf_token": csrf_from(confirm_page)})
     body = r.get_data(as_text=True)
     assert r.status_code == 409 and "届いたメールのリンク" in body
+
+
+def test_the_forms_post_to_their_page_without_an_anchor(app):
+    _number, token = make_visit(app)
+    fill(app, _number, shared=False)
+    client = fresh_client(app)
+    for part in ("members", "addresses"):
+        url = f"/reserve/visit/{token}/prefill/{part}"
+        assert f'<form method="post" action="{url}" novalidate>' in client.get(url).get_data(as_text=True)
