@@ -174,6 +174,8 @@ def test_a_family_moving_in_books_fills_at_home_and_staff_type_nothing(phone, br
     expect(resident.locator("h1")).to_have_text("まとめて予約")
     stops = [s.split("\n")[0] for s in resident.locator("ol.visit-stops > li strong").all_inner_texts()]
     assert len(stops) == len(STOPS) and all(s.startswith(e) for s, e in zip(stops, STOPS, strict=True)), stops
+    not_booked = resident.locator("main").inner_text().split("予約できない手続き", 1)
+    assert len(not_booked) == 2 and "小・中学校の転入学手続" in not_booked[1]  # listed, with where to go
     check(axe, resident, "itinerary")
     resident.get_by_role("link", name="日にちを選ぶ").click()
     expect(resident.locator("caption")).to_be_visible()
