@@ -316,13 +316,16 @@ def present_result(book, event: LifeEvent, data: dict[str, Any], answers: dict[s
 
 
 def visit_booking(visits: list[dict[str, Any]]) -> dict[str, str] | None:
-    """「まとめて予約」: the city-hall procedures that can be booked, in visit order, and the earliest
-    due date among them (for /reserve/visit); None below two such procedures."""
+    """「まとめて予約」: the city-hall procedures that can be booked, in visit order, the earliest
+    due date among them, and the city-hall procedures that cannot (``others``: the itinerary page
+    lists them with their counter) (for /reserve/visit); None below two bookable procedures."""
     procs = [p for v in visits for p in v["procedures"] if p["reserve"]["available"]]
     if len(procs) < 2:
         return None
     dues = sorted(p["due_date"] for p in procs if p.get("due_date"))
-    return {"procedures": ",".join(p["id"] for p in procs), "due": dues[0] if dues else ""}
+    others = [p["id"] for v in visits for p in v["procedures"] if not p["reserve"]["available"]]
+    return {"procedures": ",".join(p["id"] for p in procs), "due": dues[0] if dues else "",
+            "others": ",".join(others)}
 
 
 def _dated(p: dict[str, Any], locale: str) -> dict[str, Any]:

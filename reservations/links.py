@@ -58,6 +58,13 @@ def visit_manage_url(number: str) -> str:
     return external_url("reservations_visit.manage", token=visit_manage_token(number))
 
 
+def visit_counter_url(number: str) -> str:
+    """What a visit's QR code holds, on every page that shows one (done, manage, 事前入力 ready):
+    the counter page of the visit (the number in it is not secret; the staff console asks for a
+    login). The counter's scanner types it into the number box, which takes it as the number."""
+    return external_url("staff_visits.visit", number=number)
+
+
 def result_url(result_path: str | None) -> str | None:
     """The guide result a visit was booked from, as an absolute link for e-mails (only a path
     ``safe_back`` accepts; anything else gives no link)."""

@@ -7,7 +7,8 @@ the counter pages (staff/visit_counter_views.py) call these.
   phone), one per visit, encrypted at rest (``VisitPrefill.household``). No signature, no My
   Number: the pages never ask for them.
 - ``draft`` until the resident chooses 「窓口に送る」 (``share``): staff see nothing before; a
-  change after that makes it a draft again, to be sent again.
+  real change after that (not 次へ on an unchanged page) makes it a draft again, to be sent again
+  (``needs_resend``: the pages say so).
 - Staff corrections (what the documents show) are kept beside the resident's values
   (``VisitPrefill.corrections``); ``effective`` lays them over the document for printing.
 - Deleted after the visit is done or cancelled, or ``RETENTION_DAYS`` after it was made
@@ -39,7 +40,7 @@ from core.words import N_
 from core.words import text as translate
 from reservations import models as m
 from reservations.prefill_models import VisitPrefill
-from reservations.visit import mark_stop_done, stops
+from reservations.visit import mark_stop_done, open_stops
 from rules.wareki import WarekiError, parse_wareki
 
 DRAFT, SHARED = "draft", "shared"
@@ -50,7 +51,8 @@ MAX_MEMBERS = 10
 MAX_NAME = 40
 MAX_ADDRESS = 120
 RELATIONSHIPS = ("head", "spouse", "child", "parent", "other")
-SEXES = ("male", "female", "")
+SEXES = ("male", "female", "")  # stored; "" is 回答しない, chosen explicitly
+NO_ANSWER = "none"  # the form's 回答しない (nothing chosen is an error, never a silent default)
 KANA = re.compile(r"^[ァ-ヶー・ヽヾ ]+$")
 PHONE = re.compile(r"^0\d{9,10}$")
 MEMBER_FIELDS = ("family_name", "given_name", "family_kana", "given_kana", "birth", "sex", "relationship",
@@ -75,14 +77,16 @@ MESSAGES = {
     "relationship": N_("%(who)sの続柄を選んでください。"),
     "relationship_text": N_("%(who)sの続柄を入力してください（例：祖母）。"),
     "sex": N_("%(who)sの性別を選びなおしてください。"),
+    "sex_choose": N_("%(who)sの性別を選んでください（書類に性別の欄があります。答えないときは「回答しない」）。"),
     "two_heads": N_("世帯主は1人だけ選んでください。"),
     "no_members": N_("引っ越す人を1人以上入力してください。"),
     "too_many": N_("一度に入力できるのは%(max)s人までです。"),
-    "postcode": N_("郵便番号を7桁の数字で入力してください（例：%(example)s）。"),
-    "postcode_unknown": N_("この郵便番号の住所が見つかりません。郵便番号を確かめてください。"),
-    "address": N_("住所を入力してください。"),
-    "address_long": N_("住所は%(max)s文字以内で入力してください。"),
-    "head_name": N_("世帯主の名前を入力してください（引っ越す人の中に世帯主がいないため）。"),
+    "postcode": N_("%(which)sの郵便番号を7桁の数字で入力してください（例：%(example)s）。"),
+    "postcode_unknown": N_("%(which)sの郵便番号の住所が見つかりません。郵便番号を確かめてください。"),
+    "address": N_("%(which)sを入力してください。"),
+    "address_long": N_("%(which)sは%(max)s文字以内で入力してください。"),
+    "building_long": N_("%(which)sの建物名・部屋番号は%(max)s文字以内で入力してください。"),
+    "head_name": N_("%(which)sの世帯主の名前を入力してください（引っ越す人の中に世帯主がいないため）。"),
     "move_date": N_("引っ越しの日を入力してください（例：2027年3月25日）。"),
     "move_date_range": N_("引っ越しの日は、今日の1年前から1年後までで入力してください。"),
     "phone": N_("電話番号は、市外局番から数字で入力してください（例：%(example)s）。"),
@@ -91,6 +95,18 @@ MESSAGES = {
     "date_none": N_("その日付はありません。月と日を確かめてください。"),
 }
 MEMBER_LABEL = N_("%(n)s人目")
+ADDRESS_LABELS = {"previous": N_("前の住所"), "new": N_("新しい住所")}  # named in each address's errors
+RELATIONSHIP_WORDS = {"head": N_("世帯主"), "child": N_("子"), "other": N_("その他")}
+_BY_SEX = {("spouse", "female"): N_("妻"), ("spouse", "male"): N_("夫"), ("spouse", ""): N_("妻・夫"),
+           ("parent", "female"): N_("母"), ("parent", "male"): N_("父"), ("parent", ""): N_("父・母")}
+
+
+def relationship_word(relationship: str, sex: str = "") -> str:
+    """The 続柄 as the forms write it (a msgid): 妻 or 夫 (母 or 父) from the sex, 「妻・夫」 only
+    when the sex was not given; "" for an unknown code."""
+    if relationship in RELATIONSHIP_WORDS:
+        return RELATIONSHIP_WORDS[relationship]
+    return _BY_SEX.get((relationship, sex if sex in ("male", "female") else ""), "")
 
 
 class PrefillError(AppError):
@@ -183,6 +199,7 @@ def rows_of(members: list[dict[str, Any]]) -> list[dict[str, str]]:
     rows = []
     for member in members:
         row = {f: str(member.get(f, "") or "") for f in MEMBER_FIELDS if f != "birth"}
+        row["sex"] = row["sex"] or NO_ANSWER  # saved without a sex: 回答しない was chosen
         row.update({f"birth-{k}": v for k, v in date_parts(member.get("birth_date")).items()})
         rows.append(row)
     return rows or [blank_row()]
@@ -242,9 +259,11 @@ def _check_members(rows: list[dict[str, str]], locale: str, *,
                 born = None
         member["birth_date"] = born.isoformat() if born else ""
         sex = str(row.get("sex", "") or "")
-        if sex not in SEXES:
+        if not sex:
+            errors.append((f"m{i}-sex", _say(locale, "sex_choose", who=who)))
+        elif sex != NO_ANSWER and sex not in SEXES:
             errors.append((f"m{i}-sex", _say(locale, "sex", who=who)))
-        member["sex"] = sex if sex in SEXES else ""
+        member["sex"] = sex if sex in ("male", "female") else ""
         relationship = str(row.get("relationship", "") or "")
         if relationship not in RELATIONSHIPS:
             errors.append((f"m{i}-relationship", _say(locale, "relationship", who=who)))
@@ -276,6 +295,26 @@ def fill_from_postcode(typed: dict[str, str]) -> bool:
     return True
 
 
+def to_look_up(typed: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Enter pressed on the addresses page (the form's first submit, as a phone's go key): the
+    addresses whose postcode is typed and whose address box is still empty are looked up (Enter
+    in a postcode box); none means 次へ."""
+    return [which for which in ADDRESS_LABELS
+            if clean_postcode((typed.get(which) or {}).get("postcode")) and not
+            str((typed.get(which) or {}).get("address", "")).strip()]
+
+
+def look_up(typed: dict[str, str], which: str, locale: str) -> tuple[bool, list[tuple[str, str]]]:
+    """「住所を検索」 for one address: (found, errors naming which address)."""
+    if fill_from_postcode(typed):
+        return True, []
+    return False, [(f"{which}-postcode", _say(locale, "postcode_unknown", which=_label(locale, which)))]
+
+
+def _label(locale: str, prefix: str) -> str:
+    return translate(locale, ADDRESS_LABELS.get(prefix, ADDRESS_LABELS["new"]))
+
+
 def check_address(typed: dict[str, str], prefix: str, locale: str, *, needs_head: bool,
                   example_postcode: str = "100-0001") -> tuple[dict[str, str] | None, list[tuple[str, str]]]:
     values, errors = _check_address(typed, prefix, locale, needs_head=needs_head, example_postcode=example_postcode)
@@ -287,20 +326,22 @@ def _check_address(typed: dict[str, str], prefix: str, locale: str, *, needs_hea
     """check_address's checks, the values as far as they could be read always returned."""
     errors: list[tuple[str, str]] = []
     values = _checked_address(typed)
+    which = _label(locale, prefix)  # 前の住所 / 新しい住所: the summary says which address
     if not values["postcode"]:
-        errors.append((f"{prefix}-postcode", _say(locale, "postcode", example=example_postcode)))
+        errors.append((f"{prefix}-postcode", _say(locale, "postcode", which=which, example=example_postcode)))
     address = values["address"]
     if not address:
-        errors.append((f"{prefix}-address", _say(locale, "address")))
+        errors.append((f"{prefix}-address", _say(locale, "address", which=which)))
     elif len(address) > MAX_ADDRESS:
-        errors.append((f"{prefix}-address", _say(locale, "address_long", max=MAX_ADDRESS)))
+        errors.append((f"{prefix}-address", _say(locale, "address_long", which=which, max=MAX_ADDRESS)))
     if len(values["building"]) > MAX_ADDRESS:
-        errors.append((f"{prefix}-building", _say(locale, "address_long", max=MAX_ADDRESS)))
+        errors.append((f"{prefix}-building", _say(locale, "building_long", which=which, max=MAX_ADDRESS)))
     head = values["head_name"]
     if needs_head and not head:
-        errors.append((f"{prefix}-head_name", _say(locale, "head_name")))
+        errors.append((f"{prefix}-head_name", _say(locale, "head_name", which=which)))
     elif len(head) > MAX_NAME:
-        errors.append((f"{prefix}-head_name", _say(locale, "name_long", who=_say(locale, "head_name").split("（")[0],
+        errors.append((f"{prefix}-head_name", _say(locale, "name_long",
+                                                   who=_say(locale, "head_name", which=which).split("の名前")[0],
                                                    max=MAX_NAME)))
     return values, errors
 
@@ -356,6 +397,27 @@ def missing_parts(doc: Mapping[str, Any]) -> list[str]:
     return missing
 
 
+STEPS = (("members", N_("引っ越す人")), ("addresses", N_("前の住所と新しい住所")),
+         ("details", N_("引っ越しの日と電話番号")), ("check", N_("確認して窓口に送る")))
+STEP_STATUS = {"done": N_("入力済み"), "todo": N_("まだ入力していません"), "sent": N_("窓口に送りました"),
+               "not_sent": N_("まだ送っていません"), "resend": N_("もう一度送ってください")}
+
+
+def steps(prefill: VisitPrefill | None) -> list[dict[str, str]]:
+    """The start page's task list (GOV.UK pattern): every step a link (a page sends back to the
+    first one not filled), each with its status: 入力済み / まだ入力していません for the three
+    parts, then 送りました / まだ送っていません / もう一度送ってください for sending."""
+    missing = missing_parts(household(prefill))
+    rows = [{"key": key, "label": label, "status": "todo" if key in missing else "done"}
+            for key, label in STEPS[:3]]
+    sent = "resend" if needs_resend(prefill) else "sent" if prefill is not None and prefill.status == SHARED \
+        else "not_sent"
+    rows.append({"key": "check", "label": STEPS[3][1], "status": sent})
+    for row in rows:
+        row["status_text"] = STEP_STATUS[row["status"]]
+    return rows
+
+
 # --- the stored document --------------------------------------------------------------------------
 
 def now_utc() -> dt.datetime:
@@ -398,12 +460,20 @@ def save_part(visit: m.Visit, values: Mapping[str, Any], now: dt.datetime | None
                                created_at=now, updated_at=now)
         db.session.add(prefill)
     doc = household(prefill)
+    before = json.dumps(doc, ensure_ascii=False, sort_keys=True)
     doc.update(values)
+    if prefill.id is not None and json.dumps(doc, ensure_ascii=False, sort_keys=True) == before:
+        return prefill  # 次へ without a change: still sent, nothing to send again
     prefill.household = json.dumps(doc, ensure_ascii=False)
     prefill.updated_at = now
-    prefill.status, prefill.shared_at = DRAFT, None
+    prefill.status = DRAFT  # shared_at stays: it was sent once, and must be sent again (needs_resend)
     db.session.commit()
     return prefill
+
+
+def needs_resend(prefill: VisitPrefill | None) -> bool:
+    """Sent to the counters once, then changed: the counters see nothing until it is sent again."""
+    return prefill is not None and prefill.status == DRAFT and prefill.shared_at is not None
 
 
 def share(visit: m.Visit, now: dt.datetime | None = None) -> VisitPrefill:
@@ -550,6 +620,8 @@ def check_correction(prefill: VisitPrefill, path: str, value: str, locale: str =
         box = _FIELD_ID.get(member_field, member_field)
         if member_field == "birth_date":
             rows[i].update({"birth-year": value, "birth-month": "", "birth-day": ""})
+        elif member_field == "sex":
+            rows[i]["sex"] = value or NO_ANSWER  # the counter's 書かない
         else:
             rows[i][box] = value
         checked, errors = _check_members(rows, locale, today=today)
@@ -617,6 +689,7 @@ def add_member(prefill: VisitPrefill, row: Mapping[str, str], by: str, now: dt.d
              if f != "birth"}
     for part in ("year", "month", "day"):
         typed[f"birth-{part}"] = str(row.get(f"birth-{part}", "") or "")[:20]
+    typed["sex"] = typed.get("sex") or NO_ANSWER  # the counter's 書かない
     checked, errors = _check_members([*_member_rows(members), typed], locale, today=today)
     mine = [(f, t) for f, t in errors if f.startswith(f"m{i}-") or t == _say(locale, "two_heads")]
     if mine:
@@ -649,18 +722,36 @@ def mark_member(prefill: VisitPrefill, index: int, change: str, by: str, now: dt
 
 # --- the visit at the counters --------------------------------------------------------------------
 
-def progress(visit: m.Visit) -> list[dict[str, Any]]:
-    """Each stop with its state: done, next (the first not done), later."""
+def progress(visit: m.Visit, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """Each stop still in the itinerary (``open_stops``: a cancelled stop is not) with its state:
+    done, next (the first not done, only from the day of the visit: before it every stop is
+    later), later."""
     rows, seen_next = [], False
-    for stop in stops(visit):
+    before_the_day = today is not None and today < visit.day
+    for stop in open_stops(visit):
         if stop.done_at is not None:
             state = "done"
-        elif not seen_next:
+        elif not seen_next and not before_the_day:
             state, seen_next = "next", True
         else:
             state = "later"
         rows.append({"stop": stop, "state": state})
     return rows
+
+
+def household_name(visit: m.Visit, stop: m.Reservation | None = None) -> str:
+    """Who the counter calls: the head's name from a household sent to the counters (the first
+    member when the head does not move with them), else the name the visit was booked in."""
+    record = of_visit(visit)
+    if record is not None and record.status == SHARED:
+        members = effective(record)["members"]
+        head = next((mb for mb in members if mb.get("relationship") == "head"), members[0] if members else None)
+        if head:
+            name = f"{head.get('family_name', '')} {head.get('given_name', '')}".strip()
+            if name:
+                return name
+    booked = stop or next(iter(open_stops(visit)), None)
+    return (booked.name or "") if booked is not None else ""
 
 
 def finish_stop(visit: m.Visit, stop: m.Reservation) -> bool:
@@ -698,7 +789,7 @@ def _at_counters(counter_ids: list[str], day: dt.date) -> list[tuple[m.Visit, m.
         visit = db.session.get(m.Visit, stop.visit_id)
         if visit is None or not may_fill(visit):
             continue
-        before = [s for s in stops(visit) if (s.stop_order or 0) < (stop.stop_order or 0)]
+        before = [s for s in open_stops(visit) if (s.stop_order or 0) < (stop.stop_order or 0)]
         if before and before[-1].done_at is not None:
             found.append((visit, stop, "coming"))
         elif not before and stop.checked_in_at is not None:

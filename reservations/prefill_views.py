@@ -16,16 +16,16 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from core.city import example_phone, example_postcode
+from core.db import aware
 from core.japan_time import JST
 from core.pack import rulebook
-from core.public_url import public_base_url
 from core.qr import labelled_qr
 from core.security import limiter
 from reservations import links, prefill
 from reservations import models as m
 from reservations import visit as visits
 from reservations.current import catalog as current_catalog
-from rules.wareki import ymd_with_wareki
+from rules.wareki import format_date, ymd_with_wareki
 
 bp = Blueprint("prefill", __name__, template_folder="templates")
 
@@ -58,7 +58,7 @@ def _error_list(errors: list[tuple[str, str]]) -> list[dict[str, str]]:
 
 def _sex_choices() -> list[dict[str, str]]:
     return [{"value": "male", "label": _("男")}, {"value": "female", "label": _("女")},
-            {"value": "", "label": _("回答しない")}]
+            {"value": prefill.NO_ANSWER, "label": _("回答しない")}]
 
 
 def _relationship_choices() -> list[dict[str, str]]:
@@ -70,15 +70,18 @@ def _relationship_choices() -> list[dict[str, str]]:
 def _stop_names(visit: m.Visit) -> list[dict[str, Any]]:
     cat, locale = current_catalog(), _locale()
     rows = []
-    for row in prefill.progress(visit):
+    for row in prefill.progress(visit, _today()):
         stop = row["stop"]
         counter = cat.counters.get(stop.counter_id)
+        start = aware(stop.start).astimezone(JST)
         rows.append({"name": counter.name.get(locale) if counter else stop.counter_id,
-                     "state": row["state"], "start": stop.start, "order": stop.stop_order})
+                     "state": row["state"], "start": stop.start, "order": stop.stop_order,
+                     "time": f"{start.hour}:{start.minute:02d}"})
     return rows
 
 
 def _page(template: str, visit: m.Visit, token: str, **context: Any):
+    context.setdefault("resend", False)
     return render_template(f"prefill/{template}", visit=visit, token=token, **context)
 
 
@@ -90,7 +93,7 @@ def start(token: str):
     record = prefill.of_visit(visit)
     doc = prefill.household(record)
     return _page("start.html", visit, token, record=record, missing=prefill.missing_parts(doc),
-                 stops=_stop_names(visit))
+                 stops=_stop_names(visit), resend=prefill.needs_resend(record), steps=prefill.steps(record))
 
 
 # --- 1. the people moving -------------------------------------------------------------------------
@@ -103,12 +106,14 @@ def members(token: str):
     if request.method == "GET":
         rows = prefill.rows_of(prefill.household(prefill.of_visit(visit))["members"])
         return _page("members.html", visit, token, rows=rows, errors={}, error_list=[],
-                     sexes=_sex_choices(), relationships=_relationship_choices())
+                     sexes=_sex_choices(), relationships=_relationship_choices(), focus=None)
     rows = prefill.typed_members(request.form)
     action = request.form.get("action", "continue")
+    focus = None  # the row whose first box takes the focus (the one just added)
     if action == "add":
         if len(rows) < prefill.MAX_MEMBERS:
             rows.append(prefill.blank_row())
+            focus = len(rows) - 1
     elif action.startswith("remove-"):
         index = action.removeprefix("remove-")
         if index.isdigit() and int(index) < len(rows) and len(rows) > 1:
@@ -121,7 +126,7 @@ def members(token: str):
     else:
         abort(400)
     return _page("members.html", visit, token, rows=rows, errors=dict(errors), error_list=_error_list(errors),
-                 sexes=_sex_choices(), relationships=_relationship_choices()), 422 if errors else 200
+                 sexes=_sex_choices(), relationships=_relationship_choices(), focus=focus), 422 if errors else 200
 
 
 def _today() -> dt.date:
@@ -142,18 +147,23 @@ def addresses(token: str):
         typed = {"previous": {f: doc["previous_address"].get(f, "") for f in prefill.ADDRESS_FIELDS},
                  "new": {f: doc["new_address"].get(f, "") for f in prefill.ADDRESS_FIELDS}}
         return _page("addresses.html", visit, token, typed=typed, errors={}, error_list=[], needs_head=needs_head,
-                     found={})
+                     found={}, focus=None)
     typed = {"previous": prefill.typed_address(request.form, "previous"),
              "new": prefill.typed_address(request.form, "new")}
     action = request.form.get("action", "continue")
     errors: list[tuple[str, str]] = []
     found: dict[str, bool] = {}
+    lookups = prefill.to_look_up(typed) if action == "enter" else []
+    if action == "enter" and not lookups:
+        action = "continue"
     if action in ("lookup-previous", "lookup-new"):
-        which = action.removeprefix("lookup-")
-        found[which] = prefill.fill_from_postcode(typed[which])
-        if not found[which]:
-            errors.append((f"{which}-postcode", prefill.message(_locale(), "postcode_unknown")))
-    elif action == "continue":
+        lookups = [action.removeprefix("lookup-")]
+    for which in lookups:
+        found[which], failed = prefill.look_up(typed[which], which, _locale())
+        errors += failed
+    if not lookups and action != "continue":
+        abort(400)
+    if not lookups:
         previous, errors_previous = prefill.check_address(typed["previous"], "previous", _locale(),
                                                           needs_head=needs_head, example_postcode=example_postcode())
         new, errors_new = prefill.check_address(typed["new"], "new", _locale(), needs_head=needs_head,
@@ -162,10 +172,9 @@ def addresses(token: str):
         if previous is not None and new is not None:
             prefill.save_part(visit, {"previous_address": previous, "new_address": new})
             return redirect(url_for("prefill.details", token=token))
-    else:
-        abort(400)
+    focus = next((f"{which}-address" for which in lookups if found.get(which)), None)
     return _page("addresses.html", visit, token, typed=typed, errors=dict(errors), error_list=_error_list(errors),
-                 needs_head=needs_head, found=found), 422 if errors else 200
+                 needs_head=needs_head, found=found, focus=None if errors else focus), 422 if errors else 200
 
 
 # --- 3. move date and phone -----------------------------------------------------------------------
@@ -200,7 +209,8 @@ def _relationship_text(member: dict[str, Any]) -> str:
     code = member.get("relationship", "")
     if code == "other":
         return member.get("relationship_text", "") or _("その他")
-    return dict((c["value"], c["label"]) for c in _relationship_choices()).get(code, "")
+    word = prefill.relationship_word(code, member.get("sex", ""))
+    return _(word) if word else ""
 
 
 def summary_rows(doc: dict[str, Any], token: str | None) -> list[dict[str, Any]]:
@@ -215,7 +225,7 @@ def summary_rows(doc: dict[str, Any], token: str | None) -> list[dict[str, Any]]
                      "change_hidden": _("%(n)s人目", n=i),
                      "value": [f"{member['family_name']} {member['given_name']}（{member['family_kana']} {member['given_kana']}）",
                                _date_text(member.get("birth_date", "")),
-                               f"{sexes.get(member.get('sex', ''), '')}・{_relationship_text(member)}"]})
+                               f"{sexes.get(member.get('sex') or prefill.NO_ANSWER, '')}・{_relationship_text(member)}"]})
     for key, label in (("previous_address", _("前の住所")), ("new_address", _("新しい住所"))):
         address = doc.get(key) or {}
         if address:
@@ -239,7 +249,8 @@ def check(token: str):
     missing = prefill.missing_parts(doc)
     if missing:
         return redirect(url_for(f"prefill.{missing[0]}", token=token))
-    return _page("check.html", visit, token, rows=summary_rows(doc, token), record=record)
+    return _page("check.html", visit, token, rows=summary_rows(doc, token), record=record,
+                 resend=prefill.needs_resend(record))
 
 
 @bp.post("/reserve/visit/<token>/prefill/share")
@@ -260,19 +271,13 @@ def discard(token: str):
     return _page("delete.html", visit, token)
 
 
-def counter_url(visit: m.Visit) -> str:
-    """What the QR code holds: the counter page of this visit (the number in it is not secret;
-    the staff console asks for a login). The counter's scanner types it into the number box."""
-    return public_base_url() + url_for("staff_visits.visit", number=visit.number)
-
-
 @bp.get("/reserve/visit/<token>/prefill/ready")
 def ready(token: str):
     visit = _open_visit(token)
     record = prefill.of_visit(visit)
     if record is None or record.status != prefill.SHARED:
         return redirect(url_for("prefill.start", token=token))
-    qr = labelled_qr(counter_url(visit), _("受付番号 %(number)s のQRコード", number=visit.number), "reserve-qr__image")
+    qr = labelled_qr(links.visit_counter_url(visit.number), _("受付番号 %(number)s のQRコード", number=visit.number), "reserve-qr__image")
     return _page("ready.html", visit, token, qr=qr, stops=_stop_names(visit))
 
 
@@ -285,4 +290,5 @@ def progress(token: str):
     kb = rulebook().kb
     names = [kb.procedures[p].name.get(_locale()) for p in visit.procedures.split(",") if p in kb.procedures]
     return _page("progress.html", visit, token, stops=_stop_names(visit), record=record, procedures=names,
-                 done=visit.status == prefill.VISIT_DONE)
+                 day=format_date(visit.day, _locale()), before_the_day=_today() < visit.day,
+                 done=visit.status == prefill.VISIT_DONE, resend=prefill.needs_resend(record))

@@ -82,6 +82,41 @@ def reservable(catalog: Catalog, procedure_ids: Iterable[str]) -> list[str]:
     return [p for p in clean_procedures(procedure_ids) if any(p in s.procedures for s in catalog.services.values())]
 
 
+@dataclass(frozen=True)
+class Unbookable:
+    """A procedure of the visit no booking covers: where to go for it, to wait there in turn."""
+    procedure_id: str
+    name: str
+    department: str
+    counter: str
+    floor: str | None
+    window: str | None
+
+    @property
+    def place(self) -> str:
+        """The counter as a resident looks for it (「学務課 窓口」, not 「学務課 学務課 窓口」)."""
+        if not self.counter or self.counter == self.department:
+            return self.department
+        return self.counter if self.counter.startswith(self.department) else f"{self.department} {self.counter}"
+
+
+def unbookable(kb, procedure_ids: Iterable[str], itin: Itinerary | None, locale: str) -> list[Unbookable]:
+    """The procedures (the guide's result's city-hall visits) the itinerary does not book, in the
+    given order, each with its department and counter from the knowledge base (the itinerary
+    page lists them under 「予約できない手続き」 instead of dropping them)."""
+    booked = set(itin.procedures) if itin is not None else set()
+    out = []
+    for pid in clean_procedures(procedure_ids):
+        proc = kb.procedures.get(pid)
+        if proc is None or pid in booked:
+            continue
+        department, counter = kb.counters.get(proc.counter, (kb.departments.get(proc.department), None))
+        out.append(Unbookable(pid, proc.name.get(locale), department.name.get(locale) if department else "",
+                              counter.name.get(locale) if counter else "", counter.floor if counter else None,
+                              counter.window if counter else None))
+    return out
+
+
 def sites_for(catalog: Catalog, procedure_ids: Iterable[str]) -> list[str]:
     """The sites where every service these procedures need can be done, in file order."""
     services = catalog.services_for_procedures(reservable(catalog, procedure_ids))
@@ -335,11 +370,26 @@ def check_visit_limits(catalog: Catalog, visit: m.Visit, email: str | None, phon
     who = booking._person_filter(booking.normalise_email(email), booking.normalise_phone(phone))
     if who is None:
         return
-    other = db.session.scalar(select(m.Reservation.id).where(
+    other = db.session.scalar(select(m.Reservation.visit_id).where(
         who, m.Reservation.day == visit.day, m.Reservation.visit_id.is_not(None),
         m.Reservation.visit_id != visit.id, m.Reservation.status.in_((m.CONFIRMED, m.CHECKED_IN))).limit(1))
     if other is not None:
-        raise BookingError("duplicate_booking", _l("この日には、まとめて予約がすでにあります。予約の変更は、予約確認のページからできます。"))
+        error = BookingError("duplicate_booking",
+                             _l("この日には、まとめて予約がすでにあります。予約の変更は、予約確認のページからできます。"))
+        found = db.session.get(m.Visit, other)
+        error.other_number = found.number if found is not None else None  # type: ignore[attr-defined]
+        raise error
+
+
+def active_on(numbers: Iterable[str], day: dt.date, *, except_id: int | None = None) -> m.Visit | None:
+    """A visit of ``numbers`` (the ones this browser booked) still ahead on ``day``: a second
+    one that day is refused when the day is chosen, not only at 予約する (check_visit_limits)."""
+    wanted = [n for n in numbers if isinstance(n, str)][:20]
+    if not wanted:
+        return None
+    return db.session.scalar(select(m.Visit).where(
+        m.Visit.number.in_(wanted), m.Visit.day == day, m.Visit.status.in_((m.CONFIRMED, m.CHECKED_IN)),
+        m.Visit.cancelled_at.is_(None), m.Visit.id != (except_id or -1)).order_by(m.Visit.start).limit(1))
 
 
 def confirm(catalog: Catalog, visit: m.Visit, *, name: str, name_kana: str, email: str | None, phone: str | None,

@@ -59,6 +59,14 @@ def _procedures() -> list[str]:
     return ids
 
 
+def _others() -> list[str]:
+    """``others``: the result's city-hall procedures no booking covers (listed, never booked);
+    ids the guide does not know are left out."""
+    raw = request.args.get("others", "")[:2000]
+    kb = rulebook().kb
+    return [p for p in visit.clean_procedures(raw.split(",")) if p in kb.procedures]
+
+
 def _back() -> str | None:
     """The guide result to lead back to; any other ``back`` (another site, a staff page) is refused."""
     raw = request.args.get("back")
@@ -179,7 +187,7 @@ def start():
         abort(404)
     itin = _itinerary_or_404(procedures, site_id)
     kb, lang = rulebook().kb, _locale()
-    left_out = [kb.procedures[p].name.get(lang) for p in procedures if p not in itin.procedures]
+    left_out = visit.unbookable(kb, [*procedures, *_others()], itin, lang)
     sites = [{"id": s, "name": catalog.sites[s].name.get(lang), "current": s == itin.site_id,
               "href": url_for(".start", **{**_carry(), "site": s})} for s in possible]
     return render_template("visit/start.html", itin=itin, stops=_stop_rows(itin), sites=sites,
@@ -272,7 +280,10 @@ def times(day: str):
     date = _day_or_404(day)
     errors: dict[str, str] = {}
     offers = visit.offered(catalog, itin, date)
-    if request.method == "POST":
+    already = visit.active_on(session.get(VISITS, []), date)  # this browser's visit of that day
+    if request.method == "POST" and already is not None:
+        errors["start"] = _("この日には、まとめて予約がすでにあります。予約の変更は、予約確認のページからできます。")
+    elif request.method == "POST":
         start = _start_of(request.form.get("start", ""))
         hold_key = request.form.get("hold_key") or None
         if hold_key is not None and len(hold_key) != HOLD_KEY_LENGTH:
@@ -300,6 +311,8 @@ def times(day: str):
         hold_key=secrets.token_urlsafe(16)[:HOLD_KEY_LENGTH],
         total=itin.total_minutes, hold_minutes=catalog.rules.hold_minutes, selected=request.form.get("start"),
         errors=errors, error_list=_error_list(errors), moving=None,
+        already_href=url_for(".manage", token=manage_token(already.number)) if already is not None else None,
+        already_when=_when(already) if already is not None else None,
         back=url_for(".days", **_carry(month=f"{date.year}-{date.month:02d}"))), (400 if errors else 200)
 
 
@@ -373,7 +386,7 @@ def confirm(number: str):
     if check_person(first.name, first.name_kana, first.email, first.phone, locale=_locale(),
                     phone_example=example_phone())[0] is None:
         return redirect(url_for(".details", number=number, **_carry()))
-    problem = None
+    problem, problem_href = None, None
     if request.method == "POST":
         try:
             visit_actions.confirm(current_catalog(), v, rulebook().kb)
@@ -381,6 +394,9 @@ def confirm(number: str):
             if exc.code == "hold_expired":  # given up, unless a double submit confirmed it meanwhile
                 return _gone(visit.by_number(number))
             problem = exc.text()
+            other = getattr(exc, "other_number", None)
+            if other is not None and other in session.get(VISITS, []):
+                problem_href = url_for(".manage", token=manage_token(other))
         else:
             usage.record("reserve", "visit_booked", str(len(visit.stops(v))))
             return redirect(url_for(".done", number=number, **_carry()))
@@ -391,6 +407,7 @@ def confirm(number: str):
         row["change_href"] = url_for(".details", number=number, **_carry())
     return render_template("visit/confirm.html", v=v, when=_when(v), site_name=_site_name(v.site_id),
                            stops=_visit_stop_rows(v), person_rows=person_rows, problem=problem,
+                           problem_href=problem_href,
                            back=url_for(".details", number=number, **_carry())), (409 if problem else 200)
 
 
@@ -402,7 +419,7 @@ def done(number: str):
     first = visit.stops(v)[0]
     return render_template("visit/done.html", v=v, when=_when(v), site_name=_site_name(v.site_id),
                            stops=_visit_stop_rows(v), email=first.email,
-                           qr=labelled_qr(v.number, _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image"),
+                           qr=labelled_qr(links.visit_counter_url(v.number), _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image"),
                            manage_url=url_for(".manage", token=manage_token(v.number)), result_path=v.result_path,
                            token=manage_token(v.number), prefill=_has_forms(v))
 
@@ -422,7 +439,7 @@ def manage(token: str):
                            stops=_visit_stop_rows(v), token=token, changeable=changeable,
                            changed=request.args.get("changed") == "1", result_path=v.result_path,
                            prefill=changeable and _has_forms(v), progress=v.status in (m.CONFIRMED, m.CHECKED_IN, m.VISIT_DONE),
-                           qr=labelled_qr(v.number, _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image")
+                           qr=labelled_qr(links.visit_counter_url(v.number), _("受付番号 %(number)s のQRコード", number=v.number), "reserve-qr__image")
                            if changeable else None)
 
 

@@ -122,8 +122,9 @@ def _field_rows(record, typed: dict[str, str] | None = None,
         value = prefill.get_path(doc, path)
         change = changes.get(path)
         kind = "sex" if path.endswith(".sex") else "relationship" if path.endswith(".relationship") else "text"
-        rows.append({"path": path, "label": label, "value": _shown(path, value),
-                     "corrected": _shown(path, change["value"]) if change else None,
+        sex = str((member or {}).get("sex", ""))
+        rows.append({"path": path, "label": label, "value": _shown(path, value, sex),
+                     "corrected": _shown(path, change["value"], sex) if change else None,
                      "by": change["by"] if change else None, "field_id": _field_id(path), "kind": kind,
                      "typed": typed.get(path, change["value"] if change and kind != "text" else
                                         value if kind != "text" else ""), "error": errors.get(path),
@@ -148,7 +149,7 @@ ADD_FIELDS = ("family_name", "given_name", "family_kana", "given_kana", "birth-y
               "sex", "relationship", "relationship_text")
 
 
-def _shown(path: str, value: str) -> str:
+def _shown(path: str, value: str, sex: str = "") -> str:
     if path.endswith(("birth_date", "move_date")) and value:
         try:
             return ymd_with_wareki(dt.date.fromisoformat(value))
@@ -157,8 +158,8 @@ def _shown(path: str, value: str) -> str:
     if path.endswith(".sex"):
         return {"male": _("男"), "female": _("女")}.get(value, "")
     if path.endswith(".relationship"):
-        return {"head": _("世帯主"), "spouse": _("妻・夫"), "child": _("子"), "parent": _("父・母"),
-                "other": _("その他")}.get(value, value)
+        word = prefill.relationship_word(value, sex)  # 妻 or 夫 from the (corrected) sex
+        return _(word) if word else value
     return value
 
 
@@ -191,10 +192,10 @@ def index():
     scope = counter_scope(cat)
     coming = []
     for counter_id in scope:
-        rows = [{"visit": v, "stop": s, "time": _time(s.start),
+        rows = [{"visit": v, "stop": s, "time": _time(s.start), "name": prefill.household_name(v, s),
                  "shared": _shared(v) is not None} for v, s in prefill.coming_next([counter_id], _today())]
-        arriving = [{"visit": v, "stop": s, "time": _time(s.start), "shared": _shared(v) is not None}
-                    for v, s in prefill.expected([counter_id], _today())]
+        arriving = [{"visit": v, "stop": s, "time": _time(s.start), "name": prefill.household_name(v, s),
+                     "shared": _shared(v) is not None} for v, s in prefill.expected([counter_id], _today())]
         coming.append({"id": counter_id, "counter": _counter_name(counter_id), "rows": rows, "expected": arriving})
     return render_template("staff/visits/index.html", typed=typed[:200], error=error, coming=coming), \
         (404 if error else 200)

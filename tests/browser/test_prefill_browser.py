@@ -39,6 +39,7 @@ def test_the_residents_pages_and_the_counters_are_accessible(axe, browser, live_
         page.fill(f"#m{i}-birth-year", "昭和60" if i == 0 else "1987")
         page.fill(f"#m{i}-birth-month", "4")
         page.fill(f"#m{i}-birth-day", "1")
+        page.check(f"input[name=m{i}-sex][value={'male' if i == 0 else 'none'}]")  # asked, no default
         page.select_option(f"#m{i}-relationship", "head" if i == 0 else "spouse")
     with page.expect_navigation():
         page.click("button[value=continue]")

@@ -129,6 +129,7 @@ def pdf_text(body: bytes) -> str:
 def print_forms(page, counter: str) -> str:
     """「書類を印刷」 of ``counter``'s stop: the PDF it serves to this staff session, as text."""
     link = page.get_by_role("link", name=re.compile(rf"書類を印刷\s*：\s*{re.escape(counter)}"))
+    assert link.get_attribute("target") == "_blank" and "新しいタブで開きます" in link.inner_text()  # 済みにする stays
     response = page.context.request.get(link.evaluate("a => a.href"))
     assert response.status == 200, response.status
     assert response.headers["content-type"] == "application/pdf"
@@ -139,7 +140,7 @@ def print_forms(page, counter: str) -> str:
 
 def progress_states(page) -> list[tuple[str, str]]:
     rows = page.locator("main table tbody tr")
-    return [(rows.nth(i).locator("td").nth(1).inner_text(), rows.nth(i).locator("td").nth(2).inner_text())
+    return [(rows.nth(i).locator("td").nth(2).inner_text(), rows.nth(i).locator("td").nth(3).inner_text())
             for i in range(rows.count())]
 
 
@@ -173,6 +174,8 @@ def test_a_family_moving_in_books_fills_at_home_and_staff_type_nothing(phone, br
     expect(resident.locator("h1")).to_have_text("まとめて予約")
     stops = [s.split("\n")[0] for s in resident.locator("ol.visit-stops > li strong").all_inner_texts()]
     assert len(stops) == len(STOPS) and all(s.startswith(e) for s, e in zip(stops, STOPS, strict=True)), stops
+    not_booked = resident.locator("main").inner_text().split("予約できない手続き", 1)
+    assert len(not_booked) == 2 and "小・中学校の転入学手続" in not_booked[1]  # listed, with where to go
     check(axe, resident, "itinerary")
     resident.get_by_role("link", name="日にちを選ぶ").click()
     expect(resident.locator("caption")).to_be_visible()
@@ -300,8 +303,9 @@ def test_a_family_moving_in_books_fills_at_home_and_staff_type_nothing(phone, br
     kokuho_context, kokuho = staff_browser(browser, typed)
     log_in(kokuho, live_server, kokuho_login, kokuho_secret)
     kokuho.goto(f"{live_server}/staff/visits/")
-    coming = kokuho.locator("main table", has=kokuho.locator("caption", has_text="国民健康保険課"))
+    coming = kokuho.locator("main table#coming-kokuho")
     expect(coming).to_contain_text(number)
+    expect(coming).to_contain_text("播磨 一郎")  # the household's name beside the number
     assert_accessible(axe, kokuho, "counter: coming next at 国保")
     with kokuho.expect_navigation():
         coming.get_by_role("link", name=number).click()

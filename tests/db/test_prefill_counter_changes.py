@@ -80,8 +80,9 @@ def test_address_and_detail_corrections_use_the_residents_checks(app, path, valu
     with app.app_context():
         _value, errors = prefill.check_correction(_record(), path, value, today=_today(), example_postcode="100-0001",
                                                   example_phone="03-1234-5678")
+        which = "新しい住所" if field.startswith("new") else "前の住所"  # the message names the address
         assert errors == [(field, prefill.message("ja", key, example="03-1234-5678" if key == "phone" else "100-0001",
-                                                  max=prefill.MAX_ADDRESS))]
+                                                  max=prefill.MAX_ADDRESS, which=which))]
 
 
 @pytest.mark.parametrize("path, value, stored", [
