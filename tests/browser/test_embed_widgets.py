@@ -57,10 +57,21 @@ def _open_settled(page, homepage) -> None:
     """Open the homepage and wait until every widget's iframe has followed its content: until
     then the frames above one another still move (a tap aimed at one lands elsewhere)."""
     page.goto(homepage)
-    for holder in ("demo-events", "demo-search", "demo-guide"):
-        iframe, frame = _frame(page, holder)
-        frame.wait_for_load_state()
+    frames = [_frame(page, holder) for holder in ("demo-events", "demo-search", "demo-guide")]
+    for iframe, frame in frames:
+        frame.wait_for_load_state("networkidle")
         _settled_height(page, iframe, frame)
+    # settled one after another is not enough: a frame above may have grown meanwhile (its
+    # script loaded late) and pushed the others down, so a tap lands between them. Wait
+    # until one pass finds every frame where the pass before left it.
+    last = None
+    for _ in range(40):
+        now = [iframe.bounding_box() for iframe, _frame_ in frames]
+        if now == last:
+            return
+        last = now
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the widgets kept moving: {last}")
 
 
 def _settled_height(page, iframe, frame=None) -> int:
