@@ -12,6 +12,7 @@ standard, ``due_soon`` (期限間近) on the last ``DUE_SOON`` open day(s) befor
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from core.japan_time import JST
@@ -32,13 +33,29 @@ class Timing:
 
 
 def open_days_between(start: dt.date, end: dt.date) -> int:
-    """Open days after ``start`` up to and including ``end`` (0 when end <= start)."""
-    days, day = 0, start
-    while day < end:
+    """Open days after ``start`` up to and including ``end`` (0 when end <= start).
+
+    Counted from each year's running totals (computed once per year), not day by day: the
+    inbox's workload asks this for every open application on every view."""
+    if end <= start:
+        return 0
+    days = sum(_running(year)[-1] for year in range(start.year, end.year))
+    return days + _running(end.year)[_index(end)] - _running(start.year)[_index(start)]
+
+
+def _index(day: dt.date) -> int:
+    return day.timetuple().tm_yday - 1
+
+
+@functools.lru_cache(maxsize=64)
+def _running(year: int) -> tuple[int, ...]:
+    """Open days from 1 January of ``year`` up to and including each day of it."""
+    counts, total, day = [], 0, dt.date(year, 1, 1)
+    while day.year == year:
+        total += is_open_day(day)
+        counts.append(total)
         day += dt.timedelta(days=1)
-        if is_open_day(day):
-            days += 1
-    return days
+    return tuple(counts)
 
 
 def jst_day(moment: dt.datetime) -> dt.date:
