@@ -460,6 +460,9 @@ async def main_async(args, base: str, front: int, journeys, peak, staff) -> dict
     if args.warm_applications:
         await asyncio.gather(*(runner.one("application") for _ in range(args.warm_applications)))
         runner.rec = Recorder()
+    # a mark to time a fault by (docs/ops/deployment.md step 3 waits for it): starting the stack
+    # and warming take a while, so a fault timed from the command's start may miss the run
+    print(f"measuring from {dt.datetime.now(dt.UTC):%H:%M:%S} UTC for {args.seconds:g} s", file=sys.stderr, flush=True)
     try:
         if args.mode == "rate":
             rates = model.journey_rates(peak, journeys, args.factor)

@@ -44,7 +44,7 @@ def open_days_between(start: dt.date, end: dt.date) -> int:
 
 
 def _index(day: dt.date) -> int:
-    return day.timetuple().tm_yday - 1
+    return day.toordinal() - dt.date(day.year, 1, 1).toordinal()
 
 
 @functools.lru_cache(maxsize=64)

@@ -62,16 +62,23 @@ def workload(rows: Iterable[tuple], people: list[StaffUser], standard: Mapping[s
     """``rows``: (assignee_id, status, procedure_id, submitted_at) of the open applications in the
     user's scope. One line per colleague (also with nothing assigned), plus 担当者なし at the end."""
     loads: dict[int | None, Load] = {u.id: Load(u) for u in people}
+    markers: dict[tuple, str | None] = {}  # thousands of open applications share a few hundred of these
     for assignee_id, status, procedure_id, submitted_at in rows:
         load = loads.get(assignee_id)
         if load is None:
             load = loads[assignee_id] = Load(None if assignee_id is None else _someone(assignee_id))
         load.by_status[status] += 1
-        marker = processing_time.timing(status, submitted_at, standard.get(procedure_id), today).marker
+        key = (status, procedure_id, submitted_at and processing_time.jst_day(submitted_at))
+        marker = markers.get(key, _UNSEEN)
+        if marker is _UNSEEN:
+            marker = markers[key] = processing_time.timing(status, submitted_at, standard.get(procedure_id), today).marker
         load.overdue += marker == processing_time.OVERDUE
         load.due_soon += marker == processing_time.DUE_SOON_MARK
     named = [v for k, v in loads.items() if k is not None]
     return named + ([loads[None]] if None in loads else [])
+
+
+_UNSEEN = object()
 
 
 def _someone(user_id: int) -> StaffUser | None:
