@@ -210,7 +210,8 @@ def attachments(app: Application) -> list[ApplicationAttachment]:
 # --- signing --------------------------------------------------------------------------------------
 
 def prepare_signing(app: Application, form: Form, on: dt.date | None = None) -> bytes:
-    """Fix the bytes to sign (fields + attachment digests + creation time) and the fee.
+    """Fix the bytes to sign (fields + attachment digests + creation time + the version of the form
+    the answers were entered with) and the fee.
 
     Only the files the answers refer to are signed: an upload nobody referred to (a file replaced,
     a field now hidden) is no part of what the resident declares."""
@@ -219,7 +220,8 @@ def prepare_signing(app: Application, form: Form, on: dt.date | None = None) -> 
     fields = values(app)
     referenced = _file_refs(form, fields)
     digests = {a.name: a.sha256 for a in attachments(app) if a.name in referenced}
-    payload = jpki.canonical_payload(app.id, app.procedure_id, fields, digests, aware(app.created_at))
+    payload = jpki.canonical_payload(app.id, app.procedure_id, fields, digests, aware(app.created_at),
+                                     app.form_version)
     app.payload = payload.decode("utf-8")
     if app.payment_timing == "at_submission":
         app.fee_amount = fee_total(form, fields, on or today_jst())

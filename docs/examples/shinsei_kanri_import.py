@@ -20,7 +20,11 @@ marker is still being written or was cut short: left alone):
 This script does not check the signature itself (the export did, before writing the ZIP); a
 receiver that must, verifies ``signature/payload.json`` with ``signature/signature.b64`` (RSA
 PKCS#1 v1.5, SHA-256) under ``signature/certificate.pem`` and ``signature/chain.pem`` with its own
-JPKI trust anchors, and that each attachment's SHA-256 is in the payload's ``attachments_sha256``.
+JPKI trust anchors, that each attachment's SHA-256 is in the payload's ``attachments_sha256``, and
+that the payload's ``form_version`` (the form the resident answered; absent in applications signed
+before versions were recorded) is the ``form_version`` of ``application.json``. The payload is RFC
+8785 JSON of ``application_id``, ``procedure_id``, ``fields``, ``attachments_sha256``,
+``created_at`` and ``form_version``.
 """
 from __future__ import annotations
 

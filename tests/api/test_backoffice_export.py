@@ -65,6 +65,9 @@ def read_export(path: Path, ca) -> dict:
     signed = json.loads(payload)
     attachments = {p.split("/")[1]: d for p, d in files.items() if p.startswith("attachments/")}
     assert {n: hashlib.sha256(d).hexdigest() for n, d in attachments.items()} == signed["attachments_sha256"]
+    application = json.loads(files["application.json"])
+    if "form_version" in signed:  # signed since versions are recorded: the form the resident answered
+        assert signed["form_version"] == application["form_version"]
     return {"manifest": manifest, "files": files, "signed": signed, "attachments": attachments,
             "application": json.loads(files["application.json"])}
 
@@ -271,3 +274,87 @@ def test_the_example_shinsei_kanri_script_reads_the_zips_and_writes_a_status_bac
     assert script.run(tmp_path, api="http://localhost/api/v1/backoffice", client_id=cid, client_secret=secret,
                       status="reviewing", note="", send=send) == []
     assert broken.exists() and not (tmp_path / "imported" / broken.name).exists()
+
+
+# --- the form version in the signed bytes --------------------------------------------------------
+
+def _row(app, app_id: str):
+    from core.db import db
+    from intake.models import Application
+    with app.app_context():
+        row = db.session.get(Application, app_id)
+        db.session.expunge(row)
+        return row
+
+
+def test_the_signed_bytes_carry_the_form_version_and_the_export_checks_it(app, trusted, tmp_path):
+    from core.db import db
+    from intake.api import current_form
+    from intake.models import Application
+    http = fresh_client(app)
+    made = _with_plan(http, trusted)
+    with app.test_request_context("/"):
+        version = current_form("kenchiku_shinchiku").version
+    signed = json.loads(_row(app, made["id"]).payload)
+    assert signed["form_version"] == version == _row(app, made["id"]).form_version
+    assert _export(app, tmp_path, "--receipt", made["receipt_number"]).exit_code == 0
+    got = read_export(tmp_path / f"{made['receipt_number']}-r1.zip", trusted)
+    assert got["signed"]["form_version"] == got["application"]["form_version"] == version
+    # the version the application records must be the one signed
+    other = _with_plan(http, trusted)
+    with app.app_context():
+        db.session.execute(update(Application).where(Application.id == other["id"])
+                           .values(form_version="sha256:" + "0" * 64))
+        db.session.commit()
+    out = _export(app, tmp_path, "--receipt", other["receipt_number"])
+    assert "payload_mismatch" in out.output and "form version" in out.output
+    assert not (tmp_path / f"{other['receipt_number']}-r1.zip").exists()
+
+
+def test_an_application_signed_before_form_versions_still_verifies_byte_for_byte(app, trusted, tmp_path):
+    from core.db import db
+    from intake import applications as svc
+    from intake import jpki
+    from intake.api import current_form
+    from intake.models import Application
+    http = fresh_client(app)
+    plan = upload(http, "kenchiku_shinchiku", "site_map", PDF, "配置図.pdf").get_json()
+    body = draft(http, "kenchiku_shinchiku", kenchiku_fields([plan]), email="k@example.jp")
+    with app.test_request_context("/"):  # made before migration 0025: no version recorded, none signed
+        row = db.session.get(Application, body["id"])
+        row.form_version = None
+        payload = svc.prepare_signing(row, current_form("kenchiku_shinchiku"))
+        db.session.commit()
+    old = json.loads(payload)
+    assert "form_version" not in old
+    assert payload == jpki.canonical_payload(old["application_id"], old["procedure_id"], old["fields"],
+                                             old["attachments_sha256"],
+                                             jpki.dt.datetime.fromisoformat(old["created_at"].replace("Z", "+00:00")))
+    sign(http, trusted, {**body, "signing": {"payload": base64.b64encode(payload).decode()}})
+    r = submit(http, body["id"])
+    assert r.status_code == 200, r.get_json()
+    number = r.get_json()["receipt_number"]
+    assert _export(app, tmp_path, "--receipt", number).exit_code == 0
+    got = read_export(tmp_path / f"{number}-r1.zip", trusted)
+    assert got["files"]["signature/payload.json"] == payload and got["application"]["form_version"] is None
+
+
+def test_changing_the_form_afterwards_does_not_break_verifying_the_application(app, trusted, tmp_path, monkeypatch):
+    from intake import api
+    from intake.forms import build_form
+    from knowledge.loader import load_pack
+    http = fresh_client(app)
+    made = _with_plan(http, trusted)
+    signed_version = json.loads(_row(app, made["id"]).payload)["form_version"]
+    # the form is changed (a curator publishes a new version): another version
+    with app.test_request_context("/"):
+        base = api.current_form("kenchiku_shinchiku")
+    changed = build_form(base.definition.model_copy(update={
+        "review": base.definition.review.model_copy(update={"standard_processing_days": 9})}), load_pack("kakogawa"))
+    assert changed.version != signed_version
+    original = api._form
+    monkeypatch.setattr(api, "_form", lambda pid: changed if pid == "kenchiku_shinchiku" else original(pid))
+    assert _export(app, tmp_path, "--receipt", made["receipt_number"]).exit_code == 0
+    got = read_export(tmp_path / f"{made['receipt_number']}-r1.zip", trusted)
+    assert got["signed"]["form_version"] == got["application"]["form_version"] == signed_version
+    assert got["application"]["form_version_current"] == changed.version
