@@ -80,8 +80,8 @@ def test_canonical_payload_is_rfc8785_json_of_exactly_the_five_items():
 
 def test_canonical_payload_carries_the_form_version_and_without_one_stays_byte_for_byte_as_before():
     created = dt.datetime(2025, 4, 1, 0, 30, 15, tzinfo=dt.UTC)
-    before = ('{"application_id":"a-1","attachments_sha256":{},"created_at":"2025-04-01T00:30:15Z",'
-              '"fields":{"a":1},"procedure_id":"koseki"}').encode()
+    before = (b'{"application_id":"a-1","attachments_sha256":{},"created_at":"2025-04-01T00:30:15Z",'
+              b'"fields":{"a":1},"procedure_id":"koseki"}')
     assert jpki.canonical_payload("a-1", "koseki", {"a": 1}, {}, created) == before
     assert jpki.canonical_payload("a-1", "koseki", {"a": 1}, {}, created, None) == before
     version = "sha256:" + "ab" * 32
