@@ -134,7 +134,8 @@ def signing(app_id: str):
 @bp.post("/applications/<app_id>/signature")
 def sign_application(app_id: str):
     application = signer.authorize(app_id, request.headers.get(signer.KEY_HEADER))
-    signed = signer.accept(application, request.get_json(silent=True))
+    form = _form(application.procedure_id)
+    signed = signer.accept(application, request.get_json(silent=True), form.signature_items if form else None)
     return jsonify({"status": "signed", "signer": signed.signer, "identity": signed.identity,
                     "return_url": signer.return_url(application)})
 

@@ -20,7 +20,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import LazyString, gettext
@@ -66,7 +66,7 @@ def new_application(form: Form, fields: Mapping[str, Any], email: str, *, locale
     app = Application(id=str(uuid.uuid4()), procedure_id=form.id, status=workflow.DRAFT,
                       fields_json=json.dumps(dict(fields), ensure_ascii=False), email=email,
                       email_index=blind_index(email, "email"), created_at=now_utc(), payload="",
-                      department_id=form.procedure.department, locale=locale, channel=channel,
+                      department_id=form.department, locale=locale, channel=channel,
                       payment_timing=_payment_timing(form), payment_state="none", revision=1,
                       form_version=form.version)
     app.updated_at = app.created_at
@@ -90,6 +90,8 @@ def save_fields(app: Application, form: Form, fields: Mapping[str, Any]) -> None
         raise ApplicationError("not_editable", _l("この申請は、もう変更できません。"))
     app.fields_json = json.dumps(dict(fields), ensure_ascii=False)
     app.form_version = form.version  # the answers now follow the form as it is
+    if app.receipt_number is None:  # not sent yet: to the department that reviews the form now
+        app.department_id = form.department
     _claim_attachments(app, form, fields)
     app.payload = ""
     if app.signature_b64 is not None:
@@ -208,7 +210,8 @@ def attachments(app: Application) -> list[ApplicationAttachment]:
 # --- signing --------------------------------------------------------------------------------------
 
 def prepare_signing(app: Application, form: Form, on: dt.date | None = None) -> bytes:
-    """Fix the bytes to sign (fields + attachment digests + creation time) and the fee.
+    """Fix the bytes to sign (fields + attachment digests + creation time + the version of the form
+    the answers were entered with) and the fee.
 
     Only the files the answers refer to are signed: an upload nobody referred to (a file replaced,
     a field now hidden) is no part of what the resident declares."""
@@ -217,7 +220,8 @@ def prepare_signing(app: Application, form: Form, on: dt.date | None = None) -> 
     fields = values(app)
     referenced = _file_refs(form, fields)
     digests = {a.name: a.sha256 for a in attachments(app) if a.name in referenced}
-    payload = jpki.canonical_payload(app.id, app.procedure_id, fields, digests, aware(app.created_at))
+    payload = jpki.canonical_payload(app.id, app.procedure_id, fields, digests, aware(app.created_at),
+                                     app.form_version)
     app.payload = payload.decode("utf-8")
     if app.payment_timing == "at_submission":
         app.fee_amount = fee_total(form, fields, on or today_jst())
@@ -238,9 +242,11 @@ def amount_collected(app: Application) -> int:
 
 
 def record_signature(app: Application, result: jpki.Verification, certificate_pem: str, signature_b64: str,
-                     checked_at: dt.datetime, chain: list[str] | tuple[str, ...] = ()) -> None:
+                     checked_at: dt.datetime, chain: list[str] | tuple[str, ...] = (),
+                     items: Sequence[str] | None = None) -> None:
     """Store the outcome of a verification: evidence when valid, the error code otherwise.
-    ``chain`` (the intermediates sent with the certificate) is kept for the re-check at approval."""
+    ``chain`` (the intermediates sent with the certificate) is kept for the re-check at approval;
+    ``items``: the 基本4情報 the form compares (``Form.signature_items``; None: all it asks)."""
     app.signature_checked_at = checked_at
     if not result.ok:
         app.last_signature_error = result.code
@@ -253,7 +259,7 @@ def record_signature(app: Application, result: jpki.Verification, certificate_pe
     app.cert_issuer = result.issuer
     app.revocation_evidence = json.dumps(result.revocation_evidence, ensure_ascii=False, default=str)
     app.last_signature_error = None
-    app.identity_json = json.dumps(compare(values(app), result.signer or {}))
+    app.identity_json = json.dumps(compare(values(app), result.signer or {}, items))
     if app.status == workflow.DRAFT:
         _move(app, workflow.SIGNED, "resident")
     else:

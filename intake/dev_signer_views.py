@@ -76,8 +76,9 @@ def dev_sign():
         directory = signer.dev_ca_dir()
         ca, card = devca.demo_card(directory, applications.values(application), resident.name, resident.address)
         signature = card.sign(application.payload.encode("utf-8"))
+        form = current_form(application.procedure_id)
         signer.accept(application, {"certificate": card.pem, "signature": base64.b64encode(signature).decode(),
-                                    "chain": ca.chain_pems})
+                                    "chain": ca.chain_pems}, form.signature_items if form else None)
     except AppError as exc:
         return _page(values, error=exc.text(), status=exc.status)
     return redirect(url_for("intake.sign", app_id=application.id), 303)  # the return URL's page, on this host

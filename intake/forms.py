@@ -69,6 +69,14 @@ _FIELD_ATTRS = {  # attribute -> the types that take it
 }
 
 
+# Format keys added after form versions were first recorded, with their defaults: left out of the
+# version's JSON while at the default (Form.version).
+LATER_KEYS: tuple[tuple[tuple[str, ...], Any], ...] = (
+    (("review", "department"), None),
+    (("signature",), {"match": None}),
+)
+
+
 @dataclass(frozen=True)
 class Form:
     """A validated form with its standard sections in place: one ``Section`` per page."""
@@ -92,13 +100,34 @@ class Form:
     def section(self, sid: str) -> Section:
         return next(s for s in self.sections if s.id == sid)
 
+    @property
+    def department(self) -> str:
+        """The department whose staff see and decide this form's applications: ``review.department``,
+        else the procedure's own."""
+        return self.definition.review.department or self.procedure.department
+
+    @property
+    def signature_items(self) -> tuple[str, ...] | None:
+        """The 基本4情報 the signing certificate is compared with (``signature.match``; None: every
+        item the form asks, intake.identity.compare)."""
+        return self.definition.signature_items
+
     @cached_property
     def version(self) -> str:
         """The form definition's version: ``sha256:`` and the SHA-256 of its canonical JSON (the
         same definition always gives the same version, any change another). Each application
-        records the version its answers were entered with."""
-        canonical = json.dumps(self.definition.model_dump(mode="json"), ensure_ascii=False, sort_keys=True,
-                               separators=(",", ":"))
+        records the version its answers were entered with, and signs it. Keys added to the format
+        after versions were first recorded (``LATER_KEYS``) count only when set, so a form whose
+        file did not change keeps its version."""
+        data = self.definition.model_dump(mode="json")
+        for path, default in LATER_KEYS:
+            *parents, key = path
+            node = data
+            for part in parents:
+                node = node.get(part) or {}
+            if key in node and node[key] == default:
+                del node[key]
+        canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -255,6 +284,13 @@ def check_form(form: FormFile, doc: YamlDoc, kb: KnowledgeBase, stem: str) -> li
             fid = getattr(rule, key)
             if fid not in all_fields or all_fields[fid].type not in DATE_TYPES:
                 bad(("date_rules", i, key), f"'{fid}' is not a date field of this form")
+    if form.review.department is not None and form.review.department not in kb.departments:
+        bad(("review", "department"), f"unknown department '{form.review.department}' (see departments.yaml)")
+    for i, item in enumerate(form.signature.match or []):
+        if item in (form.signature.match or [])[:i]:
+            bad(("signature", "match", i), f"'{item}' is listed twice")
+        elif item == "sex" and not form.applicant.sex:
+            bad(("signature", "match", i), "'sex' needs applicant.sex: true (the form does not ask 性別)")
     return problems
 
 

@@ -42,9 +42,17 @@ Format
     - {start: unko_start, end: unko_end, max_days: 5}       # end−start+1 ≤ 5 (期間は5日まで)
     - {start: unko_end, end: insurance_end, min_gap_days: 1} # end at least 1 day after start
     review:                         # optional: how staff decide (the staff console)
+      department: shimin            #   the department (an id of departments.yaml) whose staff see and
+                                    #   decide the applications (default: the procedure's own department);
+                                    #   an application keeps the department it was first sent to
       second_approver: true         #   承認 needs a 一次承認 by another staff member first
       standard_processing_days: 3   #   標準処理期間 in open days (受付 → 発行): 期限間近/期限超過 in the inbox
       standard_processing_source: … #   where the figure comes from, or that the city must confirm it
+    signature:                      # optional: what the My Number Card signature is checked against
+      match: [name, birth_date, address]  # which of the signer's 基本4情報 (name, birth_date, address,
+                                    #   sex) the certificate is compared with (SIGNATURE_ITEMS); default:
+                                    #   all the form asks (sex only with applicant.sex). Staff see
+                                    #   一致/不一致 for these items only.
 
 Field::
 
@@ -280,12 +288,24 @@ class DateRule(Strict):
 
 
 class ReviewOptions(Strict):
+    # the department whose staff see and decide the applications (None: the procedure's department)
+    department: str | None = F(default=None, pattern=ID_PATTERN, max_length=64)
     second_approver: bool = False  # two people decide: 一次承認 by one, 承認 by another
     # 標準処理期間 in open days (開庁日) from 受付 to 発行 (intake.processing_time); the staff inbox
     # marks 期限間近 / 期限超過 from it. ``standard_processing_source``: where the figure comes from
     # (the city's published 標準処理期間, or a note that the city has to confirm it).
     standard_processing_days: int | None = F(default=None, ge=1, le=365)
     standard_processing_source: str | None = F(default=None, max_length=300)
+
+
+# The 基本4情報 of the signing certificate a form may compare (``signature.match``).
+SignatureItem = Literal["name", "birth_date", "address", "sex"]
+SIGNATURE_ITEMS: tuple[str, ...] = SignatureItem.__args__  # type: ignore[attr-defined]
+
+
+class SignatureOptions(Strict):
+    # which of the certificate's 基本4情報 the applicant's answers are compared with (None: all the form asks)
+    match: list[SignatureItem] | None = F(default=None, min_length=1, max_length=4)
 
 
 class FormFile(Strict):
@@ -300,10 +320,19 @@ class FormFile(Strict):
     fee: FeeOptions | None = None
     date_rules: list[DateRule] = []
     review: ReviewOptions = ReviewOptions()
+    signature: SignatureOptions = SignatureOptions()
 
     @property
     def proxy_allowed(self) -> bool:
         return bool(self.proxy and self.proxy.allowed)
+
+    @property
+    def signature_items(self) -> tuple[str, ...] | None:
+        """The 基本4情報 compared with the certificate as ``signature.match`` lists them (in the
+        order of SIGNATURE_ITEMS); None: not set, every item the form asks is compared."""
+        if self.signature.match is None:
+            return None
+        return tuple(i for i in SIGNATURE_ITEMS if i in self.signature.match)
 
 
 # --- the standard sections ----------------------------------------------------------------

@@ -4,6 +4,9 @@ The JPKI 署名用電子証明書 carries the four items of the resident record:
 and 住所 (intake.jpki.SIGNER_OIDS). Each is compared with the applicant's field when the form
 asks for it (性別 only on forms that ask it, ``applicant.sex`` in the form file).
 
+A form may narrow the comparison to some of the items (``signature.match`` in the form file,
+``Form.signature_items``): the others are then not compared at all (left out of the result).
+
 A mismatch does not refuse the signature: staff see which item differs (e.g. an address
 written with 丁目 on the form and digits on the card) and decide."""
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from intake.jpki import parse_birth_date
@@ -36,8 +40,18 @@ def _plain(text: str) -> str:
     return _DASHES.sub("-", _SPACES.sub("", unicodedata.normalize("NFKC", text or "")))
 
 
-def compare(fields: dict[str, Any], signer: dict[str, str]) -> dict[str, bool | None]:
-    """name / birth_date / sex / address: True (same), False (differs), None (not on the form)."""
+def compare(fields: dict[str, Any], signer: dict[str, str],
+            items: Iterable[str] | None = None) -> dict[str, bool | None]:
+    """name / birth_date / sex / address: True (same), False (differs), None (not on the form).
+    ``items``: only these are compared (the form's ``signature.match``); None: all four."""
+    out = _compare_all(fields, signer)
+    if items is None:
+        return out
+    wanted = set(items)
+    return {key: result for key, result in out.items() if key in wanted}
+
+
+def _compare_all(fields: dict[str, Any], signer: dict[str, str]) -> dict[str, bool | None]:
     out: dict[str, bool | None] = {}
     family, given = fields.get("applicant_family_name"), fields.get("applicant_given_name")
     out["name"] = None if not family else _plain(f"{family}{given or ''}") == _plain(signer.get("name", ""))

@@ -140,13 +140,19 @@ def _utc_timestamp(value: dt.datetime, what: str) -> str:
 
 
 def canonical_payload(application_id: str, procedure_id: str, fields: Mapping[str, Any],
-                      attachments_sha256: Mapping[str, str], created_at: dt.datetime) -> bytes:
-    """The bytes the resident signs: RFC 8785 (JCS) canonical JSON of exactly these five items.
+                      attachments_sha256: Mapping[str, str], created_at: dt.datetime,
+                      form_version: str | None = None) -> bytes:
+    """The bytes the resident signs: RFC 8785 (JCS) canonical JSON of exactly these items:
+    ``application_id``, ``procedure_id``, ``fields``, ``attachments_sha256``, ``created_at`` and,
+    when the application records one, ``form_version``.
 
     ``fields`` must hold JSON values only (str, int, bool, None, lists, objects; convert dates to
     ISO strings first). ``attachments_sha256`` maps an attachment's name to the lower-case hex
     SHA-256 of its bytes. ``created_at`` (timezone-aware) is written in UTC to the second,
-    e.g. ``2025-04-01T00:30:00Z``. Key order never matters: JCS sorts keys.
+    e.g. ``2025-04-01T00:30:00Z``. ``form_version`` (``sha256:…`` of the form definition the
+    answers were entered with, intake.forms.Form.version) is left out when None: the bytes of an
+    application made before versions were recorded stay what they were, byte for byte. Key order
+    never matters: JCS sorts keys.
     """
     attachments = {}
     for name, digest in attachments_sha256.items():
@@ -161,6 +167,8 @@ def canonical_payload(application_id: str, procedure_id: str, fields: Mapping[st
         "attachments_sha256": attachments,
         "created_at": _utc_timestamp(created_at, "created_at"),
     }
+    if form_version is not None:
+        document["form_version"] = str(form_version)
     return rfc8785.dumps(document)
 
 

@@ -41,10 +41,15 @@ def _path(name: str, description: str) -> dict[str, Any]:
 def _example_payload() -> bytes:
     return jpki.canonical_payload(EXAMPLE_ID, "honnin_tsuchi", {"applicant_family_name": "市民",
                                                                 "applicant_given_name": "花子"},
-                                  {}, dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC))
+                                  {}, dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC), EXAMPLE_FORM_VERSION)
 
 
 EXAMPLE_ID = "0b7e4a52-7c3e-4d8e-9a51-2f0c6f1d9e10"
+EXAMPLE_FORM_VERSION = "sha256:77e27fb4dc387761adf343784d2ea7fc1f5c91b36d44110382dd871347329b81"
+SIGNED_BYTES = ("RFC 8785 canonical JSON of the application: application_id, procedure_id, fields, "
+                "attachments_sha256 (attachment name → SHA-256), created_at and form_version (the form "
+                "definition the answers were entered with; absent in applications made before versions were "
+                "recorded)")
 EXAMPLE_BASE = "https://guide.example.lg.jp"
 EXAMPLE_KEY = "ImM0ZjFhOWIyZTNkNDU2Nzg5MGFiY2RlZiI.Z3x9qA.q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9"
 SIGNER_APP = (
@@ -117,7 +122,7 @@ def _schemas() -> dict[str, Any]:
                                                           "checked_at", "revocation_evidence", "signer", "identity"],
                  "properties": {
                      "payload": {"type": "string", "contentEncoding": "base64",
-                                 "description": "the signed bytes: RFC 8785 JSON of the application"},
+                                 "description": "the signed bytes: " + SIGNED_BYTES},
                      "signature": {"type": "string", "contentEncoding": "base64",
                                    "description": "RSA PKCS#1 v1.5 with SHA-256 over the payload"},
                      "certificate": {"type": "string", "description": "the signing certificate, PEM"},
@@ -171,7 +176,7 @@ def _schemas() -> dict[str, Any]:
             procedure=_obj(["id", "name"], id=TEXT, name={"type": "string", "description": "in the request's language"}),
             signing=_obj(["payload", "digest_info", "sha256"],
                          payload={"type": "string", "contentEncoding": "base64",
-                                  "description": "the bytes to sign: RFC 8785 JSON of the application; show it"},
+                                  "description": "the bytes to sign: " + SIGNED_BYTES + "; show it"},
                          digest_info={"type": "string", "contentEncoding": "base64",
                                       "description": "DER DigestInfo (SHA-256) of the payload"},
                          sha256={"type": "string", "pattern": "^[0-9a-f]{64}$"}),
@@ -199,8 +204,8 @@ def _schemas() -> dict[str, Any]:
             **summary["properties"] | {"event_id": INT}, status_label=LABEL, channel=TEXT, locale=TEXT,
             revision=INT, created_at=TIME, decided_at=TIME, closed_at=TIME, email=TEXT,
             form_version={"type": ["string", "null"], "description": "the form definition the answers were "
-                          "entered with (`sha256:` + SHA-256 of its canonical JSON); null: made before versions "
-                          "were recorded"},
+                          "entered with (`sha256:` + SHA-256 of its canonical JSON), also in the signed bytes; "
+                          "null: made before versions were recorded"},
             form_version_current={"type": ["string", "null"], "description": "the procedure's form today; "
                                   "differs from form_version when the form changed since"},
             items={"type": "array", "items": item, "description": "each answered field in form order, with its "
@@ -341,8 +346,7 @@ BACKOFFICE_EXAMPLES: dict[str, Any] = {
     "one": {"receipt_number": EXAMPLE_RECEIPT, "id": EXAMPLE_ID, "procedure_id": "juminhyo_utsushi",
             "department_id": "shimin", "status": "A10", "status_internal": "submitted",
             "status_label": {"ja": "受付", "en": "Received"}, "event_id": 4711,
-            "form_version": "sha256:77e27fb4dc387761adf343784d2ea7fc1f5c91b36d44110382dd871347329b81",
-            "form_version_current": "sha256:77e27fb4dc387761adf343784d2ea7fc1f5c91b36d44110382dd871347329b81",
+            "form_version": EXAMPLE_FORM_VERSION, "form_version_current": EXAMPLE_FORM_VERSION,
             "acknowledged_at": None, "updated_at": "2026-04-01T09:12:00+00:00",
             "submitted_at": "2026-04-01T09:12:00+00:00", "email": "hanako@example.jp",
             "fields": {"applicant_family_name": "市民", "delivery": "mail"},

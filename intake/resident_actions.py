@@ -8,7 +8,7 @@ Plain Python with SQLAlchemy (no Flask): the callers parse the request and pass 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -72,9 +72,10 @@ def to_signing(app: Application, form: Form, today: dt.date | None = None, *, si
 
 
 def record_signature(app: Application, result: jpki.Verification, certificate: str, signature_b64: str, moment: dt.datetime,
-                     chain: list[str]) -> None:
-    """A checked signature, kept whether it passed or not (a failed check stays in the history)."""
-    applications.record_signature(app, result, certificate, signature_b64, moment, chain)
+                     chain: list[str], items: Sequence[str] | None = None) -> None:
+    """A checked signature, kept whether it passed or not (a failed check stays in the history).
+    ``items``: the 基本4情報 the form compares with the certificate (``Form.signature_items``)."""
+    applications.record_signature(app, result, certificate, signature_b64, moment, chain, items)
     db.session.commit()
 
 

@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,10 +93,11 @@ class Signed:
     identity: dict[str, bool | None] | None
 
 
-def accept(application: Application, body: object) -> Signed:
+def accept(application: Application, body: object, items: Sequence[str] | None = None) -> Signed:
     """Verify a posted signature (RSA over the payload, the certificate path against the trust
     anchors with revocation) and record it, passed or not. AppError: 400 malformed, 409 signed
-    already, 422 refused by the check, 503 no trust anchors."""
+    already, 422 refused by the check, 503 no trust anchors. ``items``: the 基本4情報 the form
+    compares with the certificate (``Form.signature_items``; None: all it asks)."""
     if not signable(application):
         raise AppError("already_signed", ALREADY_SIGNED, 409)
     if not application.payload:
@@ -117,7 +119,7 @@ def accept(application: Application, body: object) -> Signed:
     now = dt.datetime.now(dt.UTC)
     result = jpki.verify_signature(application.payload.encode("utf-8"), signature, body["certificate"], chain,
                                    trust_roots=anchors, crls=read_files("JPKI_CRL_SOURCES"), moment=now)
-    resident_actions.record_signature(application, result, body["certificate"], body["signature"], now, chain)
+    resident_actions.record_signature(application, result, body["certificate"], body["signature"], now, chain, items)
     if not result.ok:  # read in the request's language
         raise AppError(result.code or "signature_invalid",
                        lazy_message(result.message) if result.message else _l("署名を確認できませんでした。"), 422)

@@ -421,7 +421,7 @@ def dev_sign(app_id: str):
     """開発用の署名: the development CA's test card signs on the server; the signature is then
     verified exactly as the API verifies the signer app's (trust anchors, CRLs) and recorded."""
 
-    app = _own(app_id)[0]
+    app, form = _own(app_id)
     directory = _dev_ca_dir()
     if directory is None:
         abort(404)
@@ -439,7 +439,7 @@ def dev_sign(app_id: str):
     result = jpki.verify_signature(payload, signature, card.pem, ca.chain_pems, trust_roots=anchors,
                                    crls=read_files("JPKI_CRL_SOURCES"), moment=now)
     resident_actions.record_signature(app, result, card.pem, base64.b64encode(signature).decode(), now,
-                                      ca.chain_pems)
+                                      ca.chain_pems, form.signature_items)
     if not result.ok:
         return redirect(url_for("intake.sign", app_id=app.id))
     if applications.payment_needed_before_submit(app):

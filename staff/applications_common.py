@@ -130,7 +130,7 @@ def procedure_choices() -> dict[str, str]:
     """The online procedures of the user's departments: id → name, in name order."""
     departments = user_departments()
     forms = forms_of_generation(rulebook().version, current_app.config["MUNICIPALITY"])
-    ids = [pid for pid, form in forms.items() if departments is None or form.procedure.department in departments]
+    ids = [pid for pid, form in forms.items() if departments is None or form.department in departments]
     return dict(sorted(((pid, procedure_name(pid)) for pid in ids), key=lambda item: item[1]))
 
 
@@ -215,7 +215,7 @@ def application_sheet(app: Application, people: dict[int, StaffUser]) -> dict[st
     labels = show.field_labels(form, lang)
     signer = applications.signer(app)
     # compared again on display (the stored result predates 性別 on older applications)
-    identity = id_check.compare(values, signer) if signer else applications.identity(app)
+    identity = id_check.compare(values, signer, form.signature_items) if signer else applications.identity(app)
     return {
         "app": app, "form": form, "number": app.receipt_number, "procedure": procedure_name(app.procedure_id),
         "status_label": status_label(app.status), "submitted": show.jst_text(app.submitted_at),

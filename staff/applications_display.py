@@ -178,6 +178,8 @@ def identity_rows(identity: Mapping[str, bool | None] | None, locale: str) -> li
         return []
     out = []
     for key, name in IDENTITY_ITEMS:
+        if key not in identity:  # not compared (the form's signature.match leaves it out)
+            continue
         result = identity.get(key)
         if key in OPTIONAL_ITEMS and result is None:
             continue

@@ -34,7 +34,7 @@ def _departments() -> list[str]:
     mine = user_departments()
     if mine is not None:
         return list(mine)
-    found = {form.procedure.department for pid in procedure_choices() if (form := form_for(pid)) is not None}
+    found = {form.department for pid in procedure_choices() if (form := form_for(pid)) is not None}
     return sorted(found)
 
 

@@ -8,10 +8,15 @@ marker is still being written or was cut short: left alone):
 1. the ZIP's SHA-256 must be the one in the ``.done`` marker;
 2. every file in the ZIP must have the SHA-256 that ``manifest.json`` lists, and nothing else be in it;
 3. ``application.json`` is read (the 受付番号 is what the status write-back names);
-4. the status is written back through the back-office API (POST …/applications/<受付番号>/status,
-   with a token from the client credentials);
-5. the ZIP and its marker move to ``imported/`` (a ZIP that fails a check stays where it is and
-   is reported).
+4. through the back-office API, with a token from the client credentials: 取込済 is recorded
+   (POST …/applications/<受付番号>/ack: staff see it) and the status is written back
+   (POST …/applications/<受付番号>/status, with an ``Idempotency-Key`` made from the ZIP's name,
+   the status and the note, so a run repeated after a crash changes nothing twice);
+5. the ZIP and its marker move to ``imported/`` (a ZIP that fails a check or a call stays where it
+   is and is reported; the next run tries it again).
+
+Every request is one the OpenAPI document (/api/v1/openapi.json) defines, with a body valid
+against its schema (tests/api/test_backoffice_export.py checks this contract).
 
     python3 shinsei_kanri_import.py /srv/transfer/in --api https://lgwan.example.lg.jp/api/v1/backoffice \\
         --client-id bo-… --status reviewing --note 申請管理システムに取り込みました
@@ -20,7 +25,11 @@ marker is still being written or was cut short: left alone):
 This script does not check the signature itself (the export did, before writing the ZIP); a
 receiver that must, verifies ``signature/payload.json`` with ``signature/signature.b64`` (RSA
 PKCS#1 v1.5, SHA-256) under ``signature/certificate.pem`` and ``signature/chain.pem`` with its own
-JPKI trust anchors, and that each attachment's SHA-256 is in the payload's ``attachments_sha256``.
+JPKI trust anchors, that each attachment's SHA-256 is in the payload's ``attachments_sha256``, and
+that the payload's ``form_version`` (the form the resident answered; absent in applications signed
+before versions were recorded) is the ``form_version`` of ``application.json``. The payload is RFC
+8785 JSON of ``application_id``, ``procedure_id``, ``fields``, ``attachments_sha256``,
+``created_at`` and ``form_version``.
 """
 from __future__ import annotations
 
@@ -103,8 +112,15 @@ def run(directory: Path, *, api: str, client_id: str, client_secret: str, status
             continue
         receipt = application["receipt_number"]
         bearer = bearer or token(api, client_id, client_secret, send)
-        code, body = send("POST", f"{api}/applications/{urllib.parse.quote(receipt)}/status",
-                          {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"},
+        url = f"{api}/applications/{urllib.parse.quote(receipt)}"
+        code, body = send("POST", f"{url}/ack", {"Authorization": f"Bearer {bearer}"}, None)
+        if code != 200:
+            print(f"NOT ACKNOWLEDGED {receipt} ({code}): {body[:300]!r}", file=sys.stderr)
+            continue
+        key = "import-" + hashlib.sha256(f"{path.name}\n{status}\n{note}".encode()).hexdigest()[:40]
+        code, body = send("POST", f"{url}/status",
+                          {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json",
+                           "Idempotency-Key": key},
                           json.dumps({"status": status, "note": note}, ensure_ascii=False).encode())
         if code != 200:
             print(f"STATUS NOT WRITTEN {receipt} ({code}): {body[:300]!r}", file=sys.stderr)

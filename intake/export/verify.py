@@ -2,8 +2,8 @@
 Plain Python (the trust anchors, CRLs and intermediates are given by the caller).
 
 Refused (:class:`ExportRefused`, with a ``code`` and a ``detail`` in English for the operator):
-``not_signed``; ``payload_mismatch`` (the signed bytes name another application or procedure, or
-the stored field values are not the ones signed); ``digest`` (an attachment's bytes do not match
+``not_signed``; ``payload_mismatch`` (the signed bytes name another application, procedure or
+form version, or the stored field values are not the ones signed); ``digest`` (an attachment's bytes do not match
 its stored SHA-256, or the set of attachments is not the signed one); a jpki code
 (``signature_invalid``, ``certificate_revoked``, ``certificate_expired``, ``certificate_untrusted``,
 ``revocation_unavailable``); ``not_configured`` (no trust anchors).
@@ -37,6 +37,10 @@ def digests(item: ExportItem) -> dict:
     body = item.body
     if signed.get("application_id") != body.get("id") or signed.get("procedure_id") != body.get("procedure_id"):
         raise ExportRefused("payload_mismatch", "the signed bytes name another application or procedure")
+    # signed since form versions are recorded: the version the application records must be the signed one
+    # (an application signed before has none in its bytes; the form changing later changes neither)
+    if "form_version" in signed and signed["form_version"] != body.get("form_version"):
+        raise ExportRefused("payload_mismatch", "the signed bytes name another form version")
     if signed.get("fields") != item.fields:
         changed = sorted(k for k in {*signed.get("fields", {}), *item.fields}
                          if signed.get("fields", {}).get(k) != item.fields.get(k))

@@ -491,3 +491,62 @@ def test_input_is_normalised_as_ui_md_says(forms):
     assert normalize(fields["copies"], "２") == 2
     chassis = forms["rinji_unko"].fields["chassis_number"]
     assert normalize(chassis, "ａｂｃ１２３－４５６") == "ABC123-456"
+
+
+# --- review.department and signature.match (issue 15) --------------------------------------
+
+
+def test_review_department_defaults_to_the_procedures_and_a_form_may_name_another(pack, forms):
+    assert forms["juminhyo_utsushi"].department == forms["juminhyo_utsushi"].procedure.department == "shimin"
+    assert forms["kenchiku_shinchiku"].department == "kenchiku"
+    path = pack / "forms" / "juminhyo_utsushi.yaml"
+    edit_file(path, "review:\n", "review:\n  department: kokuho\n")
+    assert load_forms("kakogawa", pack.parent)["juminhyo_utsushi"].department == "kokuho"
+
+
+def test_signature_match_defaults_to_every_item_the_form_asks_and_may_name_some(pack, forms):
+    assert all(form.signature_items is None for form in forms.values())  # as before: all the form asks
+    path = pack / "forms" / "juminhyo_utsushi.yaml"
+    edit_file(path, "review:\n", "signature:\n  match: [address, name, birth_date]\nreview:\n")
+    assert load_forms("kakogawa", pack.parent)["juminhyo_utsushi"].signature_items == ("name", "birth_date", "address")
+
+
+@pytest.mark.parametrize(("old", "new", "needle", "where", "says"), [
+    ("review:\n", "review:\n  department: kokuhoo\n", "department: kokuhoo", "review.department",
+     "unknown department 'kokuhoo' (see departments.yaml)"),
+    ("review:\n", "signature:\n  match: [name, sex]\nreview:\n", "match: [name, sex]", "signature.match.1",
+     "'sex' needs applicant.sex: true"),
+    ("review:\n", "signature:\n  match: [name, name]\nreview:\n", "match: [name, name]", "signature.match.1",
+     "'name' is listed twice"),
+    ("review:\n", "signature:\n  match: [name, kana]\nreview:\n", "match: [name, kana]", "signature.match.1",
+     "Input should be"),
+    ("review:\n", "signature:\n  match: []\nreview:\n", "match: []", "signature.match", "at least 1"),
+])
+def test_a_wrong_review_department_or_signature_match_names_file_line_and_field(pack, old, new, needle, where, says):
+    path = pack / "forms" / "juminhyo_utsushi.yaml"
+    edit_file(path, old, new)
+    problems = _problems(pack)
+    expected = f"{path}:{line_of(path, needle)}: {where}: "
+    assert any(p.startswith(expected) and says in p for p in problems), problems
+
+
+def test_sex_may_be_matched_where_the_form_asks_it(pack):
+    path = pack / "forms" / "juminhyo_utsushi.yaml"
+    edit_file(path, "review:\n", "signature:\n  match: [name, sex]\nreview:\n")
+    edit_file(path, "applicant:\n", "applicant:\n  sex: true\n")
+    form = load_forms("kakogawa", pack.parent)["juminhyo_utsushi"]
+    assert form.signature_items == ("name", "sex") and "applicant_sex" in form.fields
+
+
+def test_the_new_keys_leave_the_version_of_a_form_that_does_not_use_them_as_it_was(pack, forms):
+    import hashlib
+    import json
+    form = forms["juminhyo_utsushi"]
+    before = form.definition.model_dump(mode="json")
+    before.pop("signature")
+    before["review"].pop("department")
+    canonical = json.dumps(before, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    assert form.version == "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    path = pack / "forms" / "juminhyo_utsushi.yaml"
+    edit_file(path, "review:\n", "review:\n  department: kokuho\n")
+    assert load_forms("kakogawa", pack.parent)["juminhyo_utsushi"].version != form.version  # setting it counts

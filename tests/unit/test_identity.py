@@ -27,3 +27,11 @@ def test_sex_is_compared_only_where_the_form_asks_it():
     assert compare({**FORM, "applicant_sex": "female"}, {**SIGNER, "sex": "3"})["sex"] is False
     assert compare({**FORM, "applicant_sex": "female"}, {k: v for k, v in SIGNER.items() if k != "sex"})["sex"] is False
     assert compare(FORM, SIGNER)["sex"] is None
+
+
+def test_only_the_items_a_form_names_are_compared_and_the_others_left_out():
+    elsewhere = {**FORM, "applicant_address": {"prefecture": "兵庫県", "city": "加古川市", "street": "平岡町1"}}
+    assert compare(elsewhere, SIGNER, ["name", "birth_date"]) == {"name": True, "birth_date": True}
+    assert compare(elsewhere, SIGNER, ["address"]) == {"address": False}
+    assert compare({**FORM, "applicant_sex": "male"}, SIGNER, ("name", "sex")) == {"name": True, "sex": False}
+    assert compare(elsewhere, SIGNER, None)["address"] is False  # None: all of them, as before

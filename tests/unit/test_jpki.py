@@ -78,6 +78,20 @@ def test_canonical_payload_is_rfc8785_json_of_exactly_the_five_items():
     ).encode()
 
 
+def test_canonical_payload_carries_the_form_version_and_without_one_stays_byte_for_byte_as_before():
+    created = dt.datetime(2025, 4, 1, 0, 30, 15, tzinfo=dt.UTC)
+    before = (b'{"application_id":"a-1","attachments_sha256":{},"created_at":"2025-04-01T00:30:15Z",'
+              b'"fields":{"a":1},"procedure_id":"koseki"}')
+    assert jpki.canonical_payload("a-1", "koseki", {"a": 1}, {}, created) == before
+    assert jpki.canonical_payload("a-1", "koseki", {"a": 1}, {}, created, None) == before
+    version = "sha256:" + "ab" * 32
+    assert jpki.canonical_payload("a-1", "koseki", {"a": 1}, {}, created, version) == (
+        '{"application_id":"a-1","attachments_sha256":{},"created_at":"2025-04-01T00:30:15Z",'
+        '"fields":{"a":1},"form_version":"sha256:' + "ab" * 32 + '","procedure_id":"koseki"}').encode()
+    assert jpki.canonical_payload("a-1", "koseki", {"a": 1}, {}, created, "sha256:" + "cd" * 32) != \
+        jpki.canonical_payload("a-1", "koseki", {"a": 1}, {}, created, version)
+
+
 def test_canonical_payload_is_byte_identical_for_any_key_order():
     fields = {"name": "加古川 太郎", "copies": 2, "address": {"pref": "兵庫県", "city": "加古川市"},
               "purposes": ["年金", "相続"]}

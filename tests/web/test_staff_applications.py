@@ -49,7 +49,8 @@ def _sign(application, form, ca, cert) -> None:
     result = jpki.verify_signature(payload, signature, cert.pem, ca.chain_pems, trust_roots=ca.trust_roots,
                                    crls=ca.crls(), moment=now)
     assert result.ok, result.detail
-    svc.record_signature(application, result, cert.pem, base64.b64encode(signature).decode(), now)
+    svc.record_signature(application, result, cert.pem, base64.b64encode(signature).decode(), now,
+                         items=form.signature_items)
 
 
 def submitted(app, forms, ca, cert, pid="juminhyo_utsushi", fields=None, *, paid=True, attach=False) -> str:
