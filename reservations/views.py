@@ -123,33 +123,15 @@ def _previous_person(other_than: str | None = None) -> m.Reservation | None:
     return None
 
 
-def _month_of(text: str | None, first: dt.date, last: dt.date) -> dt.date:
-    try:
-        year, mon = (int(x) for x in (text or "").split("-"))
-        chosen = dt.date(year, mon, 1)
-    except ValueError:
-        chosen = first.replace(day=1)
-    return min(max(chosen, first.replace(day=1)), last.replace(day=1))
-
-
-def _shift_month(day: dt.date, delta: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + delta
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _calendar_context(service_id: str, site_id: str, month_text: str | None,
                       procedures: tuple[str, ...] | None = None) -> dict:
     catalog, now = current_catalog(), booking.now_utc()
     first, last = month.first_open_month(catalog, now)
-    shown = _month_of(month_text, first, last)
-    prev_month = _shift_month(shown, -1)
-    next_month = _shift_month(shown, 1)
+    shown = month.shown_month(month_text, first, last)
     procedures = tuple(_procedures()) if procedures is None else procedures
-    return {"weeks": month.month_weeks(catalog, service_id, site_id, shown.year, shown.month, now, _locale(),
-                                       procedures),
-            "shown": shown, "first": first, "last": last,
-            "prev_month": prev_month if prev_month >= first.replace(day=1) else None,
-            "next_month": next_month if next_month <= last.replace(day=1) else None}
+    return {"weeks": month.month_weeks(catalog, service_id, site_id, shown.month.year, shown.month.month, now,
+                                       _locale(), procedures),
+            "shown": shown.month, "first": first, "last": last, "prev_month": shown.prev, "next_month": shown.next}
 
 
 def _times(service_id: str, site_id: str, day: dt.date,

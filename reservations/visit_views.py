@@ -195,20 +195,6 @@ def start():
                            days_url=url_for(".days", **_carry(site=itin.site_id)), back=_back())
 
 
-def _shift_month(day: dt.date, delta: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + delta
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _month_of(text: str | None, first: dt.date, last: dt.date) -> dt.date:
-    try:
-        year, mon = (int(x) for x in (text or "").split("-"))
-        chosen = dt.date(year, mon, 1)
-    except ValueError:
-        chosen = first.replace(day=1)
-    return min(max(chosen, first.replace(day=1)), last.replace(day=1))
-
-
 def _day_state(itin: visit.Itinerary, day: dt.date, now: dt.datetime) -> dict:
     catalog = current_catalog()
     today = now.astimezone(JST).date()
@@ -240,14 +226,13 @@ def _days_page(itin: visit.Itinerary, month_text: str | None, *, due: dt.date | 
                moving: m.Visit | None = None):
     catalog, now = current_catalog(), booking.now_utc()
     first, last = month.first_open_month(catalog, now)
-    shown = _month_of(month_text, first, last)
-    weeks = [[_day_state(itin, d, now) if d.month == shown.month else None for d in week]
-             for week in cal.Calendar(firstweekday=0).monthdatescalendar(shown.year, shown.month)]
-    prev_month, next_month = _shift_month(shown, -1), _shift_month(shown, 1)
+    shown = month.shown_month(month_text, first, last)
+    weeks = [[_day_state(itin, d, now) if d.month == shown.month.month else None for d in week]
+             for week in cal.Calendar(firstweekday=0).monthdatescalendar(shown.month.year, shown.month.month)]
     return render_template(
-        "visit/days.html", itin=itin, site_name=_site_name(itin.site_id), weeks=weeks, shown=shown, first=first,
-        last=last, due=due, prev_month=prev_month if prev_month >= first.replace(day=1) else None,
-        next_month=next_month if next_month <= last.replace(day=1) else None, day_url=day_url, month_url=month_url,
+        "visit/days.html", itin=itin, site_name=_site_name(itin.site_id), weeks=weeks, shown=shown.month,
+        first=first, last=last, due=due, prev_month=shown.prev, next_month=shown.next, day_url=day_url,
+        month_url=month_url,
         back=back, moving=moving, moving_when=_when(moving) if moving else None)
 
 
