@@ -2,9 +2,10 @@
 another service. The holder is put in ``app.extensions["rulebook"]`` by the app factory (app.py)."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,6 +17,8 @@ from core.pack_versions import current_query, files_of, materialise, now_utc
 if TYPE_CHECKING:  # type only: at run time core stays below rules
     from rules.ruleset import Rulebook
 
+T = TypeVar("T")
+
 
 def rulebook() -> Rulebook:
     """The current generation; take it once per request and use that one throughout. A curator
@@ -24,6 +27,33 @@ def rulebook() -> Rulebook:
     if preview is not None:
         return preview
     return current_app.extensions["rulebook"].maybe_reload()
+
+
+class PerGeneration(Generic[T]):
+    """What a service reads from the pack (its catalogue, its forms), read once per generation of
+    the current pack and kept until the next one: ``load(kb)`` runs when the generation (or the
+    previewed draft) changes, or when ``stamp(kb.directory)`` does (a file the service wants
+    noticed at once, before the holder's next look at the files). Only the newest is kept."""
+
+    def __init__(self, load: Callable[[Any], T], stamp: Callable[[Path], object] | None = None):
+        self._load = load
+        self._stamp = stamp
+        self._lock = threading.Lock()
+        self._kept: tuple[tuple, Any, T] | None = None  # (key, the kb it was read from, the value)
+
+    def get(self) -> T:
+        kb = rulebook().kb
+        # the kb is kept with its value, so its id() is not another generation's while it is cached
+        key = (current_app.config["MUNICIPALITY"], str(kb.directory), kb.version, id(kb),
+               self._stamp(kb.directory) if self._stamp else None)
+        kept = self._kept
+        if kept is not None and kept[0] == key:
+            return kept[2]
+        with self._lock:
+            kept = self._kept
+            if kept is None or kept[0] != key:
+                kept = self._kept = (key, kb, self._load(kb))
+        return kept[2]
 
 
 class PackSource:

@@ -2,19 +2,23 @@
 network allow-lists, security headers with CSP nonces, HTTPS, CSRF, rate limits, JSON logs."""
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import re
 import secrets
 import sys
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import redis
 from flask import Flask, current_app, g, redirect, request
 from flask_limiter import Limiter
+from flask_limiter.util import get_qualified_name
 from flask_wtf.csrf import CSRFProtect
 from pythonjsonlogger.json import JsonFormatter
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -55,7 +59,75 @@ def _limit_key() -> str:
     return client_ip()
 
 
-limiter = Limiter(key_func=_limit_key, default_limits=[], headers_enabled=True)
+class _AppLimiter(Limiter):
+    """One app's Flask-Limiter: its own storage, its own "Redis is down, count in memory" state and
+    the declared limits bound to it (``views``: each limited function as this limiter wraps it)."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(key_func=_limit_key, default_limits=[], headers_enabled=True)
+        self.views: dict[str, Callable[..., Any]] = {}
+        self.bound = 0  # how many of the declarations are bound to this limiter
+        self.init_app(app)
+
+
+class RateLimits:
+    """The rate limits the views declare (``@limiter.limit(...)``, ``limiter.shared_limit(...)``),
+    counted by each app in a limiter of its own (``init_app``: ``app.extensions["rate_limiter"]``).
+    The declarations are kept here, not in one Flask-Limiter: a module-level limiter would be
+    rebound by every ``create_app``, so one app (a test's, with a Redis that is down) could change
+    the storage of every other app in the process."""
+
+    def __init__(self) -> None:
+        self._declared: list[tuple[str, tuple, dict, Callable[..., Any]]] = []
+        self._lock = threading.Lock()
+
+    def limit(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._declare("limit", args, kwargs)
+
+    def shared_limit(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self._declare("shared_limit", args, kwargs)
+
+    def _declare(self, kind: str, args: tuple, kwargs: dict) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+            self._declared.append((kind, args, kwargs, view))
+            if hasattr(view, "limited_as"):  # stacked: the innermost wrapper checks every limit of the view
+                return view
+            name = get_qualified_name(view)
+
+            @functools.wraps(view)
+            def limited(*a: Any, **k: Any) -> Any:
+                own = self.for_app()
+                checked = own.views.get(name) or self._bind(own).views[name]
+                return checked(*a, **k)
+
+            limited.limited_as = name  # type: ignore[attr-defined]
+            return limited
+        return decorate
+
+    def _bind(self, own: _AppLimiter) -> _AppLimiter:
+        """Bind the declarations this app's limiter has not seen yet (all at start; any declared later, when met)."""
+        with self._lock:
+            for kind, args, kwargs, view in self._declared[own.bound:]:
+                checked = getattr(own, kind)(*args, **kwargs)(view)  # registered under the view's name
+                own.views.setdefault(get_qualified_name(view), checked)  # the innermost: it checks them all
+            own.bound = len(self._declared)
+        return own
+
+    def init_app(self, app: Flask) -> None:
+        configure_limits(app)
+        app.extensions["rate_limiter"] = self._bind(_AppLimiter(app))
+
+    @staticmethod
+    def for_app(app: Flask | None = None) -> _AppLimiter:
+        """The app's own limiter (the current app's without one)."""
+        return (app or current_app).extensions["rate_limiter"]
+
+    def reset(self) -> None:
+        """Empty the current app's counts."""
+        self.for_app().reset()
+
+
+limiter = RateLimits()
 REDIS_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}  # a lost Redis costs a second, not a hang
 _redis_clients: dict[str, Any] = {}
 
@@ -164,7 +236,6 @@ def init_security(app: Flask) -> None:
 
     init_input_guard(app)
     csrf.init_app(app)
-    configure_limits(app)
     limiter.init_app(app)
     _configure_logging(app)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import calendar as cal
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from core.japan_time import JST
@@ -14,6 +16,7 @@ from reservations.wording import closed_text
 
 OPEN, FEW, FULL, CLOSED, OUT = "open", "few", "full", "closed", "out"
 FEW_SHARE = 0.2  # 残りわずか: at most a fifth of the day's web places are left
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")  # ?month=2026-04
 
 
 @dataclass(frozen=True)
@@ -61,3 +64,32 @@ def first_open_month(catalog: Catalog, now: dt.datetime) -> tuple[dt.date, dt.da
     """The first and last day residents may book now (today … today + horizon)."""
     today = now.astimezone(JST).date()
     return today, today + dt.timedelta(days=catalog.rules.horizon_days)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """The month a calendar page shows (its first day), and the months before and after it when
+    they hold bookable days (None at either end)."""
+    month: dt.date
+    prev: dt.date | None
+    next: dt.date | None
+
+
+def shift_month(day: dt.date, delta: int) -> dt.date:
+    """The first day of the month ``delta`` months from ``day``'s."""
+    index = day.year * 12 + day.month - 1 + delta
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def shown_month(text: str | None, first: dt.date, last: dt.date) -> Shown:
+    """The month ``text`` (``YYYY-MM``, from the page's link or typed) names, kept between
+    ``first`` and ``last``'s months; anything else shows the first month."""
+    low, high = first.replace(day=1), last.replace(day=1)
+    match = _MONTH.match(unicodedata.normalize("NFKC", text or "").strip())
+    try:
+        chosen = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else low
+    except ValueError:
+        chosen = low
+    shown = min(max(chosen, low), high)
+    before, after = shift_month(shown, -1), shift_month(shown, 1)
+    return Shown(shown, before if before >= low else None, after if after <= high else None)

@@ -17,7 +17,7 @@ import datetime as dt
 import secrets
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -31,6 +31,7 @@ from core.security import limiter
 from reservations import booking, links, month, notify, overrides, resident_actions
 from reservations import models as m
 from reservations.booking import BookingError, aware
+from reservations.browser_bookings import BrowserBookings
 from reservations.current import catalog as current_catalog
 from reservations.person import check_person
 from reservations.slots import find_slot, to_jst, visit_services
@@ -38,8 +39,8 @@ from rules.wareki import format_date
 
 bp = Blueprint("reservations", __name__, template_folder="templates", static_folder="static",
                static_url_path="/reserve/static")
-HOLDS = "reserve_numbers"  # session key: the bookings this browser started (held or done)
-MAX_HOLDS = 10
+# the bookings this browser started (held or done), listed in its session
+this_browser = BrowserBookings("reserve_numbers", 10, booking.by_number, links.read_manage_token)
 HOLD_KEY_LENGTH = 22
 
 
@@ -99,57 +100,24 @@ def _day_or_404(text: str) -> dt.date:
         abort(404)
 
 
-def _remember(number: str) -> None:
-    numbers = [n for n in session.get(HOLDS, []) if n != number]
-    session[HOLDS] = (numbers + [number])[-MAX_HOLDS:]
-
-
-def _own(number: str) -> m.Reservation:
-    """A booking this browser started (404 otherwise: no hint that it exists)."""
-    if number not in session.get(HOLDS, []):
-        abort(404)
-    r = booking.by_number(number)
-    if r is None:
-        abort(404)
-    return r
-
-
 def _previous_person(other_than: str | None = None) -> m.Reservation | None:
     """The last booking of this browser with details typed in (to fill the form again)."""
-    for number in reversed(session.get(HOLDS, [])):
+    for number in reversed(this_browser.numbers()):
         r = booking.by_number(number) if number != other_than else None
         if r is not None and any((r.name, r.name_kana, r.email, r.phone)):
             return r
     return None
 
 
-def _month_of(text: str | None, first: dt.date, last: dt.date) -> dt.date:
-    try:
-        year, mon = (int(x) for x in (text or "").split("-"))
-        chosen = dt.date(year, mon, 1)
-    except ValueError:
-        chosen = first.replace(day=1)
-    return min(max(chosen, first.replace(day=1)), last.replace(day=1))
-
-
-def _shift_month(day: dt.date, delta: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + delta
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _calendar_context(service_id: str, site_id: str, month_text: str | None,
                       procedures: tuple[str, ...] | None = None) -> dict:
     catalog, now = current_catalog(), booking.now_utc()
     first, last = month.first_open_month(catalog, now)
-    shown = _month_of(month_text, first, last)
-    prev_month = _shift_month(shown, -1)
-    next_month = _shift_month(shown, 1)
+    shown = month.shown_month(month_text, first, last)
     procedures = tuple(_procedures()) if procedures is None else procedures
-    return {"weeks": month.month_weeks(catalog, service_id, site_id, shown.year, shown.month, now, _locale(),
-                                       procedures),
-            "shown": shown, "first": first, "last": last,
-            "prev_month": prev_month if prev_month >= first.replace(day=1) else None,
-            "next_month": next_month if next_month <= last.replace(day=1) else None}
+    return {"weeks": month.month_weeks(catalog, service_id, site_id, shown.month.year, shown.month.month, now,
+                                       _locale(), procedures),
+            "shown": shown.month, "first": first, "last": last, "prev_month": shown.prev, "next_month": shown.next}
 
 
 def _times(service_id: str, site_id: str, day: dt.date,
@@ -294,7 +262,7 @@ def times(service_id: str, site_id: str, day: str):
         else:
             try:  # one hold per browser at a time; what was typed for an earlier time is not lost
                 r = resident_actions.hold(catalog, service_id, site_id, start, procedures=_procedures(),
-                                          locale=_locale(), hold_key=hold_key, earlier=session.get(HOLDS, []),
+                                          locale=_locale(), hold_key=hold_key, earlier=this_browser.numbers(),
                                           previous=_previous_person())
             except BookingError as exc:
                 errors["start"] = _booking_message(exc)
@@ -302,7 +270,7 @@ def times(service_id: str, site_id: str, day: str):
                 if r is None:  # the same hold key twice at once, and the first one is gone
                     errors["start"] = _("もう一度、時間を選んでください。")
             if not errors:
-                _remember(r.number)
+                this_browser.remember(r.number)
                 # the form starts with what was typed before (for a time given up, or a hold that ran out)
                 kept = any((r.name, r.name_kana, r.email, r.phone)) and _previous_person(other_than=r.number) is not None
                 return redirect(url_for(".details", number=r.number, **_carry(**({"kept": 1} if kept else {}))))
@@ -354,7 +322,7 @@ def _ran_out(r: m.Reservation, typed: dict[str, str]):
 
 @bp.route("/reserve/booking/<number>/details", methods=["GET", "POST"])
 def details(number: str):
-    r = _own(number)
+    r = this_browser.own(number)
     if r.status != m.HELD:
         return _ran_out(r, _typed()) if request.method == "POST" else _gone(r)
     values = {"name": r.name or "", "name_kana": r.name_kana or "", "email": r.email or "", "phone": r.phone or ""}
@@ -377,7 +345,7 @@ def extend(number: str):
     wants_json = request.accept_mimetypes.best == "application/json"
     typed = _typed()
     try:
-        r = resident_actions.extend_hold(current_catalog(), number, owned=session.get(HOLDS, []))
+        r = resident_actions.extend_hold(current_catalog(), number, owned=this_browser.numbers())
     except BookingError as exc:
         if wants_json:
             return jsonify(exc.body()), exc.status
@@ -398,7 +366,7 @@ def extend(number: str):
 @bp.route("/reserve/booking/<number>/confirm", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def confirm(number: str):
-    r = _own(number)
+    r = this_browser.own(number)
     if r.status != m.HELD:
         return _gone(r)
     if check_person(r.name, r.name_kana, r.email, r.phone, locale=_locale(), phone_example=example_phone())[0] is None:
@@ -432,7 +400,7 @@ def _next_services(r: m.Reservation) -> list:
 
 @bp.get("/reserve/booking/<number>/done")
 def done(number: str):
-    r = _own(number)
+    r = this_browser.own(number)
     if r.status != m.CONFIRMED:
         return _gone(r) if r.status in (m.HELD, m.EXPIRED) else redirect(links.manage_url(r.number))
     d = notify.describe(current_catalog(), r, _locale(), rulebook().kb)
@@ -444,17 +412,9 @@ def done(number: str):
 
 # --- the signed manage link: view, cancel, move ---------------------------------------------------
 
-def _managed(token: str) -> m.Reservation:
-    number = links.read_manage_token(token)
-    r = booking.by_number(number) if number else None
-    if r is None or r.status in (m.HELD, m.EXPIRED):
-        abort(404)
-    return r
-
-
 @bp.get("/reserve/manage/<token>")
 def manage(token: str):
-    r = _managed(token)
+    r = this_browser.managed(token)
     moved_to = None
     if r.status == m.CANCELLED:
         moved_to = db.session.scalar(select(m.Reservation).where(m.Reservation.moved_from == r.number))
@@ -471,7 +431,7 @@ def manage(token: str):
 @bp.route("/reserve/manage/<token>/cancel", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def cancel(token: str):
-    r = _managed(token)
+    r = this_browser.managed(token)
     if r.status != m.CONFIRMED:
         return redirect(url_for(".manage", token=token, **_carry()))
     problem = None
@@ -490,7 +450,7 @@ def cancel(token: str):
 
 @bp.get("/reserve/manage/<token>/move")
 def move_days(token: str):
-    r = _managed(token)
+    r = this_browser.managed(token)
     if r.status != m.CONFIRMED:
         return redirect(url_for(".manage", token=token, **_carry()))
     catalog = current_catalog()
@@ -506,7 +466,7 @@ def move_days(token: str):
 @bp.route("/reserve/manage/<token>/move/<day>", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def move_times(token: str, day: str):
-    r = _managed(token)
+    r = this_browser.managed(token)
     if r.status != m.CONFIRMED:
         return redirect(url_for(".manage", token=token, **_carry()))
     catalog = current_catalog()

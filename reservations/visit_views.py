@@ -14,7 +14,7 @@ import calendar as cal
 import datetime as dt
 import secrets
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +28,7 @@ from core.security import limiter
 from reservations import booking, counter_forms_current, links, month, overrides, visit, visit_actions
 from reservations import models as m
 from reservations.booking import BookingError
+from reservations.browser_bookings import BrowserBookings
 from reservations.current import catalog as current_catalog
 from reservations.links import safe_back
 from reservations.person import check_person
@@ -35,8 +36,8 @@ from reservations.wording import closed_text
 from rules.wareki import format_date
 
 bp = Blueprint("reservations_visit", __name__, template_folder="templates")
-VISITS = "reserve_visits"  # session key: the visits this browser started
-MAX_VISITS = 10
+# the visits this browser started, listed in its session
+this_browser = BrowserBookings("reserve_visits", 10, visit.by_number, links.read_visit_manage_token)
 BUSY_SHARE = 0.6  # a day whose busiest counter is at least this full is shown as 混雑
 FEW_LEFT = 2  # 残りわずか: this many starts or fewer
 HOLD_KEY_LENGTH = 22  # the time form's one-off key (a double submit holds one visit)
@@ -153,28 +154,6 @@ def manage_token(number: str) -> str:
     return links.visit_manage_token(number)
 
 
-def _remember(number: str) -> None:
-    numbers = [n for n in session.get(VISITS, []) if n != number]
-    session[VISITS] = (numbers + [number])[-MAX_VISITS:]
-
-
-def _own(number: str) -> m.Visit:
-    if number not in session.get(VISITS, []):
-        abort(404)
-    v = visit.by_number(number)
-    if v is None:
-        abort(404)
-    return v
-
-
-def _managed(token: str) -> m.Visit:
-    number = links.read_visit_manage_token(token) if len(token) < 200 else None
-    v = visit.by_number(number) if isinstance(number, str) else None
-    if v is None or v.status in (m.HELD, m.EXPIRED):
-        abort(404)
-    return v
-
-
 # --- itinerary, days, times ---------------------------------------------------------------------
 
 @bp.get("/reserve/visit")
@@ -193,20 +172,6 @@ def start():
     return render_template("visit/start.html", itin=itin, stops=_stop_rows(itin), sites=sites,
                            site_name=_site_name(itin.site_id), left_out=left_out, due=_due(),
                            days_url=url_for(".days", **_carry(site=itin.site_id)), back=_back())
-
-
-def _shift_month(day: dt.date, delta: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + delta
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _month_of(text: str | None, first: dt.date, last: dt.date) -> dt.date:
-    try:
-        year, mon = (int(x) for x in (text or "").split("-"))
-        chosen = dt.date(year, mon, 1)
-    except ValueError:
-        chosen = first.replace(day=1)
-    return min(max(chosen, first.replace(day=1)), last.replace(day=1))
 
 
 def _day_state(itin: visit.Itinerary, day: dt.date, now: dt.datetime) -> dict:
@@ -240,14 +205,13 @@ def _days_page(itin: visit.Itinerary, month_text: str | None, *, due: dt.date | 
                moving: m.Visit | None = None):
     catalog, now = current_catalog(), booking.now_utc()
     first, last = month.first_open_month(catalog, now)
-    shown = _month_of(month_text, first, last)
-    weeks = [[_day_state(itin, d, now) if d.month == shown.month else None for d in week]
-             for week in cal.Calendar(firstweekday=0).monthdatescalendar(shown.year, shown.month)]
-    prev_month, next_month = _shift_month(shown, -1), _shift_month(shown, 1)
+    shown = month.shown_month(month_text, first, last)
+    weeks = [[_day_state(itin, d, now) if d.month == shown.month.month else None for d in week]
+             for week in cal.Calendar(firstweekday=0).monthdatescalendar(shown.month.year, shown.month.month)]
     return render_template(
-        "visit/days.html", itin=itin, site_name=_site_name(itin.site_id), weeks=weeks, shown=shown, first=first,
-        last=last, due=due, prev_month=prev_month if prev_month >= first.replace(day=1) else None,
-        next_month=next_month if next_month <= last.replace(day=1) else None, day_url=day_url, month_url=month_url,
+        "visit/days.html", itin=itin, site_name=_site_name(itin.site_id), weeks=weeks, shown=shown.month,
+        first=first, last=last, due=due, prev_month=shown.prev, next_month=shown.next, day_url=day_url,
+        month_url=month_url,
         back=back, moving=moving, moving_when=_when(moving) if moving else None)
 
 
@@ -280,7 +244,7 @@ def times(day: str):
     date = _day_or_404(day)
     errors: dict[str, str] = {}
     offers = visit.offered(catalog, itin, date)
-    already = visit.active_on(session.get(VISITS, []), date)  # this browser's visit of that day
+    already = visit.active_on(this_browser.numbers(), date)  # this browser's visit of that day
     if request.method == "POST" and already is not None:
         errors["start"] = _("この日には、まとめて予約がすでにあります。予約の変更は、予約確認のページからできます。")
     elif request.method == "POST":
@@ -289,22 +253,22 @@ def times(day: str):
         if hold_key is not None and len(hold_key) != HOLD_KEY_LENGTH:
             abort(400)
         if (same := visit.by_hold_key(hold_key)) is not None:  # the form sent twice: the visit it held
-            _remember(same.number)
+            this_browser.remember(same.number)
             return redirect(url_for(".details", number=same.number, **_carry()))
         if start is None or start.date() != date or start not in {o.start for o in offers}:
             errors["start"] = _("時間を選んでください。")
         else:
             try:
                 v = visit_actions.hold(catalog, itin, start, locale=_locale(), result_path=_back(), hold_key=hold_key,
-                                       earlier=session.get(VISITS, []))
+                                       earlier=this_browser.numbers())
             except (BookingError, IntegrityError) as exc:
                 if (same := visit.by_hold_key(hold_key)) is not None:  # two at once: the other one held it
-                    _remember(same.number)
+                    this_browser.remember(same.number)
                     return redirect(url_for(".details", number=same.number, **_carry()))
                 errors["start"] = exc.text() if isinstance(exc, BookingError) else _("もう一度、時間を選んでください。")
                 offers = visit.offered(catalog, itin, date)
             else:
-                _remember(v.number)
+                this_browser.remember(v.number)
                 return redirect(url_for(".details", number=v.number, **_carry()))
     return render_template(
         "visit/times.html", itin=itin, site_name=_site_name(itin.site_id), date=date, groups=_time_groups(offers),
@@ -329,7 +293,7 @@ PERSON_FIELDS = ("name", "name_kana", "email", "phone")
 
 @bp.route("/reserve/visit/<number>/details", methods=["GET", "POST"])
 def details(number: str):
-    v = _own(number)
+    v = this_browser.own(number)
     if visit_actions.settle(v) != m.HELD:
         return _gone(v)
     first = visit.stops(v)[0]
@@ -363,7 +327,7 @@ def _details_page(v: m.Visit, values: dict[str, str], errors: dict[str, str], *,
 @limiter.limit("30 per minute")
 def extend(number: str):
     """仮押さえを延ばす (WCAG 2.2.1): the details form's second button; what was typed comes back."""
-    v = _own(number)
+    v = this_browser.own(number)
     typed = {k: request.form.get(k, "")[:300] for k in PERSON_FIELDS}
     if visit_actions.settle(v) != m.HELD:
         return _gone(v)
@@ -379,7 +343,7 @@ def extend(number: str):
 @bp.route("/reserve/visit/<number>/confirm", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def confirm(number: str):
-    v = _own(number)
+    v = this_browser.own(number)
     if visit_actions.settle(v) != m.HELD:
         return _gone(v)
     first = visit.stops(v)[0]
@@ -395,7 +359,7 @@ def confirm(number: str):
                 return _gone(visit.by_number(number))
             problem = exc.text()
             other = getattr(exc, "other_number", None)
-            if other is not None and other in session.get(VISITS, []):
+            if other is not None and other in this_browser.numbers():
                 problem_href = url_for(".manage", token=manage_token(other))
         else:
             usage.record("reserve", "visit_booked", str(len(visit.stops(v))))
@@ -413,7 +377,7 @@ def confirm(number: str):
 
 @bp.get("/reserve/visit/<number>/done")
 def done(number: str):
-    v = _own(number)
+    v = this_browser.own(number)
     if v.status != m.CONFIRMED:
         return _gone(v) if v.status in (m.HELD, m.EXPIRED) else redirect(url_for(".manage", token=manage_token(number)))
     first = visit.stops(v)[0]
@@ -433,7 +397,7 @@ def _has_forms(v: m.Visit) -> bool:
 
 @bp.get("/reserve/visit/manage/<token>")
 def manage(token: str):
-    v = _managed(token)
+    v = this_browser.managed(token)
     changeable = v.status == m.CONFIRMED
     return render_template("visit/manage.html", v=v, when=_when(v), site_name=_site_name(v.site_id),
                            stops=_visit_stop_rows(v), token=token, changeable=changeable,
@@ -446,7 +410,7 @@ def manage(token: str):
 @bp.route("/reserve/visit/manage/<token>/cancel", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def cancel(token: str):
-    v = _managed(token)
+    v = this_browser.managed(token)
     if v.status != m.CONFIRMED:
         return redirect(url_for(".manage", token=token))
     problem = None
@@ -473,7 +437,7 @@ def _visit_itinerary(v: m.Visit) -> visit.Itinerary:
 
 @bp.get("/reserve/visit/manage/<token>/move")
 def move_days(token: str):
-    v = _managed(token)
+    v = this_browser.managed(token)
     if v.status != m.CONFIRMED:
         return redirect(url_for(".manage", token=token))
     itin = _visit_itinerary(v)
@@ -486,7 +450,7 @@ def move_days(token: str):
 @bp.route("/reserve/visit/manage/<token>/move/<day>", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
 def move_times(token: str, day: str):
-    v = _managed(token)
+    v = this_browser.managed(token)
     if v.status != m.CONFIRMED:
         return redirect(url_for(".manage", token=token))
     catalog = current_catalog()

@@ -379,30 +379,19 @@ def _phone_sites(cat: Catalog, scope: list[str], service_id: str) -> list[dict[s
     return [{"value": s, "label": _site_name(cat, s)} for s in dict.fromkeys(ids)]
 
 
-def _phone_month(text: str | None, first: dt.date, last: dt.date) -> dt.date:
-    """The month shown on the phone page's calendar (?month=2026-04), kept inside the booking period."""
-    match = re.match(r"^(\d{4})-(\d{1,2})$", unicodedata.normalize("NFKC", text or "").strip())
-    try:
-        chosen = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else first.replace(day=1)
-    except ValueError:
-        chosen = first.replace(day=1)
-    return min(max(chosen, first.replace(day=1)), last.replace(day=1))
-
-
 def _phone_calendar(cat: Catalog, service_id: str, site_id: str, month_text: str | None, day: dt.date | None) -> dict:
     """The residents' availability calendar (reservations/month.py), counted on the phone seats."""
     now = _now()
     first, last = month.first_open_month(cat, now)
-    shown = _phone_month(month_text or (f"{day.year}-{day.month}" if day else None), first, last)
-    index = shown.year * 12 + shown.month - 1
-    prev_month, next_month = dt.date((index - 1) // 12, (index - 1) % 12 + 1, 1), dt.date((index + 1) // 12, (index + 1) % 12 + 1, 1)
+    shown = month.shown_month(month_text or (f"{day.year}-{day.month}" if day else None), first, last)
     base = {"service": service_id, "site": site_id}
-    return {"weeks": month.month_weeks(cat, service_id, site_id, shown.year, shown.month, now, _locale(), (), "phone"),
-            "shown": shown, "first": first, "last": last,
-            "prev_url": url_for("staff_reservations.phone", **base, month=f"{prev_month.year}-{prev_month.month:02d}")
-            if prev_month >= first.replace(day=1) else None,
-            "next_url": url_for("staff_reservations.phone", **base, month=f"{next_month.year}-{next_month.month:02d}")
-            if next_month <= last.replace(day=1) else None,
+
+    def month_url(d: dt.date | None) -> str | None:
+        return url_for("staff_reservations.phone", **base, month=f"{d.year}-{d.month:02d}") if d else None
+    return {"weeks": month.month_weeks(cat, service_id, site_id, shown.month.year, shown.month.month, now, _locale(),
+                                       (), "phone"),
+            "shown": shown.month, "first": first, "last": last,
+            "prev_url": month_url(shown.prev), "next_url": month_url(shown.next),
             "day_url": lambda d: url_for("staff_reservations.phone", **base, day=d.isoformat()) + "#times"}
 
 

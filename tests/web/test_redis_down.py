@@ -15,15 +15,13 @@ def app_without_redis(tmp_path_factory):
     from flask_migrate import upgrade
 
     from app import create_app
-    from core.security import limiter
     instance = tmp_path_factory.mktemp("redis-down")
     application = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{instance / 'r.db'}",
                               "SECRET_KEY": "test-only-not-secret", "INSTANCE_PATH": str(instance),
                               "REDIS_URL": CLOSED, "GUIDE_CACHE_SIZE": 0, "USAGE_FLUSH_SECONDS": 0})
     with application.app_context():
         upgrade()
-    yield application
-    limiter._storage_dead = False  # the limiter is one object for every app of the session
+    return application  # its limiter is its own (core/security.py): no other app inherits the dead storage
 
 
 def test_resident_pages_and_a_booking_work_with_limits_per_process(app_without_redis):
