@@ -29,6 +29,16 @@ def test_the_kakogawa_starters_load_and_come_per_department(departments):
     assert phrases.source and all(text.endswith("。") for text in shimin)
 
 
+def test_the_training_city_offers_starters_to_its_citizens_division():
+    """演習2-2 of docs/manual/training.md picks a 定型文 on みなと市's 転出届: without the file
+    the review screen shows no phrase to choose."""
+    phrases = load_phrases("minato", department_ids=set(load_pack("minato").departments))
+    shimin = [p.text for p in phrases.for_department("shimin")]
+    assert len(shimin) > len(phrases.common) > 0  # its own starters, then the common ones
+    assert any("引っ越し先" in text for text in shimin)
+    assert all(text.endswith("。") for text in shimin)
+
+
 def _pack_with(tmp_path, text: str):
     pack = tmp_path / "kakogawa"
     pack.mkdir()
