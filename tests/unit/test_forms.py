@@ -38,6 +38,7 @@ ONLINE_13 = {
 ONLINE_KURASHI = {
     "inu_toroku", "inu_henko", "inu_shibo_or_owner", "gentsuki_toroku", "gentsuki_haisha",
     "kotei_shisan_sozokunin", "nozei_kanrinin", "sodai_gomi", "risai_shomei", "juminhyo_kisai_shomei",
+}
 # issue 15 ("Proof of scale"): the forms added beside the first 13, by area
 ONLINE_ADDED = {
     # 国保・後期高齢・介護・障害
