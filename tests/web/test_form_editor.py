@@ -135,3 +135,21 @@ def test_only_curators_and_administrators(app, staff_client):
         other = staff_client(role)
         assert other.get(f"{draft}/forms/").status_code in (403, 404)
         assert other.get(f"{form_url}/preview").status_code in (403, 404)
+
+
+def test_the_clis_check_refuses_and_its_words_stand_beside_the_setting(app, staff_client):
+    """What only intake.forms.check_form sees (a copies field that may go below 0) is not saved,
+    and is worded in the curator's language beside the fee settings."""
+    client = staff_client(policy.CURATOR)
+    draft, form_url = _created(client)
+    _op(client, form_url, "add_field", {"section": "details", "kind": "number", "field_id": "copies"})
+    r = _op(client, form_url, "edit_field", {"field": "copies", "label-ja": "通数", "label-en": "Copies",
+                                             "required": "yes", "min": "-1", "max": "5"})
+    assert r.status_code == 302
+    before = _file(client, draft, f"forms/{PROCEDURE}.yaml")
+    r = _op(client, form_url, "fee", {"copies_field": "copies", "payment": "at_submission"})
+    assert r.status_code == 400
+    html = r.get_data(as_text=True)
+    assert "「copies」は、いちばん小さい数が0以上の、整数の項目にしてください。" in html
+    assert 'href="#fee"' in html and 'id="fee"' in html  # the summary links to the setting
+    assert _file(client, draft, f"forms/{PROCEDURE}.yaml") == before
