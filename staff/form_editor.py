@@ -480,7 +480,7 @@ def choice_lines(choices: Any) -> str:
 def read_choices(raw: str, old: Any, errors: Errors) -> list[dict[str, Any]]:
     olds = {c.get("value"): c for c in old or [] if isinstance(c, Mapping)}
     out: list[dict[str, Any]] = []
-    for n, line in enumerate(l for l in raw.replace("\r\n", "\n").split("\n") if l.strip()):
+    for n, line in enumerate(row for row in raw.replace("\r\n", "\n").split("\n") if row.strip()):
         parts = [p.strip() for p in line.split("|")]
         if len(parts) != 3 or not all(parts):
             errors.append({"field_id": "choices", "message": Message(N_(
@@ -497,7 +497,7 @@ def read_choices(raw: str, old: Any, errors: Errors) -> list[dict[str, Any]]:
             return out
         before = olds.get(value) or {}
         label = dict(before.get("label") or {}) if before.get("label", {}).get("ja") == ja else {}
-        label |= {"ja": ja[:200], "en": en[:200]}
+        label.update(zip(REQUIRED_LANGUAGES, (ja[:200], en[:200]), strict=True))  # the pack's own words, as typed
         choice = {"value": value, "label": label}
         if before.get("hint"):
             choice["hint"] = before["hint"]

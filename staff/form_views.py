@@ -22,8 +22,7 @@ from core.pack_versions import VersionError
 from core.words import Message, lang_of
 from core.words import text as in_locale
 from intake import web_forms
-from staff import content
-from staff import content_forms
+from staff import content, content_forms
 from staff import form_editor as fe
 from staff.content_problems import read_problem
 from staff.guard import only_with_policy
@@ -221,7 +220,7 @@ def _section_values(section: dict[str, Any]) -> dict[str, Any]:
 
 
 def _editor_page(d, form_id: str, *, errors=None, posted=None, panel: str = "", status: int = 200):
-    path, saved, form = _form(d, form_id)
+    path, _saved, form = _form(d, form_id)
     if form is None:  # a file the editor cannot follow: the text editor
         return render_template("staff/forms/unreadable.html", draft=d, path=path, form_id=form_id), 409
     errors = _words(errors or [])
