@@ -108,6 +108,25 @@ def dump(form: Form) -> str:
                             default_flow_style=False, width=100)
 
 
+def write(saved: str, form: Form) -> str:
+    """The file with ``form``: only what changed is rewritten (comments, layout and moved pages and
+    fields keep their lines, knowledge/yaml_edit.py); a layout it cannot follow is written whole."""
+    old = load(saved)
+    if old is None:
+        return dump(form)
+    old_sections = {s.get("id"): n for n, s in enumerate(sections(old))}
+    origins: dict[tuple, list[int | None]] = {("sections",): [old_sections.get(s.get("id")) for s in sections(form)]}
+    for n, section in enumerate(sections(form)):
+        before = old_sections.get(section.get("id"))
+        olds = {f.get("id"): m for m, f in enumerate(sections(old)[before]["fields"])} if before is not None else {}
+        origins[("sections", n, "fields")] = [olds.get(f.get("id")) for f in section["fields"]]
+    try:
+        out = yaml_edit.update(saved, (), form, flow=CONDITION_KEYS, origins=origins)
+    except yaml_edit.EditError:
+        return dump(form)
+    return out if yaml.safe_load(out) == form else dump(form)
+
+
 # --- finding things -------------------------------------------------------------------------
 
 

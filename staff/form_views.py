@@ -317,7 +317,7 @@ PANELS = {"edit_field": "field:{field}", "field_condition": "field:{field}", "ed
 @bp.post("/<form_id>/<op>")
 def change(draft_id: int, form_id: str, op: str):
     d = _draft(draft_id)
-    path, _saved, form = _form(d, form_id)
+    path, saved, form = _form(d, form_id)
     if form is None:
         return _editor_page(d, form_id)
     posted = {k: v[:10000] for k, v in request.form.items() if k != "csrf_token"}
@@ -330,7 +330,7 @@ def change(draft_id: int, form_id: str, op: str):
             abort(404)
         return _editor_page(d, form_id, errors=exc.errors, posted=posted | {"file_types": files}, panel=panel,
                             status=exc.status)
-    data = fe.dump(changed).encode("utf-8")
+    data = fe.write(saved, changed).encode("utf-8")
     problems = _checked(d, {path: data}, path, changed)
     if problems:
         return _editor_page(d, form_id, errors=problems, posted=posted | {"file_types": files}, panel=panel, status=400)

@@ -226,3 +226,17 @@ def test_a_problem_is_placed_beside_its_field_or_section():
     assert fe.place_of(form, ("sections", 0, "title")) == ("section", "details")
     assert fe.place_of(form, ("fee", "copies_field")) == ("fee", "")
     assert fe.place_of(form, ("sections", 9)) == ("form", "")
+
+
+def test_writing_keeps_the_comments_and_lines_of_a_hand_written_form():
+    from pathlib import Path
+    saved = (Path(__file__).resolve().parents[2] / "knowledge/packs/kakogawa/forms/juminhyo_utsushi.yaml").read_text(encoding="utf-8")
+    form = fe.load(saved)
+    first = form["sections"][0]["id"]
+    changed = fe.move_section(fe.add_field(form, first, "consent", "agree")[0], first, "down")
+    out = fe.write(saved, changed)
+    assert yaml.safe_load(out) == changed
+    comments = [line for line in saved.splitlines() if line.lstrip().startswith("#")]
+    assert comments and all(c in out.splitlines() for c in comments)
+    assert "  title: {ja: 住民票が必要な人, en: Whose record you need}" in out  # the moved page kept its lines
+    assert fe.write(saved, form) == saved  # nothing changed: not a byte
