@@ -53,6 +53,7 @@ from staff import applications_list_views, applications_print_views, content, co
 from staff import applications_views as staff_applications
 from staff import audit_views as staff_audit
 from staff import content_views as staff_content
+from staff import form_views as staff_forms
 from staff import help_views as staff_help
 from staff import incident_views as staff_incidents
 from staff import mail_preview_views as staff_mail
@@ -182,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_search.bp)
     app.register_blueprint(staff_rule_graph.bp)
     app.register_blueprint(staff_content.bp)  # /staff/content: the curators' versions of the pack
+    app.register_blueprint(staff_forms.bp)  # /staff/content/drafts/<id>/forms: the form editor
     app.register_blueprint(help_views.bp)  # /help/…: the residents' manual (docs/manual/)
     app.register_blueprint(staff_help.bp)  # /staff/help/…: the staff manual and the training text
 

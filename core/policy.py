@@ -147,6 +147,12 @@ POLICY: dict[str, frozenset[str] | str] = {
     "staff_content.withdraw": frozenset({CURATOR, ADMIN}),
     "staff_content.rollback_confirm": frozenset({CURATOR, ADMIN}),
     "staff_content.rollback": frozenset({CURATOR, ADMIN}),
+    # --- the form editor: online forms in a curator's draft (staff/form_views.py) ---
+    "staff_forms.index": frozenset({CURATOR, ADMIN}),
+    "staff_forms.create": frozenset({CURATOR, ADMIN}),
+    "staff_forms.editor": frozenset({CURATOR, ADMIN}),
+    "staff_forms.change": frozenset({CURATOR, ADMIN}),
+    "staff_forms.preview": frozenset({CURATOR, ADMIN}),
     # --- monitoring (staff alerts) ---
     "staff_monitor.alerts": frozenset({ADMIN, AUDITOR}),
     "staff_monitor.acknowledge": frozenset({ADMIN}),  # auditors only read

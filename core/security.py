@@ -248,6 +248,9 @@ def init_security(app: Flask) -> None:
         nonce = getattr(g, "csp_nonce", secrets.token_urlsafe(16))
         if _is_embeddable(request.path):
             ancestors = " ".join(["'self'"] + (app.config["EMBED_ALLOWED_ORIGINS"] or homepage_origin()).split(","))
+        elif getattr(g, "framed_by_self", False):  # a page of this site shown in a frame of another (a preview)
+            ancestors = "'self'"
+            response.headers["X-Frame-Options"] = "SAMEORIGIN"
         else:
             ancestors = "'none'"
             response.headers["X-Frame-Options"] = "DENY"

@@ -27,7 +27,10 @@ from core.db import db
 from core.japan_time import today_in_japan
 from core.models import GuideAnswerSample, PackVersion
 from core.pack import rulebook
-from knowledge.loader import PACKS_DIR
+from intake.forms import Form, build_form, load_forms
+from intake.forms_schema import FormFile
+from knowledge.loader import PACKS_DIR, load_pack
+from knowledge.yamlfile import KnowledgeError, read_yaml
 from rules.impact import Change, compare
 from rules.pack_check import PackCheck, check_pack
 from rules.ruleset import Rulebook
@@ -126,6 +129,44 @@ def save_file(d: PackVersion, path: str, content: bytes) -> str:
     with _all_or_nothing():
         path = store.put_file(d, path, content)
     return path
+
+
+def save_files(d: PackVersion, files: dict[str, bytes]) -> None:
+    """Several files of a draft at once (a new form and its procedure's ``online: true``): all or none."""
+    with _all_or_nothing():
+        for path, content in files.items():
+            store.put_file(d, path, content)
+
+
+def form_check(d: PackVersion, changed: dict[str, bytes], form_path: str) -> tuple[bool, list[str]]:
+    """The check of one online form as ``flask knowledge check`` makes it (intake.forms.load_forms
+    against the draft's pack), with ``changed`` in place of the draft's files: (the pack loads,
+    the problems of ``form_path``). Nothing is saved."""
+    files = {**store.files_of(d), **changed}
+    packs_dir = store.materialise(_root(), d.municipality, files)
+    try:
+        kb = load_pack(d.municipality, packs_dir)
+    except KnowledgeError as exc:
+        return False, list(exc.problems)
+    target = str(packs_dir / d.municipality / form_path)
+    try:
+        load_forms(d.municipality, packs_dir, kb=kb)
+    except KnowledgeError as exc:
+        return True, [p for p in exc.problems if str(p).startswith(target + ":")]
+    return True, []
+
+
+def form_of(d: PackVersion, form_id: str) -> tuple[Form | None, list[str]]:
+    """One online form of a draft as residents would get it (its standard pages in place), for the
+    preview; (None, its problems) when it does not pass the checks."""
+    path = f"forms/{form_id}.yaml"
+    loads, problems = form_check(d, {}, path)
+    if not loads or problems:
+        return None, problems
+    packs_dir = store.materialise(_root(), d.municipality, store.files_of(d))
+    kb = load_pack(d.municipality, packs_dir)
+    doc = read_yaml(packs_dir / d.municipality / path)
+    return build_form(FormFile.model_validate(doc.data), kb, doc=doc), []
 
 
 def remove_file(d: PackVersion, path: str) -> None:

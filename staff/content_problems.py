@@ -98,6 +98,21 @@ BY_SHAPE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^'(?P<id>[^']*)' is not a condition of this rule"),
      N_("「%(id)s」はこのルールの条件にありません。quiet には、このルールの条件の名前を書いてください。")),
     (re.compile(r"^a curated why needs ja, en and easy"), N_("why を書くときは、ja・en・easy の3つとも書いてください。")),
+    # the online forms' checks (intake/forms.py check_form)
+    (re.compile(r"^field id '(?P<id>[^']*)' is used twice"), N_("項目の id「%(id)s」が2回使われています。")),
+    (re.compile(r"^field id '(?P<id>[^']*)' is reserved"), N_("項目の id「%(id)s」は、どのフォームにもある項目（申請する人など）が使います。ほかの id にしてください。")),
+    (re.compile(r"^section id '(?P<id>[^']*)' is used twice or reserved"), N_("区分の id「%(id)s」は、ほかの区分と重なっているか、使えない id です。")),
+    (re.compile(r"^'(?P<id>[^']*)' is not a field before this one"), N_("「%(id)s」は、この項目より前にある項目ではありません。条件には、前にある項目を選んでください。")),
+    (re.compile(r"^'(?P<value>[^']*)' is not a choice of '(?P<id>[^']*)'"), N_("「%(value)s」は「%(id)s」の選択肢にありません。")),
+    (re.compile(r"^'(?P<id>[^']*)' is a \w+ field: conditions need"), N_("「%(id)s」は選択肢の項目ではないため、条件には使えません。")),
+    (re.compile(r"^'(?P<id>[^']*)' must be a whole number field with min 0"), N_("「%(id)s」は、いちばん小さい数が0以上の、整数の項目にしてください。")),
+    (re.compile(r"^'(?P<id>[^']*)' must be a checkbox field with choices"), N_("「%(id)s」は、選択肢（いくつでも選ぶ）の項目にしてください。")),
+    (re.compile(r"^'(?P<id>[^']*)' is not a date field of this form"), N_("「%(id)s」は、このフォームの日付の項目ではありません。")),
+    (re.compile(r"^procedure '(?P<id>[^']*)' is not online: true"), N_("手続き「%(id)s」が online: true になっていません。")),
+    (re.compile(r"^min is more than max"), N_("いちばん小さい数が、いちばん大きい数より大きくなっています。")),
+    (re.compile(r"^min_days is after max_days"), N_("いちばん前の日が、いちばんあとの日よりあとになっています。")),
+    (re.compile(r"^the default does not fit"), N_("はじめに入っている値（default）が、この項目に合いません。")),
+    (re.compile(r"^a \w+ field needs choices"), N_("この項目には選択肢が必要です。")),
 ]
 
 

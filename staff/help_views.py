@@ -19,7 +19,7 @@ SECTIONS = {
     "staff_reservations.queue": "queue", "staff_reservations.overrides": "overrides",
     "staff_reservations.stats": "stats", "staff_reservations": "reservations",
     "staff_visits": "visits",  # the counter side of a visit (事前入力, printing the forms, 済み)
-    "staff_content": "content", "staff_rule_graph": "rule-graph",
+    "staff_content": "content", "staff_forms": "online-forms", "staff_rule_graph": "rule-graph",
     "staff_stats": "stats", "staff_audit": "audit", "staff_incidents": "incidents",
     "staff_monitor": "alerts", "staff_search": "search-words", "staff_mail": "mail",
 }
