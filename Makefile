@@ -68,7 +68,7 @@ db: $(VENV)/.installed
 # The demo trusts a local development CA (instance/dev-ca) and shows the development signer,
 # unless JPKI_TRUST_ANCHORS is set: production never runs `make run`. (The signer flag is worked
 # out first: later assignments on the line would see the defaulted trust anchors.)
-DEV_CA := $(CURDIR)/instance/dev-ca
+DEV_CA := $(or $(INSTANCE_PATH),$(CURDIR)/instance)/dev-ca
 run: $(VENV)/.installed catalogs db
 	$(BIN)/flask --app app knowledge check
 	@test -n "$$JPKI_TRUST_ANCHORS" || $(BIN)/flask --app app jpki dev-ca >/dev/null

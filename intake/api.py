@@ -5,7 +5,6 @@ import base64
 import datetime as dt
 import re
 import unicodedata
-from functools import lru_cache
 
 import jsonschema_rs
 from flask import Blueprint, current_app, g, jsonify, request
@@ -16,11 +15,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from core.db import db
 from core.errors import AppError, refusal_response
 from core.japan_time import JST
-from core.pack import rulebook
 from core.security import limiter
 from core.uploads import draft_caps, upload_limit
 from intake import applications, jpki, links, resident_actions, signer, workflow
-from intake.forms import Form, load_forms, to_json_schema
+from intake.forms import Form, to_json_schema
+from intake.forms_current import current_forms
 from intake.models import Application
 
 bp = Blueprint("intake_api", __name__, url_prefix="/api/v1")
@@ -43,14 +42,13 @@ NO_APPLICATION = _l("申請が見つかりません。")
 ONLINE_PROCEDURE = {"procedure_id": _l("オンラインで申請できる手続きを指定してください。")}
 
 
-@lru_cache(maxsize=4)
-def _forms(version: str) -> dict[str, Form]:
-    """Form definitions of the current knowledge generation (reloaded with it)."""
-    return load_forms(current_app.config["MUNICIPALITY"], kb=rulebook().kb)
+def _forms() -> dict[str, Form]:
+    """Form definitions of the current pack generation (reloaded with it)."""
+    return current_forms()
 
 
 def _form(procedure_id: str) -> Form | None:
-    return _forms(rulebook().version).get(procedure_id)
+    return _forms().get(procedure_id)
 
 
 def current_form(procedure_id: str) -> Form | None:

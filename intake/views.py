@@ -14,7 +14,6 @@ import json
 import re
 import secrets
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,8 @@ from core.security import limiter
 from core.uploads import draft_caps, upload_limit
 from core.words import text as translate
 from intake import applications, devca, dispatch, jpki, links, resident_actions, signer, web_forms, workflow
-from intake.forms import Form, fee_total, is_shown, load_forms, section_shown, unit_fee
+from intake.forms import Form, fee_total, is_shown, section_shown, unit_fee
+from intake.forms_current import current_forms
 from intake.models import Application, ApplicationAttachment
 from intake.signature_check import read_files
 
@@ -51,14 +51,13 @@ SMALL_REQUEST = 1 * 1024 * 1024  # every page but a section page (which takes fi
 
 # --- helpers -------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=4)
-def _forms(version: str) -> dict[str, Form]:
-    """Form definitions of the current knowledge generation (reloaded with it)."""
-    return load_forms(current_app.config["MUNICIPALITY"], kb=rulebook().kb)
+def _forms() -> dict[str, Form]:
+    """Form definitions of the current pack generation (reloaded with it)."""
+    return current_forms()
 
 
 def _form(pid: str) -> Form | None:
-    return _forms(rulebook().version).get(pid)
+    return _forms().get(pid)
 
 
 def _locale() -> str:
@@ -180,10 +179,9 @@ def _t(text: str, **values: object) -> str:
 def index():
     """Every procedure that can be applied for online, with a search box."""
     locale = _locale()
-    book = rulebook()
     q = unicodedata.normalize("NFKC", request.args.get("q", "")).strip()[:50]
     items = []
-    for pid, form in sorted(_forms(book.version).items()):
+    for pid, form in sorted(_forms().items()):
         proc = form.procedure
         names = [form.title.get(locale), proc.name.get(locale), proc.name.ja, *proc.keywords]
         if q:

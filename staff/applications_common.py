@@ -26,7 +26,8 @@ from core.words import lang_of
 from intake import applications, backoffice_actions, workflow
 from intake import identity as id_check
 from intake.applications import ApplicationError
-from intake.forms import Form, load_forms
+from intake.forms import Form
+from intake.forms_current import current_forms
 from intake.models import Application
 from intake.payments.service import refund
 from knowledge.correction_phrases import FILENAME as PHRASES_FILE
@@ -63,10 +64,9 @@ def user_departments() -> list[str] | None:
     return None if g.staff.role == policy.ADMIN else g.staff.department_ids
 
 
-@lru_cache(maxsize=4)
-def forms_of_generation(version: str, municipality: str) -> dict[str, Form]:
-    """Form definitions of one knowledge generation (reloaded with it, as intake/api.py does)."""
-    return load_forms(municipality, kb=rulebook().kb)
+def forms_of_generation() -> dict[str, Form]:
+    """Form definitions of the current pack generation (reloaded with it: intake/forms_current.py)."""
+    return current_forms()
 
 
 @lru_cache(maxsize=4)
@@ -118,7 +118,7 @@ def next_application(departments: list[str] | None, current: Application) -> App
 
 
 def form_for(procedure_id: str) -> Form | None:
-    return forms_of_generation(rulebook().version, current_app.config["MUNICIPALITY"]).get(procedure_id)
+    return forms_of_generation().get(procedure_id)
 
 
 def procedure_name(pid: str) -> str:
@@ -129,7 +129,7 @@ def procedure_name(pid: str) -> str:
 def procedure_choices() -> dict[str, str]:
     """The online procedures of the user's departments: id → name, in name order."""
     departments = user_departments()
-    forms = forms_of_generation(rulebook().version, current_app.config["MUNICIPALITY"])
+    forms = forms_of_generation()
     ids = [pid for pid, form in forms.items() if departments is None or form.department in departments]
     return dict(sorted(((pid, procedure_name(pid)) for pid in ids), key=lambda item: item[1]))
 

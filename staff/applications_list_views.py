@@ -9,7 +9,7 @@ import math
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import Response, abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -17,7 +17,6 @@ from werkzeug.datastructures import MultiDict
 from core import audit
 from core.csv_export import to_csv, to_csv_shift_jis
 from core.db import db
-from core.pack import rulebook
 from intake import dispatch, processing_time, workflow
 from intake.models import Application
 from staff import applications_display as show
@@ -43,7 +42,7 @@ LIGHT = (Application.id, Application.status, Application.procedure_id, Applicati
 
 
 def _forms():
-    return forms_of_generation(rulebook().version, current_app.config["MUNICIPALITY"])
+    return forms_of_generation()
 
 
 def _standard() -> dict[str, int | None]:

@@ -22,7 +22,6 @@ from core import audit, auth, policy
 from core.alerts import active_alerts
 from core.db import aware, db
 from core.japan_time import JST
-from core.pack import rulebook
 from core.security import limiter, shared_limits_available
 from core.staff_models import StaffUser, utcnow
 from intake import processing_time
@@ -164,7 +163,7 @@ def home():
     role = g.staff.role
     context: dict = {"applications": None, "counter": None, "accounts": None, "alerts": None}
     if policy.allowed("staff_applications.inbox", role):
-        forms = forms_of_generation(rulebook().version, current_app.config["MUNICIPALITY"])
+        forms = forms_of_generation()
         context["applications"] = home_counts.applications(
             user_departments(), g.staff.id, inbox_rows.standard_days(forms), processing_time.today_jst())
     if policy.allowed("staff_reservations.day", role):

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 
 from flask import current_app
 
 from core.japan_time import JST
-from core.pack import rulebook
 from intake import applications
-from intake.forms import Form, fee_quantity, load_forms, unit_fee
+from intake.forms import Form, fee_quantity, unit_fee
+from intake.forms_current import current_forms
 from intake.models import Application
 from intake.payments import service
 from intake.payments.models import Payment
@@ -47,16 +46,14 @@ def jst(moment: dt.datetime | None) -> dt.datetime | None:
     return applications.aware(moment).astimezone(JST) if moment else None
 
 
-@lru_cache(maxsize=4)
-def _forms(version: str) -> dict[str, Form]:
-
-    return load_forms(current_app.config["MUNICIPALITY"], kb=rulebook().kb)
+def _forms() -> dict[str, Form]:
+    return current_forms()
 
 
 def _form(procedure_id: str) -> Form | None:
 
     try:
-        return _forms(rulebook().version).get(procedure_id)
+        return _forms().get(procedure_id)
     except Exception:  # the receipt is still shown, without 内訳
         current_app.logger.warning("forms not loadable for the receipt", exc_info=True)
         return None
