@@ -39,7 +39,7 @@ def serve(monkeypatch):
     from staff import applications_common
 
     def use(forms):
-        monkeypatch.setattr(applications_common, "forms_of_generation", lambda version, municipality: forms)
+        monkeypatch.setattr(applications_common, "forms_of_generation", lambda: forms)
     return use
 
 
