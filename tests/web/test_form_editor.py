@@ -11,7 +11,7 @@ import yaml
 from core import policy
 from tests.conftest import csrf_from
 
-PROCEDURE = "gentsuki_toroku"  # not online in the pack: the editor makes it so
+PROCEDURE = "inkan_haishi"  # not online in the pack: the editor makes it so
 
 
 def _post(client, url: str, data: dict | None = None, page: str = "/staff/content/"):
