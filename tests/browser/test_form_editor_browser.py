@@ -42,8 +42,8 @@ def _add_field(page, kind: str, field_id: str, section: str | None = None) -> No
     expect(page.locator(f"#field-{field_id}")).to_be_visible()
 
 
-def test_a_form_built_on_the_console_is_published_served_applied_with_and_approved(app, live_server, browser,
-                                                                                   dev_signer):
+@pytest.mark.usefixtures("dev_signer")  # the development CA is trusted, its signer shown
+def test_a_form_built_on_the_console_is_published_served_applied_with_and_approved(app, live_server, browser):
     axe = Axe()
     found: list[str] = []
     curator, secret = make_staff(app, policy.CURATOR)
