@@ -169,6 +169,16 @@ def form_of(d: PackVersion, form_id: str) -> tuple[Form | None, list[str]]:
     return build_form(FormFile.model_validate(doc.data), kb, doc=doc), []
 
 
+def departments_of(d: PackVersion) -> dict[str, Any]:
+    """The draft's departments by id (their names are pack Texts), for choosing which reviews a
+    form; {} when the draft's pack does not load (its check says why)."""
+    packs_dir = store.materialise(_root(), d.municipality, store.files_of(d))
+    try:
+        return {dep.id: dep.name for dep in load_pack(d.municipality, packs_dir).departments.values()}
+    except KnowledgeError:
+        return {}
+
+
 def remove_file(d: PackVersion, path: str) -> None:
     with _all_or_nothing():
         store.remove_file(d, path)

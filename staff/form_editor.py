@@ -29,6 +29,7 @@ from intake.forms_schema import (
     MEDIA_TYPES,
     RESERVED_IDS,
     RESERVED_SECTIONS,
+    SIGNATURE_ITEMS,
 )
 from knowledge import yaml_edit
 from knowledge.schema import ID_PATTERN
@@ -679,24 +680,47 @@ def set_fee(form: Form, posted: Mapping[str, str]) -> Form:
     return out
 
 
+def signature_items(form: Form) -> tuple[str, ...]:
+    """The 基本4情報 a signature can be compared on for this form: sex only where the form asks it."""
+    asks_sex = bool((form.get("applicant") or {}).get("sex"))
+    return tuple(i for i in SIGNATURE_ITEMS if i != "sex" or asks_sex)
+
+
 def set_review(form: Form, posted: Mapping[str, str]) -> Form:
-    """A second approver, and the 標準処理期間 in open days with where the figure comes from.
-    Any other review setting of the file is kept as it is."""
+    """A second approver, the 標準処理期間 in open days with where the figure comes from, the
+    department that reviews (empty: the procedure's own) and which of the 基本4情報 the signature's
+    certificate must match (``match_<item>`` ticked; all of them: the default, written as nothing).
+    Any other review setting of the file is kept as it is; the department's id is checked against
+    the pack by the same check as the CLI's."""
     out = copy.deepcopy(form)
     errors: Errors = []
     days = _number(posted, "standard_processing_days", errors, low=1, high=365)
     source = str(posted.get("standard_processing_source", "")).strip()
     if len(source) > 300:
         errors.append({"field_id": "standard_processing_source", "message": Message(N_("300文字までにしてください。"))})
+    department = str(posted.get("department", "")).strip()
+    if department and not re.fullmatch(ID_PATTERN, department):
+        errors.append({"field_id": "department", "message": Message(N_("審査する課を一覧から選んでください。"))})
+    offered = signature_items(form)
+    match = [i for i in offered if posted.get(f"match_{i}") == "yes"]
+    if not match:
+        errors.append({"field_id": "match", "message": Message(N_("電子証明書と照らし合わせる項目を1つ以上選んでください。"))})
     _raise(errors)
     review = dict(out.get("review") or {})
     _set(review, "second_approver", posted.get("second_approver") == "yes")
     _set(review, "standard_processing_days", days)
     _set(review, "standard_processing_source", source)
+    _set(review, "department", department)
     if review:
         out["review"] = review
     else:
         out.pop("review", None)
+    signature = dict(out.get("signature") or {})
+    _set(signature, "match", None if len(match) == len(offered) else match)
+    if signature:
+        out["signature"] = signature
+    else:
+        out.pop("signature", None)
     return out
 
 

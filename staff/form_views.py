@@ -42,6 +42,7 @@ DONE = {
     "created": _l("フォームを作りました。下書きの「確認する」と「公開する」で公開します。"),
     "saved": _l("フォームを保存しました。"),
 }
+MATCH_NAMES = {"name": _l("氏名"), "birth_date": _l("生年月日"), "address": _l("住所"), "sex": _l("性別")}
 PAYMENT_NAMES = {"at_submission": _l("申請するとき"), "after_review": _l("審査のあと（職員が金額を確かめてから）")}
 
 
@@ -242,10 +243,16 @@ def _editor_page(d, form_id: str, *, errors=None, posted=None, panel: str = "", 
         "copies_field": copies if isinstance(copies, str) else "", "per_choice_field": fee.get("per_choice_field", ""),
         "payment": fee.get("payment", "at_submission")}
     review = form.get("review") or {}
+    matched = (form.get("signature") or {}).get("match") or fe.signature_items(form)
     review_values = posted if panel == "review" else {
         "second_approver": "yes" if review.get("second_approver") else "",
         "standard_processing_days": str(review.get("standard_processing_days") or ""),
-        "standard_processing_source": review.get("standard_processing_source", "")}
+        "standard_processing_source": review.get("standard_processing_source", ""),
+        "department": review.get("department", ""),
+        **{f"match_{item}": "yes" for item in matched}}
+    department_choices = [{"value": "", "label": _("手続きの担当課（既定）")}] + [
+        {"value": dep_id, "label": _name(name)} for dep_id, name in content.departments_of(d).items()]
+    match_choices = [{"value": item, "label": str(MATCH_NAMES[item])} for item in fe.signature_items(form)]
     fields = [f for s in fe.sections(form) for f in s["fields"]]
     by_place: dict[str, list[str]] = {}
     for e in errors:
@@ -266,6 +273,8 @@ def _editor_page(d, form_id: str, *, errors=None, posted=None, panel: str = "", 
                        if f.get("type") == "checkbox" and (f.get("choices") or f.get("fiscal_years"))],
         payment_choices=[{"value": k, "label": str(v)} for k, v in PAYMENT_NAMES.items()],
         file_kinds=[{"value": k, "label": k.upper()} for k in fe.FILE_KINDS], fee_values=fee_values, review_values=review_values,
+        department_choices=department_choices, match_choices=match_choices,
+        match_values=[c["value"] for c in match_choices if review_values.get(f"match_{c['value']}") == "yes"],
         fee_file=f"procedures/{form_id}.yaml" if content.read_file(d, f"procedures/{form_id}.yaml") is not None else None,
         languages=LANGUAGES_BY_CODE, required_codes=content_forms.REQUIRED, optional_codes=content_forms.OPTIONAL,
         done=DONE.get(request.args.get("done", "")) if not errors else None), status
@@ -321,6 +330,7 @@ def change(draft_id: int, form_id: str, op: str):
     if form is None:
         return _editor_page(d, form_id)
     posted = {k: v[:10000] for k, v in request.form.items() if k != "csrf_token"}
+    posted.update({f"match_{item[:20]}": "yes" for item in request.form.getlist("match")[:10]})  # ticked boxes
     files = request.form.getlist("file_types")
     panel = PANELS.get(op, "").format(field=posted.get("field", "")[:60], section=posted.get("section", "")[:60])
     try:

@@ -194,15 +194,39 @@ def test_fee_and_review_settings_keep_what_they_do_not_set(kb):
     assert "fee" not in fe.set_fee(form, {"payment": "at_submission"})
     form["review"] = {"someone_elses_key": "kept"}
     form = fe.set_review(form, {"second_approver": "yes", "standard_processing_days": "7",
-                                "standard_processing_source": "市の公表"})
+                                "standard_processing_source": "市の公表", **ALL_MATCHED})
     assert form["review"] == {"someone_elses_key": "kept", "second_approver": True, "standard_processing_days": 7,
                               "standard_processing_source": "市の公表"}
-    form = fe.set_review(form, {})
+    form = fe.set_review(form, ALL_MATCHED)
     assert form["review"] == {"someone_elses_key": "kept"}
     with pytest.raises(fe.FormEditError):
-        fe.set_review(form, {"standard_processing_days": "0"})
+        fe.set_review(form, {"standard_processing_days": "0", **ALL_MATCHED})
     del form["review"]
-    assert _problems(fe.set_review(form, {"second_approver": "yes"}), kb) == []
+    assert _problems(fe.set_review(form, {"second_approver": "yes", **ALL_MATCHED}), kb) == []
+
+
+ALL_MATCHED = {"match_name": "yes", "match_birth_date": "yes", "match_address": "yes"}
+
+
+def test_the_reviewing_department_and_what_the_signature_must_match(kb):
+    form = fe.new_form("gentsuki_toroku", PROCEDURE)
+    assert fe.signature_items(form) == ("name", "birth_date", "address")  # sex only where the form asks it
+    form = fe.set_review(form, {"department": "shimin", "match_name": "yes", "match_birth_date": "yes"})
+    assert form["review"] == {"department": "shimin"}
+    assert form["signature"] == {"match": ["name", "birth_date"]}
+    assert _problems(form, kb) == []
+    # every item ticked is the default: nothing written; the procedure's department is the default too
+    form = fe.set_review(form, ALL_MATCHED)
+    assert "signature" not in form and "review" not in form
+    with pytest.raises(fe.FormEditError) as refused:
+        fe.set_review(form, {"department": "shimin"})  # nothing to compare
+    assert refused.value.errors[0]["field_id"] == "match"
+    with pytest.raises(fe.FormEditError):
+        fe.set_review(form, {"department": "../etc", **ALL_MATCHED})
+    # an id the pack does not have: the CLI's check says so
+    assert _problems(fe.set_review(form, {"department": "no_such_department", **ALL_MATCHED}), kb)
+    form["applicant"] = {"sex": True}
+    assert fe.set_review(form, {"match_sex": "yes"})["signature"] == {"match": ["sex"]}
 
 
 def test_the_file_written_reads_back_the_same():

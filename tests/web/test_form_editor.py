@@ -57,6 +57,27 @@ def test_a_new_form_makes_the_procedure_online_and_opens_in_the_editor(app, staf
     assert f"forms/{PROCEDURE}.yaml" in changes and f"procedures/{PROCEDURE}.yaml" in changes
 
 
+def test_the_reviewing_department_and_the_signature_items_are_chosen_on_the_page(app, staff_client):
+    client = staff_client(policy.CURATOR)
+    draft, form_url = _created(client)
+    page = client.get(form_url).get_data(as_text=True)
+    assert 'name="department"' in page and "手続きの担当課（既定）" in page and "国民健康保険課" in page
+    assert page.count('name="match"') == 3 and page.count('name="match" value=') == 3  # no 性別: the form does not ask it
+    r = _op(client, form_url, "review", {"department": "kokuho", "match": ["name", "address"]})
+    assert r.status_code == 302, r.get_data(as_text=True)[:2000]
+    form = _file(client, draft, f"forms/{PROCEDURE}.yaml")
+    assert form["review"] == {"department": "kokuho"} and form["signature"] == {"match": ["name", "address"]}
+    # nothing ticked: refused beside the boxes, the department chosen is still chosen
+    r = _op(client, form_url, "review", {"department": "kokuho"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and "照らし合わせる項目を1つ以上選んでください" in body
+    assert re.search(r'<option value="kokuho"[^>]*selected', body)
+    # an id the pack does not have: the CLI's check refuses it, nothing saved
+    r = _op(client, form_url, "review", {"department": "no_such_department", "match": ["name"]})
+    assert r.status_code == 400
+    assert _file(client, draft, f"forms/{PROCEDURE}.yaml")["review"] == {"department": "kokuho"}
+
+
 def test_build_a_form_with_palette_condition_fee_and_review(app, staff_client):
     client = staff_client(policy.CURATOR)
     draft, form_url = _created(client)
@@ -70,7 +91,8 @@ def test_build_a_form_with_palette_condition_fee_and_review(app, staff_client):
     r = _op(client, form_url, "section_condition", {"section": "extra", "condition": "how=mail"})
     assert r.status_code == 302
     assert _op(client, form_url, "fee", {"copies_field": "copies", "payment": "after_review"}).status_code == 302
-    assert _op(client, form_url, "review", {"second_approver": "yes", "standard_processing_days": "5"}).status_code == 302
+    assert _op(client, form_url, "review", {"second_approver": "yes", "standard_processing_days": "5",
+                                            "match": ["name", "birth_date", "address"]}).status_code == 302
     form = _file(client, draft, f"forms/{PROCEDURE}.yaml")
     assert [s["id"] for s in form["sections"]] == ["details", "extra"]
     assert form["sections"][1]["show_if"] == {"how": "mail"}
