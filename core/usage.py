@@ -31,6 +31,7 @@ import logging
 import re
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 
@@ -238,6 +239,28 @@ def _write(by_day: dict[dt.date, list] | None) -> None:
         add(counts, day=day)
 
 
+# The apps whose counts are written when the process ends. Weakly held: an app made and dropped
+# (a test, a CLI command) must not be kept alive, with all it holds, by an exit hook.
+_STOPPING_APPS: weakref.WeakSet[Flask] = weakref.WeakSet()
+
+
+def _flush_at_exit() -> None:
+    for app in list(_STOPPING_APPS):
+        due = app.extensions["usage_buffer"].take([], every=0)
+        if not due:
+            continue
+        try:  # logging may already be shut down: write quietly or not at all
+            with app.app_context():
+                for day, counts in due.items():
+                    _upsert(db.engine, [{"day": day, "service": s, "metric": m, "dimension": d, "count": n}
+                                        for s, m, d, n in counts])
+        except Exception:  # noqa: S110  # nosec - the process is ending; nothing left to tell
+            pass
+
+
+atexit.register(_flush_at_exit)
+
+
 def init_usage(app: Flask) -> None:
     """Count guide use after each request and register the staff statistics pages.
 
@@ -260,16 +283,4 @@ def init_usage(app: Flask) -> None:
                 _write(due)
         return response
 
-    def _flush_at_exit() -> None:
-        due = buffer.take([], every=0)
-        if not due:
-            return
-        try:  # logging may already be shut down: write quietly or not at all
-            with app.app_context():
-                for day, counts in due.items():
-                    _upsert(db.engine, [{"day": day, "service": s, "metric": m, "dimension": d, "count": n}
-                                        for s, m, d, n in counts])
-        except Exception:  # noqa: S110  # nosec - the process is ending; nothing left to tell
-            pass
-
-    atexit.register(_flush_at_exit)
+    _STOPPING_APPS.add(app)

@@ -274,3 +274,14 @@ def test_counts_are_buffered_in_the_worker_and_written_together():
     due = buffer.take([], every=0)
     assert [counts for counts in due.values()] == [[("guide", "session_started", "birth", 3)]]
     assert buffer.take([], every=0) == {}
+
+
+def test_counts_still_buffered_are_written_when_the_process_ends(usage_app):
+    """The exit hook writes what each live app has buffered; it holds the apps weakly, so an app
+    that is dropped is freed (tests/unit/test_app_lifetime.py) rather than kept for the hook."""
+    buffer = usage_app.extensions["usage_buffer"]
+    assert buffer.take([("guide", "session_started", "moving_in", 3)], every=3600) is None  # kept, not written
+    usage._flush_at_exit()
+    with usage_app.app_context():
+        assert usage.rows(usage.today() - dt.timedelta(days=1), usage.today() + dt.timedelta(days=1)) == \
+            [(usage.today(), "guide", "session_started", "moving_in", 3)]
