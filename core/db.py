@@ -73,6 +73,28 @@ def connect_with_wait(connect, seconds: float, sleep=time.sleep, clock=time.mono
             delay = min(delay * 2, 1.0)
 
 
+def commit_keeping_values() -> None:
+    """Commit, keeping what the session's objects hold (they are not expired): the answer to the
+    request is built from what was just written. With the default expiry, the first attribute read
+    after the commit goes back to the database; if the database went away in between (a restart),
+    a booking that is committed would answer with an error, and the resident would book again."""
+    session = db.session()  # the scoped session's own Session
+    was = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = was
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """An error that says the database cannot be reached or is going away (a restart, a failover,
+    a dropped connection) rather than that the request was wrong: the answer is 503, try again."""
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    return error.connection_invalidated or isinstance(error, exc.OperationalError) and worth_waiting(error.orig)
+
+
 def end_session_quietly(_error: BaseException | None = None) -> None:
     """Close the request's session; a connection the server dropped meanwhile (a restart after
     the request committed) is discarded instead of failing the answer: the work is committed, and

@@ -19,7 +19,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from core.db import db
+from core.db import database_unreachable, db
 from core.i18n import force_locale, message_of
 from core.words import Message
 
@@ -99,6 +99,10 @@ HTTP_MESSAGES = {  # werkzeug's own errors on /api/ paths, in the request's lang
 }
 
 
+UNAVAILABLE = _l("ただいま使えません。数分おいて、もう一度お試しください。")
+RETRY_AFTER = {"Retry-After": "30"}
+
+
 def _internal_message() -> str:
     try:
         return gettext("システムで問題が起きました。時間をおいてもう一度お試しください。")
@@ -131,6 +135,12 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         incident = uuid.uuid4().hex[:12]
+        if database_unreachable(exc):  # a restart or failover: not the request's fault, and it passes
+            log.error("database unreachable", exc_info=exc, extra={"incident": incident})
+            if _wants_json():
+                return jsonify({"error": {"code": "unavailable", "incident": incident,
+                                          "message": gettext(UNAVAILABLE)}}), 503, RETRY_AFTER
+            return render_template("error.html", status=503, incident=incident), 503, RETRY_AFTER
         log.exception("unhandled error", extra={"incident": incident})
         if _wants_json():
             return jsonify({"error": {"code": "internal_error", "incident": incident,

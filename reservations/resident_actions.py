@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from core.db import db
+from core.db import commit_keeping_values, db
 from knowledge.loader import KnowledgeBase
 from reservations import booking, links, notify
 from reservations import models as m
@@ -102,7 +102,7 @@ def confirm(catalog: Catalog, r: m.Reservation, kb: KnowledgeBase | None) -> Non
     except BookingError:
         db.session.rollback()
         raise
-    db.session.commit()
+    commit_keeping_values()
 
 
 def book(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, person: Person, *,
@@ -116,7 +116,7 @@ def book(catalog: Catalog, service_id: str, site_id: str, start: dt.datetime, pe
     except (BookingError, IntegrityError):
         db.session.rollback()
         raise
-    db.session.commit()
+    commit_keeping_values()
     return r
 
 
@@ -128,7 +128,7 @@ def cancel(catalog: Catalog, r: m.Reservation, kb: KnowledgeBase | None) -> None
     except BookingError:
         db.session.rollback()
         raise
-    db.session.commit()
+    commit_keeping_values()
 
 
 def move(catalog: Catalog, r: m.Reservation, start: dt.datetime, kb: KnowledgeBase | None, *,
@@ -141,5 +141,5 @@ def move(catalog: Catalog, r: m.Reservation, start: dt.datetime, kb: KnowledgeBa
     except (BookingError, IntegrityError):
         db.session.rollback()
         raise
-    db.session.commit()
+    commit_keeping_values()
     return new

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from core.db import db
+from core.db import commit_keeping_values, db
 from knowledge.loader import KnowledgeBase
 from reservations import booking, visit, visit_notify
 from reservations import models as m
@@ -76,7 +76,7 @@ def confirm(catalog: Catalog, v: m.Visit, kb: KnowledgeBase) -> None:
         visit.confirm(catalog, v, name=first.name, name_kana=first.name_kana or "", email=first.email,
                       phone=first.phone)
         visit_notify.send_confirmation(catalog, v, visit.stops(v), kb)
-        db.session.commit()
+        commit_keeping_values()
     except BookingError as exc:
         db.session.rollback()
         if exc.code == "hold_expired":
@@ -94,7 +94,7 @@ def cancel(catalog: Catalog, v: m.Visit, kb: KnowledgeBase) -> None:
     try:
         visit.cancel(catalog, v)
         visit_notify.send_cancelled(catalog, v, visit.stops(v), kb)
-        db.session.commit()
+        commit_keeping_values()
     except Exception:
         db.session.rollback()
         raise
@@ -105,7 +105,7 @@ def move(catalog: Catalog, v: m.Visit, start: dt.datetime, kb: KnowledgeBase) ->
         before = visit_notify.describe_visit(catalog, v, visit.shown_stops(v), v.locale)
         visit.move(catalog, v, start)
         visit_notify.send_moved(catalog, v, visit.stops(v), before, kb)
-        db.session.commit()
+        commit_keeping_values()
     except Exception:
         db.session.rollback()
         raise
