@@ -92,7 +92,7 @@ def database_unreachable(error: BaseException) -> bool:
     a dropped connection) rather than that the request was wrong: the answer is 503, try again."""
     if not isinstance(error, exc.DBAPIError):
         return False
-    return error.connection_invalidated or isinstance(error, exc.OperationalError) and worth_waiting(error.orig)
+    return error.connection_invalidated or (isinstance(error, exc.OperationalError) and worth_waiting(error.orig))
 
 
 def end_session_quietly(_error: BaseException | None = None) -> None:
