@@ -65,9 +65,14 @@ def jst_day(moment: dt.datetime) -> dt.date:
 
 
 def timing(status: str, submitted_at: dt.datetime | None, standard_days: int | None, today: dt.date) -> Timing:
-    if submitted_at is None:
+    return timing_from_day(status, submitted_at and jst_day(submitted_at), standard_days, today)
+
+
+def timing_from_day(status: str, submitted_on: dt.date | None, standard_days: int | None, today: dt.date) -> Timing:
+    """``timing`` from the day (in Japan) the application was submitted: all it depends on."""
+    if submitted_on is None:
         return Timing(None, standard_days, None, None)
-    elapsed = open_days_between(jst_day(submitted_at), today)
+    elapsed = open_days_between(submitted_on, today)
     if standard_days is None:
         return Timing(elapsed, None, None, None)
     remaining = standard_days - elapsed

@@ -158,9 +158,10 @@ def render_inbox(f: inbox.InboxFilters, status: int = 200, **extra: Any):
 
 
 def _workload(standard, today) -> list[inbox_rows.Load]:
-    rows = db.session.execute(inbox.scoped(select(
-        Application.assignee_id, Application.status, Application.procedure_id, Application.submitted_at),
-        user_departments()).where(Application.status.in_(sorted(workflow.OPEN_FOR_STAFF)))).all()
+    group = (Application.assignee_id, Application.status, Application.procedure_id,
+             inbox_rows.japan_day(Application.submitted_at, db.session.get_bind().dialect.name))
+    rows = db.session.execute(inbox.scoped(select(*group, func.count()), user_departments())
+                              .where(Application.status.in_(sorted(workflow.OPEN_FOR_STAFF))).group_by(*group)).all()
     return inbox_rows.workload(rows, inbox_rows.colleagues(user_departments()), standard, today)
 
 

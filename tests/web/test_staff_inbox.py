@@ -404,6 +404,25 @@ def test_workload_per_clerk_counts_open_applications_by_status_and_overdue(app, 
     assert name not in staff(name="inbox").get("/staff/applications/").get_data(as_text=True)
 
 
+def test_the_database_counts_each_application_on_its_day_in_japan(app):
+    """The workload is counted by the database, grouped on the day of 受付 in Japan: 15:30 UTC is
+    00:30 the next day in Japan, 14:59 UTC still the same day (SQLite and PostgreSQL)."""
+    from sqlalchemy import func
+
+    from staff.inbox_rows import japan_day, workload
+    moments = [dt.datetime(2026, 11, 30, 15, 30, tzinfo=dt.UTC), dt.datetime(2026, 11, 30, 14, 59, tzinfo=dt.UTC),
+               dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC)]
+    numbers = [seed(app, procedure="kenchiku_shinchiku", status=workflow.REVIEWING, submitted_at=m) for m in moments]
+    with app.app_context():
+        day = japan_day(Application.submitted_at, db.session.get_bind().dialect.name)
+        group = (Application.status, day)
+        rows = db.session.execute(select(*group, func.count()).where(Application.receipt_number.in_(numbers))
+                                  .group_by(*group)).all()
+        loads = workload([(None, s, "kenchiku_shinchiku", d, n) for s, d, n in rows], [], {}, dt.date(2026, 12, 2))
+    assert sorted((str(d), n) for _s, d, n in rows) == [("2026-11-30", 1), ("2026-12-01", 2)]
+    assert loads[0].by_status[workflow.REVIEWING] == 3 and loads[0].total == 3
+
+
 def test_open_days_ago_helper_is_right():
     today = dt.date(2026, 5, 7)
     assert open_days_ago(3, today).astimezone(JST).date() == dt.date(2026, 4, 28)
