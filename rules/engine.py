@@ -91,7 +91,7 @@ _UNFIRED = _Unfired()
 def _close(handle: int) -> None:
     with contextlib.suppress(Exception):  # at interpreter exit the module may be gone
         # durable's delete_ruleset leaves the session's state allocated (about 10 MB for the
-        # Kakogawa pack after a few hundred evaluations): delete it first, or every dropped
+        # first city's pack after its scenarios): delete it first, or every dropped
         # ruleset (a new pack version, an app made and dropped) stays in the process for good
         native.delete_state(handle, _SESSION)
         native.delete_ruleset(handle)

@@ -29,7 +29,8 @@ def test_answering_the_feedback_on_a_phone(app, phone, live_server, axe, lang):
     assert violations(axe, phone) == []
     phone.locator("#feedback button[type=submit]:not([name])").click()  # nothing chosen
     assert phone.locator("#error-summary").is_visible()
-    assert phone.evaluate("document.activeElement.id") == "error-summary"
+    # the summary takes the focus when the page's script runs, which may be after it shows
+    phone.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'", timeout=5000)
     assert violations(axe, phone) == []
     value = phone.locator("#missing option").nth(1).get_attribute("value")
     phone.select_option("#missing", value)

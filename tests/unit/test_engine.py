@@ -305,7 +305,7 @@ def test_clauses_that_did_not_fire_share_one_read_only_outcome():
 
 def test_a_dropped_engine_deletes_its_session_state_before_its_ruleset(monkeypatch):
     """durable's delete_ruleset leaves the session's state allocated (measured: about 10 MB per
-    Kakogawa rulebook after its scenarios), so each dropped rulebook (a new pack version, a draft
+    rulebook of the first city after its scenarios), so each dropped rulebook (a new pack version, a draft
     checked on the console) stayed in the process. The engine's finaliser deletes the state first."""
     import gc
 
@@ -321,4 +321,5 @@ def test_a_dropped_engine_deletes_its_session_state_before_its_ruleset(monkeypat
     engine.decide({"facts__dog": True}, [{"age": 30}])
     del engine
     gc.collect()
-    assert calls == [("delete_state", handle), ("delete_ruleset", handle)]
+    # other engines dropped earlier may be finalised by the same collection: only this one's calls
+    assert [name for name, h in calls if h == handle] == ["delete_state", "delete_ruleset"]
