@@ -175,3 +175,21 @@ def test_the_clis_check_refuses_and_its_words_stand_beside_the_setting(app, staf
     assert "「copies」は、いちばん小さい数が0以上の、整数の項目にしてください。" in html
     assert 'href="#fee"' in html and 'id="fee"' in html  # the summary links to the setting
     assert _file(client, draft, f"forms/{PROCEDURE}.yaml") == before
+
+
+def test_the_review_and_signature_problems_of_a_hand_edited_form_read_in_japanese(app, staff_client):
+    """A form edited as text with a review department the pack does not have and signature items
+    listed twice or not asked: the console's preview words the CLI's problems in Japanese."""
+    client = staff_client(policy.CURATOR)
+    draft, form_url = _created(client)
+    form = _file(client, draft, f"forms/{PROCEDURE}.yaml")
+    form["review"] = {"department": "no_such_department"}
+    form["signature"] = {"match": ["name", "name", "sex"]}
+    r = _post(client, f"{draft}/file/forms/{PROCEDURE}.yaml", {"content": yaml.safe_dump(form, allow_unicode=True)},
+              page=f"{draft}/file/forms/{PROCEDURE}.yaml")
+    assert r.status_code == 302
+    html = client.get(f"{form_url}/preview").get_data(as_text=True)
+    assert "「no_such_department」という課はありません。" in html
+    assert "「name」が2回書かれています。1回にしてください。" in html
+    assert "性別（sex）を照らし合わせるには、フォームで性別を尋ねる設定（applicant.sex: true）が必要です。" in html
+    assert "listed twice" not in html and "needs applicant.sex" not in html and "unknown department" not in html
