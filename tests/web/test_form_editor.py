@@ -193,3 +193,21 @@ def test_the_review_and_signature_problems_of_a_hand_edited_form_read_in_japanes
     assert "「name」が2回書かれています。1回にしてください。" in html
     assert "性別（sex）を照らし合わせるには、フォームで性別を尋ねる設定（applicant.sex: true）が必要です。" in html
     assert "listed twice" not in html and "needs applicant.sex" not in html and "unknown department" not in html
+
+
+def test_the_field_editor_marks_the_inputs_its_check_needs(app, staff_client):
+    """The label's and the hint's Japanese and English are needed together (an empty hint may be
+    left out): both are marked 必須 like every other needed input, the hint's group says when."""
+    client = staff_client(policy.CURATOR)
+    _draft, form_url = _created(client)
+    html = client.get(f"{form_url}?edit=field:details_text").get_data(as_text=True)
+    required = re.compile(r'<label class="label" for="(?P<id>[\w-]+)">[^<]*<span class="tag-required">※必須</span>')
+    marked = {m["id"] for m in required.finditer(html)}
+    assert {"label-ja", "label-en", "hint-ja", "hint-en"} <= marked
+    assert not marked & {"label-easy", "hint-easy", "hint-zh"}  # the other languages stay optional
+    assert re.search(r'<fieldset[^>]*aria-describedby="hint-text-hint"', html)
+    assert '<div class="hint" id="hint-text-hint">書くときは、日本語と英語の両方が必須です。</div>' in html
+    # and the check does refuse a hint in Japanese only, beside the English input
+    r = _op(client, form_url, "edit_field", {"field": "details_text", "label-ja": "内容", "label-en": "Details",
+                                             "hint-ja": "くわしく", "required": "yes"})
+    assert r.status_code == 400 and re.search(r'id="hint-en"[^>]*aria-invalid="true"', r.get_data(as_text=True))
