@@ -211,3 +211,29 @@ def test_the_field_editor_marks_the_inputs_its_check_needs(app, staff_client):
     r = _op(client, form_url, "edit_field", {"field": "details_text", "label-ja": "内容", "label-en": "Details",
                                              "hint-ja": "くわしく", "required": "yes"})
     assert r.status_code == 400 and re.search(r'id="hint-en"[^>]*aria-invalid="true"', r.get_data(as_text=True))
+
+
+def test_one_view_loads_the_drafts_pack_once(app, staff_client, monkeypatch):
+    """The check, the departments offered and the preview's form read one load of the draft's pack."""
+    from staff import content
+    client = staff_client(policy.CURATOR)
+    _draft, form_url = _created(client)
+    token = csrf_from(client.get(form_url).get_data(as_text=True))
+    loads: list[str] = []
+    real = content.load_pack
+    monkeypatch.setattr(content, "load_pack", lambda *a, **k: loads.append("pack") or real(*a, **k))
+
+    def counted(response, status: int) -> int:
+        assert response.status_code == status, response.get_data(as_text=True)[:2000]
+        n = len(loads)
+        loads.clear()
+        return n
+
+    assert counted(client.get(form_url), 200) == 1
+    assert counted(client.get(f"{form_url}?edit=field:details_text"), 200) == 1
+    # a change the check refuses: the page shown again with the problem and the departments
+    r = client.post(f"{form_url}/review", data={"csrf_token": token, "department": "no_such_department", "match": "name"})
+    assert counted(r, 400) == 1 and "国民健康保険課" in r.get_data(as_text=True)
+    assert counted(client.post(f"{form_url}/review", data={"csrf_token": token, "match": "name"}), 302) == 1
+    preview = client.get(f"{form_url}/preview")
+    assert counted(preview, 200) == 1 and "申請する人" in preview.get_data(as_text=True)
