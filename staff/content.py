@@ -11,6 +11,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from core.models import GuideAnswerSample, PackVersion
 from core.pack import rulebook
 from intake.forms import Form, build_form, load_forms
 from intake.forms_schema import FormFile
-from knowledge.loader import PACKS_DIR, load_pack
+from knowledge.loader import PACKS_DIR, KnowledgeBase, load_pack
 from knowledge.yamlfile import KnowledgeError, read_yaml
 from rules.impact import Change, compare
 from rules.pack_check import PackCheck, check_pack
@@ -138,45 +139,53 @@ def save_files(d: PackVersion, files: dict[str, bytes]) -> None:
             store.put_file(d, path, content)
 
 
-def form_check(d: PackVersion, changed: dict[str, bytes], form_path: str) -> tuple[bool, list[str]]:
-    """The check of one online form as ``flask knowledge check`` makes it (intake.forms.load_forms
-    against the draft's pack), with ``changed`` in place of the draft's files: (the pack loads,
-    the problems of ``form_path``). Nothing is saved."""
-    files = {**store.files_of(d), **changed}
-    packs_dir = store.materialise(_root(), d.municipality, files)
+@dataclass
+class DraftPack:
+    """A draft's files written out and its pack loaded once, for one request of the form editor:
+    the form check, the preview's form and the departments offered are all read from it."""
+    municipality: str
+    packs_dir: Path
+    kb: KnowledgeBase | None  # None: the pack does not load (``problems`` say why)
+    problems: list[str]
+
+
+def draft_pack(d: PackVersion, changed: dict[str, bytes] | None = None) -> DraftPack:
+    """The draft's pack, with ``changed`` in place of the draft's files (nothing is saved)."""
+    packs_dir = store.materialise(_root(), d.municipality, {**store.files_of(d), **(changed or {})})
     try:
-        kb = load_pack(d.municipality, packs_dir)
+        return DraftPack(d.municipality, packs_dir, load_pack(d.municipality, packs_dir), [])
     except KnowledgeError as exc:
-        return False, list(exc.problems)
-    target = str(packs_dir / d.municipality / form_path)
+        return DraftPack(d.municipality, packs_dir, None, list(exc.problems))
+
+
+def form_check(pack: DraftPack, form_path: str) -> tuple[bool, list[str]]:
+    """The check of one online form as ``flask knowledge check`` makes it (intake.forms.load_forms
+    against the draft's pack): (the pack loads, the problems of ``form_path``)."""
+    if pack.kb is None:
+        return False, pack.problems
+    target = str(pack.packs_dir / pack.municipality / form_path)
     try:
-        load_forms(d.municipality, packs_dir, kb=kb)
+        load_forms(pack.municipality, pack.packs_dir, kb=pack.kb)
     except KnowledgeError as exc:
         return True, [p for p in exc.problems if str(p).startswith(target + ":")]
     return True, []
 
 
-def form_of(d: PackVersion, form_id: str) -> tuple[Form | None, list[str]]:
+def form_of(pack: DraftPack, form_id: str) -> tuple[Form | None, list[str]]:
     """One online form of a draft as residents would get it (its standard pages in place), for the
     preview; (None, its problems) when it does not pass the checks."""
     path = f"forms/{form_id}.yaml"
-    loads, problems = form_check(d, {}, path)
-    if not loads or problems:
+    loads, problems = form_check(pack, path)
+    if not loads or problems or pack.kb is None:
         return None, problems
-    packs_dir = store.materialise(_root(), d.municipality, store.files_of(d))
-    kb = load_pack(d.municipality, packs_dir)
-    doc = read_yaml(packs_dir / d.municipality / path)
-    return build_form(FormFile.model_validate(doc.data), kb, doc=doc), []
+    doc = read_yaml(pack.packs_dir / pack.municipality / path)
+    return build_form(FormFile.model_validate(doc.data), pack.kb, doc=doc), []
 
 
-def departments_of(d: PackVersion) -> dict[str, Any]:
+def departments_of(pack: DraftPack) -> dict[str, Any]:
     """The draft's departments by id (their names are pack Texts), for choosing which reviews a
     form; {} when the draft's pack does not load (its check says why)."""
-    packs_dir = store.materialise(_root(), d.municipality, store.files_of(d))
-    try:
-        return {dep.id: dep.name for dep in load_pack(d.municipality, packs_dir).departments.values()}
-    except KnowledgeError:
-        return {}
+    return {dep.id: dep.name for dep in pack.kb.departments.values()} if pack.kb is not None else {}
 
 
 def remove_file(d: PackVersion, path: str) -> None:

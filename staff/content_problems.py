@@ -113,6 +113,9 @@ BY_SHAPE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^min_days is after max_days"), N_("いちばん前の日が、いちばんあとの日よりあとになっています。")),
     (re.compile(r"^the default does not fit"), N_("はじめに入っている値（default）が、この項目に合いません。")),
     (re.compile(r"^a \w+ field needs choices"), N_("この項目には選択肢が必要です。")),
+    (re.compile(r"^'(?P<id>[^']*)' is listed twice"), N_("「%(id)s」が2回書かれています。1回にしてください。")),
+    (re.compile(r"^'sex' needs applicant\.sex: true"),
+     N_("性別（sex）を照らし合わせるには、フォームで性別を尋ねる設定（applicant.sex: true）が必要です。")),
 ]
 
 

@@ -313,9 +313,8 @@ def palette_fields(kind: str, base: str) -> list[dict[str, Any]]:
         one |= {"type": "text", "label": pack_text(N_("申請の内容")), "max_length": 200}
     elif kind in CHOICE_TYPES:
         one |= {"type": kind, "label": pack_text(PALETTE[kind]), "choices": _choices()}
-    elif kind == "number":
-        one |= {"type": "number", "label": pack_text(N_("通数")), "min": 1, "max": 10, "default": 1,
-                "unit": pack_text(N_("通"))}
+    elif kind == "number":  # copies, children, floors, weeks…: the curator writes the label and the unit
+        one |= {"type": "number", "label": pack_text(N_("数")), "min": 1, "max": 10, "default": 1}
     elif kind == "date":
         one |= {"type": "date", "label": pack_text(N_("日付"))}
     elif kind == "attachment":

@@ -139,16 +139,17 @@ def create(draft_id: int):
     except fe.FormEditError as exc:
         return _list_page(d, errors=exc.errors, posted=posted, status=exc.status)
     changed = {proc_path: online.encode("utf-8"), _path(pid): fe.dump(form).encode("utf-8")}
-    refusal = _checked(d, changed, _path(pid), form)
+    refusal = _checked(content.draft_pack(d, changed), _path(pid), form)
     if refusal:
         return _list_page(d, errors=refusal, posted=posted, status=400)
     content.save_files(d, changed)
     return redirect(url_for("staff_forms.editor", draft_id=d.id, form_id=pid, done="created"))
 
 
-def _checked(d, changed: dict[str, bytes], path: str, form: fe.Form) -> list[dict[str, Any]]:
-    """The check's problems of the changed form, each beside the field, section or setting it is about."""
-    loads, problems = content.form_check(d, changed, path)
+def _checked(pack: content.DraftPack, path: str, form: fe.Form) -> list[dict[str, Any]]:
+    """The check's problems of the changed form (``pack``: the draft with the change in place),
+    each beside the field, section or setting it is about."""
+    loads, problems = content.form_check(pack, path)
     if not loads:
         return [{"field_id": "form", "message": _(
             "下書きのほかのファイルに問題があるため、フォームを確かめられません。下書きの「確認する」で直してください。")}] + \
@@ -220,7 +221,9 @@ def _section_values(section: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _editor_page(d, form_id: str, *, errors=None, posted=None, panel: str = "", status: int = 200):
+def _editor_page(d, form_id: str, *, errors=None, posted=None, panel: str = "", status: int = 200,
+                 pack: content.DraftPack | None = None):
+    """``pack``: the draft's pack as this request loaded it already (the check of a change), else loaded here."""
     path, _saved, form = _form(d, form_id)
     if form is None:  # a file the editor cannot follow: the text editor
         return render_template("staff/forms/unreadable.html", draft=d, path=path, form_id=form_id), 409
@@ -251,7 +254,7 @@ def _editor_page(d, form_id: str, *, errors=None, posted=None, panel: str = "", 
         "department": review.get("department", ""),
         **{f"match_{item}": "yes" for item in matched}}
     department_choices = [{"value": "", "label": _("手続きの担当課（既定）")}] + [
-        {"value": dep_id, "label": _name(name)} for dep_id, name in content.departments_of(d).items()]
+        {"value": dep_id, "label": _name(name)} for dep_id, name in content.departments_of(pack or content.draft_pack(d)).items()]
     match_choices = [{"value": item, "label": str(MATCH_NAMES[item])} for item in fe.signature_items(form)]
     fields = [f for s in fe.sections(form) for f in s["fields"]]
     by_place: dict[str, list[str]] = {}
@@ -341,13 +344,16 @@ def change(draft_id: int, form_id: str, op: str):
         return _editor_page(d, form_id, errors=exc.errors, posted=posted | {"file_types": files}, panel=panel,
                             status=exc.status)
     data = fe.write(saved, changed).encode("utf-8")
-    problems = _checked(d, {path: data}, path, changed)
+    pack = content.draft_pack(d, {path: data})  # loaded once: the check, and the page if it refuses
+    problems = _checked(pack, path, changed)
     if problems:
-        return _editor_page(d, form_id, errors=problems, posted=posted | {"file_types": files}, panel=panel, status=400)
+        return _editor_page(d, form_id, errors=problems, posted=posted | {"file_types": files}, panel=panel,
+                            status=400, pack=pack)
     try:
         content.save_file(d, path, data)
     except VersionError as exc:
-        return _editor_page(d, form_id, errors=[{"field_id": "form", "message": exc.text()}], status=exc.status)
+        return _editor_page(d, form_id, errors=[{"field_id": "form", "message": exc.text()}], status=exc.status,
+                            pack=pack)
     anchor = after.replace(":", "-") if after else ""
     return redirect(url_for("staff_forms.editor", draft_id=d.id, form_id=form_id, done="saved",
                             edit=after or None, _anchor=anchor or None))
@@ -358,7 +364,7 @@ def preview(draft_id: int, form_id: str):
     """The form's pages as residents see them, in the editor's phone-sized frame."""
     d = _draft(draft_id)
     _path(form_id)
-    form, problems = content.form_of(d, form_id)
+    form, problems = content.form_of(content.draft_pack(d), form_id)
     g.framed_by_self = True
     if form is None:
         return render_template("staff/forms/preview.html", form=None, draft=d,

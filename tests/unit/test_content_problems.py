@@ -103,3 +103,16 @@ def test_every_problem_the_rule_loader_writes_reads_in_japanese():
         p = read_problem(f"rules/moving_in.yaml:7: rules.0.why: {english}", "ja")
         assert p.message != english and re.search("[ぁ-んァ-ン一-龥]", p.message), english
         assert read_problem(f"rules/moving_in.yaml:7: rules.0.why: {english}", "en").message != ""
+
+
+def test_the_online_forms_review_and_signature_problems_read_in_the_readers_language():
+    """intake/forms.py check_form writes these in English for the CLI; the console words them."""
+    where = "/x/pack-versions/abc/city/forms/a.yaml:7: "
+    twice = where + "signature.match.1: 'name' is listed twice"
+    sex = where + "signature.match.0: 'sex' needs applicant.sex: true (the form does not ask 性別)"
+    department = where + "review.department: unknown department 'nowhere' (see departments.yaml)"
+    assert read_problem(twice, "ja").message == "「name」が2回書かれています。1回にしてください。"
+    assert read_problem(sex, "ja").message.startswith("性別（sex）を照らし合わせるには")
+    assert read_problem(department, "ja").message.startswith("「nowhere」という課はありません。")
+    assert read_problem(twice, "en").message == "“name” is listed twice. List it once."
+    assert "applicant.sex: true" in read_problem(sex, "ko").message and "성별" in read_problem(sex, "ko").message

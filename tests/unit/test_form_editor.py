@@ -73,6 +73,16 @@ def test_palette_defaults():
     assert (fid, fid2) == ("phone", "phone_2")
 
 
+def test_a_new_number_field_presets_no_unit():
+    """The pack's number fields count copies (通), children (人), floors (階), weeks (週), cc, ㎡:
+    a new one names none of them; the curator writes the label and the unit."""
+    form, fid = fe.add_field(fe.new_form("gentsuki_toroku", PROCEDURE), "details", "number")
+    fld = fe.field_of(form, fid)
+    assert fld["type"] == "number" and "unit" not in fld
+    assert fld["label"] == {"ja": "数", "en": "Number"}
+    assert (fld["min"], fld["max"], fld["default"]) == (1, 10, 1)
+
+
 def test_an_id_clash_or_a_reserved_id_is_refused():
     form = fe.new_form("gentsuki_toroku", PROCEDURE)
     with pytest.raises(fe.FormEditError) as exc:

@@ -418,6 +418,25 @@ def test_the_fee_comes_from_the_knowledge_pack_and_the_copies_from_the_form(form
     assert forms["joseki_tohon"].definition.fee.payment == "after_review"
 
 
+AMOUNT = re.compile(r"\d\s*(円|えん|yen|ienes|yên|日元|엔)|(円|yen)\b|処理券\s*\d|\d\s*(枚|まい|stickers?)", re.I)
+
+
+def test_the_bulky_waste_texts_state_no_unconfirmed_amounts(kb, forms):
+    """粗大ごみ's fee tiers and 処理券 price come only from a resident's blog (verified: false): in no
+    language do the procedure, the form or its size choices state them; they say the city is confirming."""
+    form = forms["sodai_gomi"]
+    size = form.fields["items"].fields[1]
+    texts = [kb.procedures["sodai_gomi"].description, form.definition.intro] + [c.label for c in size.choices]
+    assert [c.label.get("ja") for c in size.choices] == ["90cm未満", "90cm以上180cm以下", "180cmを超える"]
+    for lang in kb.pack.languages:
+        found = [t.get(lang) for t in texts if AMOUNT.search(t.get(lang) or "")]
+        assert found == [], lang
+    for t in texts[:2]:
+        assert "金額は市で確認中です" in t.get("ja") and "処理券" in t.get("ja")
+        assert "confirming the amounts" in t.get("en")
+    assert all(t.get(lang) for t in texts for lang in kb.pack.languages)  # every language has its words
+
+
 def test_fiscal_years_follow_the_date():
     rules = FiscalYears(count=3, available_from="06-01", income_note=True)
     assert [c.value for c in fiscal_year_choices(rules, dt.date(2026, 5, 31))] == ["2025", "2024", "2023"]

@@ -175,3 +175,65 @@ def test_the_clis_check_refuses_and_its_words_stand_beside_the_setting(app, staf
     assert "「copies」は、いちばん小さい数が0以上の、整数の項目にしてください。" in html
     assert 'href="#fee"' in html and 'id="fee"' in html  # the summary links to the setting
     assert _file(client, draft, f"forms/{PROCEDURE}.yaml") == before
+
+
+def test_the_review_and_signature_problems_of_a_hand_edited_form_read_in_japanese(app, staff_client):
+    """A form edited as text with a review department the pack does not have and signature items
+    listed twice or not asked: the console's preview words the CLI's problems in Japanese."""
+    client = staff_client(policy.CURATOR)
+    draft, form_url = _created(client)
+    form = _file(client, draft, f"forms/{PROCEDURE}.yaml")
+    form["review"] = {"department": "no_such_department"}
+    form["signature"] = {"match": ["name", "name", "sex"]}
+    r = _post(client, f"{draft}/file/forms/{PROCEDURE}.yaml", {"content": yaml.safe_dump(form, allow_unicode=True)},
+              page=f"{draft}/file/forms/{PROCEDURE}.yaml")
+    assert r.status_code == 302
+    html = client.get(f"{form_url}/preview").get_data(as_text=True)
+    assert "「no_such_department」という課はありません。" in html
+    assert "「name」が2回書かれています。1回にしてください。" in html
+    assert "性別（sex）を照らし合わせるには、フォームで性別を尋ねる設定（applicant.sex: true）が必要です。" in html
+    assert "listed twice" not in html and "needs applicant.sex" not in html and "unknown department" not in html
+
+
+def test_the_field_editor_marks_the_inputs_its_check_needs(app, staff_client):
+    """The label's and the hint's Japanese and English are needed together (an empty hint may be
+    left out): both are marked 必須 like every other needed input, the hint's group says when."""
+    client = staff_client(policy.CURATOR)
+    _draft, form_url = _created(client)
+    html = client.get(f"{form_url}?edit=field:details_text").get_data(as_text=True)
+    required = re.compile(r'<label class="label" for="(?P<id>[\w-]+)">[^<]*<span class="tag-required">※必須</span>')
+    marked = {m["id"] for m in required.finditer(html)}
+    assert {"label-ja", "label-en", "hint-ja", "hint-en"} <= marked
+    assert not marked & {"label-easy", "hint-easy", "hint-zh"}  # the other languages stay optional
+    assert re.search(r'<fieldset[^>]*aria-describedby="hint-text-hint"', html)
+    assert '<div class="hint" id="hint-text-hint">書くときは、日本語と英語の両方が必須です。</div>' in html
+    # and the check does refuse a hint in Japanese only, beside the English input
+    r = _op(client, form_url, "edit_field", {"field": "details_text", "label-ja": "内容", "label-en": "Details",
+                                             "hint-ja": "くわしく", "required": "yes"})
+    assert r.status_code == 400 and re.search(r'id="hint-en"[^>]*aria-invalid="true"', r.get_data(as_text=True))
+
+
+def test_one_view_loads_the_drafts_pack_once(app, staff_client, monkeypatch):
+    """The check, the departments offered and the preview's form read one load of the draft's pack."""
+    from staff import content
+    client = staff_client(policy.CURATOR)
+    _draft, form_url = _created(client)
+    token = csrf_from(client.get(form_url).get_data(as_text=True))
+    loads: list[str] = []
+    real = content.load_pack
+    monkeypatch.setattr(content, "load_pack", lambda *a, **k: loads.append("pack") or real(*a, **k))
+
+    def counted(response, status: int) -> int:
+        assert response.status_code == status, response.get_data(as_text=True)[:2000]
+        n = len(loads)
+        loads.clear()
+        return n
+
+    assert counted(client.get(form_url), 200) == 1
+    assert counted(client.get(f"{form_url}?edit=field:details_text"), 200) == 1
+    # a change the check refuses: the page shown again with the problem and the departments
+    r = client.post(f"{form_url}/review", data={"csrf_token": token, "department": "no_such_department", "match": "name"})
+    assert counted(r, 400) == 1 and "国民健康保険課" in r.get_data(as_text=True)
+    assert counted(client.post(f"{form_url}/review", data={"csrf_token": token, "match": "name"}), 302) == 1
+    preview = client.get(f"{form_url}/preview")
+    assert counted(preview, 200) == 1 and "申請する人" in preview.get_data(as_text=True)
