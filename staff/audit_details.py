@@ -104,6 +104,12 @@ KEY_LABELS: dict[str, Msgid] = {
     "visit_cancelled": NP_("audit record", "まとめて予約の全体が取消し"),
     "member": NP_("audit record", "何人目"),  # a visit's member changed at the counter
 }
+# keys whose meaning depends on the action: "from"/"to" are dates in exports and searches, but the
+# statuses before and after in a status change
+ACTION_KEY_LABELS: dict[str, dict[str, Msgid]] = {
+    action: {"from": NP_("audit record", "変更前の状態"), "to": NP_("audit record", "変更後の状態")}
+    for action in ("application.status", "backoffice.status_change")
+}
 
 # code-like values (formats, changes, reasons, roles, results) in words
 VALUE_WORDS: dict[str, Msgid] = {
@@ -192,8 +198,8 @@ def target_name(target: str, locale: str) -> str:
     return translate(locale, msgid) if msgid else ""
 
 
-def key_label(key: str, locale: str) -> str:
-    msgid = KEY_LABELS.get(key)
+def key_label(key: str, locale: str, action: str | None = None) -> str:
+    msgid = ACTION_KEY_LABELS.get(action or "", {}).get(key) or KEY_LABELS.get(key)
     if msgid is not None:
         return translate(locale, msgid)
     return translate(locale, N_("その他（%(key)s）"), key=key)
@@ -232,9 +238,10 @@ def value_text(value: Any, locale: str, *, literal: bool = False, words: Mapping
 
 
 def detail_lines(details_json: str | None, locale: str = "ja",
-                 words: Mapping[str, Words] | None = None) -> list[tuple[str, str]]:
+                 words: Mapping[str, Words] | None = None, action: str | None = None) -> list[tuple[str, str]]:
     """(label, text) for each key of an audit record's details; [] when there are none.
-    ``words``: more value names (e.g. procedure and status ids → names) from the caller."""
+    ``words``: more value names (e.g. procedure and status ids → names) from the caller;
+    ``action``: the record's action, for the keys whose meaning depends on it (ACTION_KEY_LABELS)."""
     if not details_json or details_json in ("{}", "null"):
         return []
     try:
@@ -243,10 +250,12 @@ def detail_lines(details_json: str | None, locale: str = "ja",
         return [(key_label("values", locale), details_json)]
     if not isinstance(details, Mapping):
         return [(key_label("values", locale), value_text(details, locale))]
-    return [(key_label(str(k), locale), value_text(v, locale, literal=str(k) in LITERAL_KEYS, words=words))
+    return [(key_label(str(k), locale, action), value_text(v, locale, literal=str(k) in LITERAL_KEYS, words=words))
             for k, v in details.items()]
 
 
-def details_text(details_json: str | None, locale: str = "ja", words: Mapping[str, Words] | None = None) -> str:
+def details_text(details_json: str | None, locale: str = "ja", words: Mapping[str, Words] | None = None,
+                 action: str | None = None) -> str:
     """The same lines as one cell of text (the audit CSV): 「label：text」 joined by line breaks."""
-    return "\n".join(_labelled(label, text, locale) for label, text in detail_lines(details_json, locale, words))
+    return "\n".join(_labelled(label, text, locale)
+                     for label, text in detail_lines(details_json, locale, words, action))

@@ -265,8 +265,8 @@ def target_name(target: str) -> str:
     return audit_details.target_name(target, _ui_locale())
 
 
-def detail_lines(details: str | None) -> list[tuple[str, str]]:
-    return audit_details.detail_lines(details, _ui_locale())
+def detail_lines(details: str | None, action: str | None = None) -> list[tuple[str, str]]:
+    return audit_details.detail_lines(details, _ui_locale(), action=action)
 
 
 def _known_actions() -> list[str]:
@@ -398,7 +398,7 @@ def export():
         for row in db.session.execute(stmt.execution_options(yield_per=1000)):
             yield [row.id, jst(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.actor, role_name(row.role), row.action,
                    action_name(row.action), row.target, target_name(row.target), result_name(row.result), row.ip,
-                   row.request_id, audit_details.details_text(row.details, locale), row.details, row.hash]
+                   row.request_id, audit_details.details_text(row.details, locale, action=row.action), row.details, row.hash]
 
     if sjis:  # a first pass finds what Shift_JIS cannot hold: refused with the list (422), never 〓
         problems = shift_jis_unmappable(itertools.chain([header], cells()))

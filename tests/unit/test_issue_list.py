@@ -138,3 +138,15 @@ def test_audit_details_in_words_not_json():
         ("Filters", "Status: Approved, Assignee: Me")]
     assert detail_lines("{}", "ja") == [] and detail_lines(None, "ja") == []
     assert detail_lines("not json", "ja") == [("値", "not json")]
+
+
+def test_a_status_change_shows_the_statuses_before_and_after_not_dates():
+    # "from"/"to" are the period of an export or a search, but the statuses of a status change
+    change = '{"from": "issued", "to": "completed"}'
+    assert detail_lines(change, "ja", action="application.status") == [("変更前の状態", "発行済・郵送済"),
+                                                                         ("変更後の状態", "完了")]
+    assert detail_lines(change, "en", action="backoffice.status_change")[0][0] == "Status before"
+    assert details_text(change, "ja", action="application.status").splitlines() == [
+        "変更前の状態：発行済・郵送済", "変更後の状態：完了"]
+    assert detail_lines('{"from": "2026-04-01", "to": "2026-04-30"}', "ja", action="staff.export") == [
+        ("開始日", "2026-04-01"), ("終了日", "2026-04-30")]

@@ -142,6 +142,17 @@ def test_values_are_escaped(app, login):
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
 
 
+def test_a_status_change_reads_status_before_and_after(app, login):
+    t = tag()
+    write(app, "application.status", f"t-{t}", details={"from": "reviewing", "to": "approved"})
+    client = login("auditor")
+    html = client.get("/staff/audit/", query_string={"target": f"t-{t}"}).get_data(as_text=True)
+    assert "<dt>変更前の状態</dt><dd>審査中</dd>" in html and "<dt>変更後の状態</dt><dd>承認</dd>" in html
+    assert "開始日</dt>" not in html
+    body = client.get("/staff/audit/export.csv", query_string={"target": f"t-{t}"}).data.decode("utf-8-sig")
+    assert "変更前の状態：審査中\n変更後の状態：承認" in body.replace("\r\n", "\n")
+
+
 # --- totals -----------------------------------------------------------------------------------
 
 def test_totals_per_day_and_per_action_with_svg_charts_and_tables(app, login):
