@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event, exc
+from sqlalchemy import MetaData, event, exc, func
 from sqlalchemy.orm import DeclarativeBase
 
 log = logging.getLogger(__name__)
@@ -129,3 +129,11 @@ def aware(moment: dt.datetime | None) -> dt.datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
     return moment
+
+
+def sql_day(column, dialect: str):
+    """The day in Japan of a stored UTC moment, worked out by the database as 'YYYY-MM-DD' text:
+    PostgreSQL keeps the zone, SQLite naive UTC text (Japan has no daylight saving time)."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("Asia/Tokyo", column), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d", column, "+9 hours")

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from core import audit
 from core.csv_export import to_csv, to_csv_shift_jis
-from core.db import db
+from core.db import db, sql_day
 from intake import dispatch, processing_time, workflow
 from intake.models import Application
 from staff import applications_display as show
@@ -159,7 +159,7 @@ def render_inbox(f: inbox.InboxFilters, status: int = 200, **extra: Any):
 
 def _workload(standard, today) -> list[inbox_rows.Load]:
     group = (Application.assignee_id, Application.status, Application.procedure_id,
-             inbox_rows.japan_day(Application.submitted_at, db.session.get_bind().dialect.name))
+             sql_day(Application.submitted_at, db.session.get_bind().dialect.name))
     rows = db.session.execute(inbox.scoped(select(*group, func.count()), user_departments())
                               .where(Application.status.in_(sorted(workflow.OPEN_FOR_STAFF))).group_by(*group)).all()
     return inbox_rows.workload(rows, inbox_rows.colleagues(user_departments()), standard, today)

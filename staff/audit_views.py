@@ -27,7 +27,7 @@ from sqlalchemy import Select, func, or_, select
 from core import audit, policy
 from core.audit import AuditRecord
 from core.csv_export import ShiftJisUnmappable, shift_jis_unmappable
-from core.db import db
+from core.db import db, sql_day
 from core.japan_time import JST, in_japan
 from core.staff_models import StaffUser
 from core.words import lang_of
@@ -317,10 +317,7 @@ def search():
 
 def _day_expression():
     """The day in Japan time of each record, in SQL (Japan has no daylight saving time)."""
-    at = AuditRecord.__table__.c.at
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Tokyo", at), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", at, "+9 hours")  # SQLite keeps UTC text
+    return sql_day(AuditRecord.__table__.c.at, db.engine.dialect.name)
 
 
 @bp.get("/totals", endpoint="totals")

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core import policy
 from core.db import db
@@ -60,7 +60,7 @@ class Load:
 def workload(rows: Iterable[tuple], people: list[StaffUser], standard: Mapping[str, int | None],
              today: dt.date) -> list[Load]:
     """``rows``: (assignee_id, status, procedure_id, day submitted in Japan, count) of the open
-    applications in the user's scope, counted by the database (``workload_rows``): a few hundred
+    applications in the user's scope, counted by the database (staff/applications_list_views._workload): a few hundred
     groups instead of thousands of applications. One line per colleague (also with nothing
     assigned), plus 担当者なし at the end."""
     loads: dict[int | None, Load] = {u.id: Load(u) for u in people}
@@ -77,19 +77,8 @@ def workload(rows: Iterable[tuple], people: list[StaffUser], standard: Mapping[s
     return named + ([loads[None]] if None in loads else [])
 
 
-def japan_day(column: Any, dialect: str) -> Any:
-    """The day in Japan of a stored UTC moment, computed by the database (Japan keeps no summer
-    time, so it is always UTC+9): PostgreSQL stores it with its zone, SQLite as naive UTC text."""
-    if dialect == "postgresql":
-        return func.date(func.timezone("Asia/Tokyo", column))
-    return func.date(column, "+9 hours")
-
-
-def _as_date(value: Any) -> dt.date | None:
-    """SQLite's date() is text (YYYY-MM-DD); PostgreSQL's is a date."""
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value)
+def _as_date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)  # japan_time.sql_day's text
 
 
 def _someone(user_id: int) -> StaffUser | None:

@@ -409,17 +409,18 @@ def test_the_database_counts_each_application_on_its_day_in_japan(app):
     00:30 the next day in Japan, 14:59 UTC still the same day (SQLite and PostgreSQL)."""
     from sqlalchemy import func
 
-    from staff.inbox_rows import japan_day, workload
+    from core.db import sql_day
+    from staff.inbox_rows import workload
     moments = [dt.datetime(2026, 11, 30, 15, 30, tzinfo=dt.UTC), dt.datetime(2026, 11, 30, 14, 59, tzinfo=dt.UTC),
                dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC)]
     numbers = [seed(app, procedure="kenchiku_shinchiku", status=workflow.REVIEWING, submitted_at=m) for m in moments]
     with app.app_context():
-        day = japan_day(Application.submitted_at, db.session.get_bind().dialect.name)
+        day = sql_day(Application.submitted_at, db.session.get_bind().dialect.name)
         group = (Application.status, day)
         rows = db.session.execute(select(*group, func.count()).where(Application.receipt_number.in_(numbers))
                                   .group_by(*group)).all()
         loads = workload([(None, s, "kenchiku_shinchiku", d, n) for s, d, n in rows], [], {}, dt.date(2026, 12, 2))
-    assert sorted((str(d), n) for _s, d, n in rows) == [("2026-11-30", 1), ("2026-12-01", 2)]
+    assert sorted((d, n) for _s, d, n in rows) == [("2026-11-30", 1), ("2026-12-01", 2)]
     assert loads[0].by_status[workflow.REVIEWING] == 3 and loads[0].total == 3
 
 
