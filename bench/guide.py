@@ -390,90 +390,6 @@ engine: evaluation is a pure function of the request and the ruleset version (pa
   condition computed afresh, as for a household unlike any seen before): {proc['memo_off_ms']} ms per
   evaluation, against {proc['ms']} ms with them. The bench's requests repeat the scenarios' households
   on other days, so its memos hit more often than real households' answers would.
-
-## Where the time went, and what was changed (issue 10)
-- Evaluate: durable-rules' Python host ran one Python action per fired rule (about 20 per
-  request), each building a closure and writing the whole session state back through JSON, and
-  every evaluation created and deleted a session (durable zeroes about 8 KB and makes three
-  allocations per compiled rule for each new session). The adapter (`rules/engine.py`) now
-  drives the compiled ruleset itself: one session per engine, the household and its members
-  asserted in one batch, each rule's matches taken as one result (`cap`) with no Python action
-  and no state write-back, the facts retracted so the session is empty for the next evaluation.
-  Member facts carry the household's answers, so a clause on both is matched on one fact with no
-  join (a condition too large for one durable pattern keeps the join); definite atoms carry no
-  `$ex` guard (durable fails any test of an absent attribute).
-- Result page: flask-babel looked up the request context, the domain, the locale and its
-  catalog cache on each of the ~80 `_()` of a page; templates now get callables bound to the
-  page's catalog (one lookup per page, strings without variables reused: `core/i18n.py`). The
-  questionnaire's answers are typed once per page and conditions parsed once (`guide/flow.py`),
-  the answers' query is built once for all the page's links (`guide/views.py`), the
-  prerequisite order reads a closure made once per graph (`knowledge/graph.py`) and open days
-  are memoised (`rules/calendar.py`).
-- Then (helper p1): memos around the pure functions of an evaluation, each keyed by what the
-  function reads (`rules/memo.py`, bounded, anchored on the rulebook's objects, all off in
-  tests that compare answers with and without them): the reasons per (rule, locale, the answers
-  its conditions read for the household and each person, the outcome's people); `sort_atoms`
-  and the derived age facts per (condition, the answers it reads); the place of a procedure per
-  (rulebook, procedure, locale); the things to bring per (procedure, locale, decision, outcomes
-  of its bring clauses). Holidays are read a month at a time (jpholiday checks every holiday
-  rule for each day asked: a never-seen date cost about 0.1 ms). Clauses that did not fire
-  share one read-only outcome. The answer is encoded without the circular check (same bytes).
-  The event and ruleset version go on the request's access-log line instead of a second JSON
-  log record. Templates read `a.b` on a plain dict as the key first (`core/templating.py`:
-  about 700 failed attribute lookups per result page), with Jinja's own results.
-- Then (this session, on a machine where the same bench first gave 3.1–3.4× for evaluate and
-  4.0–6.0× for the page): py-spy on a worker showed a large share of every request in the cyclic
-  garbage collector. An evaluation allocates enough to trigger collections, and the older
-  generations held everything the worker had loaded (the pack, the compiled rules, the
-  templates, the catalogs: hundreds of thousands of objects), which each full collection walked
-  again. `gunicorn.conf.py` now reads this year's and the neighbouring years' holidays and then
-  freezes the loaded app (`gc.collect(); gc.freeze()`) before the worker serves; the evaluate
-  request fell from about 4.6 to 2.9 ms of CPU. The evaluate response is encoded with orjson
-  (about 0.19 → 0.04 ms for ~16 KB; the same JSON, without spaces). Work done per evaluation that
-  depends only on the rulebook (rule tags, the procedures' source addresses as text, the date
-  facts, the procedures some counter takes on closed days, the new-city rules of an event) is
-  made once per rulebook; the closed-day check reuses the deadlines already chosen; the
-  not-applicable list is built only when `explain` asks for it.
-- Then (2026-12-03, the issue's last point): what a first answer does that the bare request
-  does not, in smaller pieces. The language switch's links and the furigana switch each encoded
-  the whole query again (about 260 `quote` calls per page): the path and each argument are now
-  encoded once per request and only the changed argument per link (`core/i18n.py`). The
-  templates' `url_for` (about 20 per result page, some 25 µs each in Flask: static files, one
-  link per procedure, the header's menu) is memoised per (script root, endpoint, values) while
-  the app has no host or subdomain rules, `SERVER_NAME` or URL defaults (`core/templating.py`;
-  the views' own links go through it too). `_()` with variables keeps its translated format
-  per catalog; `japanese_only()` is made once per page; a card's hidden link words come from the
-  presenter (one format per card instead of three template calls with Markup formatting); a
-  language's fallback chain (`reading_order`, about 20 per evaluation) is made once per code;
-  the household's answer keys once per vocabulary. The evaluate body is not depth-counted when
-  it has fewer brackets than the limit, nor walked for NUL and surrogates when it holds no `\\u`
-  escape, NUL byte or 0xED byte (`core/input_guard.py`, the same refusals). For zh, ko, vi and
-  pt, each `translations/<code>.yaml` is parsed once for its texts and its reasons and kept on
-  the knowledge base when the pack loads (no request stats the files per fact word or
-  evaluation any more). Result pages and API answers are the same bytes (700 never-seen
-  requests in all seven languages compared with the code before).
-- Then (2026-12-03, the page's goal): a result page opened without cookies (as wrk opens it,
-  and as a resident's first visit does) made a session only to hold the CSRF token of the
-  feedback form (a random token, two HMAC signatures and a Set-Cookie per page). The feedback post
-  is now checked by what the browser says of its origin (`Sec-Fetch-Site: same-origin`, else an
-  `Origin`/`Referer` of this site: `core/security.py` `cross_site_post`), and a result page sets
-  no cookie at all. The second feedback question's choices (every procedure of the pack sorted by
-  its reading, about a tenth of a page) are made only on the page that shows them. The parts of a
-  card that only the pack decides (its place with the closed-day counters, and its links: the
-  booking button, the procedure's page, the city's page) are rendered once per (ruleset version,
-  procedure, language) by a fragment memo (`core/templating.py` `fragment`; under `TESTING`
-  every hit is rendered again and compared, so a key that leaves out what its block reads fails a
-  test). 750 never-seen pages in the seven languages are the same bytes as before (the nonce and
-  the dropped token aside). Side by side on a loaded machine (two gunicorns, wrk slices
-  alternating, `bench/ab_pages.py`): the page's worker CPU fell from 8.58 to 6.07 ms
-  (-29%) against a bare request of 1.18 and 1.14 ms; on a quieter machine at 19:37 UTC the same
-  A/B gave 7.65 → 6.61 ms (-14%), page ÷ bare by CPU 5.89× → 5.26× and by req/s 5.28× → 4.75×.
-  The machine's speed moved during the session (a bare request cost 0.93 ms of CPU in the morning
-  run and 1.2–1.4 ms in these): the 4× goal is not met in these runs.
-- What remains: the rendering of the cards' answer-dependent parts (deadline, reasons, things to
-  bring), the evaluation (about 0.5 ms in process), `base.html`. For zh, ko, vi and pt an
-  evaluation still runs twice to find the Japanese words of each reason (carrying them on each
-  `Reason` in `rules/wording.py` is not done; the bench's pages are in ja and en).
 """
 
 
@@ -492,8 +408,8 @@ def main() -> None:
     print(text)
     if args.write:
         old = args.write.read_text(encoding="utf-8") if args.write.exists() else ""
-        # kept as written: the before/after history (by hand) and the reservations' section
-        marks = [m for m in ("## Before and after", "## Counter reservations") if m in old]
+        # kept as written: from the history of what was changed (by hand) on, and the reservations' section
+        marks = [m for m in ("## Where the time went", "## Before and after", "## Counter reservations") if m in old]
         keep = old[old.index(marks[0]):] if marks else ""
         args.write.write_text(text + ("\n" + keep if keep else ""), encoding="utf-8")
 

@@ -310,6 +310,7 @@ def _guard() -> object | None:
         return None
     if not staff_network_ok():
         abort(404)  # nothing of the console is visible from outside the government network
+    g.staff_network = True  # error pages may speak to staff from here on (core/errors.py)
     _load_session()
     endpoint = request.endpoint
     if policy.is_public(endpoint):

@@ -140,7 +140,10 @@ def init_errors(app: Flask) -> None:
             if _wants_json():
                 return jsonify({"error": {"code": "unavailable", "incident": incident,
                                           "message": gettext(UNAVAILABLE)}}), 503, RETRY_AFTER
-            return render_template("error.html", status=503, incident=incident), 503, RETRY_AFTER
+            # staff inside the government network get words for staff: the database also holds their
+            # session, so the console's own pages (menu, who is signed in) cannot be drawn now
+            return render_template("error.html", status=503, incident=incident, staff=g.get("staff_network", False),
+                                   again=request.full_path.rstrip("?")), 503, RETRY_AFTER
         log.exception("unhandled error", extra={"incident": incident})
         if _wants_json():
             return jsonify({"error": {"code": "internal_error", "incident": incident,

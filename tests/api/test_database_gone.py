@@ -82,3 +82,25 @@ def test_while_the_database_is_away_a_page_answers_503_in_the_residents_language
     assert api.get_json()["error"]["code"] == "unavailable"
     # and when it is back, the same page answers
     assert client.get(f"/reserve/tenshutsu/shiyakusho/{day}?lang=en").status_code == 200
+
+
+def test_staff_in_the_console_get_words_for_staff_while_the_database_is_away(app):
+    from core import policy
+    from tests.conftest import make_staff, staff_login
+    client = fresh_client(app)
+    login_id, secret = make_staff(app, policy.DEPARTMENT, departments="shimin")
+    assert staff_login(client, login_id, secret).status_code == 302
+    with outage(app, now=True):
+        page = client.get("/staff/applications/?status=received")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+    text = page.get_data(as_text=True)
+    assert "職員用の画面をいまは使えません" in text and "障害対応手順" in text
+    assert "届いたメール" not in text  # the residents' advice means nothing to a clerk
+    assert 'href="/staff/applications/?status=received"' in text  # 「もう一度開く」: the same page
+    # a resident's page in the same outage still gets the residents' words
+    from tests.api.reserving import open_days
+    day = open_days("shiyakusho")[0].isoformat()
+    with outage(app, now=True):
+        resident = fresh_client(app).get(f"/reserve/tenshutsu/shiyakusho/{day}")
+    assert resident.status_code == 503
+    assert "職員用" not in resident.get_data(as_text=True) and "届いたメール" in resident.get_data(as_text=True)

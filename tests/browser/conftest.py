@@ -12,7 +12,27 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
 
+def browser_engine() -> str:
+    """The engine browser tests run on: PostgreSQL where the run has one (production's engine), else
+    SQLite. Every test under tests/api, tests/web and tests/db runs on both engines; a browser test
+    checks what a person sees, which does not depend on the engine, so running each twice doubled
+    the slowest part of the suite for nothing. Modules marked ``both_engines`` (the resident journeys
+    that write the most) still run on both, so `make run`'s SQLite is driven by a browser too."""
+    return "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgres") else "sqlite"
+
+
+def _on_other_engine(item) -> bool:
+    if "tests/browser/" not in item.path.as_posix() or item.get_closest_marker("both_engines"):
+        return False
+    engines = {"sqlite", "postgresql"} & set(getattr(getattr(item, "callspec", None), "params", {}).values())
+    return bool(engines) and browser_engine() not in engines
+
+
 def pytest_collection_modifyitems(config, items):
+    other = [item for item in items if _on_other_engine(item)]
+    if other:
+        config.hook.pytest_deselected(items=other)
+        items[:] = [item for item in items if not _on_other_engine(item)]
     if os.path.exists(CHROMIUM):
         return
     if os.environ.get("CI"):

@@ -18,11 +18,11 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from intake import devca
+from tests.browser.axe_check import violations
 from tests.conftest import STAFF_PASSWORD, make_staff
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.both_engines]  # a resident's journey, on both engines
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 NARROW = {"width": 320, "height": 800}
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
@@ -61,12 +61,6 @@ def dev_signer(app, ca):
     })
     yield ca
     app.config.update(old)
-
-
-def violations(axe, page) -> list[str]:
-    results = axe.run(page, options=WCAG)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}x: {[n['target'] for n in v['nodes'][:3]]})"
-            for v in results.response["violations"]]
 
 
 def assert_no_violations(axe, page, label: str, seen: list[str]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.both_engines]  # a resident's journey, on both engines
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 FAMILY = ("date=2026-04-01&n=2&m0.relation=self&m0.age=35&m0.insurance=kokuho&m0.mynumber_card=yes"

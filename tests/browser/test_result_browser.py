@@ -6,9 +6,10 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser.axe_check import violations
+
 pytestmark = pytest.mark.browser
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SATURDAY_BIRTH = "/guide/birth/result?date=2026-12-05&n=2&m0.relation=self&m0.age=31&m1.relation=spouse&m1.age=30"
 DEATH = ("/guide/death/result?date=2026-04-01&n=1&m0.relation=spouse&m0.age=78&m0.insurance=kouki"
          "&m0.pension=none&d.age=80&d.insurance=kouki&d.householder=yes&d.pension_recipient=yes"
@@ -45,9 +46,7 @@ def test_a_ticked_checklist_box_is_still_ticked_after_a_reload(phone, live_serve
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_the_result_page_is_axe_clean_on_a_phone(phone, live_server, path, lang):
     phone.goto(f"{live_server}{path}&lang={lang}")
-    results = Axe().run(phone, options=WCAG)
-    violations = [f"{v['id']}: {v['help']} ({v['nodes'][0]['target']})" for v in results.response["violations"]]
-    assert violations == []
+    assert violations(Axe(), phone) == []
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 

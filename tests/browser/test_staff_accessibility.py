@@ -8,11 +8,11 @@ import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser.axe_check import violations
 from tests.conftest import STAFF_PASSWORD, make_staff
 
 pytestmark = pytest.mark.browser
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 NARROW = {"width": 320, "height": 800}
@@ -41,12 +41,6 @@ ADMIN_PAGES = SHARED_PAGES + [(200, "/staff/users"), (200, "/staff/users/new")]
 @pytest.fixture(scope="module")
 def axe():
     return Axe()
-
-
-def violations(axe, page) -> list[str]:
-    results = axe.run(page, options=WCAG)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}x: {[n['target'] for n in v['nodes'][:3]]})"
-            for v in results.response["violations"]]
 
 
 def assert_accessible(axe, page, label: str) -> None:
