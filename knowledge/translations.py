@@ -11,8 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core import yaml_text
 from core.languages import CODES
 
 DIRECTORY = "translations"
@@ -46,7 +45,7 @@ def _read(pack: Path, stamp: tuple[tuple[str, float], ...]) -> dict[str, dict[st
     """``{section: {code: {ja: words}}}``: each file parsed once for both sections."""
     found: dict[str, dict[str, dict[str, str]]] = {section: {} for section in SECTIONS}
     for path in translation_files(pack):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml_text.safe_load(path.read_text(encoding="utf-8")) or {}
         code = data.get("language") if isinstance(data, dict) else None
         if code not in TEXT_KEYS or code in ("ja", "en"):
             continue

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from core.yaml_text import SafeLoader
 from knowledge.translations import DIRECTORY, fill_in, pack_directory, translations_of
 
 
@@ -56,7 +57,7 @@ class YamlDoc:
         return ProblemText.of(f"{self.path}:{line}: {where}: {message}", loc, line, kind, ctx)
 
 
-def _build(node: yaml.Node, loader: yaml.SafeLoader, here: tuple, lines: dict[tuple, int]) -> Any:
+def _build(node: yaml.Node, loader: Any, here: tuple, lines: dict[tuple, int]) -> Any:
     lines[here] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -85,7 +86,7 @@ def _with_path(problem: str, path: Path) -> str:
 
 def read_yaml(path: Path) -> YamlDoc:
     text = path.read_text(encoding="utf-8")
-    loader = yaml.SafeLoader(text)
+    loader = SafeLoader(text)  # libyaml's parser (core/yaml_text.py): the same nodes and marks
     try:
         node = loader.get_single_node()
         lines: dict[tuple, int] = {}

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core import yaml_text
 from knowledge.loader import KnowledgeBase
 from knowledge.yamlfile import KnowledgeError, YamlDoc, read_yaml
 from rules.evaluate import evaluate
@@ -186,7 +185,7 @@ def untranslated_reasons(book: Rulebook, codes: list[str]) -> dict[str, list[tup
     no ``reasons`` entry for (a translator's list: those are shown in English to that reader)."""
     english_of: dict[str, str] = {}  # a reason the guide says in Japanese -> its English
     for path in scenario_files(book.kb):
-        for sc in yaml.safe_load(Path(path).read_text(encoding="utf-8")) or []:
+        for sc in yaml_text.safe_load(Path(path).read_text(encoding="utf-8")) or []:
             said = {}
             for locale in ("ja", "en"):
                 try:

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from core import yaml_text
 from core.words import NP_, text
 
 VOCABULARY_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "facts.yaml"
@@ -106,7 +105,7 @@ def _with_city(node: Any, city: dict[str, str], language: str | None = None) -> 
 
 def load_vocabulary(path: Path = VOCABULARY_FILE, city: dict[str, str] | None = None) -> Vocabulary:
     """The vocabulary, its phrases naming ``city`` ({ja, en, easy}: the pack's name in running text)."""
-    raw = _with_city(yaml.safe_load(path.read_text(encoding="utf-8")), city or any_city())
+    raw = _with_city(yaml_text.safe_load(path.read_text(encoding="utf-8")), city or any_city())
     return Vocabulary(
         household={p: _fact("household", p, d) for p, d in raw["household"].items()},
         member={p: _fact("member", p, d) for p, d in raw["member"].items()},
