@@ -179,7 +179,7 @@ def _pydantic_problem(doc: YamlDoc, err: Any) -> str:
         if isinstance(node, dict) and isinstance(node.get("id"), str) and n < len(loc):
             message = f"{message} (in '{node['id']}')"
             break
-    return doc.problem(loc, message)
+    return doc.problem(loc, message, err["type"], err.get("ctx"))  # the type: worded for curators
 
 
 def _at(data: Any, loc: tuple) -> Any:
