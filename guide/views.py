@@ -273,6 +273,8 @@ def _result_page(book, event, answers: dict[str, str], data: dict, *, errors: di
     }
     return render_template(
         "guide/result.html", event=event, result=data, view=view, self_url=self_url, feedback=feedback,
+        # this result's own address (its answers), carried by its booking links so the booking pages lead back
+        result_path=_url("guide.result", answers, query, event_id=event.id),
         check_url=_url("guide.check", answers, query, event_id=event.id),
         ics_url=_url("guide.result_ics", answers, query, event_id=event.id),
         qr_url=_url("guide.result_qr", answers, query, event_id=event.id),

@@ -8,6 +8,7 @@ public site whichever host sent it.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -18,6 +19,7 @@ from core.public_url import public_base_url
 
 MANAGE_SALT = "reservation-manage"
 VISIT_MANAGE_SALT = "visit-manage"  # a visit's link (まとめて予約) never opens a single booking, nor the other way round
+RESULT_PATH = re.compile(r"/guide/[a-z][a-z0-9_]*/result")  # guide.result: /guide/<event>/result (an id of the pack)
 
 
 def _serializer() -> URLSafeSerializer:
@@ -78,10 +80,11 @@ def manage_api_url(number: str) -> str:
 
 def safe_back(raw: str | None) -> str | None:
     """``back``: a same-site relative path to a guide result (``/guide/<event>/result?…``) that the
-    booking pages lead back to; None for anything else (another site, a staff page, a trick)."""
+    booking pages (single and まとめて予約) lead back to; None for anything else (another site, a
+    staff page, another guide page, a trick). The query is the result's own: its answers."""
     if not raw or len(raw) > 1800 or any(c in raw for c in "\\\r\n\t") or not raw.startswith("/guide/"):
         return None
     parts = urlsplit(raw)
-    if parts.scheme or parts.netloc or raw.startswith("//") or ".." in parts.path:
+    if parts.scheme or parts.netloc or parts.fragment or not RESULT_PATH.fullmatch(parts.path):
         return None
     return raw
