@@ -42,15 +42,12 @@ from intake.forms import (
     normalize,
 )
 from intake.forms_schema import ADDRESS_PARTS, KANA_PATTERN, PHONE_PATTERN, POSTAL_CODE_PATTERN, PREFECTURES, Field
-from rules.wareki import ERAS, WarekiError, parse_wareki, ymd_with_wareki
+from rules.wareki import ERAS, WarekiError, choose_era, parse_wareki, read_year_box, ymd_with_wareki
 
 Store = Callable[[str, str, bytes], Any]  # (field id, file name, bytes) -> an attachment; raises
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SEIREKI = "seireki"  # the era select's value for 西暦
 ERA_CHOICES = ((SEIREKI, "西暦"),) + tuple((e.name, e.name) for e in ERAS)
-_ERA_TEXT = re.compile(r"^(令和|平成|昭和|大正|明治|[RHSTMrhstm])\s*(元|\d{1,2})\s*(?:年)?$")
-_FULL_DATE = re.compile(
-    r"^(?:(令和|平成|昭和|大正|明治|[RHSTMrhstm])\s*(元|\d{1,2})|(\d{4}))\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
 MIN_YEAR = 1868
 
 
@@ -68,26 +65,22 @@ def parse_date_parts(era: str, year: str, month: str, day: str) -> dt.date | Non
     """A date from the three boxes (and the era select of a 和暦 field); None when all are empty.
 
     Accepted: 西暦 (1985 / 4 / 1), an era chosen in the select (昭和 60 / 4 / 1), an era typed in
-    the year box (昭和60, S60, 平成元), or the whole date typed in the year box (令和5年4月1日,
-    1985-04-01, S60.4.1). ValueError (a WarekiError: its ``text(locale)``) says what is wrong."""
-    era, year, month, day = (_nfkc(x) for x in (era, year, month, day))
-    if not (year or month or day):
+    the year box (昭和60, S60, ｒ５, 平成元: rules.wareki.read_year_box), or the whole date typed in
+    the year box (令和5年4月1日, 1985-04-01, S60.4.1). An era typed in the year box wins over the
+    select only when they agree or the select still says 西暦 (rules.wareki.choose_era). ValueError
+    (a WarekiError: its ``text(locale)``) says what is wrong."""
+    box = read_year_box(year, month, day)
+    if box.is_empty():
         return None
-    if year and not month and not day:
-        whole = _FULL_DATE.match(year)
-        if whole:
-            era_text, era_year, seireki, month, day = whole.groups()
-            if seireki:
-                return _gregorian(seireki, month, day)
-            return parse_wareki(era_text, era_year, month, day)
-    if not (year and month and day):
+    chosen = _nfkc(era)
+    if chosen == SEIREKI or (box.whole and not box.era):  # a whole western date in the year box is 西暦
+        chosen = ""
+    era = choose_era(box.era, chosen, _nfkc(year))
+    if not (box.year and box.month and box.day):
         raise ValueError(_("年・月・日をすべて入力してください（例：1985年4月1日）。"))
-    typed_era = _ERA_TEXT.match(year)
-    if typed_era:
-        return parse_wareki(typed_era.group(1), typed_era.group(2), month, day)
-    if era and era != SEIREKI:
-        return parse_wareki(era, year, month, day)
-    return _gregorian(year, month, day)
+    if era:
+        return parse_wareki(era, box.year, box.month, box.day)
+    return _gregorian(box.year, box.month, box.day)
 
 
 def _gregorian(year: str, month: str, day: str) -> dt.date:

@@ -41,7 +41,7 @@ from core.words import text as translate
 from reservations import models as m
 from reservations.prefill_models import VisitPrefill
 from reservations.visit import mark_stop_done, open_stops
-from rules.wareki import WarekiError, parse_wareki
+from rules.wareki import WarekiError, parse_wareki, read_year_box
 
 DRAFT, SHARED = "draft", "shared"
 VISIT_DONE = m.VISIT_DONE
@@ -58,9 +58,6 @@ PHONE = re.compile(r"^0\d{9,10}$")
 MEMBER_FIELDS = ("family_name", "given_name", "family_kana", "given_kana", "birth", "sex", "relationship",
                  "relationship_text")
 ADDRESS_FIELDS = ("postcode", "address", "building", "head_name")
-_ERA_TEXT = re.compile(r"^(令和|平成|昭和|大正|明治|[RHSTMrhstm])\s*(元|\d{1,2})\s*年?$")
-_FULL_DATE = re.compile(r"^(?:(令和|平成|昭和|大正|明治|[RHSTMrhstm])\s*(元|\d{1,2})|(\d{4}))\s*[年./\-]\s*"
-                        r"(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
 _PATH = re.compile(r"^(?:members\[(\d{1,2})\]\.(family_name|given_name|family_kana|given_kana|birth_date|sex|"
                    r"relationship|relationship_text)|(previous_address|new_address)\.(postcode|address|building|"
                    r"head_name)|(move_date|phone))$")
@@ -132,24 +129,18 @@ def _text(value: object, limit: int) -> str:
 
 def parse_date(year: str, month: str, day: str, locale: str = "ja") -> dt.date | None:
     """A date from the 年/月/日 boxes; 西暦 (1985/4/1) or 和暦 typed in the year box (昭和60, S60,
-    平成元) or the whole date in it (令和5年4月1日, 1985-04-01). None when all are empty;
-    ValueError with a message in ``locale`` when it is not a date (the era's own message when the
-    era does not fit, e.g. 平成31年5月1日)."""
-    year, month, day = (unicodedata.normalize("NFKC", x or "").strip() for x in (year, month, day))
-    if not (year or month or day):
+    ｒ５, 平成元: rules.wareki.read_year_box) or the whole date in it (令和5年4月1日, 1985-04-01).
+    None when all are empty; ValueError with a message in ``locale`` when it is not a date (the
+    era's own message when the era does not fit, e.g. 平成31年5月1日)."""
+    box = read_year_box(year, month, day)
+    if box.is_empty():
         return None
     try:
-        if year and not month and not day:
-            whole = _FULL_DATE.match(year)
-            if whole:
-                era, era_year, seireki, month, day = whole.groups()
-                return _gregorian(seireki, month, day, locale) if seireki else parse_wareki(era, era_year, month, day)
-        if not (year and month and day):
+        if not (box.year and box.month and box.day):
             raise ValueError(_say(locale, "date_parts"))
-        typed_era = _ERA_TEXT.match(year)
-        if typed_era:
-            return parse_wareki(typed_era.group(1), typed_era.group(2), month, day)
-        return _gregorian(year, month, day, locale)
+        if box.era:
+            return parse_wareki(box.era, box.year, box.month, box.day)
+        return _gregorian(box.year, box.month, box.day, locale)
     except WarekiError as exc:
         raise ValueError(exc.text(locale)) from None
 

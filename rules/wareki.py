@@ -6,6 +6,7 @@ calendar until 明治5年12月2日 (1872); dates before 1873 are shown proleptic
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import NamedTuple
@@ -16,7 +17,8 @@ from core.japan_time import japanese_date
 from core.languages import babel_locale, normalise
 from core.words import N_, Message
 
-__all__ = ["ERAS", "WarekiError", "format_date", "parse_wareki", "to_wareki", "wareki_year", "ymd_with_wareki"]
+__all__ = ["ERAS", "WarekiError", "YearBox", "choose_era", "format_date", "parse_wareki", "read_year_box", "to_wareki",
+           "wareki_year", "ymd_with_wareki"]
 
 
 class Era(NamedTuple):
@@ -34,6 +36,12 @@ ERAS: tuple[Era, ...] = (
     Era("明治", "M", date(1868, 1, 25)),
 )
 _BY_KEY = {e.name: e for e in ERAS} | {e.letter: e for e in ERAS}
+# What a resident writes for an era in a year box (after NFKC, either case): its name or letter, from ERAS.
+_ERA_WORD = "|".join([e.name for e in ERAS] + [e.letter for e in ERAS])
+_ERA_YEAR = r"(元|\d{1,3})"  # 3 digits at most: 平成100 is still said to be no year of 平成
+_YEAR_WITH_ERA = re.compile(rf"^({_ERA_WORD})\s*{_ERA_YEAR}\s*年?$", re.IGNORECASE | re.ASCII)
+_DATE_IN_YEAR = re.compile(rf"^(?:({_ERA_WORD})\s*{_ERA_YEAR}|(\d{{4}}))\s*[年./\-]\s*(\d{{1,2}})\s*[月./\-]\s*"
+                           r"(\d{1,2})\s*日?$", re.IGNORECASE | re.ASCII)
 
 WEEKDAYS_JA = "月火水木金土日"
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -138,6 +146,8 @@ def parse_wareki(era: str, year: int | str, month: int | str, day: int | str) ->
     if not 1 <= d <= 31 or (m == 2 and d > 29) or (m in (4, 6, 9, 11) and d > 30):
         raise WarekiError(N_("%(month)s月%(day)s日はありません。"), month=m, day=d)
     gregorian_year = found.start.year + y - 1
+    if gregorian_year > date.max.year:  # 平成99999: no calendar date, and no year of 平成
+        raise WarekiError(N_("%(era)s%(year)s年はありません。"), era=found.name, year=y)
     try:
         result = date(gregorian_year, m, d)
     except ValueError:  # 2月29日 in a common year
@@ -154,3 +164,58 @@ def parse_wareki(era: str, year: int | str, month: int | str, day: int | str) ->
                           date=label, start=_ymd(actual.start), era=actual.name,
                           wareki=to_wareki(result, with_weekday=False))
     return result
+
+
+# --- the year box of a date (three boxes 年/月/日): a 和暦 year typed in it -------------------------
+
+class YearBox(NamedTuple):
+    """The three boxes of a date as read: NFKC, trimmed, the era taken out of the year box."""
+
+    era: str  # the era's name (令和 …) when one was written in the year box, "" for none (西暦)
+    year: str  # the era's year (「5」, 「元」) or the western year, as typed
+    month: str
+    day: str
+    whole: bool = False  # the whole date was typed in the year box
+
+    def is_empty(self) -> bool:
+        return not (self.era or self.year or self.month or self.day)
+
+
+def read_year_box(year: str | None, month: str | None = "", day: str | None = "") -> YearBox:
+    """What a resident wrote in a date's boxes, with a 和暦 year in the year box understood: the
+    era by name or letter (令和 R r Ｒ, 平成 H, 昭和 S, 大正 T, 明治 M), 元 for year 1, full-width digits,
+    an optional 年 (「令和5」「R5」「ｒ５」「令和元年」「平成 30 年」 → 令和/5, 令和/元, 平成/30). A whole
+    date typed in the year box alone is read too (「令和5年4月1日」, 「S60.4.1」, 「1985-04-01」).
+    A plain western year is left as it is (era ""): each form checks it as before. The date is
+    then ``parse_wareki(box.era, box.year, box.month, box.day)``, which says when the era has no
+    such year or day (平成32年4月1日, 令和元年4月30日)."""
+    y, m, d = (unicodedata.normalize("NFKC", x or "").strip() for x in (year, month, day))
+    if y and not m and not d:
+        whole = _DATE_IN_YEAR.match(y)
+        if whole:
+            era, era_year, western, m, d = whole.groups()
+            return YearBox(_era_name(era), era_year or western, m, d, whole=True)
+    typed = _YEAR_WITH_ERA.match(y)
+    if typed:
+        return YearBox(_era_name(typed.group(1)), typed.group(2), m, d)
+    return YearBox("", y, m, d)
+
+
+def _era_name(key: str | None) -> str:
+    return (_BY_KEY.get(key) or _BY_KEY[key.upper()]).name if key else ""
+
+
+def choose_era(typed: str, chosen: str, year_text: str = "") -> str:
+    """The era of a date whose year box says ``typed`` (read_year_box; "" for none) beside an era
+    select set to ``chosen`` ("" when the select says 西暦, its first choice, or there is none).
+    The era written in the year box wins when it is unambiguous: the select agrees, or still says
+    西暦. A different era in the select is a WarekiError naming both (``year_text``: the year box
+    as typed), so the resident says which one they meant."""
+    if not typed or not chosen:
+        return typed or chosen
+    key = unicodedata.normalize("NFKC", chosen).strip()
+    picked = _BY_KEY.get(key) or _BY_KEY.get(key.upper())
+    if picked is not None and picked.name == typed:
+        return typed
+    raise WarekiError(N_("元号で「%(chosen)s」を選び、年に「%(typed)s」と入力しています。どちらの元号か分かりません。"
+                         "元号を選び直すか、年を数字だけにしてください。"), chosen=chosen, typed=year_text or typed)

@@ -37,6 +37,8 @@ def test_names_are_kept_as_typed_never_nfkc():
     ("令和5年4月1日", "", "", dt.date(2023, 4, 1)),
     ("１９８５", "０４", "０１", dt.date(1985, 4, 1)),
     ("1985-04-01", "", "", dt.date(1985, 4, 1)),
+    ("ｒ５", "4", "1", dt.date(2023, 4, 1)),
+    ("Ｈ３０年", "４", "１", dt.date(2018, 4, 1)),
 ])
 def test_birth_dates_in_seireki_or_wareki(year, month, day, expected):
     assert prefill.parse_date(year, month, day) == expected

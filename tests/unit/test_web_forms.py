@@ -30,6 +30,10 @@ def forms():
     (("seireki", "2023-04-01", "", ""), "2023-04-01"),
     (("seireki", "H1.1.8", "", ""), "1989-01-08"),
     (("", "", "", ""), None),
+    (("", "ｒ５", "4", "1"), "2023-04-01"),  # a date field without the era select
+    (("seireki", "令和元", "5", "1"), "2019-05-01"),  # the select left at 西暦: the typed era wins
+    (("平成", "H30", "4", "1"), "2018-04-01"),  # the select agrees
+    (("昭和", "1985-04-01", "", ""), "1985-04-01"),  # a whole western date in the year box, as before
 ])
 def test_dates_in_western_or_japanese_years(parts, expected):
     found = web_forms.parse_date_parts(*parts)
@@ -42,12 +46,15 @@ def test_dates_in_western_or_japanese_years(parts, expected):
     (("seireki", "85", "4", "1"), "西暦4桁"),
     (("seireki", "1985", "4", ""), "年・月・日をすべて"),
     (("seireki", "1985", "four", "1"), "数字で"),
+    (("seireki", "平成32", "4", "1"), "平成32年4月1日はありません。2019年5月1日からは令和です"),
+    (("昭和", "平成30", "4", "1"), "元号で「昭和」を選び、年に「平成30」と入力しています。どちらの元号か分かりません。"),
+    (("令和", "h30年", "4", "1"), "元号で「令和」を選び、年に「h30年」と入力しています。"),
 ])
 def test_impossible_dates_say_what_to_do(parts, words):
     with pytest.raises(ValueError) as err:
         web_forms.parse_date_parts(*parts)
     assert words in str(err.value)
-    if parts[0] == "平成":
+    if "元号" in words or "令和" in words:
         assert isinstance(err.value, WarekiError)
 
 
