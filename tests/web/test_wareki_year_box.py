@@ -32,7 +32,7 @@ def test_the_guide_date_says_heisei_32_does_not_exist_and_keeps_what_was_typed(c
     assert r.status_code == 400
     assert "<title>エラー：" in html and 'href="#date-year"' in html
     assert html.count(HEISEI_32) == 2  # the error summary and the field say the same
-    for kept in ('id="date-year" name="date-year" type="text" spellcheck="false" value="平成32"',
+    for kept in ('id="date-year" name="date-year" type="text" inputmode="numeric" spellcheck="false" value="平成32"',
                  'name="date-month" type="text" inputmode="numeric" spellcheck="false" value="4"',
                  'name="date-day" type="text" inputmode="numeric" spellcheck="false" value="1"'):
         assert kept in html, kept
