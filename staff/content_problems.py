@@ -80,12 +80,12 @@ NTH = N_("%(n)s番目")
 
 # the loader's and the rules' own messages (knowledge/loader.py, rules/ruleset.py, knowledge/yamlfile.py)
 WHAT = {"department": N_("課"), "counter": N_("窓口"), "thing to bring": N_("持ち物"), "procedure": N_("手続き"),
-        "question": N_("質問"), "life event": N_("ライフイベント")}
+        "question": N_("質問"), "life event": N_("ライフイベント"), "box": N_("枠"), "table": N_("表")}
 BY_SHAPE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^unknown (?P<what>department|counter|thing to bring|procedure|question|life event) '(?P<id>[^']*)'"),
      N_("「%(id)s」という%(what)sはありません。id を確かめてください（選べる id はフォームの一覧にあります）。")),
     (re.compile(r"^duplicate key$"), N_("同じ名前の項目が2回書かれています。")),
-    (re.compile(r"^duplicate (?:procedure |rule )?id '(?P<id>[^']*)'"), N_("id「%(id)s」がほかと重なっています。")),
+    (re.compile(r"^duplicate (?:procedure |rule |form |box )?id '(?P<id>[^']*)'"), N_("id「%(id)s」がほかと重なっています。")),
     (re.compile(r"^the id must match the file name '(?P<id>[^']*)'"), N_("id はファイル名と同じ「%(id)s」にしてください。")),
     (re.compile(r"^the language must match the file name '(?P<id>[^']*)'"), N_("language はファイル名と同じ「%(id)s」にしてください。")),
     (re.compile(r"^missing$"), N_("このファイルが必要です。")),
@@ -153,6 +153,63 @@ BY_SHAPE: list[tuple[re.Pattern[str], str]] = [
     # the forms' loader (intake/forms.py load_forms)
     (re.compile(r"^procedure '(?P<id>[^']*)' is online: true but has no form file"),
      N_("手続き「%(id)s」は online: true ですが、フォームのファイル（forms/%(id)s.yaml）がありません。")),
+    # the reservations' checks (reservations/loader.py, the validators of reservations/catalog.py)
+    (re.compile(r"^unknown site '(?P<id>[^']*)'"),
+     N_("「%(id)s」という場所はありません。sites に書いた場所の id を書いてください。")),
+    (re.compile(r"^unknown season '(?P<id>[^']*)'"),
+     N_("「%(id)s」という時期はありません。seasons に書いた時期の id を書いてください。")),
+    (re.compile(r"^a second counter at site '(?P<site>[^']*)' \(already '(?P<id>[^']*)'\)"),
+     N_("場所「%(site)s」の窓口が2つ書かれています（もう「%(id)s」があります）。1つの場所に窓口は1つにしてください。")),
+    (re.compile(r"^procedure '(?P<id>[^']*)' is not reservable"),
+     N_("手続き「%(id)s」は予約できません（手続きのファイルが reservable: false です）。")),
+    (re.compile(r"^a procedure is listed twice"), N_("同じ手続きが2回書かれています（procedures）。1回にしてください。")),
+    (re.compile(r"^no such day '(?P<day>[^']*)'"),
+     N_("「%(day)s」という日はありません。ある日を 03-15 のように「月-日」で書いてください。")),
+    (re.compile(r"^at least 1 window"), N_("窓口の数（windows）は1以上にしてください。")),
+    (re.compile(r"^a channel quota of '(?P<id>[^']*)' exceeds its (?P<n>\d+) window"),
+     N_("窓口「%(id)s」の予約の枠（quotas の web・phone）が、この時期の窓口の数（%(n)s）より多くなっています。")),
+    (re.compile(r"^raises by 0 to (?P<n>\d+) levels"), N_("上げる段階の数は、0 から %(n)s までにしてください。")),
+    (re.compile(r"^(?P<start1>\d\d:\d\d)–(?P<end1>\d\d:\d\d) and (?P<start2>\d\d:\d\d)–(?P<end2>\d\d:\d\d) overlap"),
+     N_("受付時間の %(start1)s〜%(end1)s と %(start2)s〜%(end2)s が重なっています。昼休みは、2つの時間のあいだを空けて書きます。")),
+    (re.compile(r"^end must be after start"), N_("終わり（end）は、始まり（start）よりあとの時刻にしてください。")),
+    (re.compile(r"^a channel quota cannot exceed the windows"),
+     N_("予約の枠（quotas の web・phone）は、窓口の数（windows）以下にしてください。")),
+    (re.compile(r"^end must not be before start"), N_("終わりの日（end）が、始まりの日（start）より前になっています。")),
+    (re.compile(r"^the first \(quietest\) level has no threshold"),
+     N_("いちばん空いている段階（levels の1番目）には、fill_percent と visits_per_window を書きません。")),
+    (re.compile(r"^level '(?P<id>[^']*)' must have higher thresholds than '(?P<prev>[^']*)'"),
+     N_("段階「%(id)s」の fill_percent と visits_per_window は、どちらも「%(prev)s」より大きくしてください。")),
+    # the paper forms' checks (reservations/counter_forms.py)
+    (re.compile(r"^unknown member field '(?P<id>[^']*)' \(one of: (?P<known>[^)]*)\)"),
+     N_("「%(id)s」という世帯員の項目はありません。次のどれかにしてください：%(known)s")),
+    (re.compile(r"^unknown member field '(?P<id>[^']*)'"),
+     N_("「%(id)s」という世帯員の項目はありません。where には、世帯員の項目（sex、moving など）を書いてください。")),
+    (re.compile(r"^a table's column reads members\[\*\](?:\.<field>)?: '(?P<path>[^']*)'"),
+     N_("表の列（columns）の field は、members[*].family_name のように members[*] で始めてください（「%(path)s」は使えません）。")),
+    (re.compile(r"^members\[\*\] repeats: .*'(?P<path>[^']*)'$", re.S),
+     N_("members[*] は世帯員ごとにくり返すので、枠（boxes）ではなく表の列（tables の columns）に書いてください：「%(path)s」")),
+    (re.compile(r"^unknown household path '(?P<path>[^']*)' \(one of: (?P<known>.*)\)$", re.S),
+     N_("「%(path)s」という世帯の項目はありません。次のどれかにしてください：%(known)s")),
+    (re.compile(r"^give procedure \(ticked when the visit has it\) or equals"),
+     N_("選択肢（options）には、procedure（その手続きがあるとき印を付ける）か equals（項目がその値のとき印を付ける）の、どちらか一つを書いてください。")),
+    (re.compile(r"^format: checkbox needs options"), N_("format: checkbox には、選択肢（options）を書いてください。")),
+    (re.compile(r"^options are for format: checkbox"), N_("選択肢（options）は、format: checkbox のときだけ書きます。")),
+    (re.compile(r"^an option with equals needs the box's field"),
+     N_("equals のある選択肢を書くときは、その枠の field も書いてください。")),
+    (re.compile(r"^the id '(?P<id>[^']*)' differs from the file name '(?P<file>[^']*)'"),
+     N_("id「%(id)s」がファイル名「%(file)s」と違います。id はファイル名と同じにしてください。")),
+    (re.compile(r"^\((?P<x>[^,]*), (?P<y>[^)]*)\) mm is off the A4 page"),
+     N_("位置（%(x)s, %(y)s mm）が A4 の紙の外にあります。")),
+    (re.compile(r"^(?P<what>box|table) '(?P<id>[^']*)': width and height must be positive"),
+     N_("%(what)s「%(id)s」の幅と高さは、0 より大きくしてください。")),
+    (re.compile(r"^(?P<what>box|table) '(?P<id>[^']*)' \((?P<x>[^,]*), (?P<y>[^,]*), (?P<w>\S+) × (?P<h>\S+) mm\) "
+                r"is off the A4 page \((?P<page>[^,]*), (?P<margin>\S+) mm margin\)"),
+     N_("%(what)s「%(id)s」（位置 %(x)s, %(y)s mm、幅 %(w)s mm、高さ %(h)s mm）が、A4 の紙（%(page)s）の"
+        "印刷できる所からはみ出しています。紙の端から %(margin)s mm は印刷できません。")),
+    (re.compile(r"^(?P<what>box|table) '(?P<id>[^']*)' overlaps (?P<what_b>box|table) '(?P<id_b>[^']*)'"),
+     N_("%(what)s「%(id)s」が、%(what_b)s「%(id_b)s」と重なっています。")),
+    (re.compile(r"^'(?P<id>[^']*)' is not one of this form's procedures"),
+     N_("「%(id)s」は、この用紙の手続き（procedures）にありません。")),
 ]
 
 
@@ -215,8 +272,8 @@ def shape_words(locale: str, message: str) -> str | None:
         found = pattern.match(message.removeprefix("Value error, "))
         if found:
             words = found.groupdict()
-            if "what" in words:
-                words["what"] = text(locale, WHAT[words["what"]])
+            for key in [key for key in words if key.startswith("what")]:  # what, what_b: a kind of thing
+                words[key] = text(locale, WHAT[words[key]])
             return text(locale, msgid, **words)
     return None
 
