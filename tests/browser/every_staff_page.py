@@ -15,10 +15,12 @@ from __future__ import annotations
 import threading
 from urllib.parse import urlsplit
 
+import pytest
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 
 from core import policy
+from core.db import db
 from core.security import limiter
 from tests.browser.axe_check import violations
 from tests.browser.test_staff_accessibility import log_in, new_page
@@ -75,6 +77,17 @@ def _view_of(adapter, path: str, status: int) -> str:
     except HTTPException:
         return f"error {status}"
     return path if endpoint in EVERY_ARGUMENT else f"{endpoint} {status}"
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory, forms, ca, card_key):
+    """(app, base URL) of the part's own console; a test file imports this fixture, so each part
+    (module) has its own."""
+    app, base, server = serve_console(tmp_path_factory.mktemp("every-page"), forms, ca, card_key)
+    yield app, base
+    server.shutdown()
+    with app.app_context():
+        db.engine.dispose()
 
 
 def pages_by_role(app) -> list[tuple[str, str]]:

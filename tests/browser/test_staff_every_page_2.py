@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.db import db
-from tests.browser.every_staff_page import check_shard, serve_console
+from tests.browser.every_staff_page import check_shard, console  # noqa: F401 - console: this module's fixture
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def console(tmp_path_factory, forms, ca, card_key):
-    app, base, server = serve_console(tmp_path_factory.mktemp("every-page-2"), forms, ca, card_key)
-    yield app, base
-    server.shutdown()
-    with app.app_context():
-        db.engine.dispose()
-
-
-def test_part_2_of_every_staff_page_of_every_role_has_no_axe_violation_at_375_and_1280_px(console, browser, axe):
+def test_part_2_of_every_staff_page_of_every_role_has_no_axe_violation_at_375_and_1280_px(console, browser, axe):  # noqa: F811
     check_shard(*console, browser, axe, shard=1)
