@@ -65,6 +65,12 @@ def _back() -> str | None:
     return links.safe_back(request.args.get("back"))
 
 
+@bp.context_processor
+def _result_link() -> dict[str, str | None]:
+    """Every page of the single booking leads back to the guide result it came from (``back``)."""
+    return {"result_path": _back()}
+
+
 def _carry(**values: object) -> dict[str, object]:
     """URL values plus the guide's procedures and result (``back``), carried from page to page."""
     procedures, back = _procedures(), _back()
@@ -209,7 +215,6 @@ def reserve():
     errors = {"service": _("予約する手続きを選んでください。")} if "submit" in request.args else {}
     return render_template("reservations/service.html", services=services, from_guide=bool(offered),
                            not_bookable=not_bookable, procedures=",".join(procedures), errors=errors,
-                           result_path=_back(),
                            error_list=_error_list(errors)), (400 if errors else 200)
 
 
@@ -225,7 +230,7 @@ def site(service_id: str):
         return redirect(url_for(".days", service_id=service_id, site_id=sites[0].id, **_carry()))
     errors = {"site": _("行く場所を選んでください。")} if "submit" in request.args else {}
     return render_template("reservations/site.html", service=service, sites=sites, errors=errors,
-                           error_list=_error_list(errors), procedures=",".join(_procedures()), result_path=_back(),
+                           error_list=_error_list(errors), procedures=",".join(_procedures()),
                            back=url_for(".reserve", submit=None, **_carry()) if len(catalog.services_for_procedures(
                                _procedures())) != 1 else url_for("guide.start")), (400 if errors else 200)
 
@@ -235,7 +240,7 @@ def days(service_id: str, site_id: str):
     service, place = _service_or_404(service_id), _site_or_404(service_id, site_id)
     ctx = _calendar_context(service_id, site_id, request.args.get("month"))
     return render_template(
-        "reservations/days.html", service=service, site=place, **ctx, result_path=_back(),
+        "reservations/days.html", service=service, site=place, **ctx,
         day_url=lambda d: url_for(".times", service_id=service_id, site_id=site_id, day=d.isoformat(), **_carry()),
         month_url=lambda d: url_for(".days", service_id=service_id, site_id=site_id, month=f"{d.year}-{d.month:02d}",
                                     **_carry()),
@@ -277,7 +282,6 @@ def times(service_id: str, site_id: str, day: str):
     rows = _times(service_id, site_id, date)
     return render_template(
         "reservations/times.html", service=service, site=place, date=date, choices=_time_choices(rows),
-        result_path=_back(),
         hold_minutes=catalog.rules.hold_minutes, hold_key=secrets.token_urlsafe(16)[:HOLD_KEY_LENGTH],
         selected=request.form.get("start"), errors=errors, error_list=_error_list(errors),
         back=url_for(".days", service_id=service_id, site_id=site_id, month=f"{date.year}-{date.month:02d}",
@@ -290,7 +294,7 @@ def _gone(r: m.Reservation):
     """A hold whose time ran out (or a booking already made): say so, keep the way forward."""
     if r.status == m.CONFIRMED:
         return redirect(url_for(".done", number=r.number, **_carry()))
-    return render_template("reservations/expired.html", r=r, result_path=_back(),
+    return render_template("reservations/expired.html", r=r,
                            again=url_for(".days", service_id=r.service_id, site_id=r.site_id, **_carry())), 410
 
 
@@ -308,7 +312,6 @@ def _details_page(r: m.Reservation, values: dict[str, str], errors: dict[str, st
     seconds_left = max(int((expires - booking.now_utc()).total_seconds()), 0)
     return render_template(
         "reservations/details.html", r=r, values=values, errors=errors, error_list=_error_list(errors),
-        result_path=_back(),
         expires=_hm(expires.astimezone(JST)), seconds_left=seconds_left, hold_minutes=rules.hold_minutes,
         extensions_left=max(rules.hold_extensions - r.hold_extensions, 0), extended=extended, problem=problem,
         kept=request.args.get("kept") == "1" and request.method == "GET", rows=_summary_rows(r),
@@ -386,7 +389,7 @@ def confirm(number: str):
             usage.record("reserve", "booked", r.service_id)
             return redirect(url_for(".done", number=number, **_carry()))
     return render_template("reservations/confirm.html", r=r, rows=_summary_rows(r, change=True),
-                           person_rows=_person_rows(r, change=True), problem=problem, result_path=_back(),
+                           person_rows=_person_rows(r, change=True), problem=problem,
                            back=url_for(".details", number=number, **_carry())), (409 if problem else 200)
 
 
@@ -409,7 +412,7 @@ def done(number: str):
     return render_template("reservations/done.html", r=r, d=d, rows=_summary_rows(r),
                            qr=labelled_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number), "reserve-qr__image"),
                            manage_url=_manage_link(r.number), next_services=_next_services(r),
-                           procedures=",".join(_procedures()), result_path=_back())
+                           procedures=",".join(_procedures()))
 
 
 # --- the signed manage link: view, cancel, move ---------------------------------------------------
@@ -426,7 +429,7 @@ def manage(token: str):
                            qr=labelled_qr(r.number, _("予約番号 %(number)s のQRコード", number=r.number), "reserve-qr__image")
                            if changeable else None, changeable=changeable,
                            moved_to_url=_manage_link(moved_to.number) if moved_to else None,
-                           moved_to=moved_to, changed=request.args.get("changed") == "1", result_path=_back(),
+                           moved_to=moved_to, changed=request.args.get("changed") == "1",
                            carry=_carry())
 
 
@@ -445,7 +448,7 @@ def cancel(token: str):
             problem = _booking_message(exc)
         else:
             usage.record("reserve", "cancelled", r.service_id)
-            return render_template("reservations/cancelled.html", r=r, rows=_summary_rows(r), result_path=_back())
+            return render_template("reservations/cancelled.html", r=r, rows=_summary_rows(r))
     return render_template("reservations/cancel.html", r=r, rows=_summary_rows(r), token=token, problem=problem,
                            back=url_for(".manage", token=token, **_carry())), (422 if problem else 200)
 
@@ -459,7 +462,6 @@ def move_days(token: str):
     ctx = _calendar_context(r.service_id, r.site_id, request.args.get("month"), _booked_procedures(r))
     return render_template(
         "reservations/days.html", service=catalog.services[r.service_id], site=catalog.sites[r.site_id], **ctx,
-        result_path=_back(),
         moving=r, moving_when=_summary_rows(r)[1]["value"],
         day_url=lambda d: url_for(".move_times", token=token, day=d.isoformat(), **_carry()),
         month_url=lambda d: url_for(".move_days", token=token, month=f"{d.year}-{d.month:02d}", **_carry()),
@@ -490,6 +492,6 @@ def move_times(token: str, day: str):
     rows = [a for a in _times(r.service_id, r.site_id, date, _booked_procedures(r)) if aware(a.slot.start) != aware(r.start)]
     return render_template(
         "reservations/times.html", service=catalog.services[r.service_id], site=catalog.sites[r.site_id],
-        date=date, choices=_time_choices(rows), moving=r, hold_minutes=None, hold_key=None, result_path=_back(),
+        date=date, choices=_time_choices(rows), moving=r, hold_minutes=None, hold_key=None,
         selected=request.form.get("start"), errors=errors, error_list=_error_list(errors),
         back=url_for(".move_days", token=token, month=f"{date.year}-{date.month:02d}", **_carry())), (400 if errors else 200)
