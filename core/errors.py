@@ -142,8 +142,11 @@ def init_errors(app: Flask) -> None:
                                           "message": gettext(UNAVAILABLE)}}), 503, RETRY_AFTER
             # staff inside the government network get words for staff: the database also holds their
             # session, so the console's own pages (menu, who is signed in) cannot be drawn now
+            # 「もう一度開く」: the same page, or the console's home after a form was sent (the address of a
+            # POST is no page to open)
+            again = request.full_path.rstrip("?") if request.method == "GET" else "/staff/"
             return render_template("error.html", status=503, incident=incident, staff=g.get("staff_network", False),
-                                   again=request.full_path.rstrip("?")), 503, RETRY_AFTER
+                                   again=again), 503, RETRY_AFTER
         log.exception("unhandled error", extra={"incident": incident})
         if _wants_json():
             return jsonify({"error": {"code": "internal_error", "incident": incident,

@@ -86,7 +86,7 @@ def test_while_the_database_is_away_a_page_answers_503_in_the_residents_language
 
 def test_staff_in_the_console_get_words_for_staff_while_the_database_is_away(app):
     from core import policy
-    from tests.conftest import make_staff, staff_login
+    from tests.conftest import csrf_from, make_staff, staff_login
     client = fresh_client(app)
     login_id, secret = make_staff(app, policy.DEPARTMENT, departments="shimin")
     assert staff_login(client, login_id, secret).status_code == 302
@@ -97,6 +97,10 @@ def test_staff_in_the_console_get_words_for_staff_while_the_database_is_away(app
     assert "職員用の画面をいまは使えません" in text and "障害対応手順" in text
     assert "届いたメール" not in text  # the residents' advice means nothing to a clerk
     assert 'href="/staff/applications/?status=received"' in text  # 「もう一度開く」: the same page
+    token = csrf_from(client.get("/staff/password").get_data(as_text=True))
+    with outage(app, now=True):
+        sent = client.post("/staff/password", data={"csrf_token": token})
+    assert sent.status_code == 503 and 'href="/staff/"' in sent.get_data(as_text=True)  # no GET of a POST address
     # a resident's page in the same outage still gets the residents' words
     from tests.api.reserving import open_days
     day = open_days("shiyakusho")[0].isoformat()
